@@ -1,0 +1,1 @@
+"""CDISC-style dataset derivation framework."""
