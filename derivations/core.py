@@ -1,0 +1,124 @@
+"""Conventions shared by every derivation function.
+
+Keyword arguments have the same names and meaning everywhere:
+
+``dataset``        the input DataFrame (never modified; a new frame is returned)
+``dataset_add``    an additional DataFrame to take values or records from
+``by_vars``        list of column names that identify a group (e.g. ``["USUBJID"]``)
+``order``          list of column names to sort by; ``"-AVAL"`` sorts AVAL descending
+``new_var``        name of the column the function adds
+``filter``         which records take part: a pandas query string such as
+                   ``"PARAMCD == 'OVR'"``, a callable ``df -> bool Series``,
+                   or ``None`` for all records
+``set_values_to``  ``{column: value}`` constants (or callables of the frame) set on
+                   new or selected records
+
+Example
+-------
+>>> import pandas as pd
+>>> df = pd.DataFrame({"USUBJID": ["1", "1", "2"], "AVAL": [3, 5, 1]})
+>>> sort_by_order(df, ["USUBJID", "-AVAL"])["AVAL"].tolist()
+[5, 3, 1]
+>>> filter_mask(df, "AVAL > 2").tolist()
+[True, True, False]
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Iterable, Union
+
+import numpy as np
+import pandas as pd
+
+from .findings import DerivationError
+
+Filter = Union[str, Callable[[pd.DataFrame], pd.Series], pd.Series, None]
+
+
+def filter_mask(dataset: pd.DataFrame, filter: Filter) -> pd.Series:
+    """Boolean Series (aligned to ``dataset``) for a ``filter`` argument."""
+    if filter is None:
+        return pd.Series(True, index=dataset.index)
+    if isinstance(filter, str):
+        try:
+            mask = dataset.eval(filter, engine="python")
+        except Exception as exc:  # pandas raises many kinds here
+            raise DerivationError(
+                f"filter {filter!r} cannot be evaluated: {exc}",
+                hint=f"columns available: {', '.join(map(str, dataset.columns))}",
+            ) from exc
+    elif callable(filter):
+        mask = filter(dataset)
+    else:
+        mask = filter
+    mask = pd.Series(mask, index=dataset.index) if not isinstance(mask, pd.Series) else mask
+    return mask.fillna(False).astype(bool)
+
+
+def parse_order(order: Iterable[str] | None) -> tuple[list[str], list[bool]]:
+    """Split ``["A", "-B"]`` into columns ``["A", "B"]`` and ascending flags ``[True, False]``."""
+    cols, asc = [], []
+    for item in order or []:
+        if item.startswith("-"):
+            cols.append(item[1:])
+            asc.append(False)
+        else:
+            cols.append(item)
+            asc.append(True)
+    return cols, asc
+
+
+def sort_by_order(dataset: pd.DataFrame, order: Iterable[str] | None) -> pd.DataFrame:
+    """Stable sort by an ``order`` list (missing values last)."""
+    cols, asc = parse_order(order)
+    if not cols:
+        return dataset
+    assert_has_columns(dataset, cols)
+    return dataset.sort_values(cols, ascending=asc, kind="mergesort", na_position="last")
+
+
+def assert_has_columns(dataset: pd.DataFrame, columns: Iterable[str], *, name: str | None = None) -> None:
+    """Raise naming the missing columns (and the dataset) if any is absent."""
+    missing = [c for c in columns if c not in dataset.columns]
+    if missing:
+        raise DerivationError(
+            f"required variable(s) {', '.join(missing)} not found",
+            dataset=name,
+            variable=missing[0],
+            hint=f"variables present: {', '.join(map(str, dataset.columns))}",
+        )
+
+
+def set_values(dataset: pd.DataFrame, set_values_to: dict | None) -> pd.DataFrame:
+    """Return ``dataset`` with ``set_values_to`` constants (or callables) assigned."""
+    if not set_values_to:
+        return dataset
+    out = dataset.copy()
+    for col, value in set_values_to.items():
+        out[col] = value(out) if callable(value) else value
+    return out
+
+
+def is_missing(series: pd.Series) -> pd.Series:
+    """True where a value is missing: NaN/None/NaT, or a blank string (as SAS treats it)."""
+    missing = series.isna()
+    if series.dtype == object or pd.api.types.is_string_dtype(series):
+        missing = missing | series.astype("string").str.strip().fillna("").eq("")
+    return missing.astype(bool)
+
+
+def blank_to_na(series: pd.Series) -> pd.Series:
+    """Replace blank strings by missing values."""
+    return series.mask(is_missing(series))
+
+
+__all__ = [
+    "Filter",
+    "filter_mask",
+    "parse_order",
+    "sort_by_order",
+    "assert_has_columns",
+    "set_values",
+    "is_missing",
+    "blank_to_na",
+]
