@@ -12,7 +12,7 @@ Two channels, used consistently everywhere:
 Example
 -------
 >>> f = Findings()
->>> f.add("warning", "transliterated", "non-ASCII character replaced",
+>>> _ = f.add("warning", "transliterated", "non-ASCII character replaced",
 ...       dataset="AE", variable="AETERM", usubjid="S-001", value="Naus\u00e9e")
 >>> len(f), f.errors
 (1, [])
