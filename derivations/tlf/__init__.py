@@ -1,0 +1,1 @@
+"""Tables, listings and figures: ARD, statistics, rendering."""

@@ -1,0 +1,607 @@
+"""Analysis results data (ARD): one row per statistic, in the spirit of CDISC ARS.
+
+Every ``compute_ard_*`` function returns a long DataFrame with the columns
+:data:`ARD_COLUMNS`:
+
+``analysis_id``   the analysis (e.g. ``"T14.2.1-ORR"``)
+``dataset``       the analysis dataset name (``"ADSL"``, ``"ADRS"``, ...)
+``population``    the population filter text (``"SAFFL == 'Y'"``), "" for none
+``group_var``     the row variable (``"AGEGR1"``, ``"AESOC"``, ``"PARAMCD"``)
+``group_value``   its level (``"<65"``); ``"Missing"`` for missing values
+``column_var``    the column (treatment) variable, "" when the table has one column
+``column_value``  its level; ``"Total"`` for the all-subjects column
+``parent_value``  for hierarchical rows (a PT's SOC), else ""
+``grade_band``    for AE rows, the grade band label (``"Any grade"``, ``"Grade 3-4"``), else ""
+``stat_name``     ``n``, ``N``, ``pct``, ``mean``, ``sd``, ``median``, ``q1``, ``q3``, ``min``, ``max``,
+                  ``ci_lower``, ``ci_upper``, ``events``, ``censored``, ``km_median``,
+                  ``km_median_ci_lower``, ``km_median_ci_upper``, ``rate_6m``, ``rate_6m_ci_lower`` ...
+``stat_value``    float (percentages in %, 31.0 not 0.310)
+``stat_label``    readable label of the statistic
+
+Rows come in display order: levels follow the ``order`` (codelist order) given,
+otherwise sorted; columns follow the column levels' order.
+
+``population`` is a filter (query string or callable, as ``filter`` in
+:mod:`derivations.core`) applied to the denominator dataset and to the analysed
+records; ``filter`` further restricts the analysed records only (e.g.
+``"TRTEMFL == 'Y'"`` for AEs).
+
+Example
+-------
+>>> import pandas as pd
+>>> adsl = pd.DataFrame({"USUBJID": list("ABCD"), "SAFFL": ["Y", "Y", "Y", "N"],
+...                      "SEX": ["F", "M", "F", "F"]})
+>>> ard = compute_ard_counts(adsl, analysis_id="T1", variables=["SEX"],
+...                          population="SAFFL == 'Y'", order={"SEX": ["M", "F"]})
+>>> [(g, s, round(v, 1)) for g, s, v in ard[["group_value", "stat_name", "stat_value"]].values[:3]]
+[('M', 'n', 1.0), ('M', 'N', 3.0), ('M', 'pct', 33.3)]
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Iterable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..core import Filter, assert_has_columns, filter_mask, is_missing
+from ..findings import DerivationError
+from .stats import KmResult, KmSettings, compute_km, compute_proportion_ci
+
+ARD_COLUMNS = [
+    "analysis_id",
+    "dataset",
+    "population",
+    "group_var",
+    "group_value",
+    "column_var",
+    "column_value",
+    "parent_value",
+    "grade_band",
+    "stat_name",
+    "stat_value",
+    "stat_label",
+]
+
+STAT_LABELS = {
+    "n": "n",
+    "N": "N",
+    "pct": "%",
+    "mean": "Mean",
+    "sd": "SD",
+    "median": "Median",
+    "q1": "Q1",
+    "q3": "Q3",
+    "min": "Min",
+    "max": "Max",
+    "ci_lower": "CI lower limit",
+    "ci_upper": "CI upper limit",
+    "events": "Events",
+    "censored": "Censored",
+    "km_median": "Median (KM)",
+    "km_median_ci_lower": "Median CI lower limit",
+    "km_median_ci_upper": "Median CI upper limit",
+}
+
+TOTAL = "Total"
+MISSING = "Missing"
+
+
+def _population_text(population: Filter) -> str:
+    if population is None:
+        return ""
+    if isinstance(population, str):
+        return population
+    return getattr(population, "__name__", "<callable>")
+
+
+def _str_levels(series: pd.Series, missing_label: str) -> pd.Series:
+    """Values as plain strings, missing -> ``missing_label`` (works for str/object/numeric/category)."""
+    miss = is_missing(series)
+    out = series.astype(object).where(~miss, missing_label).map(str)
+    return out.astype(object)
+
+
+def _ordered_levels(observed: Iterable[str], order: Sequence | None, missing_label: str) -> list[str]:
+    observed = list(dict.fromkeys(observed))
+    if order is not None:
+        levels = [str(v) for v in order]
+        extra = sorted(v for v in observed if v not in levels and v != missing_label)
+        if extra:
+            raise DerivationError(
+                f"value(s) {extra} not in the display order (codelist) given",
+                value=extra[0],
+                hint="add the level to the order list, or correct the data",
+            )
+    else:
+        levels = sorted(v for v in observed if v != missing_label)
+    if missing_label in observed:
+        levels.append(missing_label)
+    return levels
+
+
+def _columns(frame: pd.DataFrame, by_vars: Sequence[str] | None, total: bool, column_order) -> tuple[str, pd.Series, list[str]]:
+    """(column_var, per-record column value, ordered column levels)."""
+    by_vars = list(by_vars or [])
+    if len(by_vars) > 1:
+        raise DerivationError(
+            "only one column variable is supported",
+            variable=", ".join(by_vars),
+            hint="derive one combined variable (e.g. TRT01A) and pass it as by_vars=[...]",
+        )
+    if not by_vars:
+        return "", pd.Series(TOTAL, index=frame.index, dtype=object), [TOTAL]
+    var = by_vars[0]
+    values = _str_levels(frame[var], MISSING)
+    levels = _ordered_levels(values, column_order, MISSING)
+    if total:
+        levels = levels + [TOTAL]
+    return var, values, levels
+
+
+def _expand_total(frame: pd.DataFrame, colvals: pd.Series, total: bool, column_var: str) -> pd.DataFrame:
+    """Frame with a ``_col`` column; records duplicated into the Total column when asked."""
+    out = frame.assign(_col=colvals.to_numpy())
+    if total and column_var:
+        out = pd.concat([out, out.assign(_col=TOTAL)], ignore_index=True)
+    return out
+
+
+def _finish(rows: pd.DataFrame, *, analysis_id: str, dataset_name: str, population: Filter,
+            column_var: str) -> pd.DataFrame:
+    out = rows.copy()
+    out["analysis_id"] = analysis_id
+    out["dataset"] = dataset_name
+    out["population"] = _population_text(population)
+    out["column_var"] = column_var
+    for col in ("parent_value", "grade_band", "group_var", "group_value", "column_value"):
+        if col not in out.columns:
+            out[col] = ""
+    if "stat_label" not in out.columns:
+        out["stat_label"] = out["stat_name"].map(STAT_LABELS).fillna(out["stat_name"])
+    out["stat_value"] = out["stat_value"].astype(float)
+    for col in ARD_COLUMNS:
+        if col != "stat_value":
+            out[col] = out[col].astype(object)
+    return out[ARD_COLUMNS].reset_index(drop=True)
+
+
+def _denominators(denominator: pd.DataFrame, population: Filter, by_vars, total, column_order,
+                  subject_var: str, dataset_name: str) -> tuple[str, list[str], pd.Series]:
+    assert_has_columns(denominator, [subject_var, *(by_vars or [])], name=dataset_name)
+    den = denominator.loc[filter_mask(denominator, population)]
+    column_var, colvals, levels = _columns(den, by_vars, total, column_order)
+    den = _expand_total(den[[subject_var]], colvals, total, column_var)
+    big_n = den.groupby("_col", sort=False)[subject_var].nunique().reindex(levels, fill_value=0)
+    return column_var, levels, big_n
+
+
+def compute_ard_counts(
+    dataset: pd.DataFrame,
+    *,
+    analysis_id: str,
+    variables: Sequence[str],
+    population: Filter = None,
+    filter: Filter = None,
+    by_vars: Sequence[str] | None = None,
+    denominator: pd.DataFrame | None = None,
+    order: Mapping[str, Sequence] | None = None,
+    column_order: Sequence | None = None,
+    total: bool = False,
+    subject_var: str = "USUBJID",
+    dataset_name: str = "ADSL",
+) -> pd.DataFrame:
+    """Subjects (n), denominator (N) and percentage by level of each categorical variable.
+
+    A subject counts once per level (distinct ``subject_var``). ``denominator``
+    (default: ``dataset``) gives N per column after the ``population`` filter.
+    Every level of ``order[var]`` gets a row, zero counts included; a missing value
+    is counted under ``"Missing"``; a value outside the order raises.
+
+    >>> import pandas as pd
+    >>> adsl = pd.DataFrame({"USUBJID": list("ABC"), "ARM": ["X", "X", "Y"], "AGEGR1": ["<65", ">=65", "<65"]})
+    >>> ard = compute_ard_counts(adsl, analysis_id="AGE", variables=["AGEGR1"], by_vars=["ARM"],
+    ...                          order={"AGEGR1": ["<65", ">=65"]}, total=True)
+    >>> ard.query("stat_name == 'n'")[["group_value", "column_value", "stat_value"]].values.tolist()
+    [['<65', 'X', 1.0], ['<65', 'Y', 1.0], ['<65', 'Total', 2.0], ['>=65', 'X', 1.0], ['>=65', 'Y', 0.0], ['>=65', 'Total', 1.0]]
+    """
+    order = dict(order or {})
+    denominator = dataset if denominator is None else denominator
+    assert_has_columns(dataset, [subject_var, *variables, *(by_vars or [])], name=dataset_name)
+    column_var, levels_col, big_n = _denominators(denominator, population, by_vars, total,
+                                                  column_order, subject_var, dataset_name)
+    recs = dataset.loc[filter_mask(dataset, population) & filter_mask(dataset, filter)]
+    _, colvals, _ = _columns(recs, by_vars, total, column_order)
+    recs = _expand_total(recs, colvals, total, column_var)
+    frames = []
+    for var in variables:
+        vals = _str_levels(recs[var], MISSING)
+        levels = _ordered_levels(vals, order.get(var), MISSING)
+        counts = (
+            recs.assign(_lvl=vals.to_numpy())
+            .groupby(["_lvl", "_col"], sort=False)[subject_var]
+            .nunique()
+        )
+        idx = pd.MultiIndex.from_product([levels, levels_col], names=["_lvl", "_col"])
+        n = counts.reindex(idx, fill_value=0).astype(float)
+        bign = big_n.reindex(idx.get_level_values("_col")).to_numpy(float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            pct = np.where(bign > 0, 100.0 * n.to_numpy() / bign, np.nan)
+        base = pd.DataFrame({"group_value": idx.get_level_values("_lvl"),
+                             "column_value": idx.get_level_values("_col")})
+        stats = pd.concat(
+            [base.assign(stat_name=s, stat_value=v, _k=k)
+             for k, (s, v) in enumerate([("n", n.to_numpy()), ("N", bign), ("pct", pct)])],
+            ignore_index=True,
+        )
+        stats["_lvlk"] = stats["group_value"].map({l: i for i, l in enumerate(levels)})
+        stats["_colk"] = stats["column_value"].map({l: i for i, l in enumerate(levels_col)})
+        stats = stats.sort_values(["_lvlk", "_colk", "_k"], kind="mergesort")
+        frames.append(stats.assign(group_var=var).drop(columns=["_k", "_lvlk", "_colk"]))
+    return _finish(pd.concat(frames, ignore_index=True), analysis_id=analysis_id,
+                   dataset_name=dataset_name, population=population, column_var=column_var)
+
+
+def _quantiles(values: pd.Series, q: float, method: str) -> float:
+    v = values.dropna().to_numpy(float)
+    return float(np.quantile(v, q, method=method)) if len(v) else float("nan")
+
+
+def compute_ard_continuous(
+    dataset: pd.DataFrame,
+    *,
+    analysis_id: str,
+    variables: Sequence[str],
+    population: Filter = None,
+    filter: Filter = None,
+    by_vars: Sequence[str] | None = None,
+    column_order: Sequence | None = None,
+    total: bool = False,
+    quantile_method: str = "averaged_inverted_cdf",
+    dataset_name: str = "ADSL",
+    subject_var: str = "USUBJID",
+) -> pd.DataFrame:
+    """n, mean, sd, median, q1, q3, min, max of each numeric variable (missing values excluded).
+
+    Quartiles use numpy ``quantile_method``; the default ``"averaged_inverted_cdf"`` is
+    SAS's default definition (QNTLDEF=5); pass ``"linear"`` for R/pandas type 7.
+
+    >>> import pandas as pd
+    >>> adsl = pd.DataFrame({"USUBJID": list("ABCD"), "AGE": [50, 60, 70, 80]})
+    >>> ard = compute_ard_continuous(adsl, analysis_id="AGE", variables=["AGE"])
+    >>> dict(zip(ard.stat_name, ard.stat_value))["q1"], dict(zip(ard.stat_name, ard.stat_value))["sd"]
+    (55.0, 12.909944487358056)
+    """
+    assert_has_columns(dataset, [*variables, *(by_vars or [])], name=dataset_name)
+    recs = dataset.loc[filter_mask(dataset, population) & filter_mask(dataset, filter)]
+    column_var, colvals, levels_col = _columns(recs, by_vars, total, column_order)
+    recs = _expand_total(recs, colvals, total, column_var)
+    names = ["n", "mean", "sd", "median", "q1", "q3", "min", "max"]
+    frames = []
+    for var in variables:
+        if not pd.api.types.is_numeric_dtype(recs[var]):
+            raise DerivationError("continuous summary needs a numeric variable", dataset=dataset_name,
+                                  variable=var, hint="convert the variable to numbers (or use counts)")
+        g = recs.groupby("_col", sort=False)[var]
+        table = pd.DataFrame({
+            "n": g.count(), "mean": g.mean(), "sd": g.std(ddof=1), "median": g.median(),
+            "q1": g.agg(_quantiles, 0.25, quantile_method),
+            "q3": g.agg(_quantiles, 0.75, quantile_method),
+            "min": g.min(), "max": g.max(),
+        }).reindex(levels_col)
+        table["n"] = table["n"].fillna(0)
+        long = (table[names].astype(float).rename_axis("column_value").reset_index()
+                .melt(id_vars="column_value", var_name="stat_name", value_name="stat_value"))
+        long["_colk"] = long["column_value"].map({l: i for i, l in enumerate(levels_col)})
+        long["_k"] = long["stat_name"].map({s: i for i, s in enumerate(names)})
+        long = long.sort_values(["_colk", "_k"], kind="mergesort").drop(columns=["_colk", "_k"])
+        frames.append(long.assign(group_var=var, group_value=var))
+    return _finish(pd.concat(frames, ignore_index=True), analysis_id=analysis_id,
+                   dataset_name=dataset_name, population=population, column_var=column_var)
+
+
+def compute_ard_proportion_ci(
+    dataset: pd.DataFrame,
+    *,
+    analysis_id: str,
+    response: Filter,
+    population: Filter = None,
+    filter: Filter = None,
+    by_vars: Sequence[str] | None = None,
+    denominator: pd.DataFrame | None = None,
+    column_order: Sequence | None = None,
+    total: bool = False,
+    alpha: float = 0.05,
+    method: str = "beta",
+    group_var: str = "RESPONSE",
+    group_value: str = "Responders",
+    subject_var: str = "USUBJID",
+    dataset_name: str = "ADRS",
+) -> pd.DataFrame:
+    """Responders (n), N, pct and the exact Clopper-Pearson CI (``method="beta"``), in %.
+
+    ``response`` selects the records that make a subject a responder (e.g.
+    ``"AVALC in ['CR', 'PR']"`` on the BOR records picked by ``filter``); N counts
+    subjects of ``denominator`` (default ``dataset``) in ``population``.
+
+    >>> import pandas as pd
+    >>> adrs = pd.DataFrame({"USUBJID": [f"S{i}" for i in range(29)],
+    ...                      "AVALC": ["PR"] * 9 + ["SD"] * 16 + ["PD"] * 4})
+    >>> ard = compute_ard_proportion_ci(adrs, analysis_id="ORR", response="AVALC in ['CR', 'PR']")
+    >>> [round(v, 1) for v in ard.stat_value]
+    [9.0, 29.0, 31.0, 15.3, 50.8]
+    """
+    denominator = dataset if denominator is None else denominator
+    assert_has_columns(dataset, [subject_var, *(by_vars or [])], name=dataset_name)
+    column_var, levels_col, big_n = _denominators(denominator, population, by_vars, total,
+                                                  column_order, subject_var, dataset_name)
+    in_pop = set(denominator.loc[filter_mask(denominator, population), subject_var])
+    recs = dataset.loc[filter_mask(dataset, filter) & filter_mask(dataset, response)
+                       & dataset[subject_var].isin(in_pop)]
+    _, colvals, _ = _columns(recs, by_vars, total, column_order)
+    recs = _expand_total(recs, colvals, total, column_var)
+    n = recs.groupby("_col", sort=False)[subject_var].nunique().reindex(levels_col, fill_value=0)
+    rows = []
+    for col in levels_col:  # one pass per table column, not per record
+        x, tot = int(n[col]), int(big_n[col])
+        p, lo, hi = compute_proportion_ci(x, tot, alpha=alpha, method=method) if tot else (np.nan,) * 3
+        conf = f"{100 * (1 - alpha):g}%"
+        for name, value, label in [("n", x, "n"), ("N", tot, "N"), ("pct", 100 * p, "%"),
+                                   ("ci_lower", 100 * lo, f"{conf} CI lower limit ({method})"),
+                                   ("ci_upper", 100 * hi, f"{conf} CI upper limit ({method})")]:
+            rows.append({"column_value": col, "stat_name": name, "stat_value": value, "stat_label": label})
+    out = pd.DataFrame(rows).assign(group_var=group_var, group_value=group_value)
+    return _finish(out, analysis_id=analysis_id, dataset_name=dataset_name, population=population,
+                   column_var=column_var)
+
+
+def compute_km_by(
+    dataset: pd.DataFrame,
+    *,
+    settings: KmSettings | None = None,
+    population: Filter = None,
+    filter: Filter = None,
+    by_vars: Sequence[str] | None = None,
+    column_order: Sequence | None = None,
+    time_var: str = "AVAL",
+    cnsr_var: str = "CNSR",
+    dataset_name: str = "ADTTE",
+) -> dict[str, KmResult]:
+    """One :class:`KmResult` per level of ``by_vars`` (``{"Total": ...}`` without by_vars).
+
+    ``CNSR`` follows ADaM: 0 = event, 1 (or any positive code) = censored.
+    """
+    settings = settings or KmSettings()
+    assert_has_columns(dataset, [time_var, cnsr_var, *(by_vars or [])], name=dataset_name)
+    recs = dataset.loc[filter_mask(dataset, population) & filter_mask(dataset, filter)]
+    bad = recs[time_var].isna() | recs[cnsr_var].isna()
+    if bad.any():
+        raise DerivationError(
+            f"{int(bad.sum())} record(s) without {time_var} or {cnsr_var}",
+            dataset=dataset_name, variable=time_var,
+            usubjid=str(recs.loc[bad, "USUBJID"].iloc[0]) if "USUBJID" in recs else None,
+            hint="every analysed time-to-event record needs AVAL and CNSR",
+        )
+    _, colvals, levels = _columns(recs, by_vars, False, column_order)
+    out = {}
+    for lvl in levels:  # one fit per group
+        sub = recs.loc[(colvals == lvl).to_numpy()]
+        out[lvl] = compute_km(sub[time_var].to_numpy(float),
+                              (sub[cnsr_var].to_numpy(float) == 0).astype(int), settings)
+    return out
+
+
+def compute_ard_km(
+    dataset: pd.DataFrame,
+    *,
+    analysis_id: str,
+    settings: KmSettings | None = None,
+    population: Filter = None,
+    filter: Filter = None,
+    by_vars: Sequence[str] | None = None,
+    column_order: Sequence | None = None,
+    rate_times: Sequence[float] = (),
+    time_var: str = "AVAL",
+    cnsr_var: str = "CNSR",
+    group_var: str = "PARAMCD",
+    group_value: str | None = None,
+    dataset_name: str = "ADTTE",
+) -> pd.DataFrame:
+    """KM summary per column group: N, events, censored, median with CI, rates at ``rate_times``.
+
+    ``rate_times`` are in ``settings.output_unit``; a rate at 6 months is
+    ``rate_6m`` with ``rate_6m_ci_lower``/``rate_6m_ci_upper`` (in %). Pick one
+    parameter with ``filter`` (``"PARAMCD == 'PFS'"``); ``group_value`` labels it.
+
+    >>> import pandas as pd
+    >>> adtte = pd.DataFrame({"USUBJID": list("ABCD"), "PARAMCD": "OS",
+    ...                       "AVAL": [30, 60, 90, 120], "CNSR": [0, 0, 0, 1]})
+    >>> ard = compute_ard_km(adtte, analysis_id="OS", settings=KmSettings(days_per_month=30))
+    >>> dict(zip(ard.stat_name, ard.stat_value))["km_median"]
+    2.5
+    """
+    settings = settings or KmSettings()
+    fits = compute_km_by(dataset, settings=settings, population=population, filter=filter,
+                         by_vars=by_vars, column_order=column_order, time_var=time_var,
+                         cnsr_var=cnsr_var, dataset_name=dataset_name)
+    unit = settings.unit_suffix
+    conf = f"{100 * (1 - settings.alpha):g}%"
+    rows = []
+    for col, km in fits.items():
+        stats = [("N", km.n, "N"), ("events", km.events, "Events"), ("censored", km.censored, "Censored"),
+                 ("km_median", km.median, f"Median ({settings.output_unit})"),
+                 ("km_median_ci_lower", km.median_ci[0], f"Median {conf} CI lower ({settings.ci_method})"),
+                 ("km_median_ci_upper", km.median_ci[1], f"Median {conf} CI upper ({settings.ci_method})")]
+        for t in rate_times:
+            s, lo, hi = km.rate(t)
+            key = f"rate_{t:g}{unit}"
+            stats += [(key, 100 * s, f"Event-free rate at {t:g} {settings.output_unit} (%)"),
+                      (f"{key}_ci_lower", 100 * lo, f"{conf} CI lower ({settings.rate_transform})"),
+                      (f"{key}_ci_upper", 100 * hi, f"{conf} CI upper ({settings.rate_transform})")]
+        rows += [{"column_value": col, "stat_name": a, "stat_value": float(b), "stat_label": c}
+                 for a, b, c in stats]
+    if group_value is None:
+        if group_var in dataset.columns:
+            vals = dataset.loc[filter_mask(dataset, population) & filter_mask(dataset, filter), group_var]
+            uniq = list(dict.fromkeys(vals.astype(str)))
+            group_value = uniq[0] if len(uniq) == 1 else analysis_id
+        else:
+            group_value = analysis_id
+    column_var = (list(by_vars)[0] if by_vars else "")
+    out = pd.DataFrame(rows).assign(group_var=group_var, group_value=group_value)
+    return _finish(out, analysis_id=analysis_id, dataset_name=dataset_name, population=population,
+                   column_var=column_var)
+
+
+#: default AE grade bands: label -> grades counted (None = any grade)
+GRADE_BANDS = {"Any grade": None, "Grade 3-4": (3, 4), "Grade 5": (5,)}
+
+
+def compute_ard_occurrences(
+    dataset: pd.DataFrame,
+    *,
+    analysis_id: str,
+    denominator: pd.DataFrame,
+    population: Filter = None,
+    filter: Filter = None,
+    by_vars: Sequence[str] | None = None,
+    column_order: Sequence | None = None,
+    total: bool = False,
+    term_vars: Sequence[str] = ("AESOC", "AEDECOD"),
+    grade_var: str | None = "AETOXGR",
+    grade_bands: Mapping[str, Sequence | None] | None = None,
+    any_label: str = "Subjects with at least one event",
+    subject_var: str = "USUBJID",
+    dataset_name: str = "ADAE",
+) -> pd.DataFrame:
+    """Subjects with at least one event, overall, by SOC and by PT, per grade band (n, N, pct).
+
+    A subject counts once per term and band (the distinct subjects with an event of
+    that term and a grade in the band). PT rows carry their SOC in ``parent_value``.
+    Rows: overall (``group_var="ANY"``), then each SOC followed by its PTs, SOCs and
+    PTs by descending subject count (all columns, any grade) then alphabetically.
+    ``population`` applies to ``denominator`` (N) and, through the subject list, to
+    the events; ``filter`` selects events (``"TRTEMFL == 'Y'"``).
+
+    >>> import pandas as pd
+    >>> adsl = pd.DataFrame({"USUBJID": ["1", "2", "3"]})
+    >>> adae = pd.DataFrame({"USUBJID": ["1", "1", "2"], "AESOC": ["Blood", "Blood", "Blood"],
+    ...                      "AEDECOD": ["Anaemia", "Anaemia", "Lymphopenia"], "AETOXGR": ["1", "3", "2"]})
+    >>> ard = compute_ard_occurrences(adae, analysis_id="AE", denominator=adsl,
+    ...                               grade_bands={"Any grade": None, "Grade 3-4": (3, 4)})
+    >>> ard.query("stat_name == 'n'")[["group_value", "grade_band", "stat_value"]].values.tolist()[:4]
+    [['Subjects with at least one event', 'Any grade', 2.0], ['Subjects with at least one event', 'Grade 3-4', 1.0], ['Blood', 'Any grade', 2.0], ['Blood', 'Grade 3-4', 1.0]]
+    """
+    bands = dict(GRADE_BANDS if grade_bands is None else grade_bands)
+    term_vars = list(term_vars)
+    if not 1 <= len(term_vars) <= 2:
+        raise DerivationError("term_vars takes one or two variables (SOC, PT)", value=term_vars)
+    need = [subject_var, *term_vars, *(by_vars or [])] + ([grade_var] if grade_var else [])
+    assert_has_columns(dataset, need, name=dataset_name)
+    column_var, levels_col, big_n = _denominators(denominator, population, by_vars, total,
+                                                  column_order, subject_var, dataset_name)
+    in_pop = set(denominator.loc[filter_mask(denominator, population), subject_var])
+    recs = dataset.loc[filter_mask(dataset, filter) & dataset[subject_var].isin(in_pop)]
+    _, colvals, _ = _columns(recs, by_vars, total, column_order)
+    recs = _expand_total(recs, colvals, total, column_var)
+    for var in term_vars:
+        recs[var] = _str_levels(recs[var], "Uncoded").to_numpy()
+    grades = None
+    if grade_var:
+        grades = pd.to_numeric(recs[grade_var].astype(object).where(~is_missing(recs[grade_var])),
+                               errors="coerce")
+        bad = grades.isna() & ~is_missing(recs[grade_var])
+        if bad.any():
+            raise DerivationError("grade is not a number", dataset=dataset_name, variable=grade_var,
+                                  value=recs.loc[bad, grade_var].iloc[0],
+                                  hint="map grades to 1-5 before the AE summary")
+    frames = []
+    for k, (label, allowed) in enumerate(bands.items()):
+        if allowed is None:
+            sel = recs
+        else:
+            if grades is None:
+                raise DerivationError("grade bands need grade_var", hint="pass grade_var='AETOXGR'")
+            sel = recs.loc[grades.isin([float(g) for g in allowed]).to_numpy()]
+        levels_spec = [("ANY", None, [])] + [(term_vars[0], None, [term_vars[0]])]
+        if len(term_vars) == 2:
+            levels_spec.append((term_vars[1], term_vars[0], [term_vars[0], term_vars[1]]))
+        for gvar, parent, keys in levels_spec:
+            if keys:
+                cnt = sel.groupby(keys + ["_col"], sort=False)[subject_var].nunique().rename("n").reset_index()
+            else:
+                cnt = sel.groupby("_col", sort=False)[subject_var].nunique().rename("n").reset_index()
+                cnt[gvar] = any_label
+            cnt = cnt.rename(columns={keys[-1] if keys else gvar: "group_value"})
+            cnt["parent_value"] = cnt[parent] if parent else ""
+            cnt["group_var"] = gvar
+            frames.append(cnt[["group_var", "group_value", "parent_value", "_col", "n"]].assign(grade_band=label, _band=k))
+    counts = pd.concat(frames, ignore_index=True)
+    # complete grid: every term row x every column x every band (zeros included)
+    terms = counts[["group_var", "group_value", "parent_value"]].drop_duplicates()
+    grid = terms.merge(pd.DataFrame({"_col": levels_col}), how="cross").merge(
+        pd.DataFrame({"grade_band": list(bands), "_band": range(len(bands))}), how="cross")
+    full = grid.merge(counts, on=["group_var", "group_value", "parent_value", "_col", "grade_band", "_band"],
+                      how="left")
+    full["n"] = full["n"].fillna(0).astype(float)
+    full["N"] = full["_col"].map(big_n).astype(float)
+    full["pct"] = np.where(full["N"] > 0, 100.0 * full["n"] / full["N"].where(full["N"] > 0), np.nan)
+    # display order: ANY, then SOC by frequency, each followed by its PTs by frequency
+    anyband = list(bands)[0]
+    freq = (full.loc[full["grade_band"] == anyband]
+            .groupby(["group_var", "group_value", "parent_value"], sort=False)["n"].sum().rename("_freq").reset_index())
+    full = full.merge(freq, on=["group_var", "group_value", "parent_value"], how="left")
+    soc_var = term_vars[0]
+    soc_freq = freq.loc[freq["group_var"] == soc_var].set_index("group_value")["_freq"]
+    full["_soc"] = np.where(full["group_var"] == soc_var, full["group_value"], full["parent_value"])
+    full["_socfreq"] = full["_soc"].map(soc_freq).fillna(np.inf)
+    full.loc[full["group_var"] == "ANY", "_socfreq"] = np.inf
+    full["_level"] = full["group_var"].map({"ANY": 0, soc_var: 1}).fillna(2)
+    full["_termfreq"] = np.where(full["_level"] == 2, full["_freq"], np.inf)
+    full["_colk"] = full["_col"].map({l: i for i, l in enumerate(levels_col)})
+    full["_any"] = (full["group_var"] != "ANY").astype(int)
+    full = full.sort_values(
+        ["_any", "_socfreq", "_soc", "_level", "_termfreq", "group_value", "_colk", "_band"],
+        ascending=[True, False, True, True, False, True, True, True], kind="mergesort")
+    long = full.melt(id_vars=["group_var", "group_value", "parent_value", "_col", "grade_band", "_band"],
+                     value_vars=["n", "N", "pct"], var_name="stat_name", value_name="stat_value",
+                     ignore_index=False)
+    long["_pos"] = long.index
+    long["_k"] = long["stat_name"].map({"n": 0, "N": 1, "pct": 2})
+    order_pos = {ix: i for i, ix in enumerate(full.index)}
+    long["_pos"] = long["_pos"].map(order_pos)
+    long = long.sort_values(["_pos", "_k"], kind="mergesort").rename(columns={"_col": "column_value"})
+    long = long.drop(columns=["_band", "_pos", "_k"])
+    return _finish(long, analysis_id=analysis_id, dataset_name=dataset_name, population=population,
+                   column_var=column_var)
+
+
+def ard_stats(ard: pd.DataFrame, **select) -> dict[str, float]:
+    """``{stat_name: stat_value}`` of the ARD rows matching ``select`` (column=value pairs).
+
+    >>> import pandas as pd
+    >>> ard = pd.DataFrame({"group_value": ["A", "A"], "stat_name": ["n", "pct"], "stat_value": [9.0, 31.0]})
+    >>> ard_stats(ard, group_value="A")
+    {'n': 9.0, 'pct': 31.0}
+    """
+    mask = pd.Series(True, index=ard.index)
+    for col, value in select.items():
+        mask &= ard[col].astype(object) == value
+    sub = ard.loc[mask]
+    return dict(zip(sub["stat_name"], sub["stat_value"].astype(float)))
+
+
+__all__ = [
+    "ARD_COLUMNS",
+    "STAT_LABELS",
+    "GRADE_BANDS",
+    "TOTAL",
+    "MISSING",
+    "compute_ard_counts",
+    "compute_ard_continuous",
+    "compute_ard_proportion_ci",
+    "compute_ard_km",
+    "compute_km_by",
+    "compute_ard_occurrences",
+    "ard_stats",
+]
