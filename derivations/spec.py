@@ -1,0 +1,524 @@
+"""Read a Pinnacle 21 define-spec workbook into a metadata model.
+
+The workbook layout is the one Pinnacle 21 (Community and Enterprise) exports and
+most sponsors keep their specs in: sheets ``Study`` (or ``Define``),
+``Datasets``, ``Variables``, ``ValueLevel``, ``Codelists``, ``Dictionaries``,
+``Methods``, ``Comments``, ``Documents``. Column names are matched
+case-insensitively; unknown columns are ignored, absent optional ones are empty.
+
+Every cell is read as text: ``01`` stays ``01`` and a code typed as the number
+``1`` becomes ``"1"`` (never ``1.0``).
+
+Example
+-------
+>>> spec = read_spec("specs/sdtm_spec.xlsx")            # doctest: +SKIP
+>>> dm = spec.dataset("DM")                               # doctest: +SKIP
+>>> [v.name for v in dm.variables][:3]                    # doctest: +SKIP
+['STUDYID', 'DOMAIN', 'USUBJID']
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+from .findings import Finding, Findings, SpecError
+
+#: Define-XML data types stored as SAS numerics; everything else is character,
+#: except date/time types that carry a SAS format (ADaM numeric dates).
+NUMERIC_TYPES = {"integer", "float", "double", "decimal"}
+DATE_FORMATS = ("DATE", "DATETIME", "TIME", "E8601DA", "E8601DT", "E8601TM", "YYMMDD", "IS8601DA", "IS8601DT")
+
+
+def _text(value: object) -> str:
+    """Cell value as text; integers never get a trailing ``.0``."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (_dt.datetime, _dt.date)):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def _yes(value: str) -> bool:
+    return value.strip().lower() in {"yes", "y", "true", "1"}
+
+
+@dataclass(frozen=True)
+class Term:
+    """One codelist term: submission value, decode, NCI code, order."""
+
+    term: str
+    decode: str = ""
+    nci_code: str = ""
+    order: int | None = None
+
+
+@dataclass(frozen=True)
+class Codelist:
+    id: str
+    name: str = ""
+    data_type: str = "text"
+    nci_code: str = ""
+    terminology: str = ""
+    extensible: bool = False
+    terms: tuple[Term, ...] = ()
+    comment: str = ""
+
+    @property
+    def values(self) -> list[str]:
+        """Submission values in codelist order."""
+        return [t.term for t in self.terms]
+
+    def decode(self) -> dict[str, str]:
+        return {t.term: t.decode for t in self.terms if t.decode}
+
+    def __str__(self) -> str:
+        ext = "extensible" if self.extensible else "non-extensible"
+        return f"Codelist {self.id} ({self.name}, {ext}): " + ", ".join(self.values)
+
+
+@dataclass(frozen=True)
+class VariableSpec:
+    dataset: str
+    name: str
+    label: str = ""
+    data_type: str = "text"
+    length: int | None = None
+    significant_digits: int | None = None
+    format: str = ""
+    mandatory: bool = False
+    assigned_value: str = ""
+    codelist: str = ""
+    common: str = ""
+    origin: str = ""
+    source: str = ""
+    pages: str = ""
+    method: str = ""
+    predecessor: str = ""
+    role: str = ""
+    comment: str = ""
+    order: int = 0
+
+    @property
+    def xpt_type(self) -> str:
+        """``"num"`` or ``"char"``: how the variable is stored in SAS XPORT."""
+        if self.data_type.lower() in NUMERIC_TYPES:
+            return "num"
+        if self.format and self.format.upper().startswith(DATE_FORMATS):
+            return "num"
+        return "char"
+
+    @property
+    def is_iso8601(self) -> bool:
+        """A character variable holding ISO 8601 text (e.g. --DTC, --DUR)."""
+        dt = self.data_type.lower()
+        return self.xpt_type == "char" and (
+            dt in {"date", "datetime", "time", "partialdate", "partialtime", "partialdatetime",
+                   "incompletedatetime", "durationdatetime"}
+            or self.name.endswith("DTC")
+        )
+
+
+@dataclass(frozen=True)
+class ValueLevelSpec:
+    dataset: str
+    variable: str
+    where_clause: str
+    label: str = ""
+    data_type: str = "text"
+    length: int | None = None
+    significant_digits: int | None = None
+    format: str = ""
+    mandatory: bool = False
+    codelist: str = ""
+    origin: str = ""
+    source: str = ""
+    method: str = ""
+    comment: str = ""
+    order: int = 0
+
+
+@dataclass(frozen=True)
+class Method:
+    id: str
+    name: str = ""
+    type: str = ""
+    description: str = ""
+    expression_context: str = ""
+    expression_code: str = ""
+    document: str = ""
+    pages: str = ""
+
+
+@dataclass(frozen=True)
+class Comment:
+    id: str
+    description: str = ""
+    document: str = ""
+    pages: str = ""
+
+
+@dataclass(frozen=True)
+class Document:
+    id: str
+    title: str = ""
+    href: str = ""
+
+
+@dataclass(frozen=True)
+class Dictionary:
+    id: str
+    name: str = ""
+    data_type: str = "text"
+    dictionary: str = ""
+    version: str = ""
+
+
+@dataclass
+class DatasetSpec:
+    name: str
+    label: str = ""
+    cls: str = ""
+    subclass: str = ""
+    structure: str = ""
+    keys: list[str] = field(default_factory=list)
+    standard: str = ""
+    has_no_data: bool = False
+    repeating: str = ""
+    reference_data: str = ""
+    comment: str = ""
+    variables: list[VariableSpec] = field(default_factory=list)
+    value_level: list[ValueLevelSpec] = field(default_factory=list)
+
+    @property
+    def variable_names(self) -> list[str]:
+        return [v.name for v in self.variables]
+
+    def variable(self, name: str) -> VariableSpec:
+        for v in self.variables:
+            if v.name == name:
+                return v
+        raise SpecError(
+            "variable not in the spec",
+            dataset=self.name,
+            variable=name,
+            hint=f"variables of {self.name}: {', '.join(self.variable_names)}",
+        )
+
+
+@dataclass
+class Spec:
+    """A whole define spec: study attributes, datasets, codelists, methods, comments."""
+
+    path: Path | None = None
+    study: dict[str, str] = field(default_factory=dict)
+    datasets: dict[str, DatasetSpec] = field(default_factory=dict)
+    codelists: dict[str, Codelist] = field(default_factory=dict)
+    methods: dict[str, Method] = field(default_factory=dict)
+    comments: dict[str, Comment] = field(default_factory=dict)
+    documents: dict[str, Document] = field(default_factory=dict)
+    dictionaries: dict[str, Dictionary] = field(default_factory=dict)
+
+    def dataset(self, name: str) -> DatasetSpec:
+        key = name.upper()
+        if key not in self.datasets:
+            raise SpecError(
+                "dataset not in the spec",
+                dataset=key,
+                hint=f"the spec {self.path or ''} defines: {', '.join(self.datasets)}",
+            )
+        return self.datasets[key]
+
+    def codelist(self, id: str) -> Codelist:
+        if id not in self.codelists:
+            raise SpecError(
+                f"codelist {id!r} not in the spec",
+                hint=f"codelists defined: {', '.join(self.codelists)}",
+            )
+        return self.codelists[id]
+
+
+# --------------------------------------------------------------------------- reading
+
+_SHEET_ALIASES = {
+    "study": ("Study", "Define"),
+    "datasets": ("Datasets",),
+    "variables": ("Variables",),
+    "valuelevel": ("ValueLevel", "Value Level"),
+    "codelists": ("Codelists",),
+    "dictionaries": ("Dictionaries",),
+    "methods": ("Methods",),
+    "comments": ("Comments",),
+    "documents": ("Documents",),
+}
+
+
+def _norm(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def _sheet_rows(wb, key: str, *, required: bool, path: Path) -> list[dict[str, str]]:
+    names = {_norm(ws): ws for ws in wb.sheetnames}
+    title = next((names[_norm(a)] for a in _SHEET_ALIASES[key] if _norm(a) in names), None)
+    if title is None:
+        if required:
+            raise SpecError(
+                f"spec workbook {path} has no sheet {_SHEET_ALIASES[key][0]!r}",
+                hint=f"sheets present: {', '.join(wb.sheetnames)}",
+            )
+        return []
+    rows = wb[title].iter_rows(values_only=True)
+    header = next(rows, None)
+    if header is None:
+        return []
+    cols = [_norm(_text(h)) for h in header]
+    out = []
+    for excel_row, values in enumerate(rows, start=2):
+        record = {c: _text(v) for c, v in zip(cols, values) if c}
+        if any(record.values()):
+            record["_row"] = str(excel_row)
+            out.append(record)
+    return out
+
+
+def _int(value: str, *, where: str) -> int | None:
+    if not value:
+        return None
+    try:
+        return int(float(value))
+    except ValueError:
+        raise SpecError(f"{where}: {value!r} is not a whole number") from None
+
+
+def read_spec(path: str | Path) -> Spec:
+    """Read a P21 define-spec workbook (.xlsx) into a :class:`Spec`."""
+    import openpyxl  # lazy: keeps `derive --help` fast
+
+    path = Path(path)
+    if not path.is_file():
+        raise SpecError(f"spec workbook {path} not found")
+    wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        spec = Spec(path=path)
+        for r in _sheet_rows(wb, "study", required=False, path=path):
+            if r.get("attribute"):
+                spec.study[r["attribute"]] = r.get("value", "")
+
+        for r in _sheet_rows(wb, "datasets", required=True, path=path):
+            name = r.get("dataset", "").upper()
+            if not name:
+                continue
+            keys = [k.strip().upper() for k in re.split(r"[,\s]+", r.get("keyvariables", "")) if k.strip()]
+            spec.datasets[name] = DatasetSpec(
+                name=name,
+                label=r.get("label", "").strip(),
+                cls=r.get("class", ""),
+                subclass=r.get("subclass", ""),
+                structure=r.get("structure", ""),
+                keys=keys,
+                standard=r.get("standard", ""),
+                has_no_data=_yes(r.get("hasnodata", "")),
+                repeating=r.get("repeating", ""),
+                reference_data=r.get("referencedata", ""),
+                comment=r.get("comment", ""),
+            )
+
+        for r in _sheet_rows(wb, "variables", required=True, path=path):
+            ds, var = r.get("dataset", "").upper(), r.get("variable", "").upper()
+            if not ds or not var:
+                continue
+            where = f"{path.name} Variables row {r['_row']} ({ds}.{var})"
+            if ds not in spec.datasets:
+                raise SpecError(
+                    f"{where}: dataset {ds} is not on the Datasets sheet",
+                    dataset=ds, variable=var, hint="add the dataset to the Datasets sheet",
+                )
+            spec.datasets[ds].variables.append(
+                VariableSpec(
+                    dataset=ds,
+                    name=var,
+                    label=r.get("label", ""),
+                    data_type=r.get("datatype", "text") or "text",
+                    length=_int(r.get("length", ""), where=where + " Length"),
+                    significant_digits=_int(r.get("significantdigits", ""), where=where),
+                    format=r.get("format", ""),
+                    mandatory=_yes(r.get("mandatory", "")),
+                    assigned_value=r.get("assignedvalue", ""),
+                    codelist=r.get("codelist", ""),
+                    common=r.get("common", ""),
+                    origin=r.get("origin", ""),
+                    source=r.get("source", ""),
+                    pages=r.get("pages", ""),
+                    method=r.get("method", ""),
+                    predecessor=r.get("predecessor", ""),
+                    role=r.get("role", ""),
+                    comment=r.get("comment", ""),
+                    order=_int(r.get("order", ""), where=where + " Order") or 0,
+                )
+            )
+        for ds in spec.datasets.values():
+            ds.variables.sort(key=lambda v: v.order)
+
+        for r in _sheet_rows(wb, "valuelevel", required=False, path=path):
+            ds = r.get("dataset", "").upper()
+            if not ds:
+                continue
+            where = f"{path.name} ValueLevel row {r['_row']}"
+            vl = ValueLevelSpec(
+                dataset=ds,
+                variable=r.get("variable", "").upper(),
+                where_clause=r.get("whereclause", ""),
+                label=r.get("label", ""),
+                data_type=r.get("datatype", "text") or "text",
+                length=_int(r.get("length", ""), where=where),
+                significant_digits=_int(r.get("significantdigits", ""), where=where),
+                format=r.get("format", ""),
+                mandatory=_yes(r.get("mandatory", "")),
+                codelist=r.get("codelist", ""),
+                origin=r.get("origin", ""),
+                source=r.get("source", ""),
+                method=r.get("method", ""),
+                comment=r.get("comment", ""),
+                order=_int(r.get("order", ""), where=where) or 0,
+            )
+            if ds in spec.datasets:
+                spec.datasets[ds].value_level.append(vl)
+
+        terms: dict[str, list[Term]] = {}
+        heads: dict[str, dict[str, str]] = {}
+        for r in _sheet_rows(wb, "codelists", required=False, path=path):
+            cid = r.get("id", "")
+            if not cid:
+                continue
+            heads.setdefault(cid, r)
+            if r.get("term", "") != "" or r.get("decodedvalue", ""):
+                terms.setdefault(cid, []).append(
+                    Term(
+                        term=r.get("term", ""),
+                        decode=r.get("decodedvalue", ""),
+                        nci_code=r.get("ncitermcode", ""),
+                        order=_int(r.get("order", ""), where=f"Codelists row {r['_row']}"),
+                    )
+                )
+        for cid, head in heads.items():
+            spec.codelists[cid] = Codelist(
+                id=cid,
+                name=head.get("name", ""),
+                data_type=head.get("datatype", "text") or "text",
+                nci_code=head.get("ncicodelistcode", ""),
+                terminology=head.get("terminology", ""),
+                extensible=_yes(head.get("extensible", "")),
+                terms=tuple(terms.get(cid, ())),
+                comment=head.get("comment", ""),
+            )
+
+        for r in _sheet_rows(wb, "methods", required=False, path=path):
+            if r.get("id"):
+                spec.methods[r["id"]] = Method(
+                    id=r["id"], name=r.get("name", ""), type=r.get("type", ""),
+                    description=r.get("description", ""),
+                    expression_context=r.get("expressioncontext", ""),
+                    expression_code=r.get("expressioncode", ""),
+                    document=r.get("document", ""), pages=r.get("pages", ""),
+                )
+        for r in _sheet_rows(wb, "comments", required=False, path=path):
+            if r.get("id"):
+                spec.comments[r["id"]] = Comment(
+                    id=r["id"], description=r.get("description", ""),
+                    document=r.get("document", ""), pages=r.get("pages", ""),
+                )
+        for r in _sheet_rows(wb, "documents", required=False, path=path):
+            if r.get("id"):
+                spec.documents[r["id"]] = Document(id=r["id"], title=r.get("title", ""), href=r.get("href", ""))
+        for r in _sheet_rows(wb, "dictionaries", required=False, path=path):
+            if r.get("id"):
+                spec.dictionaries[r["id"]] = Dictionary(
+                    id=r["id"], name=r.get("name", ""), data_type=r.get("datatype", "text"),
+                    dictionary=r.get("dictionary", ""), version=r.get("version", ""),
+                )
+    finally:
+        wb.close()
+    return spec
+
+
+# --------------------------------------------------------------------------- checks
+
+_NAME = re.compile(r"^[A-Z_][A-Z0-9_]{0,7}$")
+
+
+def check_spec(spec: Spec) -> list[Finding]:
+    """Consistency checks of a spec: names, labels, lengths, references.
+
+    Errors: a variable names a codelist, method or comment that the spec does
+    not define; a key variable that is not a variable of its dataset; a name
+    or label that SAS XPORT v5 cannot hold. Warnings: character variables
+    without a length.
+    """
+    f = Findings()
+    for ds in spec.datasets.values():
+        if ds.has_no_data:
+            continue
+        names = ds.variable_names
+        for key in ds.keys:
+            if key not in names:
+                f.add("error", "spec_key", f"key variable {key} is not a variable of the dataset",
+                      dataset=ds.name, variable=key)
+        if len(ds.label) > 40:
+            f.add("error", "spec_label", "dataset label longer than 40 characters", dataset=ds.name, value=ds.label)
+        seen = set()
+        for v in ds.variables:
+            if v.name in seen:
+                f.add("error", "spec_duplicate", "variable defined twice", dataset=ds.name, variable=v.name)
+            seen.add(v.name)
+            if not _NAME.match(v.name):
+                f.add("error", "spec_name", "variable name is not a SAS v5 name (A-Z, 0-9, _; at most 8)",
+                      dataset=ds.name, variable=v.name)
+            if len(v.label) > 40:
+                f.add("error", "spec_label", "variable label longer than 40 characters",
+                      dataset=ds.name, variable=v.name, value=v.label)
+            if v.xpt_type == "char" and v.length is None:
+                f.add("warning", "spec_length", "character variable has no length; the data's longest value is used",
+                      dataset=ds.name, variable=v.name)
+            if v.xpt_type == "char" and v.length is not None and not 1 <= v.length <= 200:
+                f.add("error", "spec_length", "character length must be 1-200 for SAS XPORT v5",
+                      dataset=ds.name, variable=v.name, value=v.length)
+            if v.codelist and v.codelist not in spec.codelists:
+                f.add("error", "spec_codelist", f"codelist {v.codelist} is not defined on the Codelists sheet",
+                      dataset=ds.name, variable=v.name, value=v.codelist)
+            for mid in filter(None, re.split(r"[,\s]+", v.method)):
+                if mid not in spec.methods:
+                    f.add("error", "spec_method", f"method {mid} is not defined on the Methods sheet",
+                          dataset=ds.name, variable=v.name, value=mid)
+            if v.comment and spec.comments and v.comment not in spec.comments and re.fullmatch(r"[A-Z]{2,}[\w.]*", v.comment):
+                f.add("error", "spec_comment", f"comment {v.comment} is not defined on the Comments sheet",
+                      dataset=ds.name, variable=v.name, value=v.comment)
+        for vl in ds.value_level:
+            if vl.codelist and vl.codelist not in spec.codelists:
+                f.add("error", "spec_codelist", f"value-level codelist {vl.codelist} is not defined",
+                      dataset=ds.name, variable=vl.variable, value=vl.where_clause)
+            if vl.method and vl.method not in spec.methods:
+                f.add("error", "spec_method", f"value-level method {vl.method} is not defined",
+                      dataset=ds.name, variable=vl.variable, value=vl.where_clause)
+    return list(f)
+
+
+def assert_spec(spec: Spec) -> Spec:
+    """Raise :class:`SpecError` listing every error of :func:`check_spec`."""
+    errors = [x for x in check_spec(spec) if x.severity == "error"]
+    if errors:
+        raise SpecError(
+            f"spec {spec.path} has {len(errors)} error(s):\n  " + "\n  ".join(map(str, errors)),
+            hint="fix the workbook",
+        )
+    return spec
+
+
+def dataset_names(spec: Spec, names: Iterable[str] | None = None) -> list[str]:
+    return [n.upper() for n in (names or spec.datasets)]
