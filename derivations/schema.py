@@ -29,7 +29,7 @@ Example
 >>> spec = Spec(datasets={"DM": ds}, codelists={"SEX": Codelist("SEX", terms=(Term("F"), Term("M")))})
 >>> df = pd.DataFrame({"USUBJID": ["S-1", "S-1"], "SEX": ["F", "X"]})
 >>> [f"{f.check}:{f.variable}:{f.row}:{f.value}" for f in validate_dataset(df, spec, "DM")]
-['codelist:SEX:2:X', 'keys:USUBJID:1:S-1', 'keys:USUBJID:2:S-1']
+['keys:USUBJID:1:S-1', 'keys:USUBJID:2:S-1', 'codelist:SEX:2:X']
 """
 
 from __future__ import annotations
