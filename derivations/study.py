@@ -61,6 +61,14 @@ class Study:
         return cls(root=root, settings=settings)
 
     @property
+    def created(self):
+        """Timestamp stamped into output headers (``[study] created``), never the clock."""
+        import datetime as _dt
+
+        value = self.settings.get("study", {}).get("created", "1960-01-01T00:00:00")
+        return _dt.datetime.fromisoformat(str(value))
+
+    @property
     def studyid(self) -> str:
         return self.settings["study"]["studyid"]
 
@@ -111,9 +119,22 @@ class RunContext:
     results: dict[str, Any] = field(default_factory=dict)
     _raw_cache: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
 
+    _specs: dict[str, Any] = field(default_factory=dict, repr=False)
+
     @property
     def settings(self) -> dict[str, Any]:
         return self.study.settings
+
+    def spec(self, stage: str):
+        """The stage's spec (``"sdtm"`` or ``"adam"``), read once from study.toml's ``spec`` path."""
+        if stage not in self._specs:
+            from .spec import read_spec
+
+            path = self.study.spec_path(stage)
+            if path is None:
+                raise KeyError(f"study.toml has no [{stage}] spec = \"...\" entry")
+            self._specs[stage] = read_spec(path)
+        return self._specs[stage]
 
     def raw(self, name: str, columns: list[str] | None = None) -> pd.DataFrame:
         """Read raw extract ``<raw>/<name>.csv`` with every column as text.

@@ -1,0 +1,90 @@
+"""The ``derive`` command (also ``python -m derivations``).
+
+Imports are lazy so that ``derive --help`` answers at once.
+
+Exit codes: 0 success; 1 the run or check found errors (or datasets differ, for
+``compare``); 2 the command could not run (bad arguments, missing files,
+unreadable input).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="derive",
+        description="Spec-driven CDISC derivations: raw -> SDTM -> ADaM -> tables, XPT v5, validation.",
+    )
+    sub = p.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run a study's pipeline and write its outputs atomically")
+    run.add_argument("--study", default=".", help="study folder (default: the current folder)")
+    run.add_argument("--out", default="output", help="output folder (default: output/)")
+    run.add_argument("--raw", default=None, help="raw data folder replacing the study's raw/")
+    run.add_argument("--sdtm", default=None, help="read SDTM from this folder (XPT/parquet) instead of deriving it")
+    run.add_argument("--stages", default="sdtm,adam,tlf", help="comma-separated stages to run (default: all)")
+
+    val = sub.add_parser("validate", help="validate the XPT files of an output folder against the study's specs")
+    val.add_argument("--study", default=".")
+    val.add_argument("--out", default="output", help="output folder holding sdtm/ and adam/ (default: output/)")
+
+    cmp_ = sub.add_parser("compare", help="compare two datasets like PROC COMPARE (XPT, parquet, CSV, Dataset-JSON)",
+                          add_help=False)
+    cmp_.add_argument("args", nargs=argparse.REMAINDER)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["compare"]:
+        from .compare import compare_main
+
+        return compare_main(argv[1:])
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "run":
+            return _run(args)
+        if args.command == "validate":
+            return _validate(args)
+    except FileNotFoundError as exc:
+        print(f"derive {args.command}: {exc}", file=sys.stderr)
+        return 2
+    return 2
+
+
+def _run(args) -> int:
+    from .findings import DerivationError
+    from .pipeline import RunFailed, run_study
+
+    stages = [s.strip() for s in args.stages.split(",") if s.strip()]
+    try:
+        result = run_study(args.study, args.out, raw_dir=args.raw, sdtm_dir=args.sdtm, stages=stages)
+    except RunFailed as exc:
+        print(f"derive run failed: {exc}", file=sys.stderr)
+        return 1
+    except DerivationError as exc:
+        print(f"derive run failed: {exc}", file=sys.stderr)
+        return 1
+    counts = {s: sum(f.severity == s for f in result.findings) for s in ("error", "warning", "note")}
+    for stage, datasets in result.datasets.items():
+        if datasets:
+            print(f"{stage}: {', '.join(sorted(datasets))}")
+    print(f"wrote {len(result.files)} dataset file(s) to {result.out_dir}")
+    print(f"findings: {counts['error']} error(s), {counts['warning']} warning(s), {counts['note']} note(s)"
+          f" -> {result.out_dir / 'findings.txt'}")
+    return 0
+
+
+def _validate(args) -> int:
+    from .pipeline import validate_folder
+
+    findings = validate_folder(args.study, args.out)
+    print(findings.report())
+    return 1 if findings.errors else 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

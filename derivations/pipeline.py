@@ -1,0 +1,224 @@
+"""Run a study: raw -> SDTM -> ADaM -> tables, validated against the specs, written atomically.
+
+A run stages everything in a temporary sibling folder of the output folder and
+swaps it into place only when every program ran and no validation error is
+left: a failed run leaves the previous outputs untouched and writes nothing
+half-done. Output layout::
+
+    DIR/sdtm/<domain>.xpt        SDTM datasets (SAS XPORT v5, member name = file name)
+    DIR/adam/<dataset>.xpt       ADaM datasets
+    DIR/tlf/...                  tables, listings, figures and the HTML index
+    DIR/findings.csv / .txt      every finding of the run (handled problems, warnings)
+
+Example
+-------
+>>> result = run_study(".", "output")                     # doctest: +SKIP
+>>> sorted(result.datasets["sdtm"])[:2]                   # doctest: +SKIP
+['AE', 'CM']
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+import pandas as pd
+
+from .findings import DerivationError, Findings
+from .study import STAGES, RunContext, Study
+
+
+class RunFailed(DerivationError):
+    """The run stopped; ``findings`` holds every finding collected so far."""
+
+    def __init__(self, message: str, findings: Findings) -> None:
+        super().__init__(message)
+        self.findings = findings
+
+
+@dataclass
+class RunResult:
+    out_dir: Path
+    findings: Findings
+    datasets: dict[str, dict[str, pd.DataFrame]] = field(default_factory=dict)
+    files: list[Path] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def finalize_dataset(dataset: pd.DataFrame, spec, name: str) -> pd.DataFrame:
+    """Spec variable order and key sort order, as submitted."""
+    from .schema import order_variables, sort_by_keys
+
+    if name not in spec.datasets:
+        return dataset.reset_index(drop=True)
+    return order_variables(sort_by_keys(dataset, spec, name), spec, name)
+
+
+def read_dataset_folder(folder: Path) -> dict[str, pd.DataFrame]:
+    """Read every ``*.xpt`` or ``*.parquet`` of a folder (upper-case names as keys)."""
+    out: dict[str, pd.DataFrame] = {}
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"dataset folder {folder} not found")
+    for path in sorted(folder.iterdir()):
+        name = path.stem.upper()
+        if path.suffix.lower() == ".parquet":
+            out[name] = pd.read_parquet(path)
+        elif path.suffix.lower() == ".xpt":
+            import pyreadstat
+
+            out[name] = pyreadstat.read_xport(str(path))[0]
+    return out
+
+
+def run_stage(ctx: RunContext, stage: str, *, only: Iterable[str] | None = None) -> dict[str, pd.DataFrame]:
+    """Run the stage's programs in study.toml order; return their datasets, finalized and validated."""
+    from .schema import validate_dataset
+
+    store = {"sdtm": ctx.sdtm, "adam": ctx.adam}.get(stage, ctx.results)
+    produced: dict[str, pd.DataFrame] = {}
+    spec = ctx.spec(stage) if ctx.study.spec_path(stage) else None
+    for name in ctx.study.programs(stage):
+        if only is not None and name not in only:
+            continue
+        derive = ctx.study.load_program(stage, name)
+        result = derive(ctx) or {}
+        for ds_name, frame in result.items():
+            key = ds_name.upper()
+            if spec is not None and isinstance(frame, pd.DataFrame):
+                frame = finalize_dataset(frame, spec, key)
+                if key in spec.datasets:
+                    ctx.findings.extend(validate_dataset(frame, spec, key))
+                else:
+                    ctx.findings.add("error", "not_in_spec",
+                                     f"dataset produced by {stage}/{name}.py is not in the spec", dataset=key)
+            store[key] = frame
+            produced[key] = frame
+    return produced
+
+
+def write_stage(datasets: dict[str, pd.DataFrame], spec, folder: Path, created) -> list[Path]:
+    from .xpt import variables_from_spec, write_xpt
+
+    files = []
+    for name, frame in sorted(datasets.items()):
+        ds = spec.dataset(name)
+        path = folder / f"{name.lower()}.xpt"
+        write_xpt(frame, path, label=ds.label, variables=variables_from_spec(ds), created=created)
+        files.append(path)
+    return files
+
+
+def _swap_into_place(staging: Path, out_dir: Path) -> None:
+    old = None
+    if out_dir.exists():
+        old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
+        os.replace(out_dir, old)
+    os.replace(staging, out_dir)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def run_study(
+    study: str | Path | Study = ".",
+    out_dir: str | Path = "output",
+    *,
+    raw_dir: str | Path | None = None,
+    sdtm_dir: str | Path | None = None,
+    stages: Iterable[str] = STAGES,
+) -> RunResult:
+    """Run the study's stages and write the outputs atomically to ``out_dir``.
+
+    ``raw_dir`` replaces the study's raw folder (e.g. a generated large study);
+    ``sdtm_dir`` reads SDTM from a folder of XPT/parquet files instead of
+    running the SDTM programs. Raises :class:`RunFailed` when a program fails
+    or validation finds errors; nothing is written then.
+    """
+    study = study if isinstance(study, Study) else Study.load(study)
+    out_dir = Path(out_dir).resolve()
+    stages = [s for s in STAGES if s in set(stages)]
+    ctx = RunContext(study=study, raw_dir=Path(raw_dir).resolve() if raw_dir else None)
+    result = RunResult(out_dir=out_dir, findings=ctx.findings)
+
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
+    ctx.results["out_dir"] = staging
+    try:
+        if sdtm_dir is not None:
+            ctx.sdtm.update(read_dataset_folder(Path(sdtm_dir)))
+        for stage in stages:
+            if stage == "sdtm" and sdtm_dir is not None:
+                continue
+            t0 = time.perf_counter()
+            (staging / stage).mkdir(exist_ok=True)
+            produced = run_stage(ctx, stage)
+            result.datasets[stage] = produced
+            errors = ctx.findings.errors
+            if errors:
+                raise RunFailed(
+                    f"{stage}: {len(errors)} error finding(s); nothing was written:\n"
+                    + "\n".join(str(e) for e in errors[:50])
+                    + ("\n..." if len(errors) > 50 else ""),
+                    ctx.findings,
+                )
+            if stage in ("sdtm", "adam") and produced:
+                result.files += write_stage(produced, ctx.spec(stage), staging / stage, study.created)
+            result.timings[stage] = time.perf_counter() - t0
+        report = ctx.findings.to_frame()
+        report.to_csv(staging / "findings.csv", index=False, lineterminator="\n")
+        (staging / "findings.txt").write_text(ctx.findings.report() + "\n", encoding="utf-8")
+        _swap_into_place(staging, out_dir)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    result.files = [out_dir / p.relative_to(staging) for p in result.files]
+    return result
+
+
+def validate_folder(study: str | Path | Study, folder: str | Path) -> Findings:
+    """Validate the XPT files of ``folder/sdtm`` and ``folder/adam`` against the study's specs.
+
+    Besides the schema checks, each file's variable attributes (label, type,
+    length) are compared with the spec.
+    """
+    import pyreadstat
+
+    from .schema import validate_dataset
+    from .spec import read_spec
+    from .xpt import variables_from_spec
+
+    study = study if isinstance(study, Study) else Study.load(study)
+    findings = Findings()
+    for stage in ("sdtm", "adam"):
+        path = study.spec_path(stage)
+        sub = Path(folder) / stage
+        if path is None or not sub.is_dir():
+            continue
+        spec = read_spec(path)
+        for xpt in sorted(sub.glob("*.xpt")):
+            name = xpt.stem.upper()
+            frame, meta = pyreadstat.read_xport(str(xpt), disable_datetime_conversion=True)
+            if name not in spec.datasets:
+                findings.add("error", "not_in_spec", "dataset file has no spec", dataset=name, value=str(xpt))
+                continue
+            findings.extend(validate_dataset(frame, spec, name))
+            for v in variables_from_spec(spec.dataset(name)):
+                if v.name not in frame.columns:
+                    continue
+                label = meta.column_names_to_labels.get(v.name) or ""
+                if label != v.label:
+                    findings.add("error", "xpt_label", f"label in file differs from spec label {v.label!r}",
+                                 dataset=name, variable=v.name, value=label)
+                ftype = "num" if meta.readstat_variable_types.get(v.name) == "double" else "char"
+                if ftype != v.type:
+                    findings.add("error", "xpt_type", f"type in file is {ftype}, spec says {v.type}",
+                                 dataset=name, variable=v.name)
+                if v.type == "char" and v.length is not None and meta.variable_storage_width.get(v.name) != v.length:
+                    findings.add("error", "xpt_length", f"length in file differs from spec length {v.length}",
+                                 dataset=name, variable=v.name, value=meta.variable_storage_width.get(v.name))
+    return findings
