@@ -1,0 +1,1 @@
+"""Generic ADaM derivations (admiral-like)."""

@@ -1,0 +1,653 @@
+"""ISO 8601 dates: imputation, ADaM date/datetime variables, study day, durations.
+
+admiral models: ``impute_dtc_dt`` / ``impute_dtc_dtm``, ``derive_vars_dt``,
+``derive_vars_dtm``, ``derive_vars_dy``, ``derive_vars_duration``.
+
+Imputation levels (``highest_imputation``): ``"Y"`` year, ``"M"`` month,
+``"D"`` day, ``"h"`` hour, ``"m"`` minute, ``"s"`` second, ``"n"`` none. All
+missing components up to that level are imputed; a value missing a higher
+component gives a missing date. ``date_imputation``: ``"first"``, ``"mid"``
+(day 15, or June 30 when the month is missing too), ``"last"`` (last day of the
+month, leap years included) or a fixed ``"MM-DD"`` (day capped at the month's
+last day). ``time_imputation``: ``"first"`` (00:00:00), ``"last"``
+(23:59:59) or ``"HH:MM:SS"``. ``min_dates`` / ``max_dates`` keep the imputed
+value inside bounds, admiral-style: a bound counts only when it lies in the
+range the partial value allows ("2021-03" allows 2021-03-01 to 2021-03-31), so
+the collected components never change. A missing year can only be imputed from
+such a bound (``"first"`` with ``min_dates`` or ``"last"`` with ``max_dates``).
+
+Dates are ``datetime64`` Series (midnight for dates; the unit pandas'
+``to_datetime`` gives) with ``NaT`` for missing.
+
+>>> import pandas as pd
+>>> dtc = pd.Series(["2021-03", "2020-02", "2021", "2021-03-04T10:30"])
+>>> compute_dtc_impute(dtc, highest_imputation="M", date_imputation="last").dt.strftime("%Y-%m-%d").tolist()
+['2021-03-31', '2020-02-29', '2021-12-31', '2021-03-04']
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..core import assert_has_columns, is_missing
+from ..findings import DerivationError, Findings
+from ._common import as_list, check_choice, date_part
+
+DATE_LEVELS = {"n": 0, "D": 1, "M": 2, "Y": 3}
+DTM_LEVELS = {"n": 0, "s": 1, "m": 2, "h": 3, "D": 4, "M": 5, "Y": 6}
+
+_DTC = re.compile(
+    r"^(?P<Y>\d{4}|-)?(?:-(?P<m>\d{2}|-)?)?(?:-(?P<d>\d{2}|-)?)?"
+    r"(?:T(?P<H>\d{2}|-)?(?::(?P<M>\d{2}|-)?)?(?::(?P<S>\d{2}(?:[.,]\d*)?|-)?)?)?$"
+)
+_MMDD = re.compile(r"^(\d{2})-(\d{2})$")
+_HMS = re.compile(r"^(\d{2}):(\d{2}):(\d{2})$")
+_DAY_S = 86400.0
+
+
+@dataclass(frozen=True)
+class ImputationRule:
+    """How partial ``--DTC`` values are imputed; pass as ``rule=`` to derive_vars_dt/dtm.
+
+    ``min_dates`` / ``max_dates`` are column names of the dataset.
+
+    >>> print(ImputationRule(highest="M", date="first", min_dates=("TRTSDT",)))
+    impute up to the month (highest 'M'): missing day/month -> first, missing time -> first; not before TRTSDT
+    """
+
+    highest: str = "n"
+    date: str = "first"
+    time: str = "first"
+    min_dates: tuple[str, ...] = ()
+    max_dates: tuple[str, ...] = ()
+    preserve: bool = False
+
+    def __post_init__(self) -> None:
+        check_choice("highest", self.highest, DTM_LEVELS)
+        _date_fill(self.date)
+        _time_fill(self.time)
+        object.__setattr__(self, "min_dates", tuple(as_list(self.min_dates)))
+        object.__setattr__(self, "max_dates", tuple(as_list(self.max_dates)))
+
+    def __str__(self) -> str:
+        names = {"n": "nothing", "Y": "the year", "M": "the month", "D": "the day",
+                 "h": "the hour", "m": "the minute", "s": "the second"}
+        text = (
+            f"impute up to {names[self.highest]} (highest {self.highest!r}): "
+            f"missing day/month -> {self.date}, missing time -> {self.time}"
+        )
+        if self.preserve:
+            text += ", a collected day is kept when the month is missing"
+        if self.min_dates:
+            text += f"; not before {', '.join(self.min_dates)}"
+        if self.max_dates:
+            text += f"; not after {', '.join(self.max_dates)}"
+        return text
+
+
+def _date_fill(date_imputation: str) -> tuple[str, int, int]:
+    """(kind, month, day) for a date_imputation value."""
+    if date_imputation in ("first", "mid", "last"):
+        return date_imputation, 0, 0
+    m = _MMDD.match(str(date_imputation))
+    if not m or not (1 <= int(m.group(1)) <= 12 and 1 <= int(m.group(2)) <= 31):
+        raise DerivationError(
+            f"date_imputation={date_imputation!r} is not allowed",
+            value=date_imputation,
+            hint="use 'first', 'mid', 'last' or a month-day like '06-15'",
+        )
+    return "fixed", int(m.group(1)), int(m.group(2))
+
+
+def _time_fill(time_imputation: str) -> tuple[float, float, float] | str:
+    if time_imputation in ("first", "last"):
+        return time_imputation
+    m = _HMS.match(str(time_imputation))
+    if not m or not (int(m.group(1)) < 24 and int(m.group(2)) < 60 and int(m.group(3)) < 60):
+        raise DerivationError(
+            f"time_imputation={time_imputation!r} is not allowed",
+            value=time_imputation,
+            hint="use 'first', 'last' or a time like '12:00:00'",
+        )
+    return float(m.group(1)), float(m.group(2)), float(m.group(3))
+
+
+def _month_start(y: np.ndarray, m: np.ndarray) -> np.ndarray:
+    """Day number (days since 1970-01-01) of the first of month; y, m float without NaN."""
+    months = ((y - 1970) * 12 + (m - 1)).astype("int64")
+    return months.astype("datetime64[M]").astype("datetime64[D]").astype("int64").astype(float)
+
+
+def _days_in_month(y: np.ndarray, m: np.ndarray) -> np.ndarray:
+    months = ((y - 1970) * 12 + (m - 1)).astype("int64")
+    start = months.astype("datetime64[M]").astype("datetime64[D]")
+    end = (months + 1).astype("datetime64[M]").astype("datetime64[D]")
+    return (end - start).astype("int64").astype(float)
+
+
+def _bound_values(values: Any, index: pd.Index, *, datetime: bool) -> np.ndarray:
+    """A min/max date (Series, Timestamp, string) as float day (or second) numbers, NaN if missing."""
+    if isinstance(values, pd.Series):
+        series = values if values.index.equals(index) else values.reindex(index)
+        series = pd.to_datetime(series)
+    else:
+        series = pd.Series(pd.to_datetime(values), index=index)
+    arr = series.to_numpy(dtype="datetime64[s]")
+    out = arr.astype("int64").astype(float)
+    out[np.isnat(arr)] = np.nan
+    if not datetime:
+        out = np.floor(out / _DAY_S)
+    return out
+
+
+@dataclass
+class _Imputed:
+    value: pd.Series  # datetime64
+    dtf: pd.Series
+    tmf: pd.Series
+    invalid: pd.Series  # bool
+
+
+def _impute(
+    dtc: pd.Series,
+    *,
+    highest_imputation: str,
+    date_imputation: str,
+    time_imputation: str,
+    min_dates: Sequence[Any] | None,
+    max_dates: Sequence[Any] | None,
+    preserve: bool,
+    datetime: bool,
+    ignore_seconds_flag: bool = False,
+) -> _Imputed:
+    levels = DTM_LEVELS if datetime else DATE_LEVELS
+    check_choice("highest_imputation", highest_imputation, levels)
+    kind, fix_m, fix_d = _date_fill(date_imputation)
+    tfill = _time_fill(time_imputation)
+    index = dtc.index
+    n = len(dtc)
+    missing = is_missing(dtc).to_numpy()
+    text = dtc.astype("string").str.strip()
+    matched = text.str.fullmatch(_DTC.pattern).fillna(False).to_numpy(dtype=bool)
+    parts = text.str.extract(_DTC.pattern)
+
+    def num(col: str) -> np.ndarray:
+        raw = parts[col].where(parts[col] != "-")
+        raw = raw.str.replace(",", ".", regex=False)
+        return pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
+
+    y, mo, d, hh, mi, ss = (num(c) for c in ("Y", "m", "d", "H", "M", "S"))
+    ss = np.floor(ss)
+    # range checks on collected components
+    y0 = np.where(np.isnan(y), 2000.0, y)  # leap year stand-in when the year is unknown
+    mo_ok = np.isnan(mo) | ((mo >= 1) & (mo <= 12))
+    mo0 = np.where(np.isnan(mo) | ~mo_ok, 1.0, mo)
+    dim_collected = np.where(np.isnan(mo), 31.0, _days_in_month(y0, mo0))
+    bad = (
+        ~mo_ok
+        | (~np.isnan(d) & ((d < 1) | (d > dim_collected)))
+        | (hh >= 24) | (mi >= 60) | (ss >= 60)
+    )
+    invalid = ~missing & (~matched | bad)
+
+    # required imputation level of each value
+    date_req = np.select([np.isnan(y), np.isnan(mo), np.isnan(d)], [3, 2, 1], 0)
+    if datetime:
+        time_req = np.select([np.isnan(hh), np.isnan(mi), np.isnan(ss)], [3, 2, 1], 0)
+        req = np.where(date_req > 0, date_req + 3, time_req)
+    else:
+        req = date_req
+    allowed = req <= levels[highest_imputation]
+
+    ymiss, mmiss, dmiss = np.isnan(y), np.isnan(mo), np.isnan(d)
+    keep_day = preserve & mmiss & ~dmiss
+
+    def impute_date(how: str) -> np.ndarray:
+        if how == "fixed":
+            m_fill = float(fix_m)
+        else:
+            m_fill = {"first": 1.0, "mid": 6.0, "last": 12.0}[how]
+        m_imp = np.where(mmiss, m_fill, mo0)
+        dim = _days_in_month(y0, m_imp)
+        if how == "first":
+            d_fill = np.ones(n)
+        elif how == "last":
+            d_fill = dim
+        elif how == "mid":
+            d_fill = np.where(mmiss, 30.0, 15.0)
+        else:
+            d_fill = np.minimum(float(fix_d), dim)
+        d_imp = np.where(dmiss | (mmiss & ~keep_day), d_fill, np.where(np.isnan(d), 1.0, d))
+        d_imp = np.minimum(d_imp, dim)
+        days = _month_start(y0, m_imp) + d_imp - 1
+        if how == "last":
+            return np.where(ymiss, np.inf, days)
+        return np.where(ymiss, -np.inf, days)
+
+    def impute_time(how) -> np.ndarray:
+        if how == "first":
+            fh, fm, fs = 0.0, 0.0, 0.0
+        elif how == "last":
+            fh, fm, fs = 23.0, 59.0, 59.0
+        else:
+            fh, fm, fs = how
+        return (
+            np.where(np.isnan(hh), fh, hh) * 3600
+            + np.where(np.isnan(mi), fm, mi) * 60
+            + np.where(np.isnan(ss), fs, ss)
+        )
+
+    value = impute_date(kind)
+    lo = impute_date("first")
+    hi = impute_date("last")
+    if datetime:
+        value = value * _DAY_S + impute_time(tfill)
+        lo = lo * _DAY_S + impute_time("first")
+        hi = hi * _DAY_S + impute_time("last")
+    with np.errstate(invalid="ignore"):
+        for bound in min_dates or []:
+            b = _bound_values(bound, index, datetime=datetime)
+            inside = (lo <= b) & (b <= hi)
+            value = np.where(inside, np.fmax(value, b), value)
+        for bound in max_dates or []:
+            b = _bound_values(bound, index, datetime=datetime)
+            inside = (lo <= b) & (b <= hi)
+            value = np.where(inside, np.fmin(value, b), value)
+    ok = ~missing & ~invalid & allowed & np.isfinite(value)
+    value = np.where(ok, value, np.nan)
+
+    if datetime:
+        arr = np.where(ok, value, 0).astype("int64").astype("datetime64[s]")
+        strings = np.datetime_as_string(arr, unit="s")
+        fmt = "%Y-%m-%dT%H:%M:%S"
+    else:
+        arr = np.where(ok, value, 0).astype("int64").astype("datetime64[D]")
+        strings = np.datetime_as_string(arr, unit="D")
+        fmt = "%Y-%m-%d"
+    strings = pd.Series(np.where(ok, strings, None), index=index, dtype=object)
+    result = pd.to_datetime(strings, format=fmt)
+
+    dtf_arr = np.select([ymiss, mmiss, dmiss], ["Y", "M", "D"], "")
+    dtf = pd.Series(np.where(ok & (dtf_arr != ""), dtf_arr, None), index=index, dtype=object)
+    s_flag = np.isnan(ss) & (not ignore_seconds_flag)
+    tmf_arr = np.select([np.isnan(hh), np.isnan(mi), s_flag], ["H", "M", "S"], "")
+    tmf = pd.Series(np.where(ok & (tmf_arr != ""), tmf_arr, None), index=index, dtype=object)
+    return _Imputed(result, dtf, tmf, pd.Series(invalid, index=index))
+
+
+def _report_invalid(
+    invalid: pd.Series,
+    dtc: pd.Series,
+    *,
+    findings: Findings | None,
+    variable: str | None,
+    usubjid: pd.Series | None = None,
+) -> None:
+    if not invalid.any():
+        return
+    bad_values = dtc[invalid]
+    if findings is None:
+        first = bad_values.index[0]
+        raise DerivationError(
+            f"{int(invalid.sum())} value(s) are not valid ISO 8601 dates",
+            variable=variable,
+            usubjid=None if usubjid is None else str(usubjid.loc[first]),
+            value=bad_values.iloc[0],
+            hint="correct the collected dates (YYYY-MM-DDThh:mm:ss, '-' for an unknown component), "
+            "or pass findings= to set them missing and report them",
+        )
+    subj = None if usubjid is None else usubjid[invalid]
+    for pos, (idx, val) in enumerate(bad_values.items()):  # one finding per bad value, not a derivation loop
+        findings.add(
+            "warning",
+            "invalid_dtc",
+            "not a valid ISO 8601 date: set to missing",
+            variable=variable,
+            usubjid=None if subj is None else str(subj.iloc[pos]),
+            value=val,
+        )
+
+
+def compute_dtc_impute(
+    dtc: pd.Series,
+    *,
+    highest_imputation: str = "n",
+    date_imputation: str = "first",
+    time_imputation: str = "first",
+    min_dates: Sequence[Any] | None = None,
+    max_dates: Sequence[Any] | None = None,
+    preserve: bool = False,
+    datetime: bool = False,
+    findings: Findings | None = None,
+) -> pd.Series:
+    """Impute partial ISO 8601 values of ``dtc``; returns a datetime64 Series.
+
+    With ``datetime=False`` (default) the time part is ignored and the result is
+    a date at midnight; ``highest_imputation`` is one of Y/M/D/n. With
+    ``datetime=True`` also h/m/s are allowed (default level then is the
+    caller's choice; admiral uses ``"h"``). ``min_dates``/``max_dates`` are
+    Series aligned with ``dtc`` (or single dates). Invalid values raise a
+    :class:`DerivationError`, or become missing and are reported in
+    ``findings`` when given.
+
+    >>> import pandas as pd
+    >>> dtc = pd.Series(["2021-03", "2021", "2021-03-04"])
+    >>> compute_dtc_impute(dtc, highest_imputation="M", date_imputation="mid").dt.strftime("%Y-%m-%d").tolist()
+    ['2021-03-15', '2021-06-30', '2021-03-04']
+    >>> compute_dtc_impute(pd.Series(["2021-03"]), highest_imputation="M",
+    ...     min_dates=[pd.Series(pd.to_datetime(["2021-03-10"]))]).dt.strftime("%Y-%m-%d").tolist()
+    ['2021-03-10']
+    """
+    res = _impute(
+        dtc,
+        highest_imputation=highest_imputation,
+        date_imputation=date_imputation,
+        time_imputation=time_imputation,
+        min_dates=min_dates,
+        max_dates=max_dates,
+        preserve=preserve,
+        datetime=datetime,
+    )
+    _report_invalid(res.invalid, dtc, findings=findings, variable=str(dtc.name) if dtc.name is not None else None)
+    return res.value
+
+
+def _rule_args(rule: ImputationRule | None, **given: Any) -> dict[str, Any]:
+    if rule is None:
+        return given
+    return {
+        "highest_imputation": rule.highest,
+        "date_imputation": rule.date,
+        "time_imputation": rule.time,
+        "min_dates": list(rule.min_dates) or None,
+        "max_dates": list(rule.max_dates) or None,
+        "preserve": rule.preserve,
+    }
+
+
+def _derive(dataset, dtc, *, datetime, findings, ignore_seconds_flag=False, **args) -> _Imputed:
+    assert_has_columns(dataset, [dtc])
+    bounds = {}
+    for key in ("min_dates", "max_dates"):
+        cols = as_list(args[key])
+        assert_has_columns(dataset, cols)
+        bounds[key] = [dataset[c] for c in cols]
+    res = _impute(
+        dataset[dtc],
+        highest_imputation=args["highest_imputation"],
+        date_imputation=args["date_imputation"],
+        time_imputation=args.get("time_imputation", "first"),
+        min_dates=bounds["min_dates"],
+        max_dates=bounds["max_dates"],
+        preserve=args["preserve"],
+        datetime=datetime,
+        ignore_seconds_flag=ignore_seconds_flag,
+    )
+    usubjid = dataset["USUBJID"] if "USUBJID" in dataset.columns else None
+    _report_invalid(res.invalid, dataset[dtc], findings=findings, variable=dtc, usubjid=usubjid)
+    return res
+
+
+def derive_vars_dt(
+    dataset: pd.DataFrame,
+    *,
+    dtc: str,
+    new_vars_prefix: str,
+    highest_imputation: str = "n",
+    date_imputation: str = "first",
+    flag_imputation: str = "auto",
+    min_dates: list[str] | None = None,
+    max_dates: list[str] | None = None,
+    preserve: bool = False,
+    rule: ImputationRule | None = None,
+    findings: Findings | None = None,
+) -> pd.DataFrame:
+    """Add ``<prefix>DT`` (and the imputation flag ``<prefix>DTF``) from ``dtc``.
+
+    ``<prefix>DTF`` is ``"D"`` (day imputed), ``"M"`` (month and day) or ``"Y"``
+    (year too), missing when nothing was imputed. ``flag_imputation``:
+    ``"auto"`` adds it unless ``highest_imputation == "n"``, ``"date"`` always,
+    ``"none"`` never. ``min_dates``/``max_dates`` are column names; ``rule``
+    (an :class:`ImputationRule`) replaces the individual imputation arguments.
+
+    >>> import pandas as pd
+    >>> ae = pd.DataFrame({"AESTDTC": ["2021-03", "2021-01", "2021-01-20"],
+    ...                    "TRTSDT": pd.to_datetime(["2021-01-15"] * 3)})
+    >>> out = derive_vars_dt(ae, dtc="AESTDTC", new_vars_prefix="AST",
+    ...     rule=ImputationRule(highest="M", min_dates=("TRTSDT",)))
+    >>> out["ASTDT"].dt.strftime("%Y-%m-%d").tolist(), out["ASTDTF"].fillna("").tolist()
+    (['2021-03-01', '2021-01-15', '2021-01-20'], ['D', 'D', ''])
+    """
+    check_choice("flag_imputation", flag_imputation, ("auto", "date", "none"))
+    args = _rule_args(
+        rule,
+        highest_imputation=highest_imputation,
+        date_imputation=date_imputation,
+        time_imputation="first",
+        min_dates=min_dates,
+        max_dates=max_dates,
+        preserve=preserve,
+    )
+    check_choice("highest_imputation", args["highest_imputation"], DATE_LEVELS)
+    res = _derive(dataset, dtc, datetime=False, findings=findings, **args)
+    out = dataset.copy()
+    out[f"{new_vars_prefix}DT"] = res.value
+    if flag_imputation == "date" or (flag_imputation == "auto" and args["highest_imputation"] != "n"):
+        out[f"{new_vars_prefix}DTF"] = res.dtf
+    return out
+
+
+def derive_vars_dtm(
+    dataset: pd.DataFrame,
+    *,
+    dtc: str,
+    new_vars_prefix: str,
+    highest_imputation: str = "h",
+    date_imputation: str = "first",
+    time_imputation: str = "first",
+    flag_imputation: str = "auto",
+    min_dates: list[str] | None = None,
+    max_dates: list[str] | None = None,
+    preserve: bool = False,
+    ignore_seconds_flag: bool = False,
+    rule: ImputationRule | None = None,
+    findings: Findings | None = None,
+) -> pd.DataFrame:
+    """Add ``<prefix>DTM``, ``<prefix>DTF`` (D/M/Y) and ``<prefix>TMF`` (H/M/S) from ``dtc``.
+
+    ``<prefix>TMF`` is ``"H"`` when the hour was imputed, ``"M"`` the minute,
+    ``"S"`` the second (not flagged with ``ignore_seconds_flag=True``).
+    ``flag_imputation``: ``"auto"`` (date flag if ``highest_imputation`` is
+    D/M/Y, time flag unless it is ``"n"``), ``"both"``, ``"date"``, ``"time"``, ``"none"``.
+
+    >>> import pandas as pd
+    >>> ae = pd.DataFrame({"AESTDTC": ["2021-03-04T10:30", "2021-03", "2021-03-04T10:30:15"]})
+    >>> out = derive_vars_dtm(ae, dtc="AESTDTC", new_vars_prefix="AST", highest_imputation="M")
+    >>> out["ASTDTM"].dt.strftime("%Y-%m-%dT%H:%M:%S").tolist()
+    ['2021-03-04T10:30:00', '2021-03-01T00:00:00', '2021-03-04T10:30:15']
+    >>> out["ASTDTF"].fillna("").tolist(), out["ASTTMF"].fillna("").tolist()
+    (['', 'D', ''], ['S', 'H', ''])
+    """
+    check_choice("flag_imputation", flag_imputation, ("auto", "both", "date", "time", "none"))
+    args = _rule_args(
+        rule,
+        highest_imputation=highest_imputation,
+        date_imputation=date_imputation,
+        time_imputation=time_imputation,
+        min_dates=min_dates,
+        max_dates=max_dates,
+        preserve=preserve,
+    )
+    res = _derive(dataset, dtc, datetime=True, findings=findings, ignore_seconds_flag=ignore_seconds_flag, **args)
+    out = dataset.copy()
+    out[f"{new_vars_prefix}DTM"] = res.value
+    level = args["highest_imputation"]
+    date_flag = flag_imputation in ("both", "date") or (flag_imputation == "auto" and level in ("Y", "M", "D"))
+    time_flag = flag_imputation in ("both", "time") or (flag_imputation == "auto" and level != "n")
+    if date_flag:
+        out[f"{new_vars_prefix}DTF"] = res.dtf
+    if time_flag:
+        out[f"{new_vars_prefix}TMF"] = res.tmf
+    return out
+
+
+def compute_dy(date: pd.Series, reference_date: pd.Series) -> pd.Series:
+    """ADaM study day: ``date - ref + 1`` on/after the reference date, ``date - ref`` before (no day 0).
+
+    >>> import pandas as pd
+    >>> d = pd.Series(pd.to_datetime(["2021-01-09", "2021-01-10", "2021-01-12"]))
+    >>> compute_dy(d, pd.Series(pd.to_datetime(["2021-01-10"] * 3))).tolist()
+    [-1, 1, 3]
+    """
+    dd = date_part(date)
+    rr = date_part(reference_date)
+    diff = (dd - rr).dt.days
+    dy = diff + (diff >= 0).astype(int)
+    return dy.astype("Int64")
+
+
+def derive_vars_dy(
+    dataset: pd.DataFrame,
+    *,
+    reference_date: str,
+    source_vars: list[str],
+    new_vars: list[str] | Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """Add study days (Int64) for date/datetime ``source_vars`` relative to ``reference_date``.
+
+    Names: ``ASTDT -> ASTDY``, ``ADTM -> ADY`` (suffix DT/DTM replaced by DY),
+    or ``new_vars`` as a list (same order) or ``{new: source}``.
+
+    >>> import pandas as pd
+    >>> ae = pd.DataFrame({"TRTSDT": pd.to_datetime(["2021-01-10"] * 3),
+    ...     "ASTDT": pd.to_datetime(["2021-01-09", "2021-01-10", None])})
+    >>> derive_vars_dy(ae, reference_date="TRTSDT", source_vars=["ASTDT"])["ASTDY"].tolist()
+    [-1, 1, <NA>]
+    """
+    sources = as_list(source_vars)
+    assert_has_columns(dataset, [reference_date] + sources)
+    if new_vars is None:
+        mapping = {}
+        for src in sources:
+            stem = re.sub(r"(DTM|DT)$", "", src)
+            if stem == src:
+                raise DerivationError(
+                    "cannot name the study day variable",
+                    variable=src,
+                    hint="source names should end in DT or DTM; otherwise give new_vars={new: source}",
+                )
+            mapping[stem + "DY"] = src
+    elif isinstance(new_vars, Mapping):
+        mapping = dict(new_vars)
+    else:
+        names = as_list(new_vars)
+        if len(names) != len(sources):
+            raise DerivationError("new_vars and source_vars differ in length", hint="give one new name per source variable")
+        mapping = dict(zip(names, sources))
+    out = dataset.copy()
+    for new, src in mapping.items():
+        out[new] = compute_dy(dataset[src], dataset[reference_date])
+    return out
+
+
+_UNIT_DAYS = {"days": 1.0, "weeks": 7.0}
+
+
+def compute_duration(
+    start_date: pd.Series,
+    end_date: pd.Series,
+    *,
+    out_unit: str = "days",
+    add_one: bool = True,
+    days_per_month: float = 30.4375,
+    days_per_year: float = 365.25,
+    floor_in: bool = True,
+    trunc_out: bool = False,
+) -> pd.Series:
+    """Duration ``end - start`` (+1 day if ``add_one``) in ``out_unit`` (float).
+
+    Months and years are days divided by ``days_per_month`` / ``days_per_year``
+    (study settings); ``floor_in`` drops the time part first; ``trunc_out``
+    truncates the result to an integer.
+
+    >>> import pandas as pd
+    >>> s = pd.Series(pd.to_datetime(["2021-01-01"])); e = pd.Series(pd.to_datetime(["2021-01-31"]))
+    >>> compute_duration(s, e).tolist(), compute_duration(s, e, out_unit="months", days_per_month=30).tolist()
+    ([31.0], [1.0333333333333334])
+    """
+    check_choice("out_unit", out_unit, ("days", "weeks", "months", "years", "hours", "minutes", "seconds"))
+    if floor_in:
+        start, end = date_part(start_date), date_part(end_date)
+    else:
+        start, end = pd.to_datetime(start_date), pd.to_datetime(end_date)
+    seconds = (end - start).dt.total_seconds() + (_DAY_S if add_one else 0.0)
+    days = seconds / _DAY_S
+    if out_unit in _UNIT_DAYS:
+        result = days / _UNIT_DAYS[out_unit]
+    elif out_unit == "months":
+        result = days / days_per_month
+    elif out_unit == "years":
+        result = days / days_per_year
+    else:
+        result = seconds / {"hours": 3600.0, "minutes": 60.0, "seconds": 1.0}[out_unit]
+    result = result.astype(float)
+    if trunc_out:
+        result = np.trunc(result)
+    return result
+
+
+def derive_vars_duration(
+    dataset: pd.DataFrame,
+    *,
+    new_var: str,
+    start_date: str,
+    end_date: str,
+    out_unit: str = "days",
+    add_one: bool = True,
+    days_per_month: float = 30.4375,
+    days_per_year: float = 365.25,
+    floor_in: bool = True,
+    trunc_out: bool = False,
+    new_var_unit: str | None = None,
+) -> pd.DataFrame:
+    """Add ``new_var`` = duration from ``start_date`` to ``end_date`` (see :func:`compute_duration`).
+
+    ``new_var_unit`` names a variable holding the unit in upper case (e.g. AVALU = "DAYS").
+
+    >>> import pandas as pd
+    >>> adsl = pd.DataFrame({"TRTSDT": pd.to_datetime(["2021-01-01"]), "TRTEDT": pd.to_datetime(["2021-01-14"])})
+    >>> derive_vars_duration(adsl, new_var="TRTDURD", start_date="TRTSDT", end_date="TRTEDT")["TRTDURD"].tolist()
+    [14.0]
+    """
+    assert_has_columns(dataset, [start_date, end_date])
+    out = dataset.copy()
+    out[new_var] = compute_duration(
+        dataset[start_date],
+        dataset[end_date],
+        out_unit=out_unit,
+        add_one=add_one,
+        days_per_month=days_per_month,
+        days_per_year=days_per_year,
+        floor_in=floor_in,
+        trunc_out=trunc_out,
+    )
+    if new_var_unit:
+        out[new_var_unit] = out_unit.upper()
+    return out
+
+
+__all__ = [
+    "ImputationRule",
+    "compute_dtc_impute",
+    "derive_vars_dt",
+    "derive_vars_dtm",
+    "compute_dy",
+    "derive_vars_dy",
+    "compute_duration",
+    "derive_vars_duration",
+]

@@ -1,0 +1,202 @@
+"""Add variables from another dataset (admiral ``derive_vars_merged`` family)."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any, Callable, Mapping
+
+import pandas as pd
+
+from ..core import Filter, assert_has_columns, filter_mask, parse_order
+from ..findings import DerivationError
+from ._common import (
+    DuplicateRecordsWarning,
+    as_list,
+    by_values_text,
+    check_choice,
+    check_new_vars_absent,
+    flag_series,
+)
+from .extreme import filter_extreme
+
+_HIT = "__merged__"
+
+
+def _new_vars_map(dataset_add: pd.DataFrame, by_vars: list[str], new_vars) -> dict[str, str]:
+    if new_vars is None:
+        return {c: c for c in dataset_add.columns if c not in by_vars}
+    if isinstance(new_vars, Mapping):
+        mapping = dict(new_vars)
+    else:
+        mapping = {c: c for c in as_list(new_vars)}
+    assert_has_columns(dataset_add, list(mapping.values()), name="dataset_add")
+    return mapping
+
+
+def derive_vars_merged(
+    dataset: pd.DataFrame,
+    *,
+    dataset_add: pd.DataFrame,
+    by_vars: list[str],
+    new_vars: list[str] | Mapping[str, str] | None = None,
+    filter_add: Filter = None,
+    order: list[str] | None = None,
+    mode: str = "first",
+    exist_flag: str | None = None,
+    true_value: Any = "Y",
+    false_value: Any = "",
+    missing_values: Mapping[str, Any] | None = None,
+    check_type: str = "error",
+) -> pd.DataFrame:
+    """Left-join variables of ``dataset_add`` (one record per by group) onto ``dataset``.
+
+    ``filter_add`` selects records of ``dataset_add``; if ``order`` is given the
+    first/last (``mode``) record per by group is taken, otherwise the selected
+    records must be unique per by group. Duplicates (or ties on ``order``) are
+    handled by ``check_type``: "error" raises a :class:`DerivationError` naming
+    the by values, "warning" warns and keeps the first record in input order,
+    "none" keeps the first silently. (admiral left-joins all duplicates on a
+    warning; here a record is never multiplied.)
+
+    ``new_vars`` is a list of names or ``{new: old}``; ``None`` takes every
+    variable of ``dataset_add`` except the by variables. ``exist_flag`` names a
+    variable set to ``true_value`` when a record was found, ``false_value``
+    otherwise; ``missing_values`` ``{var: value}`` fills new variables for by
+    groups without a record.
+
+    >>> import pandas as pd
+    >>> adsl = pd.DataFrame({"USUBJID": ["1", "2", "3"]})
+    >>> ex = pd.DataFrame({"USUBJID": ["1", "1", "2"],
+    ...     "EXSTDT": pd.to_datetime(["2021-01-08", "2021-01-01", "2021-02-01"])})
+    >>> out = derive_vars_merged(adsl, dataset_add=ex, by_vars=["USUBJID"],
+    ...     new_vars={"TRTSDT": "EXSTDT"}, order=["EXSTDT"], mode="first", exist_flag="EXFL")
+    >>> out["TRTSDT"].dt.strftime("%Y-%m-%d").fillna("").tolist(), out["EXFL"].tolist()
+    (['2021-01-01', '2021-02-01', ''], ['Y', 'Y', ''])
+    """
+    check_choice("check_type", check_type, ("error", "warning", "none"))
+    by_vars = as_list(by_vars)
+    assert_has_columns(dataset, by_vars, name="dataset")
+    assert_has_columns(dataset_add, by_vars, name="dataset_add")
+    add = dataset_add.loc[filter_mask(dataset_add, filter_add).to_numpy()]
+    if order:
+        assert_has_columns(add, parse_order(order)[0], name="dataset_add")
+        add = filter_extreme(add, by_vars=by_vars, order=order, mode=mode, check_type=check_type)
+    else:
+        dup = add.duplicated(by_vars, keep=False)
+        if dup.any():
+            n = int(add.loc[dup, by_vars].drop_duplicates().shape[0])
+            message = (
+                f"dataset_add has {n} by group(s) with more than one record for "
+                f"{', '.join(by_vars)}, e.g. {by_values_text(add.loc[dup], by_vars)}"
+            )
+            hint = "restrict filter_add, or give order= and mode= to select one record per by group"
+            if check_type == "error":
+                usubjid = str(add.loc[dup, "USUBJID"].iloc[0]) if "USUBJID" in by_vars else None
+                raise DerivationError(message, dataset="dataset_add", usubjid=usubjid, hint=hint)
+            if check_type == "warning":
+                warnings.warn(f"{message}: the first record is used; {hint}", DuplicateRecordsWarning, stacklevel=2)
+            add = add.drop_duplicates(by_vars, keep="first")
+    mapping = _new_vars_map(add, by_vars, new_vars)
+    new_names = list(mapping)
+    check_new_vars_absent(dataset, new_names + ([exist_flag] if exist_flag else []), dataset_name="dataset")
+    right = add[by_vars + list(mapping.values())].copy()
+    right.columns = by_vars + new_names
+    right[_HIT] = True
+    out = dataset.merge(right, on=by_vars, how="left", validate="many_to_one")
+    out.index = dataset.index
+    hit = out.pop(_HIT).fillna(False).astype(bool)
+    if exist_flag:
+        out[exist_flag] = flag_series(hit, out.index, true_value, false_value)
+    for var, value in (missing_values or {}).items():
+        if var not in new_names:
+            raise DerivationError(
+                "missing_values names a variable that is not merged",
+                variable=var,
+                hint=f"use one of the new variables: {', '.join(new_names)}",
+            )
+        out[var] = out[var].where(hit, value)
+    return out
+
+
+def derive_var_merged_exist_flag(
+    dataset: pd.DataFrame,
+    *,
+    dataset_add: pd.DataFrame,
+    by_vars: list[str],
+    new_var: str,
+    condition: Filter = None,
+    true_value: Any = "Y",
+    false_value: Any = "N",
+    missing_value: Any = "",
+    filter_add: Filter = None,
+) -> pd.DataFrame:
+    """Flag whether ``dataset_add`` has a record meeting ``condition`` for the by group.
+
+    ``true_value`` if at least one (``filter_add``-selected) record of the by
+    group meets ``condition``; ``false_value`` if the by group has records but
+    none meets it; ``missing_value`` if it has no record at all.
+
+    >>> import pandas as pd
+    >>> adsl = pd.DataFrame({"USUBJID": ["1", "2", "3"]})
+    >>> ae = pd.DataFrame({"USUBJID": ["1", "1", "2"], "AESER": ["N", "Y", "N"]})
+    >>> derive_var_merged_exist_flag(adsl, dataset_add=ae, by_vars=["USUBJID"],
+    ...     new_var="SAEFL", condition="AESER == 'Y'")["SAEFL"].tolist()
+    ['Y', 'N', '']
+    """
+    by_vars = as_list(by_vars)
+    assert_has_columns(dataset, by_vars, name="dataset")
+    assert_has_columns(dataset_add, by_vars, name="dataset_add")
+    check_new_vars_absent(dataset, [new_var], dataset_name="dataset")
+    add = dataset_add.loc[filter_mask(dataset_add, filter_add).to_numpy(), by_vars].copy()
+    add["__cond__"] = filter_mask(dataset_add.loc[add.index], condition).to_numpy()
+    summary = add.groupby(by_vars, dropna=False, sort=False)["__cond__"].any().reset_index()
+    out = dataset.merge(summary, on=by_vars, how="left", validate="many_to_one")
+    out.index = dataset.index
+    cond = out.pop("__cond__")
+    present = cond.notna().to_numpy()
+    met = cond.fillna(False).astype(bool).to_numpy()
+    values = flag_series(met, out.index, true_value, false_value)
+    values = values.where(present, missing_value) if missing_value is not None else values.where(present)
+    out[new_var] = values
+    return out
+
+
+def derive_var_merged_summary(
+    dataset: pd.DataFrame,
+    *,
+    dataset_add: pd.DataFrame,
+    by_vars: list[str],
+    new_var: str,
+    source_var: str,
+    summary_fun: str | Callable[[pd.Series], Any],
+    filter_add: Filter = None,
+    missing_value: Any = None,
+) -> pd.DataFrame:
+    """Merge a summary (``"mean"``, ``"sum"``, ``"max"``, ... or a callable) of ``source_var`` per by group.
+
+    Missing values of ``source_var`` are ignored (pandas aggregations skip NaN);
+    by groups without records get ``missing_value``.
+
+    >>> import pandas as pd
+    >>> adsl = pd.DataFrame({"USUBJID": ["1", "2"]})
+    >>> ex = pd.DataFrame({"USUBJID": ["1", "1"], "EXDOSE": [10.0, 20.0]})
+    >>> derive_var_merged_summary(adsl, dataset_add=ex, by_vars=["USUBJID"], new_var="CUMDOSE",
+    ...     source_var="EXDOSE", summary_fun="sum")["CUMDOSE"].fillna(-1).tolist()
+    [30.0, -1.0]
+    """
+    by_vars = as_list(by_vars)
+    assert_has_columns(dataset, by_vars, name="dataset")
+    assert_has_columns(dataset_add, by_vars + [source_var], name="dataset_add")
+    check_new_vars_absent(dataset, [new_var], dataset_name="dataset")
+    add = dataset_add.loc[filter_mask(dataset_add, filter_add).to_numpy()]
+    summary = add.groupby(by_vars, dropna=False, sort=False)[source_var].agg(summary_fun).rename(new_var).reset_index()
+    summary[_HIT] = True
+    out = dataset.merge(summary, on=by_vars, how="left", validate="many_to_one")
+    out.index = dataset.index
+    hit = out.pop(_HIT).fillna(False).astype(bool)
+    if missing_value is not None:
+        out[new_var] = out[new_var].where(hit, missing_value)
+    return out
+
+
+__all__ = ["derive_vars_merged", "derive_var_merged_exist_flag", "derive_var_merged_summary"]
