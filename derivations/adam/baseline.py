@@ -1,0 +1,83 @@
+"""Baseline value, change and percent change (admiral ``derive_var_base``, ``derive_var_chg``, ``derive_var_pchg``).
+
+The baseline flag itself (ABLFL) is an extreme flag, see
+:func:`derivations.adam.extreme.derive_var_extreme_flag`: e.g. the last
+non-missing value on or before the first dose per subject and parameter::
+
+    derive_var_extreme_flag(advs, by_vars=["STUDYID", "USUBJID", "PARAMCD"],
+                            order=["ADT", "VISITNUM"], mode="last", new_var="ABLFL",
+                            filter="ADT <= TRTSDT & AVAL.notna()")
+
+>>> import pandas as pd
+>>> advs = pd.DataFrame({"USUBJID": ["1", "1", "1", "2"], "PARAMCD": "SYSBP",
+...     "AVAL": [120.0, 130.0, 114.0, 140.0], "ABLFL": ["Y", "", "", ""]})
+>>> advs = derive_var_pchg(derive_var_chg(derive_var_base(advs, by_vars=["USUBJID", "PARAMCD"])))
+>>> advs[["BASE", "CHG", "PCHG"]].fillna(-99).values.tolist()
+[[120.0, 0.0, 0.0], [120.0, 10.0, 8.333333333333332], [120.0, -6.0, -5.0], [-99.0, -99.0, -99.0]]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..core import Filter, assert_has_columns
+from ._common import as_list
+from .merge import derive_vars_merged
+
+
+def derive_var_base(
+    dataset: pd.DataFrame,
+    *,
+    by_vars: list[str],
+    source_var: str = "AVAL",
+    new_var: str = "BASE",
+    filter: Filter = "ABLFL == 'Y'",
+) -> pd.DataFrame:
+    """Add ``new_var`` = ``source_var`` of the baseline record (``filter``) of the by group.
+
+    ``by_vars`` usually ``["STUDYID", "USUBJID", "PARAMCD", "BASETYPE"]``. By
+    groups without a baseline record get a missing value; more than one
+    baseline record in a by group raises a :class:`DerivationError` naming it.
+    Use ``source_var="AVALC", new_var="BASEC"`` for character values, or
+    ``source_var="ANRIND", new_var="BNRIND"``.
+    """
+    by_vars = as_list(by_vars)
+    assert_has_columns(dataset, by_vars + [source_var])
+    base = derive_vars_merged(
+        dataset[by_vars],
+        dataset_add=dataset,
+        by_vars=by_vars,
+        new_vars={new_var: source_var},
+        filter_add=filter,
+        check_type="error",
+    )
+    out = dataset.copy()
+    out[new_var] = base[new_var].to_numpy()
+    return out
+
+
+def derive_var_chg(
+    dataset: pd.DataFrame, *, new_var: str = "CHG", source_var: str = "AVAL", base_var: str = "BASE"
+) -> pd.DataFrame:
+    """Add ``CHG = AVAL - BASE`` (missing when either is missing)."""
+    assert_has_columns(dataset, [source_var, base_var])
+    out = dataset.copy()
+    out[new_var] = pd.to_numeric(dataset[source_var]) - pd.to_numeric(dataset[base_var])
+    return out
+
+
+def derive_var_pchg(
+    dataset: pd.DataFrame, *, new_var: str = "PCHG", source_var: str = "AVAL", base_var: str = "BASE"
+) -> pd.DataFrame:
+    """Add ``PCHG = (AVAL - BASE) / |BASE| * 100``; missing when BASE is 0 or missing (admiral)."""
+    assert_has_columns(dataset, [source_var, base_var])
+    aval = pd.to_numeric(dataset[source_var]).astype(float)
+    base = pd.to_numeric(dataset[base_var]).astype(float)
+    out = dataset.copy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out[new_var] = ((aval - base) / base.abs() * 100).where(base != 0)
+    return out
+
+
+__all__ = ["derive_var_base", "derive_var_chg", "derive_var_pchg"]
