@@ -1,0 +1,306 @@
+"""Figures with matplotlib (Agg): Kaplan-Meier, waterfall, swimmer; deterministic PNG/SVG bytes.
+
+Inputs are plain objects/DataFrames that the study programs prepare from ADaM:
+
+``plot_km(fits)``
+    ``fits``: ``{group label: KmResult}`` (see :func:`derivations.tlf.ard.compute_km_by`);
+    times are in the fits' ``settings.output_unit`` (months by default).
+``plot_waterfall(data)``
+    one row per subject: ``USUBJID``, ``PCHG`` (best percent change from baseline
+    in the sum of target lesion diameters), ``BOR`` (best overall response:
+    CR/PR/SD/PD/NE). Column names are arguments.
+``plot_swimmer(subjects, events)``
+    ``subjects``: ``USUBJID``, ``DURATION`` (treatment duration, in the plot's
+    time unit), ``ONGOING`` (``"Y"``/True: still on treatment, drawn with an arrow),
+    ``DEATH`` (time of death or missing);
+    ``events`` (optional): ``USUBJID``, ``TIME``, ``RESPONSE`` (CR/PR/SD/PD):
+    one marker per response assessment shown.
+
+:func:`save_figure` writes PNG and SVG with fixed metadata and SVG hash salt, so
+the bytes are the same on every run.
+
+>>> fig = plot_waterfall(__import__("pandas").DataFrame(
+...     {"USUBJID": ["1", "2"], "PCHG": [-40.0, 10.0], "BOR": ["PR", "SD"]}))
+>>> figure_bytes(fig, "svg") == figure_bytes(fig, "svg")
+True
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Mapping, Sequence
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from ..core import assert_has_columns, is_missing  # noqa: E402
+from ..findings import DerivationError  # noqa: E402
+from .stats import KmResult  # noqa: E402
+
+#: colours by best overall response (colour-blind safe Okabe-Ito palette)
+RESPONSE_COLORS = {
+    "CR": "#009E73",
+    "PR": "#56B4E9",
+    "SD": "#E69F00",
+    "PD": "#D55E00",
+    "NE": "#999999",
+    "NON-CR/NON-PD": "#CC79A7",
+}
+GROUP_COLORS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"]
+CREATOR = "derivations.tlf"
+RC = {
+    "svg.hashsalt": "derivations-tlf",
+    "svg.fonttype": "path",
+    "font.family": "DejaVu Sans",
+    "font.size": 9,
+    "path.simplify": True,
+}
+
+
+def _figure(width: float, height: float) -> Figure:
+    # Figure objects (not pyplot) so that nothing is kept in a global registry
+    return Figure(figsize=(width, height), dpi=100)
+
+
+def figure_bytes(fig: Figure, fmt: str = "png", *, dpi: int = 150) -> bytes:
+    """The figure as PNG or SVG bytes, identical across runs (no date, fixed creator and salt)."""
+    if fmt not in ("png", "svg", "pdf"):
+        raise DerivationError("figure format must be png, svg or pdf", value=fmt)
+    meta = {"png": {"Software": CREATOR},
+            "svg": {"Date": None, "Creator": CREATOR},
+            "pdf": {"CreationDate": None, "ModDate": None, "Creator": CREATOR, "Producer": CREATOR}}[fmt]
+    buf = io.BytesIO()
+    with matplotlib.rc_context(RC):
+        fig.savefig(buf, format=fmt, dpi=dpi, metadata=meta)
+    return buf.getvalue()
+
+
+def save_figure(fig: Figure, path: str | Path, *, formats: Sequence[str] = ("png", "svg"),
+                dpi: int = 150) -> list[Path]:
+    """Write ``path`` with each suffix of ``formats`` (``km.png``, ``km.svg``); returns the paths."""
+    stem = Path(path)
+    stem = stem.with_suffix("") if stem.suffix.lstrip(".") in ("png", "svg", "pdf") else stem
+    out = []
+    for fmt in formats:
+        target = stem.with_suffix("." + fmt)
+        target.write_bytes(figure_bytes(fig, fmt, dpi=dpi))
+        out.append(target)
+    return out
+
+
+def plot_km(
+    fits: Mapping[str, KmResult],
+    *,
+    title: str = "",
+    xlabel: str | None = None,
+    ylabel: str = "Survival probability",
+    risk_times: Sequence[float] | None = None,
+    show_median: bool = True,
+    show_censor: bool = True,
+    colors: Sequence[str] | None = None,
+    width: float = 7.5,
+    height: float = 5.5,
+) -> Figure:
+    """Kaplan-Meier curves with censoring ticks, median markers and a numbers-at-risk table.
+
+    ``risk_times`` (default: every 3 units up to the longest follow-up) are the times
+    under the plot where the numbers at risk are shown.
+    """
+    if not fits:
+        raise DerivationError("plot_km needs at least one KmResult", hint="pass {group: KmResult}")
+    with matplotlib.rc_context(RC):
+        unit = next(iter(fits.values())).settings.output_unit
+        xlabel = xlabel if xlabel is not None else f"Time ({unit})"
+        tmax = max(float(km.time.max()) if len(km.time) else 0.0 for km in fits.values())
+        if risk_times is None:
+            step = 3.0 if unit == "months" else max(1.0, np.ceil(tmax / 8))
+            risk_times = np.arange(0, tmax + step / 2, step)
+        risk_times = np.asarray(risk_times, dtype=float)
+        colors = list(colors or GROUP_COLORS)
+        n_groups = len(fits)
+        fig = _figure(width, height + 0.25 * n_groups)
+        grid = fig.add_gridspec(2, 1, height_ratios=[height, 0.45 + 0.25 * n_groups], hspace=0.35)
+        ax = fig.add_subplot(grid[0])
+        axr = fig.add_subplot(grid[1], sharex=ax)
+        for k, (label, km) in enumerate(fits.items()):
+            color = colors[k % len(colors)]
+            curve = km.curve()
+            last = float(km.time.max()) if len(km.time) else 0.0
+            xs = np.append(curve["time"].to_numpy(), last)
+            ys = np.append(curve["survival"].to_numpy(), curve["survival"].iloc[-1])
+            med = "NE" if np.isnan(km.median) else f"{km.median:.2f}"
+            ax.step(xs, ys, where="post", color=color, lw=1.6, label=f"{label} (median {med})")
+            if show_censor and len(km.censor_times):
+                ct = km.censor_times
+                idx = np.searchsorted(km.table["time"].to_numpy(), ct, side="right") - 1
+                surv = np.where(idx >= 0, km.table["survival"].to_numpy()[np.clip(idx, 0, None)], 1.0) \
+                    if len(km.table) else np.ones_like(ct)
+                ax.plot(ct, surv, "|", color=color, ms=8, mew=1.2)
+            if show_median and not np.isnan(km.median):
+                ax.plot([0, km.median, km.median], [0.5, 0.5, 0], ls=":", color=color, lw=1)
+                ax.plot([km.median], [0.5], "o", color=color, ms=4)
+            at_risk = km.at_risk(risk_times)
+            for x, n in zip(risk_times, at_risk.to_numpy()):
+                axr.text(x, n_groups - 1 - k, str(int(n)), ha="center", va="center", color=color, fontsize=8)
+        ax.set_ylim(-0.02, 1.04)
+        ax.set_xlim(0, max(tmax, float(risk_times.max()) if len(risk_times) else tmax) * 1.02 + 1e-9)
+        ax.set_xticks(risk_times)
+        ax.set_ylabel(ylabel)
+        ax.set_xlabel(xlabel)
+        ax.grid(True, axis="y", color="#dddddd", lw=0.6)
+        ax.legend(loc="upper right", frameon=False)
+        if title:
+            ax.set_title(title)
+        axr.set_ylim(-0.5, n_groups - 0.5)
+        axr.set_yticks(range(n_groups))
+        axr.set_yticklabels(list(fits)[::-1])
+        axr.tick_params(axis="x", labelbottom=False, length=0)
+        axr.tick_params(axis="y", length=0, pad=14)
+        for side in ("top", "right", "bottom", "left"):
+            axr.spines[side].set_visible(False)
+        axr.set_title("Number at risk", loc="left", fontsize=8)
+    return fig
+
+
+def plot_waterfall(
+    data: pd.DataFrame,
+    *,
+    subject_var: str = "USUBJID",
+    value_var: str = "PCHG",
+    response_var: str = "BOR",
+    title: str = "",
+    ylabel: str = "Best change from baseline in target lesions (%)",
+    reference_lines: Sequence[float] = (-30.0, 20.0),
+    width: float = 8.0,
+    height: float = 4.5,
+) -> Figure:
+    """Bars of best % change per subject (descending), coloured by best overall response.
+
+    Subjects without a value are not drawn and are counted in a note under the plot.
+    """
+    assert_has_columns(data, [subject_var, value_var, response_var], name="waterfall input")
+    dup = data[subject_var].duplicated()
+    if dup.any():
+        raise DerivationError("one row per subject expected", variable=subject_var,
+                              usubjid=str(data.loc[dup, subject_var].iloc[0]),
+                              hint="keep each subject's best percent change only")
+    with matplotlib.rc_context(RC):
+        missing = data[value_var].isna()
+        d = data.loc[~missing].sort_values([value_var, subject_var], ascending=[False, True], kind="mergesort")
+        resp = d[response_var].astype(object).where(~is_missing(d[response_var]), "NE").astype(str)
+        unknown = sorted(set(resp) - set(RESPONSE_COLORS))
+        if unknown:
+            raise DerivationError(f"unknown response {unknown[0]!r}", variable=response_var, value=unknown[0],
+                                  hint=f"use one of {', '.join(RESPONSE_COLORS)}")
+        fig = _figure(width, height)
+        ax = fig.add_subplot(1, 1, 1)
+        x = np.arange(len(d))
+        ax.bar(x, d[value_var].to_numpy(float), color=resp.map(RESPONSE_COLORS).to_numpy(), width=0.8)
+        for ref in reference_lines:
+            ax.axhline(ref, ls="--", color="#444444", lw=0.9)
+            ax.text(len(d) - 0.4 if len(d) else 0, ref, f"{ref:+g}%", va="bottom", ha="right", fontsize=7)
+        ax.axhline(0, color="black", lw=0.8)
+        ax.set_xticks([])
+        ax.set_xlim(-0.6, max(len(d), 1) - 0.4)
+        ax.set_ylabel(ylabel)
+        if title:
+            ax.set_title(title)
+        from matplotlib.patches import Patch
+
+        present = [r for r in RESPONSE_COLORS if r in set(resp)]
+        ax.legend(handles=[Patch(color=RESPONSE_COLORS[r], label=r) for r in present],
+                  title="Best overall response", frameon=False, loc="upper right", fontsize=8)
+        if missing.any():
+            ax.annotate(f"{int(missing.sum())} subject(s) without a post-baseline measurement not shown",
+                        (0, -0.06), xycoords="axes fraction", fontsize=7, va="top")
+    return fig
+
+
+def plot_swimmer(
+    subjects: pd.DataFrame,
+    events: pd.DataFrame | None = None,
+    *,
+    subject_var: str = "USUBJID",
+    duration_var: str = "DURATION",
+    ongoing_var: str = "ONGOING",
+    death_var: str = "DEATH",
+    time_var: str = "TIME",
+    response_var: str = "RESPONSE",
+    title: str = "",
+    xlabel: str = "Time since first dose (months)",
+    width: float = 8.0,
+    height: float | None = None,
+) -> Figure:
+    """One bar per subject (longest at the top): treatment duration, response markers,
+    an arrow for ongoing treatment, an ``x`` at death."""
+    assert_has_columns(subjects, [subject_var, duration_var], name="swimmer subjects")
+    with matplotlib.rc_context(RC):
+        s = subjects.sort_values([duration_var, subject_var], ascending=[True, False], kind="mergesort")
+        s = s.reset_index(drop=True)
+        y = pd.Series(np.arange(len(s)), index=s[subject_var].astype(str).to_numpy())
+        height = height if height is not None else max(3.0, 0.22 * len(s) + 1.2)
+        fig = _figure(width, height)
+        ax = fig.add_subplot(1, 1, 1)
+        dur = s[duration_var].to_numpy(float)
+        ax.barh(y.to_numpy(), dur, height=0.6, color="#BBBBBB", edgecolor="#777777", lw=0.5,
+                label="Treatment duration")
+        handles = []
+        if ongoing_var in s.columns:
+            ong = s[ongoing_var].astype(object).isin(["Y", True, 1, "1"]).to_numpy()
+            if ong.any():
+                span = float(np.nanmax(dur)) if len(dur) else 1.0
+                ax.plot(dur[ong] + 0.015 * span, y.to_numpy()[ong], ">", color="#333333", ms=6,
+                        ls="none", label="Ongoing")
+        if death_var in s.columns:
+            dt = pd.to_numeric(s[death_var], errors="coerce").to_numpy(float)
+            has = ~np.isnan(dt)
+            if has.any():
+                ax.plot(dt[has], y.to_numpy()[has], "x", color="black", ms=7, mew=1.5, label="Death",
+                        ls="none")
+        if events is not None and len(events):
+            assert_has_columns(events, [subject_var, time_var, response_var], name="swimmer events")
+            ev = events.assign(_y=events[subject_var].astype(str).map(y))
+            lost = ev["_y"].isna()
+            if lost.any():
+                raise DerivationError("response event for a subject not in the swimmer subjects",
+                                      usubjid=str(ev.loc[lost, subject_var].iloc[0]),
+                                      hint="include the subject in `subjects` or drop the event")
+            markers = {"CR": "*", "PR": "^", "SD": "s", "PD": "v", "NE": "o"}
+            for resp, grp in ev.groupby(response_var, sort=True):  # one scatter per response category
+                ax.plot(grp[time_var].to_numpy(float), grp["_y"].to_numpy(float), markers.get(str(resp), "o"),
+                        color=RESPONSE_COLORS.get(str(resp), "#000000"), ms=6, ls="none", label=str(resp))
+        ax.set_yticks(y.to_numpy())
+        ax.set_yticklabels(y.index, fontsize=7)
+        ax.set_ylim(-0.7, len(s) - 0.3)
+        ax.set_xlim(0, None)
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel("Subject")
+        ax.grid(True, axis="x", color="#eeeeee", lw=0.6)
+        ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
+        if title:
+            ax.set_title(title)
+        fig.subplots_adjust(right=0.8)
+    return fig
+
+
+def close(fig: Figure) -> None:
+    """Release a figure (Figure objects made here are not in pyplot's registry)."""
+    fig.clear()
+
+
+__all__ = [
+    "plot_km",
+    "plot_waterfall",
+    "plot_swimmer",
+    "figure_bytes",
+    "save_figure",
+    "RESPONSE_COLORS",
+    "GROUP_COLORS",
+    "close",
+]
