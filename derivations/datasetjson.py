@@ -1,0 +1,460 @@
+"""CDISC Dataset-JSON 1.1: write a DataFrame with its metadata, read it back.
+
+File layout (attribute order as the specification recommends):
+``datasetJSONCreationDateTime``, ``datasetJSONVersion`` ("1.1.0"), ``fileOID``,
+``dbLastModifiedDateTime``, ``originator``, ``sourceSystem`` {name, version},
+``studyOID``, ``metaDataVersionOID``, ``metaDataRef``, ``itemGroupOID``,
+``records``, ``name``, ``label``, ``columns`` [{itemOID, name, label, dataType,
+targetDataType, length, displayFormat, keySequence}], ``rows`` [[...], ...].
+Optional attributes are written only when given.
+
+Value representation (specification table "Supported Column Data Type
+Combinations"): ``string``/``URI`` as JSON strings, ``integer`` as JSON
+integers, ``float``/``double`` as JSON numbers (shortest text that reads back
+as the same double), ``decimal`` as strings with a dot, ``boolean`` as
+true/false, ``date``/``datetime``/``time`` as ISO 8601 strings; a SAS numeric
+date (a datetime64 column) gets ``targetDataType: "integer"`` so that a reader
+turns it back into a number. Missing values are ``null``; an empty string
+stays ``""``.
+
+The output is deterministic: the creation date/time is passed in (no clock),
+attribute and column order are fixed, so the same inputs give the same bytes.
+
+Example
+-------
+>>> import pandas as pd, tempfile, pathlib
+>>> df = pd.DataFrame({"USUBJID": ["01", "02"], "AGE": [63, None],
+...                    "TRTSDT": pd.to_datetime(["2014-01-02", None])})
+>>> path = pathlib.Path(tempfile.mkdtemp()) / "adsl.json"
+>>> _ = write_dataset_json(df, path, name="ADSL", label="Subject-Level Analysis",
+...     variables=[{"name": "USUBJID", "label": "Unique Subject Identifier", "key_sequence": 1},
+...                {"name": "AGE", "label": "Age", "data_type": "integer"},
+...                {"name": "TRTSDT", "label": "Date of First Exposure to Treatment"}],
+...     creation_datetime="2024-01-01T00:00:00")
+>>> doc = json.loads(path.read_text())
+>>> doc["rows"]
+[['01', 63, '2014-01-02'], ['02', None, None]]
+>>> doc["columns"][2]["dataType"], doc["columns"][2]["targetDataType"]
+('date', 'integer')
+>>> back, meta = read_dataset_json(path)
+>>> back["TRTSDT"].iloc[0], meta.label
+(Timestamp('2014-01-02 00:00:00'), 'Subject-Level Analysis')
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from .findings import DerivationError
+from .io import DatasetMeta, VariableMeta
+
+DATASET_JSON_VERSION = "1.1.0"
+DATA_TYPES = ("string", "integer", "decimal", "float", "double", "boolean",
+              "datetime", "date", "time", "URI")
+TARGET_DATA_TYPES = ("integer", "decimal")
+_ISO_DATETIME = re.compile(
+    r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d+)?)?"
+    r"((\+|-)([01]\d|2[0-3]):[0-5]\d|Z)?$")
+_TYPE_ALIASES = {"text": "string", "char": "string", "character": "string", "str": "string",
+                 "int": "integer", "uri": "URI", "num": None, "numeric": None, "number": None}
+_DEFAULT_DISPLAY = {"date": "E8601DA.", "datetime": "E8601DT.", "time": "E8601TM."}
+
+
+@dataclass(frozen=True)
+class Column:
+    """One Dataset-JSON column definition (``columns[]`` entry)."""
+
+    item_oid: str
+    name: str
+    label: str
+    data_type: str
+    target_data_type: str | None = None
+    length: int | None = None
+    display_format: str | None = None
+    key_sequence: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"itemOID": self.item_oid, "name": self.name, "label": self.label,
+                               "dataType": self.data_type}
+        for key, value in (("targetDataType", self.target_data_type), ("length", self.length),
+                           ("displayFormat", self.display_format), ("keySequence", self.key_sequence)):
+            if value is not None:
+                out[key] = value
+        return out
+
+    def __str__(self) -> str:
+        extra = f" -> {self.target_data_type}" if self.target_data_type else ""
+        return f"{self.name} ({self.data_type}{extra}) {self.label!r}"
+
+
+def _get(spec: Any, *names: str) -> Any:
+    for n in names:
+        if isinstance(spec, Mapping):
+            if spec.get(n) is not None:
+                return spec[n]
+        elif getattr(spec, n, None) is not None:
+            return getattr(spec, n)
+    return None
+
+
+def _infer_type(series: pd.Series) -> tuple[str, str | None]:
+    kind = series.dtype.kind
+    if kind == "b" or str(series.dtype) == "boolean":
+        return "boolean", None
+    if kind in "iu":
+        return "integer", None
+    if kind == "f":
+        return "double", None
+    if kind == "M":
+        s = series.dropna()
+        if getattr(s.dt, "tz", None) is not None:
+            return "datetime", "integer"
+        midnight = (s == s.dt.normalize()).all() if len(s) else True
+        return ("date" if midnight else "datetime"), "integer"
+    if kind == "m":
+        return "time", "integer"
+    if kind == "O":
+        first = series.dropna()
+        first = first.iloc[0] if len(first) else None
+        if isinstance(first, dt.datetime):
+            return "datetime", "integer"
+        if isinstance(first, dt.date):
+            return "date", "integer"
+        if isinstance(first, (bool, np.bool_)):
+            return "boolean", None
+    return "string", None
+
+
+def _columns(dataset: pd.DataFrame, name: str, variables: Iterable[Any] | None) -> list[Column]:
+    specs: dict[str, Any] = {}
+    if variables is not None:
+        if isinstance(variables, DatasetMeta):
+            variables = variables.variables
+        for spec in variables:
+            var = _get(spec, "name")
+            if var is None:
+                raise DerivationError("variable metadata without a name", dataset=name, value=spec,
+                                      hint="give each variable entry a 'name'")
+            specs[str(var)] = spec
+        unknown = [v for v in specs if v not in dataset.columns]
+        if unknown:
+            raise DerivationError(f"variable metadata for {', '.join(unknown)} but no such column",
+                                  dataset=name, variable=unknown[0],
+                                  hint="remove the entry or add the column to the dataset")
+    cols = []
+    for var in map(str, dataset.columns):
+        spec = specs.get(var, {})
+        series = dataset[var]
+        inferred, inferred_target = _infer_type(series)
+        declared = _get(spec, "data_type", "dataType")
+        if declared is None and _get(spec, "type") not in (None, "num", "char"):
+            declared = _get(spec, "type")
+        if declared is None and _get(spec, "type") == "char":
+            declared = "string"
+        if declared is not None:
+            declared = _TYPE_ALIASES.get(str(declared).lower(), str(declared))
+        data_type = declared or inferred
+        if data_type not in DATA_TYPES:
+            raise DerivationError(f"unknown Dataset-JSON dataType {data_type!r}", dataset=name,
+                                  variable=var, hint=f"use one of {', '.join(DATA_TYPES)}")
+        target = _get(spec, "target_data_type", "targetDataType")
+        if target is None:
+            if data_type in ("date", "datetime", "time") and series.dtype.kind in "MmO" and inferred_target:
+                target = "integer"
+            elif data_type == "decimal":
+                target = "decimal"
+        if target is not None and target not in TARGET_DATA_TYPES:
+            raise DerivationError(f"unknown targetDataType {target!r}", dataset=name, variable=var,
+                                  hint=f"use one of {', '.join(TARGET_DATA_TYPES)}")
+        length = _get(spec, "length")
+        if length is None and data_type in ("string", "URI"):
+            lens = series.dropna().astype(str).str.encode("utf-8").str.len()
+            length = int(lens.max()) if len(lens) and lens.max() > 0 else None
+        display = _get(spec, "display_format", "displayFormat", "format")
+        if display is None and target == "integer":
+            display = _DEFAULT_DISPLAY.get(data_type)
+        key_seq = _get(spec, "key_sequence", "keySequence")
+        label = _get(spec, "label")
+        cols.append(Column(
+            item_oid=str(_get(spec, "item_oid", "itemOID") or f"IT.{name}.{var}"),
+            name=var, label="" if label is None else str(label), data_type=data_type,
+            target_data_type=target, length=None if length is None else int(length),
+            display_format=None if display is None else str(display),
+            key_sequence=None if key_seq is None else int(key_seq)))
+    return cols
+
+
+def _missing_to_none(values: np.ndarray, missing: np.ndarray) -> list:
+    out = values.astype(object, copy=True)
+    out[missing] = None
+    return out.tolist()
+
+
+def _encode(series: pd.Series, col: Column, dataset_name: str) -> list:
+    """One column as a list of JSON-ready Python values (None for missing)."""
+    missing = series.isna().to_numpy()
+    dtype, kind = col.data_type, series.dtype.kind
+
+    def bad(msg: str, hint: str) -> DerivationError:
+        pos = int(np.flatnonzero(bad_mask)[0]) if bad_mask is not None and bad_mask.any() else None
+        return DerivationError(msg, dataset=dataset_name, variable=col.name, row=pos,
+                               value=None if pos is None else series.iloc[pos], hint=hint)
+
+    bad_mask = None
+    if dtype in ("string", "URI") or (dtype in ("date", "datetime", "time") and kind not in "Mm"
+                                      and col.target_data_type is None):
+        values = series.to_numpy(dtype=object)
+        text = pd.Series(values, dtype=object).where(~missing, None)
+        nonstr = text.map(lambda v: v is not None and not isinstance(v, str)).to_numpy(dtype=bool)
+        if nonstr.any():
+            text = text.where(~nonstr, text.astype(str))
+        return text.tolist()
+    if dtype in ("date", "datetime", "time"):
+        if kind == "m":
+            secs = series.dt.total_seconds().to_numpy()
+            with np.errstate(invalid="ignore"):
+                whole = np.nan_to_num(np.floor(secs)).astype(np.int64)
+            h, m, s = whole // 3600, (whole // 60) % 60, whole % 60
+            text = (pd.Series(h).astype(str).str.zfill(2) + ":" + pd.Series(m).astype(str).str.zfill(2)
+                    + ":" + pd.Series(s).astype(str).str.zfill(2))
+            return _missing_to_none(text.to_numpy(dtype=object), missing)
+        values = pd.to_datetime(series, errors="coerce") if kind != "M" else series
+        if getattr(values.dt, "tz", None) is not None:
+            values = values.dt.tz_convert("UTC").dt.tz_localize(None)
+        bad_mask = values.isna().to_numpy() & ~missing
+        if bad_mask.any():
+            raise bad("value is not a date/time", "correct the value or declare the column as string")
+        fmt = {"date": "%Y-%m-%d", "datetime": "%Y-%m-%dT%H:%M:%S", "time": "%H:%M:%S"}[dtype]
+        if dtype == "datetime" and (values.dropna().dt.microsecond != 0).any():
+            fmt += ".%f"
+        if dtype == "date":
+            bad_mask = (values != values.dt.normalize()).to_numpy() & ~missing
+            if bad_mask.any():
+                raise bad("date column holds a time of day", "declare dataType 'datetime' or drop the time")
+        return _missing_to_none(values.dt.strftime(fmt).to_numpy(dtype=object), missing)
+    if dtype == "boolean":
+        return _missing_to_none(series.to_numpy(dtype=object), missing)
+    # numbers
+    try:
+        num = series.to_numpy(dtype="float64", na_value=np.nan)
+    except (TypeError, ValueError) as exc:
+        num = pd.to_numeric(series, errors="coerce").to_numpy(dtype="float64")
+        bad_mask = np.isnan(num) & ~missing
+        raise bad(f"value is not a number ({exc})", f"declare {col.name} as string or fix the value")
+    bad_mask = np.isinf(num)
+    if bad_mask.any():
+        raise bad("infinite value cannot be written", "replace it by a missing value")
+    if dtype == "integer":
+        if kind in "iu":
+            return series.to_numpy(dtype=object).tolist()
+        with np.errstate(invalid="ignore"):
+            bad_mask = ~missing & (num != np.round(num))
+        if bad_mask.any():
+            raise bad("non-integer value in an integer column", "declare dataType 'double' or round the value")
+        return pd.array(num, dtype="Int64").to_numpy(dtype=object, na_value=None).tolist()
+    if dtype == "decimal":
+        return [None if np.isnan(v) else np.format_float_positional(v, unique=True, trim="-")
+                for v in num]
+    return _missing_to_none(num, np.isnan(num))
+
+
+def dataset_json_document(
+    dataset: pd.DataFrame,
+    *,
+    name: str,
+    label: str,
+    creation_datetime: str | dt.datetime,
+    variables: Iterable[Any] | DatasetMeta | None = None,
+    item_group_oid: str | None = None,
+    study_oid: str | None = None,
+    metadata_version_oid: str | None = None,
+    metadata_ref: str | None = None,
+    file_oid: str | None = None,
+    db_last_modified_datetime: str | dt.datetime | None = None,
+    originator: str | None = None,
+    source_system: str | None = None,
+    source_system_version: str | None = None,
+) -> dict[str, Any]:
+    """The Dataset-JSON 1.1 document (a dict in specification order) for ``dataset``."""
+
+    def stamp(value: str | dt.datetime, what: str) -> str:
+        text = value.isoformat(timespec="seconds") if isinstance(value, dt.datetime) else str(value)
+        if not _ISO_DATETIME.match(text):
+            raise DerivationError(f"{what} is not an ISO 8601 date/time", dataset=name, value=text,
+                                  hint="use YYYY-MM-DDThh:mm:ss, e.g. 2024-01-31T09:00:00")
+        return text
+
+    if not name:
+        raise DerivationError("Dataset-JSON needs a dataset name", hint="pass name='ADSL'")
+    columns = _columns(dataset, name, variables)
+    doc: dict[str, Any] = {
+        "datasetJSONCreationDateTime": stamp(creation_datetime, "creation_datetime"),
+        "datasetJSONVersion": DATASET_JSON_VERSION,
+    }
+    if file_oid:
+        doc["fileOID"] = file_oid
+    if db_last_modified_datetime is not None:
+        doc["dbLastModifiedDateTime"] = stamp(db_last_modified_datetime, "db_last_modified_datetime")
+    if originator:
+        doc["originator"] = originator
+    if source_system:
+        doc["sourceSystem"] = {"name": source_system, "version": source_system_version or ""}
+    if study_oid:
+        doc["studyOID"] = study_oid
+    if metadata_version_oid:
+        doc["metaDataVersionOID"] = metadata_version_oid
+    if metadata_ref:
+        doc["metaDataRef"] = metadata_ref
+    doc["itemGroupOID"] = item_group_oid or f"IG.{name}"
+    doc["records"] = int(len(dataset))
+    doc["name"] = name
+    doc["label"] = label or ""
+    doc["columns"] = [c.to_json() for c in columns]
+    encoded = [_encode(dataset[c.name], c, name) for c in columns]
+    doc["rows"] = [list(r) for r in zip(*encoded)] if encoded else [[] for _ in range(len(dataset))]
+    return doc
+
+
+def write_dataset_json(
+    dataset: pd.DataFrame,
+    path: str | Path,
+    *,
+    name: str,
+    label: str,
+    creation_datetime: str | dt.datetime,
+    variables: Iterable[Any] | DatasetMeta | None = None,
+    item_group_oid: str | None = None,
+    study_oid: str | None = None,
+    metadata_version_oid: str | None = None,
+    metadata_ref: str | None = None,
+    file_oid: str | None = None,
+    db_last_modified_datetime: str | dt.datetime | None = None,
+    originator: str | None = None,
+    source_system: str | None = None,
+    source_system_version: str | None = None,
+    indent: int | None = None,
+) -> Path:
+    """Write ``dataset`` as a Dataset-JSON 1.1 file; returns the path.
+
+    ``variables``: list of dicts or objects (e.g. :class:`derivations.io.VariableMeta`
+    or a :class:`DatasetMeta`) with ``name`` and any of ``label``, ``data_type``
+    (``dataType``), ``target_data_type``, ``length``, ``display_format`` (or
+    ``format``), ``key_sequence``, ``item_oid``; what is not given is inferred
+    from the column (integer, double, date/datetime with targetDataType integer,
+    string with the longest value's UTF-8 length). UTF-8, rows one line each when
+    ``indent`` is None.
+    """
+    doc = dataset_json_document(
+        dataset, name=name, label=label, creation_datetime=creation_datetime, variables=variables,
+        item_group_oid=item_group_oid, study_oid=study_oid, metadata_version_oid=metadata_version_oid,
+        metadata_ref=metadata_ref, file_oid=file_oid, db_last_modified_datetime=db_last_modified_datetime,
+        originator=originator, source_system=source_system, source_system_version=source_system_version)
+    path = Path(path)
+    if indent is None:
+        rows = doc.pop("rows")
+        head = json.dumps(doc, ensure_ascii=False, allow_nan=False)
+        body = ",\n".join(json.dumps(r, ensure_ascii=False, allow_nan=False) for r in rows)
+        text = head[:-1] + ', "rows": [\n' + body + ("\n" if rows else "") + "]}\n"
+    else:
+        text = json.dumps(doc, ensure_ascii=False, allow_nan=False, indent=indent) + "\n"
+    path.write_text(text, encoding="utf-8", newline="\n")
+    return path
+
+
+def _decode(values: list, col: Column) -> pd.Series:
+    dtype, target = col.data_type, col.target_data_type
+    if dtype in ("string", "URI") or (dtype in ("date", "datetime", "time") and target is None):
+        ser = pd.Series(values, dtype=object)
+        return pd.Series(ser.tolist()) if ser.notna().any() else ser
+    if dtype in ("date", "datetime"):
+        return pd.to_datetime(pd.Series(values, dtype=object), format="ISO8601", utc=False)
+    if dtype == "time":
+        return pd.to_timedelta(pd.Series(values, dtype=object))
+    if dtype == "boolean":
+        ser = pd.Series(values, dtype=object)
+        return ser.astype(bool) if ser.notna().all() else ser.astype("boolean")
+    num = pd.to_numeric(pd.Series(values, dtype=object), errors="raise")
+    if dtype == "integer" and target != "decimal":
+        return num.astype("int64") if num.notna().all() else num.astype("float64")
+    return num.astype("float64")
+
+
+def read_dataset_json(path: str | Path) -> tuple[pd.DataFrame, DatasetMeta]:
+    """Read a Dataset-JSON 1.1 file into ``(DataFrame, DatasetMeta)``.
+
+    Columns come back typed by ``dataType``/``targetDataType`` (dates with
+    targetDataType integer as datetime64; integer columns with nulls as float64,
+    as SAS holds them); top-level attributes are in ``meta.attributes``.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise DerivationError(f"file not found: {path}", dataset=path.name, hint="check the path")
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise DerivationError(f"not a valid JSON file ({exc}): {path}", dataset=path.name,
+                              hint="check that the file is a complete Dataset-JSON file") from exc
+    if not isinstance(doc, dict):
+        raise DerivationError(f"not a Dataset-JSON object: {path}", dataset=path.name,
+                              hint="the top level must be a JSON object")
+    if "clinicalData" in doc or "referenceData" in doc:
+        raise DerivationError(f"Dataset-JSON 1.0 layout is not supported: {path}", dataset=path.name,
+                              hint="convert the file to Dataset-JSON 1.1 (top-level columns/rows)")
+    version = str(doc.get("datasetJSONVersion", ""))
+    if not version.startswith("1.1"):
+        raise DerivationError(f"unsupported datasetJSONVersion {version!r}: {path}", dataset=path.name,
+                              hint="this reader handles Dataset-JSON 1.1")
+    missing = [k for k in ("columns", "records", "name") if k not in doc]
+    if missing:
+        raise DerivationError(f"required attribute(s) {', '.join(missing)} missing: {path}",
+                              dataset=path.name, hint="write the file with all required attributes")
+    cols = [Column(item_oid=c.get("itemOID", ""), name=c["name"], label=c.get("label", ""),
+                   data_type=c.get("dataType", "string"), target_data_type=c.get("targetDataType"),
+                   length=c.get("length"), display_format=c.get("displayFormat"),
+                   key_sequence=c.get("keySequence")) for c in doc["columns"]]
+    rows = doc.get("rows") or []
+    if rows and doc["records"] != len(rows):
+        raise DerivationError(f"records says {doc['records']} but the file has {len(rows)} rows: {path}",
+                              dataset=doc.get("name"), hint="rewrite the file")
+    bad = next((i for i, r in enumerate(rows) if len(r) != len(cols)), None)
+    if bad is not None:
+        raise DerivationError(f"row has {len(rows[bad])} values, {len(cols)} columns defined: {path}",
+                              dataset=doc.get("name"), row=bad, hint="rewrite the file")
+    columns = list(zip(*rows)) if rows else [[] for _ in cols]
+    data = {}
+    for col, values in zip(cols, columns):
+        try:
+            data[col.name] = _decode(list(values), col)
+        except (ValueError, TypeError) as exc:
+            raise DerivationError(f"values do not match dataType {col.data_type!r} ({exc}): {path}",
+                                  dataset=doc.get("name"), variable=col.name,
+                                  hint="correct the values or the column's dataType") from exc
+    df = pd.DataFrame(data, columns=[c.name for c in cols])
+    variables = tuple(
+        VariableMeta(
+            name=c.name, label=c.label or None,
+            type="char" if (c.data_type in ("string", "URI")
+                            or (c.data_type in ("date", "datetime", "time") and c.target_data_type is None))
+            else "num",
+            length=c.length, format=c.display_format, data_type=c.data_type,
+            target_data_type=c.target_data_type, key_sequence=c.key_sequence, item_oid=c.item_oid)
+        for c in cols)
+    attributes = {k: v for k, v in doc.items() if k not in ("columns", "rows")}
+    return df, DatasetMeta(doc.get("name"), doc.get("label"), variables, str(path), attributes)
+
+
+__all__ = [
+    "DATASET_JSON_VERSION",
+    "Column",
+    "dataset_json_document",
+    "write_dataset_json",
+    "read_dataset_json",
+]
