@@ -180,12 +180,19 @@ def validate_dataset(
         schema.validate(frame, lazy=True)
     except pa.errors.SchemaErrors as exc:
         fc = exc.failure_cases
+        key_rows = fc.loc[fc["check"].astype(str) == "multiple_fields_uniqueness", "index"].dropna().unique()
+        keys = [k for k in ds.keys if k in frame.columns]
+        for index in sorted(key_rows):
+            row, usubjid = _row_info(frame, index, id_var)
+            found.add("error", "keys", f"key variables {', '.join(keys)} do not identify records uniquely",
+                      dataset=ds.name, variable=", ".join(keys), usubjid=usubjid, row=row,
+                      value=" | ".join(str(frame[k].iloc[row - 1]) for k in keys) if row else None)
         for rec in fc.itertuples(index=False):
             check = str(rec.check)
             kind, _, message = check.partition(": ")
-            if rec.check == "multiple_fields_uniqueness" or kind == "multiple_fields_uniqueness":
-                kind, message = "keys", f"key variables {', '.join(ds.keys)} do not identify records uniquely"
-            elif not message:
+            if check == "multiple_fields_uniqueness":
+                continue
+            if not message:
                 kind, message = "schema", check
             row, usubjid = (None, None)
             if rec.index is not None and not (isinstance(rec.index, float) and np.isnan(rec.index)):

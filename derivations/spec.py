@@ -522,3 +522,86 @@ def assert_spec(spec: Spec) -> Spec:
 
 def dataset_names(spec: Spec, names: Iterable[str] | None = None) -> list[str]:
     return [n.upper() for n in (names or spec.datasets)]
+
+
+# --------------------------------------------------------------------------- writing
+
+_VARIABLE_COLUMNS = [
+    ("Order", "order"), ("Dataset", "dataset"), ("Variable", "name"), ("Label", "label"),
+    ("Data Type", "data_type"), ("Length", "length"), ("Significant Digits", "significant_digits"),
+    ("Format", "format"), ("Mandatory", "mandatory"), ("Assigned Value", "assigned_value"),
+    ("Codelist", "codelist"), ("Common", "common"), ("Origin", "origin"), ("Source", "source"),
+    ("Pages", "pages"), ("Method", "method"), ("Predecessor", "predecessor"), ("Role", "role"),
+    ("Comment", "comment"),
+]
+
+
+def write_spec(spec: Spec, path: str | Path) -> Path:
+    """Write ``spec`` as a P21 define-spec workbook that :func:`read_spec` reads back unchanged.
+
+    Every cell is written as text, so codes such as ``01`` survive Excel.
+    """
+    import openpyxl
+
+    def cell(value):
+        if value is None:
+            return None
+        if isinstance(value, bool):
+            return "Yes" if value else "No"
+        return str(value)
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Study"
+    ws.append(["Attribute", "Value"])
+    for k, v in spec.study.items():
+        ws.append([k, cell(v)])
+    ws = wb.create_sheet("Datasets")
+    ws.append(["Dataset", "Label", "Class", "SubClass", "Structure", "Key Variables", "Standard",
+               "Has No Data", "Repeating", "Reference Data", "Comment"])
+    for d in spec.datasets.values():
+        ws.append([d.name, d.label, d.cls, d.subclass, d.structure, ", ".join(d.keys), d.standard,
+                   "Yes" if d.has_no_data else "No", d.repeating, d.reference_data, d.comment])
+    ws = wb.create_sheet("Variables")
+    ws.append([h for h, _ in _VARIABLE_COLUMNS])
+    for d in spec.datasets.values():
+        for v in d.variables:
+            ws.append([cell(getattr(v, a)) for _, a in _VARIABLE_COLUMNS])
+    ws = wb.create_sheet("ValueLevel")
+    ws.append(["Order", "Dataset", "Variable", "Where Clause", "Label", "Data Type", "Length",
+               "Significant Digits", "Format", "Mandatory", "Codelist", "Origin", "Source", "Method", "Comment"])
+    for d in spec.datasets.values():
+        for v in d.value_level:
+            ws.append([cell(x) for x in (v.order, v.dataset, v.variable, v.where_clause, v.label, v.data_type,
+                                          v.length, v.significant_digits, v.format, v.mandatory, v.codelist,
+                                          v.origin, v.source, v.method, v.comment)])
+    ws = wb.create_sheet("Codelists")
+    ws.append(["ID", "Name", "NCI Codelist Code", "Data Type", "Terminology", "Comment", "Order", "Term",
+               "NCI Term Code", "Decoded Value", "Extensible"])
+    for c in spec.codelists.values():
+        for t in c.terms or (Term(""),):
+            ws.append([c.id, c.name, c.nci_code, c.data_type, c.terminology, c.comment, cell(t.order), t.term,
+                       t.nci_code, t.decode, "Yes" if c.extensible else "No"])
+    ws = wb.create_sheet("Dictionaries")
+    ws.append(["ID", "Name", "Data Type", "Dictionary", "Version"])
+    for x in spec.dictionaries.values():
+        ws.append([x.id, x.name, x.data_type, x.dictionary, x.version])
+    ws = wb.create_sheet("Methods")
+    ws.append(["ID", "Name", "Type", "Description", "Expression Context", "Expression Code", "Document", "Pages"])
+    for m in spec.methods.values():
+        ws.append([m.id, m.name, m.type, m.description, m.expression_context, m.expression_code, m.document, m.pages])
+    ws = wb.create_sheet("Comments")
+    ws.append(["ID", "Description", "Document", "Pages"])
+    for c in spec.comments.values():
+        ws.append([c.id, c.description, c.document, c.pages])
+    ws = wb.create_sheet("Documents")
+    ws.append(["ID", "Title", "Href"])
+    for d in spec.documents.values():
+        ws.append([d.id, d.title, d.href])
+    for sheet in wb.worksheets:
+        for row in sheet.iter_rows():
+            for c in row:
+                c.number_format = "@"
+    path = Path(path)
+    wb.save(path)
+    return path

@@ -224,6 +224,10 @@ def _char_bytes(series: pd.Series, var: XptVariable, ids: pd.Series | None, data
     return arr, width
 
 
+def n_rows(frame: pd.DataFrame) -> int:
+    return len(frame.index)
+
+
 def _check_names(name: str, label: str, variables: Sequence[XptVariable]) -> None:
     if not _NAME.match(name):
         raise XptError(
@@ -331,6 +335,16 @@ def xpt_bytes(
                                value=vals[i], hint="XPORT v5 stores IBM floats: fix or rescale the value") from None
         else:
             columns.append(_char_bytes(s, v, ids, name))
+
+    if columns and n_rows(frame) and all(arr.dtype.kind == "S" for arr, _ in columns):
+        last_blank = all(not arr[-1].strip() for arr, _ in columns)
+        if last_blank:
+            raise XptError(
+                "the last record has only blank values and the dataset has only character variables: "
+                "XPORT v5 readers cannot tell it from the file's blank padding and would drop it",
+                dataset=name, row=len(frame), usubjid=_subject(ids, len(frame) - 1),
+                hint="remove the empty record or sort it away from the end",
+            )
 
     header = [
         _header("LIBRARY"),

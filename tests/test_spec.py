@@ -1,0 +1,74 @@
+"""Spec reader: P21 layout, codes as text, consistency checks."""
+
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from derivations.findings import SpecError
+from derivations.spec import (Codelist, DatasetSpec, Method, Spec, Term, VariableSpec, assert_spec, check_spec,
+                              read_spec, write_spec)
+from toystudy import toy_spec
+
+PEER_SPEC = Path(__file__).resolve().parents[2] / "shared/reference/pharmaverse/specs/adams-specs.xlsx"
+
+
+def test_roundtrip_keeps_every_attribute(tmp_path):
+    spec = toy_spec()
+    back = read_spec(write_spec(spec, tmp_path / "s.xlsx"))
+    assert back.datasets["DM"].variables == spec.datasets["DM"].variables
+    assert back.datasets["DM"].keys == ["STUDYID", "USUBJID"]
+    assert back.codelists["SEX"] == spec.codelists["SEX"]
+    assert back.study["StandardVersion"] == "3.4"
+
+
+def test_codes_are_read_as_text(tmp_path):
+    spec = Spec(datasets={"DM": DatasetSpec("DM", variables=[VariableSpec("DM", "SITEID", "Site", length=2, codelist="SITE", order=1)])},
+                codelists={"SITE": Codelist("SITE", terms=(Term("01"), Term("02")))})
+    path = write_spec(spec, tmp_path / "s.xlsx")
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Codelists"]
+    ws.append(["SITE", "", "", "text", "", "", 3, 3, "", "", "No"])  # a code typed as a number
+    wb.save(path)
+    assert read_spec(path).codelists["SITE"].values == ["01", "02", "3"]
+
+
+def test_missing_sheet_is_named(tmp_path):
+    wb = openpyxl.Workbook()
+    wb.active.title = "Datasets"
+    wb.save(tmp_path / "bad.xlsx")
+    with pytest.raises(SpecError, match="no sheet 'Variables'"):
+        read_spec(tmp_path / "bad.xlsx")
+
+
+def test_check_spec_names_undefined_codelist_and_method():
+    spec = toy_spec()
+    dm = spec.datasets["DM"]
+    dm.variables.append(VariableSpec("DM", "RACE", "Race", length=40, codelist="RACE", method="MT.RACE", order=7))
+    errors = [f for f in check_spec(spec) if f.severity == "error"]
+    assert [(f.check, f.variable, f.value) for f in errors] == [
+        ("spec_codelist", "RACE", "RACE"), ("spec_method", "RACE", "MT.RACE")]
+    with pytest.raises(SpecError, match="codelist RACE is not defined"):
+        assert_spec(spec)
+    spec.methods["MT.RACE"] = Method("MT.RACE", "Race", "Computation", "as collected")
+    spec.codelists["RACE"] = Codelist("RACE", terms=(Term("ASIAN"),))
+    assert_spec(spec)
+
+
+def test_check_spec_flags_long_label_and_bad_name():
+    spec = toy_spec()
+    spec.datasets["DM"].variables.append(VariableSpec("DM", "TOOLONGNAME", "x" * 41, length=1, order=8))
+    checks = sorted((f.check, f.variable) for f in check_spec(spec) if f.severity == "error")
+    assert checks == [("spec_label", "TOOLONGNAME"), ("spec_name", "TOOLONGNAME")]
+
+
+@pytest.mark.skipif(not PEER_SPEC.exists(), reason="shared reference data not present")
+def test_reads_the_real_pinnacle21_spec_as_it_is():
+    spec = read_spec(PEER_SPEC)
+    assert len(spec.datasets) == 30
+    assert len(spec.datasets["ADSL"].variables) == 54
+    assert spec.datasets["ADSL"].keys == ["STUDYID", "USUBJID"]
+    trtsdt = spec.dataset("ADSL").variable("TRTSDT")
+    assert (trtsdt.data_type, trtsdt.format, trtsdt.xpt_type) == ("integer", "DATE", "num")
+    assert spec.dataset("ADSL").variable("USUBJID").length == 11
+    assert [f.check for f in check_spec(spec) if f.severity == "error"] == []
