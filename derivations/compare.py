@@ -487,8 +487,6 @@ def _fmt_value(value: Any, width: int = 0) -> str:
         text = value.isoformat()
     else:
         text = str(value)
-        if text.strip() == "":
-            text = "(blank)"
     return text.ljust(width) if width else text
 
 
