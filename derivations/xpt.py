@@ -170,7 +170,10 @@ def _subject(ids: pd.Series | None, i: int) -> str | None:
 
 
 def _char_bytes(series: pd.Series, var: XptVariable, ids: pd.Series | None, dataset: str) -> tuple[np.ndarray, int]:
-    """Encode a character column to a fixed-width, blank-padded byte array."""
+    """Encode a character column to a fixed-width, blank-padded byte array (via Arrow, no Python loop)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     s = series
     if not (pd.api.types.is_string_dtype(s) or s.dtype == object):
         raise XptError(
@@ -178,50 +181,47 @@ def _char_bytes(series: pd.Series, var: XptVariable, ids: pd.Series | None, data
             dataset=dataset, variable=var.name,
             hint="convert it to text in the derivation or declare it numeric in the spec",
         )
-    values = s.astype(object).where(s.notna(), "")
-    nonstr = ~values.map(type).isin([str])
-    if nonstr.any():
-        i = int(np.flatnonzero(nonstr.to_numpy())[0])
-        raise XptError(
-            "character variable holds a non-text value", dataset=dataset, variable=var.name,
-            row=i + 1, usubjid=_subject(ids, i), value=values.iloc[i],
-            hint="convert the value to text in the derivation",
-        )
-    text = pd.Series(values.to_numpy(), dtype="string")
-    ascii_ok = text.str.isascii().fillna(True).to_numpy()
-    if not ascii_ok.all():
-        i = int(np.flatnonzero(~ascii_ok)[0])
-        raise XptError(
-            "non-ASCII character; SAS XPORT v5 holds ASCII only", dataset=dataset, variable=var.name,
-            row=i + 1, usubjid=_subject(ids, i), value=text.iloc[i],
-            hint="transliterate it in the study program (derivations.sdtm.compute_ascii) so it is reported",
-        )
-    lengths = text.str.len().fillna(0).astype(np.int64).to_numpy()
+
+    def fail(message: str, mask, hint: str):
+        i = int(np.flatnonzero(np.asarray(mask))[0])
+        raise XptError(message, dataset=dataset, variable=var.name, row=i + 1, usubjid=_subject(ids, i),
+                       value=s.iloc[i], hint=hint)
+
+    try:
+        arr = pa.array(s.to_numpy(dtype=object, na_value=None) if s.dtype == object else s, type=pa.large_string(),
+                       from_pandas=True)
+    except (pa.ArrowTypeError, pa.ArrowInvalid):
+        fail("character variable holds a non-text value",
+             ~(s.map(lambda x: isinstance(x, str)) | s.isna()).to_numpy(),
+             "convert the value to text in the derivation")
+    arr = pc.fill_null(arr, "")
+    ascii_ok = pc.string_is_ascii(arr)
+    if not pc.all(ascii_ok).as_py() and len(arr):
+        fail("non-ASCII character; SAS XPORT v5 holds ASCII only", ~ascii_ok.to_numpy(zero_copy_only=False),
+             "transliterate it in the study program (derivations.sdtm.compute_ascii) so it is reported")
+    lengths = pc.binary_length(arr).to_numpy(zero_copy_only=False).astype(np.int64)
     longest = int(lengths.max()) if len(lengths) else 0
     if longest > 200:
         i = int(np.argmax(lengths > 200))
-        raise XptError(
-            f"value of {lengths[i]} bytes; SAS XPORT v5 allows at most 200",
-            dataset=dataset, variable=var.name, row=i + 1, usubjid=_subject(ids, i), value=text.iloc[i],
-            hint="split the text into continuation variables (SDTMIG 4.5.3) with derivations.sdtm.derive_vars_split_text",
-        )
+        fail(f"value of {lengths[i]} bytes; SAS XPORT v5 allows at most 200", lengths > 200,
+             "split the text into continuation variables (SDTMIG 4.5.3) with derivations.sdtm.derive_vars_split_text")
     width = var.length if var.length is not None else max(longest, 1)
     if longest > width:
         i = int(np.argmax(lengths > width))
-        raise XptError(
-            f"value of {lengths[i]} bytes is longer than the variable's length {width}",
-            dataset=dataset, variable=var.name, row=i + 1, usubjid=_subject(ids, i), value=text.iloc[i],
-            hint="raise the length in the spec or fix the value; nothing is truncated",
-        )
-    nul = text.str.contains("\x00", regex=False).fillna(False).to_numpy()
+        fail(f"value of {lengths[i]} bytes is longer than the variable's length {width}", lengths > width,
+             "raise the length in the spec or fix the value; nothing is truncated")
+    nul = pc.match_substring(arr, "\x00").to_numpy(zero_copy_only=False)
     if nul.any():
-        i = int(np.flatnonzero(nul)[0])
-        raise XptError("value holds a NUL byte", dataset=dataset, variable=var.name, row=i + 1,
-                       usubjid=_subject(ids, i), value=text.iloc[i], hint="remove control characters")
-    arr = np.array(values.tolist(), dtype=f"S{width}") if len(values) else np.zeros(0, dtype=f"S{width}")
-    mat = arr.view(np.uint8).reshape(len(arr), width)
-    mat[mat == 0] = 32  # NumPy pads with NUL; XPORT pads with blanks
-    return arr, width
+        fail("value holds a NUL byte", nul, "remove control characters")
+    padded = pc.utf8_rpad(arr, width=width, padding=" ")
+    if isinstance(padded, pa.ChunkedArray):
+        padded = padded.combine_chunks()
+    n = len(padded)
+    if n == 0:
+        return np.zeros(0, dtype=f"S{width}"), width
+    offsets = np.frombuffer(padded.buffers()[1], dtype=np.int64, count=n + 1, offset=padded.offset * 8)
+    data = np.frombuffer(padded.buffers()[2], dtype=np.uint8)[offsets[0]:offsets[-1]]
+    return data.view(f"S{width}").copy(), width
 
 
 def n_rows(frame: pd.DataFrame) -> int:
