@@ -47,7 +47,7 @@ class RunResult:
     findings: Findings
     datasets: dict[str, dict[str, pd.DataFrame]] = field(default_factory=dict)
     files: list[Path] = field(default_factory=list)
-    timings: dict[str, float] = field(default_factory=dict)
+    timings: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
 def finalize_dataset(dataset: pd.DataFrame, spec, name: str) -> pd.DataFrame:
@@ -154,8 +154,9 @@ def run_study(
         for stage in stages:
             if stage == "sdtm" and sdtm_dir is not None:
                 continue
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             (staging / stage).mkdir(exist_ok=True)
+            ctx.results["stage_dir"] = staging / stage
             produced = run_stage(ctx, stage)
             result.datasets[stage] = produced
             errors = ctx.findings.errors
@@ -166,9 +167,14 @@ def run_study(
                     + ("\n..." if len(errors) > 50 else ""),
                     ctx.findings,
                 )
+            t1, c1 = time.perf_counter(), time.process_time()
             if stage in ("sdtm", "adam") and produced:
                 result.files += write_stage(produced, ctx.spec(stage), staging / stage, study.created)
-            result.timings[stage] = time.perf_counter() - t0
+            t2, c2 = time.perf_counter(), time.process_time()
+            result.timings[stage] = {"derive_wall": t1 - t0, "derive_cpu": c1 - c0,
+                                     "write_wall": t2 - t1, "write_cpu": c2 - c1,
+                                     "rows": int(sum(len(d) for d in produced.values()
+                                                     if isinstance(d, pd.DataFrame)))}
         report = ctx.findings.to_frame()
         report.to_csv(staging / "findings.csv", index=False, lineterminator="\n")
         (staging / "findings.txt").write_text(ctx.findings.report() + "\n", encoding="utf-8")

@@ -1,0 +1,127 @@
+"""End-to-end benchmark of the embedded study at several sizes.
+
+For each size, a fresh subprocess generates the raw data with the study's own
+generator (raw/generate.py), runs the pipeline (raw -> SDTM -> ADaM -> TLF, as
+far as the study defines stages) and reports, per stage: wall time, CPU time,
+rows, MB written, and the process's peak memory. Figures are printed and
+written as JSON (benchmarks/results/<name>.json) so runs can be compared.
+It also writes one large SDTM dataset with our XPT writer and with
+``pyreadstat.write_xport`` side by side, in the same process.
+
+    python benchmarks/run.py                       # 29, 10,000 and 100,000 subjects
+    python benchmarks/run.py --sizes 29,10000      # a quicker run
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def one(n: int, stages: str, seed: int) -> dict:
+    sys.path.insert(0, str(ROOT))
+    from raw.generate import generate  # the study's generator
+
+    from derivations.pipeline import run_study
+
+    work = Path(tempfile.mkdtemp(prefix=f"bench{n}-"))
+    try:
+        t0, c0 = time.perf_counter(), time.process_time()
+        generate(n_subjects=n, seed=seed, out_dir=work / "raw")
+        gen = {"wall": time.perf_counter() - t0, "cpu": time.process_time() - c0}
+        t0, c0 = time.perf_counter(), time.process_time()
+        result = run_study(ROOT, work / "out", raw_dir=work / "raw", stages=stages.split(","))
+        total = {"wall": time.perf_counter() - t0, "cpu": time.process_time() - c0}
+        out = {"subjects": n, "generate": gen, "pipeline": total, "stages": {}}
+        for stage, t in result.timings.items():
+            files = list((work / "out" / stage).glob("**/*"))
+            t = dict(t)
+            t["mb_written"] = sum(f.stat().st_size for f in files if f.is_file()) / 1e6
+            out["stages"][stage] = t
+        rows = {k: len(v) for k, v in result.datasets.get("sdtm", {}).items()}
+        out["sdtm_rows"] = rows
+        if rows:
+            out["xpt_vs_pyreadstat"] = xpt_side_by_side(result, work)
+        out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        return out
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def xpt_side_by_side(result, work: Path) -> dict:
+    """Write the largest SDTM dataset with both writers, same frame, same process."""
+    import pyreadstat
+
+    from derivations.study import Study
+    from derivations.spec import read_spec
+    from derivations.xpt import variables_from_spec, write_xpt
+
+    name, frame = max(result.datasets["sdtm"].items(), key=lambda kv: len(kv[1]))
+    spec = read_spec(Study.load(ROOT).spec_path("sdtm"))
+    variables = variables_from_spec(spec.dataset(name))
+    t0 = time.perf_counter()
+    ours = write_xpt(frame, work / "ours" / f"{name.lower()}.xpt", label=spec.dataset(name).label,
+                     variables=variables, created=Study.load(ROOT).created)
+    t_ours = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    pyreadstat.write_xport(frame, str(work / f"{name.lower()}.xpt"), table_name=name,
+                           column_labels=[v.label for v in variables])
+    t_prs = time.perf_counter() - t0
+    mb = ours.stat().st_size / 1e6
+    return {"dataset": name, "rows": len(frame), "mb": mb, "ours_s": t_ours, "ours_mb_s": mb / t_ours,
+            "pyreadstat_s": t_prs, "pyreadstat_mb_s": mb / t_prs}
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", default="29,10000,100000")
+    ap.add_argument("--stages", default="sdtm,adam,tlf")
+    ap.add_argument("--seed", type=int, default=20220703)
+    ap.add_argument("--name", default="latest", help="results file name (benchmarks/results/NAME.json)")
+    ap.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.one is not None:
+        print(json.dumps(one(args.one, args.stages, args.seed)))
+        return 0
+    results = []
+    for n in [int(x) for x in args.sizes.split(",")]:
+        proc = subprocess.run([sys.executable, __file__, "--one", str(n), "--stages", args.stages,
+                               "--seed", str(args.seed)], capture_output=True, text=True, cwd=ROOT)
+        if proc.returncode != 0:
+            print(proc.stderr, file=sys.stderr)
+            return 1
+        r = json.loads(proc.stdout.strip().splitlines()[-1])
+        results.append(r)
+        print(f"\n== {n:,} subjects: generate {r['generate']['wall']:.1f} s, pipeline {r['pipeline']['wall']:.1f} s "
+              f"wall / {r['pipeline']['cpu']:.1f} s CPU, peak RSS {r['peak_rss_mb']:.0f} MB")
+        for stage, t in r["stages"].items():
+            print(f"   {stage:5s} derive {t['derive_wall']:6.2f} s wall {t['derive_cpu']:6.2f} s CPU | "
+                  f"write {t['write_wall']:6.2f} s | {t['rows']:>10,} rows | {t['mb_written']:8.1f} MB")
+        x = r.get("xpt_vs_pyreadstat")
+        if x:
+            print(f"   XPT {x['dataset']} ({x['rows']:,} rows, {x['mb']:.1f} MB): ours {x['ours_mb_s']:.0f} MB/s, "
+                  f"pyreadstat {x['pyreadstat_mb_s']:.0f} MB/s")
+    if len(results) >= 2:
+        a, b = results[-2], results[-1]
+        ra = sum(t["rows"] for t in a["stages"].values()) or 1
+        rb = sum(t["rows"] for t in b["stages"].values()) or 1
+        ratio = (b["pipeline"]["wall"] / rb) / (a["pipeline"]["wall"] / ra)
+        print(f"\ntime per record at {b['subjects']:,} vs {a['subjects']:,} subjects: x{ratio:.2f}")
+    out = ROOT / "benchmarks" / "results"
+    out.mkdir(exist_ok=True)
+    (out / f"{args.name}.json").write_text(json.dumps(results, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
