@@ -1,0 +1,127 @@
+"""Load a rendered index, table and figure in headless Chromium and check everything loads."""
+
+import os
+import re
+import shutil
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from derivations.tlf import (
+    KmSettings,
+    Output,
+    RowSpec,
+    build_table,
+    columns_from_ard,
+    compute_ard_proportion_ci,
+    compute_km_by,
+    plot_km,
+    render_html,
+    render_index,
+    render_rtf,
+    save_figure,
+)
+
+CHROMIUM = next((p for p in (shutil.which("chromium"), shutil.which("chromium-browser"),
+                             "/usr/bin/chromium") if p and Path(p).exists()), None)
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    if CHROMIUM is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is not installed (run .ci/install-system-deps.sh)")
+        pytest.skip("chromium not installed and CI is not set")
+    return CHROMIUM
+
+
+def dump_dom(browser: str, url: str, profile: Path) -> str:
+    cmd = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+           "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-extensions",
+           f"--user-data-dir={profile}", "--virtual-time-budget=5000", "--dump-dom", url]
+    res = subprocess.run(cmd, capture_output=True, text=True, timeout=180)
+    assert res.returncode == 0, res.stderr[-2000:]
+    return res.stdout
+
+
+class Links(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.hrefs, self.imgs = [], []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "a":
+            self.hrefs.append(a["href"])
+        if tag == "img":
+            self.imgs.append(a["src"])
+
+
+PROBE = """
+<script>
+window.addEventListener("load", function () {
+  var out = document.createElement("pre");
+  out.id = "probe";
+  var lines = [];
+  document.querySelectorAll("img").forEach(function (img) {
+    lines.push("IMG " + img.getAttribute("src") + " " + img.complete + " " + img.naturalWidth + "x" + img.naturalHeight);
+  });
+  out.textContent = lines.join("\\n");
+  document.body.appendChild(out);
+});
+</script>
+"""
+
+
+def test_index_table_and_figure_load_in_chromium(chromium, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    adrs = pd.DataFrame({"USUBJID": [f"S{i:02d}" for i in range(29)],
+                         "AVALC": ["PR"] * 9 + ["SD"] * 16 + ["PD"] * 4})
+    ard = compute_ard_proportion_ci(adrs, analysis_id="ORR", response="AVALC in ['CR', 'PR']")
+    table = build_table(ard, title="Objective response rate", table_id="Table 14.2.1",
+                        rows=[RowSpec("ORR, n (%)", {"analysis_id": "ORR"}, "n_pct"),
+                              RowSpec("95% CI", {"analysis_id": "ORR"}, "ci", indent=1)],
+                        columns=columns_from_ard(ard, labels={"Total": "Anlotinib + PD-1"}))
+    (out / "t_orr.html").write_text(render_html(table, run_date="2022-07-04"), encoding="utf-8")
+    (out / "t_orr.rtf").write_text(render_rtf(table, run_date="2022-07-04"), encoding="ascii")
+    adtte = pd.DataFrame({"USUBJID": adrs.USUBJID, "AVAL": [float(10 * i + 20) for i in range(29)],
+                          "CNSR": [0, 1] * 14 + [0]})
+    save_figure(plot_km(compute_km_by(adtte, settings=KmSettings(days_per_month=30)), title="PFS"),
+                out / "f_km", formats=("png", "svg"))
+    outputs = [Output("Table 14.2.1", "Objective response rate", "table",
+                      {"HTML": "t_orr.html", "RTF": "t_orr.rtf"}),
+               Output("Figure 14.2.1", "Kaplan-Meier plot of PFS", "figure",
+                      {"PNG": "f_km.png", "SVG": "f_km.svg"}, image="f_km.png")]
+    index_html = render_index(outputs, study="NCT04984096", run_date="2022-07-04")
+    (out / "index.html").write_text(index_html, encoding="utf-8")
+    # the same page with a probe script that reports every image's decoded size
+    (out / "probe.html").write_text(index_html.replace("</body>", PROBE + "</body>"), encoding="utf-8")
+
+    profile = tmp_path / "profile"
+    dom = dump_dom(chromium, (out / "probe.html").as_uri(), profile)
+    assert "Objective response rate" in dom and "Kaplan-Meier plot of PFS" in dom
+    imgs = re.findall(r"IMG (\S+) (\w+) (\d+)x(\d+)", dom)
+    assert imgs and [i[0] for i in imgs] == ["f_km.png"]
+    for src, complete, w, h in imgs:
+        assert complete == "true" and int(w) > 100 and int(h) > 100, (src, w, h)
+
+    links = Links()
+    links.feed(index_html)
+    assert links.hrefs == ["t_orr.html", "t_orr.rtf", "f_km.png", "f_km.svg"]
+    for href in links.hrefs:
+        target = out / href
+        assert target.is_file() and target.stat().st_size > 0, href
+        if href.endswith(".html"):
+            page = dump_dom(chromium, target.as_uri(), profile)
+            assert "<table" in page and "9 (31.0%)" in page and "(15.3, 50.8)" in page
+        elif href.endswith(".svg"):
+            page = dump_dom(chromium, target.as_uri(), profile)
+            assert "<svg" in page and "<path" in page
+        elif href.endswith(".rtf"):
+            assert target.read_text(encoding="ascii").startswith("{\\rtf1")
+        elif href.endswith(".png"):
+            assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -1,0 +1,88 @@
+"""Open rendered RTF in LibreOffice (headless), convert to PDF, and find the numbers with pdftotext."""
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from derivations.tlf import (
+    RowSpec,
+    build_table,
+    columns_from_ard,
+    compute_ard_counts,
+    compute_ard_proportion_ci,
+    level_rows,
+    render_listing,
+    render_rtf,
+)
+
+
+def _binary(name):
+    path = shutil.which(name)
+    if path is None:
+        if os.environ.get("CI"):
+            pytest.fail(f"{name} is not installed (run .ci/install-system-deps.sh)")
+        pytest.skip(f"{name} not installed and CI is not set")
+    return path
+
+
+def to_pdf_text(rtf_path: Path, tmp_path: Path) -> str:
+    soffice, pdftotext = _binary("soffice"), _binary("pdftotext")
+    profile = (tmp_path / "lo-profile").as_uri()
+    res = subprocess.run(
+        [soffice, f"-env:UserInstallation={profile}", "--headless", "--norestore",
+         "--convert-to", "pdf", "--outdir", str(tmp_path), str(rtf_path)],
+        capture_output=True, text=True, timeout=300,
+    )
+    pdf = tmp_path / (rtf_path.stem + ".pdf")
+    assert res.returncode == 0 and pdf.is_file(), (res.stdout, res.stderr)
+    txt = subprocess.run([pdftotext, "-layout", str(pdf), "-"], capture_output=True, text=True, timeout=60)
+    assert txt.returncode == 0, txt.stderr
+    return txt.stdout
+
+
+def test_rtf_table_converts_and_keeps_numbers(tmp_path):
+    adsl = pd.DataFrame({"USUBJID": [f"S{i:02d}" for i in range(29)],
+                         "AGEGR1": ["<65"] * 20 + ["≥65"] * 9})
+    adrs = pd.DataFrame({"USUBJID": adsl.USUBJID, "AVALC": ["PR"] * 9 + ["SD"] * 16 + ["PD"] * 4})
+    ard = pd.concat([
+        compute_ard_counts(adsl, analysis_id="AGE", variables=["AGEGR1"], order={"AGEGR1": ["<65", "≥65"]}),
+        compute_ard_proportion_ci(adrs, analysis_id="ORR", response="AVALC in ['CR', 'PR']", denominator=adsl),
+        compute_ard_proportion_ci(adrs, analysis_id="DCR", response="AVALC in ['CR', 'PR', 'SD']",
+                                  denominator=adsl),
+    ], ignore_index=True)
+    rows = [RowSpec("Age group, n (%)"), *level_rows(ard, analysis_id="AGE"),
+            RowSpec("ORR, n (%)", {"analysis_id": "ORR"}, "n_pct"),
+            RowSpec("95% CI", {"analysis_id": "ORR"}, "ci", indent=1),
+            RowSpec("DCR, n (%)", {"analysis_id": "DCR"}, "n_pct"),
+            RowSpec("95% CI", {"analysis_id": "DCR"}, "ci", indent=1)]
+    table = build_table(ard, title="Best overall response {RECIST 1.1}", table_id="Table 14.2.1",
+                        rows=rows, columns=columns_from_ard(ard, analysis_id="AGE",
+                                                            labels={"Total": "Anlotinib + PD-1"}),
+                        footnotes=["CI: exact Clopper-Pearson."], orientation="landscape",
+                        program="t_bor.py")
+    rtf = tmp_path / "t_bor.rtf"
+    rtf.write_text(render_rtf(table, run_date="2022-07-04"), encoding="ascii")
+    text = to_pdf_text(rtf, tmp_path)
+    for needle in ("Table 14.2.1 Best overall response {RECIST 1.1}", "20 (69.0%)", "≥65",
+                   "9 (31.0%)", "(15.3, 50.8)", "25 (86.2%)", "(68.3, 96.1)", "(N=29)",
+                   "CI: exact Clopper-Pearson.", "Run date: 2022-07-04"):
+        assert needle in text, f"{needle!r} not in PDF text:\n{text}"
+    # landscape: pdftotext lines are wide enough to hold the whole row
+    assert any("95% CI" in line and "(68.3, 96.1)" in line for line in text.splitlines())
+
+
+def test_rtf_listing_has_one_page_per_chunk(tmp_path):
+    data = pd.DataFrame({"USUBJID": [f"ESCC-{i:03d}" for i in range(45)], "AVALC": ["PR", "SD", "PD"] * 15})
+    rtf = tmp_path / "l_bor.rtf"
+    rtf.write_text(render_listing(data, title="Listing of BOR", rows_per_page=20,
+                                  columns={"USUBJID": "Subject", "AVALC": "BOR"}), encoding="ascii")
+    text = to_pdf_text(rtf, tmp_path)
+    pages = text.split("\f")
+    pages = [p for p in pages if p.strip()]
+    assert len(pages) == 3
+    assert all("Listing of BOR" in p and "Subject" in p for p in pages)
+    assert "ESCC-000" in pages[0] and "ESCC-020" in pages[1] and "ESCC-044" in pages[2]
