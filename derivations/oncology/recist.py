@@ -213,25 +213,28 @@ class RecistRule:
         )
 
 
-def _role_from_tu(tu: pd.DataFrame, keys: list[str], rule: RecistRule) -> pd.DataFrame:
-    lesions = tu[keys + ["TULNKID", "TUSTRESC"] + [c for c in ("TULOC",) if c in tu.columns]].copy()
-    if rule.node_flag_var:
-        assert_has_columns(tu, [rule.node_flag_var], name="TU")
-    loc = lesions["TULOC"] if "TULOC" in lesions.columns else pd.Series("", index=lesions.index)
+def _role_from_tu(
+    tu: pd.DataFrame, keys: list[str], rule: RecistRule, uid: np.ndarray, lnk_names: pd.Index
+) -> pd.DataFrame:
+    """Lesion table: role, lymph-node flag, organ (keys + ``_LNK``)."""
+    loc = tu["TULOC"] if "TULOC" in tu.columns else pd.Series("", index=tu.index)
     node = loc.astype("string").str.contains(rule.node_pattern, case=False, regex=True).fillna(False)
     if rule.node_flag_var:
+        assert_has_columns(tu, [rule.node_flag_var], name="TU")
         node = node | tu[rule.node_flag_var].eq("Y")
-    lesions["_NODE"] = node.astype(bool)
-    lesions["_ORGAN"] = loc
+    lesions = tu[keys + ["TULNKID", "TUSTRESC"]].copy()
+    lesions["_NODE"] = node.astype(bool).to_numpy()
+    lesions["_ORGAN"] = loc.astype(object).to_numpy()
+    lesions["TUSTRESC"] = lesions["TUSTRESC"].astype(object)
     conflict = lesions.drop_duplicates(keys + ["TULNKID", "TUSTRESC"]).duplicated(keys + ["TULNKID"], keep=False)
     if conflict.any():
-        r = lesions[conflict].iloc[0]
+        r = lesions.drop_duplicates(keys + ["TULNKID", "TUSTRESC"])[conflict].iloc[0]
         raise DerivationError(
             "lesion identified with two different roles in TU",
             dataset="TU",
             variable="TUSTRESC",
-            usubjid=str(r.get("USUBJID")),
-            value=r["TULNKID"],
+            usubjid=uid[r["_SID"]],
+            value=lnk_names[r["TULNKID"]],
             hint="each TULNKID must be TARGET, NON-TARGET or NEW once per subject",
         )
     return lesions.drop_duplicates(keys + ["TULNKID"]).rename(columns={"TULNKID": "_LNK", "TUSTRESC": "_ROLE"})
@@ -278,11 +281,33 @@ def derive_param_recist_ovr(
         by_vars + ev + visit_vars + ["TRLNKID", "TRTESTCD", "TRSTRESN", "TRSTRESC", "TRDTC"],
         name="TR",
     )
-    subj = by_vars + ev
-    tu = dataset_tu.loc[filter_mask(dataset_tu, filter_tu)].rename(columns=dict(zip(ev_tu, ev)))
+    subj_cols = by_vars + ev
+    tu_cols = subj_cols + ["TULNKID", "TUSTRESC"] + [c for c in ("TULOC", rule.node_flag_var) if c and c in dataset_tu.columns]
+    tu = dataset_tu.loc[filter_mask(dataset_tu, filter_tu)].rename(columns=dict(zip(ev_tu, ev)))[tu_cols]
     tr = dataset_tr.loc[filter_mask(dataset_tr, filter_tr)]
-    tr = tr[tr["TRLNKID"].notna()].rename(columns={"TRLNKID": "_LNK"})
-    lesions = _role_from_tu(tu, subj, rule)
+    tr_cols = subj_cols + visit_vars + ["TRLNKID", "TRTESTCD", "TRSTRESN", "TRSTRESC", "TRDTC"]
+    tr = tr.loc[tr["TRLNKID"].notna(), tr_cols + (["TRGRPID"] if "TRGRPID" in tr.columns else [])].copy()
+    tr["_DT"], _ = impute_dtc_to_date(tr["TRDTC"], rule.date_imputation, dataset="TR", variable="TRDTC")
+    for col in ("TRTESTCD", "TRSTRESC", "TRGRPID"):  # plain object arrays: cheaper to carry than arrow strings
+        if col in tr.columns:
+            tr[col] = tr[col].astype(object).where(tr[col].notna(), None)
+    tr = tr.drop(columns="TRDTC")
+
+    # ---- integer keys: subject (+evaluator), visit, lesion (string keys are slow to merge/sort)
+    skeys = pd.concat([tu[subj_cols], tr[subj_cols]]).drop_duplicates().reset_index(drop=True)
+    skeys["_SID"] = np.arange(len(skeys))
+    uid = (skeys["USUBJID"] if "USUBJID" in skeys.columns else skeys[subj_cols[0]]).astype(str).to_numpy()
+    vkeys = tr[visit_vars].drop_duplicates().sort_values(visit_vars, kind="mergesort").reset_index(drop=True)
+    vkeys["_VID"] = np.arange(len(vkeys))
+    lnk_codes, lnk_names = pd.factorize(pd.concat([tu["TULNKID"], tr["TRLNKID"]], ignore_index=True))
+    tu = tu.merge(skeys, on=subj_cols, how="left").drop(columns=subj_cols)
+    tu["TULNKID"] = lnk_codes[: len(tu)]
+    tr = tr.merge(skeys, on=subj_cols, how="left").merge(vkeys, on=visit_vars, how="left")
+    tr = tr.drop(columns=subj_cols + visit_vars)
+    tr["_LNK"] = lnk_codes[len(tu):]
+    tr = tr.drop(columns="TRLNKID")
+    subj = ["_SID"]
+    lesions = _role_from_tu(tu, subj, rule, uid, lnk_names)
 
     # ---- lesion records with role, date and assessment key
     tr = tr.merge(lesions, on=subj + ["_LNK"], how="left", validate="many_to_one")
@@ -295,54 +320,57 @@ def derive_param_recist_ovr(
             "TR lesion has no TU record (role TARGET/NON-TARGET/NEW unknown)",
             dataset="TR",
             variable="TRLNKID",
-            usubjid=str(r.get("USUBJID")),
-            value=r["_LNK"],
+            usubjid=uid[r["_SID"]],
+            value=lnk_names[r["_LNK"]],
             hint="add the TU identification record or correct TRLNKID",
         )
     tr["_NODE"] = tr["_NODE"].fillna(False).astype(bool)
-    tr["_DT"], _ = impute_dtc_to_date(tr["TRDTC"], rule.date_imputation, dataset="TR", variable="TRDTC")
-    tr = tr.sort_values(subj + visit_vars + ["_DT"], kind="mergesort")
-    tr["VISITOCC"] = tr.groupby(subj + ["_LNK", "TRTESTCD"] + visit_vars, dropna=False).cumcount() + 1
+    tr = tr.sort_values(["_SID", "_VID", "_DT"], kind="mergesort")
+    tr["VISITOCC"] = tr.groupby(["_SID", "_LNK", "TRTESTCD", "_VID"]).cumcount() + 1
     if findings is not None and (tr["VISITOCC"] > 1).any():
-        rep = tr[tr["VISITOCC"] > 1].drop_duplicates(subj + visit_vars)
-        for usubjid, visit in zip(rep["USUBJID"], rep[visit_vars[0]]):
+        rep = tr[tr["VISITOCC"] > 1].drop_duplicates(["_SID", "_VID"]).merge(vkeys, on="_VID")
+        for sid, visit in zip(rep["_SID"], rep[visit_vars[0]]):
             findings.add(
                 "note",
                 "recist_visit_repeated",
                 "visit label recurs at a later date; treated as a separate assessment (VISITOCC 2+)",
                 dataset="TR",
                 variable=visit_vars[0],
-                usubjid=str(usubjid),
+                usubjid=uid[sid],
                 value=visit,
             )
-    akey = subj + visit_vars + ["VISITOCC"]
+    akey = ["_SID", "_VID", "VISITOCC"]
 
     # ---- assessments
     agg = "min" if rule.visit_date == "first" else "max"
-    asm = tr.groupby(akey, dropna=False, as_index=False).agg(ADT=("_DT", agg))
+    asm = tr.groupby(akey, as_index=False).agg(ADT=("_DT", agg)).merge(vkeys, on="_VID", how="left")
     if baseline_filter is None:
         assert_has_columns(asm, ["VISIT"], name="TR")
         is_bl = asm["VISIT"].astype("string").str.upper().isin([v.upper() for v in rule.baseline_visits])
     else:
         is_bl = filter_mask(asm, baseline_filter)
+    asm = asm.drop(columns=visit_vars)
     asm["ABLFL"] = np.where(is_bl.to_numpy(), "Y", None)
     asm["_BL"] = is_bl.to_numpy().astype(int)
-    asm = asm.sort_values(subj + ["_BL", "ADT"] + visit_vars, ascending=[True] * len(subj) + [False, True] + [True] * len(visit_vars), kind="mergesort")
-    dup_bl = asm[asm["_BL"] == 1].duplicated(subj, keep="first")
+    order = ["_SID", "_BL", "ADT", "_VID", "VISITOCC"]
+    asc = [True, False, True, True, True]
+    asm = asm.sort_values(order, ascending=asc, kind="mergesort")
+    dup_bl = asm[asm["_BL"] == 1].duplicated("_SID", keep="first")
     if dup_bl.any():
         extra = asm[asm["_BL"] == 1][dup_bl]
-        asm.loc[extra.index, ["ABLFL", "_BL"]] = [None, 0]
+        asm.loc[extra.index, "ABLFL"] = None
+        asm.loc[extra.index, "_BL"] = 0
         if findings is not None:
-            for usubjid in extra["USUBJID"]:
+            for sid in extra["_SID"]:
                 findings.add("warning", "recist_baseline_repeated",
                              "more than one baseline assessment; the earliest is baseline, later ones are assessments",
-                             dataset="TR", usubjid=str(usubjid))
-        asm = asm.sort_values(subj + ["_BL", "ADT"] + visit_vars, ascending=[True] * len(subj) + [False, True] + [True] * len(visit_vars), kind="mergesort")
+                             dataset="TR", usubjid=uid[sid])
+        asm = asm.sort_values(order, ascending=asc, kind="mergesort")
     asm = asm.reset_index(drop=True)
 
     # ---- target lesions: one measurement per lesion and assessment
     targets = lesions[lesions["_ROLE"] == rule.target_value][subj + ["_LNK", "_NODE", "_ORGAN"]]
-    _check_selection(targets, subj, rule, findings)
+    _check_selection(targets, rule, uid, findings)
     meas = tr[(tr["_ROLE"] == rule.target_value)].copy()
     rank_plain = {c: i for i, c in enumerate(rule.measure_testcds)}
     rank_node = {c: i for i, c in enumerate(rule.node_measure_testcds)}
@@ -352,7 +380,7 @@ def derive_param_recist_ovr(
     if dup.any():
         r = meas[dup].iloc[0]
         raise DerivationError("two measurements for one target lesion, test and assessment", dataset="TR",
-                              variable="TRSTRESN", usubjid=str(r.get("USUBJID")), value=r["_LNK"],
+                              variable="TRSTRESN", usubjid=uid[r["_SID"]], value=lnk_names[r["_LNK"]],
                               hint="keep one record, or pass evaluator_vars / filter_tr to separate evaluators")
     meas = meas.drop_duplicates(akey + ["_LNK"], keep="first")[akey + ["_LNK", "TRSTRESN"]]
     grid = asm[akey].merge(targets, on=subj, how="inner").merge(meas, on=akey + ["_LNK"], how="left")
@@ -361,7 +389,7 @@ def derive_param_recist_ovr(
     grid["_NONZERO"] = (~grid["_NODE"]) & (val > rule.tolerance)
     grid["_BIGNODE"] = grid["_NODE"] & (val >= rule.node_cr_short_axis_mm - rule.tolerance)
     grid["_VAL"] = val
-    tsum = grid.groupby(akey, dropna=False, as_index=False).agg(
+    tsum = grid.groupby(akey, as_index=False).agg(
         NTRGT=("_LNK", "size"),
         NTRGTEV=("_MEAS", "sum"),
         _PSUM=("_VAL", "sum"),
@@ -374,19 +402,19 @@ def derive_param_recist_ovr(
     asm["SUMDIAM"] = asm["_PSUM"].where(all_ev)
 
     # ---- baseline, nadir, changes
-    g = [asm[c] for c in subj]
+    g = asm["_SID"]
     bl_sum = asm["SUMDIAM"].where(asm["_BL"] == 1)
-    asm["BASE"] = bl_sum.groupby(g, dropna=False).transform("max")
+    asm["BASE"] = bl_sum.groupby(g).transform("max")
     if findings is not None:
         inc = asm[(asm["_BL"] == 1) & has_t & ~all_ev]
-        for usubjid in inc["USUBJID"]:
+        for sid in inc["_SID"]:
             findings.add("warning", "recist_baseline_incomplete",
                          "a target lesion is not measured at baseline: target response NE throughout",
-                         dataset="TR", usubjid=str(usubjid))
+                         dataset="TR", usubjid=uid[sid])
     seq_sum = asm["SUMDIAM"] if rule.nadir_includes_baseline else asm["SUMDIAM"].where(asm["_BL"] == 0)
-    running = seq_sum.groupby(g, dropna=False).cummin()
-    running = running.groupby(g, dropna=False).ffill()
-    nadir = running.groupby(g, dropna=False).shift(1)
+    running = seq_sum.groupby(g).cummin()
+    running = running.groupby(g).ffill()
+    nadir = running.groupby(g).shift(1)
     if not rule.nadir_includes_baseline:
         nadir = nadir.fillna(asm["BASE"])
     asm["NADIR"] = nadir.where(asm["_BL"] == 0)
@@ -421,19 +449,20 @@ def derive_param_recist_ovr(
     if unknown.any():
         r = st[unknown].iloc[0]
         raise DerivationError("non-target lesion state not recognised", dataset="TR", variable="TRSTRESC",
-                              usubjid=str(r.get("USUBJID")), value=r["TRSTRESC"],
+                              usubjid=uid[r["_SID"]], value=r["TRSTRESC"],
                               hint=f"expected {', '.join(state_map)} (add a mapping to RecistRule.nontarget_states)")
-    if st.duplicated(akey + ["_LNK"]).any():
-        r = st[st.duplicated(akey + ["_LNK"])].iloc[0]
+    dup = st.duplicated(akey + ["_LNK"])
+    if dup.any():
+        r = st[dup].iloc[0]
         raise DerivationError("two states for one non-target lesion and assessment", dataset="TR",
-                              variable="TRSTRESC", usubjid=str(r.get("USUBJID")), value=r["_LNK"],
+                              variable="TRSTRESC", usubjid=uid[r["_SID"]], value=lnk_names[r["_LNK"]],
                               hint="keep one record, or pass evaluator_vars / filter_tr to separate evaluators")
     ngrid = asm[akey].merge(nts, on=subj, how="inner").merge(st, on=akey + ["_LNK"], how="left")
     state = ngrid["TRSTRESC"].map(state_map)
     ngrid["_PD"] = state.eq("PD")
     ngrid["_NE"] = state.isna()
     ngrid["_ABS"] = state.eq("ABSENT")
-    nsum = ngrid.groupby(akey, dropna=False, as_index=False).agg(
+    nsum = ngrid.groupby(akey, as_index=False).agg(
         _NNT=("_LNK", "size"), _NPD=("_PD", "sum"), _NNE=("_NE", "sum"), _NABS=("_ABS", "sum")
     )
     asm = asm.merge(nsum, on=akey, how="left")
@@ -457,10 +486,11 @@ def derive_param_recist_ovr(
         new_tu = lesions[lesions["_ROLE"] == rule.new_value][subj + ["_LNK"]]
         seen = tr[tr["_ROLE"] == rule.new_value][subj + ["_LNK"]].drop_duplicates().assign(_S=True)
         lost = new_tu.merge(seen, on=subj + ["_LNK"], how="left")
-        for usubjid, lnk in zip(lost.loc[lost["_S"].isna(), "USUBJID"], lost.loc[lost["_S"].isna(), "_LNK"]):
+        lost = lost[lost["_S"].isna()]
+        for sid, lnk in zip(lost["_SID"], lost["_LNK"]):
             findings.add("warning", "recist_new_lesion_without_tr",
                          "new lesion in TU has no TR record, so no assessment shows it",
-                         dataset="TU", variable="TULNKID", usubjid=str(usubjid), value=lnk)
+                         dataset="TU", variable="TULNKID", usubjid=uid[sid], value=lnk_names[lnk])
 
     # ---- overall response
     lookup = compute_overall_lookup(rule.response_table)
@@ -475,27 +505,26 @@ def derive_param_recist_ovr(
     asm = set_values(asm, values)
     asm["NTRGT"] = asm["NTRGT"].fillna(0).astype(int)
     asm["NTRGTEV"] = asm["NTRGTEV"].fillna(0).astype(int)
-    cols = akey + ["ADT", "ABLFL", "NTRGT", "NTRGTEV", "SUMDIAM", "BASE", "NADIR", "PCHG", "CHGNADIR",
-                   "PCHGNAD", "TRGRESP", "NTRGRESP", "NEWLFL", "OVRLRESP"] + list(values) + ["AVALC", "AVAL"]
-    return asm[cols].reset_index(drop=True)
+    asm = asm.merge(skeys, on="_SID", how="left").merge(vkeys, on="_VID", how="left")
+    cols = subj_cols + visit_vars + ["VISITOCC", "ADT", "ABLFL", "NTRGT", "NTRGTEV", "SUMDIAM", "BASE", "NADIR",
+                                     "PCHG", "CHGNADIR", "PCHGNAD", "TRGRESP", "NTRGRESP", "NEWLFL", "OVRLRESP"]
+    return asm[cols + [c for c in values if c not in cols] + ["AVALC", "AVAL"]].reset_index(drop=True)
 
 
-def _check_selection(targets: pd.DataFrame, subj: list[str], rule: RecistRule, findings: Findings | None) -> None:
+def _check_selection(targets: pd.DataFrame, rule: RecistRule, uid: np.ndarray, findings: Findings | None) -> None:
     """Report target selections beyond RECIST limits (the data are used as recorded)."""
     if findings is None or targets.empty:
         return
-    n = targets.groupby(subj, dropna=False).size()
-    for key in n[n > rule.max_targets].index:
-        key = key if isinstance(key, tuple) else (key,)
+    n = targets.groupby("_SID").size()
+    for sid, count in n[n > rule.max_targets].items():
         findings.add("warning", "recist_target_selection",
                      f"more than {rule.max_targets} target lesions at baseline (used as recorded)",
-                     dataset="TU", usubjid=str(dict(zip(subj, key)).get("USUBJID")), value=int(n[key if len(key) > 1 else key[0]]))
-    per = targets.groupby(subj + ["_ORGAN"], dropna=False).size()
-    for key in per[per > rule.max_per_organ].index:
+                     dataset="TU", usubjid=uid[sid], value=int(count))
+    per = targets.groupby(["_SID", "_ORGAN"], dropna=False).size()
+    for (sid, organ), _count in per[per > rule.max_per_organ].items():
         findings.add("warning", "recist_target_selection",
                      f"more than {rule.max_per_organ} target lesions in one organ (used as recorded)",
-                     dataset="TU", variable="TULOC", usubjid=str(dict(zip(subj + ["_ORGAN"], key)).get("USUBJID")),
-                     value=key[-1])
+                     dataset="TU", variable="TULOC", usubjid=uid[sid], value=organ)
 
 
 __all__ = [

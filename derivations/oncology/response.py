@@ -253,17 +253,23 @@ def _subjects(dataset: pd.DataFrame, dataset_adsl: pd.DataFrame | None, by_vars:
 def _add_from_adsl(
     src: pd.DataFrame, dataset_adsl: pd.DataFrame | None, by_vars: list[str], var: str, what: str
 ) -> pd.DataFrame:
-    """Make ``var`` available on ``src`` (from src itself, else merged from ADSL)."""
+    """Make ``var`` available on ``src``: its own values, gaps filled from ADSL."""
+    in_adsl = dataset_adsl is not None and var in dataset_adsl.columns
     if var in src.columns:
-        return src
-    if dataset_adsl is None or var not in dataset_adsl.columns:
+        if not in_adsl or src[var].notna().all():
+            return src
+        add = dataset_adsl[by_vars + [var]].drop_duplicates(by_vars).rename(columns={var: "_ADSLVAL"})
+        out = src.merge(add, on=by_vars, how="left", validate="many_to_one")
+        out[var] = out[var].astype(object).where(out[var].notna(), out["_ADSLVAL"].astype(object))
+        return out.drop(columns="_ADSLVAL").set_index(src.index)
+    if not in_adsl:
         raise DerivationError(
             f"{what} variable {var} is neither in the dataset nor in dataset_adsl",
             variable=var,
             hint=f"pass dataset_adsl with {var} (e.g. TRTSDT / RANDDT) or add {var} to the dataset",
         )
     add = dataset_adsl[by_vars + [var]].drop_duplicates(by_vars)
-    return src.merge(add, on=by_vars, how="left", validate="many_to_one")
+    return src.merge(add, on=by_vars, how="left", validate="many_to_one").set_index(src.index)
 
 
 def _pd_dates(dataset: pd.DataFrame, source_pd: Filter | pd.DataFrame, by_vars: list[str]) -> pd.DataFrame:
