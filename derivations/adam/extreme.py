@@ -146,7 +146,7 @@ def derive_var_extreme_flag(
         keys = by_vars + parse_order(order)[0]
         picked = subset.iloc[pos_in_subset][keys].drop_duplicates()
         picked["__hit__"] = True
-        hits = subset[keys].merge(picked, on=keys, how="left")["__hit__"].fillna(False).to_numpy(dtype=bool)
+        hits = subset[keys].merge(picked, on=keys, how="left")["__hit__"].notna().to_numpy()
         flagged[subset_pos[hits]] = True
     out = dataset.copy()
     out[new_var] = flag_series(flagged, out.index, true_value, false_value)

@@ -104,7 +104,7 @@ def derive_vars_merged(
     right[_HIT] = True
     out = dataset.merge(right, on=by_vars, how="left", validate="many_to_one")
     out.index = dataset.index
-    hit = out.pop(_HIT).fillna(False).astype(bool)
+    hit = out.pop(_HIT).notna()
     if exist_flag:
         out[exist_flag] = flag_series(hit, out.index, true_value, false_value)
     for var, value in (missing_values or {}).items():
@@ -154,7 +154,7 @@ def derive_var_merged_exist_flag(
     out.index = dataset.index
     cond = out.pop("__cond__")
     present = cond.notna().to_numpy()
-    met = cond.fillna(False).astype(bool).to_numpy()
+    met = cond.eq(True).to_numpy(dtype=bool)
     values = flag_series(met, out.index, true_value, false_value)
     values = values.where(present, missing_value) if missing_value is not None else values.where(present)
     out[new_var] = values
@@ -193,7 +193,7 @@ def derive_var_merged_summary(
     summary[_HIT] = True
     out = dataset.merge(summary, on=by_vars, how="left", validate="many_to_one")
     out.index = dataset.index
-    hit = out.pop(_HIT).fillna(False).astype(bool)
+    hit = out.pop(_HIT).notna()
     if missing_value is not None:
         out[new_var] = out[new_var].where(hit, missing_value)
     return out

@@ -220,7 +220,7 @@ def derive_param_tte(
     censors = _select(list(censor_conditions), source_datasets, keys, by_vars, "last", create_datetime, check_type, date_var)
     group = keys + by_vars
     has_event = censors[group].merge(events[group].assign(__ev__=True), on=group, how="left")["__ev__"]
-    censors = censors.loc[~has_event.fillna(False).astype(bool).to_numpy()]
+    censors = censors.loc[~has_event.notna().to_numpy()]
     new = concat_rows([events, censors]).drop(columns="__src__")
 
     adsl_cols = {start_var: start_date}
