@@ -145,6 +145,11 @@ def _bound_values(values: Any, index: pd.Index, *, datetime: bool) -> np.ndarray
     return out
 
 
+def _default_datetime_dtype():
+    """The dtype ``pd.to_datetime`` gives for ISO strings (datetime64[us] in pandas 3, [ns] in 2.x)."""
+    return pd.to_datetime(pd.Series(["2021-01-01"]), format="%Y-%m-%d").dtype
+
+
 @dataclass
 class _Imputed:
     value: pd.Series  # datetime64
@@ -172,14 +177,21 @@ def _impute(
     index = dtc.index
     n = len(dtc)
     missing = is_missing(dtc).to_numpy()
-    text = dtc.astype("string").str.strip()
-    matched = text.str.fullmatch(_DTC.pattern).fillna(False).to_numpy(dtype=bool)
+    # parse each distinct value once (dates repeat a lot), then spread by code
+    codes, uniques = pd.factorize(dtc.astype("string").str.strip(), use_na_sentinel=True)
+    text = pd.Series(np.asarray(uniques, dtype=object), dtype="string")
     parts = text.str.extract(_DTC.pattern)
+    codes = np.where(codes < 0, len(text), codes)  # sentinel row for missing values
+
+    def spread(values: np.ndarray, fill) -> np.ndarray:
+        return np.append(values, fill)[codes]
+
+    matched = spread(text.str.fullmatch(_DTC.pattern).fillna(False).to_numpy(dtype=bool), False)
 
     def num(col: str) -> np.ndarray:
         raw = parts[col].where(parts[col] != "-")
         raw = raw.str.replace(",", ".", regex=False)
-        return pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
+        return spread(pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float), np.nan)
 
     y, mo, d, hh, mi, ss = (num(c) for c in ("Y", "m", "d", "H", "M", "S"))
     ss = np.floor(ss)
@@ -261,16 +273,10 @@ def _impute(
     ok = ~missing & ~invalid & allowed & np.isfinite(value)
     value = np.where(ok, value, np.nan)
 
-    if datetime:
-        arr = np.where(ok, value, 0).astype("int64").astype("datetime64[s]")
-        strings = np.datetime_as_string(arr, unit="s")
-        fmt = "%Y-%m-%dT%H:%M:%S"
-    else:
-        arr = np.where(ok, value, 0).astype("int64").astype("datetime64[D]")
-        strings = np.datetime_as_string(arr, unit="D")
-        fmt = "%Y-%m-%d"
-    strings = pd.Series(np.where(ok, strings, None), index=index, dtype=object)
-    result = pd.to_datetime(strings, format=fmt)
+    unit = "s" if datetime else "D"
+    arr = np.where(ok, value, 0).astype("int64").astype(f"datetime64[{unit}]")
+    arr[~ok] = np.datetime64("NaT")
+    result = pd.Series(arr, index=index).astype(_default_datetime_dtype())
 
     dtf_arr = np.select([ymiss, mmiss, dmiss], ["Y", "M", "D"], "")
     dtf = pd.Series(np.where(ok & (dtf_arr != ""), dtf_arr, None), index=index, dtype=object)
