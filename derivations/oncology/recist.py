@@ -326,6 +326,17 @@ def derive_param_recist_ovr(
         )
     tr["_NODE"] = tr["_NODE"].fillna(False).astype(bool)
     tr = tr.sort_values(["_SID", "_VID", "_DT"], kind="mergesort")
+    dup = tr.duplicated(["_SID", "_LNK", "TRTESTCD", "_VID", "_DT"], keep=False)
+    if dup.any():
+        r = tr[dup].iloc[0]
+        raise DerivationError(
+            "two measurements for one lesion, test, visit and date",
+            dataset="TR",
+            variable="TRTESTCD",
+            usubjid=uid[r["_SID"]],
+            value=f"{lnk_names[r['_LNK']]} {r['TRTESTCD']}",
+            hint="keep one record, or pass evaluator_vars / filter_tr to separate evaluators",
+        )
     tr["VISITOCC"] = tr.groupby(["_SID", "_LNK", "TRTESTCD", "_VID"]).cumcount() + 1
     if findings is not None and (tr["VISITOCC"] > 1).any():
         rep = tr[tr["VISITOCC"] > 1].drop_duplicates(["_SID", "_VID"]).merge(vkeys, on="_VID")
