@@ -250,7 +250,6 @@ def plot_swimmer(
         dur = s[duration_var].to_numpy(float)
         ax.barh(y.to_numpy(), dur, height=0.6, color="#BBBBBB", edgecolor="#777777", lw=0.5,
                 label="Treatment duration")
-        handles = []
         if ongoing_var in s.columns:
             ong = s[ongoing_var].astype(object).isin(["Y", True, 1, "1"]).to_numpy()
             if ong.any():

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import math
 import string
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any, Mapping, Sequence
