@@ -128,12 +128,11 @@ def _value_kind(series: pd.Series) -> str:
     if kind == "m":
         return "timedelta"
     if kind == "O":
-        # object columns of datetime.date/datetime (pyarrow date32, pyreadstat default)
-        first = series.dropna()
-        first = first.iloc[0] if len(first) else None
-        import datetime as _dt
-
-        if isinstance(first, (_dt.date, _dt.datetime, pd.Timestamp)):
+        # object columns of datetime.date/datetime (pyarrow date32, pyreadstat default):
+        # look at the first few non-missing values only (cheap on 1M rows)
+        head = series.iloc[:1000]
+        inferred = pd.api.types.infer_dtype(head, skipna=True)
+        if inferred in ("date", "datetime", "datetime64"):
             return "datetime"
     return "char"
 
@@ -158,30 +157,40 @@ def _norm_text(values: Sequence[Any]) -> np.ndarray:
     return ser.astype(str).str.rstrip().to_numpy(dtype=object)
 
 
-def _text_equal(b: pd.Series, c: pd.Series, bi: np.ndarray, ci: np.ndarray) -> np.ndarray:
-    """Boolean array: text values equal at matched positions (blank == missing)."""
-    eq = None
+def _arrow_text(series: pd.Series):
+    """The pyarrow string array behind an arrow-backed text column, else None."""
     try:
+        import pyarrow as pa
+    except ImportError:  # pragma: no cover - pyarrow is a dependency
+        return None
+    if not hasattr(series.array, "_pa_array"):
+        return None
+    arr = pa.array(series)  # zero-copy for arrow-backed columns
+    if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
+        return arr.cast(pa.large_string()) if pa.types.is_string(arr.type) else arr
+    return None
+
+
+def _text_equal(b: pd.Series, c: pd.Series, bi: np.ndarray, ci: np.ndarray) -> np.ndarray:
+    """Boolean array: text values equal at matched positions (blank == missing).
+
+    Raw values are compared first (pyarrow kernels for arrow-backed columns,
+    numpy object comparison otherwise); only the pairs found unequal are
+    normalised (missing -> "", trailing blanks dropped) and compared again.
+    """
+    pa_b, pa_c = _arrow_text(b), _arrow_text(c)
+    if pa_b is not None and pa_c is not None:
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        pa_b = pa.array(b, from_pandas=True)
-        pa_c = pa.array(c, from_pandas=True)
-        if pa.types.is_string(pa_b.type) or pa.types.is_large_string(pa_b.type):
-            if pa_b.type != pa_c.type and (pa.types.is_string(pa_c.type) or pa.types.is_large_string(pa_c.type)):
-                pa_b, pa_c = pa_b.cast(pa.large_string()), pa_c.cast(pa.large_string())
-            if pa_b.type == pa_c.type:
-                tb, tc = pa_b.take(pa.array(bi)), pa_c.take(pa.array(ci))
-                raw = pc.equal(tb, tc)
-                both_null = pc.and_(pc.is_null(tb), pc.is_null(tc))
-                eq = pc.or_kleene(pc.fill_null(raw, False), both_null).to_numpy(zero_copy_only=False)
-    except Exception:  # noqa: BLE001  (pyarrow missing or not text: use the object path)
-        eq = None
-    if eq is None:
+        tb, tc = pa_b.take(pa.array(bi)), pa_c.take(pa.array(ci))
+        both_null = pc.and_(pc.is_null(tb), pc.is_null(tc))
+        eq = pc.or_kleene(pc.fill_null(pc.equal(tb, tc), False), both_null)
+        eq = np.array(eq.to_numpy(zero_copy_only=False), dtype=bool)
+    else:
         ab = b.to_numpy(dtype=object)[bi]
         ac = c.to_numpy(dtype=object)[ci]
-        eq = np.asarray(ab == ac, dtype=bool)
-    eq = np.array(eq, dtype=bool, copy=True)
+        eq = np.array(ab == ac, dtype=bool)
     todo = np.flatnonzero(~eq)
     if len(todo):
         vb = _norm_text(b.to_numpy(dtype=object)[bi[todo]])
@@ -216,12 +225,28 @@ def _py(value: Any) -> Any:
 
 def _key_arrays(df: pd.DataFrame, key: str, kind: str) -> pd.Series:
     s = df[key]
-    if kind == "char":
-        s = pd.Series(s.to_numpy(dtype=object), dtype="string").str.rstrip()
-        return s.mask(s == "")
     if kind == "datetime":
         return pd.Series(_as_datetime_int(s))
     return pd.Series(_as_float(s))
+
+
+def _text_key_codes(sb: pd.Series, sc: pd.Series) -> tuple[np.ndarray, np.ndarray, int]:
+    """Joint codes of two text key columns, SAS-normalised (trailing blanks, blank = missing).
+
+    Each side is hashed on its raw values; only the distinct values are
+    normalised and matched across sides.
+    """
+    cb, ub = pd.factorize(sb, use_na_sentinel=True)
+    cc, uc = pd.factorize(sc, use_na_sentinel=True)
+    norm = _norm_text(list(np.asarray(ub, dtype=object)) + list(np.asarray(uc, dtype=object)))
+    joint, uniques = pd.factorize(pd.Series(norm, dtype=object), use_na_sentinel=False)
+    joint = joint.astype(np.int64)
+    blank = np.flatnonzero(np.asarray(uniques, dtype=object) == "")
+    na_code = int(blank[0]) if len(blank) else len(uniques)
+    jb, jc = joint[: len(ub)], joint[len(ub):]
+    codes_b = np.where(cb >= 0, jb[np.maximum(cb, 0)] if len(jb) else na_code, na_code)
+    codes_c = np.where(cc >= 0, jc[np.maximum(cc, 0)] if len(jc) else na_code, na_code)
+    return codes_b.astype(np.int64), codes_c.astype(np.int64), len(uniques) + 1
 
 
 def _key_codes(base: pd.DataFrame, compare: pd.DataFrame, by_vars: list[str],
@@ -236,14 +261,18 @@ def _key_codes(base: pd.DataFrame, compare: pd.DataFrame, by_vars: list[str],
             raise DerivationError(
                 f"key variable {key} is {kb} in {labels[0]} but {kc} in {labels[1]}",
                 variable=key, hint="convert the key to the same type in both datasets")
-        values = pd.concat([_key_arrays(base, key, kb), _key_arrays(compare, key, kc)],
-                           ignore_index=True)
-        codes, uniques = pd.factorize(values, use_na_sentinel=False)
-        codes = codes.astype(np.int64)
+        if kb == "char":
+            code_b, code_c, n_codes = _text_key_codes(base[key], compare[key])
+            codes = np.concatenate([code_b, code_c])
+        else:
+            values = pd.concat([_key_arrays(base, key, kb), _key_arrays(compare, key, kc)],
+                               ignore_index=True)
+            codes, uniques = pd.factorize(values, use_na_sentinel=False)
+            codes, n_codes = codes.astype(np.int64), len(uniques)
         if combined is None:
             combined = codes
         else:
-            combined, _ = pd.factorize(combined * np.int64(len(uniques) + 1) + codes)
+            combined, _ = pd.factorize(combined * np.int64(n_codes + 1) + codes)
             combined = combined.astype(np.int64)
     return combined[:nb], combined[nb:]
 
@@ -355,9 +384,11 @@ def compare_datasets(
                       if a == "type" or (_carries(base_meta, a) and _carries(compare_meta, a))]
     attr_rows: list[dict[str, Any]] = []
     conflicting: set[str] = set()
+    kinds: dict[str, str] = {}
     for var in common:
         vb, vc = _attr(base_meta, base, var), _attr(compare_meta, compare, var)
         kb, kc = _value_kind(base[var]), _value_kind(compare[var])
+        kinds[var] = kb
         tb, tc = vb.type or ("char" if kb == "char" else "num"), vc.type or ("char" if kc == "char" else "num")
         if tb != tc or kb != kc:
             conflicting.add(var)
@@ -385,7 +416,7 @@ def compare_datasets(
     compared_vars = [v for v in common if v not in conflicting and v not in key_cols]
     for var in compared_vars:
         sb, sc = base[var], compare[var]
-        kind = _value_kind(sb)
+        kind = kinds[var]
         max_abs = np.nan
         diffs = None
         if kind == "num":

@@ -80,6 +80,15 @@ def test_blank_equals_missing_and_trailing_blanks_are_ignored():
     assert res.differences[["K", "base", "compare"]].values.tolist() == [[4, "  B", "B"]]
 
 
+def test_text_keys_match_ignoring_trailing_blanks_and_blank_equals_missing():
+    base = pd.DataFrame({"K": ["01 ", "", "03", "04"], "X": [1.0, 2.0, 3.0, 4.0]})
+    qc = pd.DataFrame({"K": ["03", None, "01", "05"], "X": [3.0, 2.0, 1.5, 5.0]})
+    res = compare_datasets(base, qc, by_vars=["K"])
+    assert res.summary["n_rows_compared"] == 3
+    assert res.base_only_rows["K"].tolist() == ["04"] and res.compare_only_rows["K"].tolist() == ["05"]
+    assert res.differences[["K", "base", "compare"]].values.tolist() == [["01 ", 1.0, 1.5]]
+
+
 def test_nan_equals_nan_and_exact_by_default():
     base = pd.DataFrame({"K": [1, 2, 3], "X": [np.nan, 1.0, 1.0]})
     qc = pd.DataFrame({"K": [1, 2, 3], "X": [np.nan, 1.0 + 1e-15, np.nan]})
