@@ -114,6 +114,18 @@ def write_stage(datasets: dict[str, pd.DataFrame], spec, folder: Path, created) 
     return files
 
 
+def write_ard(results: dict[str, pd.DataFrame], folder: Path) -> list[Path]:
+    """Analysis results data of the TLF programs as CSV, one file per analysis (deterministic)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    files = []
+    for name, frame in sorted(results.items()):
+        if isinstance(frame, pd.DataFrame):
+            path = folder / f"{name.lower()}.csv"
+            frame.to_csv(path, index=False, lineterminator="\n", float_format="%.10g")
+            files.append(path)
+    return files
+
+
 def _swap_into_place(staging: Path, out_dir: Path) -> None:
     old = None
     if out_dir.exists():
@@ -170,6 +182,8 @@ def run_study(
             t1, c1 = time.perf_counter(), time.process_time()
             if stage in ("sdtm", "adam") and produced:
                 result.files += write_stage(produced, ctx.spec(stage), staging / stage, study.created)
+            elif stage == "tlf" and produced:
+                result.files += write_ard(produced, staging / stage / "ard")
             t2, c2 = time.perf_counter(), time.process_time()
             result.timings[stage] = {"derive_wall": t1 - t0, "derive_cpu": c1 - c0,
                                      "write_wall": t2 - t1, "write_cpu": c2 - c1,
