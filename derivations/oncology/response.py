@@ -548,8 +548,9 @@ def derive_var_ovr_anl_flags(
     assert_has_columns(dataset, by_vars + ["ADT", "AVALC"], name="input dataset")
     out = dataset.copy()
     extra = [c for c in (reference_date, before_date_var) if c and c in out.columns and c not in by_vars]
-    work = out.loc[filter_mask(out, filter), by_vars + ["ADT", "AVALC"] + extra].copy()
-    work["_ROW"] = work.index
+    mask = filter_mask(out, filter).to_numpy()
+    work = out.loc[mask, by_vars + ["ADT", "AVALC"] + extra].copy()
+    work["_ROW"] = np.flatnonzero(mask)  # positions: safe with any index
     work["ADT"] = to_date(work["ADT"], variable="ADT")
     work = _add_from_adsl(work, dataset_adsl, by_vars, reference_date, "reference date")
     work["_REF"] = to_date(work[reference_date], variable=reference_date)
@@ -586,10 +587,10 @@ def derive_var_ovr_anl_flags(
     )
     anl = anl.merge(first_pd, on=by_vars, how="left")
     upto = anl.loc[anl["_PD"].isna() | (anl["ADT"] <= anl["_PD"]), "_ROW"]
-    out[fl1] = pd.Series(None, index=out.index, dtype=object)
-    out[fl2] = pd.Series(None, index=out.index, dtype=object)
-    out.loc[anl["_ROW"].to_numpy(), fl1] = "Y"
-    out.loc[upto.to_numpy(), fl2] = "Y"
+    for name, rows in ((fl1, anl["_ROW"]), (fl2, upto)):
+        flag = np.full(len(out), None, dtype=object)
+        flag[rows.to_numpy(dtype=np.int64)] = "Y"
+        out[name] = flag
     return out
 
 
