@@ -93,10 +93,14 @@ class DatasetMeta:
 def sas_type(series: pd.Series) -> str:
     """``"num"`` for numeric, boolean, date and time columns, ``"char"`` otherwise.
 
-    >>> sas_type(pd.Series([1.5])), sas_type(pd.Series(["a"]))
-    ('num', 'char')
+    >>> import datetime
+    >>> sas_type(pd.Series([1.5])), sas_type(pd.Series(["a"])), sas_type(pd.Series([datetime.date(2021, 1, 2)]))
+    ('num', 'char', 'num')
     """
     kind = series.dtype.kind
+    if kind == "O":  # datetime.date / datetime objects (e.g. parquet date32) are SAS numerics
+        inferred = pd.api.types.infer_dtype(series.iloc[:1000], skipna=True)
+        return "num" if inferred in ("date", "datetime", "datetime64", "timedelta", "time") else "char"
     return "num" if kind in "biufcmM" else "char"
 
 
