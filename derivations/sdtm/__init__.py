@@ -1,0 +1,46 @@
+"""Generic SDTM mapping helpers: dates, controlled terminology, text, --SEQ, SUPP--.
+
+Every function takes ``dataset`` (or ``values``) first and returns a new
+object; nothing is study-specific. Modules:
+
+``dates``    compute_dtc, derive_var_dtc, compute_study_day, derive_var_dy,
+             EpochRule, derive_var_epoch
+``ct``       derive_var_ct
+``mapping``  derive_var_assign, derive_var_hardcode, derive_var_seq
+``text``     compute_ascii, assert_ascii, compute_split_text, derive_vars_split_text
+``supp``     QualifierSpec, derive_dataset_supp, derive_vars_supp_back
+"""
+
+from .ct import derive_var_ct
+from .dates import (
+    EpochRule,
+    compute_dtc,
+    compute_study_day,
+    derive_var_dtc,
+    derive_var_dy,
+    derive_var_epoch,
+)
+from .mapping import derive_var_assign, derive_var_hardcode, derive_var_seq
+from .supp import SUPP_COLUMNS, QualifierSpec, derive_dataset_supp, derive_vars_supp_back
+from .text import assert_ascii, compute_ascii, compute_split_text, derive_vars_split_text
+
+__all__ = [
+    "compute_dtc",
+    "derive_var_dtc",
+    "compute_study_day",
+    "derive_var_dy",
+    "EpochRule",
+    "derive_var_epoch",
+    "derive_var_ct",
+    "derive_var_assign",
+    "derive_var_hardcode",
+    "derive_var_seq",
+    "compute_ascii",
+    "assert_ascii",
+    "compute_split_text",
+    "derive_vars_split_text",
+    "QualifierSpec",
+    "derive_dataset_supp",
+    "derive_vars_supp_back",
+    "SUPP_COLUMNS",
+]
