@@ -127,6 +127,9 @@ def write_ard(results: dict[str, pd.DataFrame], folder: Path) -> list[Path]:
 
 
 def _swap_into_place(staging: Path, out_dir: Path) -> None:
+    mask = os.umask(0)
+    os.umask(mask)
+    os.chmod(staging, 0o777 & ~mask)  # mkdtemp makes 0700
     old = None
     if out_dir.exists():
         old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")

@@ -386,6 +386,12 @@ def xpt_bytes(
         yield b" " * (80 - rem)
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def write_xpt(
     dataset: pd.DataFrame,
     path: str | Path,
@@ -413,6 +419,7 @@ def write_xpt(
             fh.write(first)
             for chunk in chunks:
                 fh.write(chunk)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a dataset is an ordinary file
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
