@@ -16,7 +16,7 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
-from ..core import Filter, assert_has_columns, filter_mask, sort_by_order
+from ..core import Filter, assert_has_columns, blank_to_na, filter_mask, sort_by_order
 from ._util import as_list, as_text
 
 
@@ -74,7 +74,7 @@ def derive_var_seq(
     """Add ``new_var`` (--SEQ): 1, 2, ... within ``by_vars`` after sorting by ``order``.
 
     Returns the records sorted by ``by_vars`` then ``order`` (``"-X"`` =
-    descending; missing values last). The sort is stable (mergesort):
+    descending; missing values, blank text included, last). The sort is stable (mergesort):
     records tied on every key keep their input order, so the numbering is
     deterministic for a given input; add keys to ``order`` (e.g. the raw
     record id) if the input order itself is not reproducible.
@@ -87,7 +87,12 @@ def derive_var_seq(
     by = as_list(by_vars)
     keys = by + [o for o in as_list(order) if o.lstrip("-") not in by]
     assert_has_columns(dataset, [k.lstrip("-") for k in keys])
-    out = sort_by_order(dataset, keys).copy()
+    # blank text sorts as missing (last), like NaN: "" must not come before dates
+    cols = list(dict.fromkeys(k.lstrip("-") for k in keys))
+    sort_frame = pd.DataFrame({c: blank_to_na(dataset[c]) for c in cols}, index=dataset.index)
+    sort_frame["__pos"] = range(len(dataset))
+    order_pos = sort_by_order(sort_frame, keys)["__pos"].to_numpy()
+    out = dataset.iloc[order_pos].copy()
     if by:
         seq = out.groupby(by, sort=False, dropna=False).cumcount() + 1
     else:
