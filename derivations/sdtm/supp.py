@@ -86,7 +86,8 @@ def derive_dataset_supp(
     (``"AESEQ"``); IDVARVAL is its value as text, a whole number without a
     decimal part (``1.0`` -> ``"1"``). ``idvar=None`` (or ``""``) gives
     subject-level qualifiers (e.g. SUPPDM) with blank IDVAR/IDVARVAL.
-    Numeric values become text the same way. Continuation columns made by
+    Numeric values become text the same way; text is taken as is (a split
+    piece keeps its trailing blank). Continuation columns made by
     :func:`derive_vars_split_text` (``AECOM1``, ``AECOM2`` for qnam
     ``AECOM``) are included with the same QualifierSpec when present.
 
@@ -148,8 +149,12 @@ def derive_dataset_supp(
 
     frames = []
     for qnam, spec in qnams.items():
-        qval = num_to_text(dataset[qnam]).to_numpy(dtype=object)
-        keep = qval != ""
+        col = dataset[qnam]
+        if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
+            qval = num_to_text(col).to_numpy(dtype=object)
+        else:  # text as is: a split piece keeps its trailing blank (see compute_split_text)
+            qval = col.astype("string").fillna("").to_numpy(dtype=object)
+        keep = pd.Series(qval, dtype=object).str.strip().ne("").to_numpy()
         if not keep.any():
             continue
         part = base[keep].copy()
@@ -205,8 +210,9 @@ def derive_vars_supp_back(dataset: pd.DataFrame, *, dataset_supp: pd.DataFrame) 
     assert_has_columns(dataset_supp, ["USUBJID", "IDVAR", "IDVARVAL", "QNAM", "QVAL"], name="SUPP--")
     assert_has_columns(dataset, ["USUBJID"])
     supp = dataset_supp.copy()
-    for c in ("USUBJID", "IDVAR", "IDVARVAL", "QNAM", "QVAL"):
+    for c in ("USUBJID", "IDVAR", "IDVARVAL", "QNAM"):
         supp[c] = supp[c].astype("string").fillna("").str.strip().astype(object)
+    supp["QVAL"] = supp["QVAL"].astype("string").fillna("").astype(object)
     clash = sorted(set(supp["QNAM"]) & set(dataset.columns))
     if clash:
         raise DerivationError(
