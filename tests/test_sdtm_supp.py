@@ -49,6 +49,8 @@ def test_supp_subject_level_and_split_text():
     assert supp["QNAM"].tolist() == ["DMCOM", "DMCOM1", "DMCOM2"]
     assert [len(v) for v in supp["QVAL"]] == [200, 200, 50]
     assert set(supp["IDVAR"]) == {""} and set(supp["IDVARVAL"]) == {""}
+    back = derive_vars_supp_back(dm[["STUDYID", "USUBJID", "TXT"]], dataset_supp=supp)
+    assert (back["DMCOM"] + back["DMCOM1"] + back["DMCOM2"]).tolist() == dm["TXT"].tolist()
 
 
 def test_supp_errors():

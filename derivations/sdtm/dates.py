@@ -475,7 +475,6 @@ def derive_var_dy(
     dtc: str,
     ref_var: str = "RFSTDTC",
     by_vars: Sequence[str] = ("USUBJID",),
-    filter=None,
 ) -> pd.DataFrame:
     """Add study day ``new_var`` (--DY) of ``dtc`` relative to ``ref_var`` of ``dataset_add``.
 
