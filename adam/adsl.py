@@ -1,0 +1,135 @@
+"""ADSL: one record per subject (spec: specs/adam_spec.xlsx, dataset ADSL).
+
+Each block names the spec method (Methods sheet, MT.xxx) it implements. Study
+settings come from study.toml: [study] cutoff_date, [adam] agegr1_cut.
+"""
+
+import numpy as np
+import pandas as pd
+
+from derivations.adam import (
+    DateSource,
+    ImputationRule,
+    compute_dtc_impute,
+    derive_var_extreme_dt,
+    derive_var_merged_exist_flag,
+    derive_vars_dt,
+    derive_vars_duration,
+    derive_vars_merged,
+)
+from derivations.sdtm import derive_vars_supp_back
+
+KEYS = ["STUDYID", "USUBJID"]
+#: MT.DTHDT: admiral's usual death date rule.
+DTHDT_RULE = ImputationRule(highest="M", date="first", min_dates=("TRTSDT",))
+#: MT.LINE
+LINE_TEXT = {1: "1st line", 2: "2nd line", 3: "3rd line"}
+#: MT.EFFFL / ADRS MDIS: measurable disease = a target lesion identified at baseline.
+BASELINE_TARGET = "TUSTRESC == 'TARGET' and VISIT == 'BASELINE'"
+
+
+def _complete_dt(dtc: pd.Series) -> pd.Series:
+    """Complete ISO dates only (partial -> missing), as datetime64."""
+    return compute_dtc_impute(dtc, highest_imputation="n")
+
+
+def derive(ctx):
+    sdtm, settings = ctx.sdtm, ctx.settings
+    cutoff = pd.Timestamp(settings["study"]["cutoff_date"])
+    age_cut = int(settings["adam"]["agegr1_cut"])
+    dm = sdtm["DM"]
+
+    adsl = dm[KEYS + ["SUBJID", "SITEID", "AGE", "AGEU", "SEX", "RACE", "ARM", "ARMCD", "ACTARM", "ACTARMCD",
+                      "DTHFL", "DTHDTC", "RFPENDTC"]].copy()
+
+    # MT.AGEGR1
+    age = pd.to_numeric(adsl["AGE"])
+    adsl["AGE"] = age.astype("Int64")
+    adsl["AGEGR1N"] = pd.Series(np.where(age < age_cut, 1, 2), index=adsl.index).where(age.notna()).astype("Int64")
+    adsl["AGEGR1"] = adsl["AGEGR1N"].map({1: f"<{age_cut}", 2: f">={age_cut}"}).astype(object)
+
+    # MT.TRT01P / MT.TRT01A
+    adsl["TRT01P"] = adsl["ARM"]
+    adsl["TRT01A"] = adsl["ACTARM"].where(adsl["ACTARMCD"] != "NOTTRT", "")
+
+    # MT.TRTSDT / MT.TRTEDT: first / last dose of either drug
+    ex = sdtm["EX"].assign(EXSTDT=lambda d: _complete_dt(d["EXSTDTC"]),
+                           EXENDT=lambda d: _complete_dt(d["EXENDTC"]).fillna(_complete_dt(d["EXSTDTC"])))
+    dosed = "EXDOSE > 0 and EXSTDT.notna()"
+    adsl = derive_vars_merged(adsl, dataset_add=ex, by_vars=KEYS, new_vars={"TRTSDT": "EXSTDT"},
+                              filter_add=dosed, order=["EXSTDT", "EXSEQ"], mode="first")
+    adsl = derive_vars_merged(adsl, dataset_add=ex, by_vars=KEYS, new_vars={"TRTEDT": "EXENDT"},
+                              filter_add=dosed, order=["EXENDT", "EXSEQ"], mode="last")
+    # MT.TRTDURD
+    adsl = derive_vars_duration(adsl, new_var="TRTDURD", start_date="TRTSDT", end_date="TRTEDT")
+    adsl["TRTDURD"] = adsl["TRTDURD"].round().astype("Int64")
+
+    # MT.SAFFL / MT.EFFFL
+    adsl["SAFFL"] = np.where(adsl["TRTSDT"].notna(), "Y", "N")
+    adsl = derive_var_merged_exist_flag(adsl, dataset_add=sdtm["TU"], by_vars=KEYS, new_var="_MDIS",
+                                        condition=BASELINE_TARGET, missing_value="N")
+    adsl["EFFFL"] = np.where((adsl["SAFFL"] == "Y") & (adsl["_MDIS"] == "Y"), "Y", "N")
+
+    # MT.SUPPDM: baseline characteristics collected on the baseline page
+    adsl = derive_vars_supp_back(adsl, dataset_supp=sdtm["SUPPDM"])
+    adsl["ECOGBL"] = pd.to_numeric(adsl["ECOGBL"].replace("", None)).astype("Int64")
+    adsl = adsl.rename(columns={"SMOKHX": "SMOKHXFL", "ALCOHX": "ALCHXFL"})
+    # MT.METSITEN
+    sites = adsl["METSITE"].astype(str).str.strip()
+    adsl["METSITEN"] = (sites.str.count(";") + 1).where(sites != "", 0).astype("Int64")
+    # MT.LINE
+    adsl["LINEN"] = pd.to_numeric(adsl["TRTLINE"].replace("", None)).astype("Int64")
+    adsl["LINE"] = adsl["LINEN"].map(LINE_TEXT).astype(object)
+
+    # MT.PRSURGFL: a prior cancer surgery in PR (checked against the baseline page's answer)
+    adsl = derive_var_merged_exist_flag(adsl, dataset_add=sdtm["PR"], by_vars=KEYS, new_var="PRSURGFL",
+                                        condition="PRCAT == 'PRIOR CANCER SURGERY'", missing_value="N")
+    differs = adsl[(adsl["PRIORRES"] != "") & (adsl["PRIORRES"] != adsl["PRSURGFL"])]
+    for usubjid, value in zip(differs["USUBJID"], differs["PRIORRES"]):  # report only
+        ctx.findings.add("warning", "prior_resection_mismatch",
+                         "SUPPDM.PRIORRES disagrees with the PR domain; PRSURGFL follows PR",
+                         dataset="ADSL", variable="PRSURGFL", usubjid=usubjid, value=value)
+
+    # MT.PRPD1FL
+    adsl = derive_var_merged_exist_flag(
+        adsl, dataset_add=sdtm["CM"], by_vars=KEYS, new_var="PRPD1FL", missing_value="N",
+        condition="CMCAT == 'PRIOR ANTI-CANCER THERAPY' and CMSCAT == 'PD-1 INHIBITOR'")
+
+    # MT.DTHDT / MT.DTHCAUS
+    adsl = derive_vars_dt(adsl, dtc="DTHDTC", new_vars_prefix="DTH", rule=DTHDT_RULE, findings=ctx.findings)
+    ds = sdtm["DS"].assign(DSSTDT=lambda d: _complete_dt(d["DSSTDTC"]),
+                           DTHCAUS=lambda d: d["DSTERM"].str.replace(r"^DEATH DUE TO ", "", regex=True))
+    adsl = derive_vars_merged(adsl, dataset_add=ds, by_vars=KEYS, new_vars=["DTHCAUS"],
+                              filter_add="DSDECOD == 'DEATH'", order=["DSSTDT", "DSSEQ"], mode="first",
+                              missing_values={"DTHCAUS": ""})
+
+    # MT.DCUTDT
+    adsl["DCUTDT"] = cutoff
+
+    # MT.EOTSTT: end of treatment from DS
+    adsl = derive_vars_merged(adsl, dataset_add=ds, by_vars=KEYS, new_vars={"EOTDT": "DSSTDT", "DCTREAS": "DSDECOD"},
+                              filter_add="DSSCAT == 'END OF TREATMENT'", order=["DSSTDT", "DSSEQ"], mode="first",
+                              exist_flag="_EOT", missing_values={"DCTREAS": ""})
+    adsl["EOTSTT"] = np.where(adsl["_EOT"] == "Y", "DISCONTINUED", np.where(adsl["SAFFL"] == "Y", "ONGOING", ""))
+
+    # MT.NACTDT: first subsequent anti-cancer therapy
+    cm = sdtm["CM"].assign(CMSTDT=lambda d: compute_dtc_impute(d["CMSTDTC"], highest_imputation="M"))
+    adsl = derive_vars_merged(adsl, dataset_add=cm, by_vars=KEYS, new_vars={"NACTDT": "CMSTDT"},
+                              filter_add="CMCAT == 'SUBSEQUENT ANTI-CANCER THERAPY' and CMSTDT.notna()",
+                              order=["CMSTDT", "CMSEQ"], mode="first")
+
+    # MT.LSTALVDT: last date the subject is known alive, capped at the data cut-off
+    dm_d = dm.assign(RFPENDT=_complete_dt(dm["RFPENDTC"]))
+    ae = sdtm["AE"].assign(AESTDT=lambda d: _complete_dt(d["AESTDTC"]), AEENDT=lambda d: _complete_dt(d["AEENDTC"]))
+    rs = sdtm["RS"].assign(RSDT=lambda d: _complete_dt(d["RSDTC"]))
+    tr = sdtm["TR"].assign(TRDT=lambda d: _complete_dt(d["TRDTC"]))
+    adsl = derive_var_extreme_dt(
+        adsl, new_var="LSTALVDT", mode="last",
+        sources=[DateSource("dm", "RFPENDT"), DateSource("ex", "EXSTDT"), DateSource("ex", "EXENDT"),
+                 DateSource("ae", "AESTDT"), DateSource("ae", "AEENDT"), DateSource("rs", "RSDT"),
+                 DateSource("tr", "TRDT"), DateSource("ds", "DSSTDT")],
+        source_datasets={"dm": dm_d, "ex": ex, "ae": ae, "rs": rs, "tr": tr, "ds": ds})
+    adsl["LSTALVDT"] = adsl["LSTALVDT"].mask(adsl["LSTALVDT"] > adsl["DCUTDT"], adsl["DCUTDT"])
+
+    spec_vars = ctx.spec("adam").dataset("ADSL").variable_names
+    return {"ADSL": adsl[[v for v in spec_vars if v in adsl.columns]]}
