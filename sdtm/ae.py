@@ -1,0 +1,83 @@
+"""AE + SUPPAE: adverse events (CTCAE v5 grade, MedDRA-coded on the CRF page).
+
+AEREL is RELATED when the event is related to either drug; the relationship
+and the action taken for each drug are kept in SUPPAE (AERELANL/AERELPD1,
+AEACNANL/AEACNPD1). AEACN is MULTIPLE when the two actions differ.
+"""
+
+import numpy as np
+import pandas as pd
+
+from derivations.sdtm import (
+    QualifierSpec,
+    compute_ascii,
+    derive_dataset_supp,
+    derive_var_ct,
+    derive_var_dtc,
+    derive_var_dy,
+    derive_var_epoch,
+    derive_var_seq,
+)
+
+REL = {"RELATED": "RELATED", "POSSIBLY RELATED": "RELATED", "PROBABLY RELATED": "RELATED",
+       "NOT RELATED": "NOT RELATED", "UNLIKELY RELATED": "NOT RELATED"}
+OUT = {"RECOVERED": "RECOVERED/RESOLVED", "RESOLVED": "RECOVERED/RESOLVED",
+       "NOT RECOVERED": "NOT RECOVERED/NOT RESOLVED", "NOT RESOLVED": "NOT RECOVERED/NOT RESOLVED",
+       "ONGOING": "NOT RECOVERED/NOT RESOLVED"}
+ACN = {"DOSE REDUCED": "DOSE REDUCED", "DRUG INTERRUPTED": "DRUG INTERRUPTED"}
+YN = {"YES": "Y", "NO": "N"}
+
+
+def derive(ctx):
+    studyid = ctx.settings["study"]["studyid"]
+    cl = ctx.spec("sdtm").codelists
+    raw = ctx.raw("ae", ["SUBJID", "AESPID", "AETERM", "AEDECOD", "AESOC", "AETOXGR", "AESER",
+                         "AERELANL", "AERELPD1", "AEACNANL", "AEACNPD1", "AESTDAT", "AEENDAT", "AEOUT"])
+    ae = pd.DataFrame({"STUDYID": studyid, "DOMAIN": "AE", "USUBJID": studyid + "-" + raw["SUBJID"],
+                       "AESPID": raw["AESPID"]})
+    ae["AETERM"] = compute_ascii(raw["AETERM"], dataset="AE", variable="AETERM",
+                                 usubjid=ae["USUBJID"], findings=ctx.findings)
+    ae["AEDECOD"] = raw["AEDECOD"]
+    ae["AEBODSYS"] = raw["AESOC"]
+    ae["AESOC"] = raw["AESOC"]
+    ae["AETOXGR"] = raw["AETOXGR"]
+    src = raw[["AESER", "AERELANL", "AERELPD1", "AEACNANL", "AEACNPD1", "AEOUT"]].add_prefix("_")
+    ae = pd.concat([ae, src], axis=1)
+    for new, source, codelist, syn in (
+        ("AESER", "_AESER", "NY", YN),
+        ("AERELANL", "_AERELANL", "REL", REL),
+        ("AERELPD1", "_AERELPD1", "REL", REL),
+        ("AEACNANL", "_AEACNANL", "ACN", ACN),
+        ("AEACNPD1", "_AEACNPD1", "ACN", ACN),
+        ("AEOUT", "_AEOUT", "OUT", OUT),
+    ):
+        ae = derive_var_ct(ae, source=source, new_var=new, codelist=cl[codelist], synonyms=syn,
+                           dataset_name="AE", findings=ctx.findings)
+    ae = ae.drop(columns=list(src.columns))
+    related = ae["AERELANL"].eq("RELATED") | ae["AERELPD1"].eq("RELATED")
+    ae["AEREL"] = np.where(related, "RELATED", "NOT RELATED")
+    ae["AEACN"] = ae["AEACNANL"].where(ae["AEACNANL"] == ae["AEACNPD1"], "MULTIPLE")
+    ae = ae.assign(_ST=raw["AESTDAT"], _EN=raw["AEENDAT"])
+    ae = derive_var_dtc(ae, new_var="AESTDTC", date="_ST", dataset_name="AE", findings=ctx.findings)
+    ae = derive_var_dtc(ae, new_var="AEENDTC", date="_EN", dataset_name="AE", findings=ctx.findings)
+    ae = ae.drop(columns=["_ST", "_EN"])
+    ongoing = ae["AEENDTC"].eq("")
+    ae["AEENRTPT"] = np.where(ongoing, "ONGOING", "")
+    ae["AEENTPT"] = np.where(ongoing, "DATA CUT-OFF", "")
+    dm = ctx.sdtm["DM"]
+    ae = derive_var_dy(ae, dataset_add=dm, new_var="AESTDY", dtc="AESTDTC")
+    ae = derive_var_dy(ae, dataset_add=dm, new_var="AEENDY", dtc="AEENDTC")
+    ae = derive_var_epoch(ae, dataset_add=dm, dtc="AESTDTC", findings=ctx.findings, dataset_name="AE")
+    ae = derive_var_seq(ae, new_var="AESEQ", by_vars=["USUBJID"], order=["AESTDTC", "AEDECOD", "AESPID"])
+
+    supp = derive_dataset_supp(
+        ae, domain="AE", idvar="AESEQ",
+        qnams={
+            "AERELANL": QualifierSpec("Relationship to Anlotinib", "CRF", "INVESTIGATOR"),
+            "AERELPD1": QualifierSpec("Relationship to PD-1 Inhibitor", "CRF", "INVESTIGATOR"),
+            "AEACNANL": QualifierSpec("Action Taken with Anlotinib", "CRF", ""),
+            "AEACNPD1": QualifierSpec("Action Taken with PD-1 Inhibitor", "CRF", ""),
+        },
+    )
+    ae = ae.drop(columns=["AERELANL", "AERELPD1", "AEACNANL", "AEACNPD1"])
+    return {"AE": ae, "SUPPAE": supp}

@@ -1,0 +1,41 @@
+"""EX: one record per drug and cycle (anlotinib days 1-14 of 21; PD-1 antibody day 1)."""
+
+import pandas as pd
+
+from derivations.sdtm import derive_var_ct, derive_var_dtc, derive_var_dy, derive_var_epoch, derive_var_seq
+
+ROUTE = {"PO": "ORAL", "IV": "INTRAVENOUS", "INTRAVENOUS DRIP": "INTRAVENOUS"}
+DOSFRM = {"ANLOTINIB": "CAPSULE"}  # PD-1 antibodies: INJECTION
+
+
+def derive(ctx):
+    studyid = ctx.settings["study"]["studyid"]
+    cl = ctx.spec("sdtm").codelists
+    anlo = ctx.raw("ex_anlo", ["SUBJID", "CYCLE", "EXTRT", "EXDOSE", "EXDOSU", "EXFREQ", "EXROUTE",
+                               "EXSTDAT", "EXENDAT", "EXADJ"])
+    pd1 = ctx.raw("ex_pd1", ["SUBJID", "CYCLE", "EXTRT", "EXDOSE", "EXDOSU", "EXROUTE", "EXSTDAT"])
+    pd1 = pd1.assign(EXFREQ="Q3W", EXENDAT=pd1["EXSTDAT"], EXADJ="")
+    raw = pd.concat([anlo, pd1[anlo.columns]], ignore_index=True)
+
+    ex = pd.DataFrame({"STUDYID": studyid, "DOMAIN": "EX", "USUBJID": studyid + "-" + raw["SUBJID"]})
+    ex["EXTRT"] = raw["EXTRT"].str.upper()
+    ex["EXDOSE"] = pd.to_numeric(raw["EXDOSE"])
+    ex["EXDOSU"] = raw["EXDOSU"]
+    ex["EXDOSFRM"] = ex["EXTRT"].map(DOSFRM).fillna("INJECTION")
+    ex["EXDOSFRQ"] = raw["EXFREQ"].str.upper()
+    ex["_ROUTE"] = raw["EXROUTE"]
+    ex = derive_var_ct(ex, source="_ROUTE", new_var="EXROUTE", codelist=cl["ROUTE"], synonyms=ROUTE,
+                       dataset_name="EX", findings=ctx.findings).drop(columns="_ROUTE")
+    ex["EXADJ"] = raw["EXADJ"].str.upper()
+    ex["VISITNUM"] = pd.to_numeric(raw["CYCLE"]).astype(float) + 1.0  # visit 1 = screening/baseline
+    ex["VISIT"] = "CYCLE " + raw["CYCLE"]
+    ex = ex.assign(_ST=raw["EXSTDAT"], _EN=raw["EXENDAT"])
+    ex = derive_var_dtc(ex, new_var="EXSTDTC", date="_ST", dataset_name="EX", findings=ctx.findings)
+    ex = derive_var_dtc(ex, new_var="EXENDTC", date="_EN", dataset_name="EX", findings=ctx.findings)
+    ex = ex.drop(columns=["_ST", "_EN"])
+    dm = ctx.sdtm["DM"]
+    ex = derive_var_dy(ex, dataset_add=dm, new_var="EXSTDY", dtc="EXSTDTC")
+    ex = derive_var_dy(ex, dataset_add=dm, new_var="EXENDY", dtc="EXENDTC")
+    ex = derive_var_epoch(ex, dataset_add=dm, dtc="EXSTDTC", findings=ctx.findings, dataset_name="EX")
+    ex = derive_var_seq(ex, new_var="EXSEQ", by_vars=["USUBJID"], order=["EXSTDTC", "EXTRT"])
+    return {"EX": ex}

@@ -1,0 +1,20 @@
+"""PR: prior resection of the oesophageal cancer (surgery page). Subjects without one have no record;
+SUPPDM.PRIORRES holds the Y/N answer of the baseline page for every subject."""
+
+import pandas as pd
+
+from derivations.sdtm import derive_var_dtc, derive_var_dy, derive_var_seq
+
+
+def derive(ctx):
+    studyid = ctx.settings["study"]["studyid"]
+    raw = ctx.raw("surg", ["SUBJID", "SURGNO", "PROC", "SURGDAT"])
+    pr = pd.DataFrame({"STUDYID": studyid, "DOMAIN": "PR", "USUBJID": studyid + "-" + raw["SUBJID"],
+                       "PRSPID": raw["SURGNO"], "PRTRT": raw["PROC"].str.upper(),
+                       "PRDECOD": "OESOPHAGECTOMY", "PRCAT": "PRIOR CANCER SURGERY",
+                       "PRINDC": "ESOPHAGEAL SQUAMOUS CELL CARCINOMA"})
+    pr = derive_var_dtc(pr.assign(_D=raw["SURGDAT"]), new_var="PRSTDTC", date="_D", dataset_name="PR",
+                        findings=ctx.findings).drop(columns="_D")
+    pr = derive_var_dy(pr, dataset_add=ctx.sdtm["DM"], new_var="PRSTDY", dtc="PRSTDTC")
+    pr = derive_var_seq(pr, new_var="PRSEQ", by_vars=["USUBJID"], order=["PRSTDTC", "PRSPID"])
+    return {"PR": pr}

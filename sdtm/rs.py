@@ -1,0 +1,45 @@
+"""RS: investigator response per visit (RECIST 1.1): OVRLRESP, TRGRESP, NTRGRESP.
+
+RSORRES is the response as collected; RSSTRESC the controlled term.
+RSLNKGRP on the overall response links to TR.TRLNKGRP of the same visit.
+"""
+
+import importlib.util
+from pathlib import Path
+
+import pandas as pd
+
+from derivations.sdtm import derive_var_ct, derive_var_dtc, derive_var_dy, derive_var_epoch, derive_var_seq
+
+_spec = importlib.util.spec_from_file_location("_visits", Path(__file__).with_name("_visits.py"))
+_visits = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_visits)
+
+TESTS = {"OVRLRESP": "Overall Response", "TRGRESP": "Target Response", "NTRGRESP": "Non-target Response"}
+RESP = {"COMPLETE RESPONSE": "CR", "PARTIAL RESPONSE": "PR", "STABLE DISEASE": "SD",
+        "PROGRESSIVE DISEASE": "PD", "NOT EVALUABLE": "NE"}
+
+
+def derive(ctx):
+    studyid = ctx.settings["study"]["studyid"]
+    cl = ctx.spec("sdtm").codelists
+    raw = ctx.raw("rs", ["SUBJID", "VISIT", "ASMDAT", "TRGRESP", "NTRGRESP", "OVRLRESP"])
+    long = raw.melt(id_vars=["SUBJID", "VISIT", "ASMDAT"], value_vars=list(TESTS),
+                    var_name="RSTESTCD", value_name="RSORRES")
+    long = long[long["RSORRES"] != ""].reset_index(drop=True)  # no non-target lesions: no NTRGRESP
+    rs = pd.DataFrame({"STUDYID": studyid, "DOMAIN": "RS", "USUBJID": studyid + "-" + long["SUBJID"],
+                       "RSTESTCD": long["RSTESTCD"], "RSTEST": long["RSTESTCD"].map(TESTS),
+                       "RSCAT": "RECIST 1.1", "RSORRES": long["RSORRES"]})
+    rs = derive_var_ct(rs, source="RSORRES", new_var="RSSTRESC", codelist=cl["RSRESP"], synonyms=RESP,
+                       dataset_name="RS", findings=ctx.findings)
+    rs["RSEVAL"] = "INVESTIGATOR"
+    rs["VISITNUM"] = _visits.visitnum(long["VISIT"])
+    rs["VISIT"] = long["VISIT"].str.upper()
+    rs["RSLNKGRP"] = _visits.linkgrp(rs["VISITNUM"]).where(rs["RSTESTCD"] == "OVRLRESP", "")
+    rs = derive_var_dtc(rs.assign(_D=long["ASMDAT"]), new_var="RSDTC", date="_D", dataset_name="RS",
+                        findings=ctx.findings).drop(columns="_D")
+    dm = ctx.sdtm["DM"]
+    rs = derive_var_dy(rs, dataset_add=dm, new_var="RSDY", dtc="RSDTC")
+    rs = derive_var_epoch(rs, dataset_add=dm, dtc="RSDTC", findings=ctx.findings, dataset_name="RS")
+    rs = derive_var_seq(rs, new_var="RSSEQ", by_vars=["USUBJID"], order=["VISITNUM", "RSTESTCD"])
+    return {"RS": rs}

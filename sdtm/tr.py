@@ -1,0 +1,78 @@
+"""TR: tumour results per visit (RECIST 1.1, investigator).
+
+Target lesions: LDIAM (longest diameter) for non-nodal lesions, SAXIS (short
+axis) for lymph nodes, and one SUMDIAM record per visit (sum of the target
+lesion measurements, derived). Non-target and new lesions: TUMSTATE
+(PRESENT / ABSENT / UNEQUIVOCAL). TRLNKID links to TU.TULNKID; TRLNKGRP
+(``A<VISITNUM>``) links a visit's records to RS.RSLNKGRP.
+"""
+
+import importlib.util
+from pathlib import Path
+
+import pandas as pd
+
+from derivations.sdtm import derive_var_dtc, derive_var_dy, derive_var_epoch, derive_var_seq
+
+_spec = importlib.util.spec_from_file_location("_visits", Path(__file__).with_name("_visits.py"))
+_visits = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_visits)
+
+TESTS = {"LDIAM": "Longest Diameter", "SAXIS": "Short Axis", "SUMDIAM": "Sum of Diameter",
+         "TUMSTATE": "Tumor State"}
+STATE = {"PRESENT": "PRESENT", "ABSENT": "ABSENT", "UNEQUIVOCAL PROGRESSION": "UNEQUIVOCAL"}
+
+
+def derive(ctx):
+    studyid = ctx.settings["study"]["studyid"]
+    tl = ctx.raw("tl", ["SUBJID", "VISIT", "ASMDAT", "LESID", "NODAL", "DIAM"])
+    ntl = ctx.raw("ntl", ["SUBJID", "VISIT", "ASMDAT", "LESID", "STATUS"])
+    nl = ctx.raw("nl", ["SUBJID", "VISIT", "ASMDAT", "LESID"])
+
+    target = pd.DataFrame({
+        "SUBJID": tl["SUBJID"], "VISIT": tl["VISIT"], "ASMDAT": tl["ASMDAT"], "TRLNKID": tl["LESID"],
+        "TRGRPID": "TARGET", "TRTESTCD": tl["NODAL"].str.upper().map({"Y": "SAXIS", "N": "LDIAM"}),
+        "TRORRES": tl["DIAM"], "TRORRESU": "mm"})
+    diam = pd.to_numeric(tl["DIAM"])
+    sums = (tl.assign(_D=diam).groupby(["SUBJID", "VISIT", "ASMDAT"], sort=False)["_D"].sum()
+            .reset_index().rename(columns={"_D": "TRORRES"}))
+    sums = sums.assign(TRLNKID="", TRGRPID="TARGET", TRTESTCD="SUMDIAM", TRORRESU="mm",
+                       TRORRES=sums["TRORRES"].astype(int).astype(str))
+    nontarget = pd.DataFrame({
+        "SUBJID": ntl["SUBJID"], "VISIT": ntl["VISIT"], "ASMDAT": ntl["ASMDAT"], "TRLNKID": ntl["LESID"],
+        "TRGRPID": "NON-TARGET", "TRTESTCD": "TUMSTATE", "TRORRES": ntl["STATUS"], "TRORRESU": ""})
+    new = pd.DataFrame({
+        "SUBJID": nl["SUBJID"], "VISIT": nl["VISIT"], "ASMDAT": nl["ASMDAT"], "TRLNKID": nl["LESID"],
+        "TRGRPID": "NEW", "TRTESTCD": "TUMSTATE", "TRORRES": "Present", "TRORRESU": ""})
+    raw = pd.concat([target, sums, nontarget, new], ignore_index=True)
+
+    tr = pd.DataFrame({"STUDYID": studyid, "DOMAIN": "TR", "USUBJID": studyid + "-" + raw["SUBJID"]})
+    tr["TRGRPID"] = raw["TRGRPID"]
+    tr["TRLNKID"] = raw["TRLNKID"]
+    tr["TRTESTCD"] = raw["TRTESTCD"]
+    tr["TRTEST"] = raw["TRTESTCD"].map(TESTS)
+    tr["TRORRES"] = raw["TRORRES"]
+    tr["TRORRESU"] = raw["TRORRESU"]
+    state = raw["TRORRES"].str.upper().map(STATE)
+    unmapped = raw["TRTESTCD"].eq("TUMSTATE") & state.isna()
+    for i in unmapped[unmapped].index:  # handled: kept as collected, reported
+        ctx.findings.add("warning", "ct_unmapped", "tumour state not in TRSTRESC terms",
+                         dataset="TR", variable="TRSTRESC", usubjid=tr.at[i, "USUBJID"],
+                         value=raw.at[i, "TRORRES"])
+    numeric = raw["TRTESTCD"].ne("TUMSTATE")
+    tr["TRSTRESC"] = raw["TRORRES"].where(numeric, state.fillna(raw["TRORRES"].str.upper()))
+    tr["TRSTRESN"] = pd.to_numeric(raw["TRORRES"].where(numeric), errors="coerce")
+    tr["TRSTRESU"] = raw["TRORRESU"]
+    tr["TRMETHOD"] = "CT SCAN"
+    tr["TREVAL"] = "INVESTIGATOR"
+    tr["VISITNUM"] = _visits.visitnum(raw["VISIT"])
+    tr["VISIT"] = raw["VISIT"].str.upper()
+    tr["TRLNKGRP"] = _visits.linkgrp(tr["VISITNUM"])
+    tr = derive_var_dtc(tr.assign(_D=raw["ASMDAT"]), new_var="TRDTC", date="_D", dataset_name="TR",
+                        findings=ctx.findings).drop(columns="_D")
+    dm = ctx.sdtm["DM"]
+    tr = derive_var_dy(tr, dataset_add=dm, new_var="TRDY", dtc="TRDTC")
+    tr = derive_var_epoch(tr, dataset_add=dm, dtc="TRDTC", findings=ctx.findings, dataset_name="TR")
+    tr = derive_var_seq(tr, new_var="TRSEQ", by_vars=["USUBJID"],
+                        order=["VISITNUM", "TRGRPID", "TRLNKID", "TRTESTCD"])
+    return {"TR": tr}

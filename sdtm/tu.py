@@ -1,0 +1,40 @@
+"""TU: tumour identification (target, non-target at baseline; new lesions when found)."""
+
+import importlib.util
+from pathlib import Path
+
+import pandas as pd
+
+from derivations.sdtm import derive_var_ct, derive_var_dtc, derive_var_dy, derive_var_seq
+
+_spec = importlib.util.spec_from_file_location("_visits", Path(__file__).with_name("_visits.py"))
+_visits = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_visits)
+
+
+def derive(ctx):
+    studyid = ctx.settings["study"]["studyid"]
+    cl = ctx.spec("sdtm").codelists
+    tl = ctx.raw("tl", ["SUBJID", "VISIT", "ASMDAT", "LESID", "LOCATION", "METHOD"])
+    ntl = ctx.raw("ntl", ["SUBJID", "VISIT", "ASMDAT", "LESID", "LOCATION"])
+    nl = ctx.raw("nl", ["SUBJID", "VISIT", "ASMDAT", "LESID", "LOCATION"])
+    base = tl["VISIT"].str.upper() == "BASELINE"
+    raw = pd.concat([
+        tl[base].assign(RES="TARGET"),
+        ntl[ntl["VISIT"].str.upper() == "BASELINE"].assign(RES="NON-TARGET"),
+        nl.assign(RES="NEW"),
+    ], ignore_index=True)
+    tu = pd.DataFrame({"STUDYID": studyid, "DOMAIN": "TU", "USUBJID": studyid + "-" + raw["SUBJID"],
+                       "TULNKID": raw["LESID"], "TUTESTCD": "TUMIDENT", "TUTEST": "Tumor Identification",
+                       "TUORRES": raw["RES"], "TUSTRESC": raw["RES"], "_LOC": raw["LOCATION"]})
+    tu = derive_var_ct(tu, source="_LOC", new_var="TULOC", codelist=cl["LOC"], synonyms=None,
+                       dataset_name="TU", findings=ctx.findings).drop(columns="_LOC")
+    tu["TUMETHOD"] = "CT SCAN"
+    tu["TUEVAL"] = "INVESTIGATOR"
+    tu["VISITNUM"] = _visits.visitnum(raw["VISIT"])
+    tu["VISIT"] = raw["VISIT"].str.upper()
+    tu = derive_var_dtc(tu.assign(_D=raw["ASMDAT"]), new_var="TUDTC", date="_D", dataset_name="TU",
+                        findings=ctx.findings).drop(columns="_D")
+    tu = derive_var_dy(tu, dataset_add=ctx.sdtm["DM"], new_var="TUDY", dtc="TUDTC")
+    tu = derive_var_seq(tu, new_var="TUSEQ", by_vars=["USUBJID"], order=["VISITNUM", "TULNKID"])
+    return {"TU": tu}
