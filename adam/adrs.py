@@ -1,0 +1,121 @@
+"""ADRS: tumour response (RECIST 1.1), one record per subject, parameter and assessment.
+
+Parameters (spec codelist PARAMCD_RS; PARAM and PARAMN are taken from the spec):
+OVR (investigator, per visit), OVRDER (derived from TU/TR lesions, per visit), BOR, CBOR,
+RSP, CRSP, DCR, PD, LSTA, DEATH, MDIS. Each block names the spec method it implements.
+Settings: [adam] sd_min_days, confirm_days (the BorRule windows).
+"""
+
+import numpy as np
+import pandas as pd
+
+from derivations.adam import derive_extreme_records, derive_vars_dy, derive_vars_merged
+from derivations.findings import DerivationError
+from derivations.oncology import (
+    BorRule,
+    RecistRule,
+    derive_param_bor,
+    derive_param_clinbenefit,
+    derive_param_confirmed_bor,
+    derive_param_confirmed_resp,
+    derive_param_first_pd,
+    derive_param_last_assessment,
+    derive_param_ovr,
+    derive_param_recist_ovr,
+    derive_param_response,
+    derive_var_ovr_anl_flags,
+)
+from derivations.sdtm import derive_var_seq
+
+KEYS = ["STUDYID", "USUBJID"]
+ADSL_VARS = ["SUBJID", "SITEID", "TRT01A", "TRTSDT", "SAFFL", "EFFFL"]
+INVESTIGATOR_OVR = "RSTESTCD == 'OVRLRESP' and RSEVAL == 'INVESTIGATOR'"
+BASELINE_TARGET = "TUSTRESC == 'TARGET' and VISIT == 'BASELINE'"  # as ADSL EFFFL
+PER_VISIT = ("OVR", "OVRDER")
+
+
+def _assert_subjects_in_adsl(data: pd.DataFrame, adsl: pd.DataFrame, name: str) -> None:
+    unknown = ~data["USUBJID"].isin(adsl["USUBJID"])
+    if unknown.any():
+        raise DerivationError(
+            f"{int(data.loc[unknown, 'USUBJID'].nunique())} subject(s) in {name} are not in DM/ADSL",
+            dataset=name, variable="USUBJID", usubjid=str(data.loc[unknown, "USUBJID"].iloc[0]),
+            hint=f"correct USUBJID in {name} or add the subject to DM",
+        )
+
+
+def derive(ctx):
+    sdtm, adsl = ctx.sdtm, ctx.adam["ADSL"]
+    adam = ctx.settings["adam"]
+    rule = BorRule(ref_start_window=int(adam["sd_min_days"]), ref_confirm=int(adam["confirm_days"]))
+    for name in ("RS", "TU", "TR"):
+        _assert_subjects_in_adsl(sdtm[name], adsl, name)
+    adsl_n = adsl[KEYS + ["TRTSDT", "NACTDT", "DTHDT"]]
+
+    # MT.ADRS.AVALC (OVR), MT.ANL01FL, MT.ANL02FL: investigator response per visit from RS
+    ovr = derive_param_ovr(sdtm["RS"], dataset_adsl=adsl_n, filter=INVESTIGATOR_OVR, rule=rule,
+                           set_values_to={"PARAMCD": "OVR"})
+    ovr = derive_var_ovr_anl_flags(ovr, dataset_adsl=adsl_n, before_date_var="NACTDT", rule=rule,
+                                   findings=ctx.findings)
+    ovr = ovr.assign(AVISITN=ovr["VISITNUM"], SRCDOM="RS", SRCVAR="RSSTRESC", SRCSEQ=ovr["RSSEQ"])
+
+    # MT.ADRS.AVALC (OVRDER): RECIST 1.1 response per assessment derived from the lesions
+    der = derive_param_recist_ovr(sdtm["TU"], sdtm["TR"], rule=RecistRule(), evaluator_vars=("TREVAL",),
+                                  set_values_to={"PARAMCD": "OVRDER"}, findings=ctx.findings)
+    der = der[der["ABLFL"] != "Y"]
+    der = derive_var_ovr_anl_flags(der, dataset_adsl=adsl_n, filter="PARAMCD == 'OVRDER'",
+                                   before_date_var="NACTDT", rule=rule, findings=ctx.findings)
+    der = der.assign(AVISIT=der["VISIT"], AVISITN=der["VISITNUM"])
+    adrs = pd.concat([ovr, der], ignore_index=True)
+
+    # subject-level parameters from the investigator's OVR (ANL01FL = ANL02FL = Y)
+    adrs = derive_param_first_pd(adrs, dataset_adsl=adsl_n, rule=rule)                       # PD
+    adrs = derive_param_bor(adrs, dataset_adsl=adsl_n, rule=rule)                            # BOR
+    adrs = derive_param_confirmed_bor(adrs, dataset_adsl=adsl_n, rule=rule, findings=ctx.findings)  # CBOR
+    adrs = derive_param_response(adrs, dataset_adsl=adsl_n, rule=rule)                       # RSP
+    adrs = derive_param_confirmed_resp(adrs, dataset_adsl=adsl_n, rule=rule)                 # CRSP
+    adrs = derive_param_clinbenefit(adrs, dataset_adsl=adsl_n, rule=rule,                    # DCR
+                                    set_values_to={"PARAMCD": "DCR"})
+    adrs = derive_param_last_assessment(adrs, dataset_adsl=adsl_n, rule=rule)                # LSTA
+
+    # DEATH (from ADSL.DTHDT) and MDIS (target lesion at baseline, TU)
+    yn = {"exist_flag": "AVALC", "true_value": "Y", "false_value": "N"}
+    aval_yn = {"AVAL": lambda d: d["AVALC"].map(dict(rule.aval_yn)).astype(float)}
+    adrs = derive_extreme_records(
+        adrs, dataset_add=adsl_n.assign(ADT=adsl_n["DTHDT"]), dataset_ref=adsl_n, by_vars=KEYS,
+        order=["ADT"], mode="first", filter_add="ADT.notna()", keep_source_vars=["ADT"], **yn,
+        set_values_to={"PARAMCD": "DEATH", **aval_yn, "SRCDOM": lambda d: np.where(d["ADT"].notna(), "ADSL", ""),
+                       "SRCVAR": lambda d: np.where(d["ADT"].notna(), "DTHDT", "")})
+    tu = sdtm["TU"].assign(ADT=lambda d: pd.to_datetime(d["TUDTC"].str.slice(0, 10), errors="coerce"),
+                           SRCSEQ=lambda d: d["TUSEQ"])
+    adrs = derive_extreme_records(
+        adrs, dataset_add=tu, dataset_ref=adsl_n, by_vars=KEYS, order=["ADT", "TUSEQ"], mode="first",
+        filter_add=BASELINE_TARGET, keep_source_vars=["ADT", "SRCSEQ"], **yn,
+        set_values_to={"PARAMCD": "MDIS", **aval_yn, "SRCDOM": lambda d: np.where(d["SRCSEQ"].notna(), "TU", ""),
+                       "SRCVAR": lambda d: np.where(d["SRCSEQ"].notna(), "TUSTRESC", "")})
+
+    # MT.ADRS.PARAM: PARAM / PARAMN from the spec codelists
+    codelists = ctx.spec("adam").codelists
+    adrs["PARAM"] = adrs["PARAMCD"].map(codelists["PARAMCD_RS"].decode())
+    paramn = {t.decode: int(t.term) for t in codelists["PARAMN_RS"].terms}
+    adrs["PARAMN"] = adrs["PARAMCD"].map(paramn).astype("Int64")
+    # MT.AVISIT / MT.ANL01FL: per-visit variables only on the per-visit parameters
+    subject_level = ~adrs["PARAMCD"].isin(PER_VISIT)
+    for var in ("VISIT", "AVISIT", "ANL01FL", "ANL02FL"):
+        adrs[var] = adrs[var].astype(object).where(~subject_level & adrs[var].notna(), "")
+    for var in ("VISITNUM", "AVISITN"):
+        adrs[var] = adrs[var].astype(float).where(~subject_level)
+    # MT.ADRS.AVAL, MT.SRC (records with no single source: blank)
+    adrs["AVAL"] = adrs["AVAL"].astype(float)
+    adrs["SRCSEQ"] = pd.to_numeric(adrs["SRCSEQ"]).astype("Int64")
+    for var in ("SRCDOM", "SRCVAR", "ADTF"):
+        adrs[var] = adrs[var].astype(object).where(adrs[var].notna(), "")
+
+    # ADSL variables, MT.ADY, MT.ASEQ
+    adrs = adrs.drop(columns=[c for c in ADSL_VARS + ["NACTDT", "DTHDT"] if c in adrs.columns])
+    adrs = derive_vars_merged(adrs, dataset_add=adsl, by_vars=KEYS, new_vars=ADSL_VARS)
+    adrs = derive_vars_dy(adrs, reference_date="TRTSDT", source_vars=["ADT"])
+    adrs = derive_var_seq(adrs, new_var="ASEQ", by_vars=KEYS, order=["PARAMN", "ADT", "AVISITN"])
+
+    spec_vars = ctx.spec("adam").dataset("ADRS").variable_names
+    return {"ADRS": adrs[[v for v in spec_vars if v in adrs.columns]]}
