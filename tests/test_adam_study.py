@@ -1,0 +1,282 @@
+"""The embedded study's ADaM programs reproduce the published figures (NCT04984096, Zhu et al. 2025).
+
+One pipeline run (raw -> SDTM -> ADaM, written as XPT) per module; the bad-input tests run
+the ADaM stage on modified copies (spec, SDTM frames) and check the error or finding.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyreadstat
+import pytest
+from statsmodels.duration.survfunc import SurvfuncRight
+
+from derivations.findings import DerivationError
+from derivations.oncology import compute_concordance
+from derivations.pipeline import RunFailed, run_stage, run_study
+from derivations.spec import VariableSpec, check_spec, read_spec, write_spec
+from derivations.study import RunContext, Study
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("study") / "out"
+    return run_study(ROOT, out, stages=("sdtm", "adam"))
+
+
+@pytest.fixture(scope="module")
+def adam(run):
+    return run.datasets["adam"]
+
+
+def _count(frame: pd.DataFrame, paramcd: str) -> dict:
+    return frame.loc[frame["PARAMCD"] == paramcd, "AVALC"].value_counts().to_dict()
+
+
+def sas_median(time, event) -> float:
+    """Kaplan-Meier median, SAS rule: smallest time with S < 0.5; S == 0.5 exactly -> midpoint to next time."""
+    sf = SurvfuncRight(np.asarray(time, float), np.asarray(event, float))
+    t, s = sf.surv_times, sf.surv_prob
+    half = np.isclose(s, 0.5)
+    if half.any():
+        i = int(np.flatnonzero(half)[0])
+        return float((t[i] + t[i + 1]) / 2) if i + 1 < len(t) else float(t[i])
+    return float(t[np.argmax(s < 0.5)]) if (s < 0.5).any() else float("nan")
+
+
+# ----------------------------------------------------------------------------- run, spec
+
+
+def test_run_has_no_errors_and_writes_every_adam_dataset(run):
+    assert run.findings.errors == []
+    names = sorted(p.name for p in (run.out_dir / "adam").glob("*.xpt"))
+    assert names == ["adae.xpt", "adrs.xpt", "adsl.xpt", "adtte.xpt"]
+
+
+def test_spec_is_consistent_and_keys_are_unique(adam):
+    spec = read_spec(ROOT / "specs" / "adam_spec.xlsx")
+    assert [f for f in check_spec(spec) if f.severity == "error"] == []
+    for name, frame in adam.items():
+        ds = spec.dataset(name)
+        assert list(frame.columns) == ds.variable_names
+        assert not frame.duplicated(ds.keys).any(), name
+        assert all(len(v.name) <= 8 and len(v.label) <= 40 for v in ds.variables)
+
+
+# ----------------------------------------------------------------------------- ADSL
+
+
+def test_adsl_population_and_baseline_figures(adam):
+    adsl = adam["ADSL"]
+    assert len(adsl) == 29 and adsl["USUBJID"].is_unique
+    assert adsl["SAFFL"].value_counts().to_dict() == {"Y": 29}
+    assert adsl["EFFFL"].value_counts().to_dict() == {"Y": 29}
+    assert adsl["PRSURGFL"].value_counts().to_dict() == {"Y": 23, "N": 6}        # 79.3 %
+    assert adsl["LINE"].value_counts().to_dict() == {"2nd line": 20, "1st line": 8, "3rd line": 1}
+    assert adsl["LINEN"].value_counts().to_dict() == {2: 20, 1: 8, 3: 1}
+    assert adsl["PRPD1FL"].eq("Y").all()                                           # all progressed on a PD-1
+    assert (adsl["AGEGR1"] == np.where(adsl["AGE"] < 65, "<65", ">=65")).all()
+    assert adsl["DTHFL"].eq("Y").sum() == adsl["DTHDT"].notna().sum() == 19
+
+
+def test_adsl_dates(adam):
+    adsl = adam["ADSL"].set_index("SUBJID")
+    assert (adsl["DCUTDT"] == pd.Timestamp("2022-07-03")).all()
+    assert (adsl["LSTALVDT"] <= adsl["DCUTDT"]).all()
+    assert (adsl["TRTDURD"] == (adsl["TRTEDT"] - adsl["TRTSDT"]).dt.days + 1).all()
+    dead = adsl["DTHDT"].notna()
+    assert (adsl.loc[dead, "LSTALVDT"] == adsl.loc[dead, "DTHDT"]).all()
+    # subject 001: first dose 27 Jul 2021, last 8 Sep 2021, died 1 Nov 2021 (raw pages)
+    s = adsl.loc["001"]
+    assert (s.TRTSDT, s.TRTEDT, s.DTHDT) == (pd.Timestamp("2021-07-27"), pd.Timestamp("2021-09-08"),
+                                             pd.Timestamp("2021-11-01"))
+    assert s.DTHCAUS == "DISEASE PROGRESSION" and s.EOTSTT == "DISCONTINUED"
+
+
+# ----------------------------------------------------------------------------- ADRS
+
+
+def test_adrs_best_overall_response(adam):
+    adrs = adam["ADRS"]
+    assert _count(adrs, "BOR") == {"SD": 16, "PR": 9, "PD": 4}                    # CR 0
+    assert _count(adrs, "CBOR") == {"SD": 16, "PR": 9, "PD": 4}
+    assert _count(adrs, "RSP") == {"Y": 9, "N": 20}                               # ORR 31.0 %
+    assert _count(adrs, "CRSP") == {"Y": 9, "N": 20}
+    assert _count(adrs, "DCR") == {"Y": 25, "N": 4}                               # DCR 86.2 %
+    assert _count(adrs, "PD") == {"Y": 25, "N": 4}
+    assert _count(adrs, "MDIS") == {"Y": 29}
+    assert _count(adrs, "DEATH") == {"Y": 19, "N": 10}
+    bor = adrs[adrs["PARAMCD"] == "BOR"]
+    assert (bor["AVAL"] == bor["AVALC"].map({"PR": 2, "SD": 3, "PD": 5})).all()
+
+
+def test_adrs_ovr_records_trace_to_rs(adam, run):
+    adrs, rs = adam["ADRS"], run.datasets["sdtm"]["RS"]
+    ovr = adrs[adrs["PARAMCD"] == "OVR"]
+    inv = rs[rs["RSTESTCD"] == "OVRLRESP"]
+    assert len(ovr) == len(inv) == 93
+    assert (ovr["SRCDOM"] == "RS").all() and (ovr["SRCVAR"] == "RSSTRESC").all()
+    back = ovr.merge(inv, left_on=["USUBJID", "SRCSEQ"], right_on=["USUBJID", "RSSEQ"], validate="one_to_one")
+    assert (back["AVALC"] == back["RSSTRESC"]).all()
+    assert (back["ADY"] >= 1).all() and ovr["ANL01FL"].eq("Y").all()
+    # ANL02FL: nothing after the first PD
+    pd_dt = adrs[adrs["PARAMCD"] == "PD"].set_index("USUBJID")["ADT"]
+    after = ovr["ADT"] > ovr["USUBJID"].map(pd_dt)
+    assert (ovr.loc[after, "ANL02FL"] == "").all() and (ovr.loc[~after, "ANL02FL"] == "Y").all()
+
+
+def test_concordance_derived_vs_investigator(adam):
+    adrs = adam["ADRS"]
+    der = adrs[(adrs["PARAMCD"] == "OVRDER") & (adrs["ANL01FL"] == "Y")]
+    inv = adrs[(adrs["PARAMCD"] == "OVR") & (adrs["ANL01FL"] == "Y")]
+    res = compute_concordance(der, inv, by_vars=["USUBJID", "ADT"], response_var="AVALC")
+    # the lesion pages support every investigator call: 93 of 93 assessments agree
+    assert (res.n_compared, res.n_agree, res.kappa) == (93, 93, 1.0)
+    assert len(res.only_derived) == len(res.only_investigator) == 0
+
+
+# ----------------------------------------------------------------------------- ADTTE
+
+
+def test_adtte_medians_and_month_factor(adam):
+    adtte = adam["ADTTE"]
+    assert adtte.groupby("PARAMCD").size().to_dict() == {"DOR": 9, "OS": 29, "PFS": 29}
+    assert (adtte["AVALU"] == "DAYS").all()
+    assert (adtte["AVAL"] == (adtte["ADT"] - adtte["STARTDT"]).dt.days + 1).all()
+    pfs, os_ = adtte[adtte["PARAMCD"] == "PFS"], adtte[adtte["PARAMCD"] == "OS"]
+    assert sas_median(pfs["AVAL"], 1 - pfs["CNSR"]) == 160
+    assert sas_median(os_["AVAL"], 1 - os_["CNSR"]) == 311
+    per_month = Study.load(ROOT).settings["adam"]["days_per_month"]
+    assert (round(160 / per_month, 2), round(311 / per_month, 2)) == (5.33, 10.37)
+    assert pfs["CNSR"].value_counts().to_dict() == {0: 25, 1: 4}
+    assert os_["CNSR"].value_counts().to_dict() == {0: 19, 1: 10}
+
+
+def test_adtte_event_and_censoring_sources(adam):
+    adtte, adrs, adsl = adam["ADTTE"], adam["ADRS"], adam["ADSL"]
+    pfs = adtte[adtte["PARAMCD"] == "PFS"].set_index("USUBJID")
+    first_pd = adrs[(adrs["PARAMCD"] == "PD") & (adrs["AVALC"] == "Y")].set_index("USUBJID")
+    ev = pfs[pfs["CNSR"] == 0]
+    assert (ev["EVNTDESC"] == "PD").all() and (ev["ADT"] == first_pd.loc[ev.index, "ADT"]).all()
+    assert (ev["SRCSEQ"] == first_pd.loc[ev.index, "ASEQ"]).all()
+    cens = pfs[pfs["CNSR"] == 1]
+    lsta = adrs[adrs["PARAMCD"] == "LSTA"].set_index("USUBJID")
+    assert (cens["ADT"] == lsta.loc[cens.index, "ADT"]).all()
+    assert (cens["CNSDTDSC"] == "LAST ADEQUATE ASSESSMENT").all()
+    os_ = adtte[adtte["PARAMCD"] == "OS"].set_index("USUBJID")
+    alive = os_[os_["CNSR"] == 1]
+    assert (alive["ADT"] == adsl.set_index("USUBJID").loc[alive.index, "LSTALVDT"]).all()
+    dor = adtte[adtte["PARAMCD"] == "DOR"]
+    rsp = adrs[(adrs["PARAMCD"] == "RSP") & (adrs["AVALC"] == "Y")].set_index("USUBJID")["ADT"]
+    assert set(dor["USUBJID"]) == set(rsp.index)
+    assert (dor["STARTDT"].to_numpy() == rsp.loc[dor["USUBJID"]].to_numpy()).all()
+    # design row 1 (subject 001): PFS 43 days (PD), OS 98 days (death)
+    assert adtte.set_index(["USUBJID", "PARAMCD"]).loc[("NCT04984096-001", "PFS"), "AVAL"] == 43
+    assert adtte.set_index(["USUBJID", "PARAMCD"]).loc[("NCT04984096-001", "OS"), "AVAL"] == 98
+
+
+# ----------------------------------------------------------------------------- ADAE
+
+
+def test_adae_treatment_related_events(adam):
+    adae = adam["ADAE"]
+    rel = adae[adae["AREL"] == "RELATED"]
+    assert rel["USUBJID"].nunique() == 29
+    by_pt = rel.groupby("AEDECOD")["USUBJID"].nunique().sort_values(ascending=False, kind="mergesort")
+    assert list(by_pt.index[:2]) == ["Anaemia", "Lymphocyte count decreased"]
+    assert list(by_pt.iloc[:2]) == [15, 12]
+    g3 = rel[rel["ATOXGRN"] >= 3]
+    assert g3["USUBJID"].nunique() == 2 and set(g3["AEDECOD"]) == {"Lymphocyte count decreased"}
+    assert not (rel["AEOUT"] == "FATAL").any()
+    # AREL = related to either drug
+    either = adae[["AERELANL", "AERELPD1"]].eq("RELATED").any(axis=1)
+    assert (either == (adae["AREL"] == "RELATED")).all()
+
+
+def test_adae_dates_and_flags(adam):
+    adae = adam["ADAE"].set_index(["SUBJID", "AESTDTC"])
+    # partial start dates: month known -> 1st of month; only the year -> first dose (not before TRTSDT)
+    assert adae.loc[("015", "2021-08"), ["ASTDT", "ASTDTF"]].tolist() == [pd.Timestamp("2021-08-01"), "D"]
+    assert adae.loc[("021", "2021"), ["ASTDT", "ASTDTF"]].tolist() == [pd.Timestamp("2021-01-29"), "M"]
+    adae = adam["ADAE"]
+    assert (adae["ASTDY"] == (adae["ASTDT"] - adae["TRTSDT"]).dt.days + 1).all()
+    teae = adae[adae["TRTEMFL"] == "Y"]
+    assert teae["AOCCFL"].eq("Y").sum() == teae["USUBJID"].nunique()
+    assert teae["AOCCPFL"].eq("Y").sum() == len(teae.drop_duplicates(["USUBJID", "AEDECOD"]))
+    worst = teae[teae["AOCCIFL"] == "Y"].set_index("USUBJID")["ATOXGRN"]
+    assert (worst == teae.groupby("USUBJID")["ATOXGRN"].max().loc[worst.index]).all()
+
+
+# ----------------------------------------------------------------------------- XPT attributes
+
+
+def test_xpt_attributes(run):
+    adsl, meta = pyreadstat.read_xport(str(run.out_dir / "adam" / "adsl.xpt"))
+    assert meta.table_name == "ADSL" and meta.file_label == "Subject-Level Analysis Dataset"
+    labels, formats, types = meta.column_names_to_labels, meta.original_variable_types, meta.readstat_variable_types
+    assert labels["TRTSDT"] == "Date of First Exposure to Treatment" and formats["TRTSDT"] == "DATE9"
+    assert types["TRTSDT"] == "double" and types["USUBJID"] == "string" and types["AGE"] == "double"
+    assert meta.variable_storage_width["USUBJID"] == 30
+    assert adsl["TRTSDT"].iloc[0] == pd.Timestamp("2021-07-27").date()
+    adtte, meta = pyreadstat.read_xport(str(run.out_dir / "adam" / "adtte.xpt"))
+    assert meta.column_names_to_labels["CNSR"] == "Censor" and meta.original_variable_types["ADT"] == "DATE9"
+    pfs = adtte[adtte["PARAMCD"] == "PFS"]
+    assert sas_median(pfs["AVAL"], 1 - pfs["CNSR"]) == 160
+    adae, meta = pyreadstat.read_xport(str(run.out_dir / "adam" / "adae.xpt"))
+    assert meta.column_names_to_labels["ATOXGRN"] == "Analysis Toxicity Grade (N)"
+    assert meta.original_variable_types["ASTDT"] == "DATE9"
+
+
+# ----------------------------------------------------------------------------- bad input
+
+
+def _ctx(run, **replace) -> RunContext:
+    ctx = RunContext(study=Study.load(ROOT))
+    ctx.sdtm.update({k: v.copy() for k, v in run.datasets["sdtm"].items()})
+    ctx.sdtm.update(replace)
+    return ctx
+
+
+def test_spec_variable_not_derived_fails_the_run(run, tmp_path):
+    study = tmp_path / "study"
+    shutil.copytree(ROOT, study, ignore=shutil.ignore_patterns(".venv", ".git", "output", "tests", "benchmarks",
+                                                               "__pycache__", "*.egg-info"))
+    spec = read_spec(study / "specs" / "adam_spec.xlsx")
+    ds = spec.dataset("ADSL")
+    ds.variables.append(VariableSpec("ADSL", "RANDDT", "Date of Randomization", data_type="integer",
+                                     format="DATE9.", order=len(ds.variables) + 1))
+    write_spec(spec, study / "specs" / "adam_spec.xlsx")
+    out = tmp_path / "out"
+    with pytest.raises(RunFailed) as err:
+        run_study(study, out, sdtm_dir=run.out_dir / "sdtm", stages=("sdtm", "adam"))
+    hits = err.value.findings.select(check="not_in_data", dataset="ADSL")
+    assert [f.variable for f in hits] == ["RANDDT"]
+    assert "RANDDT" in str(err.value)
+    assert not out.exists()
+
+
+def test_rs_subject_not_in_dm_is_an_error_naming_the_subject(run):
+    rs = run.datasets["sdtm"]["RS"]
+    stray = rs.iloc[[0]].assign(USUBJID="NCT04984096-999")
+    ctx = _ctx(run, RS=pd.concat([rs, stray], ignore_index=True))
+    with pytest.raises(DerivationError, match="NCT04984096-999") as err:
+        run_stage(ctx, "adam")
+    assert err.value.dataset == "RS" and err.value.usubjid == "NCT04984096-999"
+
+
+def test_ae_end_before_start_is_a_finding_and_the_record_is_kept(run):
+    ae = run.datasets["sdtm"]["AE"].copy()
+    i = ae.index[(ae["USUBJID"] == "NCT04984096-001") & (ae["AESTDTC"] == "2021-09-01")][0]
+    ae.loc[i, "AEENDTC"] = "2021-08-20"
+    ctx = _ctx(run, AE=ae)
+    produced = run_stage(ctx, "adam")
+    found = ctx.findings.select(check="ae_end_before_start")
+    assert [(f.usubjid, f.value) for f in found] == [("NCT04984096-001", "2021-09-01 > 2021-08-20")]
+    assert len(produced["ADAE"]) == len(ae)
+    assert ctx.findings.errors == []
