@@ -23,6 +23,8 @@ SAFETY = "SAFFL == 'Y'"
 EFFICACY = "EFFFL == 'Y'"
 #: the single treatment column of every table
 TRT_LABEL = "Anlotinib + PD-1 inhibitor"
+#: short group label for figure legends and the numbers-at-risk row (the long one is clipped)
+TRT_SHORT = "Anlo + PD-1"
 #: where publish_* registers outputs for the index page
 OUTPUTS_KEY = "tlf_outputs"
 

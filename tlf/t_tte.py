@@ -1,0 +1,68 @@
+"""Table 14.2.2 Progression-free and overall survival: Kaplan-Meier summary (ADTTE, safety population).
+
+Median and its CI follow [tlf] km_median_rule / km_ci_method; the other interval
+([tlf] km_ci_secondary, e.g. the paper's symmetric median +/- 1.96 SE) is a second row.
+"""
+
+import importlib.util
+from pathlib import Path
+
+import pandas as pd
+
+from derivations.tlf import (ColumnSpec, FormatRule, RowSpec, build_table, compute_ard_km, rate_rule)
+
+_spec = importlib.util.spec_from_file_location("_tlf_common", Path(__file__).with_name("_common.py"))
+C = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(C)
+
+AID = "T14.2.2"
+PARAMS = {"PFS": "Progression-free survival", "OS": "Overall survival"}
+CI_TEXT = {"brookmeyer-crowley": "Brookmeyer-Crowley, {transform} transform",
+           "symmetric": "median +/- 1.96 x SE, Collett's SE"}
+CI_ONLY = FormatRule("km_ci", "({km_median_ci_lower:.2f}, {km_median_ci_upper:.2f})")
+
+
+def ci_text(settings) -> str:
+    return CI_TEXT[settings.ci_method].format(transform=settings.ci_transform.replace("loglog", "log-log"))
+
+
+def derive(ctx):
+    adtte = ctx.adam["ADTTE"]
+    primary = C.km_settings(ctx)
+    secondary_method = C.tlf_setting(ctx, "km_ci_secondary", "")
+    rates = [float(m) for m in C.tlf_setting(ctx, "km_rate_months", [6, 12])]
+    params = list(PARAMS)
+    common = dict(population=C.SAFETY, filter=f"PARAMCD in {params}", by_vars=["PARAMCD"], column_order=params)
+    ards = [compute_ard_km(adtte, analysis_id=f"{AID}-KM", settings=primary, rate_times=rates, **common)]
+    rows = [RowSpec("Subjects, N", {"analysis_id": f"{AID}-KM"}, "N"),
+            RowSpec("Events, n", {"analysis_id": f"{AID}-KM"}, "events"),
+            RowSpec("Censored, n", {"analysis_id": f"{AID}-KM"}, "censored"),
+            RowSpec(f"Median (months) (95% CI{'' if not secondary_method else ', ' + ci_text(primary)})",
+                    {"analysis_id": f"{AID}-KM"}, "km_median_ci")]
+    footnotes = [f"Times in months = days / {primary.days_per_month:g}. Median: first time the Kaplan-Meier "
+                 "estimate falls below 0.5 (midpoint rule when it equals 0.5 over an interval, as SAS PROC LIFETEST).",
+                 f"95% CI of the median: {ci_text(primary)}."]
+    if secondary_method and secondary_method != primary.ci_method:
+        secondary = C.km_settings(ctx, ci_method=secondary_method)
+        ards.append(compute_ard_km(adtte, analysis_id=f"{AID}-KM-{secondary_method.upper()}",
+                                   settings=secondary, **common))
+        rows.append(RowSpec(f"95% CI ({ci_text(secondary)})",
+                            {"analysis_id": f"{AID}-KM-{secondary_method.upper()}"}, CI_ONLY, indent=1))
+        footnotes.append(f"Second interval: {ci_text(secondary)} (the style SPSS prints and the publication "
+                         "reported); shown for comparison with the publication.")
+    for t in rates:
+        rows.append(RowSpec(f"Event-free rate at {t:g} months, % (95% CI)", {"analysis_id": f"{AID}-KM"},
+                            rate_rule(f"rate_{t:g}m")))
+    footnotes += ["Event-free rates: Kaplan-Meier estimate with a log-log transformed Greenwood 95% CI; "
+                  "NE = not estimable (e.g. time beyond the last follow-up).",
+                  "PFS events: progression (RECIST 1.1, investigator) or death; OS events: death from any cause."]
+    ard = pd.concat(ards, ignore_index=True)
+    n = ard.loc[(ard["analysis_id"] == f"{AID}-KM") & (ard["stat_name"] == "N")].set_index("column_value")
+    columns = [ColumnSpec(f"{label}\n(N={int(n.loc[p, 'stat_value'])})", {"column_value": p})
+               for p, label in PARAMS.items()]
+    table = build_table(ard, title="Progression-Free Survival and Overall Survival (Kaplan-Meier)",
+                        subtitle=f"Safety Population: {C.TRT_LABEL}", table_id="Table 14.2.2", rows=rows,
+                        columns=columns, footnotes=footnotes, source="ADTTE (PARAMCD = PFS, OS)",
+                        column_widths=[3.0, 1.4, 1.4])
+    C.publish_table(ctx, table, "t_tte")
+    return {"T_TTE": ard}
