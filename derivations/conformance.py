@@ -1,0 +1,598 @@
+"""Offline conformance checks of SDTM and ADaM datasets (``derive check``).
+
+Each check is a :class:`Rule`: an id, a severity, the standard it belongs to,
+a description and a vectorised function ``check(ctx) -> DataFrame`` returning
+one row per offending record (columns ``dataset``, ``variable``, ``usubjid``,
+``row`` (1-based), ``value``). :func:`run_rules` turns them into
+:class:`~derivations.findings.Findings` with the rule id as ``check``.
+
+Rules are plain data: ``print(rule)`` shows what it checks, and
+:data:`SDTM_RULES` / :data:`ADAM_RULES` / :data:`SPEC_RULES` list them.
+
+Why not pointblank: pointblank 1.1.1 does ship an in-process engine
+(``pointblank.metadata._conformance``, a private module) with 362 hand-curated
+SDTMIG 3.4 rules (its own ids ``SDTM-001``..., not CDISC CORE ids) and a CDISC
+CT subset of 25 codelists (2024-09-27, no NCI codes). Run on the embedded
+study it reports EXDOSFRQ ``Q3W`` as not in FREQ (the subset lacks it; it is
+CDISC CT) and AEACN ``MULTIPLE`` (SDTMIG AE assumption for several study
+treatments), and pulls about 35 packages (great-tables, narwhals, rich,
+requests ...). The rules below are our own and read the spec's codelists.
+
+Example
+-------
+>>> import pandas as pd
+>>> dm = pd.DataFrame({"USUBJID": ["S1", "S2"], "DOMAIN": "DM"})
+>>> ae = pd.DataFrame({"USUBJID": ["S1", "S3"], "DOMAIN": "AE", "AESEQ": [1.0, 1.0]})
+>>> f = run_rules({"DM": dm, "AE": ae}, rules=[rule("SD0001")])
+>>> [(x.check, x.dataset, x.usubjid, x.row) for x in f]
+[('SD0001', 'AE', 'S3', 2)]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from .findings import DerivationError, Findings
+
+_COLS = ["dataset", "variable", "usubjid", "row", "value"]
+
+
+@dataclass
+class CheckContext:
+    """What a rule sees: datasets by upper-case name, variable formats, the spec (optional)."""
+
+    data: Mapping[str, pd.DataFrame]
+    formats: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    spec: object | None = None
+
+    def has(self, name: str, *columns: str) -> bool:
+        return name in self.data and all(c in self.data[name].columns for c in columns)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One conformance rule: ``check(ctx)`` returns the offending records."""
+
+    id: str
+    severity: str
+    standard: str
+    description: str
+    check: Callable[[CheckContext], pd.DataFrame] = field(repr=False, compare=False)
+
+    def __str__(self) -> str:
+        return f"{self.id} [{self.severity}, {self.standard}] {self.description}"
+
+
+def _hits(frame: pd.DataFrame, mask, dataset: str, variable: str | None, value=None) -> pd.DataFrame:
+    mask = np.asarray(mask, dtype=bool)
+    idx = np.flatnonzero(mask)
+    if not len(idx):
+        return pd.DataFrame(columns=_COLS)
+    sub = frame.iloc[idx]
+    usub = sub["USUBJID"].astype(str).to_numpy() if "USUBJID" in frame.columns else [None] * len(idx)
+    if value is None:
+        vals = sub[variable].to_numpy(dtype=object) if variable in frame.columns else [None] * len(idx)
+    else:
+        vals = np.asarray(value, dtype=object)[idx] if not np.isscalar(value) else [value] * len(idx)
+    return pd.DataFrame({"dataset": dataset, "variable": variable, "usubjid": usub, "row": idx + 1, "value": vals})
+
+
+def _concat(parts: Iterable[pd.DataFrame]) -> pd.DataFrame:
+    parts = [p for p in parts if len(p)]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=_COLS)
+
+
+def _blank(s: pd.Series) -> pd.Series:
+    return s.isna() | (s.astype(str).str.strip() == "")
+
+
+def _text(s: pd.Series) -> pd.Series:
+    return s.astype(object).where(~s.isna(), "").astype(str).str.strip()
+
+
+def _domains(ctx: CheckContext) -> list[str]:
+    return [n for n in ctx.data if not n.startswith("SUPP") and not n.startswith("AD")]
+
+
+# --------------------------------------------------------------------------- SDTM
+
+def _seq_unique(ctx):
+    out = []
+    for name in _domains(ctx):
+        seq = f"{name}SEQ"
+        if ctx.has(name, "USUBJID", seq):
+            df = ctx.data[name]
+            out.append(_hits(df, df.duplicated(["USUBJID", seq], keep=False), name, seq))
+    return _concat(out)
+
+
+def _usubjid_in_dm(ctx):
+    if "DM" not in ctx.data:
+        return pd.DataFrame(columns=_COLS)
+    subjects = set(_text(ctx.data["DM"]["USUBJID"]))
+    out = []
+    for name, df in ctx.data.items():
+        if name != "DM" and not name.startswith("AD") and "USUBJID" in df.columns:
+            out.append(_hits(df, ~_text(df["USUBJID"]).isin(subjects).to_numpy(), name, "USUBJID"))
+    return _concat(out)
+
+
+def _dm_one_per_subject(ctx):
+    if not ctx.has("DM", "USUBJID"):
+        return pd.DataFrame(columns=_COLS)
+    df = ctx.data["DM"]
+    return _hits(df, df["USUBJID"].duplicated(keep=False), "DM", "USUBJID")
+
+
+def _dy_columns(ctx):
+    for name in _domains(ctx):
+        df = ctx.data[name]
+        for col in df.columns:
+            if col.endswith("DY") and col[:-2] + "DTC" in df.columns and col not in ("VISITDY",):
+                yield name, df, col, col[:-2] + "DTC"
+
+
+def _dy_not_zero(ctx):
+    return _concat(_hits(df, (pd.to_numeric(df[dy], errors="coerce") == 0).to_numpy(), n, dy)
+                   for n, df, dy, _ in _dy_columns(ctx))
+
+
+def _full_date(s: pd.Series) -> pd.Series:
+    t = _text(s).str[:10]
+    return pd.to_datetime(t.where(t.str.fullmatch(r"\d{4}-\d{2}-\d{2}"), None), format="%Y-%m-%d", errors="coerce")
+
+
+def _dy_consistent(ctx):
+    if not ctx.has("DM", "USUBJID", "RFSTDTC"):
+        return pd.DataFrame(columns=_COLS)
+    dm = ctx.data["DM"]
+    ref = pd.Series(_full_date(dm["RFSTDTC"]).to_numpy(), index=_text(dm["USUBJID"]))
+    ref = ref[~ref.index.duplicated()]
+    out = []
+    for name, df, dy, dtc in _dy_columns(ctx):
+        if "USUBJID" not in df.columns:
+            continue
+        d = _full_date(df[dtc])
+        r = pd.Series(_text(df["USUBJID"]).map(ref).to_numpy(), index=df.index)
+        r = pd.to_datetime(r)
+        diff = (d - r).dt.days
+        expected = diff + (diff >= 0)
+        got = pd.to_numeric(df[dy], errors="coerce")
+        bad = expected.notna() & (got.isna() | (got != expected))
+        out.append(_hits(df, bad.to_numpy(), name, dy))
+    return _concat(out)
+
+
+def _start_before_end(ctx):
+    out = []
+    for name in _domains(ctx):
+        st, en = f"{name}STDTC", f"{name}ENDTC"
+        if not ctx.has(name, st, en):
+            continue
+        df = ctx.data[name]
+        a, b = _text(df[st]), _text(df[en])
+        n = np.minimum(a.str.len(), b.str.len())
+        bad = pd.Series(False, index=df.index)
+        for width in (4, 7, 10, 16, 19):
+            m = n >= width
+            if width < 19:
+                m &= n < {4: 7, 7: 10, 10: 16, 16: 19}[width]
+            bad |= m & (a.str[:width] > b.str[:width])
+        out.append(_hits(df, bad.to_numpy(), name, st, value=(a + " > " + b).to_numpy()))
+    return _concat(out)
+
+
+def _epoch_values(ctx):
+    allowed = {"SCREENING", "TREATMENT", "FOLLOW-UP", "RUN-IN", "WASHOUT", "BASELINE", "BLINDED TREATMENT",
+               "OPEN LABEL TREATMENT", "LONG-TERM FOLLOW-UP", "CONTINUATION TREATMENT", "INDUCTION TREATMENT",
+               "MAINTENANCE TREATMENT", ""}
+    spec = ctx.spec
+    if spec is not None and "EPOCH" in getattr(spec, "codelists", {}):
+        allowed = set(spec.codelists["EPOCH"].values) | {""}
+    return _concat(_hits(df, ~_text(df["EPOCH"]).isin(allowed).to_numpy(), n, "EPOCH")
+                   for n, df in ctx.data.items() if "EPOCH" in df.columns)
+
+
+def _supp_parent(ctx):
+    out = []
+    for name, df in ctx.data.items():
+        if not name.startswith("SUPP") or not {"RDOMAIN", "USUBJID", "IDVAR", "IDVARVAL"} <= set(df.columns):
+            continue
+        keys = pd.DataFrame({"RDOMAIN": _text(df["RDOMAIN"]), "USUBJID": _text(df["USUBJID"]),
+                             "IDVAR": _text(df["IDVAR"]), "IDVARVAL": _text(df["IDVARVAL"])})
+        found = pd.Series(False, index=df.index)
+        for (rdomain, idvar), grp in keys.groupby(["RDOMAIN", "IDVAR"], sort=False):
+            parent = ctx.data.get(rdomain)
+            if parent is None:
+                continue
+            if idvar == "":
+                ids = set(_text(parent["USUBJID"]))
+                found.loc[grp.index] = grp["USUBJID"].isin(ids).to_numpy()
+                continue
+            if idvar not in parent.columns:
+                continue
+            pv = parent[idvar]
+            pv = pv.map(lambda x: f"{x:g}") if pd.api.types.is_numeric_dtype(pv) else _text(pv)
+            pk = pd.MultiIndex.from_arrays([_text(parent["USUBJID"]), pv.astype(str)])
+            found.loc[grp.index] = pd.MultiIndex.from_arrays([grp["USUBJID"], grp["IDVARVAL"]]).isin(pk)
+        out.append(_hits(df, (~found).to_numpy(), name, "IDVARVAL",
+                         value=(keys["RDOMAIN"] + "." + keys["IDVAR"] + "=" + keys["IDVARVAL"]).to_numpy()))
+    return _concat(out)
+
+
+def _rdomain_valid(ctx):
+    present = set(ctx.data)
+    out = []
+    for name, df in ctx.data.items():
+        if "RDOMAIN" not in df.columns:
+            continue
+        r = _text(df["RDOMAIN"])
+        bad = ~r.isin(present) & ~((r == "") & (name == "CO"))
+        if name.startswith("SUPP"):
+            bad |= r != name[4:]
+        out.append(_hits(df, bad.to_numpy(), name, "RDOMAIN"))
+    return _concat(out)
+
+
+def _arm_consistency(ctx):
+    out = []
+    for cd, nm in (("ARMCD", "ARM"), ("ACTARMCD", "ACTARM")):
+        if not ctx.has("DM", cd, nm):
+            continue
+        df = ctx.data["DM"]
+        a, b = _text(df[cd]), _text(df[nm])
+        bad = (a.groupby(b).transform("nunique") > 1) | (b.groupby(a).transform("nunique") > 1)
+        out.append(_hits(df, bad.to_numpy(), "DM", cd, value=(a + " / " + b).to_numpy()))
+    return _concat(out)
+
+
+def _death_consistency(ctx):
+    if not ctx.has("DM", "DTHFL", "DTHDTC"):
+        return pd.DataFrame(columns=_COLS)
+    df = ctx.data["DM"]
+    fl, dtc = _text(df["DTHFL"]), _text(df["DTHDTC"])
+    bad = ((fl == "Y") != (dtc != "")) | ~fl.isin(["Y", ""])
+    return _hits(df, bad.to_numpy(), "DM", "DTHFL", value=(fl + " / " + dtc).to_numpy())
+
+
+#: TS parameters that every submission's TS carries (FDA Technical Conformance Guide: study start
+#: date decides which standards apply; the IG version tells the reviewer how to read the data).
+TS_REQUIRED = ("TITLE", "STYPE", "SSTDTC")
+TS_EXPECTED = ("SDTIGVER", "SDTMVER", "TPHASE", "REGID", "INDIC", "TRT")
+
+
+def _ts_params(codes: tuple[str, ...]):
+    def check(ctx):
+        if "TS" not in ctx.data:
+            return pd.DataFrame([{"dataset": "TS", "variable": None, "usubjid": None, "row": None,
+                                  "value": "TS missing"}], columns=_COLS)
+        have = set(_text(ctx.data["TS"]["TSPARMCD"])) if "TSPARMCD" in ctx.data["TS"].columns else set()
+        miss = [c for c in codes if c not in have]
+        return pd.DataFrame([{"dataset": "TS", "variable": "TSPARMCD", "usubjid": None, "row": None, "value": c}
+                             for c in miss], columns=_COLS)
+    return check
+
+
+def _trial_design_present(ctx):
+    if "DM" not in ctx.data:
+        return pd.DataFrame(columns=_COLS)
+    miss = [d for d in ("TA", "TE", "TV", "TI") if d not in ctx.data]
+    return pd.DataFrame([{"dataset": d, "variable": None, "usubjid": None, "row": None, "value": "not submitted"}
+                         for d in miss], columns=_COLS)
+
+
+# --------------------------------------------------------------------------- ADaM
+
+def _adam(ctx):
+    return [n for n in ctx.data if n.startswith("AD")]
+
+
+def _adsl_one(ctx):
+    if not ctx.has("ADSL", "USUBJID"):
+        return pd.DataFrame(columns=_COLS)
+    df = ctx.data["ADSL"]
+    return _hits(df, df["USUBJID"].duplicated(keep=False), "ADSL", "USUBJID")
+
+
+def _in_adsl(ctx):
+    if not ctx.has("ADSL", "USUBJID"):
+        return pd.DataFrame(columns=_COLS)
+    subjects = set(_text(ctx.data["ADSL"]["USUBJID"]))
+    return _concat(_hits(ctx.data[n], ~_text(ctx.data[n]["USUBJID"]).isin(subjects).to_numpy(), n, "USUBJID")
+                   for n in _adam(ctx) if n != "ADSL" and "USUBJID" in ctx.data[n].columns)
+
+
+def _param_one_to_one(ctx):
+    out = []
+    for n in _adam(ctx):
+        if ctx.has(n, "PARAMCD", "PARAM"):
+            df = ctx.data[n]
+            a, b = _text(df["PARAMCD"]), _text(df["PARAM"])
+            bad = (b.groupby(a).transform("nunique") > 1) | (a.groupby(b).transform("nunique") > 1)
+            out.append(_hits(df, bad.to_numpy(), n, "PARAMCD", value=(a + " / " + b).to_numpy()))
+    return _concat(out)
+
+
+def _avalc_aval(ctx):
+    out = []
+    for n in _adam(ctx):
+        if ctx.has(n, "PARAMCD", "AVAL", "AVALC"):
+            df = ctx.data[n]
+            p, c = _text(df["PARAMCD"]), _text(df["AVALC"])
+            v = pd.to_numeric(df["AVAL"], errors="coerce")
+            has = (c != "") & v.notna()
+            key = v.where(has).round(10).astype(str)
+            g1 = key.where(has).groupby([p, c.where(has)]).transform("nunique")
+            g2 = c.where(has).groupby([p, key.where(has)]).transform("nunique")
+            bad = has & ((g1 > 1) | (g2 > 1))
+            out.append(_hits(df, bad.to_numpy(), n, "AVALC", value=(c + " / " + key).to_numpy()))
+    return _concat(out)
+
+
+def _cnsr(ctx):
+    out = []
+    for n in _adam(ctx):
+        if not ctx.has(n, "CNSR"):
+            continue
+        df = ctx.data[n]
+        v = pd.to_numeric(df["CNSR"], errors="coerce")
+        bad = v.isna() | (v < 0) | (v != v.round())
+        out.append(_hits(df, bad.to_numpy(), n, "CNSR"))
+    return _concat(out)
+
+
+def _adt_after_start(ctx):
+    out = []
+    for n in _adam(ctx):
+        if ctx.has(n, "ADT", "STARTDT"):
+            df = ctx.data[n]
+            a, s = _num_date(df["ADT"]), _num_date(df["STARTDT"])
+            out.append(_hits(df, (a < s).to_numpy(), n, "ADT"))
+    return _concat(out)
+
+
+def _num_date(s: pd.Series) -> pd.Series:
+    if pd.api.types.is_datetime64_any_dtype(s):
+        return (s - pd.Timestamp("1960-01-01")).dt.days.astype(float)
+    return pd.to_numeric(s, errors="coerce")
+
+
+def _flags(ctx):
+    out = []
+    for n in _adam(ctx):
+        df = ctx.data[n]
+        for col in df.columns:
+            if col.endswith("FL") and len(col) > 2:
+                out.append(_hits(df, ~_text(df[col]).isin(["Y", "N", ""]).to_numpy(), n, col))
+    return _concat(out)
+
+
+def _dtf_tmf(ctx):
+    out = []
+    for n in _adam(ctx):
+        df = ctx.data[n]
+        for col in df.columns:
+            if col.endswith("DTF"):
+                out.append(_hits(df, ~_text(df[col]).isin(["D", "M", "Y", ""]).to_numpy(), n, col))
+            elif col.endswith("TMF"):
+                out.append(_hits(df, ~_text(df[col]).isin(["H", "M", "S", ""]).to_numpy(), n, col))
+    return _concat(out)
+
+
+def _numeric_dates(ctx):
+    rows = []
+    for n in _adam(ctx):
+        df = ctx.data[n]
+        fmts = ctx.formats.get(n, {})
+        for col in df.columns:
+            want = "DATETIME" if col.endswith("DTM") else ("DATE" if col.endswith("DT") else None)
+            if want is None:
+                continue
+            numeric = pd.api.types.is_numeric_dtype(df[col]) or pd.api.types.is_datetime64_any_dtype(df[col])
+            fmt = (fmts.get(col) or "").upper()
+            ok_fmt = (not fmts) or (fmt.startswith(want) or fmt.startswith("E8601D") or fmt.startswith("YYMMDD")
+                                    or (want == "DATE" and fmt.startswith("IS8601DA")))
+            if want == "DATE" and fmt.startswith("DATETIME"):
+                ok_fmt = False
+            if not numeric or not ok_fmt:
+                rows.append({"dataset": n, "variable": col, "usubjid": None, "row": None,
+                             "value": f"{'numeric' if numeric else 'character'}, format {fmt or 'none'}"})
+    return pd.DataFrame(rows, columns=_COLS)
+
+
+# --------------------------------------------------------------------------- spec-driven
+
+def _spec_ct(ctx):
+    spec = ctx.spec
+    out = []
+    if spec is None:
+        return pd.DataFrame(columns=_COLS)
+    for n, df in ctx.data.items():
+        ds = spec.datasets.get(n)
+        if ds is None:
+            continue
+        for v in ds.variables:
+            cl = spec.codelists.get(v.codelist)
+            if cl is None or v.name not in df.columns or cl.extensible:
+                continue
+            s = df[v.name]
+            vals = s.map(lambda x: f"{x:g}") if pd.api.types.is_numeric_dtype(s) else _text(s)
+            bad = ~vals.isin(set(cl.values)) & ~_blank(s)
+            out.append(_hits(df, bad.to_numpy(), n, v.name))
+    return _concat(out)
+
+
+def _spec_ct_extensible(ctx):
+    spec = ctx.spec
+    out = []
+    if spec is None:
+        return pd.DataFrame(columns=_COLS)
+    for n, df in ctx.data.items():
+        ds = spec.datasets.get(n)
+        for v in (ds.variables if ds else []):
+            cl = spec.codelists.get(v.codelist)
+            if cl is None or v.name not in df.columns or not cl.extensible:
+                continue
+            bad = ~_text(df[v.name]).isin(set(cl.values)) & ~_blank(df[v.name])
+            out.append(_hits(df, bad.to_numpy(), n, v.name))
+    return _concat(out)
+
+
+def _spec_mandatory(ctx):
+    spec = ctx.spec
+    out = []
+    if spec is None:
+        return pd.DataFrame(columns=_COLS)
+    for n, df in ctx.data.items():
+        ds = spec.datasets.get(n)
+        for v in (ds.variables if ds else []):
+            if not v.mandatory:
+                continue
+            if v.name not in df.columns:
+                out.append(pd.DataFrame([{"dataset": n, "variable": v.name, "usubjid": None, "row": None,
+                                          "value": "variable missing"}]))
+            else:
+                out.append(_hits(df, _blank(df[v.name]).to_numpy(), n, v.name))
+    return _concat(out)
+
+
+def _spec_variables(ctx):
+    spec = ctx.spec
+    rows = []
+    if spec is None:
+        return pd.DataFrame(columns=_COLS)
+    for n, df in ctx.data.items():
+        ds = spec.datasets.get(n)
+        if ds is None:
+            rows.append({"dataset": n, "variable": None, "usubjid": None, "row": None, "value": "dataset not in spec"})
+            continue
+        for col in df.columns:
+            if col not in ds.variable_names:
+                rows.append({"dataset": n, "variable": col, "usubjid": None, "row": None,
+                             "value": "variable not in spec"})
+    return pd.DataFrame(rows, columns=_COLS)
+
+
+SDTM_RULES: tuple[Rule, ...] = (
+    Rule("SD0001", "error", "SDTM", "USUBJID of every domain is a subject of DM", _usubjid_in_dm),
+    Rule("SD0002", "error", "SDTM", "DM has one record per USUBJID", _dm_one_per_subject),
+    Rule("SD0003", "error", "SDTM", "--SEQ is unique within USUBJID", _seq_unique),
+    Rule("SD0004", "error", "SDTM", "--DY is never 0", _dy_not_zero),
+    Rule("SD0005", "error", "SDTM", "--DY = --DTC - RFSTDTC (+1 on or after RFSTDTC) when both dates are complete",
+         _dy_consistent),
+    Rule("SD0006", "error", "SDTM", "--STDTC is not after --ENDTC (compared at the precision both carry)",
+         _start_before_end),
+    Rule("SD0007", "error", "SDTM", "EPOCH is one of the EPOCH codelist terms", _epoch_values),
+    Rule("SD0008", "error", "SDTM", "every SUPP-- record points at a parent record (RDOMAIN, USUBJID, IDVAR=IDVARVAL)",
+         _supp_parent),
+    Rule("SD0009", "error", "SDTM", "RDOMAIN names a submitted domain (SUPP--: its own parent domain)", _rdomain_valid),
+    Rule("SD0010", "error", "SDTM", "ARMCD<->ARM and ACTARMCD<->ACTARM are one-to-one in DM", _arm_consistency),
+    Rule("SD0011", "error", "SDTM", "DTHFL is Y exactly when DTHDTC is given (else blank)", _death_consistency),
+    Rule("SD0012", "error", "SDTM", f"TS has the parameters {', '.join(TS_REQUIRED)}", _ts_params(TS_REQUIRED)),
+    Rule("SD0013", "warning", "SDTM", f"TS has the parameters {', '.join(TS_EXPECTED)}", _ts_params(TS_EXPECTED)),
+    Rule("SD0014", "warning", "SDTM", "trial design datasets TA, TE, TV, TI are submitted", _trial_design_present),
+)
+
+ADAM_RULES: tuple[Rule, ...] = (
+    Rule("AD0001", "error", "ADaM", "ADSL has one record per USUBJID", _adsl_one),
+    Rule("AD0002", "error", "ADaM", "every subject of an ADaM dataset is in ADSL", _in_adsl),
+    Rule("AD0003", "error", "ADaM", "PARAMCD<->PARAM is one-to-one", _param_one_to_one),
+    Rule("AD0004", "error", "ADaM", "within PARAMCD, each AVALC maps to one AVAL and each AVAL to one AVALC",
+         _avalc_aval),
+    Rule("AD0005", "error", "ADaM", "CNSR is a non-negative integer (0 = event)", _cnsr),
+    Rule("AD0006", "error", "ADaM", "ADT is not before STARTDT", _adt_after_start),
+    Rule("AD0007", "error", "ADaM", "*FL flags hold Y, N or blank", _flags),
+    Rule("AD0008", "error", "ADaM", "*DTF is D, M, Y or blank; *TMF is H, M, S or blank", _dtf_tmf),
+    Rule("AD0009", "error", "ADaM", "*DT are numeric with a DATE format, *DTM numeric with a DATETIME format",
+         _numeric_dates),
+)
+
+SPEC_RULES: tuple[Rule, ...] = (
+    Rule("SP0001", "error", "spec", "values are terms of the variable's non-extensible codelist", _spec_ct),
+    Rule("SP0002", "warning", "spec", "values are terms of the variable's extensible codelist (else a sponsor "
+         "extension that the codelist should list)", _spec_ct_extensible),
+    Rule("SP0003", "error", "spec", "mandatory variables are present and never blank", _spec_mandatory),
+    Rule("SP0004", "error", "spec", "every dataset and variable is in the spec", _spec_variables),
+)
+
+ALL_RULES = SDTM_RULES + ADAM_RULES + SPEC_RULES
+
+
+def rule(rule_id: str) -> Rule:
+    """The rule with id ``rule_id``."""
+    for r in ALL_RULES:
+        if r.id == rule_id:
+            return r
+    raise KeyError(f"no conformance rule {rule_id}; rules: {', '.join(r.id for r in ALL_RULES)}")
+
+
+def run_rules(
+    data: Mapping[str, pd.DataFrame],
+    *,
+    spec=None,
+    formats: Mapping[str, Mapping[str, str]] | None = None,
+    rules: Iterable[Rule] | None = None,
+) -> Findings:
+    """Run ``rules`` (default: all) on ``data`` (name -> DataFrame); one Finding per offending record."""
+    ctx = CheckContext({k.upper(): v for k, v in data.items()}, formats or {}, spec)
+    findings = Findings()
+    for r in rules if rules is not None else ALL_RULES:
+        if r.standard == "spec" and spec is None:
+            continue
+        hits = r.check(ctx)
+        for rec in hits.to_dict("records"):
+            row = rec.get("row")
+            findings.add(r.severity, r.id, r.description, dataset=rec.get("dataset"),
+                         variable=rec.get("variable") or None,
+                         usubjid=rec.get("usubjid") if isinstance(rec.get("usubjid"), str) else None,
+                         row=int(row) if row is not None and not pd.isna(row) else None,
+                         value=None if rec.get("value") is None or (not isinstance(rec.get("value"), str)
+                                                                    and pd.isna(rec.get("value"))) else rec["value"])
+    return findings
+
+
+def read_folder(folder: str | Path) -> tuple[dict[str, pd.DataFrame], dict[str, dict[str, str]]]:
+    """Every ``*.xpt`` of ``folder``: (name -> DataFrame, name -> {variable: format}).
+
+    SAS dates stay numbers (as submitted). An unreadable file raises
+    :class:`DerivationError` naming it.
+    """
+    import pyreadstat
+
+    data, formats = {}, {}
+    for path in sorted(Path(folder).glob("*.xpt")):
+        try:
+            df, meta = pyreadstat.read_xport(str(path), disable_datetime_conversion=True)
+        except Exception as exc:  # ReadstatError and friends
+            raise DerivationError(
+                f"cannot read SAS XPORT file {path} ({type(exc).__name__}: {exc})", dataset=path.stem.upper(),
+                hint="regenerate the file with `derive run`; it is truncated or not a SAS V5 transport file",
+            ) from exc
+        data[path.stem.upper()] = df
+        formats[path.stem.upper()] = dict(meta.original_variable_types or {})
+    return data, formats
+
+
+def check_folder(study, out_dir: str | Path) -> Findings:
+    """Run the SDTM, ADaM and spec rules on ``out_dir/sdtm/*.xpt`` and ``out_dir/adam/*.xpt``."""
+    from .spec import read_spec
+    from .study import Study
+
+    study = study if isinstance(study, Study) else Study.load(study)
+    findings = Findings()
+    for stage, std_rules in (("sdtm", SDTM_RULES), ("adam", ADAM_RULES)):
+        folder = Path(out_dir) / stage
+        if not folder.is_dir():
+            continue
+        data, formats = read_folder(folder)
+        if not data:
+            continue
+        spec_path = study.spec_path(stage)
+        spec = read_spec(spec_path) if spec_path and spec_path.is_file() else None
+        findings.extend(run_rules(data, spec=spec, formats=formats, rules=std_rules + SPEC_RULES))
+    return findings
