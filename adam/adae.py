@@ -59,7 +59,7 @@ def derive(ctx):
     adae["TRTEMFL"] = adae["TRTEMFL"].fillna("")
     # MT.ATOXGR
     adae["ATOXGR"] = adae["AETOXGR"]
-    adae["ATOXGRN"] = pd.to_numeric(adae["ATOXGR"].replace("", None)).astype("Int64")
+    adae["ATOXGRN"] = pd.to_numeric(adae["ATOXGR"].mask(adae["ATOXGR"] == "")).astype("Int64")
     # MT.AREL
     related = adae[["AEREL", "AERELANL", "AERELPD1"]].eq(RELATED).any(axis=1)
     adae["AREL"] = np.where(related, RELATED, "NOT RELATED")

@@ -72,13 +72,13 @@ def derive(ctx):
 
     # MT.SUPPDM: baseline characteristics collected on the baseline page
     adsl = derive_vars_supp_back(adsl, dataset_supp=sdtm["SUPPDM"])
-    adsl["ECOGBL"] = pd.to_numeric(adsl["ECOGBL"].replace("", None)).astype("Int64")
+    adsl["ECOGBL"] = pd.to_numeric(adsl["ECOGBL"].mask(adsl["ECOGBL"] == "")).astype("Int64")
     adsl = adsl.rename(columns={"SMOKHX": "SMOKHXFL", "ALCOHX": "ALCHXFL"})
     # MT.METSITEN
     sites = adsl["METSITE"].astype(str).str.strip()
     adsl["METSITEN"] = (sites.str.count(";") + 1).where(sites != "", 0).astype("Int64")
     # MT.LINE
-    adsl["LINEN"] = pd.to_numeric(adsl["TRTLINE"].replace("", None)).astype("Int64")
+    adsl["LINEN"] = pd.to_numeric(adsl["TRTLINE"].mask(adsl["TRTLINE"] == "")).astype("Int64")
     adsl["LINE"] = adsl["LINEN"].map(LINE_TEXT).astype(object)
 
     # MT.PRSURGFL: a prior cancer surgery in PR (checked against the baseline page's answer)
