@@ -1,0 +1,44 @@
+"""Figure 14.2.4 Swimmer plot: treatment duration per subject with response assessments (ADRS OVR),
+ongoing treatment arrows and deaths (ADSL, ADRS; safety population)."""
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from derivations.tlf import plot_swimmer
+
+_spec = importlib.util.spec_from_file_location("_tlf_common", Path(__file__).with_name("_common.py"))
+C = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(C)
+
+#: response assessments shown: investigator overall response per visit, analysed records
+EVENTS = "PARAMCD == 'OVR' and ANL01FL == 'Y'"
+
+
+def _months(end: pd.Series, start: pd.Series, days_per_month: float) -> pd.Series:
+    """Months from first dose (day 0) to ``end``; missing stays missing."""
+    return (pd.to_datetime(end) - pd.to_datetime(start)).dt.days / days_per_month
+
+
+def derive(ctx):
+    adsl, adrs = ctx.adam["ADSL"], ctx.adam["ADRS"]
+    dpm = float(C.tlf_setting(ctx, "days_per_month", 30.4375))
+    safety = adsl.loc[adsl.eval(C.SAFETY)]
+    subjects = pd.DataFrame({
+        "USUBJID": safety["SUBJID"],
+        # last dose day included: duration TRTEDT - TRTSDT + 1 days
+        "DURATION": (_months(safety["TRTEDT"], safety["TRTSDT"], dpm) + 1 / dpm).to_numpy(),
+        "ONGOING": np.where(safety["EOTSTT"] == "ONGOING", "Y", "N"),
+        "DEATH": _months(safety["DTHDT"], safety["TRTSDT"], dpm).to_numpy(),
+    })
+    ovr = adrs.loc[adrs.eval(EVENTS) & adrs["USUBJID"].isin(safety["USUBJID"])]
+    ovr = ovr.merge(safety[["USUBJID", "SUBJID"]], on="USUBJID", how="left", suffixes=("_x", ""))
+    events = pd.DataFrame({"USUBJID": ovr["SUBJID"], "TIME": _months(ovr["ADT"], ovr["TRTSDT"], dpm),
+                           "RESPONSE": ovr["AVALC"]})
+    fig = plot_swimmer(subjects, events, xlabel=f"Time since first dose (months; days / {dpm:g})",
+                       title="Treatment Duration and Response (RECIST 1.1, Investigator; Safety Population)")
+    C.publish_figure(ctx, fig, "f_swimmer", figure_id="Figure 14.2.4",
+                     title="Swimmer plot of treatment duration, responses, ongoing treatment and deaths")
+    return {}
