@@ -1,0 +1,48 @@
+"""ADTR: tumour results, sum of target-lesion diameters per assessment (RECIST 1.1).
+
+One record per subject and assessment, PARAMCD SDIAM. AVAL, BASE, CHG and PCHG come from the
+framework's RECIST 1.1 derivation of the TU/TR lesion data (the same rule object as ADRS OVRDER),
+so the waterfall plot and the derived responses rest on one computation of the sums.
+ANL01FL: post-baseline sums with every target lesion measured, on or after first dose and before
+new anti-cancer therapy. ANL02FL: the best (lowest) PCHG among them (waterfall plot).
+"""
+
+from derivations.adam import derive_var_extreme_flag, derive_vars_dy, derive_vars_merged
+from derivations.oncology import RecistRule, derive_param_recist_ovr
+from derivations.sdtm import derive_var_seq
+
+KEYS = ["STUDYID", "USUBJID"]
+ADSL_VARS = ["SUBJID", "SITEID", "TRT01A", "TRTSDT", "SAFFL", "EFFFL"]
+RULE = RecistRule()
+
+
+def derive(ctx):
+    sdtm, adsl = ctx.sdtm, ctx.adam["ADSL"]
+    spec = ctx.spec("adam")
+
+    # MT.ADTR.AVAL: sums of diameters per assessment from TU/TR (investigator measurements)
+    sums = derive_param_recist_ovr(sdtm["TU"], sdtm["TR"], rule=RULE, evaluator_vars=("TREVAL",),
+                                   findings=ctx.findings)
+    adtr = sums[KEYS + ["VISIT", "VISITNUM", "ADT", "ABLFL", "SUMDIAM", "BASE", "PCHG"]].rename(
+        columns={"SUMDIAM": "AVAL"})
+    adtr = adtr.assign(PARAMCD="SDIAM", AVISIT=adtr["VISIT"], AVISITN=adtr["VISITNUM"],
+                       ABLFL=adtr["ABLFL"].fillna("").astype(object))
+    adtr["PARAM"] = adtr["PARAMCD"].map(spec.codelists["PARAMCD_TR"].decode())
+    # MT.ADTR.CHG: change from baseline (PCHG as derived with the sums)
+    adtr["CHG"] = adtr["AVAL"] - adtr["BASE"]
+    adtr.loc[adtr["ABLFL"] == "Y", ["CHG", "PCHG"]] = float("nan")
+
+    # ADSL variables, MT.ADY
+    adtr = derive_vars_merged(adtr, dataset_add=adsl, by_vars=KEYS, new_vars=ADSL_VARS + ["NACTDT"])
+    adtr = derive_vars_dy(adtr, reference_date="TRTSDT", source_vars=["ADT"])
+
+    # MT.ADTR.ANL01FL / MT.ADTR.ANL02FL
+    post = (adtr["ABLFL"] != "Y") & adtr["AVAL"].notna() & (adtr["ADT"] >= adtr["TRTSDT"])
+    before_nact = adtr["NACTDT"].isna() | (adtr["ADT"] < adtr["NACTDT"])
+    adtr["ANL01FL"] = (post & before_nact).map({True: "Y", False: ""})
+    adtr = derive_var_extreme_flag(adtr, by_vars=KEYS, order=["PCHG", "ADT"], new_var="ANL02FL", mode="first",
+                                   filter="ANL01FL == 'Y'")
+    adtr["ANL02FL"] = adtr["ANL02FL"].fillna("")
+    adtr = derive_var_seq(adtr, new_var="ASEQ", by_vars=KEYS, order=["ADT", "AVISITN"])
+
+    return {"ADTR": adtr[[v for v in spec.dataset("ADTR").variable_names if v in adtr.columns]]}
