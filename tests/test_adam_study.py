@@ -152,7 +152,7 @@ def test_adtte_medians_and_month_factor(adam):
     pfs, os_ = adtte[adtte["PARAMCD"] == "PFS"], adtte[adtte["PARAMCD"] == "OS"]
     assert sas_median(pfs["AVAL"], 1 - pfs["CNSR"]) == 160
     assert sas_median(os_["AVAL"], 1 - os_["CNSR"]) == 311
-    per_month = Study.load(ROOT).settings["adam"]["days_per_month"]
+    per_month = Study.load(ROOT).settings["tlf"]["days_per_month"]
     assert (round(160 / per_month, 2), round(311 / per_month, 2)) == (5.33, 10.37)
     assert pfs["CNSR"].value_counts().to_dict() == {0: 25, 1: 4}
     assert os_["CNSR"].value_counts().to_dict() == {0: 19, 1: 10}
