@@ -59,20 +59,34 @@ def finalize_dataset(dataset: pd.DataFrame, spec, name: str) -> pd.DataFrame:
     return order_variables(sort_by_keys(dataset, spec, name), spec, name)
 
 
-def read_dataset_folder(folder: Path) -> dict[str, pd.DataFrame]:
-    """Read every ``*.xpt`` or ``*.parquet`` of a folder (upper-case names as keys)."""
+def _read_one(path: Path) -> pd.DataFrame:
+    if path.suffix.lower() == ".parquet":
+        return pd.read_parquet(path)
+    import pyreadstat
+
+    return pyreadstat.read_xport(str(path))[0]
+
+
+def read_dataset_folder(folder: Path, files: dict[str, str] | None = None) -> dict[str, pd.DataFrame]:
+    """Read every ``*.xpt`` or ``*.parquet`` of a folder (upper-case names as keys).
+
+    ``files`` (``{"DM": "v1.4.0/dm.parquet"}``, a study's ``[sdtm] files`` setting)
+    reads those datasets from other files, paths relative to ``folder``, instead.
+    """
     out: dict[str, pd.DataFrame] = {}
     folder = Path(folder)
     if not folder.is_dir():
         raise FileNotFoundError(f"dataset folder {folder} not found")
     for path in sorted(folder.iterdir()):
-        name = path.stem.upper()
-        if path.suffix.lower() == ".parquet":
-            out[name] = pd.read_parquet(path)
-        elif path.suffix.lower() == ".xpt":
-            import pyreadstat
-
-            out[name] = pyreadstat.read_xport(str(path))[0]
+        if path.suffix.lower() in (".parquet", ".xpt"):
+            out[path.stem.upper()] = _read_one(path)
+    for name, rel in (files or {}).items():
+        path = folder / rel
+        if not path.is_file() or path.suffix.lower() not in (".parquet", ".xpt"):
+            raise FileNotFoundError(
+                f"[sdtm] files: {name} = {rel!r} is not a parquet/XPT file under the SDTM folder {folder}"
+            )
+        out[name.upper()] = _read_one(path)
     return out
 
 
@@ -151,7 +165,8 @@ def run_study(
 
     ``raw_dir`` replaces the study's raw folder (e.g. a generated large study);
     ``sdtm_dir`` reads SDTM from a folder of XPT/parquet files instead of
-    running the SDTM programs. Raises :class:`RunFailed` when a program fails
+    running the SDTM programs (``[sdtm] files = {DM = "v1.4.0/dm.parquet"}`` in
+    study.toml takes named datasets from other files under that folder). Raises :class:`RunFailed` when a program fails
     or validation finds errors; nothing is written then.
     """
     study = study if isinstance(study, Study) else Study.load(study)
@@ -165,7 +180,8 @@ def run_study(
     ctx.results["out_dir"] = staging
     try:
         if sdtm_dir is not None:
-            ctx.sdtm.update(read_dataset_folder(Path(sdtm_dir)))
+            files = study.settings.get("sdtm", {}).get("files")
+            ctx.sdtm.update(read_dataset_folder(Path(sdtm_dir), files))
         for stage in stages:
             if stage == "sdtm" and sdtm_dir is not None:
                 continue
@@ -192,6 +208,11 @@ def run_study(
                                      "write_wall": t2 - t1, "write_cpu": c2 - c1,
                                      "rows": int(sum(len(d) for d in produced.values()
                                                      if isinstance(d, pd.DataFrame)))}
+        # -- submission package: Dataset-JSON beside each XPT, define.xml per stage, submission/ + manifest
+        from .submission import write_package
+
+        write_package(staging, study, result.datasets)
+        # -- end submission package
         report = ctx.findings.to_frame()
         report.to_csv(staging / "findings.csv", index=False, lineterminator="\n")
         (staging / "findings.txt").write_text(ctx.findings.report() + "\n", encoding="utf-8")
