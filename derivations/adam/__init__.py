@@ -3,7 +3,8 @@
 Modules: :mod:`.merge` (derive_vars_merged family), :mod:`.extreme` (first/last
 records, flags, new records, extreme dates), :mod:`.dates` (ISO 8601
 imputation, study day, durations), :mod:`.baseline` (BASE/CHG/PCHG),
-:mod:`.flags` (TRTEMFL), :mod:`.tte` (time-to-event parameters).
+:mod:`.flags` (TRTEMFL), :mod:`.tte` (time-to-event parameters), :mod:`.joined`
+(derive_vars_joined), :mod:`.records` (ASEQ, existence parameters, single doses).
 """
 
 from ._common import Col, DuplicateRecordsWarning
@@ -26,7 +27,14 @@ from .extreme import (
     filter_extreme,
 )
 from .flags import derive_var_trtemfl
+from .joined import derive_vars_joined
 from .merge import derive_var_merged_exist_flag, derive_var_merged_summary, derive_vars_merged
+from .records import (
+    DoseFrequencies,
+    create_single_dose_dataset,
+    derive_param_exist_flag,
+    derive_var_obs_number,
+)
 from .tte import CensorSource, EventSource, derive_param_tte, derive_var_aval_tte
 
 __all__ = [
@@ -56,4 +64,9 @@ __all__ = [
     "CensorSource",
     "derive_param_tte",
     "derive_var_aval_tte",
+    "derive_vars_joined",
+    "derive_var_obs_number",
+    "derive_param_exist_flag",
+    "DoseFrequencies",
+    "create_single_dose_dataset",
 ]

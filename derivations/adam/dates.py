@@ -169,6 +169,7 @@ def _impute(
     preserve: bool,
     datetime: bool,
     ignore_seconds_flag: bool = False,
+    bounds_are_dates: bool = False,
 ) -> _Imputed:
     levels = DTM_LEVELS if datetime else DATE_LEVELS
     check_choice("highest_imputation", highest_imputation, levels)
@@ -268,6 +269,8 @@ def _impute(
             value = np.where(inside, np.fmax(value, b), value)
         for bound in max_dates or []:
             b = _bound_values(bound, index, datetime=datetime)
+            if datetime and bounds_are_dates:
+                b = b + (_DAY_S - 1)  # a date as upper bound is the end of that day (23:59:59)
             inside = (lo <= b) & (b <= hi)
             value = np.where(inside, np.fmin(value, b), value)
     ok = ~missing & ~invalid & allowed & np.isfinite(value)
@@ -376,7 +379,8 @@ def _rule_args(rule: ImputationRule | None, **given: Any) -> dict[str, Any]:
     }
 
 
-def _derive(dataset, dtc, *, datetime, findings, ignore_seconds_flag=False, **args) -> _Imputed:
+def _derive(dataset, dtc, *, datetime, findings, ignore_seconds_flag=False, bounds_are_dates=False,
+            **args) -> _Imputed:
     assert_has_columns(dataset, [dtc])
     bounds = {}
     for key in ("min_dates", "max_dates"):
@@ -393,6 +397,7 @@ def _derive(dataset, dtc, *, datetime, findings, ignore_seconds_flag=False, **ar
         preserve=args["preserve"],
         datetime=datetime,
         ignore_seconds_flag=ignore_seconds_flag,
+        bounds_are_dates=bounds_are_dates,
     )
     usubjid = dataset["USUBJID"] if "USUBJID" in dataset.columns else None
     _report_invalid(res.invalid, dataset[dtc], findings=findings, variable=dtc, usubjid=usubjid)
@@ -463,8 +468,14 @@ def derive_vars_dtm(
     ignore_seconds_flag: bool = False,
     rule: ImputationRule | None = None,
     findings: Findings | None = None,
+    bounds_are_dates: bool = False,
 ) -> pd.DataFrame:
     """Add ``<prefix>DTM``, ``<prefix>DTF`` (D/M/Y) and ``<prefix>TMF`` (H/M/S) from ``dtc``.
+
+    ``bounds_are_dates=True`` reads the ``max_dates`` columns as dates (admiral does so
+    for Date variables): a bound caps the value at the end of its day (23:59:59), so a
+    complete date whose time is imputed to 23:59:59 keeps it; by default a bound is the
+    datetime given (midnight for a date).
 
     ``<prefix>TMF`` is ``"H"`` when the hour was imputed, ``"M"`` the minute,
     ``"S"`` the second (not flagged with ``ignore_seconds_flag=True``).
@@ -489,7 +500,8 @@ def derive_vars_dtm(
         max_dates=max_dates,
         preserve=preserve,
     )
-    res = _derive(dataset, dtc, datetime=True, findings=findings, ignore_seconds_flag=ignore_seconds_flag, **args)
+    res = _derive(dataset, dtc, datetime=True, findings=findings, ignore_seconds_flag=ignore_seconds_flag,
+                  bounds_are_dates=bounds_are_dates, **args)
     out = dataset.copy()
     out[f"{new_vars_prefix}DTM"] = res.value
     level = args["highest_imputation"]
@@ -620,10 +632,21 @@ def derive_vars_duration(
     floor_in: bool = True,
     trunc_out: bool = False,
     new_var_unit: str | None = None,
+    unit_text: str | None = None,
+    unit_if_missing: bool = True,
 ) -> pd.DataFrame:
     """Add ``new_var`` = duration from ``start_date`` to ``end_date`` (see :func:`compute_duration`).
 
-    ``new_var_unit`` names a variable holding the unit in upper case (e.g. AVALU = "DAYS").
+    ``new_var_unit`` names a variable holding the unit in upper case (e.g. AVALU = "DAYS"),
+    or ``unit_text`` when given (admiral writes the unit as given, e.g. ADURU = "days").
+    ``unit_if_missing=False`` leaves the unit missing where the duration is missing (admiral).
+
+    >>> import pandas as pd
+    >>> ae = pd.DataFrame({"ASTDT": pd.to_datetime(["2021-01-01", "2021-01-01"]),
+    ...                    "AENDT": pd.to_datetime(["2021-01-03", None])})
+    >>> derive_vars_duration(ae, new_var="ADURN", start_date="ASTDT", end_date="AENDT", new_var_unit="ADURU",
+    ...     unit_text="days", unit_if_missing=False)["ADURU"].tolist()
+    ['days', None]
 
     >>> import pandas as pd
     >>> adsl = pd.DataFrame({"TRTSDT": pd.to_datetime(["2021-01-01"]), "TRTEDT": pd.to_datetime(["2021-01-14"])})
@@ -643,7 +666,11 @@ def derive_vars_duration(
         trunc_out=trunc_out,
     )
     if new_var_unit:
-        out[new_var_unit] = out_unit.upper()
+        unit = out_unit.upper() if unit_text is None else unit_text
+        if unit_if_missing:
+            out[new_var_unit] = unit
+        else:
+            out[new_var_unit] = pd.Series(np.where(out[new_var].notna(), unit, None), index=out.index, dtype=object)
     return out
 
 
