@@ -1,0 +1,83 @@
+"""Helpers shared by the pharmaverse ADaM programs (loaded with :func:`load`)."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pandas as pd
+
+from derivations.core import blank_to_na
+from derivations.findings import DerivationError
+
+SUBJ = ["STUDYID", "USUBJID"]
+
+
+def load():
+    """This module, imported from the programs' folder (study programs are loaded by path)."""
+    spec = importlib.util.spec_from_file_location("_pharmaverse_shared", Path(__file__))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def sdtm(ctx, name: str) -> pd.DataFrame:
+    """An SDTM dataset of the run with blanks as missing (admiral ``convert_blanks_to_na``)."""
+    key = name.upper()
+    if key not in ctx.sdtm:
+        raise DerivationError(f"SDTM dataset {key} not found", dataset=key,
+                              hint="run with --sdtm pointing at the pharmaversesdtm parquet folder")
+    frame = ctx.sdtm[key].copy()
+    for col in frame.columns:
+        s = frame[col]
+        if s.dtype == object or pd.api.types.is_string_dtype(s):
+            frame[col] = blank_to_na(s)
+        elif s.dtype.kind == "f" and s.isna().all() and col.endswith(("DTC", "FL")):
+            frame[col] = pd.Series(None, index=frame.index, dtype=object)  # R logical NA column
+    return frame
+
+
+def assert_subjects_in(dataset: pd.DataFrame, reference: pd.DataFrame, *, name: str, ref_name: str = "DM") -> None:
+    """Every subject of ``dataset`` is in ``reference`` (else a DerivationError naming the first)."""
+    missing = ~dataset["USUBJID"].isin(reference["USUBJID"])
+    if missing.any():
+        raise DerivationError(
+            f"{int(dataset.loc[missing, 'USUBJID'].nunique())} subject(s) of {name} are not in {ref_name}",
+            dataset=name, variable="USUBJID", usubjid=str(dataset.loc[missing, "USUBJID"].iloc[0]),
+            hint=f"every {name} record needs its subject in {ref_name}; correct USUBJID or add the subject")
+
+
+def assert_unique(dataset: pd.DataFrame, keys: list[str], *, name: str) -> None:
+    """``keys`` identify the records of ``dataset`` (else a DerivationError naming the first duplicate)."""
+    dup = dataset.duplicated(keys, keep=False)
+    if dup.any():
+        row = dataset.loc[dup].iloc[0]
+        raise DerivationError(
+            f"{int(dup.sum())} record(s) of {name} share their key {', '.join(keys)}",
+            dataset=name, variable=keys[-1], usubjid=str(row.get("USUBJID")), value=row[keys[-1]],
+            hint=f"{', '.join(keys)} must identify each {name} record; renumber the sequence variable")
+
+
+def typed_as_spec(ctx, frame: pd.DataFrame, name: str) -> pd.DataFrame:
+    """All-missing columns typed as the spec says (R writes a column of NA as logical, read as float).
+
+    Only columns without any value change: a character variable becomes missing text, a
+    numeric one missing float.
+    """
+    ds = ctx.spec("adam").dataset(name)
+    out = frame.copy()
+    for v in ds.variables:
+        if v.name in out.columns and out[v.name].isna().all():
+            if v.xpt_type == "char" and out[v.name].dtype.kind in "fiu":
+                out[v.name] = pd.Series(None, index=out.index, dtype=object)
+            elif v.xpt_type == "num" and out[v.name].dtype == object and not v.format:
+                out[v.name] = pd.Series(float("nan"), index=out.index)
+    return out
+
+
+def program(path):
+    """The shared helpers for a program file (loaded from its folder)."""
+    spec = importlib.util.spec_from_file_location("_pharmaverse_shared", Path(path).with_name("_shared.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
