@@ -1,0 +1,207 @@
+"""The eCTD module 5 submission folder and its SHA-256 manifest.
+
+Layout written by :func:`write_submission` (FDA Study Data Technical
+Conformance Guide, eCTD module 5 dataset folders)::
+
+    DIR/submission/m5/datasets/<study>/tabulations/sdtm/*.xpt, define.xml, define2-1.xsl
+    DIR/submission/m5/datasets/<study>/analysis/adam/datasets/*.xpt, define.xml, define2-1.xsl
+    DIR/submission/manifest.sha256
+
+Dataset-JSON files and the TLF outputs are not copied: the TCG's module 5
+dataset folders hold the XPT files with their define.xml (Dataset-JSON is not
+yet an accepted exchange format for FDA submissions; tables and figures go to
+the clinical study report in module 5.3, not to the datasets folder). The
+``analysis/adam/programs`` folder is left to the sponsor's program export.
+
+``manifest.sha256`` lists every other file of the folder as ``sha256sum``
+prints it (``<hex>  <relative path>``, paths sorted, ``/`` separators), so
+``sha256sum -c manifest.sha256`` run inside ``DIR/submission`` verifies it and
+two runs can be compared by their manifests alone.
+
+Example
+-------
+>>> import tempfile, pathlib
+>>> d = pathlib.Path(tempfile.mkdtemp())
+>>> _ = (d / "a.txt").write_bytes(b"abc")
+>>> write_manifest(d).read_text()
+'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad  a.txt\\n'
+>>> verify_manifest(d)
+[]
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+MANIFEST = "manifest.sha256"
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _files(folder: Path) -> list[str]:
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")
+                  if p.is_file() and p.name != MANIFEST)
+
+
+def write_manifest(folder: str | Path) -> Path:
+    """Write ``folder/manifest.sha256`` (sha256sum format, sorted relative paths); returns its path."""
+    folder = Path(folder)
+    lines = [f"{_sha256(folder / rel)}  {rel}\n" for rel in _files(folder)]
+    path = folder / MANIFEST
+    path.write_text("".join(lines), encoding="utf-8", newline="\n")
+    return path
+
+
+def verify_manifest(folder: str | Path) -> list[str]:
+    """Problems found checking ``folder`` against its manifest (``[]`` = every file as listed).
+
+    Reports files whose content changed, files listed but missing and files
+    present but not listed, like ``sha256sum -c`` plus a check for extras.
+    """
+    folder = Path(folder)
+    path = folder / MANIFEST
+    if not path.is_file():
+        return [f"{path} not found"]
+    problems, listed = [], set()
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        m = re.fullmatch(r"([0-9a-f]{64}) [ *](.+)", line)
+        if not m:
+            problems.append(f"{MANIFEST} line {n}: not a sha256sum line: {line!r}")
+            continue
+        digest, rel = m.groups()
+        listed.add(rel)
+        target = folder / rel
+        if not target.is_file():
+            problems.append(f"{rel}: FAILED open or read (missing)")
+        elif _sha256(target) != digest:
+            problems.append(f"{rel}: FAILED (checksum differs)")
+    problems += [f"{rel}: not in {MANIFEST}" for rel in _files(folder) if rel not in listed]
+    return problems
+
+
+def submission_paths(study_id: str) -> dict[str, Path]:
+    """Relative folders of the tabulation and analysis datasets for ``study_id``."""
+    safe = re.sub(r"[^a-z0-9-]", "-", study_id.lower())
+    base = Path("m5") / "datasets" / safe
+    return {"sdtm": base / "tabulations" / "sdtm", "adam": base / "analysis" / "adam" / "datasets"}
+
+
+def write_submission(out_dir: str | Path, study_id: str, *, target: str | Path | None = None) -> Path:
+    """Lay out ``out_dir/submission`` from ``out_dir/sdtm`` and ``out_dir/adam``; returns the folder.
+
+    Copies each stage's ``*.xpt``, ``define.xml`` and stylesheet, then writes
+    the manifest. The folder is built under a temporary name and renamed into
+    place, so a failure leaves no half-written submission. ``target`` places it
+    elsewhere (default ``out_dir/submission``).
+    """
+    out_dir = Path(out_dir)
+    target = Path(target) if target is not None else out_dir / "submission"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+    try:
+        for stage, rel in submission_paths(study_id).items():
+            src = out_dir / stage
+            files = sorted(src.glob("*.xpt")) if src.is_dir() else []
+            if not files:
+                continue
+            files += [p for p in (src / "define.xml", src / "define2-1.xsl") if p.is_file()]
+            dest = tmp / rel
+            dest.mkdir(parents=True, exist_ok=True)
+            for f in files:
+                shutil.copyfile(f, dest / f.name)
+        write_manifest(tmp)
+        mask = os.umask(0)
+        os.umask(mask)
+        for p in [tmp, *tmp.rglob("*")]:
+            os.chmod(p, (0o777 if p.is_dir() else 0o666) & ~mask)
+        if target.exists():
+            shutil.rmtree(target)
+        os.replace(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return target
+
+
+def write_dataset_jsons(datasets, spec, folder: str | Path, *, created, study_id: str = "") -> list[Path]:
+    """Dataset-JSON 1.1 beside each XPT (``folder/<name>.json``), attributes from the spec.
+
+    Item OIDs are the define.xml ones (``IT.<DATASET>.<VARIABLE>``) and
+    ``metaDataRef`` points at ``define.xml`` in the same folder.
+    """
+    import numpy as np
+    import pandas as pd
+
+    from .datasetjson import write_dataset_json
+    from .xpt import variables_from_spec
+
+    files = []
+    for name, frame in sorted(datasets.items()):
+        ds = spec.dataset(name)
+        keys = {k: i for i, k in enumerate(ds.keys, start=1)}
+        variables = []
+        for v in variables_from_spec(ds):
+            if v.name not in frame.columns:
+                continue
+            entry = {"name": v.name, "label": v.label, "item_oid": f"IT.{name}.{v.name}",
+                     "key_sequence": keys.get(v.name)}
+            if v.type == "char":
+                entry.update(data_type="string", length=v.length)
+            if v.format:
+                entry["display_format"] = v.format
+            variables.append(entry)
+        # as the XPT holds them: a missing character value is blank
+        chars = [e["name"] for e in variables if e.get("data_type") == "string"]
+        frame = frame.assign(**{c: frame[c].astype(object).where(frame[c].notna(), "") for c in chars})
+        # nullable numerics (Int64/Float64) as the doubles the XPT holds; integers declared when whole
+        for e in variables:
+            col = frame[e["name"]]
+            if e.get("data_type") or not pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col):
+                continue
+            num = col.to_numpy(dtype="float64", na_value=np.nan)
+            frame = frame.assign(**{e["name"]: num})
+            spec_type = ds.variable(e["name"]).data_type.lower()
+            finite = num[~np.isnan(num)]
+            if spec_type == "integer" and not e.get("display_format") and np.all(finite == np.round(finite)):
+                e["data_type"] = "integer"
+        path = Path(folder) / f"{name.lower()}.json"
+        write_dataset_json(frame, path, name=name, label=ds.label, creation_datetime=created, variables=variables,
+                           item_group_oid=f"IG.{name}", study_oid=f"STDY.{study_id}" if study_id else None,
+                           metadata_ref="define.xml", originator=None, source_system="derivations")
+        files.append(path)
+    return files
+
+
+def write_package(out_dir: str | Path, study, datasets_by_stage) -> list[Path]:
+    """Everything around the XPT files of a run folder: Dataset-JSON, define.xml + stylesheet per stage,
+    and ``out_dir/submission`` with its manifest. ``datasets_by_stage``: {"sdtm": {name: frame}, ...}.
+    """
+    from .define import write_define
+    from .spec import read_spec
+
+    out_dir = Path(out_dir)
+    ct = study.settings.get("study", {}).get("ct_version")
+    files = []
+    for stage in ("sdtm", "adam"):
+        frames = {k: v for k, v in (datasets_by_stage.get(stage) or {}).items() if hasattr(v, "columns")}
+        path = study.spec_path(stage)
+        if not frames or path is None:
+            continue
+        spec = read_spec(path)
+        folder = out_dir / stage
+        files += write_dataset_jsons(frames, spec, folder, created=study.created, study_id=study.studyid)
+        files.append(write_define(spec, folder, created=study.created, datasets=frames, ct_version=ct))
+    sub = write_submission(out_dir, study.studyid)
+    files += [p for p in sorted(sub.rglob("*")) if p.is_file()]
+    return files

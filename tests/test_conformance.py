@@ -1,0 +1,122 @@
+"""Conformance rules: each rule flags exactly the records built to break it; the embedded study passes."""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from derivations.cli import main
+from derivations.conformance import ADAM_RULES, SDTM_RULES, check_folder, rule, run_rules
+from derivations.pipeline import run_study
+from derivations.spec import Codelist, DatasetSpec, Spec, Term, VariableSpec
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def hits(data, rule_id, **kw):
+    return [(f.dataset, f.variable, f.usubjid, f.row) for f in run_rules(data, rules=[rule(rule_id)], **kw)]
+
+
+def dm(**cols):
+    base = {"USUBJID": ["S1", "S2", "S3"], "RFSTDTC": ["2021-01-10", "2021-02-01", ""],
+            "ARMCD": ["A", "A", "B"], "ARM": ["Arm A", "Arm A", "Arm B"],
+            "DTHFL": ["Y", "", ""], "DTHDTC": ["2021-05-01", "", ""]}
+    base.update(cols)
+    return pd.DataFrame(base)
+
+
+def test_subjects_seq_and_dm_uniqueness():
+    ae = pd.DataFrame({"USUBJID": ["S1", "S1", "S9"], "AESEQ": [1.0, 1.0, 1.0]})
+    assert hits({"DM": dm(), "AE": ae}, "SD0001") == [("AE", "USUBJID", "S9", 3)]
+    assert hits({"DM": dm(), "AE": ae}, "SD0003") == [("AE", "AESEQ", "S1", 1), ("AE", "AESEQ", "S1", 2)]
+    twice = dm(USUBJID=["S1", "S1", "S3"])
+    assert hits({"DM": twice}, "SD0002") == [("DM", "USUBJID", "S1", 1), ("DM", "USUBJID", "S1", 2)]
+
+
+def test_study_day_zero_and_consistency():
+    # S1 RFSTDTC 2021-01-10: 2021-01-10 -> 1, 2021-01-09 -> -1, 2021-01-20 -> 11
+    ae = pd.DataFrame({"USUBJID": ["S1", "S1", "S1", "S1", "S3"],
+                       "AESTDTC": ["2021-01-10", "2021-01-09", "2021-01-20", "2021-01", "2021-03-01"],
+                       "AESTDY": [1.0, 0.0, 10.0, np.nan, np.nan]})
+    assert hits({"DM": dm(), "AE": ae}, "SD0004") == [("AE", "AESTDY", "S1", 2)]
+    assert hits({"DM": dm(), "AE": ae}, "SD0005") == [("AE", "AESTDY", "S1", 2), ("AE", "AESTDY", "S1", 3)]
+
+
+def test_start_after_end_at_common_precision():
+    ae = pd.DataFrame({"USUBJID": ["S1"] * 5,
+                       "AESTDTC": ["2021-01-10", "2021-02", "2021-03-05", "2021-03-05T10:00", "2022"],
+                       "AEENDTC": ["2021-01-09", "2021-01-20", "2021-03", "2021-03-05T09:00", "2021-12-31"]})
+    assert [r for _, _, _, r in hits({"AE": ae}, "SD0006")] == [1, 2, 4, 5]
+
+
+def test_epoch_supp_parent_and_rdomain():
+    ae = pd.DataFrame({"USUBJID": ["S1", "S2"], "AESEQ": [1.0, 1.0], "EPOCH": ["TREATMENT", "TREATMNT"]})
+    assert hits({"AE": ae}, "SD0007") == [("AE", "EPOCH", "S2", 2)]
+    supp = pd.DataFrame({"RDOMAIN": ["AE", "AE", "AE", "CM"], "USUBJID": ["S1", "S1", "S2", "S1"],
+                         "IDVAR": ["AESEQ", "AESEQ", "AESEQ", "CMSEQ"], "IDVARVAL": ["1", "2", "1", "1"]})
+    data = {"DM": dm(), "AE": ae, "SUPPAE": supp}
+    assert [r for _, _, _, r in hits(data, "SD0008")] == [2, 4]
+    assert hits(data, "SD0009") == [("SUPPAE", "RDOMAIN", "S1", 4)]
+
+
+def test_arm_death_and_ts():
+    bad = dm(ARM=["Arm A", "Arm A2", "Arm B"], DTHFL=["Y", "Y", ""])
+    assert [r for _, _, _, r in hits({"DM": bad}, "SD0010")] == [1, 2]
+    assert [r for _, _, _, r in hits({"DM": bad}, "SD0011")] == [2]
+    ts = pd.DataFrame({"TSPARMCD": ["TITLE", "STYPE"], "TSVAL": ["x", "y"]})
+    assert [f.value for f in run_rules({"TS": ts}, rules=[rule("SD0012")])] == ["SSTDTC"]
+
+
+def test_adam_rules():
+    adsl = pd.DataFrame({"USUBJID": ["S1", "S2", "S2"], "SAFFL": ["Y", "N", "X"]})
+    assert hits({"ADSL": adsl}, "AD0001") == [("ADSL", "USUBJID", "S2", 2), ("ADSL", "USUBJID", "S2", 3)]
+    assert hits({"ADSL": adsl}, "AD0007") == [("ADSL", "SAFFL", "S2", 3)]
+    adrs = pd.DataFrame({"USUBJID": ["S1", "S1", "S1", "S7"], "PARAMCD": ["BOR", "BOR", "OVR", "BOR"],
+                         "PARAM": ["Best", "Best", "Overall", "Best!"], "AVALC": ["CR", "PR", "CR", "PR"],
+                         "AVAL": [1.0, 2.0, 1.0, 1.0], "ADTF": ["", "D", "Q", ""]})
+    data = {"ADSL": adsl, "ADRS": adrs}
+    assert hits(data, "AD0002") == [("ADRS", "USUBJID", "S7", 4)]
+    assert [r for _, _, _, r in hits(data, "AD0003")] == [1, 2, 4]
+    # BOR: PR -> 2 (row 2) and PR -> 1 (row 4); AVAL 1 -> CR (row 1) and PR (row 4)
+    assert [r for _, _, _, r in hits(data, "AD0004")] == [1, 2, 4]
+    assert hits(data, "AD0008") == [("ADRS", "ADTF", "S1", 3)]
+    adtte = pd.DataFrame({"USUBJID": ["S1", "S2"], "CNSR": [0.0, 2.5],
+                          "STARTDT": [22000.0, 22000.0], "ADT": [22100.0, 21999.0]})
+    assert hits({"ADSL": adsl, "ADTTE": adtte}, "AD0005") == [("ADTTE", "CNSR", "S2", 2)]
+    assert hits({"ADSL": adsl, "ADTTE": adtte}, "AD0006") == [("ADTTE", "ADT", "S2", 2)]
+    fmts = {"ADTTE": {"ADT": "DATE9", "STARTDT": "BEST12"}}
+    assert [(f.variable, f.value) for f in run_rules({"ADTTE": adtte}, formats=fmts, rules=[rule("AD0009")])] == [
+        ("STARTDT", "numeric, format BEST12")]
+
+
+def test_spec_rules_read_the_codelists():
+    spec = Spec(datasets={"DM": DatasetSpec("DM", variables=[
+        VariableSpec("DM", "USUBJID", mandatory=True), VariableSpec("DM", "SEX", codelist="SEX"),
+        VariableSpec("DM", "ETHNIC", codelist="ETH")])},
+        codelists={"SEX": Codelist("SEX", terms=(Term("F"), Term("M"))),
+                   "ETH": Codelist("ETH", extensible=True, terms=(Term("A"),))})
+    frame = pd.DataFrame({"USUBJID": ["S1", ""], "SEX": ["F", "X"], "ETHNIC": ["B", ""], "EXTRA": [1, 2]})
+    f = run_rules({"DM": frame}, spec=spec, rules=[r for r in map(rule, ["SP0001", "SP0002", "SP0003", "SP0004"])])
+    assert [(x.check, x.severity, x.variable, x.row) for x in f] == [
+        ("SP0001", "error", "SEX", 2), ("SP0002", "warning", "ETHNIC", 1), ("SP0003", "error", "USUBJID", 2),
+        ("SP0004", "error", "EXTRA", None)]
+
+
+def test_rules_print_readably():
+    assert str(rule("SD0003")) == "SD0003 [error, SDTM] --SEQ is unique within USUBJID"
+    assert len({r.id for r in SDTM_RULES + ADAM_RULES}) == len(SDTM_RULES + ADAM_RULES)
+
+
+def test_embedded_study_sdtm_has_no_error_finding(tmp_path):
+    run_study(ROOT, tmp_path / "out", stages=["sdtm"])
+    findings = check_folder(ROOT, tmp_path / "out")
+    assert findings.errors == []
+    assert {f.check for f in findings} <= {"SD0013", "SD0014", "SP0002"}
+
+
+def test_derive_check_on_a_corrupt_xpt_exits_2_naming_the_file(tmp_path, capsys):
+    (tmp_path / "sdtm").mkdir()
+    (tmp_path / "sdtm" / "dm.xpt").write_bytes(b"HEADER RECORD*******LIBRARY HEADER RECORD" + b"\x00" * 30)
+    assert main(["check", "--study", str(ROOT), "--out", str(tmp_path)]) == 2
+    assert "dm.xpt" in capsys.readouterr().err

@@ -1,0 +1,165 @@
+"""define.xml 2.1: XSD validation, references, cross-check with the XPT files, value lists, codelists, bad specs."""
+
+import dataclasses
+import datetime
+from pathlib import Path
+
+import pyreadstat
+import pytest
+from lxml import etree
+
+from derivations.cli import main
+from derivations.define import (DefineError, check_references, define_xml, parse_where_clause, validate_define,
+                                write_define)
+from derivations.pipeline import run_study
+from derivations.spec import read_spec, write_spec
+
+ROOT = Path(__file__).resolve().parents[1]
+NS = {"odm": "http://www.cdisc.org/ns/odm/v1.3", "def": "http://www.cdisc.org/ns/def/v2.1",
+      "xlink": "http://www.w3.org/1999/xlink"}
+CREATED = datetime.datetime(2022, 7, 4)
+
+
+@pytest.fixture(scope="module")
+def sdtm_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("run") / "out"
+    result = run_study(ROOT, out, stages=["sdtm"])
+    spec = read_spec(ROOT / "specs" / "sdtm_spec.xlsx")
+    path = write_define(spec, out / "sdtm", created=CREATED, datasets=result.datasets["sdtm"])
+    return out, path, spec
+
+
+def test_embedded_sdtm_define_validates_against_the_define_21_xsd(sdtm_run):
+    _, path, _ = sdtm_run
+    assert validate_define(path) == []
+    assert check_references(path) == []
+    text = path.read_text()
+    assert text.splitlines()[1] == '<?xml-stylesheet type="text/xsl" href="define2-1.xsl"?>'
+    assert (path.parent / "define2-1.xsl").is_file()
+
+
+def test_embedded_adam_define_validates(tmp_path):
+    spec = read_spec(ROOT / "specs" / "adam_spec.xlsx")
+    path = write_define(spec, tmp_path, created=CREATED)
+    assert validate_define(path) == []
+    assert check_references(path) == []
+    doc = etree.parse(str(path))
+    assert doc.xpath("//odm:ItemGroupDef[@Name='ADSL']/@Purpose", namespaces=NS) == ["Analysis"]
+    assert doc.xpath("//def:Standard[@Type='IG']/@Name", namespaces=NS) == ["ADaMIG"]
+    # numeric dates: integer with a DATE display format
+    trtsdt = doc.xpath("//odm:ItemDef[@OID='IT.ADSL.TRTSDT']", namespaces=NS)[0]
+    assert trtsdt.get("DataType") == "integer" and trtsdt.get(f"{{{NS['def']}}}DisplayFormat") == "DATE9."
+    adtte = doc.xpath("//odm:ItemGroupDef[@Name='ADTTE']/def:Class", namespaces=NS)[0]
+    assert adtte.get("Name") == "BASIC DATA STRUCTURE" and adtte[0].get("Name") == "TIME-TO-EVENT"
+
+
+def test_define_and_xpt_files_agree_on_datasets_labels_types_lengths(sdtm_run):
+    out, path, _ = sdtm_run
+    doc = etree.parse(str(path))
+    items = {i.get("OID"): i for i in doc.xpath("//odm:ItemDef", namespaces=NS)}
+    groups = doc.xpath("//odm:ItemGroupDef", namespaces=NS)
+    files = sorted(p.stem.upper() for p in (out / "sdtm").glob("*.xpt"))
+    assert sorted(g.get("Name") for g in groups) == files
+    for g in groups:
+        href = g.xpath("def:leaf/@xlink:href", namespaces=NS)[0]
+        _, meta = pyreadstat.read_xport(str(out / "sdtm" / href), metadataonly=True)
+        assert meta.file_label == g.xpath("odm:Description/odm:TranslatedText", namespaces=NS)[0].text
+        refs = [items[r.get("ItemOID")] for r in g.xpath("odm:ItemRef", namespaces=NS)]
+        assert [i.get("Name") for i in refs] == meta.column_names
+        for item in refs:
+            name = item.get("Name")
+            assert meta.column_names_to_labels[name] == item.xpath("odm:Description/odm:TranslatedText",
+                                                                   namespaces=NS)[0].text
+            xpt_type = "double" if item.get("DataType") in ("integer", "float") else "string"
+            assert meta.readstat_variable_types[name] == xpt_type, name
+            if item.get("DataType") == "text":  # ISO 8601 types carry no Length in define.xml 2.1
+                assert meta.variable_storage_width[name] == int(item.get("Length")), name
+            else:
+                assert item.get("Length") in (None, "8"), name
+
+
+def test_value_level_where_clauses_codelists_and_origins(sdtm_run):
+    _, path, _ = sdtm_run
+    doc = etree.parse(str(path))
+    x = lambda q: doc.xpath(q, namespaces=NS)  # noqa: E731
+    assert x("//odm:ItemDef[@OID='IT.TR.TRORRES']/def:ValueListRef/@ValueListOID") == ["VL.TR.TRORRES"]
+    refs = x("//def:ValueListDef[@OID='VL.TR.TRORRES']/odm:ItemRef/@ItemOID")
+    assert refs == ["IT.TR.TRORRES.LDIAM", "IT.TR.TRORRES.SAXIS", "IT.TR.TRORRES.SUMDIAM", "IT.TR.TRORRES.TUMSTATE"]
+    wc = x("//def:ValueListDef[@OID='VL.TR.TRORRES']/odm:ItemRef[1]/def:WhereClauseRef/@WhereClauseOID")[0]
+    rc = x(f"//def:WhereClauseDef[@OID='{wc}']/odm:RangeCheck")[0]
+    assert (rc.get("Comparator"), rc.get(f"{{{NS['def']}}}ItemOID"), rc[0].text) == ("EQ", "IT.TR.TRTESTCD", "LDIAM")
+    assert x("//odm:ItemDef[@OID='IT.TR.TRORRES.SUMDIAM']/@Length") == ["4"]
+    assert x("//def:ValueListDef[@OID='VL.TR.TRORRES']/odm:ItemRef[3]/@MethodOID") == ["MT.SUMDIAM"]
+    # decoded codelist with NCI codes; enumerated codelist; sponsor codelist
+    sex = x("//odm:CodeList[@OID='CL.SEX']")[0]
+    assert sex.get(f"{{{NS['def']}}}StandardOID", "").startswith("STD.CT")
+    f = sex.xpath("odm:CodeListItem[@CodedValue='F']", namespaces=NS)[0]
+    assert f.xpath("odm:Decode/odm:TranslatedText/text()", namespaces=NS) == ["Female"]
+    assert f.xpath("odm:Alias/@Name", namespaces=NS) == ["C16576"]
+    assert sex.xpath("odm:Alias/@Name", namespaces=NS) == ["C66731"]
+    assert x("//odm:CodeList[@OID='CL.RACE']/odm:EnumeratedItem[@CodedValue='ASIAN']/odm:Alias/@Name") == ["C41260"]
+    assert x("//odm:CodeList[@OID='CL.ARMCD']/@def:IsNonStandard") == ["Yes"]
+    # origins
+    assert x("//odm:ItemDef[@OID='IT.DM.SUBJID']/def:Origin/@Type") == ["Collected"]
+    assert x("//odm:ItemDef[@OID='IT.DM.SUBJID']/def:Origin/@Source") == ["Investigator"]
+    assert x("//odm:ItemDef[@OID='IT.DM.USUBJID']/def:Origin/@Type") == ["Derived"]
+    assert x("//odm:ItemGroupDef[@Name='DM']/odm:ItemRef[@ItemOID='IT.DM.USUBJID']/@MethodOID") == ["MT.USUBJID"]
+    assert x("//odm:ItemGroupDef[@Name='DM']/odm:ItemRef[@ItemOID='IT.DM.USUBJID']/@KeySequence") == ["2"]
+    assert x("//odm:ItemGroupDef[@Name='DM']/@Repeating") == ["No"]
+    assert x("//odm:ItemGroupDef[@Name='TS']/@IsReferenceData") == ["Yes"]
+    assert x("//odm:ItemDef[@OID='IT.CO.RDOMAIN']/@def:CommentOID") == ["COM.CO.RDOMAIN"]
+
+
+def test_define_bytes_do_not_depend_on_the_clock(sdtm_run):
+    _, _, spec = sdtm_run
+    assert define_xml(spec, created=CREATED) == define_xml(spec, created=CREATED)
+    assert b'CreationDateTime="2022-07-04T00:00:00"' in define_xml(spec, created=CREATED)
+
+
+def test_parse_where_clause_forms():
+    assert parse_where_clause("PARAMCD EQ 'PFS'") == [("PARAMCD", "EQ", ["PFS"])]
+    assert parse_where_clause("TRTESTCD IN ('LDIAM','DIAMETER')") == [("TRTESTCD", "IN", ["LDIAM", "DIAMETER"])]
+    assert parse_where_clause('QNAM NE "AE ACN"') == [("QNAM", "NE", ["AE ACN"])]
+    assert parse_where_clause("PARAMCD NOT IN ('A', 'B') and AVISITN GE 2") == [
+        ("PARAMCD", "NOTIN", ["A", "B"]), ("AVISITN", "GE", ["2"])]
+    with pytest.raises(DefineError, match="cannot be read"):
+        parse_where_clause("PARAMCD LIKE 'P%'")
+
+
+def _broken_spec(tmp_path, *, codelist=None, method=None):
+    spec = read_spec(ROOT / "specs" / "sdtm_spec.xlsx")
+    dm = spec.datasets["DM"]
+    i = dm.variable_names.index("SEX")
+    changes = {}
+    if codelist:
+        changes["codelist"] = codelist
+    if method:
+        changes["method"] = method
+    dm.variables[i] = dataclasses.replace(dm.variables[i], **changes)
+    return write_spec(spec, tmp_path / "broken.xlsx")
+
+
+@pytest.mark.parametrize("kind,name", [("codelist", "SEXX"), ("method", "MT.NOPE")])
+def test_derive_define_with_dangling_reference_exits_2_naming_it_and_writes_nothing(tmp_path, capsys, kind, name):
+    study = tmp_path / "study"
+    (study / "specs").mkdir(parents=True)
+    _broken_spec(study / "specs", **{kind: name})
+    (study / "study.toml").write_text('[study]\nstudyid = "S1"\ncreated = "2022-07-04T00:00:00"\n'
+                                      '[sdtm]\nspec = "specs/broken.xlsx"\nprograms = []\n')
+    out = tmp_path / "out"
+    (out / "sdtm").mkdir(parents=True)
+    code = main(["define", "--study", str(study), "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert name in err and "SEX" in err
+    assert list((out / "sdtm").iterdir()) == []
+
+
+def test_derive_define_writes_both_defines(tmp_path, sdtm_run):
+    out, _, _ = sdtm_run
+    target = tmp_path / "o"
+    (target / "sdtm").mkdir(parents=True)
+    for p in (out / "sdtm").glob("*.xpt"):
+        (target / "sdtm" / p.name).write_bytes(p.read_bytes())
+    assert main(["define", "--study", str(ROOT), "--out", str(target)]) == 0
+    assert validate_define(target / "sdtm" / "define.xml") == []

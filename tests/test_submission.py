@@ -1,0 +1,69 @@
+"""Submission folder: eCTD m5 layout, sha256 manifest, identical across runs, verification."""
+
+import hashlib
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from derivations.pipeline import run_study
+from derivations.submission import MANIFEST, verify_manifest, write_manifest, write_submission
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_manifest_lines_are_sha256sum_format_sorted(tmp_path):
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "x.xpt").write_bytes(b"xyz")
+    (tmp_path / "a.txt").write_bytes(b"abc")
+    text = write_manifest(tmp_path).read_text()
+    assert text == (f"{hashlib.sha256(b'abc').hexdigest()}  a.txt\n"
+                    f"{hashlib.sha256(b'xyz').hexdigest()}  b/x.xpt\n")
+    assert verify_manifest(tmp_path) == []
+    (tmp_path / "b" / "x.xpt").write_bytes(b"xyZ")
+    (tmp_path / "new.txt").write_bytes(b"")
+    (tmp_path / "a.txt").unlink()
+    assert verify_manifest(tmp_path) == ["a.txt: FAILED open or read (missing)", "b/x.xpt: FAILED (checksum differs)",
+                                         "new.txt: not in manifest.sha256"]
+
+
+def test_sha256sum_accepts_the_manifest(tmp_path):
+    (tmp_path / "a.txt").write_bytes(b"abc")
+    write_manifest(tmp_path)
+    done = subprocess.run(["sha256sum", "-c", MANIFEST], cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout == "a.txt: OK\n"
+
+
+def test_write_submission_layout(tmp_path):
+    for stage in ("sdtm", "adam"):
+        (tmp_path / stage).mkdir()
+        (tmp_path / stage / "a.xpt").write_bytes(stage.encode())
+        (tmp_path / stage / "a.json").write_bytes(b"{}")
+        (tmp_path / stage / "define.xml").write_bytes(b"<ODM/>")
+    sub = write_submission(tmp_path, "NCT04984096")
+    files = sorted(p.relative_to(sub).as_posix() for p in sub.rglob("*") if p.is_file())
+    assert files == [
+                     "m5/datasets/nct04984096/analysis/adam/datasets/a.xpt",
+                     "m5/datasets/nct04984096/analysis/adam/datasets/define.xml",
+                     "m5/datasets/nct04984096/tabulations/sdtm/a.xpt",
+                     "m5/datasets/nct04984096/tabulations/sdtm/define.xml", "manifest.sha256"]
+
+
+def test_two_runs_give_identical_manifests_and_defines(tmp_path):
+    for name in ("a", "b"):
+        run_study(ROOT, tmp_path / name, stages=["sdtm"])
+    ma = (tmp_path / "a" / "submission" / MANIFEST).read_bytes()
+    assert ma == (tmp_path / "b" / "submission" / MANIFEST).read_bytes()
+    assert verify_manifest(tmp_path / "a" / "submission") == []
+    listed = [line.split("  ", 1)[1] for line in ma.decode().splitlines()]
+    assert "m5/datasets/nct04984096/tabulations/sdtm/dm.xpt" in listed
+    assert "m5/datasets/nct04984096/tabulations/sdtm/define.xml" in listed
+    assert "m5/datasets/nct04984096/tabulations/sdtm/define2-1.xsl" in listed
+    assert (tmp_path / "a" / "sdtm" / "dm.json").read_bytes() == (tmp_path / "b" / "sdtm" / "dm.json").read_bytes()
+    from derivations.datasetjson import read_dataset_json
+    import pyreadstat
+
+    js, meta = read_dataset_json(tmp_path / "a" / "sdtm" / "dm.json")
+    xp, _ = pyreadstat.read_xport(str(tmp_path / "a" / "sdtm" / "dm.xpt"))
+    assert js["USUBJID"].tolist() == xp["USUBJID"].tolist() and len(js) == 29
+    assert meta.label == "Demographics"
