@@ -15,7 +15,7 @@ from derivations.adam import (
     derive_vars_dy,
     derive_vars_merged,
 )
-from derivations.findings import DerivationError
+from derivations.core import assert_subjects_in
 from derivations.sdtm import derive_vars_supp_back
 
 KEYS = ["STUDYID", "USUBJID"]
@@ -32,11 +32,7 @@ TEAE = "TRTEMFL == 'Y'"
 def derive(ctx):
     adsl = ctx.adam["ADSL"]
     ae = ctx.sdtm["AE"]
-    unknown = ~ae["USUBJID"].isin(adsl["USUBJID"])
-    if unknown.any():
-        raise DerivationError("AE subject not in DM/ADSL", dataset="AE", variable="USUBJID",
-                              usubjid=str(ae.loc[unknown, "USUBJID"].iloc[0]),
-                              hint="correct USUBJID in AE or add the subject to DM")
+    assert_subjects_in(ae, dataset_ref=adsl, dataset_name="AE", ref_name="DM/ADSL")
     adae = derive_vars_supp_back(ae, dataset_supp=ctx.sdtm["SUPPAE"])
     adae = derive_vars_merged(adae, dataset_add=adsl, by_vars=KEYS, new_vars=ADSL_VARS)
 

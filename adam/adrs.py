@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from derivations.adam import derive_extreme_records, derive_vars_dy, derive_vars_merged
-from derivations.findings import DerivationError
+from derivations.core import assert_subjects_in
 from derivations.oncology import (
     BorRule,
     RecistRule,
@@ -34,22 +34,12 @@ BASELINE_TARGET = "TUSTRESC == 'TARGET' and VISIT == 'BASELINE'"  # as ADSL EFFF
 PER_VISIT = ("OVR", "OVRDER")
 
 
-def _assert_subjects_in_adsl(data: pd.DataFrame, adsl: pd.DataFrame, name: str) -> None:
-    unknown = ~data["USUBJID"].isin(adsl["USUBJID"])
-    if unknown.any():
-        raise DerivationError(
-            f"{int(data.loc[unknown, 'USUBJID'].nunique())} subject(s) in {name} are not in DM/ADSL",
-            dataset=name, variable="USUBJID", usubjid=str(data.loc[unknown, "USUBJID"].iloc[0]),
-            hint=f"correct USUBJID in {name} or add the subject to DM",
-        )
-
-
 def derive(ctx):
     sdtm, adsl = ctx.sdtm, ctx.adam["ADSL"]
     adam = ctx.settings["adam"]
     rule = BorRule(ref_start_window=int(adam["sd_min_days"]), ref_confirm=int(adam["confirm_days"]))
     for name in ("RS", "TU", "TR"):
-        _assert_subjects_in_adsl(sdtm[name], adsl, name)
+        assert_subjects_in(sdtm[name], dataset_ref=adsl, dataset_name=name, ref_name="DM/ADSL")
     adsl_n = adsl[KEYS + ["TRTSDT", "NACTDT", "DTHDT"]]
 
     # MT.ADRS.AVALC (OVR), MT.ANL01FL, MT.ANL02FL: investigator response per visit from RS

@@ -121,4 +121,41 @@ __all__ = [
     "set_values",
     "is_missing",
     "blank_to_na",
+    "assert_subjects_in",
 ]
+
+
+def assert_subjects_in(
+    dataset: pd.DataFrame,
+    *,
+    dataset_ref: pd.DataFrame,
+    by_vars: Iterable[str] = ("USUBJID",),
+    dataset_name: str | None = None,
+    ref_name: str = "DM",
+) -> None:
+    """Raise if a subject of ``dataset`` is not in ``dataset_ref`` (e.g. every AE subject in DM).
+
+    The message names the dataset, the count and the first unknown subject.
+
+    >>> dm = pd.DataFrame({"USUBJID": ["S-1", "S-2"]})
+    >>> assert_subjects_in(pd.DataFrame({"USUBJID": ["S-1"]}), dataset_ref=dm, dataset_name="AE")
+    >>> assert_subjects_in(pd.DataFrame({"USUBJID": ["S-1", "S-9"]}), dataset_ref=dm, dataset_name="RS")
+    Traceback (most recent call last):
+    ...
+    derivations.findings.DerivationError: 1 subject(s) of RS not in DM (dataset RS, variable USUBJID, USUBJID S-9, row 2): correct USUBJID in RS or add the subject to DM
+    """
+    by_vars = list(by_vars)
+    assert_has_columns(dataset, by_vars, name=dataset_name)
+    assert_has_columns(dataset_ref, by_vars, name=ref_name)
+    keys = pd.MultiIndex.from_frame(dataset[by_vars].astype(str))
+    ref = pd.MultiIndex.from_frame(dataset_ref[by_vars].astype(str))
+    unknown = ~keys.isin(ref)
+    if unknown.any():
+        i = int(np.flatnonzero(unknown)[0])
+        first = dataset.iloc[i]
+        raise DerivationError(
+            f"{keys[unknown].nunique()} subject(s) of {dataset_name or 'the dataset'} not in {ref_name}",
+            dataset=dataset_name, variable=by_vars[-1],
+            usubjid=str(first["USUBJID"]) if "USUBJID" in dataset.columns else None, row=i + 1,
+            hint=f"correct {by_vars[-1]} in {dataset_name or 'the dataset'} or add the subject to {ref_name}",
+        )

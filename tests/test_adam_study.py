@@ -56,7 +56,7 @@ def sas_median(time, event) -> float:
 def test_run_has_no_errors_and_writes_every_adam_dataset(run):
     assert run.findings.errors == []
     names = sorted(p.name for p in (run.out_dir / "adam").glob("*.xpt"))
-    assert names == ["adae.xpt", "adrs.xpt", "adsl.xpt", "adtte.xpt"]
+    assert names == ["adae.xpt", "adrs.xpt", "adsl.xpt", "adtr.xpt", "adtte.xpt"]
 
 
 def test_spec_is_consistent_and_keys_are_unique(adam):
@@ -280,3 +280,27 @@ def test_ae_end_before_start_is_a_finding_and_the_record_is_kept(run):
     assert [(f.usubjid, f.value) for f in found] == [("NCT04984096-001", "2021-09-01 > 2021-08-20")]
     assert len(produced["ADAE"]) == len(ae)
     assert ctx.findings.errors == []
+
+
+# ----------------------------------------------------------------------------- ADTR
+
+
+def test_adtr_sums_and_best_change(adam):
+    adtr, adrs = adam["ADTR"], adam["ADRS"]
+    assert set(adtr["PARAMCD"]) == {"SDIAM"}
+    assert (adtr.groupby("USUBJID")["ABLFL"].apply(lambda s: (s == "Y").sum()) == 1).all()
+    post = adtr[adtr["ABLFL"] != "Y"]
+    assert ((post["CHG"] - (post["AVAL"] - post["BASE"])).abs() < 1e-9).all()
+    assert ((post["PCHG"] - 100 * post["CHG"] / post["BASE"]).abs() < 1e-9).all()
+    best = adtr[adtr["ANL02FL"] == "Y"].set_index("USUBJID")
+    assert len(best) == 29
+    lowest = post[post["ANL01FL"] == "Y"].groupby("USUBJID")["PCHG"].min()
+    assert (best["PCHG"] == lowest.loc[best.index]).all()
+    # every responder's best change is a decrease of at least 30% (RECIST PR), every PD-only subject's an increase
+    bor = adrs[adrs["PARAMCD"] == "BOR"].set_index("USUBJID")["AVALC"]
+    assert (best.loc[bor[bor == "PR"].index, "PCHG"] <= -30).all()
+    # the four PD subjects: sums 64 -> 91 and 19 -> 33 mm (target PD), 49 -> 49 mm (PD by a new brain
+    # lesion, raw nl.csv), and subject 004's +40.8%
+    pd_best = best.loc[bor[bor == "PD"].index, "PCHG"].round(2)
+    assert pd_best.to_dict() == {"NCT04984096-001": 42.19, "NCT04984096-002": 73.68,
+                                 "NCT04984096-003": 0.0, "NCT04984096-004": 40.85}
