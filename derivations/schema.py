@@ -85,6 +85,8 @@ def _is_text(series: pd.Series) -> pd.Series:
     if pd.api.types.is_string_dtype(series) and series.dtype != object:
         return pd.Series(True, index=series.index)
     if series.dtype == object:
+        if pd.api.types.infer_dtype(series, skipna=True) in ("string", "empty"):
+            return pd.Series(True, index=series.index)  # C-level scan; the element check only on mixed columns
         return series.map(lambda x: isinstance(x, str)) | series.isna()
     return pd.Series(False, index=series.index)
 
