@@ -1,0 +1,93 @@
+"""ADRS (RECIST 1.1, investigator) from RS/TU (pharmaversesdtm rs_onco_recist, tu_onco_recist) and ADSL,
+as admiralonco's ad_adrs.R template derives it."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+from derivations.adam import derive_extreme_records, derive_param_exist_flag, derive_var_obs_number, derive_vars_merged
+from derivations.oncology import (BorRule, derive_param_bor, derive_param_clinbenefit, derive_param_confirmed_bor,
+                                  derive_param_confirmed_resp, derive_param_first_pd, derive_param_last_assessment,
+                                  derive_param_ovr, derive_param_response, derive_var_ovr_anl_flags)
+
+_spec = importlib.util.spec_from_file_location("_pharmaverse_shared", Path(__file__).with_name("_shared.py"))
+s = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(s)
+
+INV = {"PARCAT1": "Tumor Response", "PARCAT2": "Investigator", "PARCAT3": "RECIST 1.1", "ANL01FL": "Y"}
+PARAMS = {  # PARAMCD -> PARAM (the peer's wording)
+    "OVR": "Overall Response by Investigator",
+    "PD": "Disease Progression by Investigator",
+    "RSP": "Response by Investigator (confirmation not required)",
+    "CB": "Clinical Benefit by Investigator (confirmation for response not required)",
+    "BOR": "Best Overall Response by Investigator (confirmation not required)",
+    "BCP": "Best Overall Response of CR/PR by Investigator (confirmation not required)",
+    "CRSP": "Confirmed Response by Investigator",
+    "CCB": "Confirmed Clinical Benefit by Investigator",
+    "CBOR": "Best Confirmed Overall Response by Investigator",
+    "CBCP": "Best Confirmed Overall Response of CR/PR by Investigator",
+    "LSTA": "Last Disease Assessment by Investigator",
+    "MDIS": "Measurable Disease at Baseline by Investigator",
+    "DEATH": "Death",
+}
+#: admiralonco defaults: SD needs >= 42 days from randomisation, confirmation >= 28 days, one NE between
+RULE = BorRule(ref_start_window=42, ref_confirm=28, max_nr_ne=1)
+
+
+def _values(paramcd: str, **extra) -> dict:
+    return {"PARAMCD": paramcd, "PARAM": PARAMS[paramcd], **INV, **extra}
+
+
+def derive(ctx):
+    subj = s.SUBJ
+    cfg = ctx.settings.get("pharmaverse", {})
+    rs, tu = s.sdtm(ctx, cfg.get("rs", "RS")), s.sdtm(ctx, cfg.get("tu", "TU"))
+    adsl = ctx.adam["ADSL"]
+    s.assert_subjects_in(rs, adsl, name="RS", ref_name="ADSL")
+    s.assert_unique(rs, ["STUDYID", "USUBJID", "RSSEQ"], name="RS")
+    kw = {"dataset_adsl": adsl, "rule": RULE}
+
+    rs = derive_vars_merged(rs, dataset_add=adsl, by_vars=subj, new_vars=["RANDDT"])
+    ovr = derive_param_ovr(rs, filter="RSEVAL == 'INVESTIGATOR' and RSTESTCD == 'OVRLRESP'",
+                           set_values_to={k: v for k, v in _values("OVR").items() if k != "ANL01FL"}, rule=RULE)
+    adrs = derive_var_ovr_anl_flags(ovr, reference_date="RANDDT", findings=ctx.findings, **kw)
+    adrs = derive_param_first_pd(adrs, set_values_to=_values("PD"), **kw)
+    adrs = derive_param_response(adrs, set_values_to=_values("RSP"), **kw)
+    adrs = derive_param_clinbenefit(adrs, reference_date="RANDDT", set_values_to=_values("CB"), **kw)
+    adrs = derive_param_bor(adrs, reference_date="RANDDT", set_values_to=_values("BOR"), **kw)
+    adrs = derive_param_response(adrs, filter_source="PARAMCD == 'BOR' and AVALC in ['CR', 'PR']",
+                                 set_values_to=_values("BCP"), **kw)
+    adrs = derive_param_confirmed_resp(adrs, set_values_to=_values("CRSP"), findings=ctx.findings, **kw)
+    adrs = derive_param_clinbenefit(adrs, reference_date="RANDDT", source_resp="PARAMCD == 'CRSP' and AVALC == 'Y'",
+                                    set_values_to=_values("CCB"), **kw)
+    adrs = derive_param_confirmed_bor(adrs, reference_date="RANDDT", set_values_to=_values("CBOR"), **kw)
+    adrs = derive_param_response(adrs, filter_source="PARAMCD == 'CBOR' and AVALC in ['CR', 'PR']",
+                                 set_values_to=_values("CBCP"), **kw)
+    # admiralonco's template takes the last assessment among the OVR records with ANL01FL (not
+    # ANL02FL): an assessment after the first PD can be the last one (oncology-rules.md stops at PD)
+    adrs = derive_param_last_assessment(adrs, filter_source="PARAMCD == 'OVR' and ANL01FL == 'Y'",
+                                        set_values_to=_values("LSTA"), **kw)
+    # death (reference event): Y with ADT = DTHDT, else N
+    adrs = derive_extreme_records(
+        adrs, dataset_add=adsl[subj + ["RANDDT", "DTHDT"]].rename(columns={"DTHDT": "ADT"}), by_vars=subj,
+        order=["ADT"], mode="first", filter_add="ADT.notna()", dataset_ref=adsl, exist_flag="AVALC",
+        true_value="Y", false_value="N", keep_source_vars=["ADT"],
+        set_values_to={"PARAMCD": "DEATH", "PARAM": PARAMS["DEATH"], "PARCAT1": "Reference Event",
+                       "AVAL": lambda d: d["AVALC"].map({"Y": 1.0, "N": 0.0}), "ANL01FL": "Y"})
+    # measurable disease at baseline: a target lesion at screening (investigator)
+    adrs = derive_param_exist_flag(
+        adrs, dataset_ref=adsl, dataset_add=tu, by_vars=subj,
+        condition="TUEVAL == 'INVESTIGATOR' and TUSTRESC == 'TARGET' and VISIT == 'SCREENING'",
+        false_value="N", missing_value="N", aval_map={"Y": 1.0, "N": 0.0},
+        set_values_to={"PARAMCD": "MDIS", "PARAM": PARAMS["MDIS"], "PARCAT2": "Investigator",
+                       "PARCAT3": "RECIST 1.1", "ANL01FL": "Y"})
+    adrs = derive_var_obs_number(adrs, by_vars=subj, order=["PARAMCD", "ADT", "VISITNUM", "RSSEQ"])
+    # RANDDT travels with the records derived from RS/ADSL records; the MDIS records (derived from
+    # ADSL keys only) carry none, as in the peer; every other ADSL variable is merged at the end
+    adrs = adrs.drop(columns=["RANDDT"])
+    adrs = derive_vars_merged(adrs, dataset_add=adsl[subj + ["RANDDT"]], by_vars=subj)
+    adrs["RANDDT"] = adrs["RANDDT"].where(adrs["PARAMCD"] != "MDIS")
+    adrs = derive_vars_merged(adrs, dataset_add=adsl.drop(columns=["RANDDT", "BRTHDTC"]), by_vars=subj)
+    adrs = adrs.drop(columns=[c for c in ("TRTSDT_", "ADTF_") if c in adrs.columns])
+    return {"ADRS": s.typed_as_spec(ctx, adrs, "ADRS")}
