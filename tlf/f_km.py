@@ -24,5 +24,6 @@ def derive(ctx):
         fits = compute_km_by(adtte, settings=settings, population=C.SAFETY, filter=f"PARAMCD == '{paramcd}'")
         fig = plot_km({C.TRT_SHORT: fits["Total"]}, title=f"{title} (Safety Population)", ylabel=ylabel,
                       xlabel=f"Time since first dose (months; days / {settings.days_per_month:g})")
+        fig.subplots_adjust(left=0.16)  # room for the group label of the numbers-at-risk row
         C.publish_figure(ctx, fig, name, figure_id=fid, title=title)
     return {}
