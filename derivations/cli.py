@@ -31,6 +31,14 @@ def _parser() -> argparse.ArgumentParser:
     val.add_argument("--study", default=".")
     val.add_argument("--out", default="output", help="output folder holding sdtm/ and adam/ (default: output/)")
 
+    dfn = sub.add_parser("define", help="write define.xml 2.1 (+ stylesheet) for the sdtm/ and adam/ folders of an output folder")
+    dfn.add_argument("--study", default=".")
+    dfn.add_argument("--out", default="output", help="output folder holding sdtm/ and adam/ (default: output/)")
+
+    chk = sub.add_parser("check", help="run the SDTM/ADaM conformance rules on the XPT files of an output folder")
+    chk.add_argument("--study", default=".")
+    chk.add_argument("--out", default="output", help="output folder holding sdtm/ and adam/ (default: output/)")
+
     cmp_ = sub.add_parser("compare", help="compare two datasets like PROC COMPARE (XPT, parquet, CSV, Dataset-JSON)",
                           add_help=False)
     cmp_.add_argument("args", nargs=argparse.REMAINDER)
@@ -49,6 +57,10 @@ def main(argv: list[str] | None = None) -> int:
             return _run(args)
         if args.command == "validate":
             return _validate(args)
+        if args.command == "define":
+            return _define(args)
+        if args.command == "check":
+            return _check(args)
     except FileNotFoundError as exc:
         print(f"derive {args.command}: {exc}", file=sys.stderr)
         return 2
@@ -82,6 +94,45 @@ def _validate(args) -> int:
     from .pipeline import validate_folder
 
     findings = validate_folder(args.study, args.out)
+    print(findings.report())
+    return 1 if findings.errors else 0
+
+
+def _define(args) -> int:
+    from pathlib import Path
+
+    from .define import write_define
+    from .findings import DerivationError
+    from .pipeline import read_dataset_folder
+    from .spec import read_spec
+    from .study import Study
+
+    try:
+        study = Study.load(args.study)
+        ct = study.settings.get("study", {}).get("ct_version")
+        for stage in ("sdtm", "adam"):
+            folder = Path(args.out) / stage
+            spec_path = study.spec_path(stage)
+            if spec_path is None or not folder.is_dir():
+                continue
+            data = read_dataset_folder(folder) or None
+            path = write_define(read_spec(spec_path), folder, created=study.created, datasets=data, ct_version=ct)
+            print(f"wrote {path}")
+    except DerivationError as exc:
+        print(f"derive define: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _check(args) -> int:
+    from .conformance import check_folder
+    from .findings import DerivationError
+
+    try:
+        findings = check_folder(args.study, args.out)
+    except DerivationError as exc:
+        print(f"derive check: {exc}", file=sys.stderr)
+        return 2
     print(findings.report())
     return 1 if findings.errors else 0
 
