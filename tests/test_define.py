@@ -163,3 +163,13 @@ def test_derive_define_writes_both_defines(tmp_path, sdtm_run):
         (target / "sdtm" / p.name).write_bytes(p.read_bytes())
     assert main(["define", "--study", str(ROOT), "--out", str(target)]) == 0
     assert validate_define(target / "sdtm" / "define.xml") == []
+
+
+def test_stylesheet_renders_a_table_per_dataset_with_value_level_rows(sdtm_run):
+    _, path, _ = sdtm_run
+    html = str(etree.XSLT(etree.parse(str(path.parent / "define2-1.xsl")))(etree.parse(str(path))))
+    n_datasets = len(list((path.parent).glob("*.xpt")))
+    # datasets overview + one per dataset + codelists + methods + comments + documents
+    assert html.count("<table") == 1 + n_datasets + 4
+    assert "<caption>DM (Demographics)</caption>" in html
+    assert html.count('class="vlm"') == 22  # value-level rows of TR, RS, SUPPDM, SUPPAE, SUPPCM
