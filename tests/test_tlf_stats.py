@@ -144,7 +144,8 @@ def test_rate_with_loglog_ci_and_numbers_at_risk():
     assert s == pytest.approx(4 / 6)
     assert lo == pytest.approx((4 / 6) ** math.exp(c)) and lo == pytest.approx(0.1946, abs=1e-4)
     assert hi == pytest.approx((4 / 6) ** math.exp(-c)) and hi == pytest.approx(0.9044, abs=1e-4)
-    assert all(math.isnan(v) for v in km.rate(7))  # past the last follow-up
+    s7, lo7, hi7 = km.rate(7)  # past the last follow-up, but the curve reached 0 at t=6 (an event)
+    assert s7 == 0.0 and math.isnan(lo7) and math.isnan(hi7)
     assert km.at_risk([0, 2.5, 6]).tolist() == [6, 4, 1]
 
 
@@ -238,3 +239,15 @@ def test_occurrences_once_per_subject_per_term_and_bands():
     assert rows.group_value.tolist() == ["Subjects with at least one event", "Blood", "Anaemia",
                                          "Lymphopenia", "Gastro", "Nausea"]
     assert rows.parent_value.tolist()[2:4] == ["Blood", "Blood"]
+
+
+def test_rate_after_the_curve_reached_zero_is_zero_not_missing():
+    from derivations.tlf import compute_km
+
+    # last time is an event: S drops to 0 at t=5 and stays 0
+    km = compute_km(np.array([1.0, 3.0, 5.0]), np.array([1, 1, 1]), KmSettings(**SAME_UNIT))
+    assert km.rate(10.0)[0] == 0.0
+    # last time is censored: beyond it the curve is not estimable
+    km = compute_km(np.array([1.0, 3.0, 5.0]), np.array([1, 1, 0]), KmSettings(**SAME_UNIT))
+    assert np.isnan(km.rate(10.0)[0])
+    assert km.rate(4.0)[0] == pytest.approx(1 / 3)

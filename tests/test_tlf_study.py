@@ -235,6 +235,8 @@ def test_pfs_os_medians_and_symmetric_intervals(tlf):
     assert symmetric == ["(4.28, 6.38)", "(6.26, 14.47)"]
     assert [r[0] for r in t.rows if r[0].startswith("Event-free rate")] == [
         "Event-free rate at 6 months, % (95% CI)", "Event-free rate at 12 months, % (95% CI)"]
+    # PFS: the last PFS time is an event, so the curve is 0 from then on (SAS prints 0, not a missing rate)
+    assert row(t, "Event-free rate at 12 months, % (95% CI)") == ["0.0 (NE, NE)", "46.4 (26.6, 64.1)"]
     assert any("days / 30" in f for f in t.footnotes)
     rtf = rtf_text(tlf / "t_tte.rtf")
     assert "(4.28, 6.38)" in rtf and "5.33 (" in rtf and "10.37 (" in rtf

@@ -181,9 +181,16 @@ class KmResult:
         return np.sort(self.time[self.event == 0])
 
     def survival_at(self, t: float) -> tuple[float, float]:
-        """(S(t), Greenwood SE) of the step function at ``t``; NaN beyond the last follow-up."""
-        if len(self.time) == 0 or t > self.time.max() or t < 0:
+        """(S(t), Greenwood SE) of the step function at ``t``.
+
+        Beyond the last follow-up time the curve is not estimable (NaN), unless it has already
+        reached 0 (the last time was an event): then S(t) = 0, as SAS PROC LIFETEST reports.
+        """
+        if len(self.time) == 0 or t < 0:
             return float("nan"), float("nan")
+        if t > self.time.max():
+            last = self.table["survival"].iloc[-1] if len(self.table) else float("nan")
+            return (0.0, 0.0) if last == 0 else (float("nan"), float("nan"))
         idx = np.searchsorted(self.table["time"].to_numpy(), t, side="right") - 1
         if idx < 0:
             return 1.0, 0.0
@@ -192,7 +199,8 @@ class KmResult:
     def rate(self, t: float) -> tuple[float, float, float]:
         """Survival rate at ``t`` with its (1 - alpha) CI (log-log Greenwood by default).
 
-        Returns NaNs when ``t`` is past the last follow-up time (not estimable).
+        Returns NaNs when ``t`` is past the last follow-up time (not estimable), and 0 with a
+        missing CI once the curve has reached 0.
         """
         s, se = self.survival_at(t)
         z = norm.ppf(1 - self.settings.alpha / 2)
