@@ -25,6 +25,7 @@ Example
 
 from __future__ import annotations
 
+import ast
 from typing import Callable, Iterable, Union
 
 import numpy as np
@@ -40,6 +41,9 @@ def filter_mask(dataset: pd.DataFrame, filter: Filter) -> pd.Series:
     if filter is None:
         return pd.Series(True, index=dataset.index)
     if isinstance(filter, str):
+        fast = _fast_query(dataset, filter)
+        if fast is not None:
+            return fast
         try:
             mask = dataset.eval(filter, engine="python")
         except Exception as exc:  # pandas raises many kinds here
@@ -101,15 +105,126 @@ def set_values(dataset: pd.DataFrame, set_values_to: dict | None) -> pd.DataFram
 
 def is_missing(series: pd.Series) -> pd.Series:
     """True where a value is missing: NaN/None/NaT, or a blank string (as SAS treats it)."""
-    missing = series.isna()
+    missing = series.isna().to_numpy(dtype=bool)
+    arrow = getattr(series.array, "_pa_array", None)
+    if arrow is not None and str(arrow.type) in ("string", "large_string"):
+        import pyarrow.compute as pc  # arrow-backed text: one kernel pass, no Python objects
+
+        blank = pc.fill_null(pc.equal(pc.utf8_trim_whitespace(arrow), ""), True)
+        return pd.Series(missing | blank.to_numpy(zero_copy_only=False), index=series.index)
     if series.dtype == object or pd.api.types.is_string_dtype(series):
-        missing = missing | series.astype("string").str.strip().fillna("").eq("")
-    return missing.astype(bool)
+        # blank test on the distinct values only (columns repeat values a lot), spread by code
+        codes, uniques = pd.factorize(series, use_na_sentinel=True)
+        if len(uniques):
+            blank = pd.Series(np.asarray(uniques, dtype=object)).astype("string").str.strip().fillna("").eq("")
+            hit = np.append(blank.to_numpy(dtype=bool), False)[codes]  # code -1 (NA) -> last slot
+            missing = missing | hit
+    return pd.Series(missing, index=series.index)
 
 
 def blank_to_na(series: pd.Series) -> pd.Series:
     """Replace blank strings by missing values."""
-    return series.mask(is_missing(series))
+    missing = is_missing(series)
+    if not missing.any() or missing.sum() == series.isna().sum():
+        return series.copy()  # nothing blank: already missing where missing
+    return series.mask(missing)
+
+
+# --------------------------------------------------------------------------- fast query strings
+
+_QUERY_CACHE: dict[str, object] = {}
+
+
+class _ToVectorOps(ast.NodeTransformer):
+    """Rewrite a pandas query (``and``/``or``/``not``, ``in [...]``, chained comparisons) into
+    element-wise operators, as ``DataFrame.eval`` reads them."""
+
+    def visit_BoolOp(self, node):
+        self.generic_visit(node)
+        op = ast.BitAnd() if isinstance(node.op, ast.And) else ast.BitOr()
+        out = node.values[0]
+        for value in node.values[1:]:
+            out = ast.BinOp(left=out, op=op, right=value)
+        return out
+
+    def visit_UnaryOp(self, node):
+        self.generic_visit(node)
+        if isinstance(node.op, ast.Not):
+            return ast.UnaryOp(op=ast.Invert(), operand=node.operand)
+        return node
+
+    def visit_Compare(self, node):
+        self.generic_visit(node)
+        parts, left = [], node.left
+        for op, right in zip(node.ops, node.comparators):
+            if isinstance(op, (ast.In, ast.NotIn)):
+                if not isinstance(right, (ast.List, ast.Tuple, ast.Set)):
+                    raise ValueError("'in' needs a literal list")
+                call = ast.Call(func=ast.Attribute(value=left, attr="isin", ctx=ast.Load()),
+                                args=[ast.List(elts=list(right.elts), ctx=ast.Load())], keywords=[])
+                parts.append(ast.UnaryOp(op=ast.Invert(), operand=call) if isinstance(op, ast.NotIn) else call)
+            else:
+                parts.append(ast.Compare(left=left, ops=[op], comparators=[right]))
+            left = right
+        out = parts[0]
+        for part in parts[1:]:
+            out = ast.BinOp(left=out, op=ast.BitAnd(), right=part)
+        return out
+
+
+def _compile_query(expr: str):
+    """Code object for ``expr`` or None when only pandas' own parser should read it.
+
+    Expressions with ``&``, ``|``, ``~`` (pandas gives them a lower precedence than
+    comparisons, Python does not), ``@`` locals or backticks are left to pandas.
+    """
+    if expr in _QUERY_CACHE:
+        return _QUERY_CACHE[expr]
+    code = None
+    if not any(ch in expr for ch in "&|~@`"):
+        try:
+            tree = _ToVectorOps().visit(ast.parse(expr.strip(), mode="eval"))
+            code = compile(ast.fix_missing_locations(tree), "<filter>", "eval")
+        except (SyntaxError, ValueError):
+            code = None
+    if len(_QUERY_CACHE) > 4096:
+        _QUERY_CACHE.clear()
+    _QUERY_CACHE[expr] = code
+    return code
+
+
+class _Columns(dict):
+    def __init__(self, dataset: pd.DataFrame) -> None:
+        super().__init__()
+        self.dataset = dataset
+
+    def __missing__(self, key):
+        if key in self.dataset.columns:
+            value = self.dataset[key]
+            self[key] = value
+            return value
+        raise NameError(key)
+
+
+def _fast_query(dataset: pd.DataFrame, expr: str) -> pd.Series | None:
+    """Evaluate a simple query string directly on the columns (no pandas eval machinery).
+
+    Returns None when the expression is not of the simple kind or evaluating it fails, so
+    that pandas' ``eval`` (and its error message) decides.
+    """
+    code = _compile_query(expr)
+    if code is None:
+        return None
+    try:
+        value = eval(code, {"__builtins__": {"True": True, "False": False, "None": None}}, _Columns(dataset))
+    except Exception:  # noqa: BLE001 - pandas' eval gives the real message
+        return None
+    if isinstance(value, pd.Series) and value.index.equals(dataset.index) and (
+            value.dtype == bool or pd.api.types.is_bool_dtype(value)):
+        return value.fillna(False).astype(bool)
+    if isinstance(value, (bool, np.bool_)):
+        return pd.Series(bool(value), index=dataset.index)
+    return None
 
 
 __all__ = [

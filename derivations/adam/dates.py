@@ -179,22 +179,24 @@ def _impute(
     n = len(dtc)
     missing = is_missing(dtc).to_numpy()
     # parse each distinct value once (dates repeat a lot), then spread by code
-    codes, uniques = pd.factorize(dtc.astype("string").str.strip(), use_na_sentinel=True)
-    text = pd.Series(np.asarray(uniques, dtype=object), dtype="string")
-    parts = text.str.extract(_DTC.pattern)
-    codes = np.where(codes < 0, len(text), codes)  # sentinel row for missing values
+    codes, uniques = pd.factorize(dtc, use_na_sentinel=True)
+    codes = np.where(codes < 0, len(uniques), codes)  # sentinel row for missing values
 
-    def spread(values: np.ndarray, fill) -> np.ndarray:
-        return np.append(values, fill)[codes]
+    # each distinct value is parsed once, with the compiled regex (a loop over distinct values,
+    # not records: a column of 100,000 dates holds a few thousand distinct ones)
+    def number(g: str | None) -> float:
+        return float(g.replace(",", ".")) if g and g != "-" else np.nan
 
-    matched = spread(text.str.fullmatch(_DTC.pattern).fillna(False).to_numpy(dtype=bool), False)
-
-    def num(col: str) -> np.ndarray:
-        raw = parts[col].where(parts[col] != "-")
-        raw = raw.str.replace(",", ".", regex=False)
-        return spread(pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float), np.nan)
-
-    y, mo, d, hh, mi, ss = (num(c) for c in ("Y", "m", "d", "H", "M", "S"))
+    fields = np.full((len(uniques) + 1, 6), np.nan)
+    matched_u = np.zeros(len(uniques) + 1, dtype=bool)
+    for i, value in enumerate(uniques):
+        m = _DTC.fullmatch(str(value).strip())
+        if m is not None:
+            matched_u[i] = True
+            fields[i] = [number(g) for g in m.groups()]
+    matched = matched_u[codes]
+    parsed = fields[codes]
+    y, mo, d, hh, mi, ss = (parsed[:, k] for k in range(6))
     ss = np.floor(ss)
     # range checks on collected components
     y0 = np.where(np.isnan(y), 2000.0, y)  # leap year stand-in when the year is unknown

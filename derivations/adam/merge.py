@@ -5,6 +5,7 @@ from __future__ import annotations
 import warnings
 from typing import Any, Callable, Mapping
 
+import numpy as np
 import pandas as pd
 
 from ..core import Filter, assert_has_columns, filter_mask, parse_order
@@ -20,6 +21,25 @@ from ._common import (
 from .extreme import filter_extreme
 
 _HIT = "__merged__"
+
+
+def match_positions(left: pd.DataFrame, right: pd.DataFrame, by_vars: list[str]) -> np.ndarray:
+    """Position in ``right`` (unique on ``by_vars``) of each ``left`` record's by values; -1 if none.
+
+    The by values are factorised jointly into one integer code per record (missing matches
+    missing, as in a merge), so no string keys are hashed twice.
+
+    >>> import pandas as pd
+    >>> match_positions(pd.DataFrame({"K": ["b", "x", "a"]}), pd.DataFrame({"K": ["a", "b"]}), ["K"]).tolist()
+    [1, -1, 0]
+    """
+    n_left = len(left)
+    key = np.zeros(n_left + len(right), dtype=np.int64)
+    for var in by_vars:
+        both = pd.concat([left[var], right[var]], ignore_index=True)
+        codes, uniques = pd.factorize(both, use_na_sentinel=False)
+        key = pd.factorize(key * (len(uniques) + 1) + codes)[0].astype(np.int64)
+    return pd.Index(key[n_left:]).get_indexer(key[:n_left])
 
 
 def _new_vars_map(dataset_add: pd.DataFrame, by_vars: list[str], new_vars) -> dict[str, str]:
@@ -99,12 +119,20 @@ def derive_vars_merged(
     mapping = _new_vars_map(add, by_vars, new_vars)
     new_names = list(mapping)
     check_new_vars_absent(dataset, new_names + ([exist_flag] if exist_flag else []), dataset_name="dataset")
-    right = add[by_vars + list(mapping.values())].copy()
-    right.columns = by_vars + new_names
-    right[_HIT] = True
-    out = dataset.merge(right, on=by_vars, how="left", validate="many_to_one")
-    out.index = dataset.index
-    hit = out.pop(_HIT).notna()
+    pos = match_positions(dataset, add, by_vars)
+    hit = pd.Series(pos >= 0, index=dataset.index)
+    take = np.where(pos >= 0, pos, 0)
+    right = add[list(mapping.values())]
+    right.columns = new_names
+    if len(right):
+        picked = right.take(take)  # one block-wise take for all new variables
+        picked.index = dataset.index
+        if not hit.all():
+            picked = picked.where(np.broadcast_to(hit.to_numpy()[:, None], picked.shape))
+    else:
+        picked = pd.DataFrame({n: pd.Series(index=dataset.index, dtype=right[n].dtype if right[n].dtype.kind in "fMmO"
+                                            else object) for n in new_names}, index=dataset.index)
+    out = pd.concat([dataset, picked], axis=1) if new_names else dataset.copy()
     if exist_flag:
         out[exist_flag] = flag_series(hit, out.index, true_value, false_value)
     for var, value in (missing_values or {}).items():

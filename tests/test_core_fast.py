@@ -1,0 +1,56 @@
+"""Fast paths of core.filter_mask (query strings evaluated on the columns), core.is_missing (arrow
+kernels, distinct values) and merge.match_positions: same answers as pandas' eval / merge."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from derivations.adam.merge import match_positions
+from derivations.core import _compile_query, filter_mask, is_missing
+from derivations.findings import DerivationError
+
+DF = pd.DataFrame({
+    "A": ["Y", "N", None, "Y"], "B": [1.0, 5.0, np.nan, 3.0],
+    "C": ["PLACEBO X", "XAN", "PLACEBO", None],
+    "D": pd.to_datetime(["2020-01-01", "2020-01-02", None, "2020-01-05"]),
+    "E": pd.to_datetime(["2020-01-03"] * 4)})
+
+QUERIES = [
+    ("A == 'Y' and B > 2", [False, False, False, True]),
+    ("A in ['Y', 'N']", [True, True, False, True]),
+    ("A not in ['Y']", [False, True, True, False]),
+    ("not A == 'Y'", [False, True, True, False]),
+    ("(B > 0 or (B == 0 and C.str.contains('PLACEBO'))) and D.notna()", [True, True, False, True]),
+    ("D <= E", [True, True, False, False]),
+    ("1 < B <= 3", [False, False, False, True]),
+    ("A == 'Y' & B > 2", [False, False, False, True]),  # pandas precedence: left to pandas
+]
+
+
+@pytest.mark.parametrize("query,expected", QUERIES)
+def test_fast_filter_equals_pandas_eval(query, expected):
+    assert filter_mask(DF, query).tolist() == expected
+    pandas = pd.Series(DF.eval(query, engine="python"), index=DF.index).fillna(False).astype(bool)
+    assert pandas.tolist() == expected
+
+
+def test_fast_filter_leaves_hard_cases_to_pandas():
+    assert _compile_query("A == 'Y' & B > 2") is None and _compile_query("B > @x") is None
+    assert _compile_query("A in ['Y']") is not None
+    with pytest.raises(DerivationError, match="cannot be evaluated"):
+        filter_mask(DF, "NOPE == 1")  # unknown column: pandas' error, with the columns as hint
+
+
+def test_is_missing_arrow_object_and_numbers():
+    values = ["a", " ", "", None, "b ", "\t"]
+    for dtype in (object, "string[pyarrow]", "str"):
+        assert is_missing(pd.Series(values, dtype=dtype)).tolist() == [False, True, True, True, False, True]
+    assert is_missing(pd.Series([1.0, np.nan])).tolist() == [False, True]
+
+
+def test_match_positions_multi_key_and_missing():
+    left = pd.DataFrame({"S": ["x", "x", "y", None], "K": [1, 2, 1, 1]})
+    right = pd.DataFrame({"S": ["x", "y", None], "K": [2, 1, 1]})
+    assert match_positions(left, right, ["S", "K"]).tolist() == [-1, 0, 1, 2]  # missing matches missing, as merge
