@@ -21,13 +21,21 @@ def load():
     return module
 
 
-def sdtm(ctx, name: str) -> pd.DataFrame:
-    """An SDTM dataset of the run with blanks as missing (admiral ``convert_blanks_to_na``)."""
+def sdtm(ctx, name: str, columns: list[str] | None = None) -> pd.DataFrame:
+    """An SDTM dataset of the run (``columns`` only, if given) with blanks as missing (admiral
+    ``convert_blanks_to_na``)."""
     key = name.upper()
     if key not in ctx.sdtm:
         raise DerivationError(f"SDTM dataset {key} not found", dataset=key,
                               hint="run with --sdtm pointing at the pharmaversesdtm parquet folder")
-    frame = ctx.sdtm[key].copy()
+    frame = ctx.sdtm[key]
+    if columns is not None:
+        missing = [c for c in columns if c not in frame.columns]
+        if missing:
+            raise DerivationError(f"SDTM {key} lacks variable(s) {', '.join(missing)}", dataset=key,
+                                  variable=missing[0])
+        frame = frame[columns]
+    frame = frame.copy()
     for col in frame.columns:
         s = frame[col]
         if s.dtype == object or pd.api.types.is_string_dtype(s):
@@ -38,13 +46,10 @@ def sdtm(ctx, name: str) -> pd.DataFrame:
 
 
 def assert_subjects_in(dataset: pd.DataFrame, reference: pd.DataFrame, *, name: str, ref_name: str = "DM") -> None:
-    """Every subject of ``dataset`` is in ``reference`` (else a DerivationError naming the first)."""
-    missing = ~dataset["USUBJID"].isin(reference["USUBJID"])
-    if missing.any():
-        raise DerivationError(
-            f"{int(dataset.loc[missing, 'USUBJID'].nunique())} subject(s) of {name} are not in {ref_name}",
-            dataset=name, variable="USUBJID", usubjid=str(dataset.loc[missing, "USUBJID"].iloc[0]),
-            hint=f"every {name} record needs its subject in {ref_name}; correct USUBJID or add the subject")
+    """Every subject of ``dataset`` is in ``reference`` (framework check, error names the first)."""
+    from derivations.core import assert_subjects_in as check
+
+    check(dataset, dataset_ref=reference, by_vars=["USUBJID"], dataset_name=name, ref_name=ref_name)
 
 
 def assert_unique(dataset: pd.DataFrame, keys: list[str], *, name: str) -> None:

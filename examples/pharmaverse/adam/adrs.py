@@ -6,6 +6,8 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
+import pandas as pd
+
 from derivations.adam import derive_extreme_records, derive_param_exist_flag, derive_var_obs_number, derive_vars_merged
 from derivations.oncology import (BorRule, derive_param_bor, derive_param_clinbenefit, derive_param_confirmed_bor,
                                   derive_param_confirmed_resp, derive_param_first_pd, derive_param_last_assessment,
@@ -46,42 +48,49 @@ def derive(ctx):
     adsl = ctx.adam["ADSL"]
     s.assert_subjects_in(rs, adsl, name="RS", ref_name="ADSL")
     s.assert_unique(rs, ["STUDYID", "USUBJID", "RSSEQ"], name="RS")
-    kw = {"dataset_adsl": adsl, "rule": RULE}
+    # the parameters are derived from the records they need (narrow inputs, one concat at the end)
+    adsl_keys = adsl[subj + ["RANDDT", "DTHDT"]]
+    kw = {"dataset_adsl": adsl_keys[subj + ["RANDDT"]], "rule": RULE}
 
-    rs = derive_vars_merged(rs, dataset_add=adsl, by_vars=subj, new_vars=["RANDDT"])
+    def new_records(derivation, source, **args):
+        return derivation(source, **kw, **args).iloc[len(source):]
+
+    rs = derive_vars_merged(rs, dataset_add=adsl_keys, by_vars=subj, new_vars=["RANDDT"])
     ovr = derive_param_ovr(rs, filter="RSEVAL == 'INVESTIGATOR' and RSTESTCD == 'OVRLRESP'",
                            set_values_to={k: v for k, v in _values("OVR").items() if k != "ANL01FL"}, rule=RULE)
-    adrs = derive_var_ovr_anl_flags(ovr, reference_date="RANDDT", findings=ctx.findings, **kw)
-    adrs = derive_param_first_pd(adrs, set_values_to=_values("PD"), **kw)
-    adrs = derive_param_response(adrs, set_values_to=_values("RSP"), **kw)
-    adrs = derive_param_clinbenefit(adrs, reference_date="RANDDT", set_values_to=_values("CB"), **kw)
-    adrs = derive_param_bor(adrs, reference_date="RANDDT", set_values_to=_values("BOR"), **kw)
-    adrs = derive_param_response(adrs, filter_source="PARAMCD == 'BOR' and AVALC in ['CR', 'PR']",
-                                 set_values_to=_values("BCP"), **kw)
-    adrs = derive_param_confirmed_resp(adrs, set_values_to=_values("CRSP"), findings=ctx.findings, **kw)
-    adrs = derive_param_clinbenefit(adrs, reference_date="RANDDT", source_resp="PARAMCD == 'CRSP' and AVALC == 'Y'",
-                                    set_values_to=_values("CCB"), **kw)
-    adrs = derive_param_confirmed_bor(adrs, reference_date="RANDDT", set_values_to=_values("CBOR"), **kw)
-    adrs = derive_param_response(adrs, filter_source="PARAMCD == 'CBOR' and AVALC in ['CR', 'PR']",
-                                 set_values_to=_values("CBCP"), **kw)
+    ovr = derive_var_ovr_anl_flags(ovr, reference_date="RANDDT", findings=ctx.findings, **kw)
+    pd_ = new_records(derive_param_first_pd, ovr, set_values_to=_values("PD"))
+    rsp = new_records(derive_param_response, ovr, set_values_to=_values("RSP"))
+    cb = new_records(derive_param_clinbenefit, pd.concat([ovr, rsp], ignore_index=True), reference_date="RANDDT",
+                     set_values_to=_values("CB"))
+    bor = new_records(derive_param_bor, ovr, reference_date="RANDDT", set_values_to=_values("BOR"))
+    bcp = new_records(derive_param_response, bor, filter_source="PARAMCD == 'BOR' and AVALC in ['CR', 'PR']",
+                      set_values_to=_values("BCP"))
+    crsp = new_records(derive_param_confirmed_resp, ovr, set_values_to=_values("CRSP"), findings=ctx.findings)
+    ccb = new_records(derive_param_clinbenefit, pd.concat([ovr, crsp], ignore_index=True), reference_date="RANDDT",
+                      source_resp="PARAMCD == 'CRSP' and AVALC == 'Y'", set_values_to=_values("CCB"))
+    cbor = new_records(derive_param_confirmed_bor, ovr, reference_date="RANDDT", set_values_to=_values("CBOR"))
+    cbcp = new_records(derive_param_response, cbor, filter_source="PARAMCD == 'CBOR' and AVALC in ['CR', 'PR']",
+                       set_values_to=_values("CBCP"))
     # admiralonco's template takes the last assessment among the OVR records with ANL01FL (not
     # ANL02FL): an assessment after the first PD can be the last one (oncology-rules.md stops at PD)
-    adrs = derive_param_last_assessment(adrs, filter_source="PARAMCD == 'OVR' and ANL01FL == 'Y'",
-                                        set_values_to=_values("LSTA"), **kw)
+    lsta = new_records(derive_param_last_assessment, ovr, filter_source="PARAMCD == 'OVR' and ANL01FL == 'Y'",
+                       set_values_to=_values("LSTA"))
     # death (reference event): Y with ADT = DTHDT, else N
-    adrs = derive_extreme_records(
-        adrs, dataset_add=adsl[subj + ["RANDDT", "DTHDT"]].rename(columns={"DTHDT": "ADT"}), by_vars=subj,
-        order=["ADT"], mode="first", filter_add="ADT.notna()", dataset_ref=adsl, exist_flag="AVALC",
+    death = derive_extreme_records(
+        dataset_add=adsl_keys.rename(columns={"DTHDT": "ADT"}), by_vars=subj,
+        order=["ADT"], mode="first", filter_add="ADT.notna()", dataset_ref=adsl_keys, exist_flag="AVALC",
         true_value="Y", false_value="N", keep_source_vars=["ADT"],
         set_values_to={"PARAMCD": "DEATH", "PARAM": PARAMS["DEATH"], "PARCAT1": "Reference Event",
                        "AVAL": lambda d: d["AVALC"].map({"Y": 1.0, "N": 0.0}), "ANL01FL": "Y"})
     # measurable disease at baseline: a target lesion at screening (investigator)
-    adrs = derive_param_exist_flag(
-        adrs, dataset_ref=adsl, dataset_add=tu, by_vars=subj,
+    mdis = derive_param_exist_flag(
+        dataset_ref=adsl_keys, dataset_add=tu, by_vars=subj,
         condition="TUEVAL == 'INVESTIGATOR' and TUSTRESC == 'TARGET' and VISIT == 'SCREENING'",
         false_value="N", missing_value="N", aval_map={"Y": 1.0, "N": 0.0},
         set_values_to={"PARAMCD": "MDIS", "PARAM": PARAMS["MDIS"], "PARCAT2": "Investigator",
                        "PARCAT3": "RECIST 1.1", "ANL01FL": "Y"})
+    adrs = pd.concat([ovr, pd_, rsp, cb, bor, bcp, crsp, ccb, cbor, cbcp, lsta, death, mdis], ignore_index=True)
     adrs = derive_var_obs_number(adrs, by_vars=subj, order=["PARAMCD", "ADT", "VISITNUM", "RSSEQ"])
     # RANDDT travels with the records derived from RS/ADSL records; the MDIS records (derived from
     # ADSL keys only) carry none, as in the peer; every other ADSL variable is merged at the end
@@ -89,5 +98,4 @@ def derive(ctx):
     adrs = derive_vars_merged(adrs, dataset_add=adsl[subj + ["RANDDT"]], by_vars=subj)
     adrs["RANDDT"] = adrs["RANDDT"].where(adrs["PARAMCD"] != "MDIS")
     adrs = derive_vars_merged(adrs, dataset_add=adsl.drop(columns=["RANDDT", "BRTHDTC"]), by_vars=subj)
-    adrs = adrs.drop(columns=[c for c in ("TRTSDT_", "ADTF_") if c in adrs.columns])
     return {"ADRS": s.typed_as_spec(ctx, adrs, "ADRS")}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 import numpy as np
@@ -10,25 +11,17 @@ import pandas as pd
 from derivations.adam import (DateSource, derive_var_extreme_dt, derive_var_merged_exist_flag, derive_vars_dt,
                               derive_vars_dtm, derive_vars_duration, derive_vars_merged)
 
-S = None
-
-
-def _shared():
-    global S
-    if S is None:
-        import importlib.util
-
-        spec = importlib.util.spec_from_file_location("_pharmaverse_shared", Path(__file__).with_name("_shared.py"))
-        S = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(S)
-    return S
+_spec = importlib.util.spec_from_file_location("_pharmaverse_shared", Path(__file__).with_name("_shared.py"))
+s = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(s)
 
 
 def derive(ctx):
-    s = _shared()
     subj = s.SUBJ
     dm = s.sdtm(ctx, "DM")
-    ex, ds, ae, lb = (s.sdtm(ctx, n) for n in ("EX", "DS", "AE", "LB"))
+    ex, ds = s.sdtm(ctx, "EX"), s.sdtm(ctx, "DS")
+    ae = s.sdtm(ctx, "AE", ["STUDYID", "USUBJID", "AESEQ", "AEDECOD", "AEOUT", "AESTDTC", "AEENDTC"])
+    lb = s.sdtm(ctx, "LB", ["STUDYID", "USUBJID", "LBDTC"])
     for name, frame in (("EX", ex), ("DS", ds), ("AE", ae), ("LB", lb)):
         s.assert_subjects_in(frame, dm, name=name)
     s.assert_unique(dm, subj, name="DM")
@@ -37,7 +30,7 @@ def derive(ctx):
     adsl["TRT01A"] = adsl["ACTARM"]
 
     # treatment start/end: first/last valid dose; missing time imputed (start 00:00:00, end 23:59:59)
-    ex_ext = derive_vars_dtm(ex, dtc="EXSTDTC", new_vars_prefix="EXST", findings=None)
+    ex_ext = derive_vars_dtm(ex, dtc="EXSTDTC", new_vars_prefix="EXST")
     ex_ext = derive_vars_dtm(ex_ext, dtc="EXENDTC", new_vars_prefix="EXEN", time_imputation="last")
     valid_dose = "(EXDOSE > 0 or (EXDOSE == 0 and EXTRT.str.contains('PLACEBO')))"
     adsl = derive_vars_merged(adsl, dataset_add=ex_ext, by_vars=subj,
@@ -95,10 +88,11 @@ def derive(ctx):
         [None, "ADVERSE EVENT", "PROGRESSIVE DISEASE"], default="OTHER")
 
     # last known alive: AE start/end and lab dates (missing day/month imputed to the first), treatment end
-    ae_ext = derive_vars_dt(ae, dtc="AESTDTC", new_vars_prefix="AEST", highest_imputation="M")
-    ae_ext = derive_vars_dt(ae_ext, dtc="AEENDTC", new_vars_prefix="AEEN", highest_imputation="M")
-    lb_ext = derive_vars_dt(lb[["STUDYID", "USUBJID", "LBDTC"]], dtc="LBDTC", new_vars_prefix="LB",
-                            highest_imputation="M")
+    # (a date that is not ISO 8601 is reported in the findings and not used)
+    ae_ext = derive_vars_dt(ae, dtc="AESTDTC", new_vars_prefix="AEST", highest_imputation="M", findings=ctx.findings)
+    ae_ext = derive_vars_dt(ae_ext, dtc="AEENDTC", new_vars_prefix="AEEN", highest_imputation="M",
+                            findings=ctx.findings)
+    lb_ext = derive_vars_dt(lb, dtc="LBDTC", new_vars_prefix="LB", highest_imputation="M", findings=ctx.findings)
     adsl = derive_var_extreme_dt(
         adsl, new_var="LSTALVDT", mode="last",
         sources=[DateSource("ae", "AESTDT"), DateSource("ae", "AEENDT"), DateSource("lb", "LBDT"),

@@ -29,7 +29,11 @@ RAND = CensorSource("adsl", "RANDDT", set_values_to={
 
 def derive(ctx):
     subj = s.SUBJ
-    adsl, adrs = ctx.adam["ADSL"], ctx.adam["ADRS"]
+    adsl_all, adrs_all = ctx.adam["ADSL"], ctx.adam["ADRS"]
+    # the variables the sources use (narrow frames: filtering wide ones costs more than deriving)
+    adsl = adsl_all[subj + ["RANDDT", "LSTALVDT"]]
+    adrs = adrs_all.loc[adrs_all["PARAMCD"].isin(["DEATH", "PD", "LSTA", "RSP"]),
+                        subj + ["PARAMCD", "AVALC", "ANL01FL", "ADT", "ASEQ"]]
     src = {"adsl": adsl, "adrs": adrs}
     kw = {"source_datasets": src, "findings": ctx.findings}
     os_ = derive_param_tte(dataset_adsl=adsl, start_date="RANDDT", event_conditions=[DEATH],
@@ -48,7 +52,7 @@ def derive(ctx):
                              source_datasets=src)
     adtte = derive_var_aval_tte(adtte)
     adtte = derive_var_obs_number(adtte, by_vars=subj, order=["PARAMCD"])
-    adtte = derive_vars_merged(adtte, dataset_add=adsl[subj + ["AGE", "SEX", "ARM", "ARMCD", "ACTARM", "ACTARMCD"]],
+    adtte = derive_vars_merged(adtte, dataset_add=adsl_all[subj + ["AGE", "SEX", "ARM", "ARMCD", "ACTARM", "ACTARMCD"]],
                                by_vars=subj)
     adtte["SRCSEQ"] = adtte["SRCSEQ"].astype("float64")
     return {"ADTTE": adtte}
