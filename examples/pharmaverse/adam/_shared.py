@@ -1,9 +1,7 @@
-"""Helpers shared by the pharmaverse ADaM programs (loaded with :func:`load`)."""
+"""Helpers shared by the pharmaverse ADaM programs (each program loads this file from its folder)."""
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
 
 import pandas as pd
 
@@ -11,14 +9,6 @@ from derivations.core import blank_to_na
 from derivations.findings import DerivationError
 
 SUBJ = ["STUDYID", "USUBJID"]
-
-
-def load():
-    """This module, imported from the programs' folder (study programs are loaded by path)."""
-    spec = importlib.util.spec_from_file_location("_pharmaverse_shared", Path(__file__))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def sdtm(ctx, name: str, columns: list[str] | None = None) -> pd.DataFrame:
@@ -79,10 +69,3 @@ def typed_as_spec(ctx, frame: pd.DataFrame, name: str) -> pd.DataFrame:
                 out[v.name] = pd.Series(float("nan"), index=out.index)
     return out
 
-
-def program(path):
-    """The shared helpers for a program file (loaded from its folder)."""
-    spec = importlib.util.spec_from_file_location("_pharmaverse_shared", Path(path).with_name("_shared.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module

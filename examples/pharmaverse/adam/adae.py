@@ -70,4 +70,4 @@ def derive(ctx):
                                    new_var="AOCCIFL", mode="first", filter="TRTEMFL == 'Y'", false_value=None)
     # every other ADSL variable (BRTHDTC is not part of the peer's ADAE)
     adae = derive_vars_merged(adae, dataset_add=adsl.drop(columns=adsl_vars + ["BRTHDTC"]), by_vars=subj)
-    return {"ADAE": s.typed_as_spec(ctx, adae, "ADAE") if ctx.study.spec_path("adam").is_file() else adae}
+    return {"ADAE": s.typed_as_spec(ctx, adae, "ADAE")}
