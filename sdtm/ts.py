@@ -25,6 +25,9 @@ def derive(ctx):
         ("SSTDTC", "Study Start Date", dm["RFICDTC"].min()),
         ("DCUTDTC", "Data Cutoff Date", study["cutoff_date"]),
         ("DCUTDESC", "Data Cutoff Description", "FINAL ANALYSIS"),
+        # the standard the datasets follow: the spec's Study sheet (SDTMIG 3.4 is a release of SDTM v2.0)
+        ("SDTIGVER", "SDTM IG Version", ctx.spec("sdtm").study.get("StandardVersion", "3.4")),
+        ("SDTMVER", "SDTM Version", "2.0"),
     ]
     ts = pd.DataFrame(rows, columns=["TSPARMCD", "TSPARM", "TSVAL"])
     ts.insert(0, "STUDYID", study["studyid"])
