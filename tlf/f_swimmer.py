@@ -33,12 +33,21 @@ def derive(ctx):
         "ONGOING": np.where(safety["EOTSTT"] == "ONGOING", "Y", "N"),
         "DEATH": _months(safety["DTHDT"], safety["TRTSDT"], dpm).to_numpy(),
     })
+    # one bar per subject stays readable up to [tlf] swimmer_max_subjects: beyond it (pooled or large
+    # studies) the plot shows the subjects treated longest, and its title says so
+    limit = int(C.tlf_setting(ctx, "swimmer_max_subjects", 100))
+    shown = subjects.assign(_order=np.arange(len(subjects))).sort_values(
+        ["DURATION", "_order"], ascending=[False, True], kind="mergesort").head(limit).index
+    selection = "" if len(subjects) <= limit else f"; the {limit} of {len(subjects)} subjects treated longest"
+    subjects = subjects.loc[shown]
+    safety = safety.loc[shown]
     ovr = adrs.loc[adrs.eval(EVENTS) & adrs["USUBJID"].isin(safety["USUBJID"])]
     ovr = ovr.merge(safety[["USUBJID", "SUBJID"]], on="USUBJID", how="left", suffixes=("_x", ""))
     events = pd.DataFrame({"USUBJID": ovr["SUBJID"], "TIME": _months(ovr["ADT"], ovr["TRTSDT"], dpm),
                            "RESPONSE": ovr["AVALC"]})
     fig = plot_swimmer(subjects, events, xlabel=f"Time since first dose (months; days / {dpm:g})",
-                       title="Treatment Duration and Response (RECIST 1.1, Investigator; Safety Population)")
+                       title="Treatment Duration and Response (RECIST 1.1, Investigator; Safety Population"
+                             f"{selection})")
     C.publish_figure(ctx, fig, "f_swimmer", figure_id="Figure 14.2.4",
                      title="Swimmer plot of treatment duration, responses, ongoing treatment and deaths")
     return {}
