@@ -60,11 +60,15 @@ def finalize_dataset(dataset: pd.DataFrame, spec, name: str) -> pd.DataFrame:
 
 
 def _read_one(path: Path) -> pd.DataFrame:
-    if path.suffix.lower() == ".parquet":
-        return pd.read_parquet(path)
-    import pyreadstat
+    try:
+        if path.suffix.lower() == ".parquet":
+            return pd.read_parquet(path)
+        import pyreadstat
 
-    return pyreadstat.read_xport(str(path))[0]
+        return pyreadstat.read_xport(str(path))[0]
+    except Exception as exc:  # pyreadstat/pyarrow raise their own types for corrupt files
+        raise DerivationError(f"cannot read dataset file {path}: {exc}", dataset=path.stem.upper(),
+                              hint="the file is corrupt or not XPT/parquet: write it again") from exc
 
 
 def read_dataset_folder(folder: Path, files: dict[str, str] | None = None) -> dict[str, pd.DataFrame]:

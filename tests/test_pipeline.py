@@ -82,3 +82,14 @@ def test_help_is_fast_and_lazy():
     code = "import sys, derivations.cli; print(sorted(m for m in ('pandas', 'pandera', 'openpyxl') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_define_on_a_corrupt_xpt_exits_2_naming_the_file(tmp_path, capsys):
+    study = make_toy_study(tmp_path / "study")
+    run_study(study, tmp_path / "out", stages=["sdtm"])
+    (tmp_path / "out" / "sdtm" / "dm.xpt").write_bytes(b"not an xpt file")
+    before = sorted(p.name for p in (tmp_path / "out" / "sdtm").iterdir())
+    assert main(["define", "--study", str(study), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "cannot read dataset file" in err and "dm.xpt" in err
+    assert sorted(p.name for p in (tmp_path / "out" / "sdtm").iterdir()) == before  # nothing written
