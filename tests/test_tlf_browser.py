@@ -1,14 +1,10 @@
 """Load a rendered index, table and figure in headless Chromium and check everything loads."""
 
-import os
 import re
-import shutil
-import subprocess
-from html.parser import HTMLParser
-from pathlib import Path
 
 import pandas as pd
 import pytest
+from reviewer_tools import PROBE, Links, chromium, dump_dom
 
 from derivations.tlf import (
     KmSettings,
@@ -25,58 +21,12 @@ from derivations.tlf import (
     save_figure,
 )
 
-CHROMIUM = next((p for p in (shutil.which("chromium"), shutil.which("chromium-browser"),
-                             "/usr/bin/chromium") if p and Path(p).exists()), None)
-
-
 @pytest.fixture(scope="module")
-def chromium():
-    if CHROMIUM is None:
-        if os.environ.get("CI"):
-            pytest.fail("chromium is not installed (run .ci/install-system-deps.sh)")
-        pytest.skip("chromium not installed and CI is not set")
-    return CHROMIUM
+def browser():
+    return chromium()
 
 
-def dump_dom(browser: str, url: str, profile: Path) -> str:
-    cmd = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-           "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-extensions",
-           f"--user-data-dir={profile}", "--virtual-time-budget=5000", "--dump-dom", url]
-    res = subprocess.run(cmd, capture_output=True, text=True, timeout=180)
-    assert res.returncode == 0, res.stderr[-2000:]
-    return res.stdout
-
-
-class Links(HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.hrefs, self.imgs = [], []
-
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        if tag == "a":
-            self.hrefs.append(a["href"])
-        if tag == "img":
-            self.imgs.append(a["src"])
-
-
-PROBE = """
-<script>
-window.addEventListener("load", function () {
-  var out = document.createElement("pre");
-  out.id = "probe";
-  var lines = [];
-  document.querySelectorAll("img").forEach(function (img) {
-    lines.push("IMG " + img.getAttribute("src") + " " + img.complete + " " + img.naturalWidth + "x" + img.naturalHeight);
-  });
-  out.textContent = lines.join("\\n");
-  document.body.appendChild(out);
-});
-</script>
-"""
-
-
-def test_index_table_and_figure_load_in_chromium(chromium, tmp_path):
+def test_index_table_and_figure_load_in_chromium(browser, tmp_path):
     out = tmp_path / "out"
     out.mkdir()
     adrs = pd.DataFrame({"USUBJID": [f"S{i:02d}" for i in range(29)],
@@ -102,7 +52,7 @@ def test_index_table_and_figure_load_in_chromium(chromium, tmp_path):
     (out / "probe.html").write_text(index_html.replace("</body>", PROBE + "</body>"), encoding="utf-8")
 
     profile = tmp_path / "profile"
-    dom = dump_dom(chromium, (out / "probe.html").as_uri(), profile)
+    dom = dump_dom(browser, (out / "probe.html").as_uri(), profile)
     assert "Objective response rate" in dom and "Kaplan-Meier plot of PFS" in dom
     imgs = re.findall(r"IMG (\S+) (\w+) (\d+)x(\d+)", dom)
     assert imgs and [i[0] for i in imgs] == ["f_km.png"]
@@ -116,10 +66,10 @@ def test_index_table_and_figure_load_in_chromium(chromium, tmp_path):
         target = out / href
         assert target.is_file() and target.stat().st_size > 0, href
         if href.endswith(".html"):
-            page = dump_dom(chromium, target.as_uri(), profile)
+            page = dump_dom(browser, target.as_uri(), profile)
             assert "<table" in page and "9 (31.0%)" in page and "(15.3, 50.8)" in page
         elif href.endswith(".svg"):
-            page = dump_dom(chromium, target.as_uri(), profile)
+            page = dump_dom(browser, target.as_uri(), profile)
             assert "<svg" in page and "<path" in page
         elif href.endswith(".rtf"):
             assert target.read_text(encoding="ascii").startswith("{\\rtf1")

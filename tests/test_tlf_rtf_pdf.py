@@ -1,12 +1,8 @@
 """Open rendered RTF in LibreOffice (headless), convert to PDF, and find the numbers with pdftotext."""
 
-import os
-import shutil
-import subprocess
-from pathlib import Path
 
 import pandas as pd
-import pytest
+from reviewer_tools import rtf_to_pdf_text
 
 from derivations.tlf import (
     RowSpec,
@@ -18,30 +14,6 @@ from derivations.tlf import (
     render_listing,
     render_rtf,
 )
-
-
-def _binary(name):
-    path = shutil.which(name)
-    if path is None:
-        if os.environ.get("CI"):
-            pytest.fail(f"{name} is not installed (run .ci/install-system-deps.sh)")
-        pytest.skip(f"{name} not installed and CI is not set")
-    return path
-
-
-def to_pdf_text(rtf_path: Path, tmp_path: Path) -> str:
-    soffice, pdftotext = _binary("soffice"), _binary("pdftotext")
-    profile = (tmp_path / "lo-profile").as_uri()
-    res = subprocess.run(
-        [soffice, f"-env:UserInstallation={profile}", "--headless", "--norestore",
-         "--convert-to", "pdf", "--outdir", str(tmp_path), str(rtf_path)],
-        capture_output=True, text=True, timeout=300,
-    )
-    pdf = tmp_path / (rtf_path.stem + ".pdf")
-    assert res.returncode == 0 and pdf.is_file(), (res.stdout, res.stderr)
-    txt = subprocess.run([pdftotext, "-layout", str(pdf), "-"], capture_output=True, text=True, timeout=60)
-    assert txt.returncode == 0, txt.stderr
-    return txt.stdout
 
 
 def test_rtf_table_converts_and_keeps_numbers(tmp_path):
@@ -66,7 +38,7 @@ def test_rtf_table_converts_and_keeps_numbers(tmp_path):
                         program="t_bor.py")
     rtf = tmp_path / "t_bor.rtf"
     rtf.write_text(render_rtf(table, run_date="2022-07-04"), encoding="ascii")
-    text = to_pdf_text(rtf, tmp_path)
+    text = rtf_to_pdf_text(rtf, tmp_path)
     for needle in ("Table 14.2.1 Best overall response {RECIST 1.1}", "20 (69.0%)", "≥65",
                    "9 (31.0%)", "(15.3, 50.8)", "25 (86.2%)", "(68.3, 96.1)", "(N=29)",
                    "CI: exact Clopper-Pearson.", "Run date: 2022-07-04"):
@@ -80,7 +52,7 @@ def test_rtf_listing_has_one_page_per_chunk(tmp_path):
     rtf = tmp_path / "l_bor.rtf"
     rtf.write_text(render_listing(data, title="Listing of BOR", rows_per_page=20,
                                   columns={"USUBJID": "Subject", "AVALC": "BOR"}), encoding="ascii")
-    text = to_pdf_text(rtf, tmp_path)
+    text = rtf_to_pdf_text(rtf, tmp_path)
     pages = text.split("\f")
     pages = [p for p in pages if p.strip()]
     assert len(pages) == 3

@@ -12,7 +12,6 @@ lymphopenia the two most common; grade 3-4 related: lymphopenia 2 (6.9%) only; n
 from __future__ import annotations
 
 import csv
-import os
 import re
 import shutil
 import subprocess
@@ -21,6 +20,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from reviewer_tools import PROBE, Links, chromium, dump_dom, rtf_to_pdf_text
 
 ROOT = Path(__file__).resolve().parents[1]
 RUN_DATE = "2022-07-04"  # study.toml [study] created
@@ -120,19 +120,6 @@ def rtf_text(path: Path) -> str:
 
 
 # --------------------------------------------------------------------------- outputs and index
-
-
-class Links(HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.hrefs, self.imgs = [], []
-
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        if tag == "a":
-            self.hrefs.append(a["href"])
-        elif tag == "img":
-            self.imgs.append(a["src"])
 
 
 def test_every_output_written_and_linked_from_the_index(tlf):
@@ -279,49 +266,14 @@ def test_ae_listing_has_every_reported_event(tlf):
 # --------------------------------------------------------------------------- external tools
 
 
-def _binary(*names: str) -> str:
-    for name in names:
-        path = shutil.which(name)
-        if path:
-            return path
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{names[0]} is not installed (CI=true: a missing binary is a failure)")
-    pytest.skip(f"{names[0]} not installed and CI is not true")
-
-
-PROBE = """
-<script>
-window.addEventListener("load", function () {
-  var lines = [];
-  document.querySelectorAll("img").forEach(function (img) {
-    lines.push("IMG " + img.getAttribute("src") + " " + img.complete + " " + img.naturalWidth + "x" + img.naturalHeight);
-  });
-  var out = document.createElement("pre");
-  out.id = "probe";
-  out.textContent = lines.join("\\n");
-  document.body.appendChild(out);
-});
-</script>
-"""
-
-
-def _dump_dom(browser: str, url: str, profile: Path) -> str:
-    cmd = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-           "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-extensions",
-           f"--user-data-dir={profile}", "--virtual-time-budget=5000", "--dump-dom", url]
-    res = subprocess.run(cmd, capture_output=True, text=True, timeout=180)
-    assert res.returncode == 0, res.stderr[-2000:]
-    return res.stdout
-
-
 def test_index_and_linked_outputs_load_in_chromium(tlf, tmp_path):
-    browser = _binary("chromium", "chromium-browser")
+    browser = chromium()
     site = tmp_path / "tlf"  # a copy: the probe page must not land in the run's outputs
     shutil.copytree(tlf, site)
     index = (site / "index.html").read_text(encoding="utf-8")
     probe = site / "_probe.html"  # next to the index so that relative links resolve
     probe.write_text(index.replace("</body>", PROBE + "</body>"), encoding="utf-8")
-    dom = _dump_dom(browser, probe.as_uri(), tmp_path / "profile")
+    dom = dump_dom(browser, probe.as_uri(), tmp_path / "profile")
     imgs = re.findall(r"IMG (\S+) (\w+) (\d+)x(\d+)", dom)
     assert [i[0] for i in imgs] == [f"{n}.png" for n in FIGURES]
     for src, complete, w, h in imgs:
@@ -330,27 +282,19 @@ def test_index_and_linked_outputs_load_in_chromium(tlf, tmp_path):
     links.feed(index)
     for href in links.hrefs:
         if href.endswith(".html"):
-            page = _dump_dom(browser, (site / href).as_uri(), tmp_path / "profile")
+            page = dump_dom(browser, (site / href).as_uri(), tmp_path / "profile")
             assert "<table" in page and "NCT04984096" in page and f"Run date: {RUN_DATE}" in page, href
             if href.startswith("t_"):
                 assert "(N=29)" in page, href
         elif href.endswith(".svg"):
-            page = _dump_dom(browser, (site / href).as_uri(), tmp_path / "profile")
+            page = dump_dom(browser, (site / href).as_uri(), tmp_path / "profile")
             assert "<svg" in page and "<path" in page, href
 
 
 def test_response_rtf_converts_to_pdf_with_the_numbers(tlf, tmp_path):
-    soffice, pdftotext = _binary("soffice", "libreoffice"), _binary("pdftotext")
     rtf = tmp_path / "t_response.rtf"
     shutil.copyfile(tlf / "t_response.rtf", rtf)
-    res = subprocess.run([soffice, f"-env:UserInstallation={(tmp_path / 'lo').as_uri()}", "--headless",
-                          "--norestore", "--convert-to", "pdf", "--outdir", str(tmp_path), str(rtf)],
-                         capture_output=True, text=True, timeout=300)
-    pdf = tmp_path / "t_response.pdf"
-    assert res.returncode == 0 and pdf.is_file(), (res.stdout, res.stderr)
-    txt = subprocess.run([pdftotext, "-layout", str(pdf), "-"], capture_output=True, text=True, timeout=60)
-    assert txt.returncode == 0, txt.stderr
-    text = txt.stdout
+    text = rtf_to_pdf_text(rtf, tmp_path)
     for needle in ("Table 14.2.1", "(N=29)", "9 (31.0%)", "(15.3, 50.8)", "25 (86.2%)", "(68.3, 96.1)",
                    "16 (55.2%)", "4 (13.8%)", f"Run date: {RUN_DATE}"):
         assert needle in text, f"{needle!r} not in the PDF text:\n{text}"
