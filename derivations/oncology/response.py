@@ -173,43 +173,20 @@ def impute_dtc_to_date(
         raise DerivationError(
             f"date imputation must be 'last', 'first' or None, not {imputation!r}", variable=variable
         )
-    text = dtc.astype("string").str.strip()
-    text = text.mask(text.fillna("").eq(""))
-    part = text.str.slice(0, 10)
-    full = part.str.fullmatch(r"\d{4}-\d{2}-\d{2}").fillna(False).astype(bool)
-    ym = part.str.fullmatch(r"\d{4}-\d{2}").fillna(False).astype(bool)
-    yy = part.str.fullmatch(r"\d{4}").fillna(False).astype(bool)
-    bad = text.notna() & ~(full | ym | yy)
-    if bad.any():
-        raise DerivationError(
-            "date is not ISO 8601 (YYYY, YYYY-MM or YYYY-MM-DD)",
-            dataset=dataset,
-            variable=variable,
-            value=text[bad].iloc[0],
-            hint="correct the collected date in the source domain",
-        )
-    out = pd.Series(pd.NaT, index=dtc.index, dtype="datetime64[ns]")
-    flag = pd.Series(None, index=dtc.index, dtype=object)
-    if full.any():
-        parsed = pd.to_datetime(part[full].astype(str), format="%Y-%m-%d", errors="coerce")
-        if parsed.isna().any():
-            raise DerivationError(
-                "date does not exist in the calendar",
-                dataset=dataset,
-                variable=variable,
-                value=part[full][parsed.isna()].iloc[0],
-                hint="correct the collected date in the source domain",
-            )
-        out[full] = parsed.astype("datetime64[ns]")
-    if imputation is not None and ym.any():
-        start = pd.to_datetime(part[ym].astype(str) + "-01", format="%Y-%m-%d")
-        out[ym] = (start + pd.offsets.MonthEnd(0) if imputation == "last" else start).astype("datetime64[ns]")
-        flag[ym] = "D"
-    if imputation is not None and yy.any():
-        suffix = "-12-31" if imputation == "last" else "-01-01"
-        out[yy] = pd.to_datetime(part[yy].astype(str) + suffix, format="%Y-%m-%d").astype("datetime64[ns]")
-        flag[yy] = "M"
-    return out, flag.astype(object).where(flag.notna(), None)
+    # one imputation engine for the whole framework: derivations.adam.derive_vars_dt
+    from ..adam import derive_vars_dt
+
+    name = variable or "DTC"
+    frame = pd.DataFrame({name: dtc.astype("string").str.strip()}, index=dtc.index)
+    try:
+        out = derive_vars_dt(frame, dtc=name, new_vars_prefix="_A", highest_imputation="M" if imputation else "n",
+                             date_imputation=imputation or "first", flag_imputation="date")
+    except DerivationError as exc:
+        raise DerivationError("date is not ISO 8601 (YYYY, YYYY-MM or YYYY-MM-DD) or not in the calendar",
+                              dataset=dataset, variable=variable, value=exc.value,
+                              hint="correct the collected date in the source domain") from exc
+    flag = out["_ADTF"].astype(object)
+    return out["_ADT"].astype("datetime64[ns]"), flag.where(flag.notna() & flag.ne(""), None)
 
 
 def to_date(series: pd.Series, *, dataset: str | None = None, variable: str | None = None) -> pd.Series:
