@@ -254,7 +254,7 @@ def _encode(series: pd.Series, col: Column, dataset_name: str) -> list:
         raise bad("infinite value cannot be written", "replace it by a missing value")
     if dtype == "integer":
         if kind in "iu":
-            return series.to_numpy(dtype=object).tolist()
+            return series.to_numpy(dtype=object, na_value=None).tolist()  # nullable Int64: <NA> -> null
         with np.errstate(invalid="ignore"):
             bad_mask = ~missing & (num != np.round(num))
         if bad_mask.any():

@@ -172,3 +172,11 @@ def test_reader_rejects_old_layout_and_inconsistent_files(tmp_path):
     (tmp_path / "trunc.json").write_text('{"datasetJSONVersion": "1.1.0", "rows": [')
     with pytest.raises(DerivationError, match="not a valid JSON file"):
         read_dataset_json(tmp_path / "trunc.json")
+
+
+def test_nullable_integer_missing_is_null(tmp_path):
+    df = pd.DataFrame({"USUBJID": ["a", "b"], "ASTDY": pd.array([1, None], dtype="Int64")})
+    path = write_dataset_json(df, tmp_path / "adae.json", name="ADAE", label="AE",
+                              creation_datetime="2022-07-04T00:00:00")
+    rows = json.loads(path.read_text())["rows"]
+    assert rows == [["a", 1], ["b", None]]
