@@ -222,3 +222,30 @@ def test_figure_inputs_are_checked():
     with pytest.raises(DerivationError, match="not in the swimmer"):
         plot_swimmer(pd.DataFrame({"USUBJID": ["a"], "DURATION": [1.0]}),
                      pd.DataFrame({"USUBJID": ["zz"], "TIME": [1.0], "RESPONSE": ["PR"]}))
+
+
+def test_large_waterfall_draws_one_raster_collection_per_response():
+    from matplotlib.collections import PolyCollection
+
+    from derivations.tlf.figures import WATERFALL_BAR_LIMIT
+
+    n = WATERFALL_BAR_LIMIT + 1
+    bor = np.array(["PR", "SD", "PD"])[np.arange(n) % 3]
+    wf = pd.DataFrame({"USUBJID": [f"S{i:05d}" for i in range(n)], "PCHG": np.linspace(60.0, -80.0, n), "BOR": bor})
+    ax = plot_waterfall(wf).axes[0]
+    polys = [c for c in ax.collections if isinstance(c, PolyCollection)]
+    assert len(ax.patches) == 0 and len(polys) == 3 and all(c.get_rasterized() for c in polys)
+    assert sum(len(c.get_paths()) for c in polys) == n
+    # the bars reach the extreme values: the y range covers -80 .. +60
+    lo, hi = ax.get_ylim()
+    assert lo <= -80.0 and hi >= 60.0
+    # at the limit, one bar artist per subject (crisp in SVG)
+    small = plot_waterfall(wf.iloc[:WATERFALL_BAR_LIMIT]).axes[0]
+    assert len(small.patches) == WATERFALL_BAR_LIMIT
+
+
+def test_rtf_escape_keeps_plain_ascii_and_escapes_the_rest():
+    plain = "".join(chr(c) for c in range(32, 127) if chr(c) not in "\\{}")
+    assert rtf_escape(plain) == plain
+    assert rtf_escape("a|b~c{") == "a|b~c\\{"
+    assert rtf_escape("x\ty\r\nz\x01") == "x\\tab y\\line z"

@@ -30,6 +30,7 @@ True
 from __future__ import annotations
 
 import math
+import re
 import string
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -329,6 +330,9 @@ class RtfRaw(str):
     """Text already in RTF syntax (not escaped by the template)."""
 
 
+_RTF_PLAIN = re.compile(r"[\x20-\x5b\x5d-\x7a\x7c\x7e]*")  # printable ASCII except \ { }
+
+
 def rtf_escape(text: Any) -> str:
     r"""Escape text for RTF: ``\ { }``, newlines (``\line``), tabs and non-ASCII (``\uN?``).
 
@@ -341,8 +345,11 @@ def rtf_escape(text: Any) -> str:
         return str(text)
     if text is None:
         return ""
+    text = str(text)
+    if _RTF_PLAIN.fullmatch(text):  # the common case: nothing to escape
+        return text
     out = []
-    for ch in str(text):
+    for ch in text:
         code = ord(ch)
         if ch == "\\":
             out.append("\\\\")
