@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -192,14 +193,14 @@ def _columns(dataset: pd.DataFrame, name: str, variables: Iterable[Any] | None) 
     return cols
 
 
-def _missing_to_none(values: np.ndarray, missing: np.ndarray) -> list:
+def _missing_to_none(values: np.ndarray, missing: np.ndarray) -> np.ndarray:
     out = values.astype(object, copy=True)
     out[missing] = None
-    return out.tolist()
+    return out
 
 
-def _encode(series: pd.Series, col: Column, dataset_name: str) -> list:
-    """One column as a list of JSON-ready Python values (None for missing)."""
+def _encode(series: pd.Series, col: Column, dataset_name: str) -> np.ndarray:
+    """One column as an object array of JSON-ready Python values (None for missing)."""
     missing = series.isna().to_numpy()
     dtype, kind = col.data_type, series.dtype.kind
 
@@ -211,12 +212,11 @@ def _encode(series: pd.Series, col: Column, dataset_name: str) -> list:
     bad_mask = None
     if dtype in ("string", "URI") or (dtype in ("date", "datetime", "time") and kind not in "Mm"
                                       and col.target_data_type is None):
-        values = series.to_numpy(dtype=object)
-        text = pd.Series(values, dtype=object).where(~missing, None)
-        nonstr = text.map(lambda v: v is not None and not isinstance(v, str)).to_numpy(dtype=bool)
-        if nonstr.any():
-            text = text.where(~nonstr, text.astype(str))
-        return text.tolist()
+        text = _missing_to_none(series.to_numpy(dtype=object), missing)
+        if pd.api.types.infer_dtype(text, skipna=True) not in ("string", "empty"):
+            nonstr = np.fromiter((v is not None and not isinstance(v, str) for v in text), bool, len(text))
+            text[nonstr] = text[nonstr].astype(str)
+        return text
     if dtype in ("date", "datetime", "time"):
         if kind == "m":
             secs = series.dt.total_seconds().to_numpy()
@@ -254,16 +254,16 @@ def _encode(series: pd.Series, col: Column, dataset_name: str) -> list:
         raise bad("infinite value cannot be written", "replace it by a missing value")
     if dtype == "integer":
         if kind in "iu":
-            return series.to_numpy(dtype=object, na_value=None).tolist()  # nullable Int64: <NA> -> null
+            return series.to_numpy(dtype=object, na_value=None)  # nullable Int64: <NA> -> null
         with np.errstate(invalid="ignore"):
             bad_mask = ~missing & (num != np.round(num))
         if bad_mask.any():
             raise bad("non-integer value in an integer column", "declare dataType 'double' or round the value")
-        return pd.array(num, dtype="Int64").to_numpy(dtype=object, na_value=None).tolist()
+        return pd.array(num, dtype="Int64").to_numpy(dtype=object, na_value=None)
     if dtype == "decimal":
-        return [None if np.isnan(v) else np.format_float_positional(v, unique=True, trim="-")
-                for v in num]
-    return _missing_to_none(num, np.isnan(num))
+        return np.array([None if np.isnan(v) else np.format_float_positional(v, unique=True, trim="-")
+                         for v in num], dtype=object)
+    return _missing_to_none(num + 0.0, np.isnan(num))  # + 0.0: a negative zero is written as 0.0
 
 
 def dataset_json_document(
@@ -284,6 +284,21 @@ def dataset_json_document(
     source_system_version: str | None = None,
 ) -> dict[str, Any]:
     """The Dataset-JSON 1.1 document (a dict in specification order) for ``dataset``."""
+    doc, columns = _document_head(
+        dataset, name=name, label=label, creation_datetime=creation_datetime, variables=variables,
+        item_group_oid=item_group_oid, study_oid=study_oid, metadata_version_oid=metadata_version_oid,
+        metadata_ref=metadata_ref, file_oid=file_oid, db_last_modified_datetime=db_last_modified_datetime,
+        originator=originator, source_system=source_system, source_system_version=source_system_version)
+    encoded = [_encode(dataset[c.name], c, name).tolist() for c in columns]
+    doc["rows"] = [list(r) for r in zip(*encoded)] if encoded else [[] for _ in range(len(dataset))]
+    return doc
+
+
+def _document_head(dataset: pd.DataFrame, *, name: str, label: str, creation_datetime: str | dt.datetime,
+                   variables, item_group_oid, study_oid, metadata_version_oid, metadata_ref, file_oid,
+                   db_last_modified_datetime, originator, source_system, source_system_version,
+                   ) -> tuple[dict[str, Any], list[Column]]:
+    """Everything of the document but ``rows``, and the column definitions."""
 
     def stamp(value: str | dt.datetime, what: str) -> str:
         text = value.isoformat(timespec="seconds") if isinstance(value, dt.datetime) else str(value)
@@ -318,9 +333,24 @@ def dataset_json_document(
     doc["name"] = name
     doc["label"] = label or ""
     doc["columns"] = [c.to_json() for c in columns]
-    encoded = [_encode(dataset[c.name], c, name) for c in columns]
-    doc["rows"] = [list(r) for r in zip(*encoded)] if encoded else [[] for _ in range(len(dataset))]
-    return doc
+    return doc, columns
+
+
+def _json_texts(values: np.ndarray) -> np.ndarray:
+    """The JSON text of each value (``null`` for None), each distinct value encoded once.
+
+    >>> _json_texts(np.array(["a", None, "a", 1.5, True], dtype=object)).tolist()
+    ['"a"', 'null', '"a"', '1.5', 'true']
+    """
+    codes, uniques = pd.factorize(values)  # None -> -1
+    texts = np.empty(len(uniques) + 1, dtype=object)
+    texts[:-1] = [json.dumps(u, ensure_ascii=False, allow_nan=False) for u in uniques]
+    texts[-1] = "null"
+    return texts[codes]
+
+
+ROWS_PER_CHUNK = 100_000
+"""Rows joined into text at a time by :func:`write_dataset_json` (bounds the memory it needs)."""
 
 
 def write_dataset_json(
@@ -352,20 +382,32 @@ def write_dataset_json(
     string with the longest value's UTF-8 length). UTF-8, rows one line each when
     ``indent`` is None.
     """
-    doc = dataset_json_document(
-        dataset, name=name, label=label, creation_datetime=creation_datetime, variables=variables,
-        item_group_oid=item_group_oid, study_oid=study_oid, metadata_version_oid=metadata_version_oid,
-        metadata_ref=metadata_ref, file_oid=file_oid, db_last_modified_datetime=db_last_modified_datetime,
-        originator=originator, source_system=source_system, source_system_version=source_system_version)
+    meta = dict(name=name, label=label, creation_datetime=creation_datetime, variables=variables,
+                item_group_oid=item_group_oid, study_oid=study_oid, metadata_version_oid=metadata_version_oid,
+                metadata_ref=metadata_ref, file_oid=file_oid, db_last_modified_datetime=db_last_modified_datetime,
+                originator=originator, source_system=source_system, source_system_version=source_system_version)
     path = Path(path)
-    if indent is None:
-        rows = doc.pop("rows")
-        head = json.dumps(doc, ensure_ascii=False, allow_nan=False)
-        body = ",\n".join(json.dumps(r, ensure_ascii=False, allow_nan=False) for r in rows)
-        text = head[:-1] + ', "rows": [\n' + body + ("\n" if rows else "") + "]}\n"
-    else:
-        text = json.dumps(doc, ensure_ascii=False, allow_nan=False, indent=indent) + "\n"
-    path.write_text(text, encoding="utf-8", newline="\n")
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
+            if indent is not None:
+                doc = dataset_json_document(dataset, **meta)
+                fh.write(json.dumps(doc, ensure_ascii=False, allow_nan=False, indent=indent) + "\n")
+            else:
+                doc, columns = _document_head(dataset, **meta)
+                # column by column to JSON text (each distinct value once), then joined row by row in chunks
+                texts = [_json_texts(_encode(dataset[c.name], c, name)) for c in columns]
+                fh.write(json.dumps(doc, ensure_ascii=False, allow_nan=False)[:-1] + ', "rows": [\n')
+                n = len(dataset)
+                for start in range(0, n, ROWS_PER_CHUNK):
+                    chunk = [t[start:start + ROWS_PER_CHUNK] for t in texts]
+                    rows = map(", ".join, zip(*chunk)) if texts else [""] * min(ROWS_PER_CHUNK, n - start)
+                    fh.write(("" if start == 0 else ",\n") + "[" + "],\n[".join(rows) + "]")
+                fh.write(("\n" if n else "") + "]}\n")
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     return path
 
 
