@@ -30,7 +30,9 @@ import pytest
 
 from derivations.adam import (
     ImputationRule,
+    derive_var_chg,
     derive_var_extreme_flag,
+    derive_var_pchg,
     derive_var_trtemfl,
     derive_vars_dt,
     derive_vars_dtm,
@@ -247,10 +249,20 @@ def test_column_wise_derivations_take_a_dask_frame_directly():
     assert pd.isna(got.loc[("S-04", 1), "ASTDY"])  # not treated: no reference date
 
 
+def test_change_from_baseline_takes_a_dask_frame_directly():
+    advs = pd.DataFrame({"USUBJID": ["S-01", "S-01", "S-02", "S-02"], "AVAL": [120.0, 132.0, 0.0, 5.0],
+                         "BASE": [120.0, 120.0, 0.0, 0.0]})
+    lazy = derive_var_pchg(derive_var_chg(dd.from_pandas(advs, npartitions=2)))
+    assert isinstance(lazy, dd.DataFrame)
+    result = lazy.compute(scheduler="threads")
+    assert result["CHG"].tolist() == [0.0, 12.0, 0.0, 5.0]
+    assert result["PCHG"].iloc[:2].tolist() == [0.0, 10.0] and result["PCHG"].iloc[2:].isna().all()  # BASE 0
+
+
 def test_by_group_derivations_do_not_take_a_dask_frame():
     """Sorting within groups (extreme flags) needs the partition-local route; calling it on Dask fails loudly."""
     frame = adae_steps(_ae(), _adsl()).drop(columns="AOCCIFL")
-    with pytest.raises(Exception):  # noqa: B017 - Dask refuses a len()/any() or returns an unsupported type
+    with pytest.raises(NotImplementedError, match="has any rows"):  # Dask refuses the eager emptiness check
         derive_var_extreme_flag(dd.from_pandas(frame, npartitions=2), by_vars=KEYS, order=["ASTDT", "AESEQ"],
                                 new_var="AOCCFL", filter="TRTEMFL == 'Y'")
 
