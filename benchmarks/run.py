@@ -8,8 +8,14 @@ written as JSON (benchmarks/results/<name>.json) so runs can be compared.
 It also writes one large SDTM dataset with our XPT writer and with
 ``pyreadstat.write_xport`` side by side, in the same process.
 
-    python benchmarks/run.py                       # 29, 10,000 and 100,000 subjects
+    python benchmarks/run.py                       # 1,000, 10,000 and 100,000 subjects
     python benchmarks/run.py --sizes 29,10000      # a quicker run
+    python benchmarks/run.py --sizes 10000 --profile   # + pyinstrument profile per size
+
+With ``--profile`` each size's pipeline runs under pyinstrument (the
+``bench`` extra); the call tree goes to benchmarks/results/profile-<n>.txt and
+the costliest study programs and framework calls to the JSON (``top_costs``).
+Profiling adds about 10% to the times.
 """
 
 from __future__ import annotations
@@ -22,13 +28,40 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def one(n: int, stages: str, seed: int) -> dict:
+class RssSampler(threading.Thread):
+    """Samples the process's resident memory (``/proc/self/statm``) every ``interval`` seconds."""
+
+    def __init__(self, interval: float = 0.05):
+        super().__init__(daemon=True)
+        self.interval, self.samples, self._stop = interval, [], threading.Event()
+        self._page = os.sysconf("SC_PAGE_SIZE")
+
+    def rss_mb(self) -> float:
+        with open("/proc/self/statm") as fh:
+            return int(fh.read().split()[1]) * self._page / 2**20
+
+    def run(self):
+        while not self._stop.is_set():
+            self.samples.append((time.perf_counter(), self.rss_mb()))
+            self._stop.wait(self.interval)
+
+    def stop(self):
+        self._stop.set()
+        self.join()
+
+    def peak(self, start: float, end: float) -> float:
+        inside = [m for t, m in self.samples if start <= t <= end]
+        return max(inside, default=0.0)
+
+
+def one(n: int, stages: str, seed: int, profile: bool = False) -> dict:
     sys.path.insert(0, str(ROOT))
     from raw.generate import generate  # the study's generator
 
@@ -39,15 +72,39 @@ def one(n: int, stages: str, seed: int) -> dict:
         t0, c0 = time.perf_counter(), time.process_time()
         generate(n_subjects=n, seed=seed, out_dir=work / "raw")
         gen = {"wall": time.perf_counter() - t0, "cpu": time.process_time() - c0}
+        profiler = None
+        if profile:
+            from pyinstrument import Profiler
+
+            profiler = Profiler(interval=0.01)
+            profiler.start()
+        sampler = RssSampler()
+        sampler.start()
         t0, c0 = time.perf_counter(), time.process_time()
         result = run_study(ROOT, work / "out", raw_dir=work / "raw", stages=stages.split(","))
-        total = {"wall": time.perf_counter() - t0, "cpu": time.process_time() - c0}
+        t_end = time.perf_counter()
+        total = {"wall": t_end - t0, "cpu": time.process_time() - c0}
+        sampler.stop()
         out = {"subjects": n, "generate": gen, "pipeline": total, "stages": {}}
+        if profiler is not None:
+            profiler.stop()
+            out["top_costs"] = top_costs(profiler, n)
+        clock = t0  # stages run one after another: their windows follow from their durations
         for stage, t in result.timings.items():
             files = list((work / "out" / stage).glob("**/*"))
             t = dict(t)
             t["mb_written"] = sum(f.stat().st_size for f in files if f.is_file()) / 1e6
+            span = t["derive_wall"] + t["write_wall"]
+            t["peak_rss_mb"] = sampler.peak(clock, clock + span)
+            clock += span
             out["stages"][stage] = t
+        # what follows the last stage: Dataset-JSON, define.xml, submission folder, findings
+        out["stages"]["package"] = {"derive_wall": 0.0, "derive_cpu": 0.0, "write_wall": t_end - clock,
+                                    "write_cpu": float("nan"), "rows": 0,
+                                    "mb_written": sum(f.stat().st_size for f in (work / "out" / "submission")
+                                                      .glob("**/*") if f.is_file()) / 1e6
+                                    + sum(f.stat().st_size for f in (work / "out").glob("*/*.json")) / 1e6,
+                                    "peak_rss_mb": sampler.peak(clock, t_end)}
         rows = {k: len(v) for k, v in result.datasets.get("sdtm", {}).items()}
         out["sdtm_rows"] = rows
         if rows:
@@ -56,6 +113,32 @@ def one(n: int, stages: str, seed: int) -> dict:
         return out
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def top_costs(profiler, n: int, limit: int = 15) -> list[dict]:
+    """Write the call tree to results/profile-<n>.txt; return the costliest study programs and
+    framework calls made by the pipeline (wall seconds including what they call)."""
+    out = ROOT / "benchmarks" / "results"
+    out.mkdir(exist_ok=True)
+    (out / f"profile-{n}.txt").write_text(
+        profiler.output_text(unicode=False, color=False, short_mode=False), encoding="utf-8")
+    costs: dict[str, float] = {}
+
+    def walk(frame):
+        path = frame.file_path or ""
+        if str(ROOT) in path and "/.venv/" not in path:
+            rel = Path(path).relative_to(ROOT).as_posix()
+            if not rel.startswith("benchmarks/") and rel != "derivations/pipeline.py":
+                # a study program or a framework call made by the pipeline: its time including callees
+                key = f"{rel}:{frame.function}"
+                costs[key] = costs.get(key, 0.0) + frame.time
+                return
+        for child in frame.children:
+            walk(child)
+
+    walk(profiler.last_session.root_frame())
+    top = sorted(costs.items(), key=lambda kv: -kv[1])[:limit]
+    return [{"call": k, "wall": round(v, 2)} for k, v in top]
 
 
 def xpt_side_by_side(result, work: Path) -> dict:
@@ -84,19 +167,21 @@ def xpt_side_by_side(result, work: Path) -> dict:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sizes", default="29,10000,100000")
+    ap.add_argument("--sizes", default="1000,10000,100000")
     ap.add_argument("--stages", default="sdtm,adam,tlf")
     ap.add_argument("--seed", type=int, default=20220703)
     ap.add_argument("--name", default="latest", help="results file name (benchmarks/results/NAME.json)")
+    ap.add_argument("--profile", action="store_true", help="profile each size with pyinstrument")
     ap.add_argument("--one", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.one is not None:
-        print(json.dumps(one(args.one, args.stages, args.seed)))
+        print(json.dumps(one(args.one, args.stages, args.seed, args.profile)))
         return 0
     results = []
     for n in [int(x) for x in args.sizes.split(",")]:
         proc = subprocess.run([sys.executable, __file__, "--one", str(n), "--stages", args.stages,
-                               "--seed", str(args.seed)], capture_output=True, text=True, cwd=ROOT)
+                               "--seed", str(args.seed)] + (["--profile"] if args.profile else []),
+                              capture_output=True, text=True, cwd=ROOT)
         if proc.returncode != 0:
             print(proc.stderr, file=sys.stderr)
             return 1
@@ -105,8 +190,11 @@ def main(argv=None) -> int:
         print(f"\n== {n:,} subjects: generate {r['generate']['wall']:.1f} s, pipeline {r['pipeline']['wall']:.1f} s "
               f"wall / {r['pipeline']['cpu']:.1f} s CPU, peak RSS {r['peak_rss_mb']:.0f} MB")
         for stage, t in r["stages"].items():
-            print(f"   {stage:5s} derive {t['derive_wall']:6.2f} s wall {t['derive_cpu']:6.2f} s CPU | "
-                  f"write {t['write_wall']:6.2f} s | {t['rows']:>10,} rows | {t['mb_written']:8.1f} MB")
+            print(f"   {stage:7s} derive {t['derive_wall']:6.2f} s wall {t['derive_cpu']:6.2f} s CPU | "
+                  f"write {t['write_wall']:6.2f} s | {t['rows']:>10,} rows | {t['mb_written']:8.1f} MB | "
+                  f"peak {t.get('peak_rss_mb', 0):6.0f} MB")
+        for c in r.get("top_costs", [])[:8]:
+            print(f"   profile {c['wall']:7.2f} s  {c['call']}")
         x = r.get("xpt_vs_pyreadstat")
         if x:
             print(f"   XPT {x['dataset']} ({x['rows']:,} rows, {x['mb']:.1f} MB): ours {x['ours_mb_s']:.0f} MB/s, "

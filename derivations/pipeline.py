@@ -202,6 +202,8 @@ def run_study(
                     + ("\n..." if len(errors) > 50 else ""),
                     ctx.findings,
                 )
+            if stage == "sdtm":
+                ctx.release_raw()  # every raw record is in SDTM or in the findings now
             t1, c1 = time.perf_counter(), time.process_time()
             if stage in ("sdtm", "adam") and produced:
                 result.files += write_stage(produced, ctx.spec(stage), staging / stage, study.created)

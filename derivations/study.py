@@ -136,6 +136,11 @@ class RunContext:
             self._specs[stage] = read_spec(path)
         return self._specs[stage]
 
+    def release_raw(self) -> None:
+        """Drop the raw extracts read so far (the pipeline calls it once SDTM is derived);
+        a later :meth:`raw` reads the file again."""
+        self._raw_cache.clear()
+
     def raw(self, name: str, columns: list[str] | None = None) -> pd.DataFrame:
         """Read raw extract ``<raw>/<name>.csv`` with every column as text.
 

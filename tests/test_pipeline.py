@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pyreadstat
 import pytest
@@ -93,3 +94,15 @@ def test_define_on_a_corrupt_xpt_exits_2_naming_the_file(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "cannot read dataset file" in err and "dm.xpt" in err
     assert sorted(p.name for p in (tmp_path / "out" / "sdtm").iterdir()) == before  # nothing written
+
+
+def test_release_raw_drops_the_cached_extracts(tmp_path):
+    from derivations.study import RunContext, Study
+
+    (tmp_path / "dm.csv").write_text("SUBJID,AGE\n001,63\n", encoding="utf-8")
+    ctx = RunContext(study=Study.load(Path(__file__).resolve().parents[1]), raw_dir=tmp_path)
+    assert ctx.raw("dm")["AGE"].tolist() == ["63"]
+    (tmp_path / "dm.csv").write_text("SUBJID,AGE\n001,64\n", encoding="utf-8")
+    assert ctx.raw("dm")["AGE"].tolist() == ["63"]  # read once per run
+    ctx.release_raw()
+    assert ctx.raw("dm")["AGE"].tolist() == ["64"]
