@@ -595,7 +595,7 @@ def _report_text(result: CompareResult) -> str:
         lines += ["", "Variables with Unequal Values", ""]
         lines += _table(["Variable", "Type", "Ndif", "PctEqual", "MaxDif"],
                         [[r.variable, r.type.upper(), r.n_unequal, f"{r.pct_equal:.4f}",
-                          r.max_abs_diff] for r in uneq.itertuples()])
+                          r.max_abs_diff] for r in uneq.itertuples()])  # report rows
         lines += ["", "Value Comparison Results for Variables"]
         keys = [c for c in result.differences.columns if c not in ("variable", "base", "compare", "diff")]
         for var, n in zip(uneq["variable"], uneq["n_unequal"]):
@@ -603,7 +603,7 @@ def _report_text(result: CompareResult) -> str:
             lines += ["", "_" * 72, f"  Variable {var}: {n} unequal value(s)"
                       + (f", first {len(part)} listed" if len(part) < n else ""), ""]
             rows = []
-            for rec in part.itertuples(index=False):
+            for rec in part.itertuples(index=False):  # report rows (listed differences)
                 d = rec._asdict()
                 diff = d["diff"]
                 pct = (100.0 * diff / d["base"]

@@ -189,7 +189,7 @@ def validate_dataset(
             found.add("error", "keys", f"key variables {', '.join(keys)} do not identify records uniquely",
                       dataset=ds.name, variable=", ".join(keys), usubjid=usubjid, row=row,
                       value=" | ".join(str(frame[k].iloc[row - 1]) for k in keys) if row else None)
-        for rec in fc.itertuples(index=False):
+        for rec in fc.itertuples(index=False):  # one finding per failed check: a report
             check = str(rec.check)
             kind, _, message = check.partition(": ")
             if check == "multiple_fields_uniqueness":
