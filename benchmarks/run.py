@@ -40,7 +40,7 @@ class RssSampler(threading.Thread):
 
     def __init__(self, interval: float = 0.05):
         super().__init__(daemon=True)
-        self.interval, self.samples, self._stop = interval, [], threading.Event()
+        self.interval, self.samples, self._halt = interval, [], threading.Event()
         self._page = os.sysconf("SC_PAGE_SIZE")
 
     def rss_mb(self) -> float:
@@ -48,12 +48,12 @@ class RssSampler(threading.Thread):
             return int(fh.read().split()[1]) * self._page / 2**20
 
     def run(self):
-        while not self._stop.is_set():
+        while not self._halt.is_set():
             self.samples.append((time.perf_counter(), self.rss_mb()))
-            self._stop.wait(self.interval)
+            self._halt.wait(self.interval)
 
     def stop(self):
-        self._stop.set()
+        self._halt.set()
         self.join()
 
     def peak(self, start: float, end: float) -> float:
@@ -100,7 +100,7 @@ def one(n: int, stages: str, seed: int, profile: bool = False) -> dict:
             out["stages"][stage] = t
         # what follows the last stage: Dataset-JSON, define.xml, submission folder, findings
         out["stages"]["package"] = {"derive_wall": 0.0, "derive_cpu": 0.0, "write_wall": t_end - clock,
-                                    "write_cpu": float("nan"), "rows": 0,
+                                    "write_cpu": None, "rows": 0,
                                     "mb_written": sum(f.stat().st_size for f in (work / "out" / "submission")
                                                       .glob("**/*") if f.is_file()) / 1e6
                                     + sum(f.stat().st_size for f in (work / "out").glob("*/*.json")) / 1e6,
