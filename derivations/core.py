@@ -26,7 +26,7 @@ Example
 from __future__ import annotations
 
 import ast
-from typing import Callable, Iterable, Union
+from typing import Any, Callable, Iterable, Union
 
 import numpy as np
 import pandas as pd
@@ -103,6 +103,25 @@ def set_values(dataset: pd.DataFrame, set_values_to: dict | None) -> pd.DataFram
     return out
 
 
+def compute_on_distinct(values: pd.Series, compute: Callable[[pd.Series], Any], *, missing: Any) -> pd.Series:
+    """``compute`` run once on the distinct values of ``values``, its results spread back over the rows.
+
+    Text columns repeat a few values over millions of records (dates, visits, codes): a check or
+    a parse of the distinct values costs a fraction of one over every row. ``compute`` takes a
+    Series of the distinct non-missing values and returns one result each; missing values get
+    ``missing``.
+
+    >>> compute_on_distinct(pd.Series(["Week 6", None, "Week 6", "Baseline"]),
+    ...                     lambda s: s.str.len(), missing=0).tolist()
+    [6, 0, 6, 8]
+    """
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    per_value = np.asarray(compute(pd.Series(np.asarray(uniques, dtype=object), dtype=object)))
+    if len(per_value) != len(uniques):
+        raise ValueError(f"compute returned {len(per_value)} results for {len(uniques)} distinct values")
+    return pd.Series(np.append(per_value, missing)[codes], index=values.index)  # code -1 -> missing
+
+
 def is_missing(series: pd.Series) -> pd.Series:
     """True where a value is missing: NaN/None/NaT, or a blank string (as SAS treats it)."""
     missing = series.isna().to_numpy(dtype=bool)
@@ -113,12 +132,9 @@ def is_missing(series: pd.Series) -> pd.Series:
         blank = pc.fill_null(pc.equal(pc.utf8_trim_whitespace(arrow), ""), True)
         return pd.Series(missing | blank.to_numpy(zero_copy_only=False), index=series.index)
     if series.dtype == object or pd.api.types.is_string_dtype(series):
-        # blank test on the distinct values only (columns repeat values a lot), spread by code
-        codes, uniques = pd.factorize(series, use_na_sentinel=True)
-        if len(uniques):
-            blank = pd.Series(np.asarray(uniques, dtype=object)).astype("string").str.strip().fillna("").eq("")
-            hit = np.append(blank.to_numpy(dtype=bool), False)[codes]  # code -1 (NA) -> last slot
-            missing = missing | hit
+        blank = compute_on_distinct(
+            series, lambda s: s.astype("string").str.strip().fillna("").eq("").to_numpy(dtype=bool), missing=True)
+        missing = missing | blank.to_numpy(dtype=bool)
     return pd.Series(missing, index=series.index)
 
 
@@ -236,6 +252,7 @@ __all__ = [
     "set_values",
     "is_missing",
     "blank_to_na",
+    "compute_on_distinct",
     "assert_subjects_in",
 ]
 

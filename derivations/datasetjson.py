@@ -115,10 +115,11 @@ def _infer_type(series: pd.Series) -> tuple[str, str | None]:
     if kind == "f":
         return "double", None
     if kind == "M":
-        s = series.dropna()
-        if getattr(s.dt, "tz", None) is not None:
+        if getattr(series.dt, "tz", None) is not None:
             return "datetime", "integer"
-        midnight = (s == s.dt.normalize()).all() if len(s) else True
+        stamps = series.to_numpy()
+        stamps = stamps[~np.isnat(stamps)]
+        midnight = not (stamps - stamps.astype("datetime64[D]")).any()
         return ("date" if midnight else "datetime"), "integer"
     if kind == "m":
         return "time", "integer"
@@ -199,10 +200,14 @@ def _missing_to_none(values: np.ndarray, missing: np.ndarray) -> np.ndarray:
     return out
 
 
-def _encode(series: pd.Series, col: Column, dataset_name: str) -> np.ndarray:
-    """One column as an object array of JSON-ready Python values (None for missing)."""
-    missing = series.isna().to_numpy()
+def _encode(series: pd.Series, col: Column, dataset_name: str) -> np.ndarray | pd.Series:
+    """One column as JSON-ready values: an object array of Python values (None for missing),
+    for a double column a float array (NaN for missing), for a text column held as a pandas
+    string dtype the column itself (NA for missing). :func:`_python_values` makes all three lists."""
     dtype, kind = col.data_type, series.dtype.kind
+    if dtype in ("string", "URI") and isinstance(series.dtype, pd.StringDtype):
+        return series  # text already: nothing to check or convert
+    missing = series.isna().to_numpy()
 
     def bad(msg: str, hint: str) -> DerivationError:
         pos = int(np.flatnonzero(bad_mask)[0]) if bad_mask is not None and bad_mask.any() else None
@@ -263,7 +268,15 @@ def _encode(series: pd.Series, col: Column, dataset_name: str) -> np.ndarray:
     if dtype == "decimal":
         return np.array([None if np.isnan(v) else np.format_float_positional(v, unique=True, trim="-")
                          for v in num], dtype=object)
-    return _missing_to_none(num + 0.0, np.isnan(num))  # + 0.0: a negative zero is written as 0.0
+    return num + 0.0  # NaN = missing; + 0.0: a negative zero is written as 0.0
+
+
+def _python_values(values: np.ndarray | pd.Series) -> list:
+    """What :func:`_encode` returned, as a list of Python values with None for missing."""
+    if isinstance(values, pd.Series) or values.dtype.kind == "f":
+        missing = pd.isna(values)
+        return _missing_to_none(np.asarray(values, dtype=object), np.asarray(missing)).tolist()
+    return values.tolist()
 
 
 def dataset_json_document(
@@ -289,7 +302,7 @@ def dataset_json_document(
         item_group_oid=item_group_oid, study_oid=study_oid, metadata_version_oid=metadata_version_oid,
         metadata_ref=metadata_ref, file_oid=file_oid, db_last_modified_datetime=db_last_modified_datetime,
         originator=originator, source_system=source_system, source_system_version=source_system_version)
-    encoded = [_encode(dataset[c.name], c, name).tolist() for c in columns]
+    encoded = [_python_values(_encode(dataset[c.name], c, name)) for c in columns]
     doc["rows"] = [list(r) for r in zip(*encoded)] if encoded else [[] for _ in range(len(dataset))]
     return doc
 
@@ -336,13 +349,15 @@ def _document_head(dataset: pd.DataFrame, *, name: str, label: str, creation_dat
     return doc, columns
 
 
-def _json_texts(values: np.ndarray) -> np.ndarray:
-    """The JSON text of each value (``null`` for None), each distinct value encoded once.
+def _json_texts(values: np.ndarray | pd.Series) -> np.ndarray:
+    """The JSON text of each value (``null`` for None/NaN/NA), each distinct value encoded once.
 
     >>> _json_texts(np.array(["a", None, "a", 1.5, True], dtype=object)).tolist()
     ['"a"', 'null', '"a"', '1.5', 'true']
+    >>> _json_texts(np.array([0.1, np.nan, 1e16])).tolist()
+    ['0.1', 'null', '1e+16']
     """
-    codes, uniques = pd.factorize(values)  # None -> -1
+    codes, uniques = pd.factorize(values)  # missing -> -1
     texts = np.empty(len(uniques) + 1, dtype=object)
     texts[:-1] = [json.dumps(u, ensure_ascii=False, allow_nan=False) for u in uniques]
     texts[-1] = "null"

@@ -40,7 +40,7 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
-from .core import is_missing
+from .core import compute_on_distinct, is_missing
 from .findings import Finding, Findings
 from .spec import Codelist, DatasetSpec, Spec, VariableSpec
 
@@ -61,6 +61,10 @@ def compute_iso8601_valid(values: pd.Series) -> pd.Series:
     >>> compute_iso8601_valid(pd.Series(["2021-03", "2021-02-30", "2021-03-15T10:30", "15MAR2021", ""])).tolist()
     [True, False, True, False, True]
     """
+    return compute_on_distinct(values, _iso8601_valid, missing=True)
+
+
+def _iso8601_valid(values: pd.Series) -> pd.Series:
     text = values.astype("string").fillna("")
     blank = text.str.strip().eq("")
     ok = text.str.match(_ISO.pattern).fillna(False)
@@ -72,13 +76,17 @@ def compute_iso8601_valid(values: pd.Series) -> pd.Series:
 
 
 def _byte_len(text: pd.Series) -> pd.Series:
+    return compute_on_distinct(text, _byte_len_each, missing=0)
+
+
+def _byte_len_each(text: pd.Series) -> pd.Series:
     s = text.astype("string")
     n = s.str.len()
     non_ascii = ~s.str.isascii().fillna(True)
     if non_ascii.any():
         n = n.copy()
         n[non_ascii] = s[non_ascii].map(lambda x: len(x.encode("utf-8")))
-    return n.fillna(0)
+    return n.fillna(0).astype("int64")
 
 
 def _is_text(series: pd.Series) -> pd.Series:

@@ -163,7 +163,8 @@ def write_dataset_jsons(datasets, spec, folder: str | Path, *, created, study_id
             variables.append(entry)
         # as the XPT holds them: a missing character value is blank
         chars = [e["name"] for e in variables if e.get("data_type") == "string"]
-        frame = frame.assign(**{c: frame[c].astype(object).where(frame[c].notna(), "") for c in chars})
+        frame = frame.assign(**{c: frame[c].fillna("") if isinstance(frame[c].dtype, pd.StringDtype)
+                                else frame[c].astype(object).where(frame[c].notna(), "") for c in chars})
         # nullable numerics (Int64/Float64) as the doubles the XPT holds; integers declared when whole
         for e in variables:
             col = frame[e["name"]]

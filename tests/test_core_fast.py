@@ -54,3 +54,14 @@ def test_match_positions_multi_key_and_missing():
     left = pd.DataFrame({"S": ["x", "x", "y", None], "K": [1, 2, 1, 1]})
     right = pd.DataFrame({"S": ["x", "y", None], "K": [2, 1, 1]})
     assert match_positions(left, right, ["S", "K"]).tolist() == [-1, 0, 1, 2]  # missing matches missing, as merge
+
+
+def test_compute_on_distinct_equals_the_row_by_row_result():
+    from derivations.core import compute_on_distinct
+
+    values = pd.Series(["2021-01", None, "2021-02-30", "2021-01", "", "x", None] * 50)
+    got = compute_on_distinct(values, lambda s: s.str.len().to_numpy(), missing=-1)
+    expected = [(-1 if v is None else len(v)) for v in values]
+    assert got.tolist() == expected and got.index.equals(values.index)
+    with pytest.raises(ValueError, match="2 results for 5 distinct values"):
+        compute_on_distinct(values, lambda s: [1, 2], missing=0)

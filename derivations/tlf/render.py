@@ -29,6 +29,7 @@ True
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import string
@@ -375,10 +376,23 @@ def rtf_escape(text: Any) -> str:
     return "".join(out)
 
 
+@functools.lru_cache(maxsize=1 << 16, typed=True)
+def _rtf_escape_cached(text: Any) -> str:
+    return rtf_escape(text)
+
+
+def _rtf_finalize(value: Any) -> str:
+    """The template's finalize: listings repeat the same cell texts, each is escaped once."""
+    try:
+        return _rtf_escape_cached(value)
+    except TypeError:  # unhashable
+        return rtf_escape(value)
+
+
 def _env(kind: str) -> jinja2.Environment:
     if kind == "rtf":
         env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATE_DIR), autoescape=False,
-                                 finalize=rtf_escape, trim_blocks=True, lstrip_blocks=True,
+                                 finalize=_rtf_finalize, trim_blocks=True, lstrip_blocks=True,
                                  keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
         env.filters["raw"] = RtfRaw
     else:
