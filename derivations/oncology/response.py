@@ -363,6 +363,72 @@ def _append_param(
     return pd.concat([dataset, new], ignore_index=True)
 
 
+@dataclass(frozen=True, eq=False)
+class _NewParam:
+    """What a response parameter's derivation shares from start to end.
+
+    :meth:`start` checks the parameter is new (before any source check); :meth:`source`
+    gives its prepared source records; :meth:`append` / :meth:`append_flag` add one
+    record per subject with the parameter's values.
+    """
+
+    dataset: pd.DataFrame
+    dataset_adsl: pd.DataFrame | None
+    by_vars: list[str]
+    rule: BorRule
+    values: dict
+
+    @classmethod
+    def start(
+        cls,
+        dataset: pd.DataFrame,
+        dataset_adsl: pd.DataFrame | None,
+        by_vars: Sequence[str],
+        rule: BorRule,
+        set_values_to: Mapping | None,
+        **defaults: str,
+    ) -> "_NewParam":
+        """Check that the parameter (``defaults`` updated by ``set_values_to``) is new."""
+        values = defaults | dict(set_values_to or {})
+        _assert_new_param(dataset, values)
+        return cls(dataset, dataset_adsl, list(by_vars), rule, values)
+
+    def source(self, filter_source: Filter, **options) -> pd.DataFrame:
+        """:func:`_prepare_source` with this parameter's dataset, ADSL, by_vars and rule."""
+        return _prepare_source(
+            self.dataset,
+            dataset_adsl=self.dataset_adsl,
+            filter_source=filter_source,
+            by_vars=self.by_vars,
+            rule=self.rule,
+            **options,
+        )
+
+    def append(
+        self,
+        chosen: pd.DataFrame,
+        *,
+        default_avalc: str | None,
+        aval_map: Sequence[tuple[str, int]],
+        keep_adsl: Sequence[str] = (),
+    ) -> pd.DataFrame:
+        """The input with one new record per subject: the chosen one, else ``default_avalc``."""
+        return _append_param(
+            self.dataset,
+            _subjects(self.dataset, self.dataset_adsl, self.by_vars),
+            chosen,
+            by_vars=self.by_vars,
+            default_avalc=default_avalc,
+            aval_map=aval_map,
+            set_values_to=self.values,
+            keep_adsl=keep_adsl,
+        )
+
+    def append_flag(self, first: pd.DataFrame) -> pd.DataFrame:
+        """Y/N parameter: Y (the record's ADT) for subjects in ``first``, N (no ADT) for the others."""
+        return self.append(first.assign(AVALC="Y"), default_avalc="N", aval_map=self.rule.aval_yn)
+
+
 def _group_codes(src: pd.DataFrame, by_vars: list[str]) -> np.ndarray:
     """Consecutive integer subject codes for a frame sorted by ``by_vars``."""
     if len(src) == 0:
@@ -603,33 +669,12 @@ def derive_param_bor(
     >>> row.PARAMCD, row.AVALC, float(row.AVAL), str(row.ADT.date())
     ('BOR', 'PD', 5.0, '2020-02-19')
     """
-    by_vars = list(by_vars)
-    values = {"PARAMCD": "BOR", "PARAM": "Best Overall Response (confirmation not required)"} | dict(
-        set_values_to or {}
-    )
-    _assert_new_param(dataset, values)
-    src = _prepare_source(
-        dataset,
-        dataset_adsl=dataset_adsl,
-        filter_source=filter_source,
-        by_vars=by_vars,
-        rule=rule,
-        source_pd=source_pd,
-        reference_date=reference_date,
-        before_date_var=before_date_var,
-    )
-    cat = _bor_categories(src, rule, confirmed=None)
-    best = _pick_best(src, cat, by_vars, rule.bor_order)
-    return _append_param(
-        dataset,
-        _subjects(dataset, dataset_adsl, by_vars),
-        best,
-        by_vars=by_vars,
-        default_avalc="NE" if rule.missing_as_ne else "MISSING",
-        aval_map=rule.aval_resp,
-        set_values_to=values,
-        keep_adsl=[reference_date],
-    )
+    new = _NewParam.start(dataset, dataset_adsl, by_vars, rule, set_values_to,
+                          PARAMCD="BOR", PARAM="Best Overall Response (confirmation not required)")
+    src = new.source(filter_source, source_pd=source_pd, reference_date=reference_date, before_date_var=before_date_var)
+    best = _pick_best(src, _bor_categories(src, rule, confirmed=None), new.by_vars, rule.bor_order)
+    no_assessment = "NE" if rule.missing_as_ne else "MISSING"
+    return new.append(best, default_avalc=no_assessment, aval_map=rule.aval_resp, keep_adsl=[reference_date])
 
 
 def _bor_categories(
@@ -684,33 +729,15 @@ def derive_param_confirmed_bor(
     >>> row.PARAMCD, row.AVALC, str(row.ADT.date())
     ('CBOR', 'SD', '2020-02-12')
     """
-    by_vars = list(by_vars)
-    values = {"PARAMCD": "CBOR", "PARAM": "Best Confirmed Overall Response"} | dict(set_values_to or {})
-    _assert_new_param(dataset, values)
-    src = _prepare_source(
-        dataset,
-        dataset_adsl=dataset_adsl,
-        filter_source=filter_source,
-        by_vars=by_vars,
-        rule=rule,
-        source_pd=source_pd,
-        reference_date=reference_date,
-        before_date_var=before_date_var,
-    )
+    new = _NewParam.start(dataset, dataset_adsl, by_vars, rule, set_values_to,
+                          PARAMCD="CBOR", PARAM="Best Confirmed Overall Response")
+    src = new.source(filter_source, source_pd=source_pd, reference_date=reference_date, before_date_var=before_date_var)
     if findings is not None:
-        assert_no_cr_then_pr(src, by_vars=by_vars, findings=findings)
-    cat = _bor_categories(src, rule, confirmed=_confirmation(src, by_vars, rule))
-    best = _pick_best(src, cat, by_vars, rule.bor_order)
-    return _append_param(
-        dataset,
-        _subjects(dataset, dataset_adsl, by_vars),
-        best,
-        by_vars=by_vars,
-        default_avalc="NE" if rule.missing_as_ne else "MISSING",
-        aval_map=rule.aval_resp,
-        set_values_to=values,
-        keep_adsl=[reference_date],
-    )
+        assert_no_cr_then_pr(src, by_vars=new.by_vars, findings=findings)
+    cat = _bor_categories(src, rule, confirmed=_confirmation(src, new.by_vars, rule))
+    best = _pick_best(src, cat, new.by_vars, rule.bor_order)
+    no_assessment = "NE" if rule.missing_as_ne else "MISSING"
+    return new.append(best, default_avalc=no_assessment, aval_map=rule.aval_resp, keep_adsl=[reference_date])
 
 
 def derive_param_response(
@@ -737,31 +764,12 @@ def derive_param_response(
     >>> out[out.PARAMCD == "RSP"][["USUBJID", "AVALC", "AVAL"]].values.tolist()
     [['1', 'Y', 1.0], ['2', 'N', 0.0]]
     """
-    by_vars = list(by_vars)
-    values = {"PARAMCD": "RSP", "PARAM": "Response (confirmation not required)"} | dict(set_values_to or {})
-    _assert_new_param(dataset, values)
-    src = _prepare_source(
-        dataset,
-        dataset_adsl=dataset_adsl,
-        filter_source=filter_source,
-        by_vars=by_vars,
-        rule=rule,
-        source_pd=source_pd,
-        before_date_var=before_date_var,
-        check_values=False,
-        unique_dates=False,
+    new = _NewParam.start(dataset, dataset_adsl, by_vars, rule, set_values_to,
+                          PARAMCD="RSP", PARAM="Response (confirmation not required)")
+    src = new.source(
+        filter_source, source_pd=source_pd, before_date_var=before_date_var, check_values=False, unique_dates=False
     )
-    first = src.drop_duplicates(by_vars, keep="first").copy()
-    first["AVALC"] = "Y"
-    return _append_param(
-        dataset,
-        _subjects(dataset, dataset_adsl, by_vars),
-        first,
-        by_vars=by_vars,
-        default_avalc="N",
-        aval_map=rule.aval_yn,
-        set_values_to=values,
-    )
+    return new.append_flag(src.drop_duplicates(new.by_vars, keep="first"))
 
 
 def derive_param_first_pd(
@@ -818,32 +826,13 @@ def derive_param_confirmed_resp(
     >>> row.PARAMCD, row.AVALC, str(row.ADT.date())
     ('CRSP', 'Y', '2020-02-12')
     """
-    by_vars = list(by_vars)
-    values = {"PARAMCD": "CRSP", "PARAM": "Confirmed Response"} | dict(set_values_to or {})
-    _assert_new_param(dataset, values)
-    src = _prepare_source(
-        dataset,
-        dataset_adsl=dataset_adsl,
-        filter_source=filter_source,
-        by_vars=by_vars,
-        rule=rule,
-        source_pd=source_pd,
-        before_date_var=before_date_var,
-    )
+    new = _NewParam.start(dataset, dataset_adsl, by_vars, rule, set_values_to,
+                          PARAMCD="CRSP", PARAM="Confirmed Response")
+    src = new.source(filter_source, source_pd=source_pd, before_date_var=before_date_var)
     if findings is not None:
-        assert_no_cr_then_pr(src, by_vars=by_vars, findings=findings)
-    conf_cr, conf_pr = _confirmation(src, by_vars, rule)
-    first = src[conf_cr | conf_pr].drop_duplicates(by_vars, keep="first").copy()
-    first["AVALC"] = "Y"
-    return _append_param(
-        dataset,
-        _subjects(dataset, dataset_adsl, by_vars),
-        first,
-        by_vars=by_vars,
-        default_avalc="N",
-        aval_map=rule.aval_yn,
-        set_values_to=values,
-    )
+        assert_no_cr_then_pr(src, by_vars=new.by_vars, findings=findings)
+    conf_cr, conf_pr = _confirmation(src, new.by_vars, rule)
+    return new.append_flag(src[conf_cr | conf_pr].drop_duplicates(new.by_vars, keep="first"))
 
 
 def derive_param_clinbenefit(
@@ -872,37 +861,17 @@ def derive_param_clinbenefit(
     >>> row.PARAMCD, row.AVALC, str(row.ADT.date())
     ('CB', 'Y', '2020-02-12')
     """
-    by_vars = list(by_vars)
-    values = {"PARAMCD": "CB", "PARAM": "Clinical Benefit"} | dict(set_values_to or {})
-    _assert_new_param(dataset, values)
-    src = _prepare_source(
-        dataset,
-        dataset_adsl=dataset_adsl,
-        filter_source=filter_source,
-        by_vars=by_vars,
-        rule=rule,
-        source_pd=source_pd,
-        reference_date=reference_date,
-        before_date_var=before_date_var,
-    )
+    new = _NewParam.start(dataset, dataset_adsl, by_vars, rule, set_values_to,
+                          PARAMCD="CB", PARAM="Clinical Benefit")
+    src = new.source(filter_source, source_pd=source_pd, reference_date=reference_date, before_date_var=before_date_var)
     in_window = _days(src["ADT"]) >= _days(src["_REF"]) + rule.ref_start_window
     cand = [src[src["AVALC"].isin(rule.benefit_values).to_numpy() & in_window]]
     if source_resp is not None:
         resp = dataset.loc[filter_mask(dataset, source_resp)].copy()
         resp["ADT"] = to_date(resp["ADT"], variable="ADT")
         cand.append(resp)
-    allc = pd.concat(cand, ignore_index=True).sort_values(by_vars + ["ADT"], kind="mergesort")
-    first = allc.drop_duplicates(by_vars, keep="first").copy()
-    first["AVALC"] = "Y"
-    return _append_param(
-        dataset,
-        _subjects(dataset, dataset_adsl, by_vars),
-        first,
-        by_vars=by_vars,
-        default_avalc="N",
-        aval_map=rule.aval_yn,
-        set_values_to=values,
-    )
+    allc = pd.concat(cand, ignore_index=True).sort_values(new.by_vars + ["ADT"], kind="mergesort")
+    return new.append_flag(allc.drop_duplicates(new.by_vars, keep="first"))
 
 
 def derive_param_last_assessment(
@@ -928,27 +897,11 @@ def derive_param_last_assessment(
     >>> row.PARAMCD, row.AVALC, str(row.ADT.date())
     ('LSTA', 'SD', '2020-01-22')
     """
-    by_vars = list(by_vars)
-    values = {"PARAMCD": "LSTA", "PARAM": "Last Disease Assessment"} | dict(set_values_to or {})
-    _assert_new_param(dataset, values)
-    src = _prepare_source(
-        dataset,
-        dataset_adsl=dataset_adsl,
-        filter_source=filter_source,
-        by_vars=by_vars,
-        rule=rule,
-        before_date_var=before_date_var,
-    )
-    last = src[src["AVALC"].isin(rule.adequate_values)].drop_duplicates(by_vars, keep="last")
-    return _append_param(
-        dataset,
-        _subjects(dataset, dataset_adsl, by_vars),
-        last,
-        by_vars=by_vars,
-        default_avalc=None,
-        aval_map=rule.aval_resp,
-        set_values_to=values,
-    )
+    new = _NewParam.start(dataset, dataset_adsl, by_vars, rule, set_values_to,
+                          PARAMCD="LSTA", PARAM="Last Disease Assessment")
+    src = new.source(filter_source, before_date_var=before_date_var)
+    last = src[src["AVALC"].isin(rule.adequate_values)].drop_duplicates(new.by_vars, keep="last")
+    return new.append(last, default_avalc=None, aval_map=rule.aval_resp)
 
 
 def assert_no_cr_then_pr(
