@@ -31,7 +31,7 @@ Example
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass
 from typing import Mapping, Sequence
 
 import numpy as np
