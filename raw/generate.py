@@ -385,7 +385,6 @@ def generate(n_subjects: int = 29, seed: int = 20220703, out_dir: str | Path | N
     # -- lesions / response -----------------------------------------------
     sched = _schedule(p, rng)
     targets, nnt, vis, tv = _lesions(p, sched, rng)
-    mech = vis.groupby("sid")["mech"].first().to_numpy()
 
     # baseline page: metastatic sites are the lesion sites outside the oesophagus
     ntl_sid = np.repeat(np.arange(n), nnt)

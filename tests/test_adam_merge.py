@@ -1,6 +1,5 @@
 """derive_vars_merged family: hand-built inputs, hand-computed results."""
 
-import warnings
 
 import pandas as pd
 import pytest

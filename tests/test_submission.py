@@ -4,7 +4,6 @@ import hashlib
 import subprocess
 from pathlib import Path
 
-import pytest
 
 from derivations.pipeline import run_study
 from derivations.submission import MANIFEST, verify_manifest, write_manifest, write_submission

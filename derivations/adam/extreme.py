@@ -43,7 +43,6 @@ from ._common import (
     check_choice,
     check_new_vars_absent,
     concat_rows,
-    date_part,
     flag_series,
     fmt_filter,
     fmt_values,

@@ -19,7 +19,7 @@ from anyascii import anyascii
 
 from ..core import assert_has_columns
 from ..findings import DerivationError, Findings
-from ._util import as_text, check_same_length, row_label, subject_at
+from ._util import check_same_length, row_label, subject_at
 
 _NON_ASCII = r"[^\x00-\x7F]"
 

@@ -5,9 +5,6 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
-
 from derivations.adam import (create_single_dose_dataset, derive_var_extreme_flag, derive_var_trtemfl,
                               derive_vars_dtm, derive_vars_duration, derive_vars_dy, derive_vars_joined,
                               derive_vars_merged)
