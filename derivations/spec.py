@@ -297,6 +297,67 @@ def _int(value: str, *, where: str) -> int | None:
         raise SpecError(f"{where}: {value!r} is not a whole number") from None
 
 
+#: How a column of the P21 ``Variables`` / ``ValueLevel`` sheets maps to a field of
+#: :class:`VariableSpec` / :class:`ValueLevelSpec` (None: that sheet has no such column),
+#: in the sheets' column order. :func:`read_spec` matches the column names case- and
+#: space-insensitively; :func:`write_spec` writes them as here.
+_P21_VARIABLE_COLUMNS = (
+    # column                Variables sheet         ValueLevel sheet
+    ("Order",               "order",                "order"),
+    ("Dataset",             "dataset",              "dataset"),
+    ("Variable",            "name",                 "variable"),
+    ("Where Clause",        None,                   "where_clause"),
+    ("Label",               "label",                "label"),
+    ("Data Type",           "data_type",            "data_type"),
+    ("Length",              "length",               "length"),
+    ("Significant Digits",  "significant_digits",   "significant_digits"),
+    ("Format",              "format",               "format"),
+    ("Mandatory",           "mandatory",            "mandatory"),
+    ("Assigned Value",      "assigned_value",       None),
+    ("Codelist",            "codelist",             "codelist"),
+    ("Common",              "common",               None),
+    ("Origin",              "origin",               "origin"),
+    ("Source",              "source",               "source"),
+    ("Pages",               "pages",                None),
+    ("Method",              "method",               "method"),
+    ("Predecessor",         "predecessor",          None),
+    ("Role",                "role",                 None),
+    ("Comment",             "comment",              "comment"),
+)
+#: (column, field) pairs of each sheet.
+_VARIABLE_COLUMNS = tuple((c, f) for c, f, _ in _P21_VARIABLE_COLUMNS if f)
+_VALUE_LEVEL_COLUMNS = tuple((c, f) for c, _, f in _P21_VARIABLE_COLUMNS if f)
+#: Fields read as upper-case text, and fields read as whole numbers (in this order, so the
+#: error names the first bad one); ``data_type`` defaults to ``text``, ``mandatory`` is Yes/No.
+_UPPER_FIELDS = ("dataset", "name", "variable")
+_WHOLE_NUMBER_FIELDS = ("length", "significant_digits", "order")
+
+
+def _fields(r: dict[str, str], columns, *, where: str, column_in_where: tuple[str, ...] = ()) -> dict[str, object]:
+    """Keyword arguments of a :class:`VariableSpec` / :class:`ValueLevelSpec` from one sheet row.
+
+    ``columns``: :data:`_VARIABLE_COLUMNS` or :data:`_VALUE_LEVEL_COLUMNS`. ``where`` locates the
+    row in the error about a cell that is not a whole number; for the columns named in
+    ``column_in_where`` the column name follows it.
+
+    >>> r = {"dataset": "dm", "variable": "age", "length": "8", "mandatory": "Yes", "_row": "2"}
+    >>> f = _fields(r, _VALUE_LEVEL_COLUMNS, where="row 2")
+    >>> (f["dataset"], f["variable"], f["data_type"], f["length"], f["mandatory"], f["order"])
+    ('DM', 'AGE', 'text', 8, True, 0)
+    """
+    out: dict[str, object] = {f: r.get(_norm(c), "") for c, f in columns}
+    column = {f: c for c, f in columns}
+    for f in _UPPER_FIELDS:
+        if f in out:
+            out[f] = out[f].upper()
+    out["data_type"] = out["data_type"] or "text"
+    out["mandatory"] = _yes(out["mandatory"])
+    for f in _WHOLE_NUMBER_FIELDS:
+        out[f] = _int(out[f], where=where + (f" {column[f]}" if column[f] in column_in_where else ""))
+    out["order"] = out["order"] or 0
+    return out
+
+
 def read_spec(path: str | Path) -> Spec:
     """Read a P21 define-spec workbook (.xlsx) into a :class:`Spec`."""
     import openpyxl  # lazy: keeps `derive --help` fast
@@ -341,27 +402,7 @@ def read_spec(path: str | Path) -> Spec:
                     dataset=ds, variable=var, hint="add the dataset to the Datasets sheet",
                 )
             spec.datasets[ds].variables.append(
-                VariableSpec(
-                    dataset=ds,
-                    name=var,
-                    label=r.get("label", ""),
-                    data_type=r.get("datatype", "text") or "text",
-                    length=_int(r.get("length", ""), where=where + " Length"),
-                    significant_digits=_int(r.get("significantdigits", ""), where=where),
-                    format=r.get("format", ""),
-                    mandatory=_yes(r.get("mandatory", "")),
-                    assigned_value=r.get("assignedvalue", ""),
-                    codelist=r.get("codelist", ""),
-                    common=r.get("common", ""),
-                    origin=r.get("origin", ""),
-                    source=r.get("source", ""),
-                    pages=r.get("pages", ""),
-                    method=r.get("method", ""),
-                    predecessor=r.get("predecessor", ""),
-                    role=r.get("role", ""),
-                    comment=r.get("comment", ""),
-                    order=_int(r.get("order", ""), where=where + " Order") or 0,
-                )
+                VariableSpec(**_fields(r, _VARIABLE_COLUMNS, where=where, column_in_where=("Length", "Order")))
             )
         for ds in spec.datasets.values():
             ds.variables.sort(key=lambda v: v.order)
@@ -371,23 +412,7 @@ def read_spec(path: str | Path) -> Spec:
             if not ds:
                 continue
             where = f"{path.name} ValueLevel row {r['_row']}"
-            vl = ValueLevelSpec(
-                dataset=ds,
-                variable=r.get("variable", "").upper(),
-                where_clause=r.get("whereclause", ""),
-                label=r.get("label", ""),
-                data_type=r.get("datatype", "text") or "text",
-                length=_int(r.get("length", ""), where=where),
-                significant_digits=_int(r.get("significantdigits", ""), where=where),
-                format=r.get("format", ""),
-                mandatory=_yes(r.get("mandatory", "")),
-                codelist=r.get("codelist", ""),
-                origin=r.get("origin", ""),
-                source=r.get("source", ""),
-                method=r.get("method", ""),
-                comment=r.get("comment", ""),
-                order=_int(r.get("order", ""), where=where) or 0,
-            )
+            vl = ValueLevelSpec(**_fields(r, _VALUE_LEVEL_COLUMNS, where=where))
             if ds in spec.datasets:
                 spec.datasets[ds].value_level.append(vl)
 
@@ -526,16 +551,6 @@ def dataset_names(spec: Spec, names: Iterable[str] | None = None) -> list[str]:
 
 # --------------------------------------------------------------------------- writing
 
-_VARIABLE_COLUMNS = [
-    ("Order", "order"), ("Dataset", "dataset"), ("Variable", "name"), ("Label", "label"),
-    ("Data Type", "data_type"), ("Length", "length"), ("Significant Digits", "significant_digits"),
-    ("Format", "format"), ("Mandatory", "mandatory"), ("Assigned Value", "assigned_value"),
-    ("Codelist", "codelist"), ("Common", "common"), ("Origin", "origin"), ("Source", "source"),
-    ("Pages", "pages"), ("Method", "method"), ("Predecessor", "predecessor"), ("Role", "role"),
-    ("Comment", "comment"),
-]
-
-
 def write_spec(spec: Spec, path: str | Path) -> Path:
     """Write ``spec`` as a P21 define-spec workbook that :func:`read_spec` reads back unchanged.
 
@@ -562,19 +577,13 @@ def write_spec(spec: Spec, path: str | Path) -> Path:
     for d in spec.datasets.values():
         ws.append([d.name, d.label, d.cls, d.subclass, d.structure, ", ".join(d.keys), d.standard,
                    "Yes" if d.has_no_data else "No", d.repeating, d.reference_data, d.comment])
-    ws = wb.create_sheet("Variables")
-    ws.append([h for h, _ in _VARIABLE_COLUMNS])
-    for d in spec.datasets.values():
-        for v in d.variables:
-            ws.append([cell(getattr(v, a)) for _, a in _VARIABLE_COLUMNS])
-    ws = wb.create_sheet("ValueLevel")
-    ws.append(["Order", "Dataset", "Variable", "Where Clause", "Label", "Data Type", "Length",
-               "Significant Digits", "Format", "Mandatory", "Codelist", "Origin", "Source", "Method", "Comment"])
-    for d in spec.datasets.values():
-        for v in d.value_level:
-            ws.append([cell(x) for x in (v.order, v.dataset, v.variable, v.where_clause, v.label, v.data_type,
-                                          v.length, v.significant_digits, v.format, v.mandatory, v.codelist,
-                                          v.origin, v.source, v.method, v.comment)])
+    for title, columns, rows in (("Variables", _VARIABLE_COLUMNS, "variables"),
+                                 ("ValueLevel", _VALUE_LEVEL_COLUMNS, "value_level")):
+        ws = wb.create_sheet(title)
+        ws.append([c for c, _ in columns])
+        for d in spec.datasets.values():
+            for v in getattr(d, rows):
+                ws.append([cell(getattr(v, f)) for _, f in columns])
     ws = wb.create_sheet("Codelists")
     ws.append(["ID", "Name", "NCI Codelist Code", "Data Type", "Terminology", "Comment", "Order", "Term",
                "NCI Term Code", "Decoded Value", "Extensible"])

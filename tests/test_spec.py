@@ -6,8 +6,8 @@ import openpyxl
 import pytest
 
 from derivations.findings import SpecError
-from derivations.spec import (Codelist, DatasetSpec, Method, Spec, Term, VariableSpec, assert_spec, check_spec,
-                              read_spec, write_spec)
+from derivations.spec import (Codelist, DatasetSpec, Method, Spec, Term, ValueLevelSpec, VariableSpec, assert_spec,
+                              check_spec, read_spec, write_spec)
 from toystudy import toy_spec
 
 PEER_SPEC = Path(__file__).resolve().parents[2] / "shared/reference/pharmaverse/specs/adams-specs.xlsx"
@@ -72,3 +72,41 @@ def test_reads_the_real_pinnacle21_spec_as_it_is():
     assert (trtsdt.data_type, trtsdt.format, trtsdt.xpt_type) == ("integer", "DATE", "num")
     assert spec.dataset("ADSL").variable("USUBJID").length == 11
     assert [f.check for f in check_spec(spec) if f.severity == "error"] == []
+
+
+def test_variables_and_value_level_sheets_share_one_column_mapping(tmp_path):
+    spec = toy_spec()
+    vl = ValueLevelSpec("DM", "AGE", "AGEU EQ 'YEARS'", label="Age in years", data_type="integer", length=3,
+                        significant_digits=1, format="3.", mandatory=True, codelist="AGE", origin="CRF",
+                        source="Investigator", method="MT.AGE", comment="COM.AGE", order=4)
+    spec.datasets["DM"].value_level.append(vl)
+    path = write_spec(spec, tmp_path / "s.xlsx")
+    wb = openpyxl.load_workbook(path)
+    assert [c.value for c in wb["Variables"][1]] == [
+        "Order", "Dataset", "Variable", "Label", "Data Type", "Length", "Significant Digits", "Format", "Mandatory",
+        "Assigned Value", "Codelist", "Common", "Origin", "Source", "Pages", "Method", "Predecessor", "Role",
+        "Comment"]
+    assert [c.value for c in wb["ValueLevel"][1]] == [
+        "Order", "Dataset", "Variable", "Where Clause", "Label", "Data Type", "Length", "Significant Digits",
+        "Format", "Mandatory", "Codelist", "Origin", "Source", "Method", "Comment"]
+    assert [c.value for c in wb["ValueLevel"][2]] == [
+        "4", "DM", "AGE", "AGEU EQ 'YEARS'", "Age in years", "integer", "3", "1", "3.", "Yes", "AGE", "CRF",
+        "Investigator", "MT.AGE", "COM.AGE"]
+    assert read_spec(path).datasets["DM"].value_level == [vl]
+
+
+def test_a_bad_whole_number_names_the_sheet_row_and_column(tmp_path):
+    path = write_spec(toy_spec(), tmp_path / "s.xlsx")
+    wb = openpyxl.load_workbook(path)
+    wb["Variables"]["F3"] = "eight"  # Length of DM.DOMAIN (row 3)
+    wb["ValueLevel"].append(["1", "dm", "age", "", "", "", "", "2.x"])  # Significant Digits
+    wb.save(path)
+    with pytest.raises(SpecError, match=r"s\.xlsx Variables row 3 \(DM\.DOMAIN\) Length: 'eight' is not a whole"):
+        read_spec(path)
+    wb["Variables"]["F3"] = "2"
+    wb.save(path)
+    with pytest.raises(SpecError, match=r"s\.xlsx ValueLevel row 2: '2\.x' is not a whole number"):
+        read_spec(path)
+    wb["ValueLevel"]["H2"] = "2"
+    wb.save(path)
+    assert read_spec(path).datasets["DM"].value_level[0].significant_digits == 2
