@@ -7,7 +7,11 @@ one row per offending record (columns ``dataset``, ``variable``, ``usubjid``,
 :class:`~derivations.findings.Findings` with the rule id as ``check``.
 
 Rules are plain data: ``print(rule)`` shows what it checks, and
-:data:`SDTM_RULES` / :data:`ADAM_RULES` / :data:`SPEC_RULES` list them.
+:data:`SDTM_RULES` / :data:`ADAM_RULES` / :data:`SPEC_RULES` list them. Rules
+that are one check with other parameters share a parameterised check, a frozen
+dataclass that prints its parameters: :class:`UniqueBy` (records unique by keys),
+:class:`OneToOne` (code <-> name), :class:`ValuesIn` (allowed values, by
+variable-name pattern) and :class:`TsParameters` (TS parameters present).
 
 Why not pointblank: pointblank 1.1.1 does ship an in-process engine
 (``pointblank.metadata._conformance``, a private module) with 362 hand-curated
@@ -31,6 +35,7 @@ Example
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Callable, Iterable, Mapping
 
@@ -99,17 +104,150 @@ def _domains(ctx: CheckContext) -> list[str]:
     return [n for n in ctx.data if not n.startswith("SUPP") and not n.startswith("AD")]
 
 
-# --------------------------------------------------------------------------- SDTM
+def _adam(ctx):
+    return [n for n in ctx.data if n.startswith("AD")]
 
-def _seq_unique(ctx):
-    out = []
-    for name in _domains(ctx):
-        seq = f"{name}SEQ"
-        if ctx.has(name, "USUBJID", seq):
+
+# --------------------------------------------------------------------------- parameterised checks
+
+#: The datasets a parameterised check looks at: a family by name, else the one dataset named.
+_FAMILIES: dict[str, Callable[[CheckContext], list[str]]] = {
+    "SDTM domains": _domains,  # neither SUPP-- nor AD--
+    "ADaM datasets": _adam,
+    "all datasets": lambda ctx: list(ctx.data),
+}
+
+
+def _scope(ctx: CheckContext, datasets: str) -> list[str]:
+    family = _FAMILIES.get(datasets)
+    if family is None:
+        return [datasets] if datasets in ctx.data else []
+    return family(ctx)
+
+
+@dataclass(frozen=True)
+class UniqueBy:
+    """Check: each record of ``datasets`` is unique by ``keys`` (``--`` stands for the dataset name).
+
+    Every record of a duplicated key is reported, under the last key variable.
+
+    >>> print(UniqueBy("SDTM domains", ("USUBJID", "--SEQ")))
+    SDTM domains: one record per USUBJID, --SEQ
+    """
+
+    datasets: str
+    keys: tuple[str, ...]
+
+    def __str__(self) -> str:
+        return f"{self.datasets}: one record per {', '.join(self.keys)}"
+
+    def __call__(self, ctx: CheckContext) -> pd.DataFrame:
+        out = []
+        for name in _scope(ctx, self.datasets):
+            keys = [k.replace("--", name) for k in self.keys]
+            if ctx.has(name, *keys):
+                df = ctx.data[name]
+                out.append(_hits(df, df.duplicated(keys, keep=False), name, keys[-1]))
+        return _concat(out)
+
+
+@dataclass(frozen=True)
+class OneToOne:
+    """Check: in ``datasets``, each (code, name) pair of variables is one-to-one.
+
+    Every record of a code with two names, or of a name with two codes, is reported under
+    the code variable, with the value ``code / name``.
+
+    >>> print(OneToOne("DM", (("ARMCD", "ARM"), ("ACTARMCD", "ACTARM"))))
+    DM: ARMCD<->ARM, ACTARMCD<->ACTARM one-to-one
+    """
+
+    datasets: str
+    pairs: tuple[tuple[str, str], ...]
+
+    def __str__(self) -> str:
+        return f"{self.datasets}: {', '.join(f'{cd}<->{nm}' for cd, nm in self.pairs)} one-to-one"
+
+    def __call__(self, ctx: CheckContext) -> pd.DataFrame:
+        out = []
+        for name in _scope(ctx, self.datasets):
             df = ctx.data[name]
-            out.append(_hits(df, df.duplicated(["USUBJID", seq], keep=False), name, seq))
-    return _concat(out)
+            for cd, nm in self.pairs:
+                if ctx.has(name, cd, nm):
+                    a, b = _text(df[cd]), _text(df[nm])
+                    bad = (a.groupby(b).transform("nunique") > 1) | (b.groupby(a).transform("nunique") > 1)
+                    out.append(_hits(df, bad.to_numpy(), name, cd, value=(a + " / " + b).to_numpy()))
+        return _concat(out)
 
+
+@dataclass(frozen=True)
+class ValuesIn:
+    """Check: in ``datasets``, a variable whose name matches a pattern holds one of its values, or blank.
+
+    ``values``: (name pattern, allowed values) pairs; the pattern is a case-sensitive glob
+    (``?*FL``: a name ending in FL after at least one character), the first that matches a
+    variable applies. ``codelist``: when the spec has a codelist of that id, its terms replace
+    the allowed values.
+
+    >>> print(ValuesIn("ADaM datasets", (("?*DTF", ("D", "M", "Y")),)))
+    ADaM datasets: ?*DTF in D, M, Y or blank
+    """
+
+    datasets: str
+    values: tuple[tuple[str, tuple[str, ...]], ...]
+    codelist: str = ""
+
+    def __str__(self) -> str:
+        allowed = "; ".join(f"{pattern} in {', '.join(vals)} or blank" for pattern, vals in self.values)
+        return f"{self.datasets}: {allowed}" + (f" (codelist {self.codelist} of the spec if it has one)"
+                                                if self.codelist else "")
+
+    def __call__(self, ctx: CheckContext) -> pd.DataFrame:
+        codelists = getattr(ctx.spec, "codelists", {}) if ctx.spec is not None else {}
+        spec_terms = set(codelists[self.codelist].values) if self.codelist and self.codelist in codelists else None
+        allowed = [(pattern, (set(vals) if spec_terms is None else spec_terms) | {""}) for pattern, vals in self.values]
+        out = []
+        for name in _scope(ctx, self.datasets):
+            df = ctx.data[name]
+            for col in df.columns:
+                ok = next((terms for pattern, terms in allowed if fnmatchcase(col, pattern)), None)
+                if ok is not None:
+                    out.append(_hits(df, ~_text(df[col]).isin(ok).to_numpy(), name, col))
+        return _concat(out)
+
+
+@dataclass(frozen=True)
+class TsParameters:
+    """Check: TS has a record for each of the parameters ``codes`` (TSPARMCD).
+
+    One finding per missing parameter (value: its code), or one ``TS missing`` without TS.
+
+    >>> print(TsParameters(("TITLE", "STYPE")))
+    TS parameters TITLE, STYPE
+    """
+
+    codes: tuple[str, ...]
+
+    def __str__(self) -> str:
+        return f"TS parameters {', '.join(self.codes)}"
+
+    def __call__(self, ctx: CheckContext) -> pd.DataFrame:
+        if "TS" not in ctx.data:
+            return pd.DataFrame([{"dataset": "TS", "variable": None, "usubjid": None, "row": None,
+                                  "value": "TS missing"}], columns=_COLS)
+        have = set(_text(ctx.data["TS"]["TSPARMCD"])) if "TSPARMCD" in ctx.data["TS"].columns else set()
+        miss = [c for c in self.codes if c not in have]
+        return pd.DataFrame([{"dataset": "TS", "variable": "TSPARMCD", "usubjid": None, "row": None, "value": c}
+                             for c in miss], columns=_COLS)
+
+
+#: SDTM EPOCH terms accepted when the spec has no EPOCH codelist.
+EPOCH_TERMS = ("SCREENING", "TREATMENT", "FOLLOW-UP", "RUN-IN", "WASHOUT", "BASELINE", "BLINDED TREATMENT",
+               "OPEN LABEL TREATMENT", "LONG-TERM FOLLOW-UP", "CONTINUATION TREATMENT", "INDUCTION TREATMENT",
+               "MAINTENANCE TREATMENT")
+
+
+# --------------------------------------------------------------------------- SDTM
 
 def _usubjid_in_dm(ctx):
     if "DM" not in ctx.data:
@@ -120,13 +258,6 @@ def _usubjid_in_dm(ctx):
         if name != "DM" and not name.startswith("AD") and "USUBJID" in df.columns:
             out.append(_hits(df, ~_text(df["USUBJID"]).isin(subjects).to_numpy(), name, "USUBJID"))
     return _concat(out)
-
-
-def _dm_one_per_subject(ctx):
-    if not ctx.has("DM", "USUBJID"):
-        return pd.DataFrame(columns=_COLS)
-    df = ctx.data["DM"]
-    return _hits(df, df["USUBJID"].duplicated(keep=False), "DM", "USUBJID")
 
 
 def _dy_columns(ctx):
@@ -187,17 +318,6 @@ def _start_before_end(ctx):
     return _concat(out)
 
 
-def _epoch_values(ctx):
-    allowed = {"SCREENING", "TREATMENT", "FOLLOW-UP", "RUN-IN", "WASHOUT", "BASELINE", "BLINDED TREATMENT",
-               "OPEN LABEL TREATMENT", "LONG-TERM FOLLOW-UP", "CONTINUATION TREATMENT", "INDUCTION TREATMENT",
-               "MAINTENANCE TREATMENT", ""}
-    spec = ctx.spec
-    if spec is not None and "EPOCH" in getattr(spec, "codelists", {}):
-        allowed = set(spec.codelists["EPOCH"].values) | {""}
-    return _concat(_hits(df, ~_text(df["EPOCH"]).isin(allowed).to_numpy(), n, "EPOCH")
-                   for n, df in ctx.data.items() if "EPOCH" in df.columns)
-
-
 def _supp_parent(ctx):
     out = []
     for name, df in ctx.data.items():
@@ -239,18 +359,6 @@ def _rdomain_valid(ctx):
     return _concat(out)
 
 
-def _arm_consistency(ctx):
-    out = []
-    for cd, nm in (("ARMCD", "ARM"), ("ACTARMCD", "ACTARM")):
-        if not ctx.has("DM", cd, nm):
-            continue
-        df = ctx.data["DM"]
-        a, b = _text(df[cd]), _text(df[nm])
-        bad = (a.groupby(b).transform("nunique") > 1) | (b.groupby(a).transform("nunique") > 1)
-        out.append(_hits(df, bad.to_numpy(), "DM", cd, value=(a + " / " + b).to_numpy()))
-    return _concat(out)
-
-
 def _death_consistency(ctx):
     if not ctx.has("DM", "DTHFL", "DTHDTC"):
         return pd.DataFrame(columns=_COLS)
@@ -266,18 +374,6 @@ TS_REQUIRED = ("TITLE", "STYPE", "SSTDTC")
 TS_EXPECTED = ("SDTIGVER", "SDTMVER", "TPHASE", "REGID", "INDIC", "TRT")
 
 
-def _ts_params(codes: tuple[str, ...]):
-    def check(ctx):
-        if "TS" not in ctx.data:
-            return pd.DataFrame([{"dataset": "TS", "variable": None, "usubjid": None, "row": None,
-                                  "value": "TS missing"}], columns=_COLS)
-        have = set(_text(ctx.data["TS"]["TSPARMCD"])) if "TSPARMCD" in ctx.data["TS"].columns else set()
-        miss = [c for c in codes if c not in have]
-        return pd.DataFrame([{"dataset": "TS", "variable": "TSPARMCD", "usubjid": None, "row": None, "value": c}
-                             for c in miss], columns=_COLS)
-    return check
-
-
 def _trial_design_present(ctx):
     if "DM" not in ctx.data:
         return pd.DataFrame(columns=_COLS)
@@ -288,34 +384,12 @@ def _trial_design_present(ctx):
 
 # --------------------------------------------------------------------------- ADaM
 
-def _adam(ctx):
-    return [n for n in ctx.data if n.startswith("AD")]
-
-
-def _adsl_one(ctx):
-    if not ctx.has("ADSL", "USUBJID"):
-        return pd.DataFrame(columns=_COLS)
-    df = ctx.data["ADSL"]
-    return _hits(df, df["USUBJID"].duplicated(keep=False), "ADSL", "USUBJID")
-
-
 def _in_adsl(ctx):
     if not ctx.has("ADSL", "USUBJID"):
         return pd.DataFrame(columns=_COLS)
     subjects = set(_text(ctx.data["ADSL"]["USUBJID"]))
     return _concat(_hits(ctx.data[n], ~_text(ctx.data[n]["USUBJID"]).isin(subjects).to_numpy(), n, "USUBJID")
                    for n in _adam(ctx) if n != "ADSL" and "USUBJID" in ctx.data[n].columns)
-
-
-def _param_one_to_one(ctx):
-    out = []
-    for n in _adam(ctx):
-        if ctx.has(n, "PARAMCD", "PARAM"):
-            df = ctx.data[n]
-            a, b = _text(df["PARAMCD"]), _text(df["PARAM"])
-            bad = (b.groupby(a).transform("nunique") > 1) | (a.groupby(b).transform("nunique") > 1)
-            out.append(_hits(df, bad.to_numpy(), n, "PARAMCD", value=(a + " / " + b).to_numpy()))
-    return _concat(out)
 
 
 def _avalc_aval(ctx):
@@ -360,28 +434,6 @@ def _num_date(s: pd.Series) -> pd.Series:
     if pd.api.types.is_datetime64_any_dtype(s):
         return (s - pd.Timestamp("1960-01-01")).dt.days.astype(float)
     return pd.to_numeric(s, errors="coerce")
-
-
-def _flags(ctx):
-    out = []
-    for n in _adam(ctx):
-        df = ctx.data[n]
-        for col in df.columns:
-            if col.endswith("FL") and len(col) > 2:
-                out.append(_hits(df, ~_text(df[col]).isin(["Y", "N", ""]).to_numpy(), n, col))
-    return _concat(out)
-
-
-def _dtf_tmf(ctx):
-    out = []
-    for n in _adam(ctx):
-        df = ctx.data[n]
-        for col in df.columns:
-            if col.endswith("DTF"):
-                out.append(_hits(df, ~_text(df[col]).isin(["D", "M", "Y", ""]).to_numpy(), n, col))
-            elif col.endswith("TMF"):
-                out.append(_hits(df, ~_text(df[col]).isin(["H", "M", "S", ""]).to_numpy(), n, col))
-    return _concat(out)
 
 
 def _numeric_dates(ctx):
@@ -480,34 +532,38 @@ def _spec_variables(ctx):
 
 SDTM_RULES: tuple[Rule, ...] = (
     Rule("SD0001", "error", "SDTM", "USUBJID of every domain is a subject of DM", _usubjid_in_dm),
-    Rule("SD0002", "error", "SDTM", "DM has one record per USUBJID", _dm_one_per_subject),
-    Rule("SD0003", "error", "SDTM", "--SEQ is unique within USUBJID", _seq_unique),
+    Rule("SD0002", "error", "SDTM", "DM has one record per USUBJID", UniqueBy("DM", ("USUBJID",))),
+    Rule("SD0003", "error", "SDTM", "--SEQ is unique within USUBJID", UniqueBy("SDTM domains", ("USUBJID", "--SEQ"))),
     Rule("SD0004", "error", "SDTM", "--DY is never 0", _dy_not_zero),
     Rule("SD0005", "error", "SDTM", "--DY = --DTC - RFSTDTC (+1 on or after RFSTDTC) when both dates are complete",
          _dy_consistent),
     Rule("SD0006", "error", "SDTM", "--STDTC is not after --ENDTC (compared at the precision both carry)",
          _start_before_end),
-    Rule("SD0007", "error", "SDTM", "EPOCH is one of the EPOCH codelist terms", _epoch_values),
+    Rule("SD0007", "error", "SDTM", "EPOCH is one of the EPOCH codelist terms",
+         ValuesIn("all datasets", (("EPOCH", EPOCH_TERMS),), codelist="EPOCH")),
     Rule("SD0008", "error", "SDTM", "every SUPP-- record points at a parent record (RDOMAIN, USUBJID, IDVAR=IDVARVAL)",
          _supp_parent),
     Rule("SD0009", "error", "SDTM", "RDOMAIN names a submitted domain (SUPP--: its own parent domain)", _rdomain_valid),
-    Rule("SD0010", "error", "SDTM", "ARMCD<->ARM and ACTARMCD<->ACTARM are one-to-one in DM", _arm_consistency),
+    Rule("SD0010", "error", "SDTM", "ARMCD<->ARM and ACTARMCD<->ACTARM are one-to-one in DM",
+         OneToOne("DM", (("ARMCD", "ARM"), ("ACTARMCD", "ACTARM")))),
     Rule("SD0011", "error", "SDTM", "DTHFL is Y exactly when DTHDTC is given (else blank)", _death_consistency),
-    Rule("SD0012", "error", "SDTM", f"TS has the parameters {', '.join(TS_REQUIRED)}", _ts_params(TS_REQUIRED)),
-    Rule("SD0013", "warning", "SDTM", f"TS has the parameters {', '.join(TS_EXPECTED)}", _ts_params(TS_EXPECTED)),
+    Rule("SD0012", "error", "SDTM", f"TS has the parameters {', '.join(TS_REQUIRED)}", TsParameters(TS_REQUIRED)),
+    Rule("SD0013", "warning", "SDTM", f"TS has the parameters {', '.join(TS_EXPECTED)}", TsParameters(TS_EXPECTED)),
     Rule("SD0014", "warning", "SDTM", "trial design datasets TA, TE, TV, TI are submitted", _trial_design_present),
 )
 
 ADAM_RULES: tuple[Rule, ...] = (
-    Rule("AD0001", "error", "ADaM", "ADSL has one record per USUBJID", _adsl_one),
+    Rule("AD0001", "error", "ADaM", "ADSL has one record per USUBJID", UniqueBy("ADSL", ("USUBJID",))),
     Rule("AD0002", "error", "ADaM", "every subject of an ADaM dataset is in ADSL", _in_adsl),
-    Rule("AD0003", "error", "ADaM", "PARAMCD<->PARAM is one-to-one", _param_one_to_one),
+    Rule("AD0003", "error", "ADaM", "PARAMCD<->PARAM is one-to-one",
+         OneToOne("ADaM datasets", (("PARAMCD", "PARAM"),))),
     Rule("AD0004", "error", "ADaM", "within PARAMCD, each AVALC maps to one AVAL and each AVAL to one AVALC",
          _avalc_aval),
     Rule("AD0005", "error", "ADaM", "CNSR is a non-negative integer (0 = event)", _cnsr),
     Rule("AD0006", "error", "ADaM", "ADT is not before STARTDT", _adt_after_start),
-    Rule("AD0007", "error", "ADaM", "*FL flags hold Y, N or blank", _flags),
-    Rule("AD0008", "error", "ADaM", "*DTF is D, M, Y or blank; *TMF is H, M, S or blank", _dtf_tmf),
+    Rule("AD0007", "error", "ADaM", "*FL flags hold Y, N or blank", ValuesIn("ADaM datasets", (("?*FL", ("Y", "N")),))),
+    Rule("AD0008", "error", "ADaM", "*DTF is D, M, Y or blank; *TMF is H, M, S or blank",
+         ValuesIn("ADaM datasets", (("*DTF", ("D", "M", "Y")), ("*TMF", ("H", "M", "S"))))),
     Rule("AD0009", "error", "ADaM", "*DT are numeric with a DATE format, *DTM numeric with a DATETIME format",
          _numeric_dates),
 )

@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 
 from derivations.cli import main
-from derivations.conformance import ADAM_RULES, SDTM_RULES, check_folder, rule, run_rules
+from derivations.conformance import (ADAM_RULES, SDTM_RULES, OneToOne, TsParameters, UniqueBy, ValuesIn,
+                                     check_folder, rule, run_rules)
 from derivations.pipeline import run_study
 from derivations.spec import Codelist, DatasetSpec, Spec, Term, VariableSpec
 
@@ -107,6 +108,43 @@ def test_rules_print_readably():
     assert str(rule("SD0003")) == "SD0003 [error, SDTM] --SEQ is unique within USUBJID"
     assert len({r.id for r in SDTM_RULES + ADAM_RULES}) == len(SDTM_RULES + ADAM_RULES)
 
+
+
+def test_rules_of_one_shape_are_one_parameterised_check():
+    assert rule("SD0002").check == UniqueBy("DM", ("USUBJID",))
+    assert rule("SD0003").check == UniqueBy("SDTM domains", ("USUBJID", "--SEQ"))
+    assert rule("AD0001").check == UniqueBy("ADSL", ("USUBJID",))
+    assert rule("SD0010").check == OneToOne("DM", (("ARMCD", "ARM"), ("ACTARMCD", "ACTARM")))
+    assert rule("AD0003").check == OneToOne("ADaM datasets", (("PARAMCD", "PARAM"),))
+    assert rule("AD0007").check == ValuesIn("ADaM datasets", (("?*FL", ("Y", "N")),))
+    assert rule("SD0013").check == TsParameters(("SDTIGVER", "SDTMVER", "TPHASE", "REGID", "INDIC", "TRT"))
+    assert str(rule("SD0003").check) == "SDTM domains: one record per USUBJID, --SEQ"
+    assert str(rule("SD0010").check) == "DM: ARMCD<->ARM, ACTARMCD<->ACTARM one-to-one"
+    assert str(rule("AD0008").check) == "ADaM datasets: *DTF in D, M, Y or blank; *TMF in H, M, S or blank"
+    assert str(rule("SD0012").check) == "TS parameters TITLE, STYPE, SSTDTC"
+    assert str(rule("SD0007").check).endswith("(codelist EPOCH of the spec if it has one)")
+    assert str(rule("AD0007")) == "AD0007 [error, ADaM] *FL flags hold Y, N or blank"
+
+
+def test_values_in_matches_names_in_column_order_and_reads_the_spec_codelist():
+    adx = pd.DataFrame({"USUBJID": ["S1", "S2"], "ASTDTF": ["Q", "D"], "ASTTMF": ["", "D"], "AENDTF": ["M", "H"],
+                        "FL": ["Q", "Q"], "DTF": ["", "X"], "EPOCH": ["TREATMENT", "EXTENSION"]})
+    # columns in frame order, DTF and TMF interleaved; FL alone is no flag, DTF alone is a DTF
+    assert hits({"ADX": adx}, "AD0008") == [("ADX", "ASTDTF", "S1", 1), ("ADX", "ASTTMF", "S2", 2),
+                                            ("ADX", "AENDTF", "S2", 2), ("ADX", "DTF", "S2", 2)]
+    assert hits({"ADX": adx}, "AD0007") == []
+    # EPOCH is checked in every dataset; the spec's EPOCH codelist replaces the built-in terms
+    assert hits({"ADX": adx}, "SD0007") == [("ADX", "EPOCH", "S2", 2)]
+    spec = Spec(codelists={"EPOCH": Codelist("EPOCH", terms=(Term("SCREENING"), Term("EXTENSION")))})
+    assert hits({"ADX": adx}, "SD0007", spec=spec) == [("ADX", "EPOCH", "S1", 1)]
+
+
+def test_one_to_one_reports_each_pair_under_its_code():
+    bad = dm(ARM=["Arm A", "Arm B", "Arm B"], ACTARMCD=["A", "B", "B"], ACTARM=["Arm A", "Arm B", "Arm A"])
+    assert [(v, r) for _, v, _, r in hits({"DM": bad}, "SD0010")] == [
+        ("ARMCD", 1), ("ARMCD", 2), ("ARMCD", 3), ("ACTARMCD", 1), ("ACTARMCD", 2), ("ACTARMCD", 3)]
+    ok = dm(ACTARMCD=["A", "A", "B"], ACTARM=["Arm A", "Arm A", "Arm B"])
+    assert hits({"DM": ok}, "SD0010") == []
 
 def test_embedded_study_sdtm_has_no_error_finding(tmp_path):
     run_study(ROOT, tmp_path / "out", stages=["sdtm"])
