@@ -42,6 +42,7 @@ from typing import Callable, Iterable, Mapping
 import numpy as np
 import pandas as pd
 
+from .core import compute_on_distinct
 from .findings import DerivationError, Findings
 
 _COLS = ["dataset", "variable", "usubjid", "row", "value"]
@@ -249,15 +250,20 @@ EPOCH_TERMS = ("SCREENING", "TREATMENT", "FOLLOW-UP", "RUN-IN", "WASHOUT", "BASE
 
 # --------------------------------------------------------------------------- SDTM
 
-def _usubjid_in_dm(ctx):
-    if "DM" not in ctx.data:
-        return pd.DataFrame(columns=_COLS)
-    subjects = set(_text(ctx.data["DM"]["USUBJID"]))
-    out = []
-    for name, df in ctx.data.items():
-        if name != "DM" and not name.startswith("AD") and "USUBJID" in df.columns:
-            out.append(_hits(df, ~_text(df["USUBJID"]).isin(subjects).to_numpy(), name, "USUBJID"))
-    return _concat(out)
+def _subjects_in(parent: str, children):
+    """A check: USUBJID of every dataset ``children(ctx)`` names is a subject of ``parent``."""
+
+    def check(ctx):
+        if not ctx.has(parent, "USUBJID"):
+            return pd.DataFrame(columns=_COLS)
+        subjects = set(_text(ctx.data[parent]["USUBJID"]))
+        return _concat(_hits(ctx.data[n], ~_text(ctx.data[n]["USUBJID"]).isin(subjects).to_numpy(), n, "USUBJID")
+                       for n in children(ctx) if n != parent and "USUBJID" in ctx.data[n].columns)
+
+    return check
+
+
+_usubjid_in_dm = _subjects_in("DM", lambda ctx: [n for n in ctx.data if not n.startswith("AD")])
 
 
 def _dy_columns(ctx):
@@ -289,8 +295,7 @@ def _dy_consistent(ctx):
         if "USUBJID" not in df.columns:
             continue
         d = _full_date(df[dtc])
-        r = pd.Series(_text(df["USUBJID"]).map(ref).to_numpy(), index=df.index)
-        r = pd.to_datetime(r)
+        r = pd.Series(ref.reindex(_text(df["USUBJID"]).to_numpy()).to_numpy(), index=df.index)  # stays datetime
         diff = (d - r).dt.days
         expected = diff + (diff >= 0)
         got = pd.to_numeric(df[dy], errors="coerce")
@@ -384,12 +389,7 @@ def _trial_design_present(ctx):
 
 # --------------------------------------------------------------------------- ADaM
 
-def _in_adsl(ctx):
-    if not ctx.has("ADSL", "USUBJID"):
-        return pd.DataFrame(columns=_COLS)
-    subjects = set(_text(ctx.data["ADSL"]["USUBJID"]))
-    return _concat(_hits(ctx.data[n], ~_text(ctx.data[n]["USUBJID"]).isin(subjects).to_numpy(), n, "USUBJID")
-                   for n in _adam(ctx) if n != "ADSL" and "USUBJID" in ctx.data[n].columns)
+_in_adsl = _subjects_in("ADSL", _adam)
 
 
 def _avalc_aval(ctx):
@@ -459,40 +459,40 @@ def _numeric_dates(ctx):
 
 # --------------------------------------------------------------------------- spec-driven
 
-def _spec_ct(ctx):
-    spec = ctx.spec
-    out = []
-    if spec is None:
-        return pd.DataFrame(columns=_COLS)
-    for n, df in ctx.data.items():
-        ds = spec.datasets.get(n)
-        if ds is None:
-            continue
-        for v in ds.variables:
-            cl = spec.codelists.get(v.codelist)
-            if cl is None or v.name not in df.columns or cl.extensible:
-                continue
-            s = df[v.name]
-            vals = s.map(lambda x: f"{x:g}") if pd.api.types.is_numeric_dtype(s) else _text(s)
-            bad = ~vals.isin(set(cl.values)) & ~_blank(s)
-            out.append(_hits(df, bad.to_numpy(), n, v.name))
-    return _concat(out)
+def _as_terms(s: pd.Series) -> pd.Series:
+    """Values as codelist terms: text stripped; a whole number without a decimal part (1.0 -> "1")."""
+    if not pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
+        return _text(s)
+
+    def each(v: pd.Series) -> list[str]:
+        return [str(int(x)) if float(x).is_integer() else repr(float(x)) for x in v]
+
+    return compute_on_distinct(s, each, missing="")
 
 
-def _spec_ct_extensible(ctx):
-    spec = ctx.spec
-    out = []
-    if spec is None:
-        return pd.DataFrame(columns=_COLS)
-    for n, df in ctx.data.items():
-        ds = spec.datasets.get(n)
-        for v in (ds.variables if ds else []):
-            cl = spec.codelists.get(v.codelist)
-            if cl is None or v.name not in df.columns or not cl.extensible:
-                continue
-            bad = ~_text(df[v.name]).isin(set(cl.values)) & ~_blank(df[v.name])
-            out.append(_hits(df, bad.to_numpy(), n, v.name))
-    return _concat(out)
+def _spec_codelist(extensible: bool):
+    """A check: values are terms of the variable's (extensible or non-extensible) codelist."""
+
+    def check(ctx):
+        spec = ctx.spec
+        if spec is None:
+            return pd.DataFrame(columns=_COLS)
+        out = []
+        for n, df in ctx.data.items():
+            ds = spec.datasets.get(n)
+            for v in (ds.variables if ds else []):
+                cl = spec.codelists.get(v.codelist)
+                if cl is None or v.name not in df.columns or bool(cl.extensible) != extensible:
+                    continue
+                bad = ~_as_terms(df[v.name]).isin(set(cl.values)) & ~_blank(df[v.name])
+                out.append(_hits(df, bad.to_numpy(), n, v.name))
+        return _concat(out)
+
+    return check
+
+
+_spec_ct = _spec_codelist(extensible=False)
+_spec_ct_extensible = _spec_codelist(extensible=True)
 
 
 def _spec_mandatory(ctx):

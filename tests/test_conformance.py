@@ -158,3 +158,26 @@ def test_derive_check_on_a_corrupt_xpt_exits_2_naming_the_file(tmp_path, capsys)
     (tmp_path / "sdtm" / "dm.xpt").write_bytes(b"HEADER RECORD*******LIBRARY HEADER RECORD" + b"\x00" * 30)
     assert main(["check", "--study", str(ROOT), "--out", str(tmp_path)]) == 2
     assert "dm.xpt" in capsys.readouterr().err
+
+
+def test_numeric_values_are_read_as_terms_by_both_codelist_rules():
+    # a numeric variable: 1.0 is the term "1" (it was flagged by the extensible rule), 2.5 is "2.5"
+    spec = Spec(datasets={"RS": DatasetSpec("RS", variables=[
+        VariableSpec("RS", "RSSTRESN", codelist="N1"), VariableSpec("RS", "RSGRPN", codelist="N2")])},
+        codelists={"N1": Codelist("N1", terms=(Term("1"), Term("2.5"))),
+                   "N2": Codelist("N2", extensible=True, terms=(Term("1"), Term("1234567")))})
+    frame = pd.DataFrame({"RSSTRESN": [1.0, 2.5, 3.0, np.nan], "RSGRPN": [1.0, 1234567.0, 2.0, np.nan]})
+    f = run_rules({"RS": frame}, spec=spec, rules=[rule("SP0001"), rule("SP0002")])
+    assert [(x.check, x.variable, x.row, x.value) for x in f] == [
+        ("SP0001", "RSSTRESN", 3, 3.0), ("SP0002", "RSGRPN", 3, 2.0)]
+
+
+def test_subject_and_study_day_rules_on_empty_or_incomplete_data():
+    # DM without USUBJID: nothing to check against (the spec rules report the missing variable)
+    assert hits({"DM": pd.DataFrame({"STUDYID": ["X"]}), "AE": pd.DataFrame({"USUBJID": ["S1"]})}, "SD0001") == []
+    # zero-record domains: no finding and no crash
+    empty_dm = pd.DataFrame({"USUBJID": pd.Series([], dtype=str), "RFSTDTC": pd.Series([], dtype=str)})
+    empty_ae = pd.DataFrame({"USUBJID": pd.Series([], dtype=str), "AESTDTC": pd.Series([], dtype=str),
+                             "AESTDY": pd.Series([], dtype=float)})
+    assert hits({"DM": empty_dm, "AE": empty_ae}, "SD0005") == []
+    assert hits({"DM": dm(), "AE": empty_ae}, "SD0005") == []
