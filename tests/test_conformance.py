@@ -4,7 +4,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from derivations.cli import main
 from derivations.conformance import (ADAM_RULES, SDTM_RULES, OneToOne, TsParameters, UniqueBy, ValuesIn,
