@@ -11,6 +11,7 @@ It also writes one large SDTM dataset with our XPT writer and with
     python benchmarks/run.py                       # 1,000, 10,000 and 100,000 subjects
     python benchmarks/run.py --sizes 29,10000      # a quicker run
     python benchmarks/run.py --sizes 10000 --profile   # + pyinstrument profile per size
+    python benchmarks/run.py --against baseline    # ratios to an earlier results file
 
 With ``--profile`` each size's pipeline runs under pyinstrument (the
 ``bench`` extra); the call tree goes to benchmarks/results/profile-<n>.txt and
@@ -172,6 +173,8 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=20220703)
     ap.add_argument("--name", default="latest", help="results file name (benchmarks/results/NAME.json)")
     ap.add_argument("--profile", action="store_true", help="profile each size with pyinstrument")
+    ap.add_argument("--against", help="an earlier results file name (e.g. baseline): print this run's "
+                                      "times and peaks as ratios of it, size by size")
     ap.add_argument("--one", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.one is not None:
@@ -208,7 +211,26 @@ def main(argv=None) -> int:
     out = ROOT / "benchmarks" / "results"
     out.mkdir(exist_ok=True)
     (out / f"{args.name}.json").write_text(json.dumps(results, indent=2) + "\n")
+    if args.against:
+        print_against(results, json.loads((out / f"{args.against}.json").read_text()), args.against)
     return 0
+
+
+def print_against(results: list[dict], earlier: list[dict], name: str) -> None:
+    """This run's wall times and peak memory as ratios of an earlier run's, for the sizes both ran."""
+    before = {r["subjects"]: r for r in earlier}
+    print(f"\nagainst {name}.json (ratio < 1: faster / smaller now)")
+    for r in results:
+        b = before.get(r["subjects"])
+        if b is None:
+            continue
+        parts = [f"pipeline x{r['pipeline']['wall'] / b['pipeline']['wall']:.2f}",
+                 f"peak RSS x{r['peak_rss_mb'] / b['peak_rss_mb']:.2f}"]
+        for stage, t in r["stages"].items():
+            tb = b["stages"].get(stage)
+            if tb:
+                parts.append(f"{stage} x{(t['derive_wall'] + t['write_wall']) / (tb['derive_wall'] + tb['write_wall']):.2f}")
+        print(f"   {r['subjects']:>7,} subjects: " + ", ".join(parts))
 
 
 if __name__ == "__main__":

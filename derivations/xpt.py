@@ -195,33 +195,43 @@ def _char_bytes(series: pd.Series, var: XptVariable, ids: pd.Series | None, data
              ~(s.map(lambda x: isinstance(x, str)) | s.isna()).to_numpy(),
              "convert the value to text in the derivation")
     arr = pc.fill_null(arr, "")
-    ascii_ok = pc.string_is_ascii(arr)
-    if not pc.all(ascii_ok).as_py() and len(arr):
-        fail("non-ASCII character; SAS XPORT v5 holds ASCII only", ~ascii_ok.to_numpy(zero_copy_only=False),
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    # checks and padding on the distinct values, then one gather by code: columns repeat values a lot
+    encoded = pc.dictionary_encode(arr)
+    codes = encoded.indices.to_numpy(zero_copy_only=False)
+    values = encoded.dictionary
+
+    def rows(per_value: np.ndarray) -> np.ndarray:
+        return np.asarray(per_value)[codes]
+
+    ascii_ok = pc.string_is_ascii(values).to_numpy(zero_copy_only=False)
+    if not ascii_ok.all():
+        fail("non-ASCII character; SAS XPORT v5 holds ASCII only", ~rows(ascii_ok),
              "transliterate it in the study program (derivations.sdtm.compute_ascii) so it is reported")
-    lengths = pc.binary_length(arr).to_numpy(zero_copy_only=False).astype(np.int64)
-    longest = int(lengths.max()) if len(lengths) else 0
+    value_lengths = pc.binary_length(values).to_numpy(zero_copy_only=False).astype(np.int64)
+    longest = int(value_lengths.max()) if len(value_lengths) else 0
     if longest > 200:
+        lengths = rows(value_lengths)
         i = int(np.argmax(lengths > 200))
         fail(f"value of {lengths[i]} bytes; SAS XPORT v5 allows at most 200", lengths > 200,
              "split the text into continuation variables (SDTMIG 4.5.3) with derivations.sdtm.derive_vars_split_text")
     width = var.length if var.length is not None else max(longest, 1)
     if longest > width:
+        lengths = rows(value_lengths)
         i = int(np.argmax(lengths > width))
         fail(f"value of {lengths[i]} bytes is longer than the variable's length {width}", lengths > width,
              "raise the length in the spec or fix the value; nothing is truncated")
-    nul = pc.match_substring(arr, "\x00").to_numpy(zero_copy_only=False)
+    nul = pc.match_substring(values, "\x00").to_numpy(zero_copy_only=False)
     if nul.any():
-        fail("value holds a NUL byte", nul, "remove control characters")
-    padded = pc.utf8_rpad(arr, width=width, padding=" ")
-    if isinstance(padded, pa.ChunkedArray):
-        padded = padded.combine_chunks()
-    n = len(padded)
-    if n == 0:
+        fail("value holds a NUL byte", rows(nul), "remove control characters")
+    if len(arr) == 0:
         return np.zeros(0, dtype=f"S{width}"), width
-    offsets = np.frombuffer(padded.buffers()[1], dtype=np.int64, count=n + 1, offset=padded.offset * 8)
+    padded = pc.utf8_rpad(values, width=width, padding=" ")
+    k = len(padded)
+    offsets = np.frombuffer(padded.buffers()[1], dtype=np.int64, count=k + 1, offset=padded.offset * 8)
     data = np.frombuffer(padded.buffers()[2], dtype=np.uint8)[offsets[0]:offsets[-1]]
-    return data.view(f"S{width}").copy(), width
+    return data.view(f"S{width}")[codes], width
 
 
 def n_rows(frame: pd.DataFrame) -> int:
