@@ -20,9 +20,9 @@ def derive(ctx):
     sdtm, adsl = ctx.sdtm, ctx.adam["ADSL"]
     spec = ctx.spec("adam")
 
-    # MT.ADTR.AVAL: sums of diameters per assessment from TU/TR (investigator measurements)
-    sums = derive_param_recist_ovr(sdtm["TU"], sdtm["TR"], rule=RULE, evaluator_vars=("TREVAL",),
-                                   findings=ctx.findings)
+    # MT.ADTR.AVAL: sums of diameters per assessment from TU/TR (investigator measurements); the lesion
+    # findings of this call are ADRS's (the same call on the same data), so they are not reported twice
+    sums = derive_param_recist_ovr(sdtm["TU"], sdtm["TR"], rule=RULE, evaluator_vars=("TREVAL",))
     adtr = sums[KEYS + ["VISIT", "VISITNUM", "ADT", "ABLFL", "SUMDIAM", "BASE", "PCHG"]].rename(
         columns={"SUMDIAM": "AVAL"})
     adtr = adtr.assign(PARAMCD="SDIAM", AVISIT=adtr["VISIT"], AVISITN=adtr["VISITNUM"],

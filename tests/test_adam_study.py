@@ -304,3 +304,25 @@ def test_adtr_sums_and_best_change(adam):
     pd_best = best.loc[bor[bor == "PD"].index, "PCHG"].round(2)
     assert pd_best.to_dict() == {"NCT04984096-001": 42.19, "NCT04984096-002": 73.68,
                                  "NCT04984096-003": 0.0, "NCT04984096-004": 40.85}
+
+
+def test_a_lesion_finding_is_reported_once_although_adrs_and_adtr_both_derive_recist(run, adam):
+    # subject 001's WEEK 6 lesion records again 6 weeks later under the same visit label
+    sdtm = run.datasets["sdtm"]
+    tr = sdtm["TR"]
+    week6 = tr[(tr["USUBJID"] == "NCT04984096-001") & (tr["VISIT"] == "WEEK 6")]
+    assert len(week6) == 5 and set(week6["TRDTC"]) == {"2021-09-07"}
+    again = week6.assign(TRDTC="2021-10-19", TRSEQ=week6["TRSEQ"] + 1000)
+    study = Study.load(ROOT)
+    ctx = RunContext(study=study)
+    ctx.sdtm.update(sdtm)
+    ctx.sdtm["TR"] = pd.concat([tr, again], ignore_index=True)
+    ctx.adam["ADSL"] = adam["ADSL"]
+    for program in ("adrs", "adtr"):
+        ctx.adam.update(study.load_program("adam", program)(ctx))
+    assert [(f.check, f.usubjid, f.value) for f in ctx.findings if f.check.startswith("recist")] == [
+        ("recist_visit_repeated", "NCT04984096-001", "WEEK 6")]
+    # and the repeated assessment is a record of its own in ADTR (VISIT WEEK 6 twice)
+    adtr = ctx.adam["ADTR"]
+    assert adtr.loc[(adtr["USUBJID"] == "NCT04984096-001") & (adtr["AVISIT"] == "WEEK 6"), "ADT"].astype(str).tolist() \
+        == ["2021-09-07", "2021-10-19"]
