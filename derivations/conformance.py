@@ -470,22 +470,27 @@ def _as_terms(s: pd.Series) -> pd.Series:
     return compute_on_distinct(s, each, missing="")
 
 
+def _spec_items(ctx):
+    """(dataset name, frame, VariableSpec) for every variable the spec gives a dataset of ``ctx``."""
+    if ctx.spec is None:
+        return
+    for n, df in ctx.data.items():
+        ds = ctx.spec.datasets.get(n)
+        for v in (ds.variables if ds else []):
+            yield n, df, v
+
+
 def _spec_codelist(extensible: bool):
     """A check: values are terms of the variable's (extensible or non-extensible) codelist."""
 
     def check(ctx):
-        spec = ctx.spec
-        if spec is None:
-            return pd.DataFrame(columns=_COLS)
         out = []
-        for n, df in ctx.data.items():
-            ds = spec.datasets.get(n)
-            for v in (ds.variables if ds else []):
-                cl = spec.codelists.get(v.codelist)
-                if cl is None or v.name not in df.columns or bool(cl.extensible) != extensible:
-                    continue
-                bad = ~_as_terms(df[v.name]).isin(set(cl.values)) & ~_blank(df[v.name])
-                out.append(_hits(df, bad.to_numpy(), n, v.name))
+        for n, df, v in _spec_items(ctx):
+            cl = ctx.spec.codelists.get(v.codelist)
+            if cl is None or v.name not in df.columns or bool(cl.extensible) != extensible:
+                continue
+            bad = ~_as_terms(df[v.name]).isin(set(cl.values)) & ~_blank(df[v.name])
+            out.append(_hits(df, bad.to_numpy(), n, v.name))
         return _concat(out)
 
     return check
@@ -496,20 +501,15 @@ _spec_ct_extensible = _spec_codelist(extensible=True)
 
 
 def _spec_mandatory(ctx):
-    spec = ctx.spec
     out = []
-    if spec is None:
-        return pd.DataFrame(columns=_COLS)
-    for n, df in ctx.data.items():
-        ds = spec.datasets.get(n)
-        for v in (ds.variables if ds else []):
-            if not v.mandatory:
-                continue
-            if v.name not in df.columns:
-                out.append(pd.DataFrame([{"dataset": n, "variable": v.name, "usubjid": None, "row": None,
-                                          "value": "variable missing"}]))
-            else:
-                out.append(_hits(df, _blank(df[v.name]).to_numpy(), n, v.name))
+    for n, df, v in _spec_items(ctx):
+        if not v.mandatory:
+            continue
+        if v.name not in df.columns:
+            out.append(pd.DataFrame([{"dataset": n, "variable": v.name, "usubjid": None, "row": None,
+                                      "value": "variable missing"}]))
+        else:
+            out.append(_hits(df, _blank(df[v.name]).to_numpy(), n, v.name))
     return _concat(out)
 
 
