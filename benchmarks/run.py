@@ -90,11 +90,13 @@ def one(n: int, stages: str, seed: int, profile: bool = False) -> dict:
         if profiler is not None:
             profiler.stop()
             out["top_costs"] = top_costs(profiler, n)
+        files = [f for f in (work / "out").glob("**/*") if f.is_file()]
+        package = {f for f in files if _written_by_package(f.relative_to(work / "out"))}
         clock = t0  # stages run one after another: their windows follow from their durations
         for stage, t in result.timings.items():
-            files = list((work / "out" / stage).glob("**/*"))
             t = dict(t)
-            t["mb_written"] = sum(f.stat().st_size for f in files if f.is_file()) / 1e6
+            t["mb_written"] = sum(f.stat().st_size for f in files
+                                  if f not in package and f.relative_to(work / "out").parts[0] == stage) / 1e6
             span = t["derive_wall"] + t["write_wall"]
             t["peak_rss_mb"] = sampler.peak(clock, clock + span)
             clock += span
@@ -102,9 +104,7 @@ def one(n: int, stages: str, seed: int, profile: bool = False) -> dict:
         # what follows the last stage: Dataset-JSON, define.xml, submission folder, findings
         out["stages"]["package"] = {"derive_wall": 0.0, "derive_cpu": 0.0, "write_wall": t_end - clock,
                                     "write_cpu": None, "rows": 0,
-                                    "mb_written": sum(f.stat().st_size for f in (work / "out" / "submission")
-                                                      .glob("**/*") if f.is_file()) / 1e6
-                                    + sum(f.stat().st_size for f in (work / "out").glob("*/*.json")) / 1e6,
+                                    "mb_written": sum(f.stat().st_size for f in package) / 1e6,
                                     "peak_rss_mb": sampler.peak(clock, t_end)}
         rows = {k: len(v) for k, v in result.datasets.get("sdtm", {}).items()}
         out["sdtm_rows"] = rows
@@ -114,6 +114,12 @@ def one(n: int, stages: str, seed: int, profile: bool = False) -> dict:
         return out
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _written_by_package(rel: Path) -> bool:
+    """Files of a run folder that the submission package writes (not the stage itself)."""
+    return rel.parts[0] == "submission" or (
+        rel.parts[0] in ("sdtm", "adam") and (rel.suffix == ".json" or rel.name.startswith("define")))
 
 
 def top_costs(profiler, n: int, limit: int = 15) -> list[dict]:
