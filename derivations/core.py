@@ -1,17 +1,11 @@
-"""Conventions shared by every derivation function.
+"""Conventions shared by every derivation function: filters, sort orders, column checks.
 
-Keyword arguments have the same names and meaning everywhere:
-
-``dataset``        the input DataFrame (never modified; a new frame is returned)
-``dataset_add``    an additional DataFrame to take values or records from
-``by_vars``        list of column names that identify a group (e.g. ``["USUBJID"]``)
-``order``          list of column names to sort by; ``"-AVAL"`` sorts AVAL descending
-``new_var``        name of the column the function adds
-``filter``         which records take part: a pandas query string such as
-                   ``"PARAMCD == 'OVR'"``, a callable ``df -> bool Series``,
-                   or ``None`` for all records
-``set_values_to``  ``{column: value}`` constants (or callables of the frame) set on
-                   new or selected records
+Keyword arguments have one name per meaning everywhere (``dataset``, ``dataset_add``,
+``dataset_ref``, ``by_vars``, ``order``, ``new_var``, ``filter``, ``filter_add``,
+``set_values_to``, ``subject_keys``): the table is in :mod:`derivations.vocabulary`.
+A ``filter`` is a pandas query string such as ``"PARAMCD == 'OVR'"``, a callable
+``df -> bool Series``, a boolean Series, or ``None`` for all records (:func:`filter_mask`);
+an ``order`` is a list of columns, ``"-AVAL"`` sorting AVAL descending (:func:`sort_by_order`).
 
 Example
 -------

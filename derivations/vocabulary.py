@@ -1,0 +1,125 @@
+"""The keyword vocabulary: one name per meaning, in every public function of the framework.
+
+This docstring is the one place the convention is written down; the README links here.
+A function that takes one of these things names it this way, and nothing else takes
+that name.
+
+==================  ==========================================================  ======================
+keyword             meaning                                                     deprecated spellings
+==================  ==========================================================  ======================
+``dataset``         the input frame (never modified; a new frame is returned)   ``dataset_tr``
+``dataset_add``     an additional frame to take values or records from          ``dataset_tu``
+``dataset_ref``     the reference frame: each of its by groups (subjects)       ``dataset_adsl``
+                    gets a record, or must exist (ADSL, DM)
+``by_vars``         columns that identify a group, e.g. ``["STUDYID", "USUBJID"]``
+``order``           columns to sort by; ``"-AVAL"`` sorts AVAL descending
+``new_var``         the column the function adds (``new_vars``: several;
+                    ``new_vars_prefix``: the stem of several)
+``filter``          which records of ``dataset`` take part: a query string      ``filter_source``,
+                    (``"PARAMCD == 'OVR'"``), a callable ``df -> bool``,        ``filter_tr``
+                    a boolean Series, or ``None`` for all records
+``filter_add``      which records of ``dataset_add`` take part (as ``filter``)  ``filter_tu``
+``set_values_to``   ``{column: value}`` set on new or selected records (a
+                    constant, a callable of the frame, or ``Col(name)``)
+``subject_keys``    the column(s) that identify a subject                       ``id_var``,
+                    (``"USUBJID"`` or ``("STUDYID", "USUBJID")``); messages      ``subject_var``
+                    name the subject by the last one
+``usubjid``         subject identifier *values*: the Series of a ``compute_*``
+                    function that names subjects in its messages, and the
+                    ``usubjid=`` of :class:`~derivations.findings.DerivationError`
+                    and of a finding
+``reference_date``  the column of the reference date (study day, response       ``ref_var``
+                    windows)
+``dataset_name``    the dataset's name in messages (``"AE"``)
+``findings``        a :class:`~derivations.findings.Findings` that collects
+                    what was handled; without it such problems raise
+==================  ==========================================================  ======================
+
+Names that look alike but mean something else, and so keep their own name:
+
+* ``condition`` (``derive_var_merged_exist_flag``, ``derive_param_exist_flag``) is not a
+  record filter: records that fail it still take part (they make the flag false instead of
+  missing), and it sits beside ``filter_add`` in the same call.
+* ``filter_join`` (``derive_vars_joined``) applies to the joined records, after the join.
+* ``event_conditions`` / ``censor_conditions`` / ``source_pd`` / ``source_resp`` define
+  events (which records *are* an event), not which records take part.
+
+The deprecated spellings are admiral's (``dataset_adsl``, ``filter_source``) or this
+framework's earlier ones. They still work for one more release: a call that uses one gets
+a :class:`DeprecationWarning` that names the new keyword. Passing both spellings is an
+error. :func:`renamed_arguments` does this for a function and records the aliases on it
+(``func.__renamed_arguments__``), so that a test can check each of them.
+
+Example
+-------
+>>> import warnings
+>>> @renamed_arguments(dataset_adsl="dataset_ref")
+... def count_subjects(*, dataset_ref):
+...     return len(dataset_ref)
+>>> with warnings.catch_warnings(record=True) as caught:
+...     warnings.simplefilter("always")
+...     count_subjects(dataset_adsl=[1, 2])
+2
+>>> print(caught[0].message)
+count_subjects(): the argument 'dataset_adsl' is deprecated; use 'dataset_ref'
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import warnings
+from typing import Callable, TypeVar
+
+F = TypeVar("F", bound=Callable)
+
+
+def renamed_arguments(**aliases: str) -> Callable[[F], F]:
+    """Decorator: accept each ``old=`` keyword as the deprecated spelling of ``new``.
+
+    ``@renamed_arguments(filter_source="filter")`` lets callers still write
+    ``filter_source=...``: the value is passed as ``filter`` with a
+    :class:`DeprecationWarning` naming ``filter``. The wrapped function keeps its
+    signature (``inspect.signature`` shows the new names), its docstring and its
+    module, so its doctests still run.
+
+    Parameters
+    ----------
+    **aliases
+        ``old_name="new_name"`` pairs; ``new_name`` must be a parameter of the function.
+
+    >>> @renamed_arguments(id_var="subject_keys")
+    ... def f(*, subject_keys="USUBJID"):
+    ...     return subject_keys
+    >>> import inspect; str(inspect.signature(f))
+    "(*, subject_keys='USUBJID')"
+    """
+
+    def decorate(func: F) -> F:
+        params = inspect.signature(func).parameters
+        for old, new in aliases.items():
+            if new not in params:
+                raise TypeError(f"{func.__qualname__} has no parameter {new!r} (alias {old!r})")
+            if old in params:
+                raise TypeError(f"{func.__qualname__} still has the deprecated parameter {old!r}")
+        renames = dict(aliases)
+
+        @functools.wraps(func)  # keeps __module__, so doctest still collects the examples
+        def wrapper(*args, **kwargs):
+            for old, new in renames.items():
+                if old in kwargs:
+                    if new in kwargs:
+                        raise TypeError(
+                            f"{func.__name__}() got both {old!r} (deprecated) and {new!r}; pass only {new!r}")
+                    warnings.warn(f"{func.__name__}(): the argument {old!r} is deprecated; use {new!r}",
+                                  DeprecationWarning, stacklevel=2)
+                    kwargs[new] = kwargs.pop(old)
+            return func(*args, **kwargs)
+
+        wrapper.__renamed_arguments__ = dict(aliases)
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+__all__ = ["renamed_arguments"]

@@ -1,0 +1,76 @@
+"""The keyword vocabulary (derivations.vocabulary): deprecated spellings warn and still work."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+import inspect
+import sys
+import textwrap
+import warnings
+
+import pytest
+
+from derivations.vocabulary import renamed_arguments
+
+
+@renamed_arguments(dataset_adsl="dataset_ref", filter_source="filter")
+def _subjects(dataset, *, dataset_ref, filter=None):
+    return dataset, dataset_ref, filter
+
+
+def test_a_deprecated_spelling_is_passed_on_under_the_new_name_with_a_warning_naming_it():
+    with pytest.warns(DeprecationWarning) as caught:
+        out = _subjects("D", dataset_adsl="ADSL", filter_source="AVAL > 1")
+    assert out == ("D", "ADSL", "AVAL > 1")
+    assert [str(w.message) for w in caught] == [
+        "_subjects(): the argument 'dataset_adsl' is deprecated; use 'dataset_ref'",
+        "_subjects(): the argument 'filter_source' is deprecated; use 'filter'",
+    ]
+    assert caught[0].filename == __file__  # the warning points at the caller
+
+
+def test_the_new_spelling_does_not_warn():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert _subjects("D", dataset_ref="ADSL") == ("D", "ADSL", None)
+
+
+def test_both_spellings_at_once_are_an_error():
+    with pytest.raises(TypeError, match="got both 'dataset_adsl' \\(deprecated\\) and 'dataset_ref'"):
+        _subjects("D", dataset_adsl="A", dataset_ref="B")
+
+
+def test_the_signature_shows_only_the_new_names():
+    assert list(inspect.signature(_subjects).parameters) == ["dataset", "dataset_ref", "filter"]
+    assert _subjects.__renamed_arguments__ == {"dataset_adsl": "dataset_ref", "filter_source": "filter"}
+
+
+def test_an_alias_to_a_missing_parameter_or_a_kept_old_parameter_is_refused():
+    with pytest.raises(TypeError, match="has no parameter 'filter'"):
+        renamed_arguments(filter_source="filter")(lambda dataset: dataset)
+    with pytest.raises(TypeError, match="still has the deprecated parameter 'id_var'"):
+        renamed_arguments(id_var="subject_keys")(lambda id_var, subject_keys: None)
+
+
+def test_doctests_of_a_decorated_function_are_still_collected(tmp_path, monkeypatch):
+    # doctest only collects functions whose globals are their module's: the wrapper keeps them
+    (tmp_path / "vocab_probe.py").write_text(textwrap.dedent('''
+        from derivations.vocabulary import renamed_arguments
+
+        @renamed_arguments(filter_source="filter")
+        def derive_probe(*, filter=None):
+            """Probe.
+
+            >>> derive_probe(filter=1)
+            1
+            """
+            return filter
+    '''))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    module = importlib.import_module("vocab_probe")
+    try:
+        tests = [t for t in doctest.DocTestFinder().find(module) if t.examples]
+        assert [t.name for t in tests] == ["vocab_probe.derive_probe"]
+    finally:
+        sys.modules.pop("vocab_probe", None)
