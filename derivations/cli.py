@@ -91,9 +91,14 @@ def _run(args) -> int:
 
 
 def _validate(args) -> int:
+    from .findings import DerivationError
     from .pipeline import validate_folder
 
-    findings = validate_folder(args.study, args.out)
+    try:
+        findings = validate_folder(args.study, args.out)
+    except DerivationError as exc:
+        print(f"derive validate: {exc}", file=sys.stderr)
+        return 2
     print(findings.report())
     return 1 if findings.errors else 0
 

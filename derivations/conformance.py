@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 
 from .core import compute_on_distinct
-from .findings import DerivationError, Findings
+from .findings import Findings
 
 _COLS = ["dataset", "variable", "usubjid", "row", "value"]
 
@@ -616,22 +616,13 @@ def read_folder(folder: str | Path) -> tuple[dict[str, pd.DataFrame], dict[str, 
     """Every ``*.xpt`` of ``folder``: (name -> DataFrame, name -> {variable: format}).
 
     SAS dates stay numbers (as submitted). An unreadable file raises
-    :class:`DerivationError` naming it.
+    :class:`~derivations.findings.FileError` naming it.
     """
-    import pyreadstat
+    from .io import read_datasets
 
-    data, formats = {}, {}
-    for path in sorted(Path(folder).glob("*.xpt")):
-        try:
-            df, meta = pyreadstat.read_xport(str(path), disable_datetime_conversion=True)
-        except Exception as exc:  # ReadstatError and friends
-            raise DerivationError(
-                f"cannot read SAS XPORT file {path} ({type(exc).__name__}: {exc})", dataset=path.stem.upper(),
-                hint="regenerate the file with `derive run`; it is truncated or not a SAS V5 transport file",
-            ) from exc
-        data[path.stem.upper()] = df
-        formats[path.stem.upper()] = dict(meta.original_variable_types or {})
-    return data, formats
+    read = read_datasets(folder, suffixes=(".xpt",), sas_dates=False)
+    formats = {n: {v.name: v.format or "" for v in meta.variables} for n, (_, meta) in read.items()}
+    return {n: df for n, (df, _) in read.items()}, formats
 
 
 def check_folder(study, out_dir: str | Path) -> Findings:

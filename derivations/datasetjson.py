@@ -54,8 +54,8 @@ from typing import Any, Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from .findings import DerivationError
-from .io import DatasetMeta, VariableMeta
+from .findings import DerivationError, FileError
+from .metadata import DatasetMeta, VariableMeta
 
 DATASET_JSON_VERSION = "1.1.0"
 DATA_TYPES = ("string", "integer", "decimal", "float", "double", "boolean",
@@ -389,7 +389,7 @@ def write_dataset_json(
 ) -> Path:
     """Write ``dataset`` as a Dataset-JSON 1.1 file; returns the path.
 
-    ``variables``: list of dicts or objects (e.g. :class:`derivations.io.VariableMeta`
+    ``variables``: list of dicts or objects (e.g. :class:`derivations.metadata.VariableMeta`
     or a :class:`DatasetMeta`) with ``name`` and any of ``label``, ``data_type``
     (``dataType``), ``target_data_type``, ``length``, ``display_format`` (or
     ``format``), ``key_sequence``, ``item_oid``; what is not given is inferred
@@ -453,46 +453,46 @@ def read_dataset_json(path: str | Path) -> tuple[pd.DataFrame, DatasetMeta]:
     """
     path = Path(path)
     if not path.exists():
-        raise DerivationError(f"file not found: {path}", dataset=path.name, hint="check the path")
+        raise FileError("file not found", path=path, hint="check the path")
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
-        raise DerivationError(f"not a valid JSON file ({exc}): {path}", dataset=path.name,
+        raise FileError(f"not a valid JSON file ({exc})", path=path,
                               hint="check that the file is a complete Dataset-JSON file") from exc
     if not isinstance(doc, dict):
-        raise DerivationError(f"not a Dataset-JSON object: {path}", dataset=path.name,
+        raise FileError("not a Dataset-JSON object", path=path,
                               hint="the top level must be a JSON object")
     if "clinicalData" in doc or "referenceData" in doc:
-        raise DerivationError(f"Dataset-JSON 1.0 layout is not supported: {path}", dataset=path.name,
+        raise FileError("Dataset-JSON 1.0 layout is not supported", path=path,
                               hint="convert the file to Dataset-JSON 1.1 (top-level columns/rows)")
     version = str(doc.get("datasetJSONVersion", ""))
     if not version.startswith("1.1"):
-        raise DerivationError(f"unsupported datasetJSONVersion {version!r}: {path}", dataset=path.name,
+        raise FileError(f"unsupported datasetJSONVersion {version!r}", path=path,
                               hint="this reader handles Dataset-JSON 1.1")
     missing = [k for k in ("columns", "records", "name") if k not in doc]
     if missing:
-        raise DerivationError(f"required attribute(s) {', '.join(missing)} missing: {path}",
-                              dataset=path.name, hint="write the file with all required attributes")
+        raise FileError(f"required attribute(s) {', '.join(missing)} missing",
+                              path=path, hint="write the file with all required attributes")
     cols = [Column(item_oid=c.get("itemOID", ""), name=c["name"], label=c.get("label", ""),
                    data_type=c.get("dataType", "string"), target_data_type=c.get("targetDataType"),
                    length=c.get("length"), display_format=c.get("displayFormat"),
                    key_sequence=c.get("keySequence")) for c in doc["columns"]]
     rows = doc.get("rows") or []
     if rows and doc["records"] != len(rows):
-        raise DerivationError(f"records says {doc['records']} but the file has {len(rows)} rows: {path}",
-                              dataset=doc.get("name"), hint="rewrite the file")
+        raise FileError(f"records says {doc['records']} but the file has {len(rows)} rows",
+                              path=path, dataset=doc.get("name"), hint="rewrite the file")
     bad = next((i for i, r in enumerate(rows) if len(r) != len(cols)), None)
     if bad is not None:
-        raise DerivationError(f"row has {len(rows[bad])} values, {len(cols)} columns defined: {path}",
-                              dataset=doc.get("name"), row=bad, hint="rewrite the file")
+        raise FileError(f"row has {len(rows[bad])} values, {len(cols)} columns defined",
+                              path=path, dataset=doc.get("name"), row=bad, hint="rewrite the file")
     columns = list(zip(*rows)) if rows else [[] for _ in cols]
     data = {}
     for col, values in zip(cols, columns):
         try:
             data[col.name] = _decode(list(values), col)
         except (ValueError, TypeError) as exc:
-            raise DerivationError(f"values do not match dataType {col.data_type!r} ({exc}): {path}",
-                                  dataset=doc.get("name"), variable=col.name,
+            raise FileError(f"values do not match dataType {col.data_type!r} ({exc})",
+                                  path=path, dataset=doc.get("name"), variable=col.name,
                                   hint="correct the values or the column's dataType") from exc
     df = pd.DataFrame(data, columns=[c.name for c in cols])
     variables = tuple(

@@ -93,6 +93,24 @@ class RawDataError(DerivationError):
     """A raw extract is missing, lacks a column, or holds a value that cannot be mapped."""
 
 
+class FileError(DerivationError):
+    """A file cannot be read as what it claims to be: missing, of another type, damaged,
+    inconsistent, or in an undeclared encoding. The message starts with the file (and line).
+
+    >>> str(FileError("4 field(s), the header has 5", path="raw/ae.csv", line=7, hint="re-export the page"))
+    'raw/ae.csv, line 7: 4 field(s), the header has 5: re-export the page'
+    """
+
+    def __init__(self, message: str, *, path: object, line: int | None = None, **where) -> None:
+        self.path, self.line = str(path), line
+        at = self.path + (f", line {line}" if line is not None else "")
+        super().__init__(f"{at}: {message}", **where)
+
+
+class RawFileError(FileError, RawDataError):
+    """A raw extract (a CSV page) cannot be read: encoding, delimiter, fields, header."""
+
+
 class XptError(DerivationError):
     """A dataset would break SAS XPORT v5 rules (names, labels, lengths, ASCII)."""
 

@@ -30,6 +30,7 @@ from typing import Iterable
 import pandas as pd
 
 from .findings import DerivationError, Findings
+from .io import read_dataset_folder
 from .study import STAGES, RunContext, Study
 
 
@@ -57,41 +58,6 @@ def finalize_dataset(dataset: pd.DataFrame, spec, name: str) -> pd.DataFrame:
     if name not in spec.datasets:
         return dataset.reset_index(drop=True)
     return order_variables(sort_by_keys(dataset, spec, name), spec, name)
-
-
-def _read_one(path: Path) -> pd.DataFrame:
-    try:
-        if path.suffix.lower() == ".parquet":
-            return pd.read_parquet(path)
-        import pyreadstat
-
-        return pyreadstat.read_xport(str(path))[0]
-    except Exception as exc:  # pyreadstat/pyarrow raise their own types for corrupt files
-        raise DerivationError(f"cannot read dataset file {path}: {exc}", dataset=path.stem.upper(),
-                              hint="the file is corrupt or not XPT/parquet: write it again") from exc
-
-
-def read_dataset_folder(folder: Path, files: dict[str, str] | None = None) -> dict[str, pd.DataFrame]:
-    """Read every ``*.xpt`` or ``*.parquet`` of a folder (upper-case names as keys).
-
-    ``files`` (``{"DM": "v1.4.0/dm.parquet"}``, a study's ``[sdtm] files`` setting)
-    reads those datasets from other files, paths relative to ``folder``, instead.
-    """
-    out: dict[str, pd.DataFrame] = {}
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise FileNotFoundError(f"dataset folder {folder} not found")
-    for path in sorted(folder.iterdir()):
-        if path.suffix.lower() in (".parquet", ".xpt"):
-            out[path.stem.upper()] = _read_one(path)
-    for name, rel in (files or {}).items():
-        path = folder / rel
-        if not path.is_file() or path.suffix.lower() not in (".parquet", ".xpt"):
-            raise FileNotFoundError(
-                f"[sdtm] files: {name} = {rel!r} is not a parquet/XPT file under the SDTM folder {folder}"
-            )
-        out[name.upper()] = _read_one(path)
-    return out
 
 
 def run_stage(ctx: RunContext, stage: str, *, only: Iterable[str] | None = None) -> dict[str, pd.DataFrame]:
@@ -236,8 +202,7 @@ def validate_folder(study: str | Path | Study, folder: str | Path) -> Findings:
     Besides the schema checks, each file's variable attributes (label, type,
     length) are compared with the spec.
     """
-    import pyreadstat
-
+    from .io import read_dataset
     from .schema import validate_dataset
     from .spec import read_spec
     from .xpt import variables_from_spec
@@ -252,23 +217,23 @@ def validate_folder(study: str | Path | Study, folder: str | Path) -> Findings:
         spec = read_spec(path)
         for xpt in sorted(sub.glob("*.xpt")):
             name = xpt.stem.upper()
-            frame, meta = pyreadstat.read_xport(str(xpt), disable_datetime_conversion=True)
+            frame, meta = read_dataset(xpt, sas_dates=False)
             if name not in spec.datasets:
                 findings.add("error", "not_in_spec", "dataset file has no spec", dataset=name, value=str(xpt))
                 continue
             findings.extend(validate_dataset(frame, spec, name))
             for v in variables_from_spec(spec.dataset(name)):
-                if v.name not in frame.columns:
+                var = meta.variable(v.name)
+                if var is None:
                     continue
-                label = meta.column_names_to_labels.get(v.name) or ""
+                label = var.label or ""
                 if label != v.label:
                     findings.add("error", "xpt_label", f"label in file differs from spec label {v.label!r}",
                                  dataset=name, variable=v.name, value=label)
-                ftype = "num" if meta.readstat_variable_types.get(v.name) == "double" else "char"
-                if ftype != v.type:
-                    findings.add("error", "xpt_type", f"type in file is {ftype}, spec says {v.type}",
+                if var.type != v.type:
+                    findings.add("error", "xpt_type", f"type in file is {var.type}, spec says {v.type}",
                                  dataset=name, variable=v.name)
-                if v.type == "char" and v.length is not None and meta.variable_storage_width.get(v.name) != v.length:
+                if v.type == "char" and v.length is not None and var.length != v.length:
                     findings.add("error", "xpt_length", f"length in file differs from spec length {v.length}",
-                                 dataset=name, variable=v.name, value=meta.variable_storage_width.get(v.name))
+                                 dataset=name, variable=v.name, value=var.length)
     return findings

@@ -36,6 +36,7 @@ from typing import Any, Callable
 import pandas as pd
 
 from .findings import Findings, RawDataError
+from .io import read_raw_page
 
 STAGES = ("sdtm", "adam", "tlf")
 
@@ -153,9 +154,7 @@ class RunContext:
             path = raw_dir / f"{name}.csv"
             if not path.is_file():
                 raise RawDataError(f"raw extract {path} not found", dataset=name)
-            self._raw_cache[name] = pd.read_csv(
-                path, dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8"
-            )
+            self._raw_cache[name] = read_raw_page(path)
         frame = self._raw_cache[name]
         if columns is not None:
             missing = [c for c in columns if c not in frame.columns]

@@ -5,7 +5,8 @@ Why not ``pyreadstat.write_xport``: measured here, it silently cuts labels to
 they are, cannot set a character length, stamps the clock into the header (so
 reruns differ), and writes about 8 MB/s. This writer checks every v5 rule first
 and raises :class:`~derivations.findings.XptError` naming the variable and the
-subject; it never truncates. Reading stays with pyreadstat (``read_xpt``).
+subject; it never truncates. :func:`read_xpt` reads a transport file back (values through
+pyreadstat), with its metadata as a :class:`~derivations.metadata.DatasetMeta`.
 
 Rules enforced (SAS TS-140, FDA Study Data Technical Conformance Guide):
 
@@ -26,7 +27,7 @@ Example
 ...                          XptVariable("AGE", "Age", "num")],
 ...               created=datetime.datetime(2022, 7, 4))
 >>> back, meta = read_xpt(path)
->>> back["USUBJID"].tolist(), meta.column_names_to_labels["AGE"], meta.variable_storage_width["USUBJID"]
+>>> back["USUBJID"].tolist(), meta.variable("AGE").label, meta.variable("USUBJID").length
 (['S-1', 'S-2'], 'Age', 12)
 """
 
@@ -43,7 +44,8 @@ from typing import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from .findings import XptError
+from .findings import FileError, XptError
+from .metadata import DatasetMeta, VariableMeta
 
 _NAME = re.compile(r"^[A-Z_][A-Z0-9_]{0,7}$")
 _FORMAT = re.compile(r"^\$?([A-Z_][A-Z0-9_]*?)(\d*)\.?(\d*)$")
@@ -437,11 +439,48 @@ def write_xpt(
     return path
 
 
-def read_xpt(path: str | Path):
-    """Read an XPT file with pyreadstat: ``(DataFrame, metadata)``."""
+# --------------------------------------------------------------------------- reading
+
+def read_xpt(path: str | Path, *, encoding: str | None = None,
+             sas_dates: bool = True) -> tuple[pd.DataFrame, DatasetMeta]:
+    """Read a SAS transport file (v5 or v8) into ``(DataFrame, DatasetMeta)``.
+
+    Values come from pyreadstat (it reads SAS files faithfully); labels, formats and
+    storage lengths from the file's header. ``sas_dates``: numerics with a date, datetime
+    or time format become datetime64 (``False``: the numbers as submitted). ``encoding``:
+    of the text in the file (``cp1252``, ``latin-1``); UTF-8 (and so ASCII) when not given.
+    Raises :class:`~derivations.findings.FileError` naming the file when it cannot be read.
+    Use :func:`derivations.io.read_dataset` to read any dataset file by its type.
+    """
     import pyreadstat
 
-    return pyreadstat.read_xport(str(path))
+    path = Path(path)
+    options = {"dates_as_pandas_datetime": True} if sas_dates else {"disable_datetime_conversion": True}
+    if encoding:
+        options["encoding"] = encoding
+    try:
+        df, m = pyreadstat.read_xport(str(path), **options)
+    except Exception as exc:  # ReadstatError, OverflowError, UnicodeDecodeError ...
+        raise FileError(
+            f"cannot read SAS XPORT file ({type(exc).__name__}: {exc})", path=path,
+            hint="check that the file is a complete SAS V5/V8 transport file (not truncated, not another format)",
+        ) from exc
+    labels = dict(zip(m.column_names, m.column_labels))
+    types = m.readstat_variable_types or {}
+    fmts = m.original_variable_types or {}
+    widths = m.variable_storage_width or {}
+    variables = tuple(
+        VariableMeta(
+            name=col,
+            label=labels.get(col) or None,
+            type="char" if types.get(col) == "string" else "num",
+            length=widths.get(col),
+            format=fmts.get(col) or None,
+        )
+        for col in m.column_names
+    )
+    return df, DatasetMeta(m.table_name or path.stem.upper(), m.file_label or None, variables, str(path),
+                           {"records": len(df)})
 
 
 def variables_from_spec(dataset_spec) -> list[XptVariable]:

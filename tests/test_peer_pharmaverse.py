@@ -9,7 +9,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from derivations.pipeline import read_dataset_folder
+from derivations.findings import FileError
+from derivations.io import read_dataset_folder
 
 ROOT = Path(__file__).resolve().parents[1]
 REF = ROOT.parent / "shared" / "reference" / "pharmaverse"
@@ -25,7 +26,7 @@ def test_sdtm_folder_files_setting(tmp_path):
     assert len(read_dataset_folder(tmp_path)["DM"]) == 2
     data = read_dataset_folder(tmp_path, {"DM": "old/dm.parquet"})
     assert len(data["DM"]) == 1 and sorted(data) == ["AE", "DM"]
-    with pytest.raises(FileNotFoundError, match="DM = 'old/nope.parquet'"):
+    with pytest.raises(FileError, match="DM = .old/nope.parquet."):
         read_dataset_folder(tmp_path, {"DM": "old/nope.parquet"})
 
 
