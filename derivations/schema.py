@@ -34,7 +34,6 @@ Example
 
 from __future__ import annotations
 
-import re
 from typing import Iterable
 
 import numpy as np
@@ -42,37 +41,8 @@ import pandas as pd
 
 from .core import compute_on_distinct, is_missing
 from .findings import Finding, Findings
+from .iso8601 import compute_iso8601_valid  # the ISO 8601 check lives with the ISO 8601 patterns
 from .spec import Codelist, DatasetSpec, Spec, VariableSpec
-
-_ISO = re.compile(
-    r"^(?:"
-    r"\d{4}(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01])"
-    r"(?:T(?:[01]\d|2[0-3])(?::[0-5]\d(?::[0-5]\d(?:\.\d+)?)?)?)?)?)?"
-    r"|P(?=\d|T\d)(?:\d+Y)?(?:\d+M)?(?:\d+W)?(?:\d+D)?(?:T(?:\d+H)?(?:\d+M)?(?:\d+(?:\.\d+)?S)?)?"
-    r")$"
-)
-
-
-def compute_iso8601_valid(values: pd.Series) -> pd.Series:
-    """True where a text value is valid ISO 8601 (date, partial date, datetime, duration) or blank.
-
-    Complete dates are also checked against the calendar (``2021-02-30`` is invalid).
-
-    >>> compute_iso8601_valid(pd.Series(["2021-03", "2021-02-30", "2021-03-15T10:30", "15MAR2021", ""])).tolist()
-    [True, False, True, False, True]
-    """
-    return compute_on_distinct(values, _iso8601_valid, missing=True)
-
-
-def _iso8601_valid(values: pd.Series) -> pd.Series:
-    text = values.astype("string").fillna("")
-    blank = text.str.strip().eq("")
-    ok = text.str.match(_ISO.pattern).fillna(False)
-    full = ok & text.str.len().ge(10) & ~text.str.startswith("P")
-    if full.any():
-        parsed = pd.to_datetime(text[full].str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
-        ok.loc[full] = parsed.notna()
-    return (ok | blank).astype(bool)
 
 
 def _byte_len(text: pd.Series) -> pd.Series:

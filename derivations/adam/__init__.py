@@ -18,6 +18,7 @@ from .dates import (
     derive_vars_dtm,
     derive_vars_duration,
     derive_vars_dy,
+    impute_dtc_to_date,
 )
 from .extreme import (
     DateSource,
@@ -50,6 +51,7 @@ __all__ = [
     "derive_var_extreme_dt",
     "ImputationRule",
     "compute_dtc_impute",
+    "impute_dtc_to_date",
     "derive_vars_dt",
     "derive_vars_dtm",
     "compute_dy",

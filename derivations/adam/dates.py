@@ -28,6 +28,7 @@ Dates are ``datetime64`` Series (midnight for dates; the unit pandas'
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
@@ -36,15 +37,12 @@ import pandas as pd
 
 from ..core import assert_has_columns, is_missing
 from ..findings import DerivationError, Findings
+from ..iso8601 import _default_datetime_dtype, compute_study_day, days_in_month, invalid_components, month_start, parse_dtc
 from ._common import as_list, check_choice, date_part
 
 DATE_LEVELS = {"n": 0, "D": 1, "M": 2, "Y": 3}
 DTM_LEVELS = {"n": 0, "s": 1, "m": 2, "h": 3, "D": 4, "M": 5, "Y": 6}
 
-_DTC = re.compile(
-    r"^(?P<Y>\d{4}|-)?(?:-(?P<m>\d{2}|-)?)?(?:-(?P<d>\d{2}|-)?)?"
-    r"(?:T(?P<H>\d{2}|-)?(?::(?P<M>\d{2}|-)?)?(?::(?P<S>\d{2}(?:[.,]\d*)?|-)?)?)?$"
-)
 _MMDD = re.compile(r"^(\d{2})-(\d{2})$")
 _HMS = re.compile(r"^(\d{2}):(\d{2}):(\d{2})$")
 _DAY_S = 86400.0
@@ -117,19 +115,6 @@ def _time_fill(time_imputation: str) -> tuple[float, float, float] | str:
     return float(m.group(1)), float(m.group(2)), float(m.group(3))
 
 
-def _month_start(y: np.ndarray, m: np.ndarray) -> np.ndarray:
-    """Day number (days since 1970-01-01) of the first of month; y, m float without NaN."""
-    months = ((y - 1970) * 12 + (m - 1)).astype("int64")
-    return months.astype("datetime64[M]").astype("datetime64[D]").astype("int64").astype(float)
-
-
-def _days_in_month(y: np.ndarray, m: np.ndarray) -> np.ndarray:
-    months = ((y - 1970) * 12 + (m - 1)).astype("int64")
-    start = months.astype("datetime64[M]").astype("datetime64[D]")
-    end = (months + 1).astype("datetime64[M]").astype("datetime64[D]")
-    return (end - start).astype("int64").astype(float)
-
-
 def _bound_values(values: Any, index: pd.Index, *, datetime: bool) -> np.ndarray:
     """A min/max date (Series, Timestamp, string) as float day (or second) numbers, NaN if missing."""
     if isinstance(values, pd.Series):
@@ -143,11 +128,6 @@ def _bound_values(values: Any, index: pd.Index, *, datetime: bool) -> np.ndarray
     if not datetime:
         out = np.floor(out / _DAY_S)
     return out
-
-
-def _default_datetime_dtype():
-    """The dtype ``pd.to_datetime`` gives for ISO strings (datetime64[us] in pandas 3, [ns] in 2.x)."""
-    return pd.to_datetime(pd.Series(["2021-01-01"]), format="%Y-%m-%d").dtype
 
 
 @dataclass
@@ -178,37 +158,12 @@ def _impute(
     index = dtc.index
     n = len(dtc)
     missing = is_missing(dtc).to_numpy()
-    # parse each distinct value once (dates repeat a lot), then spread by code
-    codes, uniques = pd.factorize(dtc, use_na_sentinel=True)
-    codes = np.where(codes < 0, len(uniques), codes)  # sentinel row for missing values
-
-    # each distinct value is parsed once, with the compiled regex (a loop over distinct values,
-    # not records: a column of 100,000 dates holds a few thousand distinct ones)
-    def number(g: str | None) -> float:
-        return float(g.replace(",", ".")) if g and g != "-" else np.nan
-
-    fields = np.full((len(uniques) + 1, 6), np.nan)
-    matched_u = np.zeros(len(uniques) + 1, dtype=bool)
-    for i, value in enumerate(uniques):
-        m = _DTC.fullmatch(str(value).strip())
-        if m is not None:
-            matched_u[i] = True
-            fields[i] = [number(g) for g in m.groups()]
-    matched = matched_u[codes]
-    parsed = fields[codes]
+    parsed, matched = parse_dtc(dtc)  # each distinct value parsed once
     y, mo, d, hh, mi, ss = (parsed[:, k] for k in range(6))
     ss = np.floor(ss)
-    # range checks on collected components
     y0 = np.where(np.isnan(y), 2000.0, y)  # leap year stand-in when the year is unknown
-    mo_ok = np.isnan(mo) | ((mo >= 1) & (mo <= 12))
-    mo0 = np.where(np.isnan(mo) | ~mo_ok, 1.0, mo)
-    dim_collected = np.where(np.isnan(mo), 31.0, _days_in_month(y0, mo0))
-    bad = (
-        ~mo_ok
-        | (~np.isnan(d) & ((d < 1) | (d > dim_collected)))
-        | (hh >= 24) | (mi >= 60) | (ss >= 60)
-    )
-    invalid = ~missing & (~matched | bad)
+    mo0 = np.where(np.isnan(mo) | (mo < 1) | (mo > 12), 1.0, mo)
+    invalid = ~missing & (~matched | invalid_components(parsed))
 
     # required imputation level of each value
     date_req = np.select([np.isnan(y), np.isnan(mo), np.isnan(d)], [3, 2, 1], 0)
@@ -228,7 +183,7 @@ def _impute(
         else:
             m_fill = {"first": 1.0, "mid": 6.0, "last": 12.0}[how]
         m_imp = np.where(mmiss, m_fill, mo0)
-        dim = _days_in_month(y0, m_imp)
+        dim = days_in_month(y0, m_imp)
         if how == "first":
             d_fill = np.ones(n)
         elif how == "last":
@@ -239,7 +194,7 @@ def _impute(
             d_fill = np.minimum(float(fix_d), dim)
         d_imp = np.where(dmiss | (mmiss & ~keep_day), d_fill, np.where(np.isnan(d), 1.0, d))
         d_imp = np.minimum(d_imp, dim)
-        days = _month_start(y0, m_imp) + d_imp - 1
+        days = month_start(y0, m_imp) + d_imp - 1
         if how == "last":
             return np.where(ymiss, np.inf, days)
         return np.where(ymiss, -np.inf, days)
@@ -515,20 +470,54 @@ def derive_vars_dtm(
         out[f"{new_vars_prefix}TMF"] = res.tmf
     return out
 
+def impute_dtc_to_date(
+    dtc: pd.Series,
+    imputation: str | None = "last",
+    *,
+    dataset: str | None = None,
+    variable: str | None = None,
+) -> tuple[pd.Series, pd.Series]:
+    """Convert ISO 8601 ``--DTC`` text to dates, imputing a missing day / month.
 
-def compute_dy(date: pd.Series, reference_date: pd.Series) -> pd.Series:
-    """ADaM study day: ``date - ref + 1`` on/after the reference date, ``date - ref`` before (no day 0).
+    ``imputation``: ``"last"`` (last day of month / 31 Dec, as the peer does for RSDTC),
+    ``"first"`` or ``None`` (partial dates stay missing). Returns dates (datetime64 at
+    midnight) and the flag (``"D"`` day imputed, ``"M"`` month and day imputed).
 
     >>> import pandas as pd
+    >>> d, f = impute_dtc_to_date(pd.Series(["2014-02-12T10:00", "2014-02", "2014", None]))
+    >>> [None if pd.isna(x) else str(x.date()) for x in d], f.tolist()
+    (['2014-02-12', '2014-02-28', '2014-12-31', None], [None, 'D', 'M', None])
+    """
+    if imputation not in ("last", "first", None):
+        raise DerivationError(
+            f"date imputation must be 'last', 'first' or None, not {imputation!r}", variable=variable
+        )
+    name = variable or "DTC"
+    frame = pd.DataFrame({name: dtc.astype("string").str.strip()}, index=dtc.index)
+    try:
+        out = derive_vars_dt(frame, dtc=name, new_vars_prefix="_A", highest_imputation="M" if imputation else "n",
+                             date_imputation=imputation or "first", flag_imputation="date")
+    except DerivationError as exc:
+        raise DerivationError("date is not ISO 8601 (YYYY, YYYY-MM or YYYY-MM-DD) or not in the calendar",
+                              dataset=dataset, variable=variable, value=exc.value,
+                              hint="correct the collected date in the source domain") from exc
+    flag = out["_ADTF"].astype(object)
+    return out["_ADT"].astype("datetime64[ns]"), flag.where(flag.notna() & flag.ne(""), None)
+
+
+def compute_dy(date: pd.Series, reference_date: pd.Series) -> pd.Series:
+    """Deprecated: use :func:`derivations.iso8601.compute_study_day` (the same study day, no day 0).
+
+    >>> import pandas as pd, warnings
     >>> d = pd.Series(pd.to_datetime(["2021-01-09", "2021-01-10", "2021-01-12"]))
-    >>> compute_dy(d, pd.Series(pd.to_datetime(["2021-01-10"] * 3))).tolist()
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore", DeprecationWarning)
+    ...     compute_dy(d, pd.Series(pd.to_datetime(["2021-01-10"] * 3))).tolist()
     [-1, 1, 3]
     """
-    dd = date_part(date)
-    rr = date_part(reference_date)
-    diff = (dd - rr).dt.days
-    dy = diff + (diff >= 0).astype(int)
-    return dy.astype("Int64")
+    warnings.warn("compute_dy() is deprecated; use derivations.iso8601.compute_study_day", DeprecationWarning,
+                  stacklevel=2)
+    return compute_study_day(date, reference_date)
 
 
 def derive_vars_dy(
@@ -571,7 +560,7 @@ def derive_vars_dy(
         mapping = dict(zip(names, sources))
     out = dataset.copy()
     for new, src in mapping.items():
-        out[new] = compute_dy(dataset[src], dataset[reference_date])
+        out[new] = compute_study_day(dataset[src], dataset[reference_date])
     return out
 
 
@@ -679,6 +668,7 @@ def derive_vars_duration(
 __all__ = [
     "ImputationRule",
     "compute_dtc_impute",
+    "impute_dtc_to_date",
     "derive_vars_dt",
     "derive_vars_dtm",
     "compute_dy",

@@ -45,7 +45,8 @@ import pandas as pd
 
 from ..core import Filter, assert_has_columns, filter_mask, set_values
 from ..findings import DerivationError, Findings
-from .response import AVAL_RESP, compute_aval_resp, impute_dtc_to_date
+from ..adam.dates import impute_dtc_to_date
+from .response import AVAL_RESP, compute_aval_resp
 
 ANY = "ANY"
 _NT_STATES = ("CR", "NON-CR/NON-PD", "NE", "NA")

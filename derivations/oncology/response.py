@@ -31,14 +31,17 @@ Example
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
+from ..adam.dates import impute_dtc_to_date
 from ..core import Filter, assert_has_columns, filter_mask, set_values
 from ..findings import DerivationError, Findings
+from ..iso8601 import compute_date, day_numbers
 
 # --------------------------------------------------------------------------- rules as data
 
@@ -150,69 +153,21 @@ def compute_aval_resp(avalc: pd.Series, mapping: Sequence[tuple[str, int]] = AVA
 
 
 # --------------------------------------------------------------------------- date helpers
-
-
-def impute_dtc_to_date(
-    dtc: pd.Series,
-    imputation: str | None = "last",
-    *,
-    dataset: str | None = None,
-    variable: str | None = None,
-) -> tuple[pd.Series, pd.Series]:
-    """Convert ISO 8601 ``--DTC`` text to dates, imputing a missing day / month.
-
-    ``imputation``: ``"last"`` (last day of month / 31 Dec, as the peer does for RSDTC),
-    ``"first"`` or ``None`` (partial dates stay missing). Returns dates (datetime64 at
-    midnight) and the flag (``"D"`` day imputed, ``"M"`` month and day imputed).
-
-    >>> d, f = impute_dtc_to_date(pd.Series(["2014-02-12T10:00", "2014-02", "2014", None]))
-    >>> [None if pd.isna(x) else str(x.date()) for x in d], f.tolist()
-    (['2014-02-12', '2014-02-28', '2014-12-31', None], [None, 'D', 'M', None])
-    """
-    if imputation not in ("last", "first", None):
-        raise DerivationError(
-            f"date imputation must be 'last', 'first' or None, not {imputation!r}", variable=variable
-        )
-    # one imputation engine for the whole framework: derivations.adam.derive_vars_dt
-    from ..adam import derive_vars_dt
-
-    name = variable or "DTC"
-    frame = pd.DataFrame({name: dtc.astype("string").str.strip()}, index=dtc.index)
-    try:
-        out = derive_vars_dt(frame, dtc=name, new_vars_prefix="_A", highest_imputation="M" if imputation else "n",
-                             date_imputation=imputation or "first", flag_imputation="date")
-    except DerivationError as exc:
-        raise DerivationError("date is not ISO 8601 (YYYY, YYYY-MM or YYYY-MM-DD) or not in the calendar",
-                              dataset=dataset, variable=variable, value=exc.value,
-                              hint="correct the collected date in the source domain") from exc
-    flag = out["_ADTF"].astype(object)
-    return out["_ADT"].astype("datetime64[ns]"), flag.where(flag.notna() & flag.ne(""), None)
+# impute_dtc_to_date lives in derivations.adam.dates, compute_date and day_numbers in
+# derivations.iso8601 (the one home of dates).
 
 
 def to_date(series: pd.Series, *, dataset: str | None = None, variable: str | None = None) -> pd.Series:
-    """Coerce a date column (date objects, datetime64, ISO text) to datetime64 at midnight."""
-    if pd.api.types.is_datetime64_any_dtype(series):
-        return pd.to_datetime(series).dt.normalize().astype("datetime64[ns]")
-    blank = series.isna() | series.astype("string").str.strip().fillna("").eq("")
-    converted = pd.to_datetime(series.mask(blank), errors="coerce")
-    bad = converted.isna() & ~blank
-    if bad.any():
-        raise DerivationError(
-            "value cannot be read as a date",
-            dataset=dataset,
-            variable=variable,
-            value=series[bad].iloc[0],
-            hint="pass a date, datetime or ISO 8601 YYYY-MM-DD column",
-        )
-    return converted.dt.normalize().astype("datetime64[ns]")
+    """Deprecated: use :func:`derivations.iso8601.compute_date` (the same, and a partial text date is an error).
 
-
-def _days(dates: pd.Series) -> np.ndarray:
-    """Whole days since 1970-01-01 as float64 (NaN where missing)."""
-    values = dates.to_numpy(dtype="datetime64[ns]")
-    out = values.astype("datetime64[D]").astype("int64").astype(float)
-    out[np.isnat(values)] = np.nan
-    return out
+    >>> import warnings
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore", DeprecationWarning)
+    ...     to_date(pd.Series(["2020-02-12T10:00"])).dt.strftime("%Y-%m-%d").tolist()
+    ['2020-02-12']
+    """
+    warnings.warn("to_date() is deprecated; use derivations.iso8601.compute_date", DeprecationWarning, stacklevel=2)
+    return compute_date(series, dataset=dataset, variable=variable)
 
 
 # --------------------------------------------------------------------------- shared plumbing
@@ -256,7 +211,7 @@ def _pd_dates(dataset: pd.DataFrame, source_pd: Filter | pd.DataFrame, by_vars: 
         pdd = source_pd[by_vars + ["ADT"]].copy()
     else:
         pdd = dataset.loc[filter_mask(dataset, source_pd), by_vars + ["ADT"]].copy()
-    pdd["ADT"] = to_date(pdd["ADT"], variable="ADT")
+    pdd["ADT"] = compute_date(pdd["ADT"], variable="ADT")
     return pdd.groupby(by_vars, as_index=False, dropna=False)["ADT"].min().rename(columns={"ADT": "_PDDT"})
 
 
@@ -276,7 +231,7 @@ def _prepare_source(
     """Filtered, date-typed, sorted source records (copy) with ``_REF`` if asked."""
     assert_has_columns(dataset, by_vars + ["ADT", "AVALC"], name="input dataset")
     src = dataset.loc[filter_mask(dataset, filter_source)].copy()
-    src["ADT"] = to_date(src["ADT"], variable="ADT")
+    src["ADT"] = compute_date(src["ADT"], variable="ADT")
     missing_adt = src["ADT"].isna()
     if missing_adt.any():
         row = src[missing_adt].iloc[0]
@@ -288,10 +243,10 @@ def _prepare_source(
         )
     if reference_date is not None:
         src = _add_from_adsl(src, dataset_adsl, by_vars, reference_date, "reference date")
-        src["_REF"] = to_date(src[reference_date], variable=reference_date)
+        src["_REF"] = compute_date(src[reference_date], variable=reference_date)
     if before_date_var is not None:
         src = _add_from_adsl(src, dataset_adsl, by_vars, before_date_var, "new anti-cancer therapy date")
-        before = to_date(src[before_date_var], variable=before_date_var)
+        before = compute_date(src[before_date_var], variable=before_date_var)
         src = src[before.isna() | (src["ADT"] < before)]
     if source_pd is not None:
         pdd = _pd_dates(dataset, source_pd, by_vars)
@@ -451,7 +406,7 @@ def _confirmation(src: pd.DataFrame, by_vars: list[str], rule: BorRule) -> tuple
     if n == 0:
         return np.zeros(0, bool), np.zeros(0, bool)
     subj = _group_codes(src, by_vars)
-    day = _days(src["ADT"]).astype(np.int64)
+    day = day_numbers(src["ADT"]).astype(np.int64)
     aval = src["AVALC"].to_numpy(dtype=object)
     is_cr, is_pr = aval == "CR", aval == "PR"
     is_ne, is_sd = aval == "NE", aval == "SD"
@@ -594,9 +549,9 @@ def derive_var_ovr_anl_flags(
     mask = filter_mask(out, filter).to_numpy()
     work = out.loc[mask, by_vars + ["ADT", "AVALC"] + extra].copy()
     work["_ROW"] = np.flatnonzero(mask)  # positions: safe with any index
-    work["ADT"] = to_date(work["ADT"], variable="ADT")
+    work["ADT"] = compute_date(work["ADT"], variable="ADT")
     work = _add_from_adsl(work, dataset_adsl, by_vars, reference_date, "reference date")
-    work["_REF"] = to_date(work[reference_date], variable=reference_date)
+    work["_REF"] = compute_date(work[reference_date], variable=reference_date)
     valid = work["AVALC"].isin(rule.worst_of_day_rank) & work["ADT"].notna() & work["_REF"].notna()
     if findings is not None:
         for reason, mask in (
@@ -618,7 +573,7 @@ def derive_var_ovr_anl_flags(
     valid &= work["ADT"] >= work["_REF"]
     if before_date_var is not None:
         work = _add_from_adsl(work, dataset_adsl, by_vars, before_date_var, "new anti-cancer therapy date")
-        before = to_date(work[before_date_var], variable=before_date_var)
+        before = compute_date(work[before_date_var], variable=before_date_var)
         valid &= before.isna() | (work["ADT"] < before)
     cand = work[valid].copy()
     rank = {v: i for i, v in enumerate(rule.worst_of_day_rank)}
@@ -683,7 +638,7 @@ def _bor_categories(
     """Index into ``rule.bor_order`` per record (best applicable category)."""
     order = {v: i for i, v in enumerate(rule.bor_order)}
     aval = src["AVALC"].to_numpy(dtype=object)
-    in_window = (_days(src["ADT"]) >= _days(src["_REF"]) + rule.ref_start_window) & src["_REF"].notna().to_numpy()
+    in_window = (day_numbers(src["ADT"]) >= day_numbers(src["_REF"]) + rule.ref_start_window) & src["_REF"].notna().to_numpy()
     if confirmed is None:
         is_cr, is_pr = aval == "CR", aval == "PR"
     else:
@@ -864,11 +819,11 @@ def derive_param_clinbenefit(
     new = _NewParam.start(dataset, dataset_adsl, by_vars, rule, set_values_to,
                           PARAMCD="CB", PARAM="Clinical Benefit")
     src = new.source(filter_source, source_pd=source_pd, reference_date=reference_date, before_date_var=before_date_var)
-    in_window = _days(src["ADT"]) >= _days(src["_REF"]) + rule.ref_start_window
+    in_window = day_numbers(src["ADT"]) >= day_numbers(src["_REF"]) + rule.ref_start_window
     cand = [src[src["AVALC"].isin(rule.benefit_values).to_numpy() & in_window]]
     if source_resp is not None:
         resp = dataset.loc[filter_mask(dataset, source_resp)].copy()
-        resp["ADT"] = to_date(resp["ADT"], variable="ADT")
+        resp["ADT"] = compute_date(resp["ADT"], variable="ADT")
         cand.append(resp)
     allc = pd.concat(cand, ignore_index=True).sort_values(new.by_vars + ["ADT"], kind="mergesort")
     return new.append_flag(allc.drop_duplicates(new.by_vars, keep="first"))
@@ -925,7 +880,7 @@ def assert_no_cr_then_pr(
     by_vars = list(by_vars)
     assert_has_columns(dataset, by_vars + ["ADT", "AVALC"], name="input dataset")
     src = dataset.loc[filter_mask(dataset, filter)].copy()
-    src["_ADT"] = to_date(src["ADT"], variable="ADT")
+    src["_ADT"] = compute_date(src["ADT"], variable="ADT")
     src = src.sort_values(by_vars + ["_ADT"], kind="mergesort")
     is_cr = src["AVALC"].eq("CR").astype(int)
     seen_cr = is_cr.groupby([src[v] for v in by_vars], dropna=False).cumsum() - is_cr > 0
@@ -941,7 +896,7 @@ def assert_no_cr_then_pr(
                 hint="a CR followed by PR is a data issue: query the site (often the PR should be PD)",
             )
         ids = bad["USUBJID"] if "USUBJID" in bad.columns else pd.Series(None, index=bad.index)
-        for usubjid, adt in zip(ids, to_date(bad["ADT"])):  # offending records only, for the report
+        for usubjid, adt in zip(ids, compute_date(bad["ADT"])):  # offending records only, for the report
             findings.add(
                 "warning",
                 "cr_then_pr",

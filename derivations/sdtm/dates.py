@@ -28,7 +28,8 @@ import pyarrow.compute as pc
 
 from ..core import assert_has_columns
 from ..findings import DerivationError, Findings
-from ._util import as_list, as_text, check_same_length, listing, row_label, subject_at
+from ..iso8601 import compute_complete_date, compute_study_day, days_in_month
+from ._util import as_list, check_same_length, listing, row_label, subject_at
 
 # --------------------------------------------------------------------------- parsing
 
@@ -68,7 +69,6 @@ _ACCEPTED = (
 _NULL = pa.scalar(None, pa.string())
 _CANON_DATE = r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?)?$"
 _CANON_TIME = r"^\d{2}:\d{2}(:\d{2})?$"
-_DIM = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=float)
 
 
 def _field(struct: pa.Array, name: str) -> pa.Array:
@@ -118,13 +118,6 @@ def _flag(reason: np.ndarray, mask: np.ndarray, text: str) -> None:
     reason[(reason == 0) & mask] = _REASONS.index(text)
 
 
-def _days_in_month(y: np.ndarray, m: np.ndarray) -> np.ndarray:
-    with np.errstate(invalid="ignore"):
-        leap = (y % 4 == 0) & ((y % 100 != 0) | (y % 400 == 0))
-        idx = np.clip(np.nan_to_num(m, nan=1), 1, 12).astype(int) - 1
-        return np.where(np.isnan(m), 31.0, _DIM[idx] + ((m == 2) & (leap | np.isnan(y))))
-
-
 def _parse_dates(dates: pa.Array):
     """Parse distinct date texts (upper-cased, stripped, non-empty).
 
@@ -151,7 +144,7 @@ def _parse_dates(dates: pa.Array):
     _flag(reason, ~ok, "unrecognised date")
     with np.errstate(invalid="ignore"):
         _flag(reason, (m < 1) | (m > 12), "impossible month")
-        _flag(reason, (d < 1) | (d > _days_in_month(y, m)), "impossible day for that month")
+        _flag(reason, (d < 1) | (d > days_in_month(y, m)), "impossible day for that month")
     ky = ~np.isnan(y)
     km = ky & ~np.isnan(m)
     kd = km & ~np.isnan(d)
@@ -288,7 +281,7 @@ def compute_dtc(
         _num(pc.utf8_slice_codeunits(padded, a, a + w))
         for a, w in ((0, 4), (5, 2), (8, 2), (11, 2), (14, 2), (17, 2))
     )
-    fast_ok = fast & (m >= 1) & (m <= 12) & (d >= 1) & (d <= _days_in_month(y, m))
+    fast_ok = fast & (m >= 1) & (m <= 12) & (d >= 1) & (d <= days_in_month(y, m))
     fast_ok &= (hh <= 23) & (mi <= 59) & (ss <= 59)
     out_arr = pc.if_else(pa.array(fast_ok), joined, "")
 
@@ -400,50 +393,7 @@ def derive_var_dtc(
 
 
 # --------------------------------------------------------------------------- study day
-
-_FULL_DATE = r"\d{4}-\d{2}-\d{2}"
-
-
-def _complete_dates(values: pd.Series, what: str) -> pd.Series:
-    """Datetime64 of complete dates (date part of a --DTC); NaT if partial/missing."""
-    if pd.api.types.is_datetime64_any_dtype(values):
-        return values.dt.normalize()
-    text = as_text(values)
-    first = text.str.slice(0, 10)
-    full = first.str.fullmatch(_FULL_DATE) & (text.str.len().eq(10) | text.str.slice(10, 11).eq("T"))
-    parsed = pd.to_datetime(first.where(full), format="%Y-%m-%d", errors="coerce")
-    bad = full & parsed.isna()
-    if bad.any():
-        pos = int(np.flatnonzero(bad.to_numpy())[0])
-        raise DerivationError(
-            "impossible date in an ISO 8601 value",
-            variable=what,
-            row=row_label(values.index, pos),
-            value=values.iloc[pos],
-            hint="correct the --DTC (derive it with compute_dtc, which rejects impossible dates)",
-        )
-    return pd.Series(parsed.to_numpy(), index=values.index)
-
-
-def compute_study_day(dtc: pd.Series, ref: pd.Series) -> pd.Series:
-    """SDTM study day of ``dtc`` relative to ``ref`` (e.g. RFSTDTC); there is no day 0.
-
-    ``date >= ref``: days between + 1; ``date < ref``: days between (negative).
-    Computed only when both have a complete date part (``YYYY-MM-DD``, time
-    ignored); otherwise missing. ``dtc`` and ``ref`` are matched by position.
-    Returns a nullable ``Int64`` Series with the index of ``dtc``.
-
-    >>> compute_study_day(pd.Series(["2021-03-14T23:00", "2021-03-15", "2021-03-16", ""]),
-    ...                   pd.Series(["2021-03-15T08:00"] * 4)).tolist()
-    [-1, 1, 2, <NA>]
-    """
-    check_same_length(dtc, ref, "ref")
-    d = _complete_dates(dtc, str(dtc.name) if dtc.name is not None else None)
-    r = _complete_dates(pd.Series(ref.to_numpy(), index=dtc.index, name=ref.name),
-                        str(ref.name) if ref.name is not None else None)
-    days = ((d - r) / pd.Timedelta(days=1)).to_numpy(dtype="float64")
-    dy = np.where(days >= 0, days + 1, days)
-    return pd.Series(dy, index=dtc.index).astype("Int64")
+# compute_study_day (SDTM --DY and ADaM ADY alike) lives in derivations.iso8601.
 
 
 def _lookup(dataset: pd.DataFrame, dataset_add: pd.DataFrame, by_vars: list[str],
@@ -610,8 +560,8 @@ def derive_var_epoch(
     by = as_list(by_vars)
     assert_has_columns(dataset, [dtc] + by, name=dataset_name)
     refs = _lookup(dataset, dataset_add, by, rule.variables, new_var)
-    date = _complete_dates(dataset[dtc], dtc)
-    bounds = {v: _complete_dates(refs[v], v) for v in rule.variables}
+    date = compute_complete_date(dataset[dtc], variable=dtc)
+    bounds = {v: compute_complete_date(refs[v], variable=v) for v in rule.variables}
     shift = pd.Timedelta(days=rule.days_after_end)
 
     n = len(dataset)
