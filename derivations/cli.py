@@ -121,7 +121,8 @@ def _define(args) -> int:
             if spec_path is None or not folder.is_dir():
                 continue
             data = read_dataset_folder(folder) or None
-            path = write_define(read_spec(spec_path), folder, created=study.created, datasets=data, ct_version=ct)
+            path = write_define(read_spec(spec_path), folder, created=study.created, datasets=data, ct_version=ct,
+                                settings=study.settings)
             print(f"wrote {path}")
     except DerivationError as exc:
         print(f"derive define: {exc}", file=sys.stderr)

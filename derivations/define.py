@@ -1,32 +1,34 @@
-"""Define-XML 2.1 from a :class:`~derivations.spec.Spec`, with a small XSL stylesheet.
+"""Define-XML 2.1 from a :class:`~derivations.spec.Spec`, with its stylesheet and an HTML rendering.
 
-:func:`define_xml` builds the document (bytes), :func:`write_define` writes it
-atomically next to the datasets together with the stylesheet
-(``define2-1.xsl``, this package's own, referenced by an ``xml-stylesheet``
-processing instruction so that a browser renders the tables), and
-:func:`validate_define` checks a file against the Define-XML 2.1 XML schema
-(the XSD files shipped by the ``odmlib`` package).
+:func:`define_xml` builds the document (bytes); :func:`write_define` validates it
+against the Define-XML 2.1 schema (the XSD files that ``odmlib`` ships) and its
+own references, and only then writes, atomically, ``define.xml``, the stylesheet
+``define2-1.xsl`` (this package's own, referenced by an ``xml-stylesheet``
+processing instruction) and ``define.html``: the same tables rendered at write
+time with lxml's XSLT, since browsers are dropping XSLT. A document that fails
+the schema is an error, never an output.
 
 What comes from where:
 
 ==========================  ===========================================================
-``def:Standards``           the IG of the datasets (``SDTMIG 3.4`` / ``ADaMIG 1.3``) and
-                            CDISC/NCI controlled terminology (``ct_version``)
-``ItemGroupDef``            Datasets sheet: name, label, class/subclass, structure, keys
-                            (``KeySequence``), repeating, reference data; ``def:leaf``
-                            points at ``<name>.xpt`` in the same folder
-``ItemDef``                 Variables sheet; value-level rows become their own ItemDefs in a
-                            ``def:ValueListDef`` with ``def:WhereClauseDef`` parsed from
-                            ``PARAMCD EQ 'PFS'`` / ``TRTESTCD IN ('LDIAM','SAXIS')`` forms
+``def:Standards``           the IG (Study sheet ``StandardName``/``StandardVersion`` or
+                            ``Standard``, else the Datasets sheet; written as a name the
+                            schema allows: "CDISC SDTM 3.4" -> SDTMIG 3.4) and one CDISC/NCI
+                            CT standard per publishing set used (SDTM, ADaM)
+``ItemGroupDef``            Datasets sheet; ``Domain`` is the parent domain of SUPP-- and of
+                            split datasets (SUPPAE -> AE, LBCH -> LB)
+``ItemDef``                 Variables sheet; character lengths are the longest value in the
+                            data when the data are given (the spec's length is the maximum
+                            allowed); value-level rows become ItemDefs of a
+                            ``def:ValueListDef`` with ``def:WhereClauseDef``
 ``def:Origin``              CRF -> Collected/Investigator (aCRF pages when given), eDT ->
                             Collected/Vendor, Derived, Assigned, Protocol, Predecessor
-                            (predecessor text as description)
-``CodeList``                Codelists sheet: ``CodeListItem`` + Decode when any term has a
-                            decode, else ``EnumeratedItem``; NCI codes as ``Alias
-                            nci:ExtCodeID``; sponsor lists ``def:IsNonStandard="Yes"``;
-                            Dictionaries sheet -> ``ExternalCodeList``
-``MethodDef``/CommentDef    Methods / Comments sheets (free-text comments get their own
-                            CommentDef)
+``CodeList``                Codelists sheet; a term is ``def:ExtendedValue="Yes"`` only when its
+                            CDISC codelist is extensible and the term has no NCI code; the
+                            Dictionaries sheet (MedDRA, WHODrug) -> ``ExternalCodeList``
+``MethodDef``/CommentDef    Methods / Comments sheets; ``{adam.confirm_days}`` in a text is the
+                            study setting in force (``settings``), so a method says "28 days"
+``def:leaf``                Documents sheet; hrefs are relative to the define's folder
 ==========================  ===========================================================
 
 Nothing comes from the clock: ``created`` (``[study] created``) is the
@@ -47,6 +49,8 @@ True
 True
 >>> parse_where_clause("TRTESTCD IN ('LDIAM', 'SAXIS') AND TREVAL EQ 'INVESTIGATOR'")
 [('TRTESTCD', 'IN', ['LDIAM', 'SAXIS']), ('TREVAL', 'EQ', ['INVESTIGATOR'])]
+>>> standard_name("CDISC SDTM 3.3", {"DM"})
+('SDTMIG', '3.3')
 """
 
 from __future__ import annotations
@@ -55,27 +59,30 @@ import datetime as _dt
 import os
 import re
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Mapping
+from typing import Any, Iterable, Mapping
 from xml.sax.saxutils import escape, quoteattr
 
 from .findings import SpecError
-from .spec import NUMERIC_TYPES, Spec, VariableSpec, ValueLevelSpec, check_spec
+from .spec import NUMERIC_TYPES, Codelist, DatasetSpec, Spec, ValueLevelSpec, VariableSpec, check_spec
 
 NS_ODM = "http://www.cdisc.org/ns/odm/v1.3"
 NS_DEF = "http://www.cdisc.org/ns/def/v2.1"
 NS_XLINK = "http://www.w3.org/1999/xlink"
 NS_ARM = "http://www.cdisc.org/ns/arm/v1.0"
 STYLESHEET = "define2-1.xsl"
+HTML = "define.html"
 #: Controlled terminology version used when neither the caller nor the spec names one.
 DEFAULT_CT_VERSION = "2024-09-27"
 COMPARATORS = ("EQ", "NE", "LT", "LE", "GT", "GE", "IN", "NOTIN")
+#: def:Standard names the Define-XML 2.1 schema allows for an implementation guide.
+IG_NAMES = ("ADaM-OCCDSIG", "ADaMIG", "ADaMIG-MD", "ADaMIG-NCA", "ADaMIG-popPK", "BIMO", "SDTMIG", "SDTMIG-AP",
+            "SDTMIG-MD", "SENDIG", "SENDIG-AR", "SENDIG-DART", "SENDIG-GENETOX")
 _DEFINE_TYPES = {"text", "integer", "float", "datetime", "date", "time", "partialDate", "partialTime",
                  "partialDatetime", "incompleteDatetime", "durationDatetime", "intervalDatetime"}
-_SDTM_CLASSES = {"SPECIAL PURPOSE", "TRIAL DESIGN", "INTERVENTIONS", "EVENTS", "FINDINGS", "FINDINGS ABOUT",
-                 "RELATIONSHIP", "STUDY REFERENCE"}
+_SETTING = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 class DefineError(SpecError):
@@ -125,6 +132,19 @@ def parse_where_clause(text: str) -> list[tuple[str, str, list[str]]]:
     return out
 
 
+def format_where_clause(conditions: Iterable[tuple[str, str, list[str]]]) -> str:
+    """The text form :func:`parse_where_clause` reads.
+
+    >>> format_where_clause([("PARAMCD", "IN", ["A", "B"]), ("AVISITN", "GE", ["2"])])
+    "PARAMCD IN ('A', 'B') AND AVISITN GE '2'"
+    """
+    out = []
+    for var, op, vals in conditions:
+        quoted = ", ".join("'" + v + "'" for v in vals)
+        out.append(f"{var} {op} ({quoted})" if op in ("IN", "NOTIN") else f"{var} {op} {quoted}")
+    return " AND ".join(out)
+
+
 # --------------------------------------------------------------------------- a tiny XML writer
 
 @dataclass
@@ -162,24 +182,67 @@ def _oid(*parts: str) -> str:
     return ".".join(re.sub(r"[^A-Za-z0-9_\-]", "_", p) for p in parts if p != "")
 
 
-# --------------------------------------------------------------------------- helpers
-
 def _ids(text: str) -> list[str]:
     return [x for x in re.split(r"[,\s]+", text or "") if x]
+
+
+# --------------------------------------------------------------------------- standards, domains, types
+
+def standard_name(text: str, datasets: Iterable[str] = ()) -> tuple[str, str]:
+    """(IG name the schema allows, version) from a spec's free text: ``"CDISC SDTM 3.4"`` -> SDTMIG 3.4.
+
+    A name the schema does not list is read for ADaM/SEND/SDTM; bare "CDISC" takes the
+    standard from the datasets (``AD*`` -> ADaMIG, else SDTMIG); the version is the
+    first number in the text.
+
+    >>> standard_name("ADaM-IG 1.1"), standard_name("CDISC"), standard_name("CDISC", ["ADSL"])
+    (('ADaMIG', '1.1'), ('SDTMIG', ''), ('ADaMIG', ''))
+    """
+    version = (re.search(r"\d+(?:\.\d+)*", text or "") or [""])[0]
+    word = re.sub(r"[\s_]+", " ", (text or "").replace(version, "")).strip()
+    exact = {n.upper(): n for n in IG_NAMES}
+    key = word.upper().replace(" IG", "IG").replace("-IG", "IG").replace(" ", "")
+    if key in exact:
+        return exact[key], version
+    low = word.lower()
+    if "adam" in low:
+        return "ADaMIG", version
+    if "send" in low:
+        return "SENDIG", version
+    if "sdtm" in low:
+        return "SDTMIG", version
+    adam = any(str(n).upper().startswith("AD") for n in datasets)
+    return ("ADaMIG" if adam else "SDTMIG"), version
 
 
 def _standard(spec: Spec) -> tuple[str, str]:
     """(IG name, version) from the Study sheet or the datasets' Standard column."""
     st = spec.study
-    name, version = st.get("StandardName", ""), st.get("StandardVersion", "")
-    text = st.get("Standard", "") or next((d.standard for d in spec.datasets.values() if d.standard), "")
-    if not name and text:
-        bits = text.split()
-        name, version = bits[0], (bits[1] if len(bits) > 1 else version)
-    if not name:
-        adam = any(n.startswith("AD") for n in spec.datasets)
-        name, version = ("ADaMIG", "1.3") if adam else ("SDTMIG", "3.4")
+    text = " ".join(x for x in (st.get("StandardName", ""), st.get("StandardVersion", "")) if x) \
+        or st.get("Standard", "") or next((d.standard for d in spec.datasets.values() if d.standard), "")
+    name, version = standard_name(text, spec.datasets)
+    if not version:
+        version = {"ADaMIG": "1.3", "SDTMIG": "3.4", "SENDIG": "3.1"}.get(name, "1.0")
     return name, version
+
+
+def parent_domain(ds: DatasetSpec) -> str:
+    """The SDTM ``Domain`` of a dataset: the Datasets sheet's Domain, the parent of SUPP--/SQAP--,
+    the two-letter domain a split dataset's DOMAIN variable assigns (LBCH -> LB), else its name.
+
+    >>> parent_domain(DatasetSpec("SUPPAE")), parent_domain(DatasetSpec("LBCH", domain="LB"))
+    ('AE', 'LB')
+    """
+    if ds.domain:
+        return ds.domain.upper()
+    name = ds.name.upper()
+    for prefix in ("SUPP", "SQAP", "SQ"):
+        if name.startswith(prefix) and len(name) > len(prefix):
+            return name[len(prefix):]
+    dom = next((v.assigned_value for v in ds.variables if v.name == "DOMAIN" and v.assigned_value), "")
+    if dom and len(name) > 2 and name.startswith(dom.upper()):
+        return dom.upper()
+    return name
 
 
 def _define_type(v: VariableSpec | ValueLevelSpec) -> str:
@@ -195,6 +258,13 @@ def _define_type(v: VariableSpec | ValueLevelSpec) -> str:
     return "text"
 
 
+def _define_type_plain(text: str) -> str:
+    low = (text or "text").lower()
+    if low in ("integer", "float"):
+        return low
+    return "float" if low in ("double", "decimal") else "text"
+
+
 def _display_format(fmt: str) -> str:
     if not fmt:
         return ""
@@ -204,19 +274,44 @@ def _display_format(fmt: str) -> str:
     return fmt
 
 
-def _is_standard_codelist(cl) -> bool:
+def _is_standard_codelist(cl: Codelist) -> bool:
     return bool(cl.nci_code) and cl.terminology.upper().replace(" ", "").startswith("CDISC")
 
 
-def _data_length(frame, name: str) -> int | None:
+# --------------------------------------------------------------------------- lengths from the data
+
+def _where_mask(frame, conds):
+    import numpy as np
+
+    mask = np.ones(len(frame), dtype=bool)
+    for var, op, vals in conds:
+        if var not in frame.columns:
+            return None
+        col = frame[var].astype(str).str.strip()
+        if op in ("EQ", "IN"):
+            mask &= col.isin(vals).to_numpy()
+        elif op in ("NE", "NOTIN"):
+            mask &= ~col.isin(vals).to_numpy()
+        else:
+            return None
+    return mask
+
+
+def _data_length(frame, name: str, conds=None) -> int | None:
+    """Bytes of the longest value of a character column (of the rows a where clause selects); None: unknown."""
     import pandas as pd
 
     if frame is None or name not in frame.columns:
         return None
     col = frame[name]
+    if conds:
+        mask = _where_mask(frame, conds)
+        if mask is None:
+            return None
+        col = col[mask]
     if pd.api.types.is_numeric_dtype(col) or pd.api.types.is_datetime64_any_dtype(col):
         return None
-    lens = col.dropna().astype(str).str.encode("utf-8").str.len()
+    lens = col.dropna().astype(str).str.rstrip().str.encode("utf-8").str.len()
     return int(lens.max()) if len(lens) and lens.max() > 0 else 1
 
 
@@ -235,12 +330,15 @@ def _significant_digits(frame, name: str) -> int | None:
     return 8
 
 
-def check_define(spec: Spec) -> list[str]:
+# --------------------------------------------------------------------------- checks before building
+
+def check_define(spec: Spec, settings: Mapping[str, Any] | None = None) -> list[str]:
     """Every reason the spec cannot become a valid define.xml (empty when it can).
 
     Besides :func:`~derivations.spec.check_spec` errors: value-level rows of a
     variable not in the dataset, where clauses that cannot be read or test a
-    variable the dataset lacks, codelists/methods of value-level rows missing.
+    variable the dataset lacks, and (with ``settings``) a ``{section.key}`` in a
+    method or comment that the study settings do not hold.
     """
     problems = [str(f) for f in check_spec(spec) if f.severity == "error"]
     for ds in spec.datasets.values():
@@ -257,225 +355,265 @@ def check_define(spec: Spec) -> list[str]:
             for var, _, _ in conds:
                 if var not in names:
                     problems.append(f"value-level row {where}: where clause tests {var}, not a variable of {ds.name}")
+    if settings is not None:
+        texts = [(f"method {m.id}", m.description) for m in spec.methods.values()]
+        texts += [(f"comment {c.id}", c.description) for c in spec.comments.values()]
+        for what, text in texts:
+            try:
+                fill_settings(text, settings)
+            except DefineError as exc:
+                problems.append(f"{what}: {exc}")
     return list(dict.fromkeys(problems))
 
 
-# --------------------------------------------------------------------------- the document
+def fill_settings(text: str, settings: Mapping[str, Any] | None) -> str:
+    """``text`` with each ``{section.key}`` replaced by that study setting (lists joined by ", ").
 
-def define_xml(
-    spec: Spec,
-    *,
-    created: str | _dt.datetime,
-    datasets: Mapping[str, object] | None = None,
-    ct_version: str | None = None,
-    stylesheet: str | None = STYLESHEET,
-    context: str = "Submission",
-) -> bytes:
-    """The define.xml document for ``spec`` as UTF-8 bytes.
-
-    ``datasets`` (name -> DataFrame) restricts the document to the datasets
-    that were produced and fills lengths/significant digits the spec leaves
-    empty from the data. Raises :class:`DefineError` listing every dangling
-    reference (codelist, method, comment) or unreadable where clause.
+    >>> fill_settings("confirmed >= {adam.confirm_days} days later", {"adam": {"confirm_days": 28}})
+    'confirmed >= 28 days later'
     """
-    problems = check_define(spec)
-    if problems:
-        raise DefineError(
-            f"spec {spec.path or ''} cannot become define.xml: {len(problems)} problem(s):\n  "
-            + "\n  ".join(problems),
-            hint="fix the spec workbook (define the missing codelist/method/comment or correct the reference)",
-        )
-    created_text = created.isoformat(timespec="seconds") if isinstance(created, _dt.datetime) else str(created)
-    ig_name, ig_version = _standard(spec)
-    adam = ig_name.upper().startswith("ADAM")
-    studyid = spec.study.get("StudyName", "") or spec.study.get("ProtocolName", "") or "STUDY"
-    ct_version = ct_version or spec.study.get("CTVersion", "") or spec.study.get("TerminologyVersion", "") \
-        or DEFAULT_CT_VERSION
-    names = [n for n in spec.datasets if datasets is None or n in {k.upper() for k in datasets}]
-    frames = {k.upper(): v for k, v in (datasets or {}).items()}
+    if settings is None or "{" not in (text or ""):
+        return text
 
-    root = _El("ODM", [
-        ("xmlns", NS_ODM), ("xmlns:xlink", NS_XLINK), ("xmlns:def", NS_DEF), ("xmlns:arm", NS_ARM),
-        ("ODMVersion", "1.3.2"), ("FileType", "Snapshot"),
-        ("FileOID", _oid("DEF", studyid, "ADaM" if adam else "SDTM")),
-        ("CreationDateTime", created_text), ("Originator", spec.study.get("Originator", "")),
-        ("SourceSystem", "derivations"), ("def:Context", context),
-    ], [])
-    study_el = root.add("Study", ("OID", _oid("STDY", studyid)))
-    gv = study_el.add("GlobalVariables")
-    gv.add("StudyName", text=studyid)
-    gv.add("StudyDescription", text=spec.study.get("StudyDescription", "") or studyid)
-    gv.add("ProtocolName", text=spec.study.get("ProtocolName", "") or studyid)
-    mdv = study_el.add("MetaDataVersion", ("OID", _oid("MDV", studyid, ig_name)),
-                       ("Name", f"{studyid} {ig_name} {ig_version}"),
-                       ("Description", f"Data definitions for the {ig_name} {ig_version} datasets of {studyid}"),
-                       ("def:DefineVersion", "2.1.0"))
-    std_oid, ct_oid = _oid("STD", ig_name, ig_version), _oid("STD", "CT", "SDTM", ct_version)
-    stds = mdv.add("def:Standards")
-    stds.add("def:Standard", ("OID", std_oid), ("Name", ig_name), ("Type", "IG"), ("Version", ig_version),
-             ("Status", "Final"))
+    def value(m: re.Match) -> str:
+        section, key = m.groups()
+        if key not in (settings.get(section) or {}):
+            raise DefineError(f"{{{section}.{key}}} is not a setting of study.toml",
+                              hint=f"add {key} to [{section}] in study.toml, or correct the text")
+        v = settings[section][key]
+        return ", ".join(map(str, v)) if isinstance(v, (list, tuple)) else str(v)
 
-    # ---- what is referenced (only those codelists/methods/comments/documents go in)
-    used_codelists: list[str] = []
-    used_methods: list[str] = []
-    comments: dict[str, str] = {}       # OID -> text
-    comment_docs: dict[str, tuple[str, str]] = {}
-    used_docs: list[str] = []
+    return _SETTING.sub(value, text)
 
+
+# --------------------------------------------------------------------------- the document, section by section
+
+@dataclass
+class _Define:
+    """What the sections of one define.xml share while it is built."""
+
+    spec: Spec
+    names: list[str]
+    frames: dict[str, Any]
+    settings: Mapping[str, Any] | None
+    adam: bool
+    std_oid: str
+    ct_version: str
+    mdv: _El
+    codelists: list[str] = field(default_factory=list)
+    methods: list[str] = field(default_factory=list)
+    docs: list[str] = field(default_factory=list)
+    comments: dict[str, str] = field(default_factory=dict)          # OID -> text
+    comment_docs: dict[str, tuple[str, str]] = field(default_factory=dict)
+    item_defs: list[tuple[str, str, object, str, list]] = field(default_factory=list)  # oid, ds, spec, label, conds
+    vl_oid: dict[tuple[str, str], str] = field(default_factory=dict)
+    acrf: str | None = None
+
+    @staticmethod
     def use(seq: list[str], item: str) -> None:
         if item and item not in seq:
             seq.append(item)
 
-    def comment_oid(text: str, fallback: str) -> str | None:
+    def text(self, text: str) -> str:
+        return fill_settings(text, self.settings)
+
+    def comment_oid(self, text: str, fallback: str) -> str | None:
         if not text:
             return None
-        if text in spec.comments:
-            c = spec.comments[text]
-            comments[text] = c.description
+        if text in self.spec.comments:
+            c = self.spec.comments[text]
+            self.comments[text] = self.text(c.description)
             if c.document:
-                comment_docs[text] = (c.document, c.pages)
-                use(used_docs, c.document)
+                self.comment_docs[text] = (c.document, c.pages)
+                self.use(self.docs, c.document)
             return text
-        comments[fallback] = text
+        self.comments[fallback] = self.text(text)
         return fallback
 
-    for name in names:
-        ds = spec.datasets[name]
-        for v in ds.variables:
-            use(used_codelists, v.codelist)
-            for m in _ids(v.method):
-                use(used_methods, m)
-        for vl in ds.value_level:
-            use(used_codelists, vl.codelist)
-            use(used_methods, vl.method)
-    for m in used_methods:
-        if spec.methods[m].document:
-            use(used_docs, spec.methods[m].document)
-    crf_pages = any(v.pages for n in names for v in spec.datasets[n].variables)
-    acrf = next((d for d in spec.documents if d.upper() in ("ACRF", "LF.ACRF", "ANNOTATEDCRF")
-                 or "annotated" in spec.documents[d].title.lower()), None)
-    if acrf and crf_pages:
-        use(used_docs, acrf)
-    standard_cls = [c for c in used_codelists if c in spec.codelists and _is_standard_codelist(spec.codelists[c])]
-    if standard_cls:
-        stds.add("def:Standard", ("OID", ct_oid), ("Name", "CDISC/NCI"), ("Type", "CT"),
-                 ("PublishingSet", "SDTM"), ("Version", ct_version), ("Status", "Final"))
-    if acrf in used_docs:
-        mdv.add("def:AnnotatedCRF").add("def:DocumentRef", ("leafID", _oid("LF", acrf)))
-    supp_docs = [d for d in used_docs if d != acrf] + [d for d in spec.documents if d != acrf and d not in used_docs]
-    if supp_docs:
-        sd = mdv.add("def:SupplementalDoc")
-        for d in supp_docs:
-            sd.add("def:DocumentRef", ("leafID", _oid("LF", d)))
-
-    def doc_ref(parent: _El, doc: str, pages: str) -> None:
+    def doc_ref(self, parent: _El, doc: str, pages: str) -> None:
         ref = parent.add("def:DocumentRef", ("leafID", _oid("LF", doc)))
         if pages:
             ref.add("def:PDFPageRef", ("PageRefs", " ".join(_ids(pages))), ("Type", "PhysicalRef"))
 
-    # ---- value lists and where clauses
-    vl_oid: dict[tuple[str, str], str] = {}
-    item_defs: list[tuple[str, str, VariableSpec | ValueLevelSpec, str]] = []  # (oid, dataset, spec, label)
-    wc_els: list[_El] = []
-    for name in names:
+    def ct_oid(self, publishing_set: str) -> str:
+        return _oid("STD", "CT", publishing_set, self.ct_version)
+
+
+def _odm_root(spec: Spec, studyid: str, created: str, adam: bool, context: str) -> _El:
+    return _El("ODM", [
+        ("xmlns", NS_ODM), ("xmlns:xlink", NS_XLINK), ("xmlns:def", NS_DEF), ("xmlns:arm", NS_ARM),
+        ("ODMVersion", "1.3.2"), ("FileType", "Snapshot"),
+        ("FileOID", _oid("DEF", studyid, "ADaM" if adam else "SDTM")),
+        ("CreationDateTime", created), ("Originator", spec.study.get("Originator", "")),
+        ("SourceSystem", "derivations"), ("def:Context", context),
+    ], [])
+
+
+def _collect_references(d: _Define) -> None:
+    """Only the codelists, methods and documents that the datasets refer to go into the document."""
+    spec = d.spec
+    for name in d.names:
         ds = spec.datasets[name]
+        for v in ds.variables:
+            d.use(d.codelists, v.codelist)
+            for m in _ids(v.method):
+                d.use(d.methods, m)
+        for vl in ds.value_level:
+            d.use(d.codelists, vl.codelist)
+            d.use(d.methods, vl.method)
+    for m in d.methods:
+        if spec.methods[m].document:
+            d.use(d.docs, spec.methods[m].document)
+    d.acrf = next((k for k, doc in spec.documents.items() if k.upper() in ("ACRF", "LF.ACRF", "ANNOTATEDCRF")
+                   or "annotated" in doc.title.lower()), None)
+    if d.acrf:
+        d.use(d.docs, d.acrf)
+
+
+def _standards(d: _Define, stds: _El, ig_name: str, ig_version: str, ct) -> None:
+    """The IG, then one CDISC/NCI CT standard per publishing set the codelists come from."""
+    stds.add("def:Standard", ("OID", d.std_oid), ("Name", ig_name), ("Type", "IG"), ("Version", ig_version),
+             ("Status", "Final"))
+    sets = []
+    for c in d.codelists:
+        cl = d.spec.codelists.get(c)
+        if cl is not None and _is_standard_codelist(cl):
+            d.use(sets, ct.publishing_set(cl.nci_code) if ct else "SDTM")
+    for ps in sorted(sets, key=("SDTM", "ADaM").index):
+        stds.add("def:Standard", ("OID", d.ct_oid(ps)), ("Name", "CDISC/NCI"), ("Type", "CT"),
+                 ("PublishingSet", ps), ("Version", d.ct_version), ("Status", "Final"))
+
+
+def _document_refs(d: _Define) -> list[str]:
+    """def:AnnotatedCRF and def:SupplementalDoc; returns the supplemental documents in order."""
+    if d.acrf in d.docs:
+        d.mdv.add("def:AnnotatedCRF").add("def:DocumentRef", ("leafID", _oid("LF", d.acrf)))
+    supp = [x for x in d.docs if x != d.acrf] + [x for x in d.spec.documents if x != d.acrf and x not in d.docs]
+    if supp:
+        sd = d.mdv.add("def:SupplementalDoc")
+        for x in supp:
+            sd.add("def:DocumentRef", ("leafID", _oid("LF", x)))
+    return supp
+
+
+def _value_lists(d: _Define) -> None:
+    """def:ValueListDef per variable with value-level rows, then their def:WhereClauseDef."""
+    wc_els: list[_El] = []
+    seen_wc: set[str] = set()
+    for name in d.names:
+        ds = d.spec.datasets[name]
         by_var: dict[str, list[ValueLevelSpec]] = {}
         for vl in sorted(ds.value_level, key=lambda x: x.order):
             by_var.setdefault(vl.variable, []).append(vl)
         for var, rows in by_var.items():
             oid = _oid("VL", name, var)
-            vl_oid[(name, var)] = oid
-            vld = mdv.add("def:ValueListDef", ("OID", oid))
+            d.vl_oid[(name, var)] = oid
+            vld = d.mdv.add("def:ValueListDef", ("OID", oid))
             for i, vl in enumerate(rows, start=1):
                 conds = parse_where_clause(vl.where_clause)
                 tag = "_".join(f"{c[0]}.{c[1]}.{'_'.join(c[2])}" for c in conds)
                 wc = _oid("WC", name, var, tag)
                 it = _oid("IT", name, var, "_".join("_".join(c[2]) for c in conds))
-                ref = vld.add("ItemRef", ("ItemOID", it), ("OrderNumber", i), ("Mandatory", "Yes" if vl.mandatory else "No"),
-                              ("MethodOID", vl.method or None))
+                ref = vld.add("ItemRef", ("ItemOID", it), ("OrderNumber", i),
+                              ("Mandatory", "Yes" if vl.mandatory else "No"), ("MethodOID", vl.method or None))
                 ref.add("def:WhereClauseRef", ("WhereClauseOID", wc))
-                wel = _El("def:WhereClauseDef", [("OID", wc)], [])
-                for cvar, op, vals in conds:
-                    rc = wel.add("RangeCheck", ("SoftHard", "Soft"), ("def:ItemOID", _oid("IT", name, cvar)),
-                                 ("Comparator", op))
-                    for val in vals:
-                        rc.add("CheckValue", text=val)
-                wc_els.append(wel)
-                item_defs.append((it, name, vl, vl.label or ds.variable(var).label))
-    mdv.children.extend(wc_els)
+                if wc not in seen_wc:
+                    seen_wc.add(wc)
+                    wel = _El("def:WhereClauseDef", [("OID", wc)], [])
+                    for cvar, op, vals in conds:
+                        rc = wel.add("RangeCheck", ("SoftHard", "Soft"), ("def:ItemOID", _oid("IT", name, cvar)),
+                                     ("Comparator", op))
+                        for val in vals:
+                            rc.add("CheckValue", text=val)
+                    wc_els.append(wel)
+                d.item_defs.append((it, name, vl, vl.label or ds.variable(var).label, conds))
+    d.mdv.children.extend(wc_els)
 
-    # ---- datasets
-    for name in names:
-        ds = spec.datasets[name]
-        purpose = "Analysis" if adam else "Tabulation"
+
+def _item_groups(d: _Define) -> None:
+    for name in d.names:
+        ds = d.spec.datasets[name]
         cls = ds.cls.strip().upper()
         repeating = ds.repeating or ("No" if ds.structure.lower().startswith("one record per subject") else "Yes")
-        ig = mdv.add("ItemGroupDef", ("OID", _oid("IG", name)), ("Name", name),
-                     ("Repeating", "Yes" if repeating.lower().startswith("y") else "No"),
-                     ("IsReferenceData", "Yes" if ds.reference_data.lower().startswith("y") else "No"),
-                     ("SASDatasetName", name), ("Domain", None if adam else name),
-                     ("Purpose", purpose), ("def:Structure", ds.structure or "See dataset label"),
-                     ("def:StandardOID", std_oid), ("def:HasNoData", "Yes" if ds.has_no_data else None),
-                     ("def:CommentOID", comment_oid(ds.comment, _oid("COM", name))),
-                     ("def:ArchiveLocationID", _oid("LF", name)))
+        ig = d.mdv.add("ItemGroupDef", ("OID", _oid("IG", name)), ("Name", name),
+                       ("Repeating", "Yes" if repeating.lower().startswith("y") else "No"),
+                       ("IsReferenceData", "Yes" if ds.reference_data.lower().startswith("y") else "No"),
+                       ("SASDatasetName", name), ("Domain", None if d.adam else parent_domain(ds)),
+                       ("Purpose", "Analysis" if d.adam else "Tabulation"),
+                       ("def:Structure", ds.structure or "See dataset label"),
+                       ("def:StandardOID", d.std_oid), ("def:HasNoData", "Yes" if ds.has_no_data else None),
+                       ("def:CommentOID", d.comment_oid(ds.comment, _oid("COM", name))),
+                       ("def:ArchiveLocationID", None if ds.has_no_data else _oid("LF", name)))
         _description(ig, ds.label)
         for v in ds.variables:
             key = ds.keys.index(v.name) + 1 if v.name in ds.keys else None
             ig.add("ItemRef", ("ItemOID", _oid("IT", name, v.name)), ("OrderNumber", v.order or None),
                    ("Mandatory", "Yes" if v.mandatory else "No"), ("KeySequence", key),
-                   ("MethodOID", (_ids(v.method) or [None])[0]), ("Role", None if adam else (v.role or None)))
-            item_defs.append((_oid("IT", name, v.name), name, v, v.label))
+                   ("MethodOID", (_ids(v.method) or [None])[0]), ("Role", None if d.adam else (v.role or None)))
+            d.item_defs.append((_oid("IT", name, v.name), name, v, v.label, []))
         if cls:
             cel = ig.add("def:Class", ("Name", cls))
             if ds.subclass:
                 cel.add("def:SubClass", ("Name", ds.subclass.strip().upper()))
-        leaf = ig.add("def:leaf", ("ID", _oid("LF", name)), ("xlink:href", f"{name.lower()}.xpt"))
-        leaf.add("def:title", text=f"{name.lower()}.xpt")
+        if not ds.has_no_data:
+            leaf = ig.add("def:leaf", ("ID", _oid("LF", name)), ("xlink:href", f"{name.lower()}.xpt"))
+            leaf.add("def:title", text=f"{name.lower()}.xpt")
 
-    # ---- variables (dataset level first, then value level, each in order of appearance)
-    item_defs.sort(key=lambda x: isinstance(x[2], ValueLevelSpec))
-    for oid, name, v, label in item_defs:
-        frame = frames.get(name)
+
+def _length(d: _Define, name: str, v, conds, dtype: str) -> int | None:
+    """Character length: the longest value in the data when known, else the spec's (the maximum allowed)."""
+    if dtype in ("integer", "float"):
+        return v.length or 8
+    if dtype != "text":
+        return None
+    vname = v.variable if isinstance(v, ValueLevelSpec) else v.name
+    fitted = _data_length(d.frames.get(name), vname, conds)
+    if fitted is not None:
+        return min(fitted, v.length) if v.length else fitted
+    return v.length or 1
+
+
+def _item_defs(d: _Define) -> None:
+    """ItemDefs: dataset level first, then value level, each in order of appearance."""
+    d.item_defs.sort(key=lambda x: isinstance(x[2], ValueLevelSpec))
+    for oid, name, v, label, conds in d.item_defs:
+        frame = d.frames.get(name)
         dtype = _define_type(v)
-        length = v.length
-        if dtype == "text" and length is None:
-            length = _data_length(frame, v.variable if isinstance(v, ValueLevelSpec) else v.name) or 1
-        if dtype in ("integer", "float") and length is None:
-            length = 8
-        if dtype not in ("text", "integer", "float"):
-            length = None
+        length = _length(d, name, v, conds, dtype)
         sig = v.significant_digits
         if dtype == "float" and sig is None:
             sig = _significant_digits(frame, v.name) if isinstance(v, VariableSpec) else None
             sig = 1 if sig is None else sig
         vname = v.variable if isinstance(v, ValueLevelSpec) else v.name
-        fallback_com = _oid("COM", oid[3:])
-        el = mdv.add("ItemDef", ("OID", oid), ("Name", vname), ("DataType", dtype), ("Length", length),
-                     ("SignificantDigits", sig if dtype == "float" else None), ("SASFieldName", vname),
-                     ("def:DisplayFormat", _display_format(v.format) or None),
-                     ("def:CommentOID", comment_oid(v.comment, fallback_com)))
+        el = d.mdv.add("ItemDef", ("OID", oid), ("Name", vname), ("DataType", dtype), ("Length", length),
+                       ("SignificantDigits", sig if dtype == "float" else None), ("SASFieldName", vname),
+                       ("def:DisplayFormat", _display_format(v.format) or None),
+                       ("def:CommentOID", d.comment_oid(v.comment, _oid("COM", oid[3:]))))
         _description(el, label)
         if v.codelist:
             el.add("CodeListRef", ("CodeListOID", _oid("CL", v.codelist)))
-        _origin(el, v, spec, acrf, doc_ref)
-        if isinstance(v, VariableSpec) and (name, v.name) in vl_oid:
-            el.add("def:ValueListRef", ("ValueListOID", vl_oid[(name, v.name)]))
+        _origin(el, v, d)
+        if isinstance(v, VariableSpec) and (name, v.name) in d.vl_oid:
+            el.add("def:ValueListRef", ("ValueListOID", d.vl_oid[(name, v.name)]))
 
-    # ---- codelists
-    for cid in used_codelists:
-        if cid in spec.dictionaries:
-            d = spec.dictionaries[cid]
-            cl_el = mdv.add("CodeList", ("OID", _oid("CL", cid)), ("Name", d.name or cid),
-                            ("DataType", _define_type_plain(d.data_type)))
-            cl_el.add("ExternalCodeList", ("Dictionary", d.dictionary or d.name), ("Version", d.version))
+
+def _codelists(d: _Define, ct) -> None:
+    spec = d.spec
+    for cid in d.codelists:
+        if cid in spec.dictionaries and cid not in spec.codelists:
+            x = spec.dictionaries[cid]
+            cl_el = d.mdv.add("CodeList", ("OID", _oid("CL", cid)), ("Name", x.name or cid),
+                              ("DataType", _define_type_plain(x.data_type)))
+            cl_el.add("ExternalCodeList", ("Dictionary", x.dictionary or x.name or cid), ("Version", x.version))
             continue
         cl = spec.codelists[cid]
         standard = _is_standard_codelist(cl)
-        cl_el = mdv.add("CodeList", ("OID", _oid("CL", cid)), ("Name", cl.name or cid),
-                        ("DataType", _define_type_plain(cl.data_type)),
-                        ("def:IsNonStandard", None if standard else "Yes"),
-                        ("def:StandardOID", ct_oid if standard else None),
-                        ("def:CommentOID", comment_oid(cl.comment, _oid("COM", "CL", cid))))
+        ps = ct.publishing_set(cl.nci_code) if (ct and standard) else "SDTM"
+        cl_el = d.mdv.add("CodeList", ("OID", _oid("CL", cid)), ("Name", cl.name or cid),
+                          ("DataType", _define_type_plain(cl.data_type)),
+                          ("def:IsNonStandard", None if standard else "Yes"),
+                          ("def:StandardOID", d.ct_oid(ps) if standard else None),
+                          ("def:CommentOID", d.comment_oid(cl.comment, _oid("COM", "CL", cid))))
         decoded = any(t.decode for t in cl.terms)
         for i, t in enumerate(cl.terms, start=1):
             ext = "Yes" if standard and cl.extensible and not t.nci_code else None
@@ -488,25 +626,89 @@ def define_xml(
         if cl.nci_code:
             cl_el.add("Alias", ("Context", "nci:ExtCodeID"), ("Name", cl.nci_code))
 
-    # ---- methods, comments, leafs
-    for mid in used_methods:
+
+def _methods_comments_leaves(d: _Define, supp_docs: list[str]) -> None:
+    spec = d.spec
+    for mid in d.methods:
         m = spec.methods[mid]
         mtype = "Imputation" if m.type.strip().lower() == "imputation" else "Computation"
-        mel = mdv.add("MethodDef", ("OID", mid), ("Name", m.name or mid), ("Type", mtype))
-        _description(mel, m.description or m.name or mid)
+        mel = d.mdv.add("MethodDef", ("OID", mid), ("Name", m.name or mid), ("Type", mtype))
+        _description(mel, d.text(m.description) or m.name or mid)
         if m.document:
-            doc_ref(mel, m.document, m.pages)
+            d.doc_ref(mel, m.document, m.pages)
         if m.expression_code:
             mel.add("FormalExpression", ("Context", m.expression_context or "Python"), text=m.expression_code)
-    for coid, text in comments.items():
-        cel = mdv.add("def:CommentDef", ("OID", coid))
+    for coid, text in d.comments.items():
+        cel = d.mdv.add("def:CommentDef", ("OID", coid))
         _description(cel, text or coid)
-        if coid in comment_docs:
-            doc_ref(cel, *comment_docs[coid])
-    for d in ([acrf] if acrf in used_docs else []) + supp_docs:
-        doc = spec.documents[d]
-        leaf = mdv.add("def:leaf", ("ID", _oid("LF", d)), ("xlink:href", doc.href or f"{d.lower()}.pdf"))
-        leaf.add("def:title", text=doc.title or d)
+        if coid in d.comment_docs:
+            d.doc_ref(cel, *d.comment_docs[coid])
+    for x in ([d.acrf] if d.acrf in d.docs else []) + supp_docs:
+        doc = spec.documents[x]
+        leaf = d.mdv.add("def:leaf", ("ID", _oid("LF", x)), ("xlink:href", doc.href or f"{x.lower()}.pdf"))
+        leaf.add("def:title", text=doc.title or x)
+
+
+def define_xml(
+    spec: Spec,
+    *,
+    created: str | _dt.datetime,
+    datasets: Mapping[str, object] | None = None,
+    ct_version: str | None = None,
+    stylesheet: str | None = STYLESHEET,
+    context: str = "Submission",
+    settings: Mapping[str, Any] | None = None,
+) -> bytes:
+    """The define.xml document for ``spec`` as UTF-8 bytes.
+
+    ``datasets`` (name -> DataFrame) restricts the document to the datasets
+    that were produced and fits character lengths to the data. ``settings`` (the
+    study.toml settings) fill ``{section.key}`` in method and comment texts.
+    Raises :class:`DefineError` listing every dangling reference (codelist,
+    method, comment), unreadable where clause or unknown setting.
+    """
+    problems = check_define(spec, settings)
+    if problems:
+        raise DefineError(
+            f"spec {spec.path or ''} cannot become define.xml: {len(problems)} problem(s):\n  "
+            + "\n  ".join(problems),
+            hint="fix the spec workbook (define the missing codelist/method/comment or correct the reference)",
+        )
+    created_text = created.isoformat(timespec="seconds") if isinstance(created, _dt.datetime) else str(created)
+    ig_name, ig_version = _standard(spec)
+    adam = ig_name.upper().startswith("ADAM")
+    studyid = spec.study.get("StudyName", "") or spec.study.get("ProtocolName", "") or "STUDY"
+    ct_version = ct_version or spec.study.get("CTVersion", "") or spec.study.get("TerminologyVersion", "") \
+        or DEFAULT_CT_VERSION
+    try:
+        from .ct import load_ct
+
+        ct = load_ct(ct_version)
+    except SpecError:
+        ct = None  # a CT release not shipped: every CDISC codelist is published in SDTM CT
+    names = [n for n in spec.datasets if datasets is None or n in {k.upper() for k in datasets}]
+
+    root = _odm_root(spec, studyid, created_text, adam, context)
+    study_el = root.add("Study", ("OID", _oid("STDY", studyid)))
+    gv = study_el.add("GlobalVariables")
+    gv.add("StudyName", text=studyid)
+    gv.add("StudyDescription", text=spec.study.get("StudyDescription", "") or studyid)
+    gv.add("ProtocolName", text=spec.study.get("ProtocolName", "") or studyid)
+    mdv = study_el.add("MetaDataVersion", ("OID", _oid("MDV", studyid, ig_name)),
+                       ("Name", f"{studyid} {ig_name} {ig_version}"),
+                       ("Description", f"Data definitions for the {ig_name} {ig_version} datasets of {studyid}"),
+                       ("def:DefineVersion", "2.1.0"))
+    d = _Define(spec, names, {k.upper(): v for k, v in (datasets or {}).items()}, settings, adam,
+                _oid("STD", ig_name, ig_version), ct_version, mdv)
+    stds = mdv.add("def:Standards")
+    _collect_references(d)
+    _standards(d, stds, ig_name, ig_version, ct)
+    supp_docs = _document_refs(d)
+    _value_lists(d)
+    _item_groups(d)
+    _item_defs(d)
+    _codelists(d, ct)
+    _methods_comments_leaves(d, supp_docs)
 
     lines = ['<?xml version="1.0" encoding="UTF-8"?>']
     if stylesheet:
@@ -515,14 +717,7 @@ def define_xml(
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
-def _define_type_plain(text: str) -> str:
-    low = (text or "text").lower()
-    if low in ("integer", "float"):
-        return low
-    return "float" if low in ("double", "decimal") else "text"
-
-
-def _origin(el: _El, v, spec: Spec, acrf: str | None, doc_ref) -> None:
+def _origin(el: _El, v, d: _Define) -> None:
     origin = (v.origin or "").strip()
     low = origin.lower()
     source = (v.source or "").strip()
@@ -535,8 +730,8 @@ def _origin(el: _El, v, spec: Spec, acrf: str | None, doc_ref) -> None:
         o = el.add("def:Origin", ("Type", "Collected"), ("Source", who))
         _description(o, source)
         pages = getattr(v, "pages", "")
-        if acrf and pages:
-            doc_ref(o, acrf, pages)
+        if d.acrf and pages:
+            d.doc_ref(o, d.acrf, pages)
     elif low == "predecessor":
         o = el.add("def:Origin", ("Type", "Predecessor"))
         _description(o, getattr(v, "predecessor", "") or source)
@@ -555,6 +750,15 @@ def stylesheet_bytes() -> bytes:
     return resources.files("derivations").joinpath("resources", STYLESHEET).read_bytes()
 
 
+def define_html(xml: bytes, stylesheet: bytes | None = None) -> bytes:
+    """``xml`` rendered to HTML with the stylesheet (lxml XSLT), as a browser without XSLT needs it."""
+    from lxml import etree
+
+    transform = etree.XSLT(etree.fromstring(stylesheet or stylesheet_bytes()))
+    result = transform(etree.fromstring(xml))
+    return bytes(result)
+
+
 def _atomic_write(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
@@ -570,6 +774,15 @@ def _atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
+def assert_valid_define(xml: bytes, *, where: str = "define.xml") -> None:
+    """Raise :class:`DefineError` when ``xml`` fails the Define-XML 2.1 schema or names an OID it never defines."""
+    problems = schema_errors(xml) or reference_errors(xml)
+    if problems:
+        raise DefineError(f"{where} fails the Define-XML 2.1 schema: {len(problems)} problem(s):\n  "
+                          + "\n  ".join(problems[:50]),
+                          hint="nothing was written; correct the spec (the line numbers are those of the document)")
+
+
 def write_define(
     spec: Spec,
     folder: str | Path,
@@ -577,17 +790,21 @@ def write_define(
     created: str | _dt.datetime,
     datasets: Mapping[str, object] | None = None,
     ct_version: str | None = None,
+    settings: Mapping[str, Any] | None = None,
 ) -> Path:
-    """Write ``folder/define.xml`` and ``folder/define2-1.xsl``; returns the define.xml path.
+    """Write ``folder/define.xml``, ``folder/define2-1.xsl`` and ``folder/define.html``; returns the define.xml path.
 
-    The document is built completely before any file is touched, and each file
-    is written to a temporary name and renamed: a spec error leaves the folder
-    as it was.
+    The document is built and validated (schema and references) before any file
+    is touched, and each file is written to a temporary name and renamed: a
+    spec error or a schema failure leaves the folder as it was.
     """
-    xml = define_xml(spec, created=created, datasets=datasets, ct_version=ct_version)
-    xsl = stylesheet_bytes()
+    xml = define_xml(spec, created=created, datasets=datasets, ct_version=ct_version, settings=settings)
     folder = Path(folder)
+    assert_valid_define(xml, where=str(folder / "define.xml"))
+    xsl = stylesheet_bytes()
+    html = define_html(xml, xsl)
     _atomic_write(folder / STYLESHEET, xsl)
+    _atomic_write(folder / HTML, html)
     _atomic_write(folder / "define.xml", xml)
     return folder / "define.xml"
 
@@ -604,15 +821,28 @@ def define_schema():
         return etree.XMLSchema(etree.parse(str(path)))
 
 
-def validate_define(path: str | Path) -> list[str]:
-    """Schema errors of a define.xml (``[]`` when it validates against Define-XML 2.1)."""
+_SCHEMA = None
+
+
+def schema_errors(xml: bytes) -> list[str]:
+    """Schema errors of a define.xml given as bytes (``[]`` when it validates)."""
     from lxml import etree
 
-    schema = define_schema()
-    doc = etree.parse(str(path))
-    if schema.validate(doc):
+    global _SCHEMA
+    if _SCHEMA is None:
+        _SCHEMA = define_schema()
+    try:
+        doc = etree.fromstring(xml).getroottree()
+    except etree.XMLSyntaxError as exc:
+        return [f"not well-formed XML: {exc}"]
+    if _SCHEMA.validate(doc):
         return []
-    return [f"line {e.line}: {e.message}" for e in schema.error_log]
+    return [f"line {e.line}: {e.message}" for e in _SCHEMA.error_log]
+
+
+def validate_define(path: str | Path) -> list[str]:
+    """Schema errors of a define.xml file (``[]`` when it validates against Define-XML 2.1)."""
+    return schema_errors(Path(path).read_bytes())
 
 
 _REFS = {  # referencing attribute -> defining element's id attribute
@@ -624,27 +854,20 @@ _REFS = {  # referencing attribute -> defining element's id attribute
 }
 
 
-def check_references(path: str | Path) -> list[str]:
-    """What the XSD does not check: duplicate OIDs and references to OIDs never defined.
-
-    >>> import tempfile, pathlib
-    >>> p = pathlib.Path(tempfile.mkdtemp()) / "define.xml"
-    >>> _ = p.write_bytes(b'<ODM xmlns="http://www.cdisc.org/ns/odm/v1.3"><ItemDef OID="IT.A"/>'
-    ...                   b'<ItemRef ItemOID="IT.B"/></ODM>')
-    >>> check_references(p)
-    ["ItemRef ItemOID='IT.B' names no ItemDef"]
-    """
+def reference_errors(xml: bytes) -> list[str]:
+    """What the XSD does not check: duplicate OIDs and references to OIDs never defined."""
     from lxml import etree
 
-    doc = etree.parse(str(path))
+    doc = etree.fromstring(xml)
     defined: dict[str, set[str]] = {}
     problems = []
+    targets = {t for t, _ in _REFS.values()}
     for el in doc.iter():
         if not isinstance(el.tag, str):
             continue
         local = etree.QName(el).localname
         for id_attr in ("OID", "ID"):
-            if id_attr in el.attrib and local in {t for t, _ in _REFS.values()}:
+            if id_attr in el.attrib and local in targets:
                 seen = defined.setdefault(local, set())
                 if el.attrib[id_attr] in seen:
                     problems.append(f"{local} {id_attr}={el.attrib[id_attr]!r} defined twice")
@@ -658,3 +881,31 @@ def check_references(path: str | Path) -> list[str]:
             if target and not (local == target[0] and attr == target[1]) and value not in defined.get(target[0], ()):
                 problems.append(f"{local} {etree.QName(attr).localname}={value!r} names no {target[0]}")
     return problems
+
+
+def check_references(path: str | Path) -> list[str]:
+    """:func:`reference_errors` of a define.xml file.
+
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "define.xml"
+    >>> _ = p.write_bytes(b'<ODM xmlns="http://www.cdisc.org/ns/odm/v1.3"><ItemDef OID="IT.A"/>'
+    ...                   b'<ItemRef ItemOID="IT.B"/></ODM>')
+    >>> check_references(p)
+    ["ItemRef ItemOID='IT.B' names no ItemDef"]
+    """
+    return reference_errors(Path(path).read_bytes())
+
+
+def check_leaves(path: str | Path) -> list[str]:
+    """Document links (``def:leaf xlink:href``) of a define.xml that name no file (relative to its folder)."""
+    from lxml import etree
+
+    path = Path(path)
+    doc = etree.parse(str(path))
+    out = []
+    for leaf in doc.iter(f"{{{NS_DEF}}}leaf"):
+        href = leaf.get(f"{{{NS_XLINK}}}href", "")
+        target = (path.parent / href)
+        if re.match(r"^[a-z]+:", href) or not target.is_file():
+            out.append(f"def:leaf {leaf.get('ID')} links {href!r}, which is not a file of the package")
+    return out

@@ -194,6 +194,8 @@ class DatasetSpec:
     repeating: str = ""
     reference_data: str = ""
     comment: str = ""
+    #: the SDTM domain of a split dataset (LBCH -> LB) when the Datasets sheet names it
+    domain: str = ""
     variables: list[VariableSpec] = field(default_factory=list)
     value_level: list[ValueLevelSpec] = field(default_factory=list)
 
@@ -514,8 +516,9 @@ def check_spec(spec: Spec) -> list[Finding]:
             if v.xpt_type == "char" and v.length is not None and not 1 <= v.length <= 200:
                 f.add("error", "spec_length", "character length must be 1-200 for SAS XPORT v5",
                       dataset=ds.name, variable=v.name, value=v.length)
-            if v.codelist and v.codelist not in spec.codelists:
-                f.add("error", "spec_codelist", f"codelist {v.codelist} is not defined on the Codelists sheet",
+            if v.codelist and v.codelist not in spec.codelists and v.codelist not in spec.dictionaries:
+                f.add("error", "spec_codelist",
+                      f"codelist {v.codelist} is not defined on the Codelists or Dictionaries sheet",
                       dataset=ds.name, variable=v.name, value=v.codelist)
             for mid in filter(None, re.split(r"[,\s]+", v.method)):
                 if mid not in spec.methods:
@@ -525,7 +528,7 @@ def check_spec(spec: Spec) -> list[Finding]:
                 f.add("error", "spec_comment", f"comment {v.comment} is not defined on the Comments sheet",
                       dataset=ds.name, variable=v.name, value=v.comment)
         for vl in ds.value_level:
-            if vl.codelist and vl.codelist not in spec.codelists:
+            if vl.codelist and vl.codelist not in spec.codelists and vl.codelist not in spec.dictionaries:
                 f.add("error", "spec_codelist", f"value-level codelist {vl.codelist} is not defined",
                       dataset=ds.name, variable=vl.variable, value=vl.where_clause)
             if vl.method and vl.method not in spec.methods:

@@ -3,8 +3,8 @@
 Layout written by :func:`write_submission` (FDA Study Data Technical
 Conformance Guide, eCTD module 5 dataset folders)::
 
-    DIR/submission/m5/datasets/<study>/tabulations/sdtm/*.xpt, define.xml, define2-1.xsl
-    DIR/submission/m5/datasets/<study>/analysis/adam/datasets/*.xpt, define.xml, define2-1.xsl
+    DIR/submission/m5/datasets/<study>/tabulations/sdtm/*.xpt, define.xml, define2-1.xsl, define.html
+    DIR/submission/m5/datasets/<study>/analysis/adam/datasets/*.xpt, define.xml, define2-1.xsl, define.html
     DIR/submission/manifest.sha256
 
 Dataset-JSON files and the TLF outputs are not copied: the TCG's module 5
@@ -97,14 +97,78 @@ def submission_paths(study_id: str) -> dict[str, Path]:
     return {"sdtm": base / "tabulations" / "sdtm", "adam": base / "analysis" / "adam" / "datasets"}
 
 
-def write_submission(out_dir: str | Path, study_id: str, *, target: str | Path | None = None) -> Path:
+def placeholder_pdf(title: str, lines: list[str]) -> bytes:
+    """A one-page PDF that says what document belongs here (same bytes for the same text).
+
+    >>> placeholder_pdf("Annotated CRF", ["supplied by the study"])[:8]
+    b'%PDF-1.4'
+    """
+    def esc(t: str) -> str:
+        return t.encode("latin-1", "replace").decode("latin-1").replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+
+    text = ["BT /F1 16 Tf 72 760 Td (" + esc(title) + ") Tj ET"]
+    text += [f"BT /F1 11 Tf 72 {730 - 16 * i} Td ({esc(line)}) Tj ET" for i, line in enumerate(lines)]
+    stream = "\n".join(text).encode("latin-1")
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 5 0 R >> >> "
+               b"/Contents 4 0 R >>",
+               b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
+               b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for i, obj in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{i} 0 obj\n".encode() + obj + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return bytes(out)
+
+
+def document_files(spec, study_root: str | Path, stage: str) -> dict[str, bytes]:
+    """The files a stage's define.xml links (Documents sheet hrefs, relative to the define's folder) -> bytes.
+
+    ``<study>/documents/<file>`` when the study supplies it; an ADaM program
+    (``../programs/<name>.txt``) is ``<study>/<stage>/<name>.py``; otherwise a
+    placeholder PDF that names the document and where the study puts it.
+    """
+    root = Path(study_root)
+    out = {}
+    for doc in spec.documents.values():
+        href = doc.href or f"{doc.id.lower()}.pdf"
+        if re.match(r"^[a-z][a-z0-9+.-]*:", href, re.IGNORECASE):
+            continue  # a URL: not a file of the package
+        name = Path(href).name
+        supplied = root / "documents" / name
+        program = root / stage / (Path(href).stem + ".py")
+        if supplied.is_file():
+            out[href] = supplied.read_bytes()
+        elif Path(href).parent.name == "programs" and program.is_file():
+            out[href] = program.read_bytes()
+        else:
+            out[href] = placeholder_pdf(doc.title or doc.id, [
+                "Placeholder written by the derivations package.",
+                f"The study supplies this document as documents/{name} in the study folder;",
+                "the next run copies it here in place of this page."])
+    return out
+
+
+def write_submission(out_dir: str | Path, study_id: str, *, target: str | Path | None = None,
+                     documents: dict[str, dict[str, bytes]] | None = None) -> Path:
     """Lay out ``out_dir/submission`` from ``out_dir/sdtm`` and ``out_dir/adam``; returns the folder.
 
-    Copies each stage's ``*.xpt``, ``define.xml`` and stylesheet, then writes
-    the manifest. The folder is built under a temporary name and renamed into
-    place, so a failure leaves no half-written submission. ``target`` places it
-    elsewhere (default ``out_dir/submission``).
+    Copies each stage's ``*.xpt``, ``define.xml``, stylesheet and ``define.html``,
+    and the documents the define links (``documents``: stage -> {href relative to
+    the define's folder: bytes}, see :func:`document_files`), checks that every
+    link of every define.xml resolves inside the folder, then writes the manifest.
+    The folder is built under a temporary name and renamed into place, so a failure
+    leaves no half-written submission. ``target`` places it elsewhere (default
+    ``out_dir/submission``).
     """
+    from .define import check_leaves
+    from .findings import DerivationError
+
     out_dir = Path(out_dir)
     target = Path(target) if target is not None else out_dir / "submission"
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -115,11 +179,24 @@ def write_submission(out_dir: str | Path, study_id: str, *, target: str | Path |
             files = sorted(src.glob("*.xpt")) if src.is_dir() else []
             if not files:
                 continue
-            files += [p for p in (src / "define.xml", src / "define2-1.xsl") if p.is_file()]
+            files += [p for p in (src / "define.xml", src / "define2-1.xsl", src / "define.html") if p.is_file()]
             dest = tmp / rel
             dest.mkdir(parents=True, exist_ok=True)
             for f in files:
                 shutil.copyfile(f, dest / f.name)
+            for href, data in ((documents or {}).get(stage) or {}).items():
+                path = (dest / href).resolve()
+                if not path.is_relative_to(tmp.resolve()):
+                    raise DerivationError(f"document {href!r} of the {stage} define.xml lies outside the "
+                                          "submission folder", hint="give the Documents sheet a relative href")
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(data)
+            if (dest / "define.xml").is_file():
+                broken = check_leaves(dest / "define.xml")
+                if broken:
+                    raise DerivationError(f"the {stage} define.xml links files the submission lacks:\n  "
+                                          + "\n  ".join(broken), hint="add the document to the Documents sheet "
+                                          "with an href relative to define.xml, or supply the file")
         write_manifest(tmp)
         mask = os.umask(0)
         os.umask(mask)
@@ -202,7 +279,10 @@ def write_package(out_dir: str | Path, study, datasets_by_stage) -> list[Path]:
         spec = read_spec(path)
         folder = out_dir / stage
         files += write_dataset_jsons(frames, spec, folder, created=study.created, study_id=study.studyid)
-        files.append(write_define(spec, folder, created=study.created, datasets=frames, ct_version=ct))
-    sub = write_submission(out_dir, study.studyid)
+        files.append(write_define(spec, folder, created=study.created, datasets=frames, ct_version=ct,
+                                  settings=study.settings))
+    documents = {stage: document_files(read_spec(study.spec_path(stage)), study.root, stage)
+                 for stage in ("sdtm", "adam") if study.spec_path(stage) is not None}
+    sub = write_submission(out_dir, study.studyid, documents=documents)
     files += [p for p in sorted(sub.rglob("*")) if p.is_file()]
     return files

@@ -62,7 +62,7 @@ def test_define_and_xpt_files_agree_on_datasets_labels_types_lengths(sdtm_run):
     assert sorted(g.get("Name") for g in groups) == files
     for g in groups:
         href = g.xpath("def:leaf/@xlink:href", namespaces=NS)[0]
-        _, meta = pyreadstat.read_xport(str(out / "sdtm" / href), metadataonly=True)
+        data, meta = pyreadstat.read_xport(str(out / "sdtm" / href))
         assert meta.file_label == g.xpath("odm:Description/odm:TranslatedText", namespaces=NS)[0].text
         refs = [items[r.get("ItemOID")] for r in g.xpath("odm:ItemRef", namespaces=NS)]
         assert [i.get("Name") for i in refs] == meta.column_names
@@ -73,7 +73,10 @@ def test_define_and_xpt_files_agree_on_datasets_labels_types_lengths(sdtm_run):
             xpt_type = "double" if item.get("DataType") in ("integer", "float") else "string"
             assert meta.readstat_variable_types[name] == xpt_type, name
             if item.get("DataType") == "text":  # ISO 8601 types carry no Length in define.xml 2.1
-                assert meta.variable_storage_width[name] == int(item.get("Length")), name
+                # the longest value in the data (FDA), never more than the XPT variable's length
+                longest = int(data[name].astype(str).str.rstrip().str.encode("utf-8").str.len().max() or 1)
+                assert int(item.get("Length")) == max(longest, 1), name
+                assert meta.variable_storage_width[name] >= longest, name
             else:
                 assert item.get("Length") in (None, "8"), name
 
@@ -173,3 +176,112 @@ def test_stylesheet_renders_a_table_per_dataset_with_value_level_rows(sdtm_run):
     assert html.count("<table") == 1 + n_datasets + 4
     assert "<caption>DM (Demographics)</caption>" in html
     assert html.count('class="vlm"') == 22  # value-level rows of TR, RS, SUPPDM, SUPPAE, SUPPCM
+
+
+# --------------------------------------------------------------------------- issue 12: a define.xml a reviewer trusts
+
+@pytest.fixture(scope="module")
+def adam_define(tmp_path_factory):
+    from derivations.study import Study
+
+    spec = read_spec(ROOT / "specs" / "adam_spec.xlsx")
+    folder = tmp_path_factory.mktemp("adam")
+    return write_define(spec, folder, created=CREATED, settings=Study.load(ROOT).settings)
+
+
+def _codelist_terms(doc, oid):
+    cl = doc.xpath(f"//odm:CodeList[@OID='{oid}']", namespaces=NS)[0]
+    return [(i.get("CodedValue"), i.get(f"{{{NS['def']}}}ExtendedValue"), i.xpath("odm:Alias/@Name", namespaces=NS))
+            for i in cl.xpath("odm:CodeListItem|odm:EnumeratedItem", namespaces=NS)]
+
+
+def test_a_term_is_extended_only_when_its_codelist_is_extensible_and_it_has_no_nci_code(sdtm_run, adam_define):
+    _, path, _ = sdtm_run
+    extended = {}
+    for p in (path, adam_define):
+        doc = etree.parse(str(p))
+        for cl in doc.xpath("//odm:CodeList", namespaces=NS):
+            for item in cl.xpath("*[@def:ExtendedValue='Yes']", namespaces=NS):
+                assert cl.xpath("odm:Alias/@Name", namespaces=NS), cl.get("OID")  # a CDISC codelist
+                assert not item.xpath("odm:Alias", namespaces=NS)
+                extended.setdefault(cl.get("OID"), []).append(item.get("CodedValue"))
+    # RECIST's short axis has no CT test code (CT names it LPERP); Q3W is not CT's EVERY 3 WEEKS
+    assert extended == {"CL.FREQ": ["Q3W"], "CL.TRTESTCD": ["SAXIS"], "CL.TRTEST": ["Short Axis"]}
+    sdtm, adam = etree.parse(str(path)), etree.parse(str(adam_define))
+    assert _codelist_terms(sdtm, "CL.RACE") == _codelist_terms(adam, "CL.RACE")
+    assert _codelist_terms(adam, "CL.AGEU") == [("YEARS", None, ["C29848"])]
+    assert ("ESOPHAGUS", None, ["C12389"]) in _codelist_terms(sdtm, "CL.LOC")
+    assert ("NON-CR/NON-PD", None, ["C96700"]) in _codelist_terms(sdtm, "CL.RSRESP")
+    assert ("DCUTDTC", None, ["C98717"]) in _codelist_terms(sdtm, "CL.TSPARMCD")
+    # CT standards by publishing set: ADaM's DATEFL is ADaM CT, SEX is SDTM CT
+    x = lambda q: adam.xpath(q, namespaces=NS)  # noqa: E731
+    assert x("//odm:CodeList[@OID='CL.DATEFL']/@def:StandardOID") == ["STD.CT.ADaM.2024-09-27"]
+    assert x("//odm:CodeList[@OID='CL.SEX']/@def:StandardOID") == ["STD.CT.SDTM.2024-09-27"]
+    assert x("//def:Standard[@Type='CT']/@PublishingSet") == ["SDTM", "ADaM"]
+
+
+def test_meddra_is_an_external_codelist_referred_to_from_the_codelist_column(sdtm_run, adam_define):
+    for p, ds in ((sdtm_run[1], "AE"), (adam_define, "ADAE")):
+        doc = etree.parse(str(p))
+        x = lambda q: doc.xpath(q, namespaces=NS)  # noqa: E731
+        assert x(f"//odm:ItemDef[@OID='IT.{ds}.AEDECOD']/odm:CodeListRef/@CodeListOID") == ["CL.MEDDRA"]
+        ext = x("//odm:CodeList[@OID='CL.MEDDRA']/odm:ExternalCodeList")[0]
+        assert (ext.get("Dictionary"), ext.get("Version")) == ("MEDDRA", "24.0")
+
+
+@pytest.mark.parametrize("standard,name,version", [
+    ("CDISC", "SDTMIG", "3.4"), ("CDISC SDTM", "SDTMIG", "3.4"), ("CDISC SDTM 3.3", "SDTMIG", "3.3"),
+    ("SDTM-IG 3.2", "SDTMIG", "3.2"), ("SDTMIG-MD 1.1", "SDTMIG-MD", "1.1")])
+def test_a_study_sheet_standard_in_free_text_gives_a_schema_valid_name(tmp_path, standard, name, version):
+    spec = read_spec(ROOT / "specs" / "sdtm_spec.xlsx")
+    spec.study = {k: v for k, v in spec.study.items() if k not in ("StandardName", "StandardVersion")}
+    spec.study["Standard"] = standard
+    path = write_define(spec, tmp_path, created=CREATED)
+    assert validate_define(path) == []
+    std = etree.parse(str(path)).xpath("//def:Standard[@Type='IG']", namespaces=NS)[0]
+    assert (std.get("Name"), std.get("Version")) == (name, version)
+
+
+def test_a_document_that_fails_the_schema_is_an_error_and_writes_nothing(tmp_path, monkeypatch):
+    import derivations.define as define
+
+    good = define.define_xml
+    monkeypatch.setattr(define, "define_xml",
+                        lambda *a, **k: good(*a, **k).replace(b'Repeating="No"', b'Repeating="Sometimes"', 1))
+    with pytest.raises(DefineError, match="(?s)fails the Define-XML 2.1 schema.*Repeating"):
+        write_define(read_spec(ROOT / "specs" / "sdtm_spec.xlsx"), tmp_path, created=CREATED)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_supp_and_split_datasets_name_their_parent_domain(sdtm_run):
+    from derivations.define import parent_domain
+    from derivations.spec import DatasetSpec, VariableSpec
+
+    doc = etree.parse(str(sdtm_run[1]))
+    domains = dict(zip(doc.xpath("//odm:ItemGroupDef/@Name", namespaces=NS),
+                       doc.xpath("//odm:ItemGroupDef/@Domain", namespaces=NS)))
+    assert (domains["SUPPAE"], domains["SUPPDM"], domains["SUPPCM"], domains["AE"]) == ("AE", "DM", "CM", "AE")
+    lbch = DatasetSpec("LBCH", variables=[VariableSpec("LBCH", "DOMAIN", assigned_value="LB")])
+    assert (parent_domain(lbch), parent_domain(DatasetSpec("QSSF", domain="qs"))) == ("LB", "QS")
+
+
+def test_define_html_is_rendered_beside_every_define_xml(sdtm_run, adam_define):
+    from derivations.define import define_html
+
+    for p in (sdtm_run[1], adam_define):
+        html = (p.parent / "define.html").read_bytes()
+        assert html == define_html(p.read_bytes())
+        assert b"<table" in html and b"<?xml-stylesheet" not in html
+    assert b"<caption>ADSL (Subject-Level Analysis Dataset)</caption>" in (adam_define.parent / "define.html").read_bytes()
+
+
+def test_method_texts_state_the_settings_in_force(adam_define, tmp_path):
+    from derivations.spec import Method
+
+    doc = etree.parse(str(adam_define))
+    texts = " ".join(doc.xpath("//odm:MethodDef/odm:Description/odm:TranslatedText/text()", namespaces=NS))
+    assert "[adam]" not in texts and "{" not in texts
+    spec = read_spec(ROOT / "specs" / "adam_spec.xlsx")
+    spec.methods["MT.AGEGR1"] = Method("MT.AGEGR1", "Age group", "Computation", "AGE < {adam.agegr_cut}")
+    with pytest.raises(DefineError, match=r"method MT.AGEGR1: \{adam.agegr_cut\} is not a setting of study.toml"):
+        write_define(spec, tmp_path, created=CREATED, settings={"adam": {"agegr1_cut": 65}})

@@ -39,11 +39,14 @@ def test_write_submission_layout(tmp_path):
         (tmp_path / stage / "a.xpt").write_bytes(stage.encode())
         (tmp_path / stage / "a.json").write_bytes(b"{}")
         (tmp_path / stage / "define.xml").write_bytes(b"<ODM/>")
-    sub = write_submission(tmp_path, "NCT04984096")
+    docs = {"adam": {"adrg.pdf": b"%PDF guide", "../programs/adsl.txt": b"def derive(ctx): ..."}}
+    sub = write_submission(tmp_path, "NCT04984096", documents=docs)
     files = sorted(p.relative_to(sub).as_posix() for p in sub.rglob("*") if p.is_file())
     assert files == [
                      "m5/datasets/nct04984096/analysis/adam/datasets/a.xpt",
+                     "m5/datasets/nct04984096/analysis/adam/datasets/adrg.pdf",
                      "m5/datasets/nct04984096/analysis/adam/datasets/define.xml",
+                     "m5/datasets/nct04984096/analysis/adam/programs/adsl.txt",
                      "m5/datasets/nct04984096/tabulations/sdtm/a.xpt",
                      "m5/datasets/nct04984096/tabulations/sdtm/define.xml", "manifest.sha256"]
 
@@ -58,6 +61,16 @@ def test_two_runs_give_identical_manifests_and_defines(tmp_path):
     assert "m5/datasets/nct04984096/tabulations/sdtm/dm.xpt" in listed
     assert "m5/datasets/nct04984096/tabulations/sdtm/define.xml" in listed
     assert "m5/datasets/nct04984096/tabulations/sdtm/define2-1.xsl" in listed
+    # define.html beside define.xml; the aCRF and reviewer's guide the define links are in the package
+    # (placeholders: the study supplies documents/acrf.pdf and documents/csdrg.pdf)
+    for name in ("define.html", "acrf.pdf", "csdrg.pdf"):
+        assert f"m5/datasets/nct04984096/tabulations/sdtm/{name}" in listed
+    from derivations.define import check_leaves
+
+    sdtm = tmp_path / "a" / "submission" / "m5" / "datasets" / "nct04984096" / "tabulations" / "sdtm"
+    assert check_leaves(sdtm / "define.xml") == []
+    assert b"raw/README.md" not in (sdtm / "define.xml").read_bytes()
+    assert (sdtm / "acrf.pdf").read_bytes().startswith(b"%PDF-1.4")
     assert (tmp_path / "a" / "sdtm" / "dm.json").read_bytes() == (tmp_path / "b" / "sdtm" / "dm.json").read_bytes()
     from derivations.datasetjson import read_dataset_json
     import pyreadstat
@@ -66,3 +79,14 @@ def test_two_runs_give_identical_manifests_and_defines(tmp_path):
     xp, _ = pyreadstat.read_xport(str(tmp_path / "a" / "sdtm" / "dm.xpt"))
     assert js["USUBJID"].tolist() == xp["USUBJID"].tolist() and len(js) == 29
     assert meta.label == "Demographics"
+
+
+def test_a_document_outside_the_submission_folder_is_refused(tmp_path):
+    import pytest
+    from derivations.findings import DerivationError
+
+    (tmp_path / "sdtm").mkdir()
+    (tmp_path / "sdtm" / "a.xpt").write_bytes(b"x")
+    with pytest.raises(DerivationError, match="outside the submission folder"):
+        write_submission(tmp_path, "S1", documents={"sdtm": {"../../../../../../raw/README.md": b"x"}})
+    assert not (tmp_path / "submission").exists()

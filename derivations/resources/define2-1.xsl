@@ -29,6 +29,7 @@
           th { background: #dde4ee; }
           caption { text-align: left; font-weight: bold; padding: 4px 0; }
           .vlm td { background: #f6f6f6; }
+          p.comment { margin: 2px 0; font-style: italic; }
           nav a { margin-right: 1em; }
         </style>
       </head>
@@ -56,7 +57,11 @@
           <xsl:for-each select="$mdv/odm:ItemGroupDef">
             <tr>
               <td><a href="#{@OID}"><xsl:value-of select="@Name"/></a></td>
-              <td><xsl:value-of select="odm:Description/odm:TranslatedText"/></td>
+              <td><xsl:value-of select="odm:Description/odm:TranslatedText"/>
+                <xsl:for-each select="key('comment', @def:CommentOID)">
+                  <p class="comment"><xsl:value-of select="odm:Description/odm:TranslatedText"/></p>
+                </xsl:for-each>
+              </td>
               <td>
                 <xsl:value-of select="def:Class/@Name"/>
                 <xsl:for-each select="def:Class/def:SubClass"> / <xsl:value-of select="@Name"/></xsl:for-each>
@@ -119,7 +124,7 @@
         </xsl:for-each>
 
         <table id="codelists">
-          <caption>Codelists</caption>
+          <caption>Codelists (* a sponsor extension of an extensible CDISC codelist)</caption>
           <tr><th>Codelist</th><th>Code</th><th>Decode</th><th>NCI code</th></tr>
           <xsl:for-each select="$mdv/odm:CodeList">
             <tr>
@@ -135,7 +140,7 @@
             <xsl:for-each select="odm:CodeListItem | odm:EnumeratedItem">
               <tr>
                 <td/>
-                <td><xsl:value-of select="@CodedValue"/></td>
+                <td><xsl:value-of select="@CodedValue"/><xsl:if test="@def:ExtendedValue = 'Yes'"> *</xsl:if></td>
                 <td><xsl:value-of select="odm:Decode/odm:TranslatedText"/></td>
                 <td><xsl:value-of select="odm:Alias/@Name"/></td>
               </tr>
@@ -152,6 +157,7 @@
               <td><xsl:value-of select="@Type"/></td>
               <td>
                 <xsl:value-of select="odm:Description/odm:TranslatedText"/>
+                <xsl:call-template name="documents"/>
                 <xsl:for-each select="odm:FormalExpression"><pre><xsl:value-of select="."/></pre></xsl:for-each>
               </td>
             </tr>
@@ -204,10 +210,21 @@
       <xsl:for-each select="key('method', $ref/@MethodOID)">
         <a href="#{@OID}"><xsl:value-of select="@Name"/></a>
         <xsl:text>: </xsl:text><xsl:value-of select="odm:Description/odm:TranslatedText"/>
+        <xsl:call-template name="documents"/>
       </xsl:for-each>
       <xsl:for-each select="key('comment', $it/@def:CommentOID)">
-        <xsl:value-of select="odm:Description/odm:TranslatedText"/>
+        <p class="comment"><xsl:text>Comment: </xsl:text><xsl:value-of select="odm:Description/odm:TranslatedText"/>
+          <xsl:call-template name="documents"/></p>
       </xsl:for-each>
     </td>
+  </xsl:template>
+
+  <xsl:template name="documents">
+    <xsl:for-each select="def:DocumentRef">
+      <xsl:text> [</xsl:text>
+      <a href="{key('leaf', @leafID)/@xlink:href}"><xsl:value-of select="key('leaf', @leafID)/def:title"/></a>
+      <xsl:if test="def:PDFPageRef"><xsl:value-of select="concat(' p. ', def:PDFPageRef/@PageRefs)"/></xsl:if>
+      <xsl:text>]</xsl:text>
+    </xsl:for-each>
   </xsl:template>
 </xsl:stylesheet>

@@ -1,0 +1,285 @@
+"""Keep the study's spec workbooks' terminology and define.xml metadata as the study states them.
+
+The specs are binary workbooks that several people edit. What this script owns in
+them is written here, as data, so that after a merge it is re-run rather than
+hand-merged. It is idempotent: a second run changes nothing.
+
+Controlled terminology (the CDISC CT release that study.toml's ``[study] ct_version`` names):
+
+1. RACE is the CT codelist C74457 with all its terms, identical in SDTM and ADaM;
+   ADaM's TOXGR is SDTM's (CTCAE v5.0 grades, a sponsor codelist).
+2. MedDRA-coded AE terms (AEDECOD, AEBODSYS, AESOC, AELLT, AEHLT, AEHLGT) refer to
+   the Dictionaries sheet's ``MEDDRA`` entry by its ID in the Codelist column; the
+   ADaM spec gets the same dictionary entry for ADAE.
+3. Every CDISC codelist gets its NCI codelist code, its extensibility and each
+   term's NCI code from the CT package (``derivations.ct.apply_ct``); a term the
+   CT does not list stays without a code: a sponsor extension.
+
+define.xml metadata:
+
+4. Documents: the annotated CRF and the reviewer's guides (files a study supplies in
+   ``documents/``; placeholders are written where it does not) and the ADaM programs
+   (``../programs/<name>.txt`` in the submission), instead of links outside the package.
+5. Method texts state each rule with the values in force: ``{adam.confirm_days}`` is
+   filled from study.toml when define.xml is written.
+6. Value-level metadata per PARAMCD for ADRS (AVALC, ADT) and ADTTE (STARTDT, ADT,
+   CNSR), each row with its own method; comments where an ADaM derivation needs one.
+
+Run from the repository root::
+
+    .venv/bin/python specs/update_specs.py           # rewrite the workbooks that change, print what changed
+    .venv/bin/python specs/update_specs.py --check   # exit 1 if a workbook is not as the script would write it
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+import tomllib
+from pathlib import Path
+
+from derivations.ct import apply_ct, ct_codelist, load_ct
+from derivations.spec import Comment, Document, Method, ValueLevelSpec, read_spec, write_spec
+
+ROOT = Path(__file__).resolve().parents[1]
+MEDDRA_VARIABLES = ("AEDECOD", "AEBODSYS", "AESOC", "AELLT", "AEHLT", "AEHLGT")
+RACE_CODE = "C74457"
+
+# ---------------------------------------------------------------------------- documents
+SDTM_DOCUMENTS = {
+    "ACRF": Document("ACRF", "Annotated Case Report Form", "acrf.pdf"),
+    "CSDRG": Document("CSDRG", "Clinical Study Data Reviewer's Guide", "csdrg.pdf"),
+}
+ADAM_DOCUMENTS = {
+    "ADRG": Document("ADRG", "Analysis Data Reviewer's Guide", "adrg.pdf"),
+    **{f"PGM.{n.upper()}": Document(f"PGM.{n.upper()}", f"{n.upper()} program (adam/{n}.py)", f"../programs/{n}.txt")
+       for n in ("adsl", "adrs", "adtte", "adae", "adtr")},
+}
+
+# ---------------------------------------------------------------------------- ADaM methods
+ADAM_METHODS = {
+    "MT.AGEGR1": ("Age group", "AGEGR1 = '<{adam.agegr1_cut}' when AGE < {adam.agegr1_cut} years, else "
+                  "'>={adam.agegr1_cut}'; AGEGR1N = 1 / 2.", "PGM.ADSL"),
+    "MT.DCUTDT": ("Data cut-off date", "The study's data cut-off date, {study.cutoff_date}.", ""),
+    "MT.TRTEMFL": ("Treatment-emergent flag", "Y when ASTDT is on or after TRTSDT and on or before TRTEDT + "
+                   "{adam.trtem_end_window} days, or when ASTDT is missing.", "PGM.ADAE"),
+    "MT.ASTDT": ("AE start date", "AESTDTC with a missing day imputed as the first of the month and a missing month "
+                 "as 1 January, but not before TRTSDT when in the month of TRTSDT; ASTDTF the level imputed (D, M).",
+                 "PGM.ADAE"),
+    "MT.AENDT": ("AE end date", "AEENDTC with a missing day imputed as the last of the month and a missing month as "
+                 "31 December, but not after DCUTDT or DTHDT; AENDTF the level imputed.", "PGM.ADAE"),
+    "MT.ADTR.AVAL": ("Sum of diameters", "Sum over the target lesions (TU TUSTRESC = 'TARGET') of TR TRSTRESN at "
+                     "the assessment: longest diameter, short axis for lymph nodes (RECIST 1.1); missing when a "
+                     "target lesion is not measured.", "PGM.ADTR"),
+    "MT.ADRS.AVALC": ("Response value", "Per PARAMCD: see the value-level metadata.", "PGM.ADRS"),
+    "MT.ADRS.ADT": ("Response date", "Per PARAMCD: see the value-level metadata.", "PGM.ADRS"),
+    "MT.ADRS.AVALC.OVR": ("OVR", "RS.RSSTRESC of RSTESTCD = 'OVRLRESP' and RSEVAL = 'INVESTIGATOR'.", "PGM.ADRS"),
+    "MT.ADRS.AVALC.OVRDER": ("OVRDER", "Overall response at each assessment derived from the TU/TR lesion data by "
+                             "RECIST 1.1: target CR (non-nodal targets 0 mm, nodal targets < 10 mm short axis), PR "
+                             "(sum at least 30% below baseline), PD (sum at least 20% and 5 mm above the nadir); "
+                             "non-target and new lesions as in the RECIST 1.1 overall response table.", "PGM.ADRS"),
+    "MT.ADRS.AVALC.BOR": ("BOR", "Best of the OVR records with ANL01FL = ANL02FL = 'Y' (from TRTSDT, before new "
+                          "anti-cancer therapy, up to the first PD): CR > PR > SD > NON-CR/NON-PD > PD > NE; SD and "
+                          "NON-CR/NON-PD count only at least {adam.sd_min_days} days after TRTSDT; MISSING without an "
+                          "assessment. Confirmation not required.", "PGM.ADRS"),
+    "MT.ADRS.AVALC.CBOR": ("CBOR", "As BOR, but a CR or PR counts only when confirmed by an assessment at least "
+                           "{adam.confirm_days} days later (CR by CR; PR by CR or PR), with at most one NE between.",
+                           "PGM.ADRS"),
+    "MT.ADRS.AVALC.RSP": ("RSP", "Y when BOR is CR or PR, else N.", "PGM.ADRS"),
+    "MT.ADRS.AVALC.CRSP": ("CRSP", "Y when CBOR is CR or PR, else N.", "PGM.ADRS"),
+    "MT.ADRS.AVALC.DCR": ("DCR", "Y when BOR is CR, PR, SD or NON-CR/NON-PD (SD and NON-CR/NON-PD at least "
+                          "{adam.sd_min_days} days after TRTSDT), else N.", "PGM.ADRS"),
+    "MT.ADRS.AVALC.PD": ("PD", "Y on the first OVR record with AVALC = 'PD' and ANL01FL = 'Y', else N.", "PGM.ADRS"),
+    "MT.ADRS.AVALC.LSTA": ("LSTA", "AVALC of the last adequate OVR assessment (CR, PR, SD, NON-CR/NON-PD or PD) up to "
+                           "the first PD and before new anti-cancer therapy.", "PGM.ADRS"),
+    "MT.ADRS.AVALC.DEATH": ("DEATH", "Y when ADSL.DTHDT is present, else N.", "PGM.ADRS"),
+    "MT.ADRS.AVALC.MDIS": ("MDIS", "Y when TU has a TARGET lesion at the BASELINE visit, else N.", "PGM.ADRS"),
+    "MT.ADRS.ADT.OVR": ("OVR date", "RSDTC; a missing day is the last day of the month.", "PGM.ADRS"),
+    "MT.ADRS.ADT.OVRDER": ("OVRDER date", "The first scan date (TRDTC) of the assessment.", "PGM.ADRS"),
+    "MT.ADRS.ADT.OVRSEL": ("Date of the selected assessment", "ADT of the OVR record the parameter selects.",
+                           "PGM.ADRS"),
+    "MT.ADRS.ADT.DEATH": ("Death date", "ADSL.DTHDT.", "PGM.ADRS"),
+    "MT.ADRS.ADT.MDIS": ("Baseline lesion date", "TUDTC of the first baseline TARGET lesion.", "PGM.ADRS"),
+    "MT.ADTTE.STARTDT": ("Origin", "Per PARAMCD: see the value-level metadata.", "PGM.ADTTE"),
+    "MT.ADTTE.ADT": ("Event or censoring", "Per PARAMCD: see the value-level metadata. The earliest event date; "
+                     "without an event, the latest censoring date.", "PGM.ADTTE"),
+    "MT.ADTTE.STARTDT.TRT": ("Treatment start", "ADSL.TRTSDT.", "PGM.ADTTE"),
+    "MT.ADTTE.STARTDT.DOR": ("First response", "ADT of ADRS PARAMCD = 'RSP' with AVALC = 'Y' (responders only).",
+                             "PGM.ADTTE"),
+    "MT.ADTTE.ADT.PFS": ("PFS event or censoring", "Events (CNSR = 0): the first PD (ADRS PARAMCD = 'PD', AVALC = "
+                         "'Y') or death (ADSL.DTHDT before new anti-cancer therapy), the earliest. Otherwise censored "
+                         "at the latest of: TRTSDT (CNSR = 2, no adequate assessment); the last adequate assessment "
+                         "(ADRS LSTA; CNSR = 1); with new anti-cancer therapy, the last adequate assessment before it "
+                         "(CNSR = 3).", "PGM.ADTTE"),
+    "MT.ADTTE.ADT.OS": ("OS event or censoring", "Event (CNSR = 0): death (ADSL.DTHDT). Otherwise censored at the "
+                        "latest of TRTSDT (CNSR = 2) and the last known alive date ADSL.LSTALVDT (CNSR = 1).",
+                        "PGM.ADTTE"),
+    "MT.ADTTE.ADT.DOR": ("DOR event or censoring", "Responders only. Events (CNSR = 0): the first PD or death before "
+                         "new anti-cancer therapy, the earliest. Otherwise censored at the last adequate assessment "
+                         "(CNSR = 1), or the last one before new anti-cancer therapy (CNSR = 3).", "PGM.ADTTE"),
+}
+ADAM_COMMENTS = {
+    "COM.ADTTE": "AVAL is in days; the tables show months as AVAL / {tlf.days_per_month}, the publication's factor. "
+                 "Kaplan-Meier medians use the {tlf.km_median_rule} rule.",
+    "COM.ADRS.OVRDER": "OVRDER re-derives each assessment from the lesion data to check the investigator's response "
+                       "(OVR); the efficacy parameters use OVR.",
+    "COM.ADSL.EFFFL": "Efficacy population: treated subjects with measurable disease (a TARGET lesion at baseline).",
+}
+#: (dataset, variable) -> comment id
+ADAM_VARIABLE_COMMENTS = {("ADSL", "EFFFL"): "COM.ADSL.EFFFL"}
+ADAM_DATASET_COMMENTS = {"ADTTE": "COM.ADTTE"}
+
+ADRS_PARAMS = ("OVR", "OVRDER", "BOR", "CBOR", "RSP", "CRSP", "DCR", "PD", "LSTA", "DEATH", "MDIS")
+ADRS_AVALC_CODELIST = {"OVR": "RESP", "OVRDER": "RESP", "LSTA": "RESP", "BOR": "BORRESP", "CBOR": "BORRESP"}
+ADRS_ADT_METHOD = {"OVR": "OVR", "OVRDER": "OVRDER", "DEATH": "DEATH", "MDIS": "MDIS"}
+TTE_PARAMS = ("PFS", "OS", "DOR")
+
+
+def _vlm(adam) -> list[str]:
+    """Value-level rows per PARAMCD for ADRS and ADTTE (replacing those of AVALC/ADT/STARTDT/CNSR)."""
+    notes = []
+    rows = {"ADRS": [], "ADTTE": []}
+    adrs = adam.datasets.get("ADRS")
+    if adrs is not None:
+        avalc, adt = adrs.variable("AVALC"), adrs.variable("ADT")
+        for p in ADRS_PARAMS:
+            rows["ADRS"].append(ValueLevelSpec(
+                "ADRS", "AVALC", f"PARAMCD EQ '{p}'", f"Analysis Value (C) for {p}", "text", avalc.length,
+                codelist=ADRS_AVALC_CODELIST.get(p, "NY"), origin="Derived", method=f"MT.ADRS.AVALC.{p}",
+                comment="COM.ADRS.OVRDER" if p == "OVRDER" else ""))
+        for p in ADRS_PARAMS:
+            rows["ADRS"].append(ValueLevelSpec(
+                "ADRS", "ADT", f"PARAMCD EQ '{p}'", f"Analysis Date for {p}", "integer", format=adt.format,
+                origin="Derived", method=f"MT.ADRS.ADT.{ADRS_ADT_METHOD.get(p, 'OVRSEL')}"))
+    adtte = adam.datasets.get("ADTTE")
+    if adtte is not None:
+        fmt = adtte.variable("ADT").format
+        for var, label in (("STARTDT", "Time-to-Event Origin Date"), ("ADT", "Analysis Date"), ("CNSR", "Censor")):
+            for p in TTE_PARAMS:
+                if var == "STARTDT":
+                    method = "MT.ADTTE.STARTDT.DOR" if p == "DOR" else "MT.ADTTE.STARTDT.TRT"
+                else:
+                    method = f"MT.ADTTE.ADT.{p}"
+                rows["ADTTE"].append(ValueLevelSpec(
+                    "ADTTE", var, f"PARAMCD EQ '{p}'", f"{label} for {p}", "integer",
+                    format="" if var == "CNSR" else fmt, codelist="CNSR" if var == "CNSR" else "",
+                    origin="Derived", method=method))
+    for name, new in rows.items():
+        ds = adam.datasets.get(name)
+        if ds is None:
+            continue
+        new = [dataclasses.replace(r, order=i) for i, r in enumerate(new, start=1)]
+        if ds.value_level != new:
+            ds.value_level = new
+            notes.append(f"adam: {name} value-level metadata per PARAMCD ({len(new)} rows)")
+    return notes
+
+
+def metadata(sdtm, adam) -> list[str]:
+    """Documents, methods, comments and value-level metadata (steps 4-6)."""
+    notes = []
+    if sdtm.documents != SDTM_DOCUMENTS:
+        sdtm.documents = dict(SDTM_DOCUMENTS)
+        notes.append("sdtm: Documents are the aCRF and the reviewer's guide")
+    if adam.documents != ADAM_DOCUMENTS:
+        adam.documents = dict(ADAM_DOCUMENTS)
+        notes.append("adam: Documents are the reviewer's guide and the programs")
+    for mid, (name, text, doc) in ADAM_METHODS.items():
+        old = adam.methods.get(mid)
+        new = Method(mid, name, old.type if old else "Computation", text, document=doc)
+        if old != new:
+            adam.methods[mid] = new
+            notes.append(f"adam: method {mid}")
+    for cid, text in ADAM_COMMENTS.items():
+        if adam.comments.get(cid) != Comment(cid, text):
+            adam.comments[cid] = Comment(cid, text)
+            notes.append(f"adam: comment {cid}")
+    for (ds, var), cid in ADAM_VARIABLE_COMMENTS.items():
+        d = adam.datasets.get(ds)
+        if d is not None and var in d.variable_names:
+            i = d.variable_names.index(var)
+            if d.variables[i].comment != cid:
+                d.variables[i] = dataclasses.replace(d.variables[i], comment=cid)
+                notes.append(f"adam: {ds}.{var} comment {cid}")
+    for ds, cid in ADAM_DATASET_COMMENTS.items():
+        if ds in adam.datasets and adam.datasets[ds].comment != cid:
+            adam.datasets[ds].comment = cid
+            notes.append(f"adam: {ds} comment {cid}")
+    return notes + _vlm(adam)
+
+
+def _use_dictionary(spec, dataset: str, dictionary: str) -> list[str]:
+    notes = []
+    ds = spec.datasets.get(dataset)
+    if ds is None or dictionary not in spec.dictionaries:
+        return notes
+    for i, v in enumerate(ds.variables):
+        if v.name in MEDDRA_VARIABLES and v.codelist != dictionary:
+            ds.variables[i] = dataclasses.replace(v, codelist=dictionary)
+            notes.append(f"{dataset}.{v.name}: Codelist {dictionary}")
+    return notes
+
+
+def terminology(sdtm, adam, ct):
+    """(sdtm, adam, notes) with steps 1-3 done."""
+    notes: list[str] = []
+    race = ct_codelist(ct, RACE_CODE, id="RACE")
+    for spec, label in ((sdtm, "sdtm"), (adam, "adam")):
+        if "RACE" in spec.codelists and spec.codelists["RACE"] != race:
+            spec.codelists["RACE"] = race
+            notes.append(f"{label}: RACE is CT {RACE_CODE} with all its terms")
+    if "TOXGR" in sdtm.codelists and "TOXGR" in adam.codelists and adam.codelists["TOXGR"] != sdtm.codelists["TOXGR"]:
+        adam.codelists["TOXGR"] = sdtm.codelists["TOXGR"]
+        notes.append("adam: TOXGR as in the SDTM spec")
+    if "MEDDRA" in sdtm.dictionaries and adam.dictionaries.get("MEDDRA") != sdtm.dictionaries["MEDDRA"]:
+        adam.dictionaries["MEDDRA"] = sdtm.dictionaries["MEDDRA"]
+        notes.append("adam: Dictionaries MEDDRA as in the SDTM spec")
+    notes += [f"sdtm: {n}" for n in _use_dictionary(sdtm, "AE", "MEDDRA")]
+    notes += [f"adam: {n}" for n in _use_dictionary(adam, "ADAE", "MEDDRA")]
+    sdtm, n1 = apply_ct(sdtm, ct)
+    adam, n2 = apply_ct(adam, ct)
+    return sdtm, adam, notes + [f"sdtm: {n}" for n in n1] + [f"adam: {n}" for n in n2]
+
+
+def updated(sdtm, adam, ct):
+    """(sdtm, adam, notes): both specs as this script keeps them."""
+    notes = metadata(sdtm, adam)
+    sdtm, adam, more = terminology(sdtm, adam, ct)
+    return sdtm, adam, notes + more
+
+
+def _content(spec):
+    return (spec.study, spec.datasets, spec.codelists, spec.methods, spec.comments, spec.documents,
+            spec.dictionaries)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--study", default=str(ROOT), help="study folder (default: the repository root)")
+    p.add_argument("--check", action="store_true", help="change nothing; exit 1 if a workbook would change")
+    args = p.parse_args(argv)
+    study = Path(args.study)
+    settings = tomllib.loads((study / "study.toml").read_text(encoding="utf-8"))
+    ct = load_ct(settings["study"]["ct_version"])
+    paths = {stage: study / settings[stage]["spec"] for stage in ("sdtm", "adam")}
+    before = {stage: read_spec(p) for stage, p in paths.items()}
+    sdtm, adam, notes = updated(read_spec(paths["sdtm"]), read_spec(paths["adam"]), ct)
+    after = {"sdtm": sdtm, "adam": adam}
+    changed = [s for s in paths if _content(after[s]) != _content(before[s])]
+    if args.check:
+        for s in changed:
+            print(f"{paths[s]} is not as specs/update_specs.py writes it: run it", file=sys.stderr)
+        return 1 if changed else 0
+    for n in notes:
+        print(n)
+    for s in changed:
+        write_spec(after[s], paths[s])
+        print(f"wrote {paths[s]}")
+    if not changed:
+        print(f"specs follow CT {ct.version} and the define metadata of this script; nothing written")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
