@@ -18,6 +18,9 @@ from derivations.adam import (
 from derivations.core import assert_subjects_in
 from derivations.sdtm import derive_vars_supp_back
 
+READS = ("ADSL", "AE", "SUPPAE")
+WRITES = ("ADAE",)
+
 KEYS = ["STUDYID", "USUBJID"]
 ADSL_VARS = ["SUBJID", "SITEID", "TRT01A", "TRTSDT", "TRTEDT", "SAFFL", "DTHDT", "DCUTDT"]
 #: MT.ASTDT: admiral's usual AE start rule (day/month missing -> first, not before first dose)
@@ -27,6 +30,8 @@ AENDT_RULE = ImputationRule(highest="M", date="last", max_dates=("DTHDT", "DCUTD
 #: MT.AREL: related to either drug
 RELATED = "RELATED"
 TEAE = "TRTEMFL == 'Y'"
+#: AE / SUPPAE / ADSL variables the derivations use or carry that ADAE does not keep
+NOT_KEPT = ["DOMAIN", "EPOCH", "AESTDY", "AEENDY", "AEENRTPT", "AEENTPT", "AEACNANL", "AEACNPD1", "DTHDT", "DCUTDT"]
 
 
 def derive(ctx):
@@ -47,15 +52,13 @@ def derive(ctx):
     adae = derive_vars_dy(adae, reference_date="TRTSDT", source_vars=["ASTDT", "AENDT"])
     # MT.ADURN
     adae = derive_vars_duration(adae, new_var="ADURN", start_date="ASTDT", end_date="AENDT")
-    adae["ADURN"] = adae["ADURN"].round().astype("Int64")
     adae["ADURU"] = np.where(adae["ADURN"].notna(), "DAYS", "")
 
     # MT.TRTEMFL
     adae = derive_var_trtemfl(adae, end_window=int(ctx.settings["adam"]["trtem_end_window"]))
-    adae["TRTEMFL"] = adae["TRTEMFL"].fillna("")
     # MT.ATOXGR
     adae["ATOXGR"] = adae["AETOXGR"]
-    adae["ATOXGRN"] = pd.to_numeric(adae["ATOXGR"].mask(adae["ATOXGR"] == "")).astype("Int64")
+    adae["ATOXGRN"] = pd.to_numeric(adae["ATOXGR"].mask(adae["ATOXGR"] == ""))
     # MT.AREL
     related = adae[["AEREL", "AERELANL", "AERELPD1"]].eq(RELATED).any(axis=1)
     adae["AREL"] = np.where(related, RELATED, "NOT RELATED")
@@ -66,5 +69,4 @@ def derive(ctx):
                                ("AOCCIFL", KEYS, worst), ("AOCCPIFL", KEYS + ["AEDECOD"], worst)):
         adae = derive_var_extreme_flag(adae, by_vars=by, order=order, new_var=new_var, mode="first", filter=TEAE)
 
-    spec_vars = ctx.spec("adam").dataset("ADAE").variable_names
-    return {"ADAE": adae[[v for v in spec_vars if v in adae.columns]]}
+    return {"ADAE": adae.drop(columns=NOT_KEPT, errors="ignore")}

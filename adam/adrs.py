@@ -27,11 +27,18 @@ from derivations.oncology import (
 )
 from derivations.sdtm import derive_var_seq
 
+READS = ("ADSL", "RS", "TU", "TR")
+WRITES = ("ADRS",)
+
 KEYS = ["STUDYID", "USUBJID"]
 ADSL_VARS = ["SUBJID", "SITEID", "TRT01A", "TRTSDT", "SAFFL", "EFFFL"]
 INVESTIGATOR_OVR = "RSTESTCD == 'OVRLRESP' and RSEVAL == 'INVESTIGATOR'"
 BASELINE_TARGET = "TUSTRESC == 'TARGET' and VISIT == 'BASELINE'"  # as ADSL EFFFL
 PER_VISIT = ("OVR", "OVRDER")
+#: RS variables of the OVR records and working variables of the RECIST derivation (OVRDER) not kept
+NOT_KEPT = ["DOMAIN", "RSSEQ", "RSLNKGRP", "RSTESTCD", "RSTEST", "RSCAT", "RSORRES", "RSSTRESC", "RSEVAL", "EPOCH",
+            "RSDTC", "RSDY", "TREVAL", "VISITOCC", "ABLFL", "NTRGT", "NTRGTEV", "SUMDIAM", "BASE", "NADIR", "PCHG",
+            "CHGNADIR", "PCHGNAD", "TRGRESP", "NTRGRESP", "NEWLFL", "OVRLRESP"]
 
 
 def derive(ctx):
@@ -88,18 +95,14 @@ def derive(ctx):
     codelists = ctx.spec("adam").codelists
     adrs["PARAM"] = adrs["PARAMCD"].map(codelists["PARAMCD_RS"].decode())
     paramn = {t.decode: int(t.term) for t in codelists["PARAMN_RS"].terms}
-    adrs["PARAMN"] = adrs["PARAMCD"].map(paramn).astype("Int64")
+    adrs["PARAMN"] = adrs["PARAMCD"].map(paramn)
     # MT.AVISIT / MT.ANL01FL: per-visit variables only on the per-visit parameters
     subject_level = ~adrs["PARAMCD"].isin(PER_VISIT)
     for var in ("VISIT", "AVISIT", "ANL01FL", "ANL02FL"):
         adrs[var] = adrs[var].astype(object).where(~subject_level & adrs[var].notna(), "")
     for var in ("VISITNUM", "AVISITN"):
-        adrs[var] = adrs[var].astype(float).where(~subject_level)
+        adrs[var] = adrs[var].where(~subject_level)
     # MT.ADRS.AVAL, MT.SRC (records with no single source: blank)
-    adrs["AVAL"] = adrs["AVAL"].astype(float)
-    adrs["SRCSEQ"] = pd.to_numeric(adrs["SRCSEQ"]).astype("Int64")
-    for var in ("SRCDOM", "SRCVAR", "ADTF"):
-        adrs[var] = adrs[var].astype(object).where(adrs[var].notna(), "")
 
     # ADSL variables, MT.ADY, MT.ASEQ
     adrs = adrs.drop(columns=[c for c in ADSL_VARS + ["NACTDT", "DTHDT"] if c in adrs.columns])
@@ -107,5 +110,4 @@ def derive(ctx):
     adrs = derive_vars_dy(adrs, reference_date="TRTSDT", source_vars=["ADT"])
     adrs = derive_var_seq(adrs, new_var="ASEQ", by_vars=KEYS, order=["PARAMN", "ADT", "AVISITN"])
 
-    spec_vars = ctx.spec("adam").dataset("ADRS").variable_names
-    return {"ADRS": adrs[[v for v in spec_vars if v in adrs.columns]]}
+    return {"ADRS": adrs.drop(columns=NOT_KEPT, errors="ignore")}

@@ -19,11 +19,16 @@ from derivations.adam import (
 )
 from derivations.sdtm import derive_vars_supp_back
 
+READS = ("DM", "SUPPDM", "EX", "DS", "CM", "PR", "TU", "AE", "RS", "TR")
+WRITES = ("ADSL",)
+
 KEYS = ["STUDYID", "USUBJID"]
 #: MT.DTHDT: admiral's usual death date rule.
 DTHDT_RULE = ImputationRule(highest="M", date="first", min_dates=("TRTSDT",))
 #: MT.LINE
 LINE_TEXT = {1: "1st line", 2: "2nd line", 3: "3rd line"}
+#: DM / SUPPDM variables the derivations use that ADSL does not keep
+NOT_KEPT = ["DTHDTC", "RFPENDTC", "PRIORRES", "TRTLINE"]
 #: MT.EFFFL / ADRS MDIS: measurable disease = a target lesion identified at baseline.
 BASELINE_TARGET = "TUSTRESC == 'TARGET' and VISIT == 'BASELINE'"
 
@@ -43,10 +48,9 @@ def derive(ctx):
                       "DTHFL", "DTHDTC", "RFPENDTC"]].copy()
 
     # MT.AGEGR1
-    age = pd.to_numeric(adsl["AGE"])
-    adsl["AGE"] = age.astype("Int64")
-    adsl["AGEGR1N"] = pd.Series(np.where(age < age_cut, 1, 2), index=adsl.index).where(age.notna()).astype("Int64")
-    adsl["AGEGR1"] = adsl["AGEGR1N"].map({1: f"<{age_cut}", 2: f">={age_cut}"}).astype(object)
+    age = adsl["AGE"]
+    adsl["AGEGR1N"] = pd.Series(np.where(age < age_cut, 1, 2), index=adsl.index).where(age.notna())
+    adsl["AGEGR1"] = adsl["AGEGR1N"].map({1: f"<{age_cut}", 2: f">={age_cut}"})
 
     # MT.TRT01P / MT.TRT01A
     adsl["TRT01P"] = adsl["ARM"]
@@ -62,24 +66,24 @@ def derive(ctx):
                               filter_add=dosed, order=["EXENDT", "EXSEQ"], mode="last")
     # MT.TRTDURD
     adsl = derive_vars_duration(adsl, new_var="TRTDURD", start_date="TRTSDT", end_date="TRTEDT")
-    adsl["TRTDURD"] = adsl["TRTDURD"].round().astype("Int64")
 
     # MT.SAFFL / MT.EFFFL
     adsl["SAFFL"] = np.where(adsl["TRTSDT"].notna(), "Y", "N")
     adsl = derive_var_merged_exist_flag(adsl, dataset_add=sdtm["TU"], by_vars=KEYS, new_var="_MDIS",
                                         condition=BASELINE_TARGET, missing_value="N")
     adsl["EFFFL"] = np.where((adsl["SAFFL"] == "Y") & (adsl["_MDIS"] == "Y"), "Y", "N")
+    adsl = adsl.drop(columns="_MDIS")
 
     # MT.SUPPDM: baseline characteristics collected on the baseline page
     adsl = derive_vars_supp_back(adsl, dataset_supp=sdtm["SUPPDM"])
-    adsl["ECOGBL"] = pd.to_numeric(adsl["ECOGBL"].mask(adsl["ECOGBL"] == "")).astype("Int64")
+    adsl["ECOGBL"] = pd.to_numeric(adsl["ECOGBL"].mask(adsl["ECOGBL"] == ""))
     adsl = adsl.rename(columns={"SMOKHX": "SMOKHXFL", "ALCOHX": "ALCHXFL"})
     # MT.METSITEN
     sites = adsl["METSITE"].astype(str).str.strip()
-    adsl["METSITEN"] = (sites.str.count(";") + 1).where(sites != "", 0).astype("Int64")
+    adsl["METSITEN"] = (sites.str.count(";") + 1).where(sites != "", 0)
     # MT.LINE
-    adsl["LINEN"] = pd.to_numeric(adsl["TRTLINE"].mask(adsl["TRTLINE"] == "")).astype("Int64")
-    adsl["LINE"] = adsl["LINEN"].map(LINE_TEXT).astype(object)
+    adsl["LINEN"] = pd.to_numeric(adsl["TRTLINE"].mask(adsl["TRTLINE"] == ""))
+    adsl["LINE"] = adsl["LINEN"].map(LINE_TEXT)
 
     # MT.PRSURGFL: a prior cancer surgery in PR (checked against the baseline page's answer)
     adsl = derive_var_merged_exist_flag(adsl, dataset_add=sdtm["PR"], by_vars=KEYS, new_var="PRSURGFL",
@@ -111,6 +115,7 @@ def derive(ctx):
                               filter_add="DSSCAT == 'END OF TREATMENT'", order=["DSSTDT", "DSSEQ"], mode="first",
                               exist_flag="_EOT", missing_values={"DCTREAS": ""})
     adsl["EOTSTT"] = np.where(adsl["_EOT"] == "Y", "DISCONTINUED", np.where(adsl["SAFFL"] == "Y", "ONGOING", ""))
+    adsl = adsl.drop(columns="_EOT")
 
     # MT.NACTDT: first subsequent anti-cancer therapy
     cm = sdtm["CM"].assign(CMSTDT=lambda d: compute_dtc_impute(d["CMSTDTC"], highest_imputation="M"))
@@ -131,5 +136,4 @@ def derive(ctx):
         source_datasets={"dm": dm_d, "ex": ex, "ae": ae, "rs": rs, "tr": tr, "ds": ds})
     adsl["LSTALVDT"] = adsl["LSTALVDT"].mask(adsl["LSTALVDT"] > adsl["DCUTDT"], adsl["DCUTDT"])
 
-    spec_vars = ctx.spec("adam").dataset("ADSL").variable_names
-    return {"ADSL": adsl[[v for v in spec_vars if v in adsl.columns]]}
+    return {"ADSL": adsl.drop(columns=NOT_KEPT, errors="ignore")}

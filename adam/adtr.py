@@ -11,6 +11,9 @@ from derivations.adam import derive_var_extreme_flag, derive_vars_dy, derive_var
 from derivations.oncology import RecistRule, derive_param_recist_ovr
 from derivations.sdtm import derive_var_seq
 
+READS = ("ADSL", "TU", "TR")
+WRITES = ("ADTR",)
+
 KEYS = ["STUDYID", "USUBJID"]
 ADSL_VARS = ["SUBJID", "SITEID", "TRT01A", "TRTSDT", "SAFFL", "EFFFL"]
 RULE = RecistRule()
@@ -25,8 +28,7 @@ def derive(ctx):
     sums = derive_param_recist_ovr(sdtm["TU"], sdtm["TR"], rule=RULE, evaluator_vars=("TREVAL",))
     adtr = sums[KEYS + ["VISIT", "VISITNUM", "ADT", "ABLFL", "SUMDIAM", "BASE", "PCHG"]].rename(
         columns={"SUMDIAM": "AVAL"})
-    adtr = adtr.assign(PARAMCD="SDIAM", AVISIT=adtr["VISIT"], AVISITN=adtr["VISITNUM"],
-                       ABLFL=adtr["ABLFL"].fillna("").astype(object))
+    adtr = adtr.assign(PARAMCD="SDIAM", AVISIT=adtr["VISIT"], AVISITN=adtr["VISITNUM"])
     adtr["PARAM"] = adtr["PARAMCD"].map(spec.codelists["PARAMCD_TR"].decode())
     # MT.ADTR.CHG: change from baseline (PCHG as derived with the sums)
     adtr["CHG"] = adtr["AVAL"] - adtr["BASE"]
@@ -42,7 +44,7 @@ def derive(ctx):
     adtr["ANL01FL"] = (post & before_nact).map({True: "Y", False: ""})
     adtr = derive_var_extreme_flag(adtr, by_vars=KEYS, order=["PCHG", "ADT"], new_var="ANL02FL", mode="first",
                                    filter="ANL01FL == 'Y'")
-    adtr["ANL02FL"] = adtr["ANL02FL"].fillna("")
+    adtr = adtr.drop(columns="NACTDT")
     adtr = derive_var_seq(adtr, new_var="ASEQ", by_vars=KEYS, order=["ADT", "AVISITN"])
 
-    return {"ADTR": adtr[[v for v in spec.dataset("ADTR").variable_names if v in adtr.columns]]}
+    return {"ADTR": adtr}

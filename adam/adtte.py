@@ -10,6 +10,9 @@ import pandas as pd
 
 from derivations.adam import CensorSource, EventSource, derive_param_tte, derive_var_aval_tte, derive_vars_merged
 
+READS = ("ADSL", "ADRS")
+WRITES = ("ADTTE",)
+
 KEYS = ["STUDYID", "USUBJID"]
 ADSL_VARS = ["SUBJID", "SITEID", "TRT01A", "SAFFL", "EFFFL"]
 
@@ -83,15 +86,10 @@ def derive(ctx):
 
     # MT.ADTTE.AVAL
     adtte = derive_var_aval_tte(adtte, new_var_unit="AVALU")
-    adtte["AVAL"] = adtte["AVAL"].round().astype("Int64")
     # MT.ADTTE.PARAM
     codelists = ctx.spec("adam").codelists
     adtte["PARAM"] = adtte["PARAMCD"].map(codelists["PARAMCD_TTE"].decode())
     adtte["PARAMN"] = adtte["PARAMCD"].map({t.decode: int(t.term) for t in codelists["PARAMN_TTE"].terms})
-    adtte["PARAMN"] = adtte["PARAMN"].astype("Int64")
-    adtte["SRCSEQ"] = pd.to_numeric(adtte["SRCSEQ"]).astype("Int64")
-    adtte["CNSDTDSC"] = adtte["CNSDTDSC"].astype(object).where(adtte["CNSDTDSC"].notna(), "")
 
     adtte = derive_vars_merged(adtte, dataset_add=adsl, by_vars=KEYS, new_vars=ADSL_VARS)
-    spec_vars = ctx.spec("adam").dataset("ADTTE").variable_names
-    return {"ADTTE": adtte[[v for v in spec_vars if v in adtte.columns]]}
+    return {"ADTTE": adtte}

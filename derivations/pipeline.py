@@ -25,12 +25,13 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Mapping
 
 import pandas as pd
 
 from .findings import DerivationError, Findings
 from .io import read_dataset_folder
+from .program import Program, producers, run_order
 from .study import STAGES, RunContext, Study
 
 
@@ -51,38 +52,93 @@ class RunResult:
     timings: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
-def finalize_dataset(dataset: pd.DataFrame, spec, name: str) -> pd.DataFrame:
-    """Spec variable order and key sort order, as submitted."""
-    from .schema import order_variables, sort_by_keys
+def finalize_dataset(dataset: pd.DataFrame, spec, name: str, *, program: str = "a program",
+                     findings: Findings | None = None) -> pd.DataFrame:
+    """The dataset as submitted: the spec's variables in spec order, cast to the spec's types, sorted
+    by the keys (:func:`derivations.shaping.shape_to_spec`); a dataset the spec lacks as it is."""
+    from .shaping import shape_to_spec
 
     if name not in spec.datasets:
         return dataset.reset_index(drop=True)
-    return order_variables(sort_by_keys(dataset, spec, name), spec, name)
+    return shape_to_spec(dataset, spec, name, program=program, findings=findings)
+
+
+def _missing_input(ctx: RunContext, program: Program, name: str, ran: Iterable[str]) -> DerivationError:
+    """The error for a READS entry that no earlier program or input folder provided."""
+    try:
+        made_by = producers(ctx.study.all_programs()).get(name)
+    except DerivationError:
+        made_by = None
+    if made_by is None:
+        why = (f"no program listed in study.toml writes {name}"
+               + (" and it was not read from an SDTM folder (--sdtm)" if name[:2] != "AD" else ""))
+        hint = f"add a program with {name} in its WRITES, or remove {name} from READS"
+    elif made_by.stage != program.stage:
+        why = f"{made_by.label} writes it, but the {made_by.stage} stage did not run"
+        hint = f"run the {made_by.stage} stage too" + (", or read SDTM with --sdtm DIR" if made_by.stage == "sdtm" else "")
+    else:
+        why = f"{made_by.label} writes it, but it was not run" + ("" if made_by.name in ran else " before")
+        hint = f"run {made_by.name} too, or read {name} from a previous output folder"
+    return DerivationError(f"{program.label} reads {name}, which is missing: {why}", dataset=name, hint=hint)
 
 
 def run_stage(ctx: RunContext, stage: str, *, only: Iterable[str] | None = None) -> dict[str, pd.DataFrame]:
-    """Run the stage's programs in study.toml order; return their datasets, finalized and validated."""
+    """Run the stage's programs in the order their READS/WRITES give; return their datasets, shaped to
+    the spec and validated (for the TLF stage: the ARD, after which the review index is written).
+
+    ``only`` runs those programs alone (their inputs must be in ``ctx`` already).
+    """
     from .schema import validate_dataset
 
-    store = {"sdtm": ctx.sdtm, "adam": ctx.adam}.get(stage, ctx.results)
+    store = ctx.store(stage)
     produced: dict[str, pd.DataFrame] = {}
     spec = ctx.spec(stage) if ctx.study.spec_path(stage) else None
-    for name in ctx.study.programs(stage):
-        if only is not None and name not in only:
-            continue
-        derive = ctx.study.load_program(stage, name)
-        result = derive(ctx) or {}
-        for ds_name, frame in result.items():
-            key = ds_name.upper()
-            if spec is not None and isinstance(frame, pd.DataFrame):
-                frame = finalize_dataset(frame, spec, key)
+    programs = run_order([ctx.study.program(stage, name) for name in ctx.study.programs(stage)])
+    if only is not None:
+        only = set(only)
+        unknown = sorted(only - {p.name for p in programs})
+        if unknown:
+            raise DerivationError(f"{', '.join(unknown)}: not a program of study.toml [{stage}] programs",
+                                  hint=f"[{stage}] programs lists {', '.join(p.name for p in programs) or 'none'}")
+        programs = [p for p in programs if p.name in only]
+    ran: list[str] = []
+    for program in programs:
+        for name in program.reads:
+            if ctx.dataset(name) is None:
+                raise _missing_input(ctx, program, name, ran)
+        result = program.derive(ctx.for_program(program))
+        result = {} if result is None else result
+        if not isinstance(result, Mapping):
+            raise DerivationError(f"{program.label}: derive(ctx) returned {type(result).__name__}, not a dict",
+                                  hint="return {NAME: DataFrame} for each name in WRITES ({} for none)")
+        returned = {str(k).upper(): v for k, v in result.items()}
+        extra = [k for k in returned if k not in program.writes]
+        if extra:
+            raise DerivationError(f"{program.label} returned {', '.join(extra)}, which it does not declare",
+                                  dataset=extra[0], hint=f"add it to WRITES {program.writes} or do not return it")
+        lacking = [k for k in program.writes if k not in returned]
+        if lacking:
+            raise DerivationError(f"{program.label} declares {', '.join(lacking)} in WRITES but did not return it",
+                                  dataset=lacking[0], hint="return every dataset of WRITES, or remove it from WRITES")
+        for key in program.writes:
+            frame = returned[key]
+            if not isinstance(frame, pd.DataFrame):
+                raise DerivationError(f"{program.label} returned {type(frame).__name__} for {key}, not a DataFrame",
+                                      dataset=key)
+            if spec is not None:
                 if key in spec.datasets:
+                    frame = finalize_dataset(frame, spec, key, program=program.label, findings=ctx.findings)
                     ctx.findings.extend(validate_dataset(frame, spec, key))
                 else:
                     ctx.findings.add("error", "not_in_spec",
-                                     f"dataset produced by {stage}/{name}.py is not in the spec", dataset=key)
+                                     f"dataset produced by {program.label} is not in the spec", dataset=key)
             store[key] = frame
             produced[key] = frame
+        ran.append(program.name)
+    if stage == "tlf" and ctx.stage_dir is not None and only is None:
+        from .tlf.publish import write_index
+
+        write_index(ctx)
     return produced
 
 
@@ -147,7 +203,6 @@ def run_study(
 
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
-    ctx.results["out_dir"] = staging
     try:
         if sdtm_dir is not None:
             files = study.settings.get("sdtm", {}).get("files")
@@ -157,7 +212,7 @@ def run_study(
                 continue
             t0, c0 = time.perf_counter(), time.process_time()
             (staging / stage).mkdir(exist_ok=True)
-            ctx.results["stage_dir"] = staging / stage
+            ctx.stage_dir = staging / stage
             produced = run_stage(ctx, stage)
             result.datasets[stage] = produced
             errors = ctx.findings.errors

@@ -1,17 +1,57 @@
-"""A study is a folder: ``study.toml``, ``specs/``, ``raw/``, ``sdtm/``, ``adam/``, ``tlf/``.
+"""A study is a folder: ``study.toml``, ``specs/``, raw data and one package per stage.
 
-``study.toml`` names the study, its settings and the programs of each stage in
-the order they run. A program is a Python file in ``sdtm/``, ``adam/`` or
-``tlf/`` with one function::
+Layout::
 
-    def derive(ctx: RunContext) -> dict[str, pandas.DataFrame]:
+    study.toml              settings; [sdtm]/[adam]/[tlf] programs = [...] lists each stage's programs
+    specs/                  the P21 define-spec workbooks (sdtm_spec.xlsx, adam_spec.xlsx)
+    raw/                    raw CRF pages, one CSV per page (SDTM programs read them with ctx.raw)
+    sdtm/ adam/ tlf/        the stage packages: one program per dataset or output, shared helpers
+                            in modules whose name starts with "_" (``from ._visits import visitnum``)
+
+The program contract
+--------------------
+A program is a module ``<stage>/<name>.py`` (``name`` a plain identifier listed in
+study.toml) with module-level declarations and one function::
+
+    # adam/adtte.py (a module docstring first: what the dataset is, its spec methods)
+    from derivations.adam import derive_param_tte
+
+    READS = ("ADSL", "ADRS")     # datasets it reads: outputs of other programs or --sdtm files
+    WRITES = ("ADTTE",)          # datasets it returns, exactly these
+    RAW = ()                     # raw pages it reads with ctx.raw("ae"); SDTM programs only
+    PFS_EVENTS = [...]           # rules as module constants: printable data
+
+    def derive(ctx):
+        adsl, adrs = ctx.adam["ADSL"], ctx.adam["ADRS"]
         ...
+        return {"ADTTE": adtte}
 
-returning the datasets it makes, keyed by upper-case dataset name (a program
-may return a domain and its SUPP-- dataset). Programs read raw extracts with
-:meth:`RunContext.raw`, earlier outputs from ``ctx.sdtm`` / ``ctx.adam``,
-settings from ``ctx.settings`` and report handled problems in
-``ctx.findings``.
+* **Order.** The pipeline runs a stage's programs so that each runs after the programs
+  whose WRITES it READS; ties keep the study.toml order. A cycle is an error naming the
+  programs; an input that is missing when a program starts is an error naming the program
+  that writes it (or saying that none does).
+* **Declarations are checked.** Reading a dataset not in READS (``ctx.adam["X"]``) or a raw
+  page not in RAW, returning a dataset not in WRITES, or not returning one that is, are
+  errors naming the program. Raw pages are not datasets: they are declared in RAW, apart.
+* **Conformance belongs to the pipeline.** A returned dataset is shaped to the spec
+  (:mod:`derivations.shaping`): the spec's variables in spec order, cast to the spec's types,
+  sorted by the keys. A derived variable the spec lacks is an error finding naming the
+  program; a spec variable not derived is an error of validation. Programs do not trim or
+  re-type their results.
+* **TLF programs** return their analysis results data (ARD) keyed by the names in WRITES
+  (written to ``tlf/ard/<name>.csv``) and publish displays with ``ctx.outputs.publish_table /
+  publish_listing / publish_figure`` into ``ctx.stage_dir``; the pipeline writes the review
+  index (``tlf/index.html``) after the stage.
+
+What a program sees (:class:`RunContext`): ``ctx.raw(page, columns=[...])`` a raw page (all
+text), ``ctx.sdtm`` / ``ctx.adam`` the datasets it declared in READS, ``ctx.ard`` the ARD of
+earlier TLF programs, ``ctx.settings`` the parsed study.toml, ``ctx.spec("adam")`` a spec,
+``ctx.findings`` the run's findings, ``ctx.stage_dir`` the stage's output folder,
+``ctx.outputs`` the publishing service, ``ctx.program`` the running :class:`Program`.
+
+Stage folders are imported as sub-packages of one registered package per study root
+(:func:`derivations.program.study_package`), so several studies load side by side in one
+process and every program module is in :data:`sys.modules`.
 
 Example ``study.toml``::
 
@@ -21,22 +61,32 @@ Example ``study.toml``::
     created = "2022-07-04T00:00:00"
 
     [sdtm]
+    spec = "specs/sdtm_spec.xlsx"
     programs = ["dm", "ae"]
+
+    [tlf]
+    programs = ["t_ae"]
+    populations = { safety = "SAFFL == 'Y'" }
+    treatment = { label = "Drug A", short_label = "A" }
 """
 
 from __future__ import annotations
 
-import importlib.util
+import dataclasses
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 import pandas as pd
 
-from .findings import Findings, RawDataError
+from .findings import DerivationError, Findings, RawDataError
 from .io import read_raw_page
+from .program import Program, forget_study_modules, load_program
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .tlf.publish import Outputs
 
 STAGES = ("sdtm", "adam", "tlf")
 
@@ -47,6 +97,11 @@ class Study:
 
     root: Path
     settings: dict[str, Any]
+    _programs: dict[tuple[str, str], Program] = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self.root = Path(self.root).resolve()
+        forget_study_modules(self.root)  # a new Study runs its programs as they are on disk now
 
     @classmethod
     def load(cls, root: str | Path = ".") -> "Study":
@@ -88,36 +143,64 @@ class Study:
     def programs(self, stage: str) -> list[str]:
         return list(self.settings.get(stage, {}).get("programs", []))
 
+    def program(self, stage: str, name: str) -> Program:
+        """The program ``<stage>/<name>.py`` with its READS/WRITES (imported once per Study)."""
+        key = (stage, name)
+        if key not in self._programs:
+            self._programs[key] = load_program(self.root, stage, name)
+        return self._programs[key]
+
     def load_program(self, stage: str, name: str) -> Callable[["RunContext"], dict]:
-        path = self.root / stage / f"{name}.py"
-        if not path.is_file():
-            raise FileNotFoundError(
-                f"program {stage}/{name}.py listed in study.toml [{stage}] programs is missing"
-            )
-        module = _import_file(f"_study_{stage}_{name}", path)
-        if not hasattr(module, "derive"):
-            raise AttributeError(f"{path} must define derive(ctx) -> dict[str, DataFrame]")
-        return module.derive
+        """The ``derive`` function of ``<stage>/<name>.py``."""
+        return self.program(stage, name).derive
+
+    def all_programs(self) -> list[Program]:
+        """Every program listed in study.toml, stage by stage."""
+        return [self.program(stage, name) for stage in STAGES for name in self.programs(stage)]
 
 
-def _import_file(module_name: str, path: Path) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(module_name, path)
-    module = importlib.util.module_from_spec(spec)
-    assert spec.loader is not None
-    spec.loader.exec_module(module)
-    return module
+class _Declared(Mapping):
+    """A program's view of a dataset store: only the names it declared (READS) can be read."""
+
+    def __init__(self, store: dict[str, pd.DataFrame], program: Program) -> None:
+        self._store, self._program = store, program
+
+    def __getitem__(self, key: str) -> pd.DataFrame:
+        if key not in self._program.reads:
+            raise DerivationError(f"{self._program.label} reads {key} but does not declare it", dataset=key,
+                                  hint=f"add \"{key}\" to READS in {self._program.label}")
+        return self._store[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._program.reads and key in self._store
+
+    def __iter__(self) -> Iterator[str]:
+        return (k for k in self._store if k in self._program.reads)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 @dataclass
 class RunContext:
-    """What a study program sees: raw extracts, earlier outputs, settings, findings."""
+    """What a study program sees: raw pages, the datasets it reads, settings, findings, services.
+
+    ``sdtm``, ``adam`` and ``ard`` hold the run's datasets and analysis results data by
+    upper-case name; the pipeline hands each program a view (:meth:`for_program`) in which
+    only its READS can be read. ``stage_dir`` is the output folder of the running stage,
+    ``outputs`` publishes tables, listings and figures into it, ``program`` is the running
+    :class:`~derivations.program.Program`.
+    """
 
     study: Study
     raw_dir: Path | None = None
     findings: Findings = field(default_factory=Findings)
     sdtm: dict[str, pd.DataFrame] = field(default_factory=dict)
     adam: dict[str, pd.DataFrame] = field(default_factory=dict)
-    results: dict[str, Any] = field(default_factory=dict)
+    ard: dict[str, pd.DataFrame] = field(default_factory=dict)
+    stage_dir: Path | None = None
+    program: Program | None = None
+    _published: list = field(default_factory=list, repr=False)
     _raw_cache: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
 
     _specs: dict[str, Any] = field(default_factory=dict, repr=False)
@@ -125,6 +208,30 @@ class RunContext:
     @property
     def settings(self) -> dict[str, Any]:
         return self.study.settings
+
+    @property
+    def outputs(self) -> "Outputs":
+        """Publishing service of the TLF programs (:class:`derivations.tlf.publish.Outputs`)."""
+        from .tlf.publish import Outputs
+
+        return Outputs(self)
+
+    def store(self, stage: str) -> dict[str, pd.DataFrame]:
+        """Where a stage's results go: ``sdtm``, ``adam``, or ``ard`` for the TLF stage."""
+        return {"sdtm": self.sdtm, "adam": self.adam}.get(stage, self.ard)
+
+    def dataset(self, name: str) -> pd.DataFrame | None:
+        """Dataset or ARD ``name`` of the run so far (None if there is none)."""
+        for store in (self.sdtm, self.adam, self.ard):
+            if name in store:
+                return store[name]
+        return None
+
+    def for_program(self, program: Program) -> "RunContext":
+        """The context ``program`` runs with: only its READS readable, only its RAW pages."""
+        return dataclasses.replace(
+            self, program=program,
+            sdtm=_Declared(self.sdtm, program), adam=_Declared(self.adam, program), ard=_Declared(self.ard, program))
 
     def spec(self, stage: str):
         """The stage's spec (``"sdtm"`` or ``"adam"``), read once from study.toml's ``spec`` path."""
@@ -149,6 +256,9 @@ class RunContext:
         ``columns`` lists the columns the program needs: a missing one is an
         error naming the file and the column.
         """
+        if self.program is not None and name not in self.program.raw:
+            raise RawDataError(f"{self.program.label} reads raw page {name} but does not declare it", dataset=name,
+                               hint=f"add \"{name}\" to RAW in {self.program.label}")
         raw_dir = self.raw_dir or self.study.raw_dir
         if name not in self._raw_cache:
             path = raw_dir / f"{name}.csv"

@@ -11,6 +11,10 @@ import pandas as pd
 
 from derivations.sdtm import QualifierSpec, derive_dataset_supp, derive_var_dtc, derive_var_dy, derive_var_seq
 
+READS = ("DM",)
+WRITES = ("CM", "SUPPCM")
+RAW = ("pt", "sat")
+
 
 def derive(ctx):
     studyid = ctx.settings["study"]["studyid"]

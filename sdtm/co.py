@@ -5,6 +5,10 @@ import pandas as pd
 
 from derivations.sdtm import compute_ascii, derive_var_dtc, derive_var_dy, derive_var_seq, derive_vars_split_text
 
+READS = ("DM",)
+WRITES = ("CO",)
+RAW = ("co",)
+
 
 def derive(ctx):
     studyid = ctx.settings["study"]["studyid"]

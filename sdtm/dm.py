@@ -15,6 +15,10 @@ from derivations.sdtm import (
     derive_var_ct,
 )
 
+READS = ()
+WRITES = ("DM", "SUPPDM")
+RAW = ("dm", "ex_anlo", "ex_pd1", "surv", "bl")
+
 SEX = {"MALE": "M", "FEMALE": "F"}
 YN = {"YES": "Y", "NO": "N"}
 STUDY_ARM = {"ARMCD": "ANLOPD1", "ARM": "Anlotinib + PD-1 inhibitor"}
@@ -51,7 +55,7 @@ def derive(ctx):
     dm["DTHDTC"] = s.map(dth).fillna("")
     dm["DTHFL"] = dm["DTHDTC"].ne("").map({True: "Y", False: ""})
     dm["BRTHDTC"] = compute_dtc(raw["BRTHDAT"], dataset="DM", variable="BRTHDTC", usubjid=u)
-    dm["AGE"] = pd.to_numeric(raw["AGE"]).astype("Int64")
+    dm["AGE"] = pd.to_numeric(raw["AGE"])
     dm["AGEU"] = raw["AGEU"].str.upper()
     for var, codelist, syn in (("SEX", "SEX", SEX), ("RACE", "RACE", None), ("ETHNIC", "ETHNIC", None)):
         dm = derive_var_ct(dm.assign(_SRC=raw[var].to_numpy()), source="_SRC", new_var=var,

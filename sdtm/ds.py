@@ -4,6 +4,10 @@ import pandas as pd
 
 from derivations.sdtm import compute_dtc, derive_var_ct, derive_var_dy, derive_var_epoch, derive_var_seq
 
+READS = ("DM",)
+WRITES = ("DS",)
+RAW = ("dm", "eot", "surv")
+
 EOT_REASON = {"PROGRESSIVE DISEASE": "PROGRESSIVE DISEASE", "DISEASE PROGRESSION": "PROGRESSIVE DISEASE",
               "PD": "PROGRESSIVE DISEASE"}
 

@@ -4,6 +4,10 @@ import pandas as pd
 
 from derivations.sdtm import derive_var_ct, derive_var_dtc, derive_var_dy, derive_var_epoch, derive_var_seq
 
+READS = ("DM",)
+WRITES = ("EX",)
+RAW = ("ex_anlo", "ex_pd1")
+
 ROUTE = {"PO": "ORAL", "IV": "INTRAVENOUS", "INTRAVENOUS DRIP": "INTRAVENOUS"}
 DOSFRM = {"ANLOTINIB": "CAPSULE"}  # PD-1 antibodies: INJECTION
 

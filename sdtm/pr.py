@@ -5,6 +5,10 @@ import pandas as pd
 
 from derivations.sdtm import derive_var_dtc, derive_var_dy, derive_var_seq
 
+READS = ("DM",)
+WRITES = ("PR",)
+RAW = ("surg",)
+
 
 def derive(ctx):
     studyid = ctx.settings["study"]["studyid"]

@@ -4,16 +4,15 @@ RSORRES is the response as collected; RSSTRESC the controlled term.
 RSLNKGRP on the overall response links to TR.TRLNKGRP of the same visit.
 """
 
-import importlib.util
-from pathlib import Path
-
 import pandas as pd
 
 from derivations.sdtm import derive_var_ct, derive_var_dtc, derive_var_dy, derive_var_epoch, derive_var_seq
 
-_spec = importlib.util.spec_from_file_location("_visits", Path(__file__).with_name("_visits.py"))
-_visits = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_visits)
+from ._visits import linkgrp, visitnum
+
+READS = ("DM",)
+WRITES = ("RS",)
+RAW = ("rs",)
 
 TESTS = {"OVRLRESP": "Overall Response", "TRGRESP": "Target Response", "NTRGRESP": "Non-target Response"}
 RESP = {"COMPLETE RESPONSE": "CR", "PARTIAL RESPONSE": "PR", "STABLE DISEASE": "SD",
@@ -33,9 +32,9 @@ def derive(ctx):
     rs = derive_var_ct(rs, source="RSORRES", new_var="RSSTRESC", codelist=cl["RSRESP"], synonyms=RESP,
                        dataset_name="RS", findings=ctx.findings)
     rs["RSEVAL"] = "INVESTIGATOR"
-    rs["VISITNUM"] = _visits.visitnum(long["VISIT"])
+    rs["VISITNUM"] = visitnum(long["VISIT"])
     rs["VISIT"] = long["VISIT"].str.upper()
-    rs["RSLNKGRP"] = _visits.linkgrp(rs["VISITNUM"]).where(rs["RSTESTCD"] == "OVRLRESP", "")
+    rs["RSLNKGRP"] = linkgrp(rs["VISITNUM"]).where(rs["RSTESTCD"] == "OVRLRESP", "")
     rs = derive_var_dtc(rs.assign(_D=long["ASMDAT"]), new_var="RSDTC", date="_D", dataset_name="RS",
                         findings=ctx.findings).drop(columns="_D")
     dm = ctx.sdtm["DM"]

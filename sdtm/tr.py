@@ -7,16 +7,15 @@ lesion measurements, derived). Non-target and new lesions: TUMSTATE
 (``A<VISITNUM>``) links a visit's records to RS.RSLNKGRP.
 """
 
-import importlib.util
-from pathlib import Path
-
 import pandas as pd
 
 from derivations.sdtm import derive_var_dtc, derive_var_dy, derive_var_epoch, derive_var_seq
 
-_spec = importlib.util.spec_from_file_location("_visits", Path(__file__).with_name("_visits.py"))
-_visits = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_visits)
+from ._visits import linkgrp, visitnum
+
+READS = ("DM",)
+WRITES = ("TR",)
+RAW = ("tl", "ntl", "nl")
 
 TESTS = {"LDIAM": "Longest Diameter", "SAXIS": "Short Axis", "SUMDIAM": "Sum of Diameter",
          "TUMSTATE": "Tumor State"}
@@ -65,9 +64,9 @@ def derive(ctx):
     tr["TRSTRESU"] = raw["TRORRESU"]
     tr["TRMETHOD"] = "CT SCAN"
     tr["TREVAL"] = "INVESTIGATOR"
-    tr["VISITNUM"] = _visits.visitnum(raw["VISIT"])
+    tr["VISITNUM"] = visitnum(raw["VISIT"])
     tr["VISIT"] = raw["VISIT"].str.upper()
-    tr["TRLNKGRP"] = _visits.linkgrp(tr["VISITNUM"])
+    tr["TRLNKGRP"] = linkgrp(tr["VISITNUM"])
     tr = derive_var_dtc(tr.assign(_D=raw["ASMDAT"]), new_var="TRDTC", date="_D", dataset_name="TR",
                         findings=ctx.findings).drop(columns="_D")
     dm = ctx.sdtm["DM"]

@@ -2,6 +2,9 @@
 
 import pandas as pd
 
+READS = ("DM",)
+WRITES = ("TS",)
+RAW = ()
 
 PD1 = ["CAMRELIZUMAB", "SINTILIMAB", "TISLELIZUMAB", "TORIPALIMAB"]
 

@@ -1,15 +1,14 @@
 """TU: tumour identification (target, non-target at baseline; new lesions when found)."""
 
-import importlib.util
-from pathlib import Path
-
 import pandas as pd
 
 from derivations.sdtm import derive_var_ct, derive_var_dtc, derive_var_dy, derive_var_seq
 
-_spec = importlib.util.spec_from_file_location("_visits", Path(__file__).with_name("_visits.py"))
-_visits = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_visits)
+from ._visits import visitnum
+
+READS = ("DM",)
+WRITES = ("TU",)
+RAW = ("tl", "ntl", "nl")
 
 
 def derive(ctx):
@@ -31,7 +30,7 @@ def derive(ctx):
                        dataset_name="TU", findings=ctx.findings).drop(columns="_LOC")
     tu["TUMETHOD"] = "CT SCAN"
     tu["TUEVAL"] = "INVESTIGATOR"
-    tu["VISITNUM"] = _visits.visitnum(raw["VISIT"])
+    tu["VISITNUM"] = visitnum(raw["VISIT"])
     tu["VISIT"] = raw["VISIT"].str.upper()
     tu = derive_var_dtc(tu.assign(_D=raw["ASMDAT"]), new_var="TUDTC", date="_D", dataset_name="TU",
                         findings=ctx.findings).drop(columns="_D")

@@ -31,7 +31,7 @@ def _run_swimmer(adam, tmp_path, monkeypatch, limit: int):
     settings.setdefault("tlf", {})["swimmer_max_subjects"] = limit
     ctx = RunContext(study=Study(root=study.root, settings=settings))
     ctx.adam.update(adam)
-    ctx.results["stage_dir"] = tmp_path
+    ctx.stage_dir = tmp_path
     derive = ctx.study.load_program("tlf", "f_swimmer")
     program = derive.__globals__  # the program module's namespace
     real_plot, seen = program["plot_swimmer"], {}

@@ -31,6 +31,11 @@ def toy_spec() -> Spec:
 PROGRAM = '''
 import pandas as pd
 
+READS = ()
+WRITES = ("DM",)
+RAW = ("dm",)
+
+
 def derive(ctx):
     raw = ctx.raw("dm", columns=["SUBJID", "RFSTDAT", "AGE", "SEX"])
     dm = pd.DataFrame({
@@ -45,21 +50,37 @@ def derive(ctx):
 '''
 
 
-def make_toy_study(root: Path, rows: list[dict] | None = None, program: str = PROGRAM) -> Path:
+def make_toy_study(root: Path, rows: list[dict] | None = None, program: str = PROGRAM, *,
+                   programs: dict[str, str] | None = None, order: dict[str, list[str]] | None = None,
+                   settings: str = "") -> Path:
+    """A toy study in ``root``: spec with DM, ``raw/dm.csv`` from ``rows``, ``sdtm/dm.py`` = ``program``.
+
+    ``programs`` adds files (``{"sdtm/_util.py": text, "tlf/t_n.py": text}``); ``order`` replaces
+    the ``programs`` lists of study.toml (``{"sdtm": ["dm"], "tlf": ["t_n"]}``); ``settings`` is
+    appended to study.toml.
+    """
     root.mkdir(parents=True, exist_ok=True)
     (root / "specs").mkdir(exist_ok=True)
     (root / "sdtm").mkdir(exist_ok=True)
     (root / "raw").mkdir(exist_ok=True)
     write_spec(toy_spec(), root / "specs" / "sdtm_spec.xlsx")
-    (root / "study.toml").write_text(textwrap.dedent('''
+    order = order or {"sdtm": ["dm"]}
+    toml = textwrap.dedent('''
         [study]
         studyid = "TOY"
+        title = "Toy study"
         created = "2022-07-04T00:00:00"
         [sdtm]
         spec = "specs/sdtm_spec.xlsx"
-        programs = ["dm"]
-    '''))
+    ''') + f"programs = {order['sdtm']!r}\n".replace("'", '"')
+    for stage in ("adam", "tlf"):
+        if stage in order:
+            toml += f"[{stage}]\nprograms = {order[stage]!r}\n".replace("'", '"')
+    (root / "study.toml").write_text(toml + textwrap.dedent(settings))
     (root / "sdtm" / "dm.py").write_text(program)
+    for rel, text in (programs or {}).items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(textwrap.dedent(text))
     rows = rows if rows is not None else [
         {"SUBJID": "001", "RFSTDAT": "2021-03-01", "AGE": "61", "SEX": "male"},
         {"SUBJID": "002", "RFSTDAT": "2021-04-15", "AGE": "57", "SEX": "F"},

@@ -1,13 +1,11 @@
 """Figures 14.2.1 and 14.2.2: Kaplan-Meier curves of PFS and OS with numbers at risk (ADTTE)."""
 
-import importlib.util
-from pathlib import Path
-
 from derivations.tlf import compute_km_by, plot_km
 
-_spec = importlib.util.spec_from_file_location("_tlf_common", Path(__file__).with_name("_common.py"))
-C = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(C)
+from ._common import km_settings, population, treatment_label
+
+READS = ("ADTTE",)
+WRITES = ()
 
 #: PARAMCD -> (figure id, file name, title, y-axis label)
 FIGURES = {
@@ -18,12 +16,14 @@ FIGURES = {
 
 
 def derive(ctx):
+    safety_pop = population(ctx, "safety")
     adtte = ctx.adam["ADTTE"]
-    settings = C.km_settings(ctx)
+    settings = km_settings(ctx)
+    group = treatment_label(ctx, short=True)
     for paramcd, (fid, name, title, ylabel) in FIGURES.items():
-        fits = compute_km_by(adtte, settings=settings, population=C.SAFETY, filter=f"PARAMCD == '{paramcd}'")
-        fig = plot_km({C.TRT_SHORT: fits["Total"]}, title=f"{title} (Safety Population)", ylabel=ylabel,
+        fits = compute_km_by(adtte, settings=settings, population=safety_pop, filter=f"PARAMCD == '{paramcd}'")
+        fig = plot_km({group: fits["Total"]}, title=f"{title} (Safety Population)", ylabel=ylabel,
                       xlabel=f"Time since first dose (months; days / {settings.days_per_month:g})")
         fig.subplots_adjust(left=0.16)  # room for the group label of the numbers-at-risk row
-        C.publish_figure(ctx, fig, name, figure_id=fid, title=title)
+        ctx.outputs.publish_figure(fig, name, figure_id=fid, title=title)
     return {}

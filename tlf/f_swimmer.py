@@ -1,17 +1,15 @@
 """Figure 14.2.4 Swimmer plot: treatment duration per subject with response assessments (ADRS OVR),
 ongoing treatment arrows and deaths (ADSL, ADRS; safety population)."""
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 
 from derivations.tlf import plot_swimmer
 
-_spec = importlib.util.spec_from_file_location("_tlf_common", Path(__file__).with_name("_common.py"))
-C = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(C)
+from ._common import population, tlf_setting
+
+READS = ("ADSL", "ADRS")
+WRITES = ()
 
 #: response assessments shown: investigator overall response per visit, analysed records
 EVENTS = "PARAMCD == 'OVR' and ANL01FL == 'Y'"
@@ -23,9 +21,10 @@ def _months(end: pd.Series, start: pd.Series, days_per_month: float) -> pd.Serie
 
 
 def derive(ctx):
+    safety_pop = population(ctx, "safety")
     adsl, adrs = ctx.adam["ADSL"], ctx.adam["ADRS"]
-    dpm = float(C.tlf_setting(ctx, "days_per_month", 30.4375))
-    safety = adsl.loc[adsl.eval(C.SAFETY)]
+    dpm = float(tlf_setting(ctx, "days_per_month", 30.4375))
+    safety = adsl.loc[adsl.eval(safety_pop)]
     subjects = pd.DataFrame({
         "USUBJID": safety["SUBJID"],
         # last dose day included: duration TRTEDT - TRTSDT + 1 days
@@ -35,7 +34,7 @@ def derive(ctx):
     })
     # one bar per subject stays readable up to [tlf] swimmer_max_subjects: beyond it (pooled or large
     # studies) the plot shows the subjects treated longest, and its title says so
-    limit = int(C.tlf_setting(ctx, "swimmer_max_subjects", 100))
+    limit = int(tlf_setting(ctx, "swimmer_max_subjects", 100))
     shown = subjects.assign(_order=np.arange(len(subjects))).sort_values(
         ["DURATION", "_order"], ascending=[False, True], kind="mergesort").head(limit).index
     selection = "" if len(subjects) <= limit else f"; the {limit} of {len(subjects)} subjects treated longest"
@@ -48,6 +47,6 @@ def derive(ctx):
     fig = plot_swimmer(subjects, events, xlabel=f"Time since first dose (months; days / {dpm:g})",
                        title="Treatment Duration and Response (RECIST 1.1, Investigator; Safety Population"
                              f"{selection})")
-    C.publish_figure(ctx, fig, "f_swimmer", figure_id="Figure 14.2.4",
+    ctx.outputs.publish_figure(fig, "f_swimmer", figure_id="Figure 14.2.4",
                      title="Swimmer plot of treatment duration, responses, ongoing treatment and deaths")
     return {}

@@ -1,16 +1,14 @@
 """Figure 14.2.3 Waterfall plot: best % change from baseline in the sum of target-lesion diameters,
 coloured by best overall response (ADTR PARAMCD SDIAM, ADRS BOR; efficacy population)."""
 
-import importlib.util
-from pathlib import Path
-
 import pandas as pd
 
 from derivations.tlf import plot_waterfall
 
-_spec = importlib.util.spec_from_file_location("_tlf_common", Path(__file__).with_name("_common.py"))
-C = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(C)
+from ._common import population
+
+READS = ("ADSL", "ADRS", "ADTR")
+WRITES = ()
 
 #: responses without a colour of their own in the plot
 RESPONSE_DISPLAY = {"MISSING": "NE"}
@@ -23,13 +21,14 @@ def best_change(adtr: pd.DataFrame) -> pd.DataFrame:
 
 
 def derive(ctx):
+    efficacy_pop = population(ctx, "efficacy")
     adsl, adrs = ctx.adam["ADSL"], ctx.adam["ADRS"]
-    subjects = adsl.loc[adsl.eval(C.EFFICACY), ["USUBJID"]]
+    subjects = adsl.loc[adsl.eval(efficacy_pop), ["USUBJID"]]
     bor = adrs.loc[adrs["PARAMCD"] == "BOR", ["USUBJID", "AVALC"]].rename(columns={"AVALC": "BOR"})
     data = subjects.merge(best_change(ctx.adam["ADTR"]), on="USUBJID", how="left").merge(bor, on="USUBJID",
                                                                                           how="left")
     data["BOR"] = data["BOR"].fillna("MISSING").replace(RESPONSE_DISPLAY)
     fig = plot_waterfall(data, title="Best % Change in Sum of Target-Lesion Diameters (Efficacy Population)")
-    C.publish_figure(ctx, fig, "f_waterfall", figure_id="Figure 14.2.3",
+    ctx.outputs.publish_figure(fig, "f_waterfall", figure_id="Figure 14.2.3",
                      title="Waterfall plot of best percent change in target lesions, by best overall response")
     return {}

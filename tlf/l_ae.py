@@ -1,15 +1,13 @@
 """Listing 16.2.7 All adverse events (ADAE, safety population): subject, preferred term / verbatim term,
 grade, seriousness, relationship to each drug, start/end dates with imputation flags, outcome."""
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 
-_spec = importlib.util.spec_from_file_location("_tlf_common", Path(__file__).with_name("_common.py"))
-C = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(C)
+from ._common import population
+
+READS = ("ADAE",)
+WRITES = ()
 
 COLUMNS = {"SUBJID": "Subject", "TERM": "Preferred term /\nreported term", "ATOXGR": "CTCAE\ngrade",
            "AESER": "Serious", "AERELANL": "Related to\nanlotinib", "AERELPD1": "Related to\nPD-1 inhibitor",
@@ -27,16 +25,16 @@ def date_text(dates: pd.Series, flags: pd.Series, days: pd.Series) -> pd.Series:
 
 
 def derive(ctx):
+    safety_pop = population(ctx, "safety")
     adae = ctx.adam["ADAE"]
-    data = adae.loc[adae.eval(C.SAFETY)].sort_values(["USUBJID", "ASTDT", "AESEQ"], kind="mergesort")
+    data = adae.loc[adae.eval(safety_pop)].sort_values(["USUBJID", "ASTDT", "AESEQ"], kind="mergesort")
     data = data.assign(
         TERM=data["AEDECOD"].astype(str) + " /\n" + data["AETERM"].astype(str),
         START=date_text(data["ASTDT"], data["ASTDTF"], data["ASTDY"]),
         END=date_text(data["AENDT"], data["AENDTF"], data["AENDY"]),
         TRTEMFL=np.where(data["TRTEMFL"] == "Y", "Y", "N"),
     )
-    C.publish_listing(
-        ctx, data, "l_ae", listing_id="Listing 16.2.7", title="Adverse Events (Safety Population)",
+    ctx.outputs.publish_listing(data, "l_ae", listing_id="Listing 16.2.7", title="Adverse Events (Safety Population)",
         columns=COLUMNS, source="ADAE",
         footnotes=["Start/end date: analysis date; [D] day imputed, [M] month and day imputed, [Y] year, month "
                    "and day imputed (the reported partial date is in AESTDTC/AEENDTC). Study day relative to the "

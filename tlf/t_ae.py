@@ -1,18 +1,16 @@
 """Table 14.3.1 Treatment-related adverse events by preferred term, any grade and grade 3-4
 (ADAE, safety population; TRTEMFL = Y and AREL = RELATED), and the treatment-related death row."""
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 
 from derivations.tlf import (ColumnSpec, RowSpec, build_table, compute_ard_counts, compute_ard_occurrences,
                              occurrence_rows)
 
-_spec = importlib.util.spec_from_file_location("_tlf_common", Path(__file__).with_name("_common.py"))
-C = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(C)
+from ._common import population, treatment_label
+
+READS = ("ADSL", "ADAE")
+WRITES = ("T_AE",)
 
 AID = "T14.3.1"
 RELATED = "TRTEMFL == 'Y' and AREL == 'RELATED'"
@@ -24,14 +22,15 @@ DEATH_LABEL = "Treatment-related death (related AE with fatal outcome)"
 
 
 def derive(ctx):
+    safety_pop = population(ctx, "safety")
     adsl, adae = ctx.adam["ADSL"], ctx.adam["ADAE"]
-    ard_pt = compute_ard_occurrences(adae, analysis_id=f"{AID}-PT", denominator=adsl, population=C.SAFETY,
+    ard_pt = compute_ard_occurrences(adae, analysis_id=f"{AID}-PT", denominator=adsl, population=safety_pop,
                                      filter=RELATED, term_vars=["AEDECOD"], grade_var="ATOXGR",
                                      grade_bands=BANDS, any_label=ANY_LABEL)
     died = adae.loc[adae.eval(FATAL), "USUBJID"].unique()
     flags = adsl.assign(TRDTHFL=np.where(adsl["USUBJID"].isin(died), "Y", "N"))
     ard_death = compute_ard_counts(flags, analysis_id=f"{AID}-DEATH", variables=["TRDTHFL"],
-                                   population=C.SAFETY, order={"TRDTHFL": ["Y", "N"]})
+                                   population=safety_pop, order={"TRDTHFL": ["Y", "N"]})
     # the death row sits in the "Any grade" column
     ard_death = ard_death.assign(grade_band=list(BANDS)[0])
     ard = pd.concat([ard_pt, ard_death], ignore_index=True)
@@ -53,8 +52,8 @@ def derive(ctx):
     ]
     columns = [ColumnSpec(f"{band}\nn (%)", {"grade_band": band}) for band in BANDS]
     table = build_table(ard, title="Treatment-Related Adverse Events by Preferred Term and CTCAE Grade",
-                        subtitle=f"Safety Population: {C.TRT_LABEL} (N={big_n})", table_id="Table 14.3.1",
+                        subtitle=f"Safety Population: {treatment_label(ctx)} (N={big_n})", table_id="Table 14.3.1",
                         rows=rows, columns=columns, footnotes=footnotes, source="ADAE, ADSL",
                         column_widths=[3.2, 1.2, 1.2])
-    C.publish_table(ctx, table, "t_ae")
+    ctx.outputs.publish_table(table, "t_ae")
     return {"T_AE": ard}

@@ -1,16 +1,14 @@
 """Table 14.1.1 Baseline characteristics (ADSL, safety population)."""
 
-import importlib.util
-from pathlib import Path
-
 import pandas as pd
 
 from derivations.tlf import (RowSpec, build_table, columns_from_ard, compute_ard_continuous,
                              compute_ard_counts, continuous_rows, level_rows)
 
-_spec = importlib.util.spec_from_file_location("_tlf_common", Path(__file__).with_name("_common.py"))
-C = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(C)
+from ._common import population, treatment_label
+
+READS = ("ADSL",)
+WRITES = ("T_BASELINE",)
 
 AID = "T14.1.1"
 YES_NO = ["Y", "N"]
@@ -46,18 +44,19 @@ def codelist_order(spec, var: str) -> list[str] | None:
 
 
 def derive(ctx):
+    safety_pop = population(ctx, "safety")
     adsl = ctx.adam["ADSL"]
     spec = ctx.spec("adam")
     adsl = adsl.assign(METSITEG=pd.cut(adsl["METSITEN"].astype(float), [-1, 0, 1, 2, float("inf")],
                                        labels=["0", "1", "2", ">=3"]).astype(object))
-    ards = [compute_ard_continuous(adsl, analysis_id=f"{AID}-AGE", variables=["AGE"], population=C.SAFETY)]
+    ards = [compute_ard_continuous(adsl, analysis_id=f"{AID}-AGE", variables=["AGE"], population=safety_pop)]
     for _, var, order, _ in CATEGORICAL:
         order = order if order is not None else codelist_order(spec, var)
-        ards.append(compute_ard_counts(adsl, analysis_id=f"{AID}-{var}", variables=[var], population=C.SAFETY,
+        ards.append(compute_ard_counts(adsl, analysis_id=f"{AID}-{var}", variables=[var], population=safety_pop,
                                        order={var: order} if order else None))
     sites = metastatic_sites(adsl)
     ards.append(compute_ard_counts(sites, analysis_id=f"{AID}-METORGAN", variables=["METORGAN"],
-                                   population=C.SAFETY, denominator=adsl))
+                                   population=safety_pop, denominator=adsl))
     ard = pd.concat(ards, ignore_index=True)
 
     rows = [RowSpec("Age (years)"), *continuous_rows(analysis_id=f"{AID}-AGE")]
@@ -68,10 +67,10 @@ def derive(ctx):
                      *level_rows(ard, analysis_id=f"{AID}-METORGAN")]
     table = build_table(
         ard, title="Baseline Characteristics", subtitle="Safety Population", table_id="Table 14.1.1",
-        rows=rows, columns=columns_from_ard(ard, analysis_id=f"{AID}-SEX", labels={"Total": C.TRT_LABEL}),
+        rows=rows, columns=columns_from_ard(ard, analysis_id=f"{AID}-SEX", labels={"Total": treatment_label(ctx)}),
         footnotes=["Percentages are based on N, the number of subjects in the safety population "
                    "(at least one dose of anlotinib or the PD-1 inhibitor).",
                    "A subject may have more than one metastatic site; organs are sorted alphabetically."],
         source="ADSL")
-    C.publish_table(ctx, table, "t_baseline")
+    ctx.outputs.publish_table(table, "t_baseline")
     return {"T_BASELINE": ard}

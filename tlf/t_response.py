@@ -1,17 +1,15 @@
 """Table 14.2.1 Best overall response (RECIST 1.1, investigator): BOR and confirmed BOR side by side,
 ORR and DCR with exact Clopper-Pearson 95% CIs (ADRS, efficacy population)."""
 
-import importlib.util
-from pathlib import Path
-
 import pandas as pd
 
 from derivations.tlf import (ColumnSpec, RowSpec, build_table, compute_ard_counts, compute_ard_proportion_ci,
                              level_rows)
 
-_spec = importlib.util.spec_from_file_location("_tlf_common", Path(__file__).with_name("_common.py"))
-C = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(C)
+from ._common import population, treatment_label
+
+READS = ("ADSL", "ADRS")
+WRITES = ("T_RESPONSE",)
 
 AID = "T14.2.1"
 #: the two table columns: ADRS parameter -> header
@@ -27,13 +25,14 @@ RATES = [("ORR", "Objective response rate (CR + PR)", ["CR", "PR"]),
 
 
 def derive(ctx):
+    efficacy_pop = population(ctx, "efficacy")
     adsl, adrs = ctx.adam["ADSL"], ctx.adam["ADRS"]
     params = list(PARAMS)
     bor = adrs.loc[adrs["PARAMCD"].isin(params)]
     # N per column: every subject of the population, once per parameter (a subject without a BOR record
     # would still count in the denominator)
     den = adsl.merge(pd.DataFrame({"PARAMCD": params}), how="cross")
-    common = dict(population=C.EFFICACY, by_vars=["PARAMCD"], column_order=params, denominator=den,
+    common = dict(population=efficacy_pop, by_vars=["PARAMCD"], column_order=params, denominator=den,
                   dataset_name="ADRS")
     ards = [compute_ard_counts(bor, analysis_id=f"{AID}-BOR", variables=["AVALC"],
                                order={"AVALC": BOR_ORDER}, **common)]
@@ -52,7 +51,7 @@ def derive(ctx):
                for p, header in PARAMS.items()]
     table = build_table(
         ard, title="Best Overall Response, Objective Response and Disease Control (RECIST 1.1, Investigator)",
-        subtitle=f"Efficacy Population: {C.TRT_LABEL}", table_id="Table 14.2.1", rows=rows, columns=columns,
+        subtitle=f"Efficacy Population: {treatment_label(ctx)}", table_id="Table 14.2.1", rows=rows, columns=columns,
         footnotes=["Percentages are based on N, the subjects with measurable disease at baseline who received "
                    "study treatment (efficacy population).",
                    f"SD requires an assessment of SD or better at least {ctx.settings['adam']['sd_min_days']} days "
@@ -60,5 +59,5 @@ def derive(ctx):
                    f"{ctx.settings['adam']['confirm_days']} days later.",
                    "95% CI: exact (Clopper-Pearson) confidence interval of the proportion."],
         source="ADRS (PARAMCD = BOR, CBOR), ADSL")
-    C.publish_table(ctx, table, "t_response")
+    ctx.outputs.publish_table(table, "t_response")
     return {"T_RESPONSE": ard}

@@ -4,16 +4,14 @@ Median and its CI follow [tlf] km_median_rule / km_ci_method; the other interval
 ([tlf] km_ci_secondary, e.g. the paper's symmetric median +/- 1.96 SE) is a second row.
 """
 
-import importlib.util
-from pathlib import Path
-
 import pandas as pd
 
 from derivations.tlf import (ColumnSpec, FormatRule, RowSpec, build_table, compute_ard_km, rate_rule)
 
-_spec = importlib.util.spec_from_file_location("_tlf_common", Path(__file__).with_name("_common.py"))
-C = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(C)
+from ._common import km_settings, population, tlf_setting, treatment_label
+
+READS = ("ADTTE",)
+WRITES = ("T_TTE",)
 
 AID = "T14.2.2"
 PARAMS = {"PFS": "Progression-free survival", "OS": "Overall survival"}
@@ -27,12 +25,13 @@ def ci_text(settings) -> str:
 
 
 def derive(ctx):
+    safety_pop = population(ctx, "safety")
     adtte = ctx.adam["ADTTE"]
-    primary = C.km_settings(ctx)
-    secondary_method = C.tlf_setting(ctx, "km_ci_secondary", "")
-    rates = [float(m) for m in C.tlf_setting(ctx, "km_rate_months", [6, 12])]
+    primary = km_settings(ctx)
+    secondary_method = tlf_setting(ctx, "km_ci_secondary", "")
+    rates = [float(m) for m in tlf_setting(ctx, "km_rate_months", [6, 12])]
     params = list(PARAMS)
-    common = dict(population=C.SAFETY, filter=f"PARAMCD in {params}", by_vars=["PARAMCD"], column_order=params)
+    common = dict(population=safety_pop, filter=f"PARAMCD in {params}", by_vars=["PARAMCD"], column_order=params)
     ards = [compute_ard_km(adtte, analysis_id=f"{AID}-KM", settings=primary, rate_times=rates, **common)]
     rows = [RowSpec("Subjects, N", {"analysis_id": f"{AID}-KM"}, "N"),
             RowSpec("Events, n", {"analysis_id": f"{AID}-KM"}, "events"),
@@ -43,7 +42,7 @@ def derive(ctx):
                  "estimate falls below 0.5 (midpoint rule when it equals 0.5 over an interval, as SAS PROC LIFETEST).",
                  f"95% CI of the median: {ci_text(primary)}."]
     if secondary_method and secondary_method != primary.ci_method:
-        secondary = C.km_settings(ctx, ci_method=secondary_method)
+        secondary = km_settings(ctx, ci_method=secondary_method)
         ards.append(compute_ard_km(adtte, analysis_id=f"{AID}-KM-{secondary_method.upper()}",
                                    settings=secondary, **common))
         rows.append(RowSpec(f"95% CI ({ci_text(secondary)})",
@@ -61,8 +60,8 @@ def derive(ctx):
     columns = [ColumnSpec(f"{label}\n(N={int(n.loc[p, 'stat_value'])})", {"column_value": p})
                for p, label in PARAMS.items()]
     table = build_table(ard, title="Progression-Free Survival and Overall Survival (Kaplan-Meier)",
-                        subtitle=f"Safety Population: {C.TRT_LABEL}", table_id="Table 14.2.2", rows=rows,
+                        subtitle=f"Safety Population: {treatment_label(ctx)}", table_id="Table 14.2.2", rows=rows,
                         columns=columns, footnotes=footnotes, source="ADTTE (PARAMCD = PFS, OS)",
                         column_widths=[3.0, 1.4, 1.4])
-    C.publish_table(ctx, table, "t_tte")
+    ctx.outputs.publish_table(table, "t_tte")
     return {"T_TTE": ard}

@@ -1,7 +1,6 @@
-"""Helpers shared by the pharmaverse ADaM programs (each program loads this file from its folder)."""
+"""Helpers shared by the pharmaverse ADaM programs (``from . import _shared as s``; not a program)."""
 
 from __future__ import annotations
-
 
 import pandas as pd
 
@@ -51,21 +50,4 @@ def assert_unique(dataset: pd.DataFrame, keys: list[str], *, name: str) -> None:
             f"{int(dup.sum())} record(s) of {name} share their key {', '.join(keys)}",
             dataset=name, variable=keys[-1], usubjid=str(row.get("USUBJID")), value=row[keys[-1]],
             hint=f"{', '.join(keys)} must identify each {name} record; renumber the sequence variable")
-
-
-def typed_as_spec(ctx, frame: pd.DataFrame, name: str) -> pd.DataFrame:
-    """All-missing columns typed as the spec says (R writes a column of NA as logical, read as float).
-
-    Only columns without any value change: a character variable becomes missing text, a
-    numeric one missing float.
-    """
-    ds = ctx.spec("adam").dataset(name)
-    out = frame.copy()
-    for v in ds.variables:
-        if v.name in out.columns and out[v.name].isna().all():
-            if v.xpt_type == "char" and out[v.name].dtype.kind in "fiu":
-                out[v.name] = pd.Series(None, index=out.index, dtype=object)
-            elif v.xpt_type == "num" and out[v.name].dtype == object and not v.format:
-                out[v.name] = pd.Series(float("nan"), index=out.index)
-    return out
 

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 from derivations.adam import (create_single_dose_dataset, derive_var_extreme_flag, derive_var_trtemfl,
                               derive_vars_dtm, derive_vars_duration, derive_vars_dy, derive_vars_joined,
                               derive_vars_merged)
 
-_spec = importlib.util.spec_from_file_location("_pharmaverse_shared", Path(__file__).with_name("_shared.py"))
-s = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(s)
+from . import _shared as s
+
+READS = ("ADSL", "AE", "EX")
+WRITES = ("ADAE",)
 
 #: ASEV -> ASEVN (admiral template: factor levels in this order)
 SEVERITY = ("MILD", "MODERATE", "SEVERE", "DEATH THREATENING")
@@ -67,4 +65,4 @@ def derive(ctx):
                                    new_var="AOCCIFL", mode="first", filter="TRTEMFL == 'Y'", false_value=None)
     # every other ADSL variable (BRTHDTC is not part of the peer's ADAE)
     adae = derive_vars_merged(adae, dataset_add=adsl.drop(columns=adsl_vars + ["BRTHDTC"]), by_vars=subj)
-    return {"ADAE": s.typed_as_spec(ctx, adae, "ADAE")}
+    return {"ADAE": adae}

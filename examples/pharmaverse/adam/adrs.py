@@ -3,9 +3,6 @@ as admiralonco's ad_adrs.R template derives it."""
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import pandas as pd
 
 from derivations.adam import derive_extreme_records, derive_param_exist_flag, derive_var_obs_number, derive_vars_merged
@@ -13,9 +10,13 @@ from derivations.oncology import (BorRule, derive_param_bor, derive_param_clinbe
                                   derive_param_confirmed_resp, derive_param_first_pd, derive_param_last_assessment,
                                   derive_param_ovr, derive_param_response, derive_var_ovr_anl_flags)
 
-_spec = importlib.util.spec_from_file_location("_pharmaverse_shared", Path(__file__).with_name("_shared.py"))
-s = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(s)
+from . import _shared as s
+
+#: the small RECIST subsets of pharmaversesdtm (rs_onco_recist, tu_onco_recist) that admiralonco's
+#: template derives ADRS from
+RS, TU = "RS_ONCO_RECIST", "TU_ONCO_RECIST"
+READS = ("ADSL", RS, TU)
+WRITES = ("ADRS",)
 
 INV = {"PARCAT1": "Tumor Response", "PARCAT2": "Investigator", "PARCAT3": "RECIST 1.1", "ANL01FL": "Y"}
 PARAMS = {  # PARAMCD -> PARAM (the peer's wording)
@@ -43,8 +44,7 @@ def _values(paramcd: str, **extra) -> dict:
 
 def derive(ctx):
     subj = s.SUBJ
-    cfg = ctx.settings.get("pharmaverse", {})
-    rs, tu = s.sdtm(ctx, cfg.get("rs", "RS")), s.sdtm(ctx, cfg.get("tu", "TU"))
+    rs, tu = s.sdtm(ctx, RS), s.sdtm(ctx, TU)
     adsl = ctx.adam["ADSL"]
     s.assert_subjects_in(rs, adsl, name="RS", ref_name="ADSL")
     s.assert_unique(rs, ["STUDYID", "USUBJID", "RSSEQ"], name="RS")
@@ -98,4 +98,4 @@ def derive(ctx):
     adrs = derive_vars_merged(adrs, dataset_add=adsl[subj + ["RANDDT"]], by_vars=subj)
     adrs["RANDDT"] = adrs["RANDDT"].where(adrs["PARAMCD"] != "MDIS")
     adrs = derive_vars_merged(adrs, dataset_add=adsl.drop(columns=["RANDDT", "BRTHDTC"]), by_vars=subj)
-    return {"ADRS": s.typed_as_spec(ctx, adrs, "ADRS")}
+    return {"ADRS": adrs}

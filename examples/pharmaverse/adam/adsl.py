@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 
 from derivations.adam import (DateSource, derive_var_extreme_dt, derive_var_merged_exist_flag, derive_vars_dt,
                               derive_vars_dtm, derive_vars_duration, derive_vars_merged)
 
-_spec = importlib.util.spec_from_file_location("_pharmaverse_shared", Path(__file__).with_name("_shared.py"))
-s = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(s)
+from . import _shared as s
+
+READS = ("DM", "EX", "DS", "AE", "LB")
+WRITES = ("ADSL",)
 
 
 def derive(ctx):

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 from derivations.adam import (CensorSource, EventSource, derive_param_tte, derive_var_aval_tte,
                               derive_var_obs_number, derive_vars_merged)
 
-_spec = importlib.util.spec_from_file_location("_pharmaverse_shared", Path(__file__).with_name("_shared.py"))
-s = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(s)
+from . import _shared as s
+
+READS = ("ADSL", "ADRS")
+WRITES = ("ADTTE",)
 
 ADRS_SRC = {"SRCDOM": "ADRS", "SRCVAR": "ADT", "SRCSEQ": "ASEQ"}
 # events and censorings as data (admiralonco's death_event, pd_event, lastalive_censor, lasta_censor,
