@@ -1,5 +1,19 @@
 """Record-level helpers: sequence numbers, existence parameters, single-dose records.
 
+Sequence numbers (SDTM --SEQ, ADaM ASEQ) have one function with one contract,
+:func:`derive_var_obs_number`:
+
+* the records keep their position: the function adds one variable and changes nothing
+  else (sorting a dataset for submission is the pipeline's job, by the spec's keys);
+* missing values, blank text included, sort last, as in every ``order`` of the framework;
+* records tied on ``by_vars + order`` are an error by default: their numbers would depend
+  on the input order, so a rerun could renumber them. Add a variable to ``order`` that
+  separates them (e.g. the sponsor-defined identifier --SPID);
+* ``new_var`` must be new.
+
+``derivations.sdtm.derive_var_seq`` (which returned the records sorted and numbered ties
+silently) is a deprecated alias kept for old programs: it warns and behaves as before.
+
 admiral models: ``derive_var_obs_number`` (ASEQ), ``derive_param_exist_flag``
 (e.g. measurable disease at baseline, death), ``create_single_dose_dataset``
 (one exposure record per administration).
@@ -13,44 +27,96 @@ admiral models: ``derive_var_obs_number`` (ASEQ), ``derive_param_exist_flag``
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
-from ..core import Filter, assert_has_columns, filter_mask, set_values, sort_by_order
+from ..core import Filter, assert_has_columns, blank_to_na, filter_mask, set_values, sort_by_order
 from ..findings import DerivationError
-from ._common import as_list, check_new_vars_absent, concat_rows, signal_duplicates
+from ._common import CHECK_TYPES, as_list, check_choice, check_new_vars_absent, concat_rows, signal_duplicates
+
+
+def numbered_positions(dataset: pd.DataFrame, by: list[str], keys: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(positions in sorted order, sequence number of each sorted record)."""
+    cols = list(dict.fromkeys(k.lstrip("-") for k in keys))
+    # blank text sorts as missing (last), like NaN: "" must not come before dates
+    frame = pd.DataFrame({c: blank_to_na(dataset[c]) for c in cols}, index=dataset.index)
+    frame["__pos"] = np.arange(len(dataset))
+    frame = sort_by_order(frame, keys)
+    if by:
+        seq = frame.groupby(by, sort=False, dropna=False).cumcount().to_numpy() + 1
+    else:
+        seq = np.arange(1, len(frame) + 1)
+    return frame["__pos"].to_numpy(), seq.astype(np.int64)
 
 
 def derive_var_obs_number(
     dataset: pd.DataFrame,
     *,
-    by_vars: list[str],
-    order: list[str] | None = None,
+    by_vars: Sequence[str],
+    order: Sequence[str] | None = None,
     new_var: str = "ASEQ",
     check_type: str = "error",
+    dataset_name: str | None = None,
 ) -> pd.DataFrame:
-    """Number the records 1, 2, ... within each by group in ``order`` (admiral ``derive_var_obs_number``).
+    """Add ``new_var`` = 1, 2, ... within each ``by_vars`` group in ``order``; rows keep their place.
 
-    Records keep their position in the output. Ties on ``by_vars + order`` are
-    handled per ``check_type`` ("error" raises naming the by values).
+    admiral's ``derive_var_obs_number``; use it for SDTM --SEQ and ADaM ASEQ alike.
+
+    Parameters
+    ----------
+    dataset
+        The input records; returned as a copy with ``new_var`` added, same rows, same order.
+    by_vars
+        Columns that delimit the numbering, e.g. ``["USUBJID"]`` for --SEQ (SDTMIG: unique
+        within a subject in a domain) or ``["STUDYID", "USUBJID"]`` for ASEQ. ``[]``
+        numbers the whole dataset.
+    order
+        Columns to sort by within a group; ``"-X"`` sorts X descending. Missing values,
+        blank text included, come last. ``None``: the input order.
+    new_var
+        The new column (int64); an error if the dataset has it already.
+    check_type
+        Records tied on ``by_vars + order``: ``"error"`` (default) raises naming the
+        group, ``"warning"`` warns, ``"none"`` numbers them in input order. Not checked
+        when ``order`` is ``None``.
+    dataset_name
+        The dataset's name in messages.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
+    >>> lb = pd.DataFrame({"USUBJID": ["S-01"] * 3, "LBTESTCD": ["HGB", "ALT", "ALT"],
+    ...                    "LBDTC": ["2021-01-01", "2021-01-02", "2021-01-01"]})
+    >>> derive_var_obs_number(lb, new_var="LBSEQ", by_vars=["USUBJID"],
+    ...                       order=["LBTESTCD", "LBDTC"])["LBSEQ"].tolist()
+    [3, 2, 1]
+    >>> derive_var_obs_number(lb, new_var="LBSEQ", by_vars=["USUBJID"], order=["LBTESTCD"])
+    Traceback (most recent call last):
+    ...
+    derivations.findings.DerivationError: derive_var_obs_number (LBSEQ): 1 group(s) of USUBJID, LBTESTCD have more than one record, e.g. USUBJID='S-01', LBTESTCD='ALT' (USUBJID S-01): add variables to order so that the records are numbered uniquely
     """
-    by_vars = as_list(by_vars)
-    assert_has_columns(dataset, by_vars + [o.lstrip("-") for o in order or []])
-    check_new_vars_absent(dataset, [new_var])
+    by = as_list(by_vars)
+    order = as_list(order)
+    keys = by + [o for o in order if o.lstrip("-") not in by]
+    assert_has_columns(dataset, [k.lstrip("-") for k in keys], name=dataset_name)
+    check_new_vars_absent(dataset, [new_var], dataset_name=dataset_name)
+    check_choice("check_type", check_type, CHECK_TYPES)
     if order:
-        signal_duplicates(dataset, by_vars + [o.lstrip("-") for o in order], check_type=check_type, dataset=None,
+        tie_keys = list(dict.fromkeys(k.lstrip("-") for k in keys))
+        ties = pd.DataFrame({c: blank_to_na(dataset[c]) for c in tie_keys}, index=dataset.index)
+        signal_duplicates(ties, tie_keys, check_type=check_type, dataset=dataset_name,
                           what=f"derive_var_obs_number ({new_var})",
                           hint="add variables to order so that the records are numbered uniquely")
-    work = dataset[by_vars + [o.lstrip("-") for o in order or [] if o.lstrip("-") not in by_vars]].copy()
-    work["__pos__"] = np.arange(len(work))
-    work = sort_by_order(work, by_vars + list(order or []))
-    seq = work.groupby(by_vars, sort=False, dropna=False).cumcount().to_numpy() + 1
-    out_seq = np.empty(len(work), dtype=np.int64)
-    out_seq[work["__pos__"].to_numpy()] = seq
+    positions, seq = numbered_positions(dataset, by, keys)
+    numbers = np.empty(len(dataset), dtype=np.int64)
+    numbers[positions] = seq
     out = dataset.copy()
-    out[new_var] = out_seq
+    out[new_var] = numbers
     return out
 
 

@@ -6,11 +6,13 @@ object; nothing is study-specific. Modules:
 ``dates``    compute_dtc, derive_var_dtc, compute_study_day, derive_var_dy,
              EpochRule, derive_var_epoch
 ``ct``       derive_var_ct
-``mapping``  derive_var_assign, derive_var_hardcode, derive_var_seq
+``mapping``  derive_var_assign, derive_var_hardcode
+--SEQ        derive_var_obs_number (one contract with ADaM's ASEQ; derive_var_seq is deprecated)
 ``text``     compute_ascii, assert_ascii, compute_split_text, derive_vars_split_text
 ``supp``     QualifierSpec, derive_dataset_supp, derive_vars_supp_back
 """
 
+from ..adam.records import derive_var_obs_number
 from .ct import derive_var_ct
 from .dates import (
     EpochRule,
@@ -35,6 +37,7 @@ __all__ = [
     "derive_var_assign",
     "derive_var_hardcode",
     "derive_var_seq",
+    "derive_var_obs_number",
     "compute_ascii",
     "assert_ascii",
     "compute_split_text",

@@ -1,22 +1,26 @@
-"""Direct mappings: copy a raw column, set a constant, number records (--SEQ).
+"""Direct mappings: copy a raw column, set a constant.
+
+--SEQ is numbered by :func:`derivations.adam.records.derive_var_obs_number` (re-exported
+by :mod:`derivations.sdtm`); ``derive_var_seq`` here is its deprecated predecessor.
 
 Example
 -------
 >>> import pandas as pd
->>> ae = pd.DataFrame({"USUBJID": ["S-02", "S-01", "S-01"],
-...                    "AESTDTC": ["2021-01-05", "2021-02-01", "2021-01-10"]})
->>> derive_var_seq(ae, new_var="AESEQ", order=["AESTDTC"])[["USUBJID", "AESEQ"]].values.tolist()
-[['S-01', 1], ['S-01', 2], ['S-02', 1]]
+>>> derive_var_hardcode(pd.DataFrame({"AESER": ["Y", "N"]}), new_var="AESDTH", value="N",
+...                     filter="AESER == 'Y'")["AESDTH"].tolist()
+['N', '']
 """
 
 from __future__ import annotations
 
+import warnings
 from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
 
-from ..core import Filter, assert_has_columns, blank_to_na, filter_mask, sort_by_order
+from ..adam.records import numbered_positions
+from ..core import Filter, assert_has_columns, filter_mask
 from ._util import as_list, as_text
 
 
@@ -71,33 +75,26 @@ def derive_var_seq(
     by_vars: Sequence[str] = ("USUBJID",),
     order: Sequence[str],
 ) -> pd.DataFrame:
-    """Add ``new_var`` (--SEQ): 1, 2, ... within ``by_vars`` after sorting by ``order``.
+    """Deprecated: use :func:`derive_var_obs_number` (records keep their place; ties are an error).
 
-    Returns the records sorted by ``by_vars`` then ``order`` (``"-X"`` =
-    descending; missing values, blank text included, last). The sort is stable (mergesort):
-    records tied on every key keep their input order, so the numbering is
-    deterministic for a given input; add keys to ``order`` (e.g. the raw
-    record id) if the input order itself is not reproducible.
+    Kept for old programs and unchanged: returns the records sorted by ``by_vars`` then
+    ``order`` and numbers tied records in input order without a check.
 
-    >>> lb = pd.DataFrame({"USUBJID": ["S-01"] * 3, "LBTESTCD": ["HGB", "ALT", "ALT"],
-    ...                    "LBDTC": ["2021-01-01", "2021-01-02", "2021-01-01"]})
-    >>> derive_var_seq(lb, new_var="LBSEQ", order=["LBTESTCD", "LBDTC"])["LBDTC"].tolist()
-    ['2021-01-01', '2021-01-02', '2021-01-01']
+    >>> import warnings
+    >>> lb = pd.DataFrame({"USUBJID": ["S-01"] * 2, "LBDTC": ["2021-01-02", "2021-01-01"]})
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore", DeprecationWarning)
+    ...     derive_var_seq(lb, new_var="LBSEQ", order=["LBDTC"])["LBDTC"].tolist()
+    ['2021-01-01', '2021-01-02']
     """
+    warnings.warn("derive_var_seq() is deprecated; use derive_var_obs_number (records keep their place, "
+                  "ties are an error; sort afterwards if the order matters)", DeprecationWarning, stacklevel=2)
     by = as_list(by_vars)
     keys = by + [o for o in as_list(order) if o.lstrip("-") not in by]
     assert_has_columns(dataset, [k.lstrip("-") for k in keys])
-    # blank text sorts as missing (last), like NaN: "" must not come before dates
-    cols = list(dict.fromkeys(k.lstrip("-") for k in keys))
-    sort_frame = pd.DataFrame({c: blank_to_na(dataset[c]) for c in cols}, index=dataset.index)
-    sort_frame["__pos"] = range(len(dataset))
-    order_pos = sort_by_order(sort_frame, keys)["__pos"].to_numpy()
-    out = dataset.iloc[order_pos].copy()
-    if by:
-        seq = out.groupby(by, sort=False, dropna=False).cumcount() + 1
-    else:
-        seq = pd.Series(range(1, len(out) + 1), index=out.index)
-    out[new_var] = seq.to_numpy().astype("int64")
+    positions, seq = numbered_positions(dataset, by, keys)
+    out = dataset.iloc[positions].copy()
+    out[new_var] = seq
     return out
 
 
