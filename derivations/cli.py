@@ -120,7 +120,7 @@ def _define(args) -> int:
             spec_path = study.spec_path(stage)
             if spec_path is None or not folder.is_dir():
                 continue
-            data = read_dataset_folder(folder) or None
+            data = read_dataset_folder(folder, encoding=study.encoding(stage)) or None
             path = write_define(read_spec(spec_path), folder, created=study.created, datasets=data, ct_version=ct,
                                 settings=study.settings)
             print(f"wrote {path}")

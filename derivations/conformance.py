@@ -612,15 +612,16 @@ def run_rules(
     return findings
 
 
-def read_folder(folder: str | Path) -> tuple[dict[str, pd.DataFrame], dict[str, dict[str, str]]]:
+def read_folder(folder: str | Path, *, encoding: str | None = None,
+                ) -> tuple[dict[str, pd.DataFrame], dict[str, dict[str, str]]]:
     """Every ``*.xpt`` of ``folder``: (name -> DataFrame, name -> {variable: format}).
 
-    SAS dates stay numbers (as submitted). An unreadable file raises
-    :class:`~derivations.findings.FileError` naming it.
+    SAS dates stay numbers (as submitted); ``encoding``: of the files' text when not UTF-8.
+    An unreadable file raises :class:`~derivations.findings.FileError` naming it.
     """
     from .io import read_datasets
 
-    read = read_datasets(folder, suffixes=(".xpt",), sas_dates=False)
+    read = read_datasets(folder, suffixes=(".xpt",), sas_dates=False, encoding=encoding)
     formats = {n: {v.name: v.format or "" for v in meta.variables} for n, (_, meta) in read.items()}
     return {n: df for n, (df, _) in read.items()}, formats
 
@@ -636,7 +637,7 @@ def check_folder(study, out_dir: str | Path) -> Findings:
         folder = Path(out_dir) / stage
         if not folder.is_dir():
             continue
-        data, formats = read_folder(folder)
+        data, formats = read_folder(folder, encoding=study.encoding(stage))
         if not data:
             continue
         spec_path = study.spec_path(stage)

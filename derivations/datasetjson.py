@@ -54,6 +54,7 @@ from typing import Any, Iterable, Mapping
 import numpy as np
 import pandas as pd
 
+from .core import compute_on_distinct
 from .findings import DerivationError, FileError
 from .metadata import DatasetMeta, VariableMeta
 
@@ -444,56 +445,169 @@ def _decode(values: list, col: Column) -> pd.Series:
     return num.astype("float64")
 
 
-def read_dataset_json(path: str | Path) -> tuple[pd.DataFrame, DatasetMeta]:
+#: Python types a JSON value of each dataType may have (``None`` is a missing value in every type).
+_VALUE_TYPES: dict[str, tuple[type, ...]] = {
+    "string": (str,), "URI": (str,), "integer": (int,), "float": (int, float), "double": (int, float),
+    "decimal": (str, int, float), "boolean": (bool,), "date": (str,), "datetime": (str,), "time": (str,)}
+
+
+def _json_document(path: Path) -> dict:
+    """The parsed file: UTF-8, strict JSON (no NaN/Infinity, no key given twice), an object."""
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise FileError(f"not UTF-8 (byte 0x{raw[exc.start]:02X} at byte {exc.start})", path=path, line=line,
+                        hint="Dataset-JSON is UTF-8: write the file again as UTF-8") from None
+
+    def no_constant(name: str):
+        raise ValueError(f"{name} is not JSON (write a missing value as null)")
+
+    def pairs(items: list) -> dict:
+        out = dict(items)
+        if len(out) != len(items):
+            seen = set()
+            twice = next(k for k, _ in items if k in seen or seen.add(k))
+            raise ValueError(f"attribute {twice!r} given twice in one object")
+        return out
+
+    try:
+        doc = json.loads(text, parse_constant=no_constant, object_pairs_hook=pairs)
+    except json.JSONDecodeError as exc:
+        raise FileError(f"not valid JSON: {exc.msg} (column {exc.colno})", path=path, line=exc.lineno,
+                        hint="the file is truncated or damaged: write it again") from None
+    except ValueError as exc:
+        raise FileError(f"not valid Dataset-JSON: {exc}", path=path, hint="write the file again") from None
+    if not isinstance(doc, dict):
+        raise FileError("not a Dataset-JSON object", path=path, hint="the top level must be a JSON object")
+    return doc
+
+
+def _columns_of(doc: dict, path: Path) -> list[Column]:
+    cols = doc["columns"]
+    if not isinstance(cols, list) or not all(isinstance(c, dict) for c in cols):
+        raise FileError("columns is not a list of column objects", path=path, hint="write the file again")
+    out, seen = [], set()
+    for i, c in enumerate(cols, start=1):
+        name = c.get("name")
+        if not isinstance(name, str) or not name:
+            raise FileError(f"column {i} has no name", path=path, hint="give every column a name")
+        if name in seen:
+            raise FileError(f"column {name} is defined twice", path=path, variable=name,
+                            hint="a dataset has each variable once")
+        seen.add(name)
+        data_type, target = c.get("dataType", "string"), c.get("targetDataType")
+        if data_type not in DATA_TYPES:
+            raise FileError(f"column {name} has dataType {data_type!r}", path=path, variable=name,
+                            hint=f"use one of {', '.join(DATA_TYPES)}")
+        if target is not None and target not in TARGET_DATA_TYPES:
+            raise FileError(f"column {name} has targetDataType {target!r}", path=path, variable=name,
+                            hint=f"use one of {', '.join(TARGET_DATA_TYPES)}")
+        length = c.get("length")
+        if length is not None and (not isinstance(length, int) or isinstance(length, bool) or length < 1):
+            raise FileError(f"column {name} has length {length!r}", path=path, variable=name,
+                            hint="a length is a whole number of at least 1")
+        out.append(Column(item_oid=c.get("itemOID", ""), name=name, label=c.get("label", ""),
+                          data_type=data_type, target_data_type=target, length=length,
+                          display_format=c.get("displayFormat"), key_sequence=c.get("keySequence")))
+    return out
+
+
+#: What ``pandas.api.types.infer_dtype`` says of a column whose values all fit the dataType (fast path).
+_INFERRED_OK: dict[str, tuple[str, ...]] = {
+    "string": ("string",), "URI": ("string",), "integer": ("integer",), "boolean": ("boolean",),
+    "float": ("floating", "integer", "mixed-integer-float"), "double": ("floating", "integer", "mixed-integer-float"),
+    "decimal": ("string", "floating", "integer", "mixed-integer-float"),
+    "date": ("string",), "datetime": ("string",), "time": ("string",)}
+
+
+def _check_values(values: tuple, col: Column, path: Path, dataset) -> None:
+    """Every value is null or of the column's dataType; no text longer than the column's length."""
+    allowed = _VALUE_TYPES[col.data_type]
+    array = np.fromiter(values, dtype=object, count=len(values))
+    inferred = pd.api.types.infer_dtype(array, skipna=True)
+    if inferred in _INFERRED_OK[col.data_type] + ("empty",):
+        if col.length is None or col.data_type not in ("string", "URI") or inferred == "empty":
+            return
+        lengths = compute_on_distinct(pd.Series(array), lambda v: v.str.len(), missing=0).to_numpy()
+        if lengths.max() <= col.length:
+            return
+    bad = next((i for i, v in enumerate(values) if v is not None and (
+        not isinstance(v, allowed) or (isinstance(v, bool) and bool not in allowed)
+        or (col.data_type == "integer" and isinstance(v, float)))), None)
+    if bad is not None:
+        raise FileError(f"value is not of the column's dataType {col.data_type!r}", path=path, dataset=dataset,
+                        variable=col.name, row=bad + 1, value=values[bad],
+                        hint="correct the value or the column's dataType")
+    if col.length is not None and col.data_type in ("string", "URI"):
+        long = next((i for i, v in enumerate(values) if v is not None and len(v) > col.length), None)
+        if long is not None:
+            raise FileError(f"value of {len(values[long])} characters is longer than the column's length "
+                            f"{col.length}", path=path, dataset=dataset, variable=col.name, row=long + 1,
+                            value=values[long], hint="the file contradicts itself: write it again")
+
+
+def _sas_numbers(series: pd.Series, col: Column) -> pd.Series:
+    """Dates as SAS numbers: days (date) or seconds (datetime, time) since 1960-01-01."""
+    if col.data_type == "time":
+        return series.dt.total_seconds()
+    since = series - pd.Timestamp("1960-01-01")
+    return since.dt.days.astype("float64") if col.data_type == "date" else since.dt.total_seconds()
+
+
+def read_dataset_json(path: str | Path, *, sas_dates: bool = True) -> tuple[pd.DataFrame, DatasetMeta]:
     """Read a Dataset-JSON 1.1 file into ``(DataFrame, DatasetMeta)``.
 
     Columns come back typed by ``dataType``/``targetDataType`` (dates with
-    targetDataType integer as datetime64; integer columns with nulls as float64,
-    as SAS holds them); top-level attributes are in ``meta.attributes``.
+    targetDataType integer as datetime64, or with ``sas_dates=False`` as SAS numbers;
+    integer columns with nulls as float64, as SAS holds them); top-level attributes are in
+    ``meta.attributes``. A file that contradicts itself is an error naming it: ``records``
+    and the rows disagree, a row has too few or too many values, a value is not of its
+    column's dataType or is longer than its length, a column is defined twice; so is a file
+    that is not UTF-8 or not strict JSON (truncated, NaN, an attribute given twice).
     """
     path = Path(path)
-    if not path.exists():
+    if not path.is_file():
         raise FileError("file not found", path=path, hint="check the path")
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise FileError(f"not a valid JSON file ({exc})", path=path,
-                              hint="check that the file is a complete Dataset-JSON file") from exc
-    if not isinstance(doc, dict):
-        raise FileError("not a Dataset-JSON object", path=path,
-                              hint="the top level must be a JSON object")
+    doc = _json_document(path)
     if "clinicalData" in doc or "referenceData" in doc:
         raise FileError("Dataset-JSON 1.0 layout is not supported", path=path,
-                              hint="convert the file to Dataset-JSON 1.1 (top-level columns/rows)")
+                        hint="convert the file to Dataset-JSON 1.1 (top-level columns/rows)")
     version = str(doc.get("datasetJSONVersion", ""))
     if not version.startswith("1.1"):
         raise FileError(f"unsupported datasetJSONVersion {version!r}", path=path,
-                              hint="this reader handles Dataset-JSON 1.1")
+                        hint="this reader handles Dataset-JSON 1.1")
     missing = [k for k in ("columns", "records", "name") if k not in doc]
     if missing:
-        raise FileError(f"required attribute(s) {', '.join(missing)} missing",
-                              path=path, hint="write the file with all required attributes")
-    cols = [Column(item_oid=c.get("itemOID", ""), name=c["name"], label=c.get("label", ""),
-                   data_type=c.get("dataType", "string"), target_data_type=c.get("targetDataType"),
-                   length=c.get("length"), display_format=c.get("displayFormat"),
-                   key_sequence=c.get("keySequence")) for c in doc["columns"]]
-    rows = doc.get("rows") or []
-    if rows and doc["records"] != len(rows):
-        raise FileError(f"records says {doc['records']} but the file has {len(rows)} rows",
-                              path=path, dataset=doc.get("name"), hint="rewrite the file")
-    bad = next((i for i, r in enumerate(rows) if len(r) != len(cols)), None)
+        raise FileError(f"required attribute(s) {', '.join(missing)} missing", path=path,
+                        hint="write the file with all required attributes")
+    name, records = doc.get("name"), doc["records"]
+    if not isinstance(records, int) or isinstance(records, bool) or records < 0:
+        raise FileError(f"records is {records!r}, not a count", path=path, dataset=name, hint="write the file again")
+    cols = _columns_of(doc, path)
+    rows = doc.get("rows", [])
+    if not isinstance(rows, list):
+        raise FileError("rows is not a list", path=path, dataset=name, hint="write the file again")
+    if records != len(rows):
+        raise FileError(f"records says {records} but the file has {len(rows)} rows", path=path, dataset=name,
+                        hint="the file is truncated or was edited: write it again")
+    bad = next((i for i, r in enumerate(rows) if not isinstance(r, list) or len(r) != len(cols)), None)
     if bad is not None:
-        raise FileError(f"row has {len(rows[bad])} values, {len(cols)} columns defined",
-                              path=path, dataset=doc.get("name"), row=bad, hint="rewrite the file")
-    columns = list(zip(*rows)) if rows else [[] for _ in cols]
+        got = f"{len(rows[bad])} values" if isinstance(rows[bad], list) else "not a list of values"
+        raise FileError(f"row has {got}, {len(cols)} columns defined", path=path, dataset=name, row=bad + 1,
+                        hint="the file is damaged or was edited: write it again")
+    columns = list(zip(*rows)) if rows else [() for _ in cols]
     data = {}
     for col, values in zip(cols, columns):
+        _check_values(values, col, path, name)
         try:
             data[col.name] = _decode(list(values), col)
         except (ValueError, TypeError) as exc:
-            raise FileError(f"values do not match dataType {col.data_type!r} ({exc})",
-                                  path=path, dataset=doc.get("name"), variable=col.name,
-                                  hint="correct the values or the column's dataType") from exc
+            raise FileError(f"values do not match dataType {col.data_type!r} ({exc})", path=path, dataset=name,
+                            variable=col.name, hint="correct the values or the column's dataType") from exc
+        if not sas_dates and col.target_data_type == "integer" and col.data_type in ("date", "datetime", "time"):
+            data[col.name] = _sas_numbers(data[col.name], col)
     df = pd.DataFrame(data, columns=[c.name for c in cols])
     variables = tuple(
         VariableMeta(
@@ -505,7 +619,7 @@ def read_dataset_json(path: str | Path) -> tuple[pd.DataFrame, DatasetMeta]:
             target_data_type=c.target_data_type, key_sequence=c.key_sequence, item_oid=c.item_oid)
         for c in cols)
     attributes = {k: v for k, v in doc.items() if k not in ("columns", "rows")}
-    return df, DatasetMeta(doc.get("name"), doc.get("label"), variables, str(path), attributes)
+    return df, DatasetMeta(name, doc.get("label"), variables, str(path), attributes)
 
 
 __all__ = [

@@ -94,17 +94,225 @@ def read_parquet(path: str | Path, *, encoding: str | None = None,
     return df, DatasetMeta(name, label, variables, str(path), {"records": len(df)})
 
 
-def read_raw_page(path: str | Path, *, encoding: str | None = None) -> pd.DataFrame:
-    """Read a raw extract (one CSV page of the EDC) with every column as text.
+_BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "UTF-16 (little-endian)"), (b"\xfe\xff", "UTF-16 (big-endian)"))
+_OTHER_DELIMITERS = (";", "\t", "|")
 
-    Empty cells are ``""`` (never NaN); codes such as ``01`` stay text.
-    """
-    path = Path(path)
+
+def _codec(encoding: str | None, path: Path, setting: str) -> str:
+    """The Python codec name of an encoding setting (``"utf-8"`` when none is given)."""
+    import codecs
+
     try:
-        return pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False, encoding=encoding or "utf-8")
-    except Exception as exc:
-        raise RawFileError(f"cannot read CSV file ({type(exc).__name__}: {exc})", path=path,
-                           hint="check the file is comma-separated text with a header row") from exc
+        return codecs.lookup(encoding or "utf-8").name
+    except LookupError:
+        raise RawFileError(f"unknown encoding {encoding!r}", path=path,
+                           hint=f"{setting} names a Python codec such as cp1252, latin-1 or utf-8") from None
+
+
+def _where(raw: bytes, at: int) -> tuple[int, int, bytes]:
+    """(line, byte within the line, the line's bytes) of byte offset ``at`` (1-based line and byte)."""
+    start = raw.rfind(b"\n", 0, at) + 1
+    end = raw.find(b"\n", at)
+    return raw.count(b"\n", 0, at) + 1, at - start + 1, raw[start:end if end >= 0 else len(raw)].rstrip(b"\r")
+
+
+def _decode_page(raw: bytes, path: Path, encoding: str | None, setting: str) -> str:
+    """The text of a raw page: UTF-8 (a byte order mark is dropped) unless ``encoding`` is declared."""
+    for bom, name in _BOMS:
+        if raw.startswith(bom):
+            if name != "utf-8":
+                raise RawFileError(f"the file is {name} (it starts with a byte order mark)", path=path,
+                                   hint="save the page as UTF-8")
+            return _decode_page(raw[len(bom):], path, None, setting)
+    nul = raw.find(b"\x00")
+    if nul >= 0:
+        line, byte, _ = _where(raw, nul)
+        raise RawFileError(f"a NUL byte at byte {byte}: this is not a text file (or it is UTF-16)", path=path,
+                           line=line, hint="export the page again as comma-separated UTF-8 text")
+    codec = _codec(encoding, path, setting)
+    try:
+        text = raw.decode(codec)
+    except UnicodeDecodeError as exc:
+        line, byte, content = _where(raw, exc.start)
+        raise RawFileError(
+            f"byte 0x{raw[exc.start]:02X} (byte {byte} of the line) is not {encoding or 'UTF-8'} "
+            f"({content.decode(codec, 'replace')!r})", path=path, line=line,
+            hint=("save the page as UTF-8, or name its encoding in study.toml: "
+                  f"{setting} = \"cp1252\" (or \"latin-1\")" if codec == "utf-8" else
+                  f"the page is not {encoding} either: name the encoding it was written in ({setting})")) from None
+    if codec != "utf-8" and not raw.isascii():
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+        else:  # every non-ASCII byte forms a UTF-8 character: read as cp1252 they would become mojibake
+            at = next(i for i, c in enumerate(raw) if c >= 0x80)
+            line, byte, content = _where(raw, at)
+            raise RawFileError(
+                f"the page is UTF-8 ({content.decode('utf-8')!r}), but study.toml declares {encoding}",
+                path=path, line=line,
+                hint=f"remove {setting} (UTF-8 is the default) or convert the page to {encoding}")
+    return text
+
+
+def _header(text: str, path: Path) -> list[str]:
+    """The header's column names, checked: one per column, none empty or twice, comma-separated."""
+    import csv
+    import io as _io
+
+    first = text.split("\n", 1)[0].rstrip("\r")
+    if not first.strip():
+        raise RawFileError("the first line is empty; it must be the header row (the column names)", path=path,
+                           line=1, hint="remove the empty line(s) before the header")
+    names = next(csv.reader(_io.StringIO(text, newline="")))
+    if len(names) == 1:
+        other = next((d for d in _OTHER_DELIMITERS if d in names[0]), None)
+        if other is not None:
+            shown = {"\t": "tab", ";": "';'", "|": "'|'"}[other]
+            raise RawFileError(f"the file is {shown}-separated: its header has no comma but "
+                               f"{names[0].count(other)} {shown}(s)", path=path, line=1,
+                               hint="save the page comma-separated (CSV with ',')")
+    seen: dict[str, int] = {}
+    for i, name in enumerate(names, start=1):
+        if not name.strip():
+            raise RawFileError(f"column {i} of the header has no name", path=path, line=1,
+                               hint="name every column (a trailing comma in the header adds an empty one)")
+        key = name.strip().casefold()
+        if key in seen:
+            raise RawFileError(f"column name {name!r} appears twice (columns {seen[key]} and {i})", path=path,
+                               line=1, variable=name, hint="give each column its own name; nothing is dropped silently")
+        seen[key] = i
+    return names
+
+
+def _unterminated_quote(text: str, path: Path) -> RawFileError | None:
+    """A quoted value that runs to the end of the file (Python's csv module, strict, tells the line)."""
+    import csv
+    import io as _io
+
+    if not text.count('"') % 2:  # quotes come in pairs in a well-formed file ("" inside a value too)
+        return None
+    reader = csv.reader(_io.StringIO(text, newline=""), strict=True)
+    start = 1
+    try:
+        for _ in reader:
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        if "unexpected end of data" in str(exc):
+            return RawFileError(f"a quote opened on this line is never closed: the rest of the file "
+                                f"({reader.line_num - start + 1} line(s)) would be read as one value", path=path,
+                                line=start, hint="close the quote, or double a quote inside a quoted value (\"\")")
+    return None
+
+
+def _field_problem(text: str, n_fields: int, path: Path) -> RawFileError | None:
+    """The first record whose field count is not the header's (found again with Python's csv module,
+    which tells the line), or an unterminated quote."""
+    import csv
+    import io as _io
+
+    unterminated = _unterminated_quote(text, path)
+    if unterminated is not None:
+        return unterminated
+    reader = csv.reader(_io.StringIO(text, newline=""))
+    lines = text.split("\n")
+    start = 1
+    for row in reader:
+        if row and len(row) != n_fields:
+            other = next((d for d in _OTHER_DELIMITERS if d in lines[start - 1]), None)
+            extra = f"; the line holds {other!r}: is the file {other!r}-separated?" if other and len(row) == 1 else ""
+            return RawFileError(
+                f"{len(row)} field(s), the header has {n_fields}{extra}", path=path, line=start,
+                hint=("every line needs every field: the line is cut short (a truncated file?) or a value holds an "
+                      "unquoted comma; fix the line or export the page again") if len(row) < n_fields else
+                     "a value holds an unquoted comma, or the line has an extra field: quote the value or fix the line")
+        start = reader.line_num + 1
+    return None
+
+
+def read_raw_page(path: str | Path, *, encoding: str | None = None, findings=None,
+                  setting: str = "[study] raw_encoding") -> pd.DataFrame:
+    r"""Read a raw extract (one CSV page of the EDC) with every column as text.
+
+    Empty cells are ``""`` (never NaN); codes such as ``01`` stay text. The page must add up,
+    or it is a :class:`~derivations.findings.RawFileError` naming the file and line:
+
+    - text: UTF-8, with or without a byte order mark; another encoding (``cp1252``,
+      ``latin-1``) only when ``encoding`` declares it (``[study] raw_encoding`` in study.toml).
+      A byte that is not the encoding is an error naming line and byte; so is a page that is
+      UTF-8 although another encoding is declared (its accents would be garbled);
+    - the header: the first line, comma-separated (a ``;``- or tab-separated file is an error
+      saying so), every column named once;
+    - every line has every field: a line cut short (a truncated file), an unquoted comma, a
+      quote that is never closed are errors, never a shifted or blank value;
+    - an empty file is an error; a header without records is a page with no records.
+
+    A last line without its line end is read, and reported in ``findings`` (when given) as a
+    warning: a file cut short there looks complete.
+
+    Parameters
+    ----------
+    path
+        The CSV file.
+    encoding
+        Its encoding when not UTF-8, as study.toml declares it.
+    findings
+        A :class:`~derivations.findings.Findings` to report warnings in.
+    setting
+        The study.toml setting that declares the encoding (named in the messages).
+
+    Example
+    -------
+    >>> import tempfile, pathlib
+    >>> page = pathlib.Path(tempfile.mkdtemp()) / "ae.csv"
+    >>> _ = page.write_bytes("SUBJID;AETERM\n001;Nausea\n".encode())
+    >>> read_raw_page(page)
+    Traceback (most recent call last):
+    ...
+    derivations.findings.RawFileError: .../ae.csv, line 1: the file is ';'-separated: its header has no comma but 1 ';'(s): save the page comma-separated (CSV with ',')
+    >>> _ = page.write_bytes("SUBJID,AETERM\n001,Naus\u00e9e\n".encode("cp1252"))
+    >>> read_raw_page(page, encoding="cp1252")["AETERM"].tolist()
+    ['Nausée']
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    path = Path(path)
+    if not path.is_file():
+        raise RawFileError("raw page not found" if not path.exists() else "is not a file", path=path,
+                           hint="check the raw folder ([study] raw in study.toml, or --raw)")
+    raw = path.read_bytes()
+    if not raw.strip():
+        raise RawFileError("the file is empty: not even a header row", path=path,
+                           hint="export the page again; a page without records still has its header row")
+    text = _decode_page(raw, path, encoding, setting)
+    names = _header(text, path)
+    if "\n" not in text.rstrip("\r\n"):  # the header alone: a page with no records
+        return pd.DataFrame({n: pd.Series([], dtype=str) for n in names})
+    data = raw if text.isascii() or _codec(encoding, path, setting) == "utf-8" and not raw.startswith(b"\xef\xbb\xbf") \
+        else text.encode("utf-8")
+    try:
+        table = pcsv.read_csv(
+            pa.py_buffer(data),
+            parse_options=pcsv.ParseOptions(newlines_in_values=True),
+            convert_options=pcsv.ConvertOptions(column_types={n: pa.string() for n in names},
+                                                strings_can_be_null=False, quoted_strings_can_be_null=False))
+    except pa.ArrowInvalid as exc:
+        problem = _field_problem(text, len(names), path)
+        raise problem or RawFileError(f"cannot be read as CSV ({exc})", path=path,
+                                      hint="export the page again as comma-separated UTF-8 text") from None
+    frame = table.to_pandas()
+    unterminated = _unterminated_quote(text, path)
+    if unterminated is not None:
+        raise unterminated
+    if len(frame.columns) != len(names):
+        raise RawFileError(f"{len(frame.columns)} column(s) read, the header has {len(names)}", path=path,
+                           hint="export the page again")
+    if findings is not None and not text.endswith(("\n", "\r")):
+        findings.add("warning", "raw_last_line", f"the last line of {path.name} has no line end: if the file was "
+                     "cut short there, its last record is incomplete; check it", dataset=path.stem.upper(),
+                     row=len(frame), value=text.rsplit("\n", 1)[-1][:80])
+    return frame
 
 
 def read_csv(path: str | Path, *, encoding: str | None = None,
@@ -119,7 +327,7 @@ def read_csv(path: str | Path, *, encoding: str | None = None,
 def _read_json(path: Path, *, encoding: str | None = None, sas_dates: bool = True):
     from .datasetjson import read_dataset_json
 
-    return read_dataset_json(path)
+    return read_dataset_json(path, sas_dates=sas_dates)
 
 
 #: The reader of each file type, by file name suffix (lower case).
@@ -143,8 +351,9 @@ def read_dataset(path: str | Path, *, encoding: str | None = None,
     encoding
         Encoding of the text in an XPT or CSV file (e.g. ``"cp1252"``); UTF-8 when not given.
     sas_dates
-        XPT: numerics with a SAS date, datetime or time format become datetime64; ``False``
-        keeps the numbers as submitted (what the conformance checks look at).
+        XPT and Dataset-JSON: SAS dates, datetimes and times (numerics with a date format,
+        targetDataType integer) become datetime64; ``False`` gives the numbers as submitted
+        (days or seconds since 1960-01-01, what the conformance checks look at).
 
     Raises :class:`~derivations.findings.FileError` naming the file when it is missing, of an
     unknown type or unreadable.

@@ -206,7 +206,7 @@ def run_study(
     try:
         if sdtm_dir is not None:
             files = study.settings.get("sdtm", {}).get("files")
-            ctx.sdtm.update(read_dataset_folder(Path(sdtm_dir), files))
+            ctx.sdtm.update(read_dataset_folder(Path(sdtm_dir), files, encoding=study.encoding("sdtm")))
         for stage in stages:
             if stage == "sdtm" and sdtm_dir is not None:
                 continue
@@ -272,7 +272,7 @@ def validate_folder(study: str | Path | Study, folder: str | Path) -> Findings:
         spec = read_spec(path)
         for xpt in sorted(sub.glob("*.xpt")):
             name = xpt.stem.upper()
-            frame, meta = read_dataset(xpt, sas_dates=False)
+            frame, meta = read_dataset(xpt, sas_dates=False, encoding=study.encoding(stage))
             if name not in spec.datasets:
                 findings.add("error", "not_in_spec", "dataset file has no spec", dataset=name, value=str(xpt))
                 continue

@@ -136,6 +136,14 @@ class Study:
     def raw_dir(self) -> Path:
         return self.path("raw", "raw")
 
+    def encoding(self, source: str) -> str | None:
+        """The declared encoding of input text (``None``: UTF-8): ``"raw"`` pages
+        (``[study] raw_encoding``), ``"sdtm"`` / ``"adam"`` dataset files this study reads
+        (``[sdtm] encoding``: a legacy SDTM folder, ``derive validate`` / ``check`` / ``define``)."""
+        if source == "raw":
+            return self.settings.get("study", {}).get("raw_encoding")
+        return self.settings.get(source, {}).get("encoding")
+
     def spec_path(self, stage: str) -> Path | None:
         value = self.settings.get(stage, {}).get("spec")
         return self.root / value if value else None
@@ -264,7 +272,7 @@ class RunContext:
             path = raw_dir / f"{name}.csv"
             if not path.is_file():
                 raise RawDataError(f"raw extract {path} not found", dataset=name)
-            self._raw_cache[name] = read_raw_page(path)
+            self._raw_cache[name] = read_raw_page(path, encoding=self.study.encoding("raw"), findings=self.findings)
         frame = self._raw_cache[name]
         if columns is not None:
             missing = [c for c in columns if c not in frame.columns]

@@ -441,30 +441,238 @@ def write_xpt(
 
 # --------------------------------------------------------------------------- reading
 
+_LIBRARY = re.compile(rb"HEADER RECORD\*{7}(LIBRARY|LIBV8) *HEADER RECORD!{7}0{30} *$")
+_MAGIC = ((b"PK\x03\x04", "a ZIP archive (an .xlsx workbook?)"), (b"PAR1", "a parquet file"),
+          (b"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\xc2\xea\x81\x60", "a SAS7BDAT data set"),
+          (b"{", "a JSON file"), (b"\xd0\xcf\x11\xe0", "an old Excel (.xls) workbook"))
+
+
+@dataclass(frozen=True)
+class XptLayout:
+    """What a transport file's headers and length say: its member, variables and record count.
+
+    SAS XPORT v5 stores no record count: ``records`` comes from the length of the data part
+    (whole records of ``row_length`` bytes, then blank padding to an 80-byte boundary).
+    """
+
+    version: int
+    member: str
+    variables: tuple[tuple[str, str, int, int], ...]  # (name, "char"/"num", length, position)
+    row_length: int
+    data_start: int
+    records: int
+
+
+def _layout_error(path: Path, message: str, hint: str = "the file is damaged or truncated: write or export it again"):
+    return FileError(f"not a readable SAS transport file: {message}", path=path, hint=hint)
+
+
+def xpt_layout(path: str | Path) -> XptLayout:
+    """Check a transport file's structure before its values are read, and return its layout.
+
+    Raises :class:`~derivations.findings.FileError` naming the file when the first record is
+    not a library header (another kind of file), a header is damaged, the variables' lengths
+    and positions do not add up, the file holds more than one dataset, or its length is not
+    whole records plus padding (a truncated file). A file cut exactly at a record boundary
+    that is also an 80-byte boundary cannot be told from a shorter one: XPORT v5 has no count.
+    """
+    import mmap
+
+    path = Path(path)
+    size = path.stat().st_size
+    with open(path, "rb") as fh:
+        if size == 0:
+            raise _layout_error(path, "the file is empty", "write or export it again")
+        with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+            return _layout(path, mm, size)
+
+
+def _layout(path: Path, mm, size: int) -> XptLayout:
+    first = bytes(mm[:80])
+    match = _LIBRARY.match(first.rstrip(b" ") if len(first) == 80 else b"")
+    if not match:
+        kind = next((what for magic, what in _MAGIC if first.startswith(magic)), None)
+        what = kind or ("text" if first[:80].isascii() and b"\x00" not in first else "binary data")
+        raise _layout_error(path, f"its first 80 bytes are not a LIBRARY header record; it looks like {what}",
+                            "give a SAS V5/V8 transport (.xpt) file")
+    version = 5 if match.group(1) == b"LIBRARY" else 8
+    if size < 8 * 80:
+        raise _layout_error(path, f"the file is {size} bytes, shorter than the 640 bytes of headers")
+
+    def record(i: int) -> bytes:
+        return bytes(mm[i * 80:(i + 1) * 80])
+
+    def expect(i: int, *kinds: bytes) -> bytes:
+        rec = record(i)
+        if not any(rec.startswith(b"HEADER RECORD*******" + k) for k in kinds):
+            raise _layout_error(path, f"record {i + 1} is not the {kinds[0].decode().strip()} header")
+        return rec
+
+    member = expect(3, b"MEMBER  ", b"MEMBV8  ")
+    expect(4, b"DSCRPTR ", b"DSCPTV8 ")
+    namestr_header = expect(7, b"NAMESTR ", b"NAMSTV8 ")
+    try:
+        namestr_len = int(member[74:78])
+        count = int(namestr_header[53:58])
+    except ValueError:
+        raise _layout_error(path, "the member or NAMESTR header holds no number where one belongs") from None
+    if namestr_len not in (136, 140):
+        raise _layout_error(path, f"the member header gives a variable descriptor length of {namestr_len}, not 140")
+    name_end = 16 if version == 5 else 40
+    dataset = record(5)[8:name_end].decode("ascii", "replace").strip()
+    end = 640 + count * namestr_len
+    if end > size:
+        raise _layout_error(path, f"the header announces {count} variable(s) but the file ends within their "
+                                  "descriptors")
+    variables, position = [], 0
+    for i in range(count):
+        ns = bytes(mm[640 + i * namestr_len: 640 + (i + 1) * namestr_len])
+        ntype, length = int.from_bytes(ns[0:2], "big"), int.from_bytes(ns[4:6], "big")
+        name = ns[8:16].decode("ascii", "replace").strip()
+        npos = int.from_bytes(ns[84:88], "big")
+        where = f"variable {i + 1} ({name or 'no name'})"
+        if ntype not in (1, 2):
+            raise _layout_error(path, f"{where} has type code {ntype} (1 numeric, 2 character)")
+        if not name:
+            raise _layout_error(path, f"{where} has no name")
+        if ntype == 1 and length != 8:
+            raise _layout_error(path, f"numeric {where} is stored in {length} bytes; only 8-byte numerics are read",
+                                "export the dataset with numeric lengths of 8 (the FDA's transport files have them)")
+        if ntype == 2 and not 1 <= length <= (200 if version == 5 else 32767):
+            raise _layout_error(path, f"character {where} has length {length}")
+        if npos != position:
+            raise _layout_error(path, f"{where} starts at byte {npos} of a record, but the lengths of the variables "
+                                      f"before it add up to {position}")
+        variables.append((name, "num" if ntype == 1 else "char", length, position))
+        position += length
+    row_length = position
+    obs = b"HEADER RECORD*******OBS     HEADER RECORD!!!!!!!" if version == 5 else \
+        b"HEADER RECORD*******OBSV8   HEADER RECORD!!!!!!!"
+    obs_at = -(-end // 80) * 80
+    if version == 8:  # an optional label section (LABELV8/LABELV9) comes between descriptors and data
+        found = mm.find(obs, obs_at)
+        obs_at = found if found >= 0 else size
+    if bytes(mm[obs_at:obs_at + len(obs)]) != obs:
+        raise _layout_error(path, "the OBS header record that starts the data is missing after the variable "
+                                  "descriptors")
+    data_start = obs_at + 80
+    for header in (b"HEADER RECORD*******MEMBER  HEADER RECORD!!!!!!!", b"HEADER RECORD*******MEMBV8  HEADER RECORD!!!!!!!"):
+        at = mm.find(header, data_start)
+        while at >= 0 and at % 80:
+            at = mm.find(header, at + 1)
+        if at >= 0:
+            raise _layout_error(path, f"it holds more than one dataset (a second member starts at byte {at})",
+                                "submit one dataset per transport file, as the FDA requires")
+    data = size - data_start
+    if version == 5 and size % 80:
+        raise _layout_error(path, f"its length of {size} bytes is not a whole number of 80-byte records")
+    if row_length == 0:
+        return XptLayout(version, dataset, (), 0, data_start, 0)
+    full, rest = divmod(data, row_length)
+    tail = bytes(mm[size - rest:size])
+    if tail.strip(b" "):
+        raise _layout_error(path, f"the last record is incomplete: the file ends {rest} bytes into a record of "
+                                  f"{row_length} bytes (after {full} whole records)")
+    blank = b" " * row_length
+    kept = full
+    while kept and mm[data_start + (kept - 1) * row_length: data_start + kept * row_length] == blank:
+        kept -= 1
+    if data - kept * row_length >= 80:
+        raise _layout_error(path, f"records {kept + 1}-{full} are entirely blank: a reader cannot tell them from "
+                                  "the padding at the end of the file, so they would be lost",
+                            "blank records of a dataset with character variables only cannot be transported: "
+                            "remove them or add a numeric variable")
+    return XptLayout(version, dataset, tuple(variables), row_length, data_start, kept)
+
+
+def _encoding_error(path: Path, layout: XptLayout, encoding: str) -> FileError:
+    """The first text value (or header text) that is not ``encoding``, named by variable and record."""
+    import codecs
+
+    with open(path, "rb") as fh:
+        head = fh.read(layout.data_start)
+        data = np.fromfile(fh, dtype=np.uint8, count=layout.records * layout.row_length)
+    decoder = codecs.lookup(encoding).name
+    hint = ("the file was written in another encoding (the CDISC pilot's datasets are cp1252): declare it, "
+            "e.g. [sdtm] encoding = \"cp1252\" in study.toml" if decoder == "utf-8" else
+            f"the file is not {encoding} either: declare the encoding it was written in")
+    try:
+        head.decode(decoder)
+    except UnicodeDecodeError as exc:
+        return FileError(f"header text is not {encoding} (byte 0x{head[exc.start]:02X} at byte {exc.start} "
+                         f"of the file: {head[max(0, exc.start - 20):exc.start + 20]!r})", path=path, hint=hint)
+    rows = data.reshape(layout.records, layout.row_length) if layout.row_length else data.reshape(0, 0)
+    for name, kind, length, position in layout.variables:
+        if kind != "char":
+            continue
+        block = rows[:, position:position + length]
+        for i in np.flatnonzero((block >= 0x80).any(axis=1)):
+            raw = block[i].tobytes().rstrip(b" ")
+            try:
+                raw.decode(decoder)
+            except UnicodeDecodeError as exc:
+                return FileError(f"text is not {encoding} (byte 0x{raw[exc.start]:02X} in {raw!r})", path=path,
+                                 dataset=layout.member, variable=name, row=int(i) + 1, hint=hint)
+    return FileError(f"text cannot be read as {encoding}", path=path, hint=hint)
+
+
 def read_xpt(path: str | Path, *, encoding: str | None = None,
              sas_dates: bool = True) -> tuple[pd.DataFrame, DatasetMeta]:
     """Read a SAS transport file (v5 or v8) into ``(DataFrame, DatasetMeta)``.
 
-    Values come from pyreadstat (it reads SAS files faithfully); labels, formats and
-    storage lengths from the file's header. ``sas_dates``: numerics with a date, datetime
-    or time format become datetime64 (``False``: the numbers as submitted). ``encoding``:
-    of the text in the file (``cp1252``, ``latin-1``); UTF-8 (and so ASCII) when not given.
-    Raises :class:`~derivations.findings.FileError` naming the file when it cannot be read.
+    The structure is checked first (:func:`xpt_layout`): a truncated or damaged file, or
+    one that is not a transport file, is an error naming the file, never a shorter dataset.
+    Values come from pyreadstat (it reads SAS files faithfully); labels, formats and storage
+    lengths from the file's header.
+
+    Parameters
+    ----------
+    path
+        The ``.xpt`` file.
+    encoding
+        Encoding of the text in the file, e.g. ``"cp1252"`` or ``"latin-1"``. UTF-8 (and so
+        ASCII) when not given; a value that is not UTF-8 is then an error naming the variable
+        and record, and saying to declare the encoding.
+    sas_dates
+        Numerics with a date, datetime or time format become datetime64; ``False`` keeps the
+        numbers as submitted.
+
     Use :func:`derivations.io.read_dataset` to read any dataset file by its type.
     """
+    import codecs
+
     import pyreadstat
 
     path = Path(path)
+    if not path.is_file():
+        raise FileError("file not found", path=path, hint="check the path and file name")
+    if encoding:
+        try:
+            encoding = codecs.lookup(encoding).name
+        except LookupError:
+            raise FileError(f"unknown encoding {encoding!r}", path=path,
+                            hint="name a Python codec such as cp1252, latin-1 or utf-8") from None
+    layout = xpt_layout(path)
     options = {"dates_as_pandas_datetime": True} if sas_dates else {"disable_datetime_conversion": True}
     if encoding:
         options["encoding"] = encoding
     try:
         df, m = pyreadstat.read_xport(str(path), **options)
-    except Exception as exc:  # ReadstatError, OverflowError, UnicodeDecodeError ...
+    except UnicodeDecodeError:
+        raise _encoding_error(path, layout, encoding or "utf-8") from None
+    except Exception as exc:  # ReadstatError, OverflowError ...
+        if "convert string" in str(exc) or "character set" in str(exc):
+            if "character set" in str(exc):
+                raise FileError(f"encoding {encoding!r} is not known to the XPT reader", path=path,
+                                hint="name it as iconv does, e.g. cp1252 or iso8859-1") from None
+            raise _encoding_error(path, layout, encoding or "utf-8") from None
         raise FileError(
             f"cannot read SAS XPORT file ({type(exc).__name__}: {exc})", path=path,
             hint="check that the file is a complete SAS V5/V8 transport file (not truncated, not another format)",
         ) from exc
+    if len(df) != layout.records:
+        raise FileError(f"{len(df)} record(s) read, but the file's length holds {layout.records}", path=path,
+                        hint="the file is damaged: write or export it again")
     labels = dict(zip(m.column_names, m.column_labels))
     types = m.readstat_variable_types or {}
     fmts = m.original_variable_types or {}
@@ -480,7 +688,7 @@ def read_xpt(path: str | Path, *, encoding: str | None = None,
         for col in m.column_names
     )
     return df, DatasetMeta(m.table_name or path.stem.upper(), m.file_label or None, variables, str(path),
-                           {"records": len(df)})
+                           {"records": len(df), "version": layout.version, "encoding": encoding or "utf-8"})
 
 
 def variables_from_spec(dataset_spec) -> list[XptVariable]:

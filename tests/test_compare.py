@@ -307,7 +307,7 @@ def test_compare_main_exit_2_with_one_line_message(tmp_path, frames, capsys, cas
     elif case == "corrupt_xpt":
         (tmp_path / "bad.xpt").write_bytes(b"\x00garbage not a transport file\xff" * 50)
         argv[1] = str(tmp_path / "bad.xpt")
-        expected = ["cannot read SAS XPORT file", "bad.xpt"]
+        expected = ["not a readable SAS transport file", "not a LIBRARY header", "bad.xpt"]
     elif case == "duplicate_keys":
         _write_xpt(pd.concat([frames, frames.iloc[[0]]]), tmp_path / "dup.xpt")
         argv[1] = str(tmp_path / "dup.xpt")

@@ -170,7 +170,7 @@ def test_reader_rejects_old_layout_and_inconsistent_files(tmp_path):
     with pytest.raises(DerivationError, match="records says 3 but the file has 2 rows"):
         read_dataset_json(path)
     (tmp_path / "trunc.json").write_text('{"datasetJSONVersion": "1.1.0", "rows": [')
-    with pytest.raises(DerivationError, match="not a valid JSON file"):
+    with pytest.raises(DerivationError, match=r"trunc.json, line 1: not valid JSON"):
         read_dataset_json(tmp_path / "trunc.json")
 
 

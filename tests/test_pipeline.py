@@ -92,7 +92,7 @@ def test_define_on_a_corrupt_xpt_exits_2_naming_the_file(tmp_path, capsys):
     before = sorted(p.name for p in (tmp_path / "out" / "sdtm").iterdir())
     assert main(["define", "--study", str(study), "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
-    assert "cannot read SAS XPORT file" in err and "dm.xpt" in err
+    assert "not a readable SAS transport file" in err and "dm.xpt" in err
     assert sorted(p.name for p in (tmp_path / "out" / "sdtm").iterdir()) == before  # nothing written
 
 
