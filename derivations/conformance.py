@@ -37,6 +37,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from pathlib import Path
+import re
 from typing import Callable, Iterable, Mapping
 
 import numpy as np
@@ -55,6 +56,8 @@ class CheckContext:
     data: Mapping[str, pd.DataFrame]
     formats: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     spec: object | None = None
+    #: the implementation guide's metadata (:mod:`derivations.ig`) the IG rules check against
+    ig: object | None = None
 
     def has(self, name: str, *columns: str) -> bool:
         return name in self.data and all(c in self.data[name].columns for c in columns)
@@ -530,6 +533,225 @@ def _spec_variables(ctx):
     return pd.DataFrame(rows, columns=_COLS)
 
 
+# --------------------------------------------------------------------------- IG metadata (derivations.ig)
+
+def _ig_datasets(ctx, *, with_spec: bool = False):
+    """(name, frame or None, IGDataset, DatasetSpec or None) for each dataset the IG governs.
+
+    With ``with_spec`` the datasets of the spec are walked (frame None when not submitted),
+    else the submitted datasets.
+    """
+    if ctx.ig is None:
+        return
+    specs = getattr(ctx.spec, "datasets", {}) if ctx.spec is not None else {}
+    names = list(specs) if with_spec else list(ctx.data)
+    for n in names:
+        ds = specs.get(n)
+        igd = ctx.ig.dataset_for(n, getattr(ds, "cls", ""), getattr(ds, "subclass", ""))
+        if igd is not None:
+            yield n, ctx.data.get(n), igd, ds
+
+
+def _row(dataset, variable, value):
+    return {"dataset": dataset, "variable": variable, "usubjid": None, "row": None, "value": value}
+
+
+def _ig_present(core: str):
+    """A check: every IG variable of core status ``core`` is a column of the submitted dataset
+    (a placeholder name such as TRTxxP is present when any column fits it)."""
+
+    def check(ctx):
+        rows = []
+        for n, df, igd, _ in _ig_datasets(ctx):
+            for v in igd.variables:
+                if v.core == core and not any(v.match(c) is not None for c in df.columns):
+                    rows.append(_row(n, v.name, f"{core} variable missing ({v.label})"))
+        return pd.DataFrame(rows, columns=_COLS)
+
+    return check
+
+
+def _ig_order(ctx):
+    """The IG variables of each dataset come in IG order; the first one out of place is reported."""
+    rows = []
+    if ctx.ig is None or ctx.ig.standard != "SDTMIG":
+        return pd.DataFrame(columns=_COLS)
+    for n, df, igd, _ in _ig_datasets(ctx):
+        order = {v.name: v.order for v in igd.variables}
+        seen = [(order[c], c) for c in df.columns if c in order]
+        for (o1, c1), (o2, c2) in zip(seen, seen[1:]):
+            if o2 < o1:
+                rows.append(_row(n, c2, f"{c2} comes after {c1}; the IG puts it before"))
+                break
+    return pd.DataFrame(rows, columns=_COLS)
+
+
+def _ig_spec_attribute(attribute: str):
+    """A check: the spec's ``label`` / ``role`` / type of each IG variable is the IG's."""
+
+    def check(ctx):
+        rows = []
+        if ctx.ig is None or (attribute == "role" and ctx.ig.standard != "SDTMIG"):
+            return pd.DataFrame(columns=_COLS)
+        for n, _, igd, ds in _ig_datasets(ctx, with_spec=True):
+            for v in ds.variables:
+                iv = igd.variable(v.name)
+                if iv is None:
+                    continue
+                if attribute == "type":
+                    mine, want = ("Num" if v.xpt_type == "num" else "Char"), iv.type
+                    if n.startswith("AD") and v.name.endswith(("DT", "DTM", "TM")):
+                        continue
+                else:
+                    mine, want = getattr(v, attribute), getattr(iv, attribute)
+                if mine.strip() != want:
+                    rows.append(_row(n, v.name, f"{attribute} {mine!r}; {ctx.ig.standard} {ctx.ig.version}: {want!r}"))
+        return pd.DataFrame(rows, columns=_COLS)
+
+    return check
+
+
+def _ig_mandatory(ctx):
+    """Req variables of the IG are Mandatory=Yes in the spec (define's Mandatory attribute)."""
+    rows = []
+    for n, _, igd, ds in _ig_datasets(ctx, with_spec=True):
+        for v in ds.variables:
+            iv = igd.variable(v.name)
+            if iv is not None and iv.core == "Req" and not v.mandatory:
+                rows.append(_row(n, v.name, "Req in the IG, Mandatory=No in the spec"))
+    return pd.DataFrame(rows, columns=_COLS)
+
+
+def _title_case(ctx):
+    """Every variable label of the spec is in title case (CDISC's label convention)."""
+    from .ig import compute_title_case_problems
+
+    rows = []
+    for n, ds in (getattr(ctx.spec, "datasets", {}) if ctx.spec is not None else {}).items():
+        for v in ds.variables:
+            bad = compute_title_case_problems(v.label)
+            if bad:
+                rows.append(_row(n, v.name, f"{v.label!r}: {', '.join(bad)}"))
+    return pd.DataFrame(rows, columns=_COLS)
+
+
+def _epoch_present(ctx):
+    """Subject-level domains of the general observation classes with a --DTC/--STDTC carry EPOCH."""
+    from .ig import GENERAL_CLASSES
+
+    rows = []
+    for n, df, igd, _ in _ig_datasets(ctx):
+        if igd.cls not in GENERAL_CLASSES or "USUBJID" not in df.columns or "EPOCH" in df.columns:
+            continue
+        if f"{n[:2]}DTC" in df.columns or f"{n[:2]}STDTC" in df.columns:
+            rows.append(_row(n, "EPOCH", "EPOCH missing (expected by FDA in every general-observation "
+                                         "domain with a date)"))
+    return pd.DataFrame(rows, columns=_COLS)
+
+
+def _last_disposition(ctx):
+    """Every DM subject has a DS record, and no AE starts after the subject's last DS record."""
+    if not ctx.has("DM", "USUBJID"):
+        return pd.DataFrame(columns=_COLS)
+    subjects = _text(ctx.data["DM"]["USUBJID"])
+    if not ctx.has("DS", "USUBJID", "DSSTDTC"):
+        return _hits(ctx.data["DM"], np.ones(len(subjects), bool), "DM", "USUBJID",
+                     value="no DS record for the subject")
+    ds = ctx.data["DS"]
+    last = pd.Series(_text(ds["DSSTDTC"]).to_numpy(), index=_text(ds["USUBJID"]).to_numpy())
+    last = last[last != ""].groupby(level=0).max()
+    out = [_hits(ctx.data["DM"], (~subjects.isin(last.index)).to_numpy(), "DM", "USUBJID",
+                 value="no dated DS record for the subject")]
+    if ctx.has("AE", "USUBJID", "AESTDTC"):
+        ae = ctx.data["AE"]
+        st = _text(ae["AESTDTC"])
+        lim = pd.Series(last.reindex(_text(ae["USUBJID"]).to_numpy()).to_numpy(), index=ae.index).fillna("")
+        out.append(_hits(ae, _later(st, lim).to_numpy(), "AE", "AESTDTC", value=(st + " > last DS " + lim).to_numpy()))
+    return _concat(out)
+
+
+def _later(a: pd.Series, b: pd.Series) -> pd.Series:
+    """ISO 8601 text ``a`` is after ``b``, compared at the precision both carry (blank: never)."""
+    n = np.minimum(a.str.len(), b.str.len())
+    bad = pd.Series(False, index=a.index)
+    for width, below in ((4, 7), (7, 10), (10, 16), (16, 19), (19, 99)):
+        m = (n >= width) & (n < below)
+        bad |= m & (a.str[:width] > b.str[:width])
+    return bad & (a != "") & (b != "")
+
+
+#: TS parameters of a non-interventional study (STYPE OBSERVATIONAL; SDTMIG 3.4 TS, CDISC CT TSPARMCD).
+TS_OBSERVATIONAL = ("OBSMODEL", "OBSTIMP", "OBSTPOPD", "OBSTSMM", "NCOHORT")
+#: TS parameters that describe an interventional design only.
+TS_INTERVENTIONAL_ONLY = ("INTMODEL", "INTTYPE", "TBLIND", "TCNTRL", "RANDQT")
+
+
+def _ts_study_type(ctx):
+    """TS of an observational study has the non-interventional parameters and none of the interventional."""
+    if not ctx.has("TS", "TSPARMCD", "TSVAL"):
+        return pd.DataFrame(columns=_COLS)
+    ts = ctx.data["TS"]
+    code, val = _text(ts["TSPARMCD"]), _text(ts["TSVAL"])
+    if "OBSERVATIONAL" not in set(val[code == "STYPE"]):
+        return pd.DataFrame(columns=_COLS)
+    rows = [_row("TS", "TSPARMCD", f"{c} missing (observational study)") for c in TS_OBSERVATIONAL
+            if c not in set(code)]
+    rows += [_row("TS", "TSPARMCD", f"{c} describes an interventional design") for c in TS_INTERVENTIONAL_ONLY
+             if c in set(code)]
+    return pd.DataFrame(rows, columns=_COLS)
+
+
+def _co_supp_conventions(ctx):
+    """CO and SUPP-- conventions: IDVAR names a variable of RDOMAIN; CO with IDVAR has RDOMAIN;
+    COVALn only beside COVAL; QNAM is no standard variable of the parent domain and QLABEL fits 40."""
+    rows = []
+    for n, df in ctx.data.items():
+        if not (n == "CO" or n.startswith("SUPP")):
+            continue
+        if n == "CO":
+            extra = [c for c in df.columns if re.fullmatch(r"COVAL\d+", c)]
+            if extra and "COVAL" not in df.columns:
+                rows.append(_row(n, extra[0], "COVALn without COVAL"))
+        if {"RDOMAIN", "IDVAR"} <= set(df.columns):
+            rd, iv = _text(df["RDOMAIN"]), _text(df["IDVAR"])
+            for (r, i), _ in df.groupby([rd, iv], sort=True):
+                if i and not r:
+                    rows.append(_row(n, "RDOMAIN", f"IDVAR {i} without RDOMAIN"))
+                elif i and r in ctx.data and i not in ctx.data[r].columns:
+                    rows.append(_row(n, "IDVAR", f"{i} is not a variable of {r}"))
+        if n.startswith("SUPP") and "QNAM" in df.columns:
+            parent = ctx.ig.dataset_for(n[4:]) if ctx.ig is not None else None
+            for q in sorted(set(_text(df["QNAM"]))):
+                if parent is not None and parent.variable(n[4:6] + q[2:] if q[:2] == n[4:6] else q) is not None \
+                        and q.startswith(n[4:6]):
+                    rows.append(_row(n, "QNAM", f"{q} is a standard variable of {n[4:]}: put it in the domain"))
+            if "QLABEL" in df.columns:
+                for lab in sorted(set(_text(df["QLABEL"]))):
+                    if len(lab) > 40:
+                        rows.append(_row(n, "QLABEL", f"{lab!r} is longer than 40 characters"))
+    return pd.DataFrame(rows, columns=_COLS)
+
+
+IG_RULES: tuple[Rule, ...] = (
+    Rule("IG0001", "error", "IG", "Req variables of the IG are present", _ig_present("Req")),
+    Rule("IG0002", "warning", "IG", "Exp variables of the IG are present (SDTM)", _ig_present("Exp")),
+    Rule("IG0003", "warning", "IG", "variables come in IG order (SDTM)", _ig_order),
+    Rule("IG0004", "warning", "IG", "the spec's variable label is the IG's label", _ig_spec_attribute("label")),
+    Rule("IG0005", "warning", "IG", "variable labels are in title case", _title_case),
+    Rule("IG0006", "warning", "IG", "the spec's (define's) variable role is the IG's role (SDTM)",
+         _ig_spec_attribute("role")),
+    Rule("IG0007", "error", "IG", "Req variables of the IG are Mandatory=Yes in the spec", _ig_mandatory),
+    Rule("IG0008", "warning", "IG", "the spec's data type (Char/Num) is the IG's", _ig_spec_attribute("type")),
+    Rule("IG0009", "warning", "IG", "EPOCH is present in general-observation domains with dates", _epoch_present),
+    Rule("IG0010", "warning", "IG", "every subject has a dated DS record and no AE starts after the last one",
+         _last_disposition),
+    Rule("IG0011", "warning", "IG", f"TS of an observational study has {', '.join(TS_OBSERVATIONAL)} and no "
+         f"interventional-only parameter", _ts_study_type),
+    Rule("IG0012", "warning", "IG", "CO and SUPP-- conventions (IDVAR/RDOMAIN, COVALn, QNAM, QLABEL)",
+         _co_supp_conventions),
+)
+
+
 SDTM_RULES: tuple[Rule, ...] = (
     Rule("SD0001", "error", "SDTM", "USUBJID of every domain is a subject of DM", _usubjid_in_dm),
     Rule("SD0002", "error", "SDTM", "DM has one record per USUBJID", UniqueBy("DM", ("USUBJID",))),
@@ -576,7 +798,7 @@ SPEC_RULES: tuple[Rule, ...] = (
     Rule("SP0004", "error", "spec", "every dataset and variable is in the spec", _spec_variables),
 )
 
-ALL_RULES = SDTM_RULES + ADAM_RULES + SPEC_RULES
+ALL_RULES = SDTM_RULES + ADAM_RULES + SPEC_RULES + IG_RULES
 
 
 def rule(rule_id: str) -> Rule:
@@ -593,9 +815,21 @@ def run_rules(
     spec=None,
     formats: Mapping[str, Mapping[str, str]] | None = None,
     rules: Iterable[Rule] | None = None,
+    ig=None,
 ) -> Findings:
-    """Run ``rules`` (default: all) on ``data`` (name -> DataFrame); one Finding per offending record."""
-    ctx = CheckContext({k.upper(): v for k, v in data.items()}, formats or {}, spec)
+    """Run ``rules`` (default: all) on ``data`` (name -> DataFrame); one Finding per offending record.
+
+    ``ig``: the implementation guide's metadata (:func:`derivations.ig.load_ig`) for the IG rules;
+    by default the one the spec names, else SDTMIG 3.4 (ADaMIG 1.3 when every dataset is AD--).
+    """
+    from .ig import ig_for_spec, load_ig
+
+    data = {k.upper(): v for k, v in data.items()}
+    if ig is None:
+        ig = ig_for_spec(spec) if spec is not None else None
+        if ig is None and data:
+            ig = load_ig("ADaMIG", "1.3") if all(k.startswith("AD") for k in data) else load_ig("SDTMIG", "3.4")
+    ctx = CheckContext(data, formats or {}, spec, ig)
     findings = Findings()
     for r in rules if rules is not None else ALL_RULES:
         if r.standard == "spec" and spec is None:
@@ -642,5 +876,5 @@ def check_folder(study, out_dir: str | Path) -> Findings:
             continue
         spec_path = study.spec_path(stage)
         spec = read_spec(spec_path) if spec_path and spec_path.is_file() else None
-        findings.extend(run_rules(data, spec=spec, formats=formats, rules=std_rules + SPEC_RULES))
+        findings.extend(run_rules(data, spec=spec, formats=formats, rules=std_rules + SPEC_RULES + IG_RULES))
     return findings

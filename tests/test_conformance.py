@@ -149,7 +149,8 @@ def test_embedded_study_sdtm_has_no_error_finding(tmp_path):
     run_study(ROOT, tmp_path / "out", stages=["sdtm"])
     findings = check_folder(ROOT, tmp_path / "out")
     assert findings.errors == []
-    assert {f.check for f in findings} <= {"SD0013", "SD0014", "SP0002"}
+    # the IG rules' findings are pinned in test_conformance_ig.py
+    assert {f.check for f in findings if not f.check.startswith("IG")} <= {"SD0013", "SD0014", "SP0002"}
 
 
 def test_derive_check_on_a_corrupt_xpt_exits_2_naming_the_file(tmp_path, capsys):
