@@ -119,6 +119,39 @@ AE_TERMS = [
     ("Back pain", "Musculoskeletal and connective tissue disorders", ["Back pain", "back pain"], "N"),
     ("Constipation", "Gastrointestinal disorders", ["Constipation", "constipation"], "N"),
 ]
+# MedDRA hierarchy of each PT above (primary SOC path), as a coder would put it on the page: the LLT is
+# the PT's own LLT (same text and code); then PT code, HLT, HLT code, HLGT, HLGT code, SOC code.
+MEDDRA = {
+    "Anaemia": (10002034, "Anaemias NEC", 10002067, "Anaemias nonhaemolytic and marrow depression", 10002086,
+                10005329),
+    "Lymphocyte count decreased": (10025256, "White blood cell analyses", 10047641,
+                                   "Haematology investigations (incl blood groups)", 10018851, 10022891),
+    "Hypertension": (10020772, "Vascular hypertensive disorders NEC", 10020774, "Vascular hypertensive disorders",
+                     10057166, 10047065),
+    "Fatigue": (10016256, "Asthenic conditions", 10003550, "General system disorders NEC", 10018073, 10018065),
+    "Decreased appetite": (10061428, "Appetite disorders", 10003018, "Appetite and general nutritional disorders",
+                           10003016, 10027433),
+    "Palmar-plantar erythrodysaesthesia syndrome": (10033553, "Erythemas", 10015152,
+                                                    "Epidermal and dermal conditions", 10014982, 10040785),
+    "Hypothyroidism": (10021114, "Thyroid hypofunction disorders", 10043778, "Thyroid gland disorders", 10043731,
+                       10014698),
+    "Proteinuria": (10037032, "Urinary abnormalities", 10046593, "Urinary tract signs and symptoms", 10046590,
+                    10038359),
+    "Diarrhoea": (10012735, "Diarrhoea (excl infective)", 10012736,
+                  "Gastrointestinal motility and defaecation conditions", 10017977, 10017947),
+    "Nausea": (10028813, "Nausea and vomiting symptoms", 10028817, "Gastrointestinal signs and symptoms", 10018012,
+               10017947),
+    "Aspartate aminotransferase increased": (10003481, "Liver function analyses", 10024690,
+                                             "Hepatobiliary investigations", 10019805, 10022891),
+    "Rash": (10037844, "Rashes, eruptions and exanthems NEC", 10037868, "Epidermal and dermal conditions", 10014982,
+             10040785),
+    "Cough": (10011224, "Coughing and associated symptoms", 10011233, "Respiratory disorders NEC", 10038716,
+              10038738),
+    "Back pain": (10003988, "Musculoskeletal and connective tissue pain and discomfort", 10068757,
+                  "Musculoskeletal and connective tissue disorders NEC", 10028393, 10028395),
+    "Constipation": (10010774, "Gastrointestinal atonic and hypomotility disorders NEC", 10017933,
+                     "Gastrointestinal motility and defaecation conditions", 10017977, 10017947),
+}
 # subjects per PT in the 29-patient design (anaemia and lymphopenia lead clearly)
 AE_DESIGN_COUNTS = [15, 12, 7, 6, 5, 5, 4, 4, 4, 3, 3, 2, 3, 2, 2]
 NONASCII_TERM = "Naus\u00e9e"  # one site typed the French word
@@ -643,10 +676,19 @@ def _adverse_events(n, rng, subjid, d0, last_tx_day, end_fu) -> pd.DataFrame:
         "SUBJID": subjid[sid], "AESPID": (np.arange(m) - np.searchsorted(sid, sid) + 1),
         "AETERM": verbatim, "AEDECOD": np.array([t[0] for t in AE_TERMS], dtype=object)[term],
         "AESOC": np.array([t[1] for t in AE_TERMS], dtype=object)[term],
+        **_meddra_columns(np.array([t[0] for t in AE_TERMS], dtype=object)[term]),
         "AETOXGR": grade, "AESER": ser, "AERELANL": typed_rel(rel_a), "AERELPD1": typed_rel(rel_p),
         "AEACNANL": acn_a, "AEACNPD1": np.where(rel_p & (grade >= 3), "Drug interrupted", "Dose not changed"),
         "AESTDAT": fmt_date(start, style), "AEENDAT": fmt_date(end), "AEOUT": outcome,
     })
+
+
+def _meddra_columns(pt: np.ndarray) -> dict[str, np.ndarray]:
+    """The MedDRA codes a coder adds to each PT (:data:`MEDDRA`); no random draws."""
+    rows = [MEDDRA[p] for p in pt]
+    col = lambda i: np.array([r[i] for r in rows], dtype=object)  # noqa: E731
+    return {"AELLT": pt, "AELLTCD": col(0), "AEPTCD": col(0), "AEHLT": col(1), "AEHLTCD": col(2),
+            "AEHLGT": col(3), "AEHLGTCD": col(4), "AESOCCD": col(5)}
 
 
 def write_pages(pages: dict[str, pd.DataFrame], out_dir: str | Path) -> None:
