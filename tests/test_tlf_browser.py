@@ -36,8 +36,8 @@ def test_index_table_and_figure_load_in_chromium(browser, tmp_path):
                         rows=[RowSpec("ORR, n (%)", {"analysis_id": "ORR"}, "n_pct"),
                               RowSpec("95% CI", {"analysis_id": "ORR"}, "ci", indent=1)],
                         columns=columns_from_ard(ard, labels={"Total": "Anlotinib + PD-1"}))
-    (out / "t_orr.html").write_text(render_html(table, run_date="2022-07-04"), encoding="utf-8")
-    (out / "t_orr.rtf").write_text(render_rtf(table, run_date="2022-07-04"), encoding="ascii")
+    (out / "t_orr.html").write_text(render_html(table, stamp="Data extraction date: 2022-07-04"), encoding="utf-8")
+    (out / "t_orr.rtf").write_text(render_rtf(table, stamp="Data extraction date: 2022-07-04"), encoding="ascii")
     adtte = pd.DataFrame({"USUBJID": adrs.USUBJID, "AVAL": [float(10 * i + 20) for i in range(29)],
                           "CNSR": [0, 1] * 14 + [0]})
     save_figure(plot_km(compute_km_by(adtte, settings=KmSettings(days_per_month=30)), title="PFS"),
@@ -46,7 +46,7 @@ def test_index_table_and_figure_load_in_chromium(browser, tmp_path):
                       {"HTML": "t_orr.html", "RTF": "t_orr.rtf"}),
                Output("Figure 14.2.1", "Kaplan-Meier plot of PFS", "figure",
                       {"PNG": "f_km.png", "SVG": "f_km.svg"}, image="f_km.png")]
-    index_html = render_index(outputs, study="NCT04984096", run_date="2022-07-04")
+    index_html = render_index(outputs, study="NCT04984096", stamp="Data extraction date: 2022-07-04")
     (out / "index.html").write_text(index_html, encoding="utf-8")
     # the same page with a probe script that reports every image's decoded size
     (out / "probe.html").write_text(index_html.replace("</body>", PROBE + "</body>"), encoding="utf-8")

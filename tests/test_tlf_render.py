@@ -139,17 +139,26 @@ def test_rtf_escape():
 
 
 def test_rtf_well_formed_and_deterministic(orr_table):
-    text = render_rtf(orr_table, run_date="2022-07-04")
+    stamp = "Data extraction date: 2022-07-04"
+    text = render_rtf(orr_table, stamp=stamp)
     assert text.startswith("{\\rtf1\\ansi")
     assert rtf_balanced(text)
     assert "{\\fonttbl" in text and "\\trhdr" in text and text.count("\\row") == len(orr_table.rows) + 1
     assert "9 (31.0%)" in text and "(15.3, 50.8)" in text
     assert "Efficacy summary <all> & more" in text
     assert "Clopper-Pearson \\{exact\\}; median \\u8805? KM." in text
-    assert "\\landscape" not in text
     assert text.isascii()
-    assert text == render_rtf(orr_table, run_date="2022-07-04")
-    assert "2022-07-04" in text
+    assert text == render_rtf(orr_table, stamp=stamp)
+    # titles in the page header, footnotes and the production line in the page footer
+    header = text[text.index("{\\header"):text.index("{\\footer")]
+    footer = text[text.index("{\\footer"):text.index("\\trowd")]
+    assert "Table 14.2.1 Efficacy summary" in header and "NCT04984096" in header and "Full analysis set" in header
+    assert "Clopper-Pearson" in footer and f"Program: t_eff.py   {stamp}" in footer
+    assert "Page {\\field{\\*\\fldinst PAGE}" in footer and "{\\field{\\*\\fldinst NUMPAGES}" in footer
+    # landscape unless the table asks for portrait
+    assert "\\landscape" in text and "\\lndscpsxn" in text
+    orr_table.orientation = "portrait"
+    assert "\\landscape" not in render_rtf(orr_table, stamp=stamp)
 
 
 def test_rtf_landscape_and_listing_page_breaks():
@@ -160,28 +169,29 @@ def test_rtf_landscape_and_listing_page_breaks():
     assert rtf_balanced(text) and text.startswith("{\\rtf1")
     assert "\\landscape" in text and "\\lndscpsxn" in text
     assert text.count("\\page\n") == 2  # 25 rows in pages of 10 -> 3 pages
-    assert text.count("Listing of AEs\\b0") == 3  # title repeated on each page
-    assert text.count("\\trhdr") == 3 and "An\\u233?mie \\{x\\}" in text
+    assert text.count("Listing of AEs\\b0") == 1  # the title is in the page header, on every page
+    assert text.count("\\trhdr") == 3 and "An\\u233?mie \\{x\\}" in text  # column headers on each page
     html = render_listing(data, title="Listing of AEs", fmt="html")
     p = parse_html(html)
     assert sum(1 for tag, _ in p.tags if tag == "tr") == 26
 
 
 def test_html_parses_and_is_accessible(orr_table):
-    html = render_html(orr_table, run_date="2022-07-04")
+    html = render_html(orr_table, stamp="Data extraction date: 2022-07-04")
     p = parse_html(html)
     tags = [t for t, _ in p.tags]
     assert tags.count("caption") == 1 and "thead" in tags and "tbody" in tags
     assert all(a.get("scope") in ("col", "row") for t, a in p.tags if t == "th")
     assert "9 (31.0%)" in p.text and "Efficacy summary <all> & more" in " ".join(p.text)
     assert "&lt;all&gt; &amp; more" in html
-    assert html == render_html(orr_table, run_date="2022-07-04")
+    assert html == render_html(orr_table, stamp="Data extraction date: 2022-07-04")
+    assert "Data extraction date: 2022-07-04" in html
 
 
 def test_index_links_every_output():
     outputs = [Output("T14.2.1", "Efficacy", "table", {"HTML": "t1.html", "RTF": "t1.rtf"}),
                Output("F14.2.1", "KM plot of PFS", "figure", {"PNG": "f1.png", "SVG": "f1.svg"}, image="f1.png")]
-    html = render_index(outputs, study="NCT04984096", run_date="2022-07-04")
+    html = render_index(outputs, study="NCT04984096", stamp="Data extraction date: 2022-07-04")
     p = parse_html(html)
     hrefs = [a["href"] for t, a in p.tags if t == "a"]
     assert hrefs == ["t1.html", "t1.rtf", "f1.png", "f1.svg"]

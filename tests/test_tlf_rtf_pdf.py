@@ -37,11 +37,11 @@ def test_rtf_table_converts_and_keeps_numbers(tmp_path):
                         footnotes=["CI: exact Clopper-Pearson."], orientation="landscape",
                         program="t_bor.py")
     rtf = tmp_path / "t_bor.rtf"
-    rtf.write_text(render_rtf(table, run_date="2022-07-04"), encoding="ascii")
+    rtf.write_text(render_rtf(table, stamp="Data extraction date: 2022-07-04"), encoding="ascii")
     text = rtf_to_pdf_text(rtf, tmp_path)
     for needle in ("Table 14.2.1 Best overall response {RECIST 1.1}", "20 (69.0%)", "≥65",
                    "9 (31.0%)", "(15.3, 50.8)", "25 (86.2%)", "(68.3, 96.1)", "(N=29)",
-                   "CI: exact Clopper-Pearson.", "Run date: 2022-07-04"):
+                   "CI: exact Clopper-Pearson.", "Data extraction date: 2022-07-04", "Page 1 of 1"):
         assert needle in text, f"{needle!r} not in PDF text:\n{text}"
     # landscape: pdftotext lines are wide enough to hold the whole row
     assert any("95% CI" in line and "(68.3, 96.1)" in line for line in text.splitlines())

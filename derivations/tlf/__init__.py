@@ -2,7 +2,8 @@
 
 Flow: ADaM -> ``compute_ard_*`` (one row per statistic) -> :func:`build_table`
 (rows/columns selected from the ARD, formatted by rules that are data) ->
-:func:`render_rtf` / :func:`render_html`; figures from :mod:`.figures`;
+:func:`render_rtf` (paged documents, :mod:`.rtf` and :mod:`.layout`) / :func:`render_html`;
+figures from :mod:`.figures` (PNG/SVG, and RTF with :func:`render_figure_rtf`);
 :func:`render_index` links everything. Templates live in ``templates/`` next to
 this module (package data).
 """
@@ -13,6 +14,9 @@ from .figures import figure_bytes, plot_km, plot_swimmer, plot_waterfall, save_f
 from .render import (FORMAT_RULES, ColumnSpec, FormatRule, Output, Row, RowSpec, Table, build_table,
                      columns_from_ard, continuous_rows, level_rows, listing_table, occurrence_rows,
                      rate_rule, render_html, render_index, render_listing, render_rtf, rtf_escape)
+from .layout import PageLayout, align_numbers, align_text
+from .rtf import Frame, render_figure_rtf, table_plan
+from .stamp import ProductionStamp, production_stamp
 from .stats import KmResult, KmSettings, compute_km, compute_median_se_collett, compute_proportion_ci
 
 __all__ = [
@@ -23,4 +27,6 @@ __all__ = [
     "columns_from_ard", "continuous_rows", "level_rows", "listing_table", "occurrence_rows",
     "rate_rule", "render_html", "render_index", "render_listing", "render_rtf", "rtf_escape",
     "KmResult", "KmSettings", "compute_km", "compute_median_se_collett", "compute_proportion_ci",
+    "PageLayout", "align_numbers", "align_text", "Frame", "render_figure_rtf", "table_plan",
+    "ProductionStamp", "production_stamp",
 ]

@@ -39,6 +39,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.collections import PolyCollection  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.transforms import blended_transform_factory  # noqa: E402
 
 from ..core import assert_has_columns, is_missing  # noqa: E402
 from ..findings import DerivationError  # noqa: E402
@@ -62,6 +63,19 @@ RC = {
     "font.size": 9,
     "path.simplify": True,
 }
+
+
+def wrap_title(title: str, width_in: float, fontsize: float = 10.0) -> str:
+    """``title`` broken into lines that fit ``width_in`` inches at ``fontsize`` (DejaVu Sans is
+    about 0.6 em per character, wider than the average, so the estimate errs on the safe side).
+
+    >>> wrap_title("Treatment duration and response; the 100 of 10000 subjects treated longest", 4.0)
+    'Treatment duration and response; the 100 of\\n10000 subjects treated longest'
+    """
+    import textwrap
+
+    chars = max(10, int(width_in * 72 / (0.6 * fontsize)))
+    return "\n".join(textwrap.wrap(title, chars)) if title else title
 
 
 def _figure(width: float, height: float) -> Figure:
@@ -107,11 +121,16 @@ def plot_km(
     colors: Sequence[str] | None = None,
     width: float = 7.5,
     height: float = 5.5,
+    max_censor_marks: int = 80,
+    annotation: str = "",
 ) -> Figure:
     """Kaplan-Meier curves with censoring ticks, median markers and a numbers-at-risk table.
 
     ``risk_times`` (default: every 3 units up to the longest follow-up) are the times
-    under the plot where the numbers at risk are shown.
+    under the plot where the numbers at risk are shown. Beyond ``max_censor_marks``
+    censorings per curve one mark stands for each slice of 1/``max_censor_marks`` of
+    the time axis (the legend says so). ``annotation`` (e.g. hazard ratios) is printed
+    in the lower left of the plot.
     """
     if not fits:
         raise DerivationError("plot_km needs at least one KmResult", hint="pass {group: KmResult}")
@@ -125,6 +144,8 @@ def plot_km(
         risk_times = np.asarray(risk_times, dtype=float)
         colors = list(colors or GROUP_COLORS)
         n_groups = len(fits)
+        thinned = False
+        widest = 1
         fig = _figure(width, height + 0.25 * n_groups)
         grid = fig.add_gridspec(2, 1, height_ratios=[height, 0.45 + 0.25 * n_groups], hspace=0.35)
         ax = fig.add_subplot(grid[0])
@@ -138,35 +159,86 @@ def plot_km(
             med = "NE" if np.isnan(km.median) else f"{km.median:.2f}"
             ax.step(xs, ys, where="post", color=color, lw=1.6, label=f"{label} (median {med})")
             if show_censor and len(km.censor_times):
-                ct = km.censor_times
+                ct = censor_marks(km.censor_times, tmax, max_marks=max_censor_marks)
+                thinned = thinned or len(ct) < len(km.censor_times)
                 idx = np.searchsorted(km.table["time"].to_numpy(), ct, side="right") - 1
                 surv = np.where(idx >= 0, km.table["survival"].to_numpy()[np.clip(idx, 0, None)], 1.0) \
                     if len(km.table) else np.ones_like(ct)
-                ax.plot(ct, surv, "|", color=color, ms=8, mew=1.2)
+                ax.plot(ct, surv, "|", color=color, ms=7 if len(ct) < 100 else 5, mew=1.0)
             if show_median and not np.isnan(km.median):
                 ax.plot([0, km.median, km.median], [0.5, 0.5, 0], ls=":", color=color, lw=1)
                 ax.plot([km.median], [0.5], "o", color=color, ms=4)
             at_risk = km.at_risk(risk_times)
             for x, n in zip(risk_times, at_risk.to_numpy()):
                 axr.text(x, n_groups - 1 - k, str(int(n)), ha="center", va="center", color=color, fontsize=8)
+            widest = max(widest, max((len(str(int(n))) for n in at_risk.to_numpy()), default=1))
         ax.set_ylim(-0.02, 1.04)
         ax.set_xlim(0, max(tmax, float(risk_times.max()) if len(risk_times) else tmax) * 1.02 + 1e-9)
         ax.set_xticks(risk_times)
         ax.set_ylabel(ylabel)
         ax.set_xlabel(xlabel)
         ax.grid(True, axis="y", color="#dddddd", lw=0.6)
+        if thinned:
+            ax.plot([], [], "|", color="#444444", ms=7,
+                    label=f"Censored (one mark per 1/{max_censor_marks} of the time axis)")
         ax.legend(loc="upper right", frameon=False)
         if title:
-            ax.set_title(title)
+            ax.set_title(wrap_title(title, width * 0.8))
+        if annotation:
+            ax.text(0.01, 0.02, annotation, transform=ax.transAxes, ha="left", va="bottom", fontsize=8,
+                    family="DejaVu Sans Mono")
         axr.set_ylim(-0.5, n_groups - 0.5)
         axr.set_yticks(range(n_groups))
+        # the group labels end left of the widest number centred at time 0 (8 pt digits ~ 0.6 em)
         axr.set_yticklabels(list(fits)[::-1])
         axr.tick_params(axis="x", labelbottom=False, length=0)
-        axr.tick_params(axis="y", length=0, pad=14)
+        axr.tick_params(axis="y", length=0, pad=4 + 0.6 * 8 * widest / 2)
         for side in ("top", "right", "bottom", "left"):
             axr.spines[side].set_visible(False)
         axr.set_title("Number at risk", loc="left", fontsize=8)
+        # left margin: the longest group label and half the widest number, in inches
+        label_in = (max(len(str(g)) for g in fits) * 0.6 * 9 + 4 + 0.6 * 8 * widest / 2 + 6) / 72
+        fig.subplots_adjust(left=min(0.45, max(0.12, label_in / fig.get_figwidth())))
     return fig
+
+
+def censor_marks(times: np.ndarray, tmax: float, *, max_marks: int = 150) -> np.ndarray:
+    """Censoring times to mark: all of them, or, when more than ``max_marks``, the first in each
+    of ``max_marks`` equal slices of the time axis (marks closer than the tick width merge into
+    a solid band, which reads as a thick curve).
+
+    >>> censor_marks(np.array([1.0, 1.01, 1.02, 5.0]), 10.0, max_marks=3).tolist()
+    [1.0, 5.0]
+    """
+    times = np.sort(np.asarray(times, dtype=float))
+    if len(times) <= max_marks or tmax <= 0:
+        return times
+    slot = np.floor(times / (tmax / max_marks)).astype(np.int64)
+    first = np.r_[True, slot[1:] != slot[:-1]]
+    return times[first]
+
+
+def zero_stub(values: np.ndarray, *, fraction: float = 0.01) -> tuple[np.ndarray, np.ndarray]:
+    """(bottom, top) of each waterfall bar: 0 to the value, or, for a value within
+    ``fraction`` of the axis range of 0, a stub of that height (centred on 0 for 0 itself,
+    on the value's side otherwise).
+
+    >>> b, t = zero_stub(np.array([50.0, 0.0, -0.1, -50.0]))
+    >>> b.tolist(), t.tolist()
+    ([0.0, -0.5, -1.0, -50.0], [50.0, 0.5, 0.0, 0.0])
+    """
+    y = np.asarray(values, dtype=float)
+    span = float(np.nanmax(y) - min(0.0, float(np.nanmin(y)))) if len(y) else 0.0
+    span = max(span, float(np.nanmax(np.abs(y))) if len(y) else 0.0, 1.0)
+    stub = fraction * span
+    bottom, top = np.minimum(y, 0.0), np.maximum(y, 0.0)
+    small = np.abs(y) < stub
+    zero = y == 0
+    bottom = np.where(small & ~zero & (y < 0), -stub, bottom)
+    top = np.where(small & ~zero & (y > 0), stub, top)
+    bottom = np.where(zero, -stub / 2, bottom)
+    top = np.where(zero, stub / 2, top)
+    return bottom, top
 
 
 WATERFALL_BAR_LIMIT = 2000
@@ -187,7 +259,9 @@ def plot_waterfall(
 ) -> Figure:
     """Bars of best % change per subject (descending), coloured by best overall response.
 
-    Subjects without a value are not drawn and are counted in a note under the plot.
+    Subjects without a value are not drawn and are counted in a note under the plot. A change
+    of 0% (or one too small to see) is drawn as a short bar across the zero line
+    (:func:`zero_stub`), so that no subject shows as an empty slot.
     """
     assert_has_columns(data, [subject_var, value_var, response_var], name="waterfall input")
     dup = data[subject_var].duplicated()
@@ -207,27 +281,31 @@ def plot_waterfall(
         ax = fig.add_subplot(1, 1, 1)
         x = np.arange(len(d))
         y = d[value_var].to_numpy(float)
+        bottom, top = zero_stub(y)
         if len(d) <= WATERFALL_BAR_LIMIT:
-            ax.bar(x, y, color=resp.map(RESPONSE_COLORS).to_numpy(), width=0.8)
+            ax.bar(x, top - bottom, bottom=bottom, color=resp.map(RESPONSE_COLORS).to_numpy(), width=0.8)
         else:  # one raster collection per response: a bar artist per subject costs minutes at 100,000
             for r in [r for r in RESPONSE_COLORS if r in set(resp)]:
                 sel = (resp == r).to_numpy()
-                left, top = x[sel] - 0.4, y[sel]
-                verts = np.stack([np.column_stack([left, np.zeros_like(top)]), np.column_stack([left, top]),
-                                  np.column_stack([left + 0.8, top]),
-                                  np.column_stack([left + 0.8, np.zeros_like(top)])], axis=1)
+                # adjacent bars of width 1 without antialiasing: no white seams between sub-pixel bars
+                left, lo, hi = x[sel] - 0.5, bottom[sel], top[sel]
+                verts = np.stack([np.column_stack([left, lo]), np.column_stack([left, hi]),
+                                  np.column_stack([left + 1.0, hi]), np.column_stack([left + 1.0, lo])], axis=1)
                 ax.add_collection(PolyCollection(verts, facecolors=RESPONSE_COLORS[r], edgecolors="none",
-                                                 rasterized=True))
+                                                 antialiaseds=False, rasterized=True))
             ax.autoscale_view()
+        # reference lines labelled outside the plot, right of the axes: never over a bar
+        right = blended_transform_factory(ax.transAxes, ax.transData)
         for ref in reference_lines:
             ax.axhline(ref, ls="--", color="#444444", lw=0.9)
-            ax.text(len(d) - 0.4 if len(d) else 0, ref, f"{ref:+g}%", va="bottom", ha="right", fontsize=7)
+            ax.text(1.01, ref, f"{ref:+g}%", transform=right, va="center", ha="left", fontsize=8)
         ax.axhline(0, color="black", lw=0.8)
         ax.set_xticks([])
         ax.set_xlim(-0.6, max(len(d), 1) - 0.4)
+        fig.subplots_adjust(right=0.9)
         ax.set_ylabel(ylabel)
         if title:
-            ax.set_title(title)
+            ax.set_title(wrap_title(title, width * 0.8))
         from matplotlib.patches import Patch
 
         present = [r for r in RESPONSE_COLORS if r in set(resp)]
@@ -299,9 +377,11 @@ def plot_swimmer(
         ax.set_ylabel("Subject")
         ax.grid(True, axis="x", color="#eeeeee", lw=0.6)
         ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
-        if title:
-            ax.set_title(title)
-        fig.subplots_adjust(right=0.8)
+        if title:  # wrapped to the plot's width: a long title must not run off the figure
+            ax.set_title(wrap_title(title, width * 0.72))
+        # margins in inches, not fractions: a tall plot of many subjects keeps a compact top and bottom
+        n_title = wrap_title(title, width * 0.72).count("\n") + 1 if title else 0
+        fig.subplots_adjust(right=0.8, top=1 - (0.25 + 0.2 * n_title) / height, bottom=0.55 / height)
     return fig
 
 

@@ -4,9 +4,9 @@ A :class:`Table` (title, column headers, rows of label + cells, footnotes) is
 built from an ARD by :func:`build_table`, with one :class:`RowSpec` per display
 row and one :class:`ColumnSpec` per display column: the cell shows the ARD
 statistics that match both selections, formatted by a :class:`FormatRule`
-(rules are data, see :data:`FORMAT_RULES`). :func:`render_rtf` and
-:func:`render_html` turn a table into text; both are deterministic (the run
-date is passed in, never read from the clock).
+(rules are data, see :data:`FORMAT_RULES`). :func:`render_rtf` (the paged
+document of :mod:`.rtf`) and :func:`render_html` turn a table into text; both
+are deterministic (the production stamp is passed in, never read from the clock).
 
 Example
 -------
@@ -23,7 +23,7 @@ Example
 [['9 (31.0%)'], ['(15.3, 50.8)']]
 >>> table.columns
 ['', 'Anlotinib + PD-1\\n(N=29)']
->>> render_rtf(table, run_date="2022-07-04").startswith("{\\\\rtf1")
+>>> render_rtf(table, stamp="Data extraction date: 2022-07-04").startswith("{\\\\rtf1")
 True
 """
 
@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import functools
 import math
-import re
 import string
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -42,6 +41,8 @@ import jinja2
 import pandas as pd
 
 from ..findings import DerivationError
+from .layout import PAPER, align_numbers, is_numeric_column
+from .rtf import RtfRaw, render_table_rtf, rtf_escape
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 
@@ -163,15 +164,15 @@ class Row:
     bold: bool = False
 
 
-PAPER = {"letter": (12240, 15840), "a4": (11906, 16838)}  # twips (1/1440 inch), portrait
-
-
 @dataclass
 class Table:
     """A display table; ``columns[0]`` heads the row-label column.
 
-    Headers may hold ``"\\n"`` for a line break. ``column_widths`` are relative
-    weights (default: label column 2.5 x the others).
+    Headers may hold ``"\\n"`` for a line break. ``column_widths``: one entry per
+    column, a width in inches or None for a width from the content (the default
+    for every column). ``cutoff`` is the data cut-off date printed on every page;
+    ``page_by`` (one label per row) starts a page at each new label and prints it
+    above the column headers. Landscape by default, as most submission tables are.
     """
 
     title: str
@@ -182,10 +183,13 @@ class Table:
     footnotes: list[str] = field(default_factory=list)
     source: str = ""
     program: str = ""
-    orientation: str = "portrait"
+    orientation: str = "landscape"
     paper: str = "letter"
-    column_widths: list[float] | None = None
+    column_widths: list[float | None] | None = None
     study: str = ""
+    cutoff: str = ""
+    page_by: list[str | None] | None = None
+    font_size: float = 9
 
     def __post_init__(self) -> None:
         ncol = len(self.columns) - 1
@@ -197,6 +201,12 @@ class Table:
             raise DerivationError("orientation must be 'portrait' or 'landscape'", value=self.orientation)
         if self.paper not in PAPER:
             raise DerivationError("unknown paper size", value=self.paper, hint=f"use one of {list(PAPER)}")
+        if self.column_widths is not None:
+            bad_w = [w for w in self.column_widths if w is not None and not 0.2 <= float(w) <= 20]
+            if len(self.column_widths) != ncol + 1 or bad_w:
+                raise DerivationError(f"{self.full_title}: column_widths needs one width in inches "
+                                      f"(0.2-20) or None per column ({ncol + 1})",
+                                      value=list(self.column_widths))
 
     @property
     def full_title(self) -> str:
@@ -324,142 +334,57 @@ def occurrence_rows(ard: pd.DataFrame, *, rule: str | FormatRule = "n_pct", **se
     return out
 
 
-# --------------------------------------------------------------------------- RTF
+# --------------------------------------------------------------------------- RTF and HTML
 
 
-class RtfRaw(str):
-    """Text already in RTF syntax (not escaped by the template)."""
+@functools.lru_cache(maxsize=None)
+def _html_env() -> jinja2.Environment:
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATE_DIR), autoescape=True,
+                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+                              undefined=jinja2.StrictUndefined)
 
 
-_RTF_PLAIN = re.compile(r"[\x20-\x5b\x5d-\x7a\x7c\x7e]*")  # printable ASCII except \ { }
+def render_rtf(table: Table, *, stamp: str = "", rows_per_page: int | None = None,
+               font_size: float | None = None) -> str:
+    """The RTF document of ``table``: titles in the page header, footnotes, program, data cut-off,
+    ``stamp`` and "Page x of y" in the page footer, rows paged with the column headers (and
+    "(continued)" group headings) on every page; see :mod:`derivations.tlf.rtf`.
+    ``rows_per_page`` caps the rows of a page (pages are otherwise filled by height)."""
+    return render_table_rtf(table, stamp=str(stamp), font_size=font_size, rows_per_page=rows_per_page)
 
 
-def rtf_escape(text: Any) -> str:
-    r"""Escape text for RTF: ``\ { }``, newlines (``\line``), tabs and non-ASCII (``\uN?``).
+def html_cells(table: Table) -> list[list[list[str | int]]]:
+    """Per body row, per data column: the cell as segments (text, or padding in characters).
 
-    >>> rtf_escape("a{b}\\c ≥ 5 é")
-    'a\\{b\\}\\\\c \\u8805? 5 \\u233?'
-    >>> rtf_escape("😀")   # outside the BMP: a UTF-16 surrogate pair
-    '\\u-10179?\\u-8704?'
+    Numbers are aligned as in the RTF (:func:`derivations.tlf.layout.align_numbers`);
+    the HTML shows the padding as empty fixed-width spans, so the cell's text is
+    unchanged. Text columns are one segment.
     """
-    if isinstance(text, RtfRaw):
-        return str(text)
-    if text is None:
-        return ""
-    text = str(text)
-    if _RTF_PLAIN.fullmatch(text):  # the common case: nothing to escape
-        return text
-    out = []
-    for ch in text:
-        code = ord(ch)
-        if ch == "\\":
-            out.append("\\\\")
-        elif ch == "{":
-            out.append("\\{")
-        elif ch == "}":
-            out.append("\\}")
-        elif ch == "\n":
-            out.append("\\line ")
-        elif ch == "\t":
-            out.append("\\tab ")
-        elif ch == "\r":
-            continue
-        elif 32 <= code < 127:
-            out.append(ch)
-        elif code < 32:
-            continue
-        else:
-            units = ch.encode("utf-16-le")
-            for i in range(0, len(units), 2):
-                u = int.from_bytes(units[i:i + 2], "little")
-                out.append(f"\\u{u - 65536 if u > 32767 else u}?")
-    return "".join(out)
+    ncol = len(table.columns) - 1
+    cols = []
+    for j in range(ncol):
+        cells = [r.cells[j] for r in table.rows]
+        cols.append(align_numbers(cells) if is_numeric_column(cells) else [[c] if c else [] for c in cells])
+    return [[cols[j][i] for j in range(ncol)] for i in range(len(table.rows))]
 
 
-@functools.lru_cache(maxsize=1 << 16, typed=True)
-def _rtf_escape_cached(text: Any) -> str:
-    return rtf_escape(text)
-
-
-def _rtf_finalize(value: Any) -> str:
-    """The template's finalize: listings repeat the same cell texts, each is escaped once."""
-    try:
-        return _rtf_escape_cached(value)
-    except TypeError:  # unhashable
-        return rtf_escape(value)
-
-
-def _env(kind: str) -> jinja2.Environment:
-    if kind == "rtf":
-        env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATE_DIR), autoescape=False,
-                                 finalize=_rtf_finalize, trim_blocks=True, lstrip_blocks=True,
-                                 keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
-        env.filters["raw"] = RtfRaw
-    else:
-        env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATE_DIR), autoescape=True,
-                                 trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
-                                 undefined=jinja2.StrictUndefined)
-    return env
-
-
-def _page(table: Table) -> dict[str, int]:
-    w, h = PAPER[table.paper]
-    if table.orientation == "landscape":
-        w, h = h, w
-    margin = 1080  # 0.75 inch
-    return {"width": w, "height": h, "margin": margin, "usable": w - 2 * margin}
-
-
-def _cellx(table: Table, usable: int) -> list[int]:
-    n = len(table.columns)
-    weights = table.column_widths or [2.5] + [1.0] * (n - 1)
-    if len(weights) != n:
-        raise DerivationError("column_widths needs one weight per column", value=weights)
-    total = sum(weights)
-    edges, acc = [], 0.0
-    for w in weights:
-        acc += w
-        edges.append(int(round(usable * acc / total)))
-    return edges
-
-
-def _pages(rows: list[Row], rows_per_page: int | None) -> list[list[Row]]:
-    if not rows_per_page or len(rows) <= rows_per_page:
-        return [rows]
-    return [rows[i:i + rows_per_page] for i in range(0, len(rows), rows_per_page)]
-
-
-def render_rtf(table: Table, *, run_date: str = "", rows_per_page: int | None = None,
-               font_size: int = 9) -> str:
-    """RTF text of ``table`` (Word and LibreOffice): header row repeated (``\\trhdr``) on each
-    page; with ``rows_per_page`` the rows are split over pages, titles repeated."""
-    page = _page(table)
-    ctx = {
-        "t": table,
-        "page": page,
-        "cellx": _cellx(table, page["usable"]),
-        "pages": _pages(table.rows, rows_per_page),
-        "run_date": run_date,
-        "fs": font_size * 2,
-        "landscape": table.orientation == "landscape",
-    }
-    return _env("rtf").get_template("table.rtf.j2").render(**ctx)
-
-
-def render_html(table: Table, *, run_date: str = "", standalone: bool = True) -> str:
+def render_html(table: Table, *, stamp: str = "", standalone: bool = True) -> str:
     """Self-contained, accessible HTML (``<caption>``, ``<th scope>``) of ``table``."""
-    return _env("html").get_template("table.html.j2").render(t=table, run_date=run_date,
-                                                              standalone=standalone)
+    numeric = [False] + [is_numeric_column([r.cells[j] for r in table.rows]) for j in range(len(table.columns) - 1)]
+    return _html_env().get_template("table.html.j2").render(t=table, stamp=str(stamp), standalone=standalone,
+                                                             cells=html_cells(table), numeric=numeric)
 
 
 def listing_table(data: pd.DataFrame, *, title: str, columns: Mapping[str, str] | None = None,
-                  **meta: Any) -> Table:
+                  page_by: str | None = None, **meta: Any) -> Table:
     """A :class:`Table` with one row per record of ``data``; ``columns`` maps variable -> header.
 
     The first selected variable is the row label. Missing values show as blank.
+    ``page_by`` names a variable whose values each start a page (and head it).
+    Listings are landscape, in 8 point, with column widths from the content.
     """
     columns = dict(columns or {c: c for c in data.columns})
-    missing = [c for c in columns if c not in data.columns]
+    missing = [c for c in [*columns, *([page_by] if page_by else [])] if c not in data.columns]
     if missing:
         raise DerivationError(f"listing variable(s) {missing} not in the data", variable=missing[0],
                               hint=f"variables present: {', '.join(map(str, data.columns))}")
@@ -467,19 +392,22 @@ def listing_table(data: pd.DataFrame, *, title: str, columns: Mapping[str, str] 
     text = text.where(text.notna(), "").astype(str)
     values = text.to_numpy().tolist()
     rows = [Row(v[0], v[1:]) for v in values]
-    widths = meta.pop("column_widths", None) or [1.0] * len(columns)
     meta.setdefault("orientation", "landscape")
-    return Table(title=title, columns=list(columns.values()), rows=rows, column_widths=widths, **meta)
+    meta.setdefault("font_size", 8)
+    if page_by:
+        meta["page_by"] = data[page_by].astype(object).where(data[page_by].notna(), "").astype(str).tolist()
+    return Table(title=title, columns=list(columns.values()), rows=rows, **meta)
 
 
 def render_listing(data: pd.DataFrame, *, title: str, columns: Mapping[str, str] | None = None,
-                   fmt: str = "rtf", rows_per_page: int = 30, run_date: str = "", **meta: Any) -> str:
-    """A listing of ``data`` as RTF (pages of ``rows_per_page`` records) or HTML."""
-    table = listing_table(data, title=title, columns=columns, **meta)
+                   fmt: str = "rtf", rows_per_page: int | None = None, stamp: str = "",
+                   page_by: str | None = None, **meta: Any) -> str:
+    """A listing of ``data`` as paged RTF or as HTML; ``rows_per_page`` caps the records of a page."""
+    table = listing_table(data, title=title, columns=columns, page_by=page_by, **meta)
     if fmt == "rtf":
-        return render_rtf(table, run_date=run_date, rows_per_page=rows_per_page, font_size=8)
+        return render_rtf(table, stamp=stamp, rows_per_page=rows_per_page)
     if fmt == "html":
-        return render_html(table, run_date=run_date)
+        return render_html(table, stamp=stamp)
     raise DerivationError("fmt must be 'rtf' or 'html'", value=fmt)
 
 
@@ -499,15 +427,15 @@ class Output:
 
 
 def render_index(outputs: Sequence[Output], *, title: str = "Tables, listings and figures",
-                 study: str = "", run_date: str = "") -> str:
+                 study: str = "", stamp: str = "") -> str:
     """HTML index linking every output (tables in HTML and RTF, figures in PNG/SVG)."""
     kinds = ("table", "listing", "figure")
     groups = [(k, [o for o in outputs if o.kind == k]) for k in kinds]
     other = [o for o in outputs if o.kind not in kinds]
     if other:
         groups.append(("other", other))
-    return _env("html").get_template("index.html.j2").render(
-        title=title, study=study, run_date=run_date, groups=[g for g in groups if g[1]])
+    return _html_env().get_template("index.html.j2").render(
+        title=title, study=study, stamp=str(stamp), groups=[g for g in groups if g[1]])
 
 
 __all__ = [
@@ -526,6 +454,7 @@ __all__ = [
     "CONTINUOUS_ROWS",
     "rtf_escape",
     "RtfRaw",
+    "html_cells",
     "render_rtf",
     "render_html",
     "listing_table",
