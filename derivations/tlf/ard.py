@@ -46,7 +46,8 @@ import pandas as pd
 
 from ..core import Filter, assert_has_columns, filter_mask, is_missing
 from ..findings import DerivationError
-from .stats import KmResult, KmSettings, compute_km, compute_proportion_ci
+from .stats import (KmResult, KmSettings, compute_hazard_ratios, compute_km, compute_odds_ratio,
+                    compute_proportion_ci, compute_risk_difference)
 
 ARD_COLUMNS = [
     "analysis_id",
@@ -576,6 +577,124 @@ def compute_ard_occurrences(
                    column_var=column_var)
 
 
+def compute_ard_hazard_ratio(
+    dataset: pd.DataFrame,
+    *,
+    analysis_id: str,
+    treatment_var: str,
+    reference: str,
+    population: Filter = None,
+    filter: Filter = None,
+    arm_order: Sequence | None = None,
+    time_var: str = "AVAL",
+    cnsr_var: str = "CNSR",
+    alpha: float = 0.05,
+    ties: str = "breslow",
+    group_value: str | None = None,
+    dataset_name: str = "ADTTE",
+) -> pd.DataFrame:
+    """Cox hazard ratio (with its Wald CI and p-value) and log-rank p-value of each arm against
+    ``reference``, and the log-rank p-value of all arms (column ``Total``); see
+    :func:`~derivations.tlf.stats.compute_hazard_ratios`.
+
+    Rows: ``column_var`` = ``treatment_var``, ``column_value`` the arm; stats ``hr``,
+    ``hr_ci_lower``, ``hr_ci_upper``, ``p_wald``, ``p_logrank``; the reference arm has
+    none; ``Total`` holds ``p_logrank`` of the test over all arms.
+
+    >>> import pandas as pd
+    >>> adtte = pd.DataFrame({"USUBJID": list("ABCDEFGH"), "TRT01A": ["P"] * 4 + ["X"] * 4,
+    ...                       "AVAL": [5, 8, 12, 20, 3, 4, 6, 9], "CNSR": [0, 0, 1, 0, 0, 0, 0, 1]})
+    >>> ard = compute_ard_hazard_ratio(adtte, analysis_id="HR", treatment_var="TRT01A", reference="P")
+    >>> ard[["column_value", "stat_name"]].values.tolist()[:2], list(ard.column_value.unique())
+    ([['X', 'hr'], ['X', 'hr_ci_lower']], ['X', 'Total'])
+    """
+    assert_has_columns(dataset, [time_var, cnsr_var, treatment_var], name=dataset_name)
+    recs = dataset.loc[filter_mask(dataset, population) & filter_mask(dataset, filter)]
+    arms = _str_levels(recs[treatment_var], MISSING)
+    levels = _ordered_levels(arms, arm_order, MISSING)
+    hrs, p_all = compute_hazard_ratios(recs[time_var].to_numpy(float), (recs[cnsr_var].to_numpy(float) == 0),
+                                       arms.to_numpy(), reference=reference, arms=levels, alpha=alpha, ties=ties)
+    conf = f"{100 * (1 - alpha):g}%"
+    rows = []
+    for h in hrs:
+        for name, value, label in [("hr", h.hr, f"Hazard ratio vs {h.reference} (Cox, {ties} ties)"),
+                                   ("hr_ci_lower", h.ci_lower, f"{conf} CI lower limit (Wald)"),
+                                   ("hr_ci_upper", h.ci_upper, f"{conf} CI upper limit (Wald)"),
+                                   ("p_wald", h.p_wald, "p-value (Wald)"),
+                                   ("p_logrank", h.p_logrank, f"p-value (log-rank vs {h.reference})")]:
+            rows.append({"column_value": h.arm, "stat_name": name, "stat_value": value, "stat_label": label,
+                         "group_value": f"{h.arm} vs {h.reference}"})
+    rows.append({"column_value": TOTAL, "stat_name": "p_logrank", "stat_value": p_all,
+                 "stat_label": "p-value (log-rank, all arms)", "group_value": "All arms"})
+    out = pd.DataFrame(rows).assign(group_var="HR")
+    if group_value is not None:
+        out["group_value"] = group_value
+    return _finish(out, analysis_id=analysis_id, dataset_name=dataset_name, population=population,
+                   column_var=treatment_var)
+
+
+def compute_ard_comparison(
+    dataset: pd.DataFrame,
+    *,
+    analysis_id: str,
+    treatment_var: str,
+    reference: str,
+    response: Filter,
+    denominator: pd.DataFrame,
+    population: Filter = None,
+    filter: Filter = None,
+    arm_order: Sequence | None = None,
+    alpha: float = 0.05,
+    group_value: str = "Responders",
+    subject_var: str = "USUBJID",
+    dataset_name: str = "ADSL",
+) -> pd.DataFrame:
+    """Risk difference (Wald CI, percentage points) and odds ratio (Woolf CI) of the subjects with a
+    ``response`` record in each arm against ``reference``; N per arm from ``denominator`` in
+    ``population``.
+
+    >>> import pandas as pd
+    >>> adsl = pd.DataFrame({"USUBJID": [str(i) for i in range(40)], "ARM": ["P"] * 20 + ["X"] * 20})
+    >>> adae = adsl.loc[list(range(10)) + list(range(20, 35))]
+    >>> ard = compute_ard_comparison(adae, analysis_id="AE", treatment_var="ARM", reference="P",
+    ...                              response=None, denominator=adsl)
+    >>> {k: round(v, 2) for k, v in zip(ard.stat_name, ard.stat_value)}
+    {'rd': 25.0, 'rd_ci_lower': -3.99, 'rd_ci_upper': 53.99, 'or': 3.0, 'or_ci_lower': 0.79, 'or_ci_upper': 11.44}
+    """
+    assert_has_columns(denominator, [subject_var, treatment_var], name=dataset_name)
+    den = denominator.loc[filter_mask(denominator, population)]
+    arm_of = dict(zip(den[subject_var], _str_levels(den[treatment_var], MISSING)))
+    levels = _ordered_levels(list(arm_of.values()), arm_order, MISSING)
+    if reference not in levels:
+        raise DerivationError("the reference arm is not one of the arms", variable=treatment_var, value=reference,
+                              hint=f"use one of {', '.join(levels)}")
+    big_n = pd.Series(list(arm_of.values())).value_counts().reindex(levels, fill_value=0)
+    recs = dataset.loc[filter_mask(dataset, filter) & filter_mask(dataset, response)
+                       & dataset[subject_var].isin(arm_of)]
+    responders = pd.Series([arm_of[u] for u in recs[subject_var].unique()], dtype=object)
+    n = responders.value_counts().reindex(levels, fill_value=0)
+    x0, n0 = int(n[reference]), int(big_n[reference])
+    conf = f"{100 * (1 - alpha):g}%"
+    rows = []
+    for arm in levels:
+        if arm == reference:
+            continue
+        x1, n1 = int(n[arm]), int(big_n[arm])
+        rd = compute_risk_difference(x1, n1, x0, n0, alpha=alpha)
+        orr = compute_odds_ratio(x1, n1, x0, n0, alpha=alpha)
+        for name, value, label in [("rd", rd[0], f"Risk difference vs {reference} (%)"),
+                                   ("rd_ci_lower", rd[1], f"{conf} CI lower limit (Wald)"),
+                                   ("rd_ci_upper", rd[2], f"{conf} CI upper limit (Wald)"),
+                                   ("or", orr[0], f"Odds ratio vs {reference}"),
+                                   ("or_ci_lower", orr[1], f"{conf} CI lower limit (Woolf)"),
+                                   ("or_ci_upper", orr[2], f"{conf} CI upper limit (Woolf)")]:
+            rows.append({"column_value": arm, "stat_name": name, "stat_value": value, "stat_label": label})
+    out = pd.DataFrame(rows, columns=["column_value", "stat_name", "stat_value", "stat_label"])
+    out = out.assign(group_var="COMPARISON", group_value=group_value)
+    return _finish(out, analysis_id=analysis_id, dataset_name=dataset_name, population=population,
+                   column_var=treatment_var)
+
+
 def ard_stats(ard: pd.DataFrame, **select) -> dict[str, float]:
     """``{stat_name: stat_value}`` of the ARD rows matching ``select`` (column=value pairs).
 
@@ -603,5 +722,7 @@ __all__ = [
     "compute_ard_km",
     "compute_km_by",
     "compute_ard_occurrences",
+    "compute_ard_hazard_ratio",
+    "compute_ard_comparison",
     "ard_stats",
 ]

@@ -224,8 +224,8 @@ def is_numeric_column(cells: Sequence[str]) -> bool:
     >>> is_numeric_column(["2021-08-17 (22)"]), is_numeric_column(["RELATED"]), is_numeric_column([""])
     (False, False, False)
     """
-    filled = [c for c in cells if c.strip()]
-    return bool(filled) and all(_split_numbers(c.strip()) is not None for c in filled)
+    filled = {c.strip() for c in cells} - {""}
+    return bool(filled) and all(_split_numbers(c) is not None for c in filled)
 
 
 def _int_frac(num: str) -> tuple[str, str]:
@@ -255,6 +255,12 @@ def align_numbers(cells: Sequence[str]) -> list[list[str | int]]:
     >>> align_numbers(["9 (31.0%)", "29 (100.0%)"])
     [[1, '9 (', 1, '31.0%)'], ['29 (100.0%)']]
     """
+    cells = list(cells)
+    distinct = list(dict.fromkeys(cells))
+    if len(distinct) < len(cells):  # listings repeat values: lay out each distinct value once
+        laid_out = dict(zip(distinct, align_numbers(distinct)))
+        width = max((segment_width(s) for s in laid_out.values()), default=0)
+        return [list(laid_out[c]) for c in cells] if width else [[] for _ in cells]
     parsed = [_split_numbers(c.strip()) if c.strip() else None for c in cells]
     # widths of the integer and fraction parts per (form, number position)
     int_w: dict[tuple, list[int]] = {}
@@ -369,7 +375,7 @@ def measure_column(texts: Sequence[str], *, numeric: bool = False,
     """
     indents = list(indents or [0] * len(texts))
     natural = minimum = 0
-    for text, ind in zip(texts, indents):
+    for text, ind in dict.fromkeys(zip(texts, indents)):  # each distinct (text, indent) once
         lines = str(text).split("\n")
         natural = max(natural, ind + max(len(line) for line in lines))
         pieces = lines if numeric else words(str(text))

@@ -39,6 +39,7 @@ from typing import Any, Mapping, Sequence
 
 import jinja2
 import pandas as pd
+from markupsafe import Markup, escape
 
 from ..findings import DerivationError
 from .layout import PAPER, align_numbers, is_numeric_column
@@ -66,6 +67,8 @@ class FormatRule:
     '5.33 (4.28, NE)'
     >>> FORMAT_RULES["mean_sd"].format({"mean": 2.25, "sd": 0.125})
     '2.3 (0.13)'
+    >>> FORMAT_RULES["p_logrank"].format({"p_logrank": 0.00002}), FORMAT_RULES["p_logrank"].format({"p_logrank": 0.04512})
+    ('<0.0001', '0.0451')
     """
 
     name: str
@@ -98,6 +101,11 @@ class _StatFormatter(string.Formatter):
     def format_field(self, value: Any, format_spec: str) -> str:
         if value is None or (isinstance(value, float) and math.isnan(value)):
             return self.missing
+        if format_spec.startswith(".") and format_spec.endswith("p") and isinstance(value, (int, float)):
+            digits = int(format_spec[1:-1])  # a p-value: "<0.0001" below the smallest printable value
+            if value < 10 ** -digits:
+                return f"<{10 ** -digits:.{digits}f}"
+            format_spec = format_spec[:-1] + "f"
         if format_spec.startswith(".") and format_spec.endswith("f") and isinstance(value, (int, float)):
             digits = int(format_spec[1:-1])
             quantum = Decimal(1).scaleb(-digits)
@@ -129,6 +137,11 @@ FORMAT_RULES: dict[str, FormatRule] = _rules(
     FormatRule("censored", "{censored:.0f}"),
     FormatRule("km_median_ci", "{km_median:.2f} ({km_median_ci_lower:.2f}, {km_median_ci_upper:.2f})"),
     FormatRule("km_median", "{km_median:.2f}"),
+    FormatRule("hr_ci", "{hr:.2f} ({hr_ci_lower:.2f}, {hr_ci_upper:.2f})"),
+    FormatRule("p_logrank", "{p_logrank:.4p}"),
+    FormatRule("p_wald", "{p_wald:.4p}"),
+    FormatRule("rd_ci", "{rd:.1f} ({rd_ci_lower:.1f}, {rd_ci_upper:.1f})"),
+    FormatRule("or_ci", "{or:.2f} ({or_ci_lower:.2f}, {or_ci_upper:.2f})"),
 )
 
 
@@ -368,11 +381,47 @@ def html_cells(table: Table) -> list[list[list[str | int]]]:
     return [[cols[j][i] for j in range(ncol)] for i in range(len(table.rows))]
 
 
+def _html_rows(table: Table, numeric: Sequence[bool]) -> list[Markup]:
+    """The ``<tr>`` of each body row (a ``page_by`` heading row before each new group), built once
+    per distinct cell: a listing has many thousands of rows."""
+    ncol = len(table.columns) - 1
+    cache: dict[tuple, str] = {}
+
+    def td(j: int, segs: list) -> str:
+        key = (j, tuple(segs))
+        out = cache.get(key)
+        if out is None:
+            body = "".join(f'<span class="pad" style="width: {s}ch"></span>' if isinstance(s, int) else str(escape(s))
+                           for s in segs)
+            out = f'<td class="num">{body}</td>\n' if numeric[j + 1] else f"<td>{body}</td>\n"
+            cache[key] = out
+        return out
+
+    cols = []
+    for j in range(ncol):
+        cells = [r.cells[j] for r in table.rows]
+        if numeric[j + 1]:
+            cols.append([td(j, s) for s in align_numbers(cells)])
+        else:  # one <td> per distinct text
+            html = {c: td(j, [c] if c else []) for c in dict.fromkeys(cells)}
+            cols.append([html[c] for c in cells])
+    out = []
+    page_by = table.page_by
+    for i, r in enumerate(table.rows):
+        if page_by and (i == 0 or page_by[i] != page_by[i - 1]):
+            out.append(Markup(f'<tr class="page-by"><th scope="rowgroup" colspan="{ncol + 1}">'
+                              f"{escape(page_by[i])}</th></tr>\n"))
+        bold = ' class="bold"' if r.bold else ""
+        head = f'<tr>\n<th scope="row"{bold} style="padding-left: {0.8 + 1.2 * r.indent}rem">{escape(r.label)}</th>\n'
+        out.append(Markup(head + "".join(col[i] for col in cols) + "</tr>\n"))
+    return out
+
+
 def render_html(table: Table, *, stamp: str = "", standalone: bool = True) -> str:
     """Self-contained, accessible HTML (``<caption>``, ``<th scope>``) of ``table``."""
     numeric = [False] + [is_numeric_column([r.cells[j] for r in table.rows]) for j in range(len(table.columns) - 1)]
     return _html_env().get_template("table.html.j2").render(t=table, stamp=str(stamp), standalone=standalone,
-                                                             cells=html_cells(table), numeric=numeric)
+                                                             rows=_html_rows(table, numeric), numeric=numeric)
 
 
 def listing_table(data: pd.DataFrame, *, title: str, columns: Mapping[str, str] | None = None,

@@ -100,6 +100,8 @@ def _rtf_escape_cached(text: Any) -> str:
 
 def _rtf_finalize(value: Any) -> str:
     """The template's finalize: listings repeat the same cell texts, each is escaped once."""
+    if isinstance(value, RtfRaw):  # built RTF (pages of rows): passed through, not cached
+        return str(value)
     try:
         return _rtf_escape_cached(value)
     except TypeError:  # unhashable
@@ -186,22 +188,6 @@ def _furniture(frame: Frame, layout: PageLayout) -> dict[str, Any]:
 
 
 @dataclass
-class _Cell:
-    text: str
-    align: str = "ql"
-    li: int = 0
-    bold: bool = False
-
-
-@dataclass
-class _Row:
-    cells: list[_Cell]
-    header: bool = False
-    top: bool = False
-    bottom: bool = False
-
-
-@dataclass
 class TablePlan:
     """A table laid out: column widths (characters, twips), the pages and their rows (for tests
     and for reading how a table was paged)."""
@@ -214,20 +200,66 @@ class TablePlan:
     capacity: int = 0
 
 
+def _per_distinct(values: Sequence[Any], fn) -> list[Any]:
+    """``[fn(v) for v in values]`` computed once per distinct value (listings repeat their texts)."""
+    cache: dict[Any, Any] = {}
+    out = []
+    for v in values:
+        if v not in cache:
+            cache[v] = fn(v)
+        out.append(cache[v])
+    return out
+
+
+class _RowWriter:
+    """RTF text of table rows; the row definitions and cell prefixes are built once per table."""
+
+    def __init__(self, cellx: list[int], layout: PageLayout) -> None:
+        self.lh, self.fs = layout.line_twips, int(round(layout.font_size * 2))
+        pad, pad_v = layout.cell_pad, layout.cell_pad_v
+        row = (f"\\trowd\\trgaph0\\trleft0\\trpaddl{pad}\\trpaddr{pad}\\trpaddt{pad_v}\\trpaddb{pad_v}"
+               "\\trpaddfl3\\trpaddfr3\\trpaddft3\\trpaddfb3")
+
+        def rowdef(header: bool, top: bool, bottom: bool) -> str:
+            cells = "".join(("\\clbrdrt\\brdrs\\brdrw10" if top else "") + ("\\clbrdrb\\brdrs\\brdrw10" if bottom else "")
+                            + ("\\clvertalb" if header else "\\clvertalt") + f"\\cellx{x}\n" for x in cellx)
+            return row + ("\\trhdr" if header else "") + "\\trkeep\n" + cells
+
+        self.head_def = rowdef(True, True, True)
+        self.body_def = rowdef(False, False, False)
+        self.last_def = rowdef(False, False, True)
+        self._cells: dict[tuple, str] = {}
+
+    def cell(self, text: str, align: str = "ql", li: int = 0, bold: bool = False) -> str:
+        key = (text, align, li, bold)
+        out = self._cells.get(key)
+        if out is None:
+            b0, b1 = ("\\b", "\\b0") if bold else ("", "")
+            out = (f"\\pard\\plain\\intbl\\{align}\\sl-{self.lh}\\slmult0\\li{li}\\f0\\fs{self.fs}{b0} "
+                   f"{_rtf_finalize(text)}{b1}\\cell\n")
+            self._cells[key] = out
+        return out
+
+
 def plan_table(table, layout: PageLayout, *, body_height: int, max_rows: int | None = None) -> tuple[TablePlan, dict]:
-    """Column widths, cell texts and pages of ``table`` (a :class:`~derivations.tlf.render.Table`)."""
-    cw, pad, lh = layout.char_twips, layout.cell_pad, layout.line_twips
-    ncol = len(table.columns)
+    """Column widths, cell texts and pages of ``table`` (a :class:`~derivations.tlf.render.Table`).
+
+    Returns the plan and the template's body: the header row and, per page, the RTF
+    of its rows (built here once per distinct cell: a listing has many thousands).
+    """
+    cw, pad, lh, pad_v = layout.char_twips, layout.cell_pad, layout.line_twips, layout.cell_pad_v
+    what = table.full_title or "table"
+    ncol, nrow = len(table.columns), len(table.rows)
     data_cols = [[r.cells[j] for r in table.rows] for j in range(ncol - 1)]
     numeric = [False] + [is_numeric_column(c) for c in data_cols]
     segments = [align_numbers(c) if num else None for c, num in zip(data_cols, numeric[1:])]
     texts = [[segments_text(s) for s in segs] if segs is not None else col
              for col, segs in zip(data_cols, segments)]
     indents = [2 * r.indent for r in table.rows]
-    heading = [i + 1 < len(table.rows) and table.rows[i + 1].indent > r.indent for i, r in enumerate(table.rows)]
+    heading = [i + 1 < nrow and table.rows[i + 1].indent > r.indent for i, r in enumerate(table.rows)]
     labels = [r.label for r in table.rows]
-    label_texts = labels + [labels[i] + CONTINUED for i in range(len(labels)) if heading[i]]
-    label_indents = indents + [indents[i] for i in range(len(labels)) if heading[i]]
+    label_texts = labels + [labels[i] + CONTINUED for i in range(nrow) if heading[i]]
+    label_indents = indents + [indents[i] for i in range(nrow) if heading[i]]
     measures = [measure_column([table.columns[0], *label_texts], indents=[0, *label_indents])]
     for j, col in enumerate(texts):
         head = measure_column([table.columns[j + 1]])
@@ -241,15 +273,14 @@ def plan_table(table, layout: PageLayout, *, body_height: int, max_rows: int | N
     fixed = None
     if table.column_widths is not None:
         if len(table.column_widths) != ncol:
-            raise DerivationError(f"{table.full_title}: column_widths needs one entry per column ({ncol})",
+            raise DerivationError(f"{what}: column_widths needs one entry per column ({ncol})",
                                   value=list(table.column_widths),
                                   hint="give a width in inches, or None for a width from the content")
-        fixed = [None if w is None else chars_in(w * 1440 - 2 * pad, layout.font_size)
+        fixed = [None if w is None else chars_in(w * 1440 - 2 * pad - slack, layout.font_size)
                  for w in table.column_widths]
-    lengths = [[i + longest_line(t) for t, i in zip(labels, indents)]]
-    lengths += [[longest_line(t) for t in col] for col in texts]
-    fits = compute_column_widths(measures, usable_chars=usable_chars, fixed=fixed, lengths=lengths,
-                                 what=table.full_title or "table")
+    lengths = [[i + n for i, n in zip(indents, _per_distinct(labels, longest_line))]]
+    lengths += [_per_distinct(col, longest_line) for col in texts]
+    fits = compute_column_widths(measures, usable_chars=usable_chars, fixed=fixed, lengths=lengths, what=what)
     chars = [f.chars for f in fits]
     twips = [int(round(c * cw)) + 2 * pad + slack for c in chars]
     spare = layout.usable_width - sum(twips)
@@ -257,72 +288,66 @@ def plan_table(table, layout: PageLayout, *, body_height: int, max_rows: int | N
         twips[0] += spare
     inner = [t - 2 * pad for t in twips]
     wrap_at = [chars_in(i - slack + 1, layout.font_size) for i in inner]
+    cellx = [sum(twips[:k + 1]) for k in range(ncol)]
+    writer = _RowWriter(cellx, layout)
 
-    # header row
-    head_cells, head_lines = [], 1
-    for j, h in enumerate(table.columns):
-        align = "qc" if numeric[j] else "ql"
-        head_cells.append(_Cell(h, align))
-        head_lines = max(head_lines, line_count(h, wrap_at[j]))
-    head = _Row(head_cells, header=True, top=True, bottom=True)
-    head_height = head_lines * lh + 2 * layout.cell_pad_v
+    # the column header row, repeated on every page
+    head_lines = max(line_count(h, wrap_at[j]) for j, h in enumerate(table.columns))
+    head = writer.head_def + "".join(writer.cell(h, "qc" if numeric[j] else "ql") for j, h in enumerate(table.columns))
+    head += "\\row\n"
+    head_height = head_lines * lh + 2 * pad_v
 
-    # body rows
+    # heights of the rows (lines of the tallest cell), counted once per distinct text
+    lines = [max(1, line_count(lab, max(1, wrap_at[0] - ind))) for lab, ind in zip(labels, indents)]
+    for j, col in enumerate(texts):
+        if not numeric[j + 1]:  # numbers never wrap
+            width = wrap_at[j + 1]
+            col_lines = _per_distinct(col, lambda t, w=width: line_count(t, w))
+            lines = [max(a, b) for a, b in zip(lines, col_lines)]
+    heights = [n * lh + 2 * pad_v for n in lines]
+    cont_heights = [line_count(labels[i] + CONTINUED, max(1, wrap_at[0] - indents[i])) * lh + 2 * pad_v
+                    if heading[i] else heights[i] for i in range(nrow)]
+
+    # the cells of each row, as RTF
     leads = []
     for j, segs in enumerate(segments):
-        if segs is None:
-            leads.append(0)
-            continue
-        block = max((sum(s if isinstance(s, int) else len(s) for s in seg) for seg in segs), default=0)
-        leads.append(max(0, int((inner[j + 1] - block * cw) // 2)))
-    rows, heights, cont_heights = [], [], []
-    for i, r in enumerate(table.rows):
-        lines = line_count(r.label, max(1, wrap_at[0] - indents[i]))
-        cells = [_Cell(r.label, "ql", int(round(indents[i] * cw)), r.bold)]
-        for j in range(ncol - 1):
-            text = texts[j][i]
-            if numeric[j + 1]:
-                cells.append(_Cell(text, "ql", leads[j] if text.strip() else 0))
-            else:
-                cells.append(_Cell(text, "ql"))
-                lines = max(lines, line_count(text, wrap_at[j + 1]))
-        rows.append(_Row(cells))
-        heights.append(lines * lh + 2 * layout.cell_pad_v)
-        cont_lines = line_count(r.label + CONTINUED, max(1, wrap_at[0] - indents[i])) if heading[i] else lines
-        cont_heights.append(cont_lines * lh + 2 * layout.cell_pad_v)
+        block = max((sum(s if isinstance(s, int) else len(s) for s in seg) for seg in segs), default=0) if segs else 0
+        leads.append(max(0, int((inner[j + 1] - block * cw) // 2)) if segs is not None else 0)
+    label_li = [int(round(ind * cw)) for ind in indents]
+    body = [writer.cell(lab, "ql", li, r.bold) for lab, li, r in zip(labels, label_li, table.rows)]
+    for j, col in enumerate(texts):
+        lead = leads[j]
+        cells = _per_distinct(col, lambda t, lead=lead: writer.cell(t, "ql", lead if t.strip() else 0))
+        body = [a + b for a, b in zip(body, cells)]
+    blank = "".join(writer.cell("") for _ in range(ncol - 1))
 
     page_by = list(table.page_by) if getattr(table, "page_by", None) is not None else None
-    if page_by is not None and len(page_by) != len(table.rows):
-        raise DerivationError(f"{table.full_title}: page_by needs one label per row", value=len(page_by))
-    page_by_lines = max((len(wrap(str(p) + CONTINUED, layout.chars_per_line)) for p in page_by or [] if p),
+    if page_by is not None and len(page_by) != nrow:
+        raise DerivationError(f"{what}: page_by needs one label per row", value=len(page_by))
+    page_by_lines = max((len(wrap(str(p) + CONTINUED, layout.chars_per_line)) for p in set(page_by or []) if p),
                         default=0)
     capacity = body_height - head_height - TABLE_TAIL_TWIPS
     pages = paginate(heights, [r.indent for r in table.rows], capacity, continued_heights=cont_heights,
-                     page_by=page_by, page_by_height=page_by_lines * lh, max_rows=max_rows,
-                     what=table.full_title or "table")
+                     page_by=page_by, page_by_height=page_by_lines * lh, max_rows=max_rows, what=what)
     out_pages = []
     for pg in pages:
-        prow = []
+        rows = []
         for pr in pg.rows:
             if pr.continued:
                 src = table.rows[pr.index]
-                prow.append(_Row([_Cell(src.label + CONTINUED, "ql", int(round(indents[pr.index] * cw)), src.bold)]
-                                 + [_Cell("") for _ in range(ncol - 1)]))
+                rows.append(writer.cell(src.label + CONTINUED, "ql", label_li[pr.index], src.bold) + blank)
             else:
-                prow.append(_Row(list(rows[pr.index].cells)))
-        if prow:
-            prow[-1] = _Row(prow[-1].cells, bottom=True)
+                rows.append(body[pr.index])
+        text = "".join(writer.body_def + r + "\\row\n" for r in rows[:-1])
+        if rows:
+            text += writer.last_def + rows[-1] + "\\row\n"
         label = None
         if pg.page_by is not None:
             label = {"text": str(pg.page_by) + (CONTINUED if pg.page_by_continued else ""), "align": "ql",
                      "bold": True, "tabs": None}
-        out_pages.append({"page_by": label, "rows": prow})
-    cellx, acc = [], 0
-    for t in twips:
-        acc += t
-        cellx.append(acc)
+        out_pages.append({"page_by": label, "rows": RtfRaw(text)})
     plan = TablePlan(chars=chars, twips=twips, numeric=numeric, pages=pages, heights=heights, capacity=capacity)
-    return plan, {"head": head, "pages": out_pages, "cellx": cellx}
+    return plan, {"head": RtfRaw(head), "pages": out_pages}
 
 
 def table_frame(table, stamp: str) -> Frame:
@@ -383,7 +408,7 @@ def render_figure_rtf(png: bytes | Sequence[bytes], frame: Frame, *, layout: Pag
     if not figures:
         raise DerivationError(f"{frame.title}: no image to put in the figure document")
     return rtf_environment().get_template("document.rtf.j2").render(figures=figures, pages=[], head=None,
-                                                                    cellx=[], **furniture)
+                                                                    **furniture)
 
 
 __all__ = [

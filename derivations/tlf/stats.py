@@ -352,7 +352,132 @@ def compute_km(time: Sequence[float], event: Sequence[int], settings: KmSettings
                     quartiles)
 
 
+# --------------------------------------------------------------------------- between arms
+
+
+@dataclass(frozen=True)
+class HazardRatio:
+    """Cox proportional-hazards hazard ratio of one arm against the reference arm.
+
+    ``p_wald``: Wald test of the arm's coefficient; ``p_logrank``: log-rank test of
+    the two arms alone (the Cox score test with Breslow ties).
+    """
+
+    arm: str
+    reference: str
+    hr: float
+    ci_lower: float
+    ci_upper: float
+    p_wald: float
+    p_logrank: float
+
+    def __str__(self) -> str:
+        return (f"HR {self.arm} vs {self.reference}: {_f(self.hr)} ({_f(self.ci_lower)}, {_f(self.ci_upper)}), "
+                f"log-rank p={self.p_logrank:.4f}")
+
+
+def compute_hazard_ratios(time: Sequence[float], event: Sequence[int], arm: Sequence, *, reference,
+                          arms: Sequence | None = None, alpha: float = 0.05, ties: str = "breslow",
+                          ) -> tuple[list[HazardRatio], float]:
+    """Cox hazard ratios of each arm against ``reference`` (statsmodels ``PHReg``) and log-rank tests
+    (statsmodels ``survdiff``): one ``HazardRatio`` per other arm, and the overall log-rank p-value
+    of all arms.
+
+    One Cox model holds an indicator per non-reference arm (as SAS PROC PHREG with
+    ``CLASS arm(REF=...)``); ``ties`` is ``"breslow"`` (SAS's default) or ``"efron"``.
+    The CI is the Wald interval exp(b +/- z SE).
+
+    >>> hrs, p = compute_hazard_ratios([5, 8, 12, 20, 3, 4, 6, 9], [1, 1, 0, 1, 1, 1, 1, 0],
+    ...                                ["A"] * 4 + ["B"] * 4, reference="A")
+    >>> [h.arm for h in hrs], round(hrs[0].hr, 3) > 1, round(p, 4) == round(hrs[0].p_logrank, 4)
+    (['B'], True, True)
+    """
+    from statsmodels.duration.hazard_regression import PHReg
+    from statsmodels.duration.survfunc import survdiff
+
+    t = np.asarray(time, dtype=float)
+    e = np.asarray(event, dtype=float)
+    g = np.asarray([str(a) for a in arm], dtype=object)
+    reference = str(reference)
+    levels = [str(a) for a in (arms if arms is not None else sorted(set(g)))]
+    if reference not in levels:
+        raise DerivationError("the reference arm is not one of the arms", value=reference,
+                              hint=f"use one of {', '.join(levels)}")
+    others = [a for a in levels if a != reference]
+    if not others:
+        raise DerivationError("a hazard ratio needs at least two arms", value=levels)
+    if not (len(t) == len(e) == len(g)):
+        raise DerivationError("time, event and arm must have the same length", value=(len(t), len(e), len(g)))
+    keep = np.isin(g, levels)
+    t, e, g = t[keep], e[keep], g[keep]
+    X = np.column_stack([(g == a).astype(float) for a in others])
+    fit = PHReg(t, X, status=e, ties=ties).fit()
+    z = norm.ppf(1 - alpha / 2)
+    params, bse, pvals = np.asarray(fit.params), np.asarray(fit.bse), np.asarray(fit.pvalues)
+    out = []
+    for k, a in enumerate(others):
+        pair = np.isin(g, [reference, a])
+        p_lr = float(survdiff(t[pair], e[pair], (g[pair] == a).astype(int))[1])
+        out.append(HazardRatio(a, reference, float(np.exp(params[k])), float(np.exp(params[k] - z * bse[k])),
+                               float(np.exp(params[k] + z * bse[k])), float(pvals[k]), p_lr))
+    codes = np.asarray([levels.index(x) for x in g])
+    p_all = float(survdiff(t, e, codes)[1])
+    return out, p_all
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A binary outcome in one arm against the reference arm: risk difference (percentage points)
+    and odds ratio, each with its CI."""
+
+    arm: str
+    reference: str
+    risk_difference: float
+    rd_ci_lower: float
+    rd_ci_upper: float
+    odds_ratio: float
+    or_ci_lower: float
+    or_ci_upper: float
+
+
+def compute_risk_difference(x1: int, n1: int, x0: int, n0: int, *, alpha: float = 0.05) -> tuple[float, float, float]:
+    """Risk difference ``x1/n1 - x0/n0`` with its Wald CI (SAS PROC FREQ RISKDIFF default), in %.
+
+    >>> [round(v, 2) for v in compute_risk_difference(15, 20, 10, 20)]
+    [25.0, -3.99, 53.99]
+    """
+    if n1 <= 0 or n0 <= 0:
+        return float("nan"), float("nan"), float("nan")
+    p1, p0 = x1 / n1, x0 / n0
+    se = np.sqrt(p1 * (1 - p1) / n1 + p0 * (1 - p0) / n0)
+    z = norm.ppf(1 - alpha / 2)
+    d = p1 - p0
+    return float(100 * d), float(100 * max(-1.0, d - z * se)), float(100 * min(1.0, d + z * se))
+
+
+def compute_odds_ratio(x1: int, n1: int, x0: int, n0: int, *, alpha: float = 0.05) -> tuple[float, float, float]:
+    """Odds ratio of arm 1 against arm 0 with its Wald (Woolf, log scale) CI, from
+    ``scipy.stats.contingency.odds_ratio(kind="sample")``; a zero cell gives NaN (not estimable).
+
+    >>> [round(v, 3) for v in compute_odds_ratio(15, 20, 10, 20)]
+    [3.0, 0.786, 11.445]
+    """
+    from scipy.stats.contingency import odds_ratio
+
+    table = [[int(x1), int(n1 - x1)], [int(x0), int(n0 - x0)]]
+    if min(min(r) for r in table) == 0:
+        return float("nan"), float("nan"), float("nan")
+    res = odds_ratio(table, kind="sample")
+    ci = res.confidence_interval(confidence_level=1 - alpha)
+    return float(res.statistic), float(ci.low), float(ci.high)
+
+
 __all__ = [
+    "HazardRatio",
+    "compute_hazard_ratios",
+    "Comparison",
+    "compute_risk_difference",
+    "compute_odds_ratio",
     "KmSettings",
     "KmResult",
     "compute_km",
