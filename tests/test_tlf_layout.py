@@ -64,6 +64,8 @@ def test_column_widths_never_break_a_word_and_keep_short_columns_whole():
         compute_column_widths(measures, usable_chars=33)
     # fixed columns keep their width
     assert compute_column_widths(measures, usable_chars=60, fixed=[None, 20, None], fill=False)[1].chars == 20
+    # a fixed width narrower than the longest word is widened to it
+    assert compute_column_widths(measures, usable_chars=60, fixed=[12, None, None], fill=False)[0].chars == 19
 
 
 def test_heading_groups_and_paging_with_continued_headings():

@@ -400,7 +400,8 @@ def compute_column_widths(
     minimum and ``min_chars``, at most ``max_chars``. If the total exceeds
     ``usable_chars`` the columns that may wrap give up width in proportion to what
     they can give; with ``fill`` the table is then widened to ``usable_chars`` in
-    proportion to the widths. ``fixed`` widths (chars) are kept as they are.
+    proportion to the widths. ``fixed`` widths (chars) are kept as they are, but never
+    below the column's minimum.
 
     >>> m = [measure_column(["Term", "Palmar-plantar syndrome"]), measure_column(["Grade", "3"], numeric=True)]
     >>> [f.chars for f in compute_column_widths(m, usable_chars=30, fill=False)]
@@ -417,8 +418,8 @@ def compute_column_widths(
     fits: list[ColumnFit] = []
     for (natural, minimum), fix in zip(measures, fixed):
         minimum = max(min_chars, minimum)
-        if fix is not None:
-            fits.append(ColumnFit(int(fix), minimum, natural, fixed=True))
+        if fix is not None:  # never below the minimum: no word broken, no number wrapped
+            fits.append(ColumnFit(max(int(fix), minimum), minimum, natural, fixed=True))
             continue
         chars = max(minimum, natural)
         if max_chars is not None:

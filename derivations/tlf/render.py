@@ -32,6 +32,7 @@ from __future__ import annotations
 import functools
 import math
 import string
+import warnings
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -357,13 +358,25 @@ def _html_env() -> jinja2.Environment:
                               undefined=jinja2.StrictUndefined)
 
 
+def _stamp_text(stamp: Any, run_date: str | None, where: str) -> str:
+    """``stamp`` as text; the deprecated ``run_date`` is printed as what it is, the data extraction date."""
+    if run_date:
+        warnings.warn(f"{where}(run_date=...) is deprecated: pass stamp=str(production_stamp(...)) "
+                      "(derivations.tlf.stamp); the date is printed as the data extraction date",
+                      DeprecationWarning, stacklevel=3)
+        if not stamp:
+            return f"Data extraction date: {run_date}"
+    return str(stamp)
+
+
 def render_rtf(table: Table, *, stamp: str = "", rows_per_page: int | None = None,
-               font_size: float | None = None) -> str:
+               font_size: float | None = None, run_date: str | None = None) -> str:
     """The RTF document of ``table``: titles in the page header, footnotes, program, data cut-off,
     ``stamp`` and "Page x of y" in the page footer, rows paged with the column headers (and
     "(continued)" group headings) on every page; see :mod:`derivations.tlf.rtf`.
     ``rows_per_page`` caps the rows of a page (pages are otherwise filled by height)."""
-    return render_table_rtf(table, stamp=str(stamp), font_size=font_size, rows_per_page=rows_per_page)
+    stamp = _stamp_text(stamp, run_date, "render_rtf")
+    return render_table_rtf(table, stamp=stamp, font_size=font_size, rows_per_page=rows_per_page)
 
 
 def html_cells(table: Table) -> list[list[list[str | int]]]:
@@ -417,8 +430,9 @@ def _html_rows(table: Table, numeric: Sequence[bool]) -> list[Markup]:
     return out
 
 
-def render_html(table: Table, *, stamp: str = "", standalone: bool = True) -> str:
+def render_html(table: Table, *, stamp: str = "", standalone: bool = True, run_date: str | None = None) -> str:
     """Self-contained, accessible HTML (``<caption>``, ``<th scope>``) of ``table``."""
+    stamp = _stamp_text(stamp, run_date, "render_html")
     numeric = [False] + [is_numeric_column([r.cells[j] for r in table.rows]) for j in range(len(table.columns) - 1)]
     return _html_env().get_template("table.html.j2").render(t=table, stamp=str(stamp), standalone=standalone,
                                                              rows=_html_rows(table, numeric), numeric=numeric)
@@ -450,8 +464,9 @@ def listing_table(data: pd.DataFrame, *, title: str, columns: Mapping[str, str] 
 
 def render_listing(data: pd.DataFrame, *, title: str, columns: Mapping[str, str] | None = None,
                    fmt: str = "rtf", rows_per_page: int | None = None, stamp: str = "",
-                   page_by: str | None = None, **meta: Any) -> str:
+                   page_by: str | None = None, run_date: str | None = None, **meta: Any) -> str:
     """A listing of ``data`` as paged RTF or as HTML; ``rows_per_page`` caps the records of a page."""
+    stamp = _stamp_text(stamp, run_date, "render_listing")
     table = listing_table(data, title=title, columns=columns, page_by=page_by, **meta)
     if fmt == "rtf":
         return render_rtf(table, stamp=stamp, rows_per_page=rows_per_page)
@@ -476,13 +491,14 @@ class Output:
 
 
 def render_index(outputs: Sequence[Output], *, title: str = "Tables, listings and figures",
-                 study: str = "", stamp: str = "") -> str:
+                 study: str = "", stamp: str = "", run_date: str | None = None) -> str:
     """HTML index linking every output (tables in HTML and RTF, figures in PNG/SVG)."""
     kinds = ("table", "listing", "figure")
     groups = [(k, [o for o in outputs if o.kind == k]) for k in kinds]
     other = [o for o in outputs if o.kind not in kinds]
     if other:
         groups.append(("other", other))
+    stamp = _stamp_text(stamp, run_date, "render_index")
     return _html_env().get_template("index.html.j2").render(
         title=title, study=study, stamp=str(stamp), groups=[g for g in groups if g[1]])
 
