@@ -39,6 +39,12 @@ def _parser() -> argparse.ArgumentParser:
     chk.add_argument("--study", default=".")
     chk.add_argument("--out", default="output", help="output folder holding sdtm/ and adam/ (default: output/)")
 
+    new = sub.add_parser("new", help="scaffold a study folder, or one program of a study, from the templates")
+    new.add_argument("what", choices=["study", "program"], help="study: a runnable study folder; program: one program")
+    new.add_argument("target", help="study: the new folder; program: STAGE/NAME, e.g. adam/adlb")
+    new.add_argument("--study", default=".", help="program: the study folder to add it to (default: .)")
+    new.add_argument("--studyid", default=None, help="study: STUDYID (default: the folder's name, upper case)")
+
     cmp_ = sub.add_parser("compare", help="compare two datasets like PROC COMPARE (XPT, parquet, CSV, Dataset-JSON)",
                           add_help=False)
     cmp_.add_argument("args", nargs=argparse.REMAINDER)
@@ -61,6 +67,8 @@ def main(argv: list[str] | None = None) -> int:
             return _define(args)
         if args.command == "check":
             return _check(args)
+        if args.command == "new":
+            return _new(args)
     except FileNotFoundError as exc:
         print(f"derive {args.command}: {exc}", file=sys.stderr)
         return 2
@@ -141,6 +149,27 @@ def _check(args) -> int:
         return 2
     print(findings.report())
     return 1 if findings.errors else 0
+
+
+def _new(args) -> int:
+    from pathlib import Path
+
+    from .findings import DerivationError
+    from .scaffold import new_program, new_study
+
+    try:
+        if args.what == "study":
+            root = Path(args.target)
+            new_study(root, studyid=args.studyid or root.resolve().name.upper())
+            print(f"wrote study {root}: run it with  derive run --study {root}")
+        else:
+            path = new_program(args.study, args.target)
+            stub = "" if path.parent.name == "tlf" else "; spec stub added for its dataset"
+            print(f"wrote {path} (listed in study.toml [{path.parent.name}] programs{stub})")
+    except DerivationError as exc:
+        print(f"derive new: {exc}", file=sys.stderr)
+        return 2
+    return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

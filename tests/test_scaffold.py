@@ -1,0 +1,81 @@
+"""`derive new`: a scaffolded study runs as it is, a scaffolded program joins the run, nothing is overwritten."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from derivations.cli import main
+from derivations.findings import DerivationError
+from derivations.program import load_program
+from derivations.scaffold import _add_to_programs, new_program, new_study
+from derivations.spec import read_spec
+from derivations.study import Study
+
+
+def test_new_study_then_run(tmp_path, capsys):
+    assert main(["new", "study", str(tmp_path / "demo")]) == 0
+    assert "derive run --study" in capsys.readouterr().out
+    assert main(["run", "--study", str(tmp_path / "demo"), "--out", str(tmp_path / "out")]) == 0
+    out = capsys.readouterr().out
+    assert "sdtm: DM\nadam: ADSL\ntlf: T_DEMOG" in out and "findings: 0 error(s), 0 warning(s)" in out
+    adsl = pd.read_json(tmp_path / "out" / "adam" / "adsl.json", typ="series")  # Dataset-JSON written
+    assert adsl["name"] == "ADSL" and adsl["records"] == 4 and adsl["studyOID"].endswith("DEMO")
+    for name in ("index.html", "t_demog.html", "t_demog.rtf", "ard/t_demog.csv"):
+        assert (tmp_path / "out" / "tlf" / name).is_file()
+    html = (tmp_path / "out" / "tlf" / "t_demog.html").read_text()
+    assert "Study drug" in html and "N=3" in html  # subject 004 has no first dose: not in the safety population
+
+
+def test_scaffolded_programs_follow_the_contract(tmp_path):
+    root = new_study(tmp_path / "demo", studyid="DEMO-1")
+    study = Study.load(root)
+    dm, adsl, table = (study.program(s, n) for s, n in (("sdtm", "dm"), ("adam", "adsl"), ("tlf", "t_demog")))
+    assert (dm.reads, dm.writes, dm.raw) == ((), ("DM",), ("dm",))
+    assert (adsl.reads, adsl.writes) == (("DM",), ("ADSL",))
+    assert (table.reads, table.writes) == (("ADSL",), ("T_DEMOG",))
+    for program in (dm, adsl, table):
+        assert program.module.__doc__  # the standard sections start with a docstring
+
+
+def test_new_program_joins_the_run_with_a_spec_stub(tmp_path, capsys):
+    from derivations.pipeline import run_study
+
+    root = new_study(tmp_path / "demo", studyid="DEMO")
+    assert main(["new", "program", "adam/adlb", "--study", str(root)]) == 0
+    assert "listed in study.toml [adam] programs; spec stub added" in capsys.readouterr().out
+    assert Study.load(root).programs("adam") == ["adsl", "adlb"]
+    assert read_spec(root / "specs" / "adam_spec.xlsx").dataset("ADLB").variable_names == ["STUDYID", "USUBJID",
+                                                                                           "SUBJID"]
+    program = load_program(root, "adam", "adlb")
+    assert (program.reads, program.writes) == (("ADSL",), ("ADLB",))
+    new_program(root, "tlf/t_saf")
+    result = run_study(root, tmp_path / "out")
+    adlb = result.datasets["adam"]["ADLB"]
+    assert adlb["USUBJID"].tolist() == ["DEMO-001", "DEMO-002", "DEMO-003", "DEMO-004"]
+    assert list(adlb.columns) == ["STUDYID", "USUBJID", "SUBJID"]
+    assert sorted(result.datasets["tlf"]) == ["T_DEMOG", "T_SAF"] and result.findings.errors == []
+
+
+def test_new_never_overwrites(tmp_path, capsys):
+    root = new_study(tmp_path / "demo")
+    before = (root / "adam" / "adsl.py").read_text()
+    assert main(["new", "program", "adam/adsl", "--study", str(root)]) == 2
+    assert "already exists; derive new never overwrites" in capsys.readouterr().err
+    assert (root / "adam" / "adsl.py").read_text() == before
+    with pytest.raises(DerivationError, match="exists and is not empty"):
+        new_study(root)
+    with pytest.raises(DerivationError, match=r"'\.\./x' is not a program name"):
+        new_program(root, "adam/../x")
+    with pytest.raises(DerivationError, match="is not STAGE/NAME"):
+        new_program(root, "qc/adsl_qc")
+
+
+def test_add_to_programs_edits_only_the_stage_list():
+    toml = '[study]\nstudyid = "S"\n\n[adam]\nspec = "a.xlsx"\nprograms = [\n  "adsl",\n  "adae",\n]\nx = 1\n\n[tlf]\nprograms = []\n'
+    assert _add_to_programs(toml, "adam", "adlb") == (
+        '[study]\nstudyid = "S"\n\n[adam]\nspec = "a.xlsx"\nprograms = [\n  "adsl",\n  "adae", "adlb"\n]\nx = 1\n\n'
+        '[tlf]\nprograms = []\n')
+    assert _add_to_programs(toml, "tlf", "t_x").endswith('[tlf]\nprograms = ["t_x"]\n')
+    assert _add_to_programs('[study]\nstudyid = "S"\n', "sdtm", "dm") == \
+        '[study]\nstudyid = "S"\n\n[sdtm]\nprograms = ["dm"]\n'
