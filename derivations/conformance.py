@@ -43,7 +43,6 @@ from typing import Callable, Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from .core import compute_on_distinct
 from .findings import Findings
 
 _COLS = ["dataset", "variable", "usubjid", "row", "value"]
@@ -462,75 +461,24 @@ def _numeric_dates(ctx):
 
 # --------------------------------------------------------------------------- spec-driven
 
-def _as_terms(s: pd.Series) -> pd.Series:
-    """Values as codelist terms: text stripped; a whole number without a decimal part (1.0 -> "1")."""
-    if not pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
-        return _text(s)
+def _spec_checks(*checks: str):
+    """A rule running the spec checks ``checks``, each defined once in :mod:`derivations.schema`
+    (where a run and ``derive validate`` run them too)."""
 
-    def each(v: pd.Series) -> list[str]:
-        return [str(int(x)) if float(x).is_integer() else repr(float(x)) for x in v]
+    def run(ctx):
+        from .schema import spec_check_hits
 
-    return compute_on_distinct(s, each, missing="")
+        if ctx.spec is None:
+            return pd.DataFrame(columns=_COLS)
+        return _concat(spec_check_hits(df, ctx.spec, n, checks) for n, df in ctx.data.items())
 
-
-def _spec_items(ctx):
-    """(dataset name, frame, VariableSpec) for every variable the spec gives a dataset of ``ctx``."""
-    if ctx.spec is None:
-        return
-    for n, df in ctx.data.items():
-        ds = ctx.spec.datasets.get(n)
-        for v in (ds.variables if ds else []):
-            yield n, df, v
+    return run
 
 
-def _spec_codelist(extensible: bool):
-    """A check: values are terms of the variable's (extensible or non-extensible) codelist."""
-
-    def check(ctx):
-        out = []
-        for n, df, v in _spec_items(ctx):
-            cl = ctx.spec.codelists.get(v.codelist)
-            if cl is None or v.name not in df.columns or bool(cl.extensible) != extensible:
-                continue
-            bad = ~_as_terms(df[v.name]).isin(set(cl.values)) & ~_blank(df[v.name])
-            out.append(_hits(df, bad.to_numpy(), n, v.name))
-        return _concat(out)
-
-    return check
-
-
-_spec_ct = _spec_codelist(extensible=False)
-_spec_ct_extensible = _spec_codelist(extensible=True)
-
-
-def _spec_mandatory(ctx):
-    out = []
-    for n, df, v in _spec_items(ctx):
-        if not v.mandatory:
-            continue
-        if v.name not in df.columns:
-            out.append(pd.DataFrame([{"dataset": n, "variable": v.name, "usubjid": None, "row": None,
-                                      "value": "variable missing"}]))
-        else:
-            out.append(_hits(df, _blank(df[v.name]).to_numpy(), n, v.name))
-    return _concat(out)
-
-
-def _spec_variables(ctx):
-    spec = ctx.spec
-    rows = []
-    if spec is None:
-        return pd.DataFrame(columns=_COLS)
-    for n, df in ctx.data.items():
-        ds = spec.datasets.get(n)
-        if ds is None:
-            rows.append({"dataset": n, "variable": None, "usubjid": None, "row": None, "value": "dataset not in spec"})
-            continue
-        for col in df.columns:
-            if col not in ds.variable_names:
-                rows.append({"dataset": n, "variable": col, "usubjid": None, "row": None,
-                             "value": "variable not in spec"})
-    return pd.DataFrame(rows, columns=_COLS)
+_spec_ct = _spec_checks("codelist")
+_spec_ct_extensible = _spec_checks("codelist_extended")
+_spec_mandatory = _spec_checks("mandatory")
+_spec_variables = _spec_checks("not_in_spec")
 
 
 # --------------------------------------------------------------------------- IG metadata (derivations.ig)

@@ -254,13 +254,12 @@ def run_study(
 def validate_folder(study: str | Path | Study, folder: str | Path) -> Findings:
     """Validate the XPT files of ``folder/sdtm`` and ``folder/adam`` against the study's specs.
 
-    Besides the schema checks, each file's variable attributes (label, type,
-    length) are compared with the spec.
+    The checks are those of a run (:func:`derivations.schema.validate_dataset`), plus each
+    file's variable attributes (label, type, length) against the spec.
     """
     from .io import read_dataset
     from .schema import validate_dataset
     from .spec import read_spec
-    from .xpt import variables_from_spec
 
     study = study if isinstance(study, Study) else Study.load(study)
     findings = Findings()
@@ -276,19 +275,5 @@ def validate_folder(study: str | Path | Study, folder: str | Path) -> Findings:
             if name not in spec.datasets:
                 findings.add("error", "not_in_spec", "dataset file has no spec", dataset=name, value=str(xpt))
                 continue
-            findings.extend(validate_dataset(frame, spec, name))
-            for v in variables_from_spec(spec.dataset(name)):
-                var = meta.variable(v.name)
-                if var is None:
-                    continue
-                label = var.label or ""
-                if label != v.label:
-                    findings.add("error", "xpt_label", f"label in file differs from spec label {v.label!r}",
-                                 dataset=name, variable=v.name, value=label)
-                if var.type != v.type:
-                    findings.add("error", "xpt_type", f"type in file is {var.type}, spec says {v.type}",
-                                 dataset=name, variable=v.name)
-                if v.type == "char" and v.length is not None and var.length != v.length:
-                    findings.add("error", "xpt_length", f"length in file differs from spec length {v.length}",
-                                 dataset=name, variable=v.name, value=var.length)
+            findings.extend(validate_dataset(frame, spec, name, meta=meta))
     return findings

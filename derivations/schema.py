@@ -1,23 +1,38 @@
-"""Spec -> pandera schema -> findings.
+"""Checks of data against the spec, each defined once; a pandera schema runs them.
 
-:func:`build_schema` turns a :class:`~derivations.spec.DatasetSpec` into a
-``pandera.DataFrameSchema`` with one column per spec variable and these checks:
+A check is data (:data:`VALUE_CHECKS`, ``print(check)`` says what it checks), defined here
+once and run everywhere the data meet the spec:
 
-=============  =================================================================
-type           character variables hold text; numeric ones numbers or dates
-mandatory      Mandatory = Yes: no missing or blank value
-length         character values at most Length bytes (UTF-8 counted)
-codelist       values in the codelist (non-extensible); blanks allowed unless
-               mandatory. Extensible codelists are checked too, as warnings
-iso8601        --DTC and other ISO 8601 text variables are valid (partial allowed)
-keys           the Datasets sheet's Key Variables identify each record once
-=============  =================================================================
+* in memory during a run: :func:`validate_dataset` (its error checks through the pandera
+  schema of :func:`build_schema`, lazily: every failure, not the first);
+* on files by ``derive validate``: the same, plus the file's attributes (:data:`ATTRIBUTE_CHECKS`);
+* on files by ``derive check``: the spec rules SP0001-SP0004 of :mod:`derivations.conformance`
+  call :func:`spec_check_hits` with these checks.
 
-:func:`validate_dataset` runs it lazily (every failure, not the first) and adds
-what pandera does not see: variables in the data but not in the spec and the
-reverse, and the variable order. Each failure becomes a
-:class:`~derivations.findings.Finding` with dataset, variable, USUBJID, row
-(1-based record number) and value.
+=================  ========  ========================================================
+check              severity  what
+=================  ========  ========================================================
+type               error     character variables hold text; numeric ones numbers or dates
+length             error     character values at most Length bytes (UTF-8 counted)
+iso8601            error     --DTC and other ISO 8601 text variables are valid (partial allowed)
+mandatory          error     Mandatory = Yes: the variable is there, no missing or blank value
+codelist           error     values are terms of the variable's non-extensible codelist
+codelist_extended  warning   values are terms of the variable's extensible codelist
+keys               error     the Datasets sheet's Key Variables identify each record once
+not_in_spec        error     every variable of the data is in the spec
+not_in_data        error     every variable of the spec is in the data
+order              error     the variables are in spec order
+xpt_label/type/    error     a file's variable attributes are the spec's (``derive validate``)
+length
+=================  ========  ========================================================
+
+Codelist values are compared one way everywhere (:func:`compute_in_codelist`): text without
+trailing blanks equals a term; a number equals a numeric term within a relative 1e-9
+(VISITNUM 1.2000000000000002 is the term 1.2); blanks pass (``mandatory`` catches them); a
+codelist without terms (an external dictionary) is not checked.
+
+Each failure becomes a :class:`~derivations.findings.Finding` with dataset, variable, USUBJID,
+row (1-based record number) and value.
 
 Example
 -------
@@ -30,11 +45,14 @@ Example
 >>> df = pd.DataFrame({"USUBJID": ["S-1", "S-1"], "SEX": ["F", "X"]})
 >>> [f"{f.check}:{f.variable}:{f.row}:{f.value}" for f in validate_dataset(df, spec, "DM")]
 ['keys:USUBJID:1:S-1', 'keys:USUBJID:2:S-1', 'codelist:SEX:2:X']
+>>> print(check("codelist"))
+codelist [error]: values are terms of the variable's non-extensible codelist (blank allowed)
 """
 
 from __future__ import annotations
 
-from typing import Iterable
+from dataclasses import dataclass, field
+from typing import Callable, Iterable
 
 import numpy as np
 import pandas as pd
@@ -43,6 +61,9 @@ from .core import compute_on_distinct, is_missing
 from .findings import Finding, Findings
 from .iso8601 import compute_iso8601_valid  # the ISO 8601 check lives with the ISO 8601 patterns
 from .spec import Codelist, DatasetSpec, Spec, VariableSpec
+
+#: Relative tolerance of a numeric value against a numeric codelist term.
+CODELIST_RTOL = 1e-9
 
 
 def _byte_len(text: pd.Series) -> pd.Series:
@@ -69,40 +90,114 @@ def _is_text(series: pd.Series) -> pd.Series:
     return pd.Series(False, index=series.index)
 
 
-def _codelist_mask(series: pd.Series, codelist: Codelist) -> pd.Series:
-    values = codelist.values
-    if pd.api.types.is_numeric_dtype(series):
-        nums = pd.to_numeric(pd.Series(values), errors="coerce").dropna().to_numpy()
-        return series.isin(nums) | series.isna()
-    return series.isin(values) | is_missing(series)
+def _is_number(series: pd.Series) -> bool:
+    return bool(pd.api.types.is_numeric_dtype(series) or pd.api.types.is_datetime64_any_dtype(series))
+
+
+def compute_in_codelist(values: pd.Series, codelist: Codelist, *, rtol: float = CODELIST_RTOL) -> pd.Series:
+    """True where a value is a term of ``codelist``, or missing or blank.
+
+    Text: the value without trailing blanks equals a term (a leading blank is not the term).
+    Numbers: the value equals a numeric term within ``rtol`` (relative), so that a computed
+    VISITNUM of 1.2000000000000002 is the term ``1.2`` and 1.0 is ``1``.
+
+    >>> from derivations.spec import Term
+    >>> cl = Codelist("VISITNUM", terms=(Term("1"), Term("1.2")))
+    >>> compute_in_codelist(pd.Series([1.0, 0.1 + 1.1, 1.3, None]), cl).tolist()
+    [True, True, False, True]
+    >>> compute_in_codelist(pd.Series(["1.2  ", " 1.2", "", None]), cl).tolist()
+    [True, False, True, True]
+    """
+    terms = codelist.values
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        nums = pd.to_numeric(pd.Series(terms, dtype=object), errors="coerce").dropna().to_numpy(dtype=float)
+
+        def close(distinct: pd.Series) -> np.ndarray:
+            x = distinct.to_numpy(dtype=float)[:, None]
+            return np.isclose(x, nums[None, :], rtol=rtol, atol=0.0).any(axis=1) if len(nums) else \
+                np.zeros(len(distinct), dtype=bool)
+
+        return compute_on_distinct(values, close, missing=True).astype(bool)
+    termset = set(terms)
+    return compute_on_distinct(
+        values, lambda distinct: [str(v).rstrip() in termset or not str(v).strip() for v in distinct],
+        missing=True).astype(bool)
+
+
+def _codelist(var: VariableSpec, spec: Spec) -> Codelist | None:
+    """The variable's codelist when it has terms to check against (an external dictionary has none)."""
+    cl = spec.codelists.get(var.codelist) if var.codelist else None
+    return cl if cl is not None and cl.terms else None
+
+
+@dataclass(frozen=True)
+class ValueCheck:
+    """One check of a variable's values against the spec, defined once.
+
+    ``applies(var, spec)`` says whether the variable has the check; ``passes(values, var,
+    spec)`` is True where a value is fine (or a single bool for the whole column);
+    ``message(var, spec)`` is the finding's message.
+    """
+
+    name: str
+    severity: str
+    description: str
+    applies: Callable[[VariableSpec, Spec], bool] = field(repr=False, compare=False)
+    passes: Callable[[pd.Series, VariableSpec, Spec], pd.Series | bool] = field(repr=False, compare=False)
+    message: Callable[[VariableSpec, Spec], str] = field(repr=False, compare=False)
+
+    def __str__(self) -> str:
+        return f"{self.name} [{self.severity}]: {self.description}"
+
+
+#: The checks of values, in the order their findings are reported.
+VALUE_CHECKS: tuple[ValueCheck, ...] = (
+    ValueCheck("type", "error", "character variables hold text",
+               lambda v, s: v.xpt_type == "char", lambda x, v, s: _is_text(x),
+               lambda v, s: "character variable holds a non-text value"),
+    ValueCheck("length", "error", "character values are at most the variable's Length bytes (UTF-8 counted)",
+               lambda v, s: v.xpt_type == "char" and v.length is not None, lambda x, v, s: _byte_len(x) <= v.length,
+               lambda v, s: f"value longer than {v.length} bytes"),
+    ValueCheck("iso8601", "error", "ISO 8601 text variables (--DTC, --DUR ...) hold valid ISO 8601 values",
+               lambda v, s: v.xpt_type == "char" and v.is_iso8601, lambda x, v, s: compute_iso8601_valid(x),
+               lambda v, s: "not a valid ISO 8601 value"),
+    ValueCheck("type", "error", "numeric variables hold numbers or dates",
+               lambda v, s: v.xpt_type != "char", lambda x, v, s: _is_number(x),
+               lambda v, s: "numeric variable holds text"),
+    ValueCheck("mandatory", "error", "mandatory variables are there and never missing or blank",
+               lambda v, s: v.mandatory, lambda x, v, s: ~is_missing(x),
+               lambda v, s: "missing value in a mandatory variable"),
+    ValueCheck("codelist", "error", "values are terms of the variable's non-extensible codelist (blank allowed)",
+               lambda v, s: _codelist(v, s) is not None and not _codelist(v, s).extensible,
+               lambda x, v, s: compute_in_codelist(x, _codelist(v, s)),
+               lambda v, s: f"value not in codelist {v.codelist}"),
+    ValueCheck("codelist_extended", "warning", "values are terms of the variable's extensible codelist, else a "
+               "sponsor extension that the codelist should list (blank allowed)",
+               lambda v, s: _codelist(v, s) is not None and _codelist(v, s).extensible,
+               lambda x, v, s: compute_in_codelist(x, _codelist(v, s)),
+               lambda v, s: f"value not in extensible codelist {v.codelist}"),
+)
+
+
+def check(name: str) -> ValueCheck:
+    """The value check called ``name`` (the first, for ``type``)."""
+    for c in VALUE_CHECKS:
+        if c.name == name:
+            return c
+    raise KeyError(f"no value check {name!r}; checks: {', '.join(dict.fromkeys(c.name for c in VALUE_CHECKS))}")
 
 
 def _variable_checks(var: VariableSpec, spec: Spec):
     import pandera.pandas as pa
 
-    checks = []
-    if var.xpt_type == "char":
-        checks.append(pa.Check(_is_text, element_wise=False, error="type: character variable holds a non-text value"))
-        if var.length is not None:
-            checks.append(pa.Check(lambda s, n=var.length: _byte_len(s) <= n,
-                                   error=f"length: value longer than {var.length} bytes"))
-        if var.is_iso8601:
-            checks.append(pa.Check(compute_iso8601_valid, error="iso8601: not a valid ISO 8601 value"))
-    else:
-        checks.append(pa.Check(
-            lambda s: bool(pd.api.types.is_numeric_dtype(s) or pd.api.types.is_datetime64_any_dtype(s)),
-            error="type: numeric variable holds text"))
-    if var.mandatory:
-        checks.append(pa.Check(lambda s: ~is_missing(s), error="mandatory: missing value in a mandatory variable"))
-    cl = spec.codelists.get(var.codelist) if var.codelist else None
-    if cl is not None and cl.terms and not cl.extensible:
-        checks.append(pa.Check(lambda s, c=cl: _codelist_mask(s, c),
-                               error=f"codelist: value not in codelist {cl.id}"))
-    return checks
+    return [pa.Check(lambda s, c=c: c.passes(s, var, spec), element_wise=False,
+                     error=f"{c.name}: {c.message(var, spec)}")
+            for c in VALUE_CHECKS if c.severity == "error" and c.applies(var, spec)]
 
 
 def build_schema(spec: Spec, dataset: str):
-    """A ``pandera.DataFrameSchema`` for ``dataset`` of ``spec`` (see module doc)."""
+    """A ``pandera.DataFrameSchema`` running the error checks of :data:`VALUE_CHECKS` and the keys
+    for ``dataset`` of ``spec`` (see module doc)."""
     import pandera.pandas as pa
 
     ds = spec.dataset(dataset)
@@ -125,26 +220,113 @@ def _row_info(dataset: pd.DataFrame, index, id_var: str) -> tuple[int | None, st
     return int(pos) + 1, usubjid
 
 
+def variables_not_in_spec(columns: Iterable, ds: DatasetSpec) -> list[str]:
+    """The ``not_in_spec`` check: variables of the data that the spec does not list."""
+    names = set(ds.variable_names)
+    return [str(c) for c in columns if str(c) not in names]
+
+
+def variables_not_in_data(columns: Iterable, ds: DatasetSpec) -> list[str]:
+    """The ``not_in_data`` check: variables of the spec that the data lack."""
+    have = {str(c) for c in columns}
+    return [v for v in ds.variable_names if v not in have]
+
+
+def _value_failures(frame: pd.DataFrame, spec: Spec, ds: DatasetSpec, checks: Iterable[ValueCheck],
+                    id_var: str) -> list[tuple[ValueCheck, VariableSpec, int | None, str | None, object]]:
+    """(check, variable, row, USUBJID, value) of every value that fails ``checks`` (run directly)."""
+    out = []
+    for c in checks:
+        for v in ds.variables:
+            if v.name not in frame.columns or not c.applies(v, spec):
+                continue
+            ok = c.passes(frame[v.name], v, spec)
+            if isinstance(ok, (bool, np.bool_)):
+                if not ok:
+                    out.append((c, v, None, None, None))
+                continue
+            for i in np.flatnonzero(~np.asarray(ok, dtype=bool)):
+                usubjid = str(frame[id_var].iloc[i]) if id_var in frame.columns else None
+                out.append((c, v, int(i) + 1, usubjid, frame[v.name].iloc[i]))
+    return out
+
+
+def spec_check_hits(dataset: pd.DataFrame, spec: Spec, name: str, checks: Iterable[str], *,
+                    id_var: str = "USUBJID") -> pd.DataFrame:
+    """The records of ``dataset`` that fail the spec checks ``checks`` (names of :data:`VALUE_CHECKS`,
+    ``not_in_spec``): one row each (dataset, variable, usubjid, row, value), as the conformance
+    rules report them. ``mandatory`` also reports a mandatory variable the data lack (value
+    ``variable missing``); ``not_in_spec`` a dataset the spec lacks (``dataset not in spec``).
+    """
+    cols = ["dataset", "variable", "usubjid", "row", "value"]
+    checks = list(checks)
+    ds = spec.datasets.get(name)
+    rows: list[dict] = []
+    if ds is None:
+        if "not_in_spec" in checks:
+            rows.append({"dataset": name, "variable": None, "usubjid": None, "row": None,
+                         "value": "dataset not in spec"})
+        return pd.DataFrame(rows, columns=cols)
+    frame = dataset.reset_index(drop=True)
+    if "not_in_spec" in checks:
+        rows += [{"dataset": name, "variable": v, "usubjid": None, "row": None, "value": "variable not in spec"}
+                 for v in variables_not_in_spec(frame.columns, ds)]
+    if "mandatory" in checks:
+        mandatory = {v.name for v in ds.variables if v.mandatory}
+        rows += [{"dataset": name, "variable": v, "usubjid": None, "row": None, "value": "variable missing"}
+                 for v in variables_not_in_data(frame.columns, ds) if v in mandatory]
+    value_checks = [c for c in VALUE_CHECKS if c.name in checks]
+    rows += [{"dataset": name, "variable": v.name, "usubjid": usubjid, "row": row, "value": value}
+             for _, v, row, usubjid, value in _value_failures(frame, spec, ds, value_checks, id_var)]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def _attribute_findings(meta, ds: DatasetSpec) -> Findings:
+    """``xpt_label``, ``xpt_type``, ``xpt_length``: a file's variable attributes against the spec
+    (as the XPT writer would write them from the spec)."""
+    from .xpt import variables_from_spec
+
+    found = Findings()
+    for v in variables_from_spec(ds):
+        var = meta.variable(v.name)
+        if var is None:
+            continue
+        label = var.label or ""
+        if label != v.label:
+            found.add("error", "xpt_label", f"label in file differs from spec label {v.label!r}",
+                      dataset=ds.name, variable=v.name, value=label)
+        if var.type != v.type:
+            found.add("error", "xpt_type", f"type in file is {var.type}, spec says {v.type}",
+                      dataset=ds.name, variable=v.name)
+        if v.type == "char" and v.length is not None and var.length != v.length:
+            found.add("error", "xpt_length", f"length in file differs from spec length {v.length}",
+                      dataset=ds.name, variable=v.name, value=var.length)
+    return found
+
+
 def validate_dataset(
     dataset: pd.DataFrame,
     spec: Spec,
     name: str,
     *,
     id_var: str = "USUBJID",
+    meta=None,
 ) -> list[Finding]:
-    """Validate ``dataset`` against ``spec``'s dataset ``name``; return every finding."""
+    """Validate ``dataset`` against ``spec``'s dataset ``name``; return every finding.
+
+    ``meta``: the :class:`~derivations.metadata.DatasetMeta` of the file the dataset was read
+    from; its variable attributes are checked too (``xpt_label``, ``xpt_type``, ``xpt_length``).
+    """
     import pandera.pandas as pa
 
     ds: DatasetSpec = spec.dataset(name)
     found = Findings()
-    spec_vars = ds.variable_names
     data_vars = [str(c) for c in dataset.columns]
-    for v in data_vars:
-        if v not in spec_vars:
-            found.add("error", "not_in_spec", "variable in the data but not in the spec", dataset=ds.name, variable=v)
-    for v in spec_vars:
-        if v not in data_vars:
-            found.add("error", "not_in_data", "variable in the spec but not in the data", dataset=ds.name, variable=v)
+    for v in variables_not_in_spec(data_vars, ds):
+        found.add("error", "not_in_spec", "variable in the data but not in the spec", dataset=ds.name, variable=v)
+    for v in variables_not_in_data(data_vars, ds):
+        found.add("error", "not_in_data", "variable in the spec but not in the data", dataset=ds.name, variable=v)
+    spec_vars = ds.variable_names
     common = [v for v in spec_vars if v in data_vars]
     actual = [v for v in data_vars if v in spec_vars]
     if common != actual:
@@ -168,28 +350,24 @@ def validate_dataset(
                       dataset=ds.name, variable=", ".join(keys), usubjid=usubjid, row=row,
                       value=" | ".join(str(frame[k].iloc[row - 1]) for k in keys) if row else None)
         for rec in fc.itertuples(index=False):  # one finding per failed check: a report
-            check = str(rec.check)
-            kind, _, message = check.partition(": ")
-            if check == "multiple_fields_uniqueness":
+            check_name = str(rec.check)
+            kind, _, message = check_name.partition(": ")
+            if check_name == "multiple_fields_uniqueness":
                 continue
             if not message:
-                kind, message = "schema", check
+                kind, message = "schema", check_name
             row, usubjid = (None, None)
             if rec.index is not None and not (isinstance(rec.index, float) and np.isnan(rec.index)):
                 row, usubjid = _row_info(frame, rec.index, id_var)
             found.add("error", kind, message, dataset=ds.name, variable=str(rec.column),
                       usubjid=usubjid, row=row, value=rec.failure_case)
-    # Extensible codelists: values outside the list are allowed, but reported.
-    for v in ds.variables:
-        cl = spec.codelists.get(v.codelist) if v.codelist else None
-        if cl is None or not cl.extensible or not cl.terms or v.name not in frame.columns:
-            continue
-        bad = ~_codelist_mask(frame[v.name], cl)
-        for i in np.flatnonzero(bad.to_numpy()):
-            found.add("warning", "codelist_extended", f"value not in extensible codelist {cl.id}",
-                      dataset=ds.name, variable=v.name, row=int(i) + 1,
-                      usubjid=str(frame[id_var].iloc[i]) if id_var in frame.columns else None,
-                      value=frame[v.name].iloc[i])
+    # Warnings (extensible codelists): run directly, pandera only raises
+    warnings = [c for c in VALUE_CHECKS if c.severity == "warning"]
+    for c, v, row, usubjid, value in _value_failures(frame, spec, ds, warnings, id_var):
+        found.add(c.severity, c.name, c.message(v, spec), dataset=ds.name, variable=v.name, row=row,
+                  usubjid=usubjid, value=value)
+    if meta is not None:
+        found.extend(_attribute_findings(meta, ds))
     return list(found)
 
 

@@ -89,3 +89,42 @@ def test_schema_is_a_pandera_schema():
     schema = build_schema(toy_spec(), "DM")
     assert list(schema.columns) == ["STUDYID", "DOMAIN", "USUBJID", "RFSTDTC", "AGE", "SEX"]
     assert schema.unique == ["STUDYID", "USUBJID"]
+
+
+def test_each_check_is_defined_once_and_all_runners_agree(tmp_path):
+    """A run (in memory), derive validate (on the XPT file) and derive check (SP0001-SP0003) find the
+    same codelist and mandatory failures: one comparison of values with terms everywhere."""
+    import datetime as dt
+
+    from derivations.conformance import rule, run_rules
+    from derivations.io import read_dataset
+    from derivations.xpt import variables_from_spec, write_xpt
+
+    spec = toy_spec()
+    spec.datasets["DM"].variables[4] = VariableSpec("DM", "AGE", "Age", "integer", 8, codelist="AGES", order=5)
+    spec.codelists["AGES"] = Codelist("AGES", data_type="float", terms=(Term("61"), Term("1.2")))
+    spec.datasets["DM"].variables[5] = VariableSpec("DM", "SEX", "Sex", length=2, codelist="SEX", mandatory=True,
+                                                    order=6)
+    spec.codelists["SEX"] = Codelist("SEX", extensible=True, terms=(Term("F"), Term("M")))
+    # 0.1 + 1.1 is 1.2000000000000002: the term 1.2; 'M ' is M (trailing blanks are padding); ' F' is not F
+    df = _dm(AGE=[61.0, 0.1 + 1.1, 62.0], SEX=["M ", " F", ""])
+    in_memory = {(f.check, f.variable, f.row) for f in validate_dataset(df, spec, "DM")}
+    assert in_memory == {("codelist", "AGE", 3), ("codelist_extended", "SEX", 2), ("mandatory", "SEX", 3)}
+    path = write_xpt(df, tmp_path / "dm.xpt", label="Demographics", variables=variables_from_spec(spec.dataset("DM")),
+                     created=dt.datetime(2022, 7, 4))
+    frame, meta = read_dataset(path, sas_dates=False)
+    assert {(f.check, f.variable, f.row) for f in validate_dataset(frame, spec, "DM", meta=meta)} == in_memory
+    by_rule = {"SP0001": "codelist", "SP0002": "codelist_extended", "SP0003": "mandatory"}
+    checked = run_rules({"DM": frame}, spec=spec, rules=[rule(r) for r in by_rule])
+    assert {(by_rule[f.check], f.variable, f.row) for f in checked} == in_memory
+
+
+def test_codelist_without_terms_is_not_checked_and_file_attributes_are():
+    spec = toy_spec()
+    spec.codelists["SEX"] = Codelist("SEX", terms=())  # an external dictionary: nothing to compare with
+    assert validate_dataset(_dm(SEX=["M", "X", "Y"]), spec, "DM") == []
+    from derivations.metadata import DatasetMeta, VariableMeta
+    meta = DatasetMeta("DM", "Demographics", (VariableMeta("USUBJID", "Subject", "char", 20),
+                                              VariableMeta("AGE", "Age", "char", 8)))
+    got = [(f.check, f.variable, f.value) for f in validate_dataset(_dm(), toy_spec(), "DM", meta=meta)]
+    assert got == [("xpt_label", "USUBJID", "Subject"), ("xpt_length", "USUBJID", 20), ("xpt_type", "AGE", None)]
