@@ -348,9 +348,9 @@ def check_define(spec: Spec, settings: Mapping[str, Any] | None = None) -> list[
             if vl.variable not in names:
                 problems.append(f"value-level row {where}: variable {vl.variable} is not a variable of {ds.name}")
             try:
-                conds = parse_where_clause(vl.where_clause)
+                conds = spec.where(vl)
             except DefineError as exc:
-                problems.append(f"value-level row {where}: {exc}")
+                problems.append(f"value-level row {where}: {exc} (nor is it an ID of the WhereClauses sheet)")
                 continue
             for var, _, _ in conds:
                 if var not in names:
@@ -510,9 +510,11 @@ def _value_lists(d: _Define) -> None:
             d.vl_oid[(name, var)] = oid
             vld = d.mdv.add("def:ValueListDef", ("OID", oid))
             for i, vl in enumerate(rows, start=1):
-                conds = parse_where_clause(vl.where_clause)
-                tag = "_".join(f"{c[0]}.{c[1]}.{'_'.join(c[2])}" for c in conds)
-                wc = _oid("WC", name, var, tag)
+                conds = d.spec.where(vl)
+                if vl.where_clause in d.spec.where_clauses:  # an ID of the WhereClauses sheet keeps its name
+                    wc = re.sub(r"[^A-Za-z0-9_.\-]", "_", vl.where_clause)
+                else:
+                    wc = _oid("WC", name, var, "_".join(f"{c[0]}.{c[1]}.{'_'.join(c[2])}" for c in conds))
                 it = _oid("IT", name, var, "_".join("_".join(c[2]) for c in conds))
                 ref = vld.add("ItemRef", ("ItemOID", it), ("OrderNumber", i),
                               ("Mandatory", "Yes" if vl.mandatory else "No"), ("MethodOID", vl.method or None))
@@ -549,7 +551,8 @@ def _item_groups(d: _Define) -> None:
             key = ds.keys.index(v.name) + 1 if v.name in ds.keys else None
             ig.add("ItemRef", ("ItemOID", _oid("IT", name, v.name)), ("OrderNumber", v.order or None),
                    ("Mandatory", "Yes" if v.mandatory else "No"), ("KeySequence", key),
-                   ("MethodOID", (_ids(v.method) or [None])[0]), ("Role", None if d.adam else (v.role or None)))
+                   ("MethodOID", (_ids(v.method) or [None])[0]), ("Role", None if d.adam else (v.role or None)),
+                   ("def:HasNoData", "Yes" if v.has_no_data else None))
             d.item_defs.append((_oid("IT", name, v.name), name, v, v.label, []))
         if cls:
             cel = ig.add("def:Class", ("Name", cls))

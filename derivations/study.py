@@ -242,9 +242,10 @@ class RunContext:
             sdtm=_Declared(self.sdtm, program), adam=_Declared(self.adam, program), ard=_Declared(self.ard, program))
 
     def spec(self, stage: str):
-        """The stage's spec (``"sdtm"`` or ``"adam"``), read once from study.toml's ``spec`` path."""
+        """The stage's spec (``"sdtm"`` or ``"adam"``), read once from study.toml's ``spec`` path and checked
+        (a spec error stops the run before any data is derived)."""
         if stage not in self._specs:
-            from .spec import read_spec
+            from .spec import load_spec as read_spec
 
             path = self.study.spec_path(stage)
             if path is None:

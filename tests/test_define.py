@@ -285,3 +285,31 @@ def test_method_texts_state_the_settings_in_force(adam_define, tmp_path):
     spec.methods["MT.AGEGR1"] = Method("MT.AGEGR1", "Age group", "Computation", "AGE < {adam.agegr_cut}")
     with pytest.raises(DefineError, match=r"method MT.AGEGR1: \{adam.agegr_cut\} is not a setting of study.toml"):
         write_define(spec, tmp_path, created=CREATED, settings={"adam": {"agegr1_cut": 65}})
+
+
+def test_derive_define_on_a_p21_workbook_gives_a_valid_define_without_adapter_code(tmp_path, capsys):
+    from p21_workbook import study_folder
+
+    study, out = study_folder(tmp_path)
+    assert main(["define", "--study", str(study), "--out", str(out)]) == 0, capsys.readouterr().err
+    path = out / "sdtm" / "define.xml"
+    assert validate_define(path) == [] and check_references(path) == []
+    doc = etree.parse(str(path))
+    x = lambda q: doc.xpath(q, namespaces=NS)  # noqa: E731
+    assert x("//def:Standard[@Type='IG']/@Name") == ["SDTMIG"]
+    assert x("//odm:ItemGroupDef[@Name='LBCH']/@Domain") == ["LB"]
+    assert x("//odm:ItemGroupDef[@Name='SUPPAE']/@Domain") == ["AE"]
+    assert x("//odm:ItemGroupDef[@Name='CM']/odm:Description/odm:TranslatedText/text()") == [
+        "Concomitant/Concurrent Medications"]
+    # the WhereClauses sheet: its IDs, two rows of one ID as two RangeChecks (AND)
+    fasting = x("//def:WhereClauseDef[@OID='WC.LBCH.LBTESTCD.GLUC.FASTING']/odm:RangeCheck")
+    assert [(r.get(f"{{{NS['def']}}}ItemOID"), r.get("Comparator"), r[0].text) for r in fasting] == [
+        ("IT.LBCH.LBTESTCD", "EQ", "GLUC"), ("IT.LBCH.LBFAST", "EQ", "Y")]
+    assert x("//odm:ItemDef[@OID='IT.LBCH.LBORRES.GLUC_Y']/odm:Description/odm:TranslatedText/text()") == [
+        "Glucose, fasting"]
+    # dictionaries from the Codelist column; Has No Data; the one sponsor extension of an extensible codelist
+    assert sorted((c.get("Dictionary"), c.get("Version")) for c in x("//odm:ExternalCodeList")) == [
+        ("MEDDRA", "26.0"), ("WHODRUG", "GLOBAL B3 2023-03")]
+    assert x("//odm:ItemRef[@ItemOID='IT.AE.AELLT']/@def:HasNoData") == ["Yes"]
+    assert x("//odm:*[@def:ExtendedValue='Yes']/@CodedValue") == ["PEG TUBE"]
+    assert (path.parent / "define.html").is_file()

@@ -85,13 +85,14 @@ def test_variables_and_value_level_sheets_share_one_column_mapping(tmp_path):
     assert [c.value for c in wb["Variables"][1]] == [
         "Order", "Dataset", "Variable", "Label", "Data Type", "Length", "Significant Digits", "Format", "Mandatory",
         "Assigned Value", "Codelist", "Common", "Origin", "Source", "Pages", "Method", "Predecessor", "Role",
-        "Comment"]
+        "Has No Data", "Comment"]
     assert [c.value for c in wb["ValueLevel"][1]] == [
         "Order", "Dataset", "Variable", "Where Clause", "Label", "Data Type", "Length", "Significant Digits",
-        "Format", "Mandatory", "Codelist", "Origin", "Source", "Method", "Comment"]
+        "Format", "Mandatory", "Assigned Value", "Codelist", "Origin", "Source", "Pages", "Method", "Predecessor",
+        "Comment"]
     assert [c.value for c in wb["ValueLevel"][2]] == [
-        "4", "DM", "AGE", "AGEU EQ 'YEARS'", "Age in years", "integer", "3", "1", "3.", "Yes", "AGE", "CRF",
-        "Investigator", "MT.AGE", "COM.AGE"]
+        "4", "DM", "AGE", "AGEU EQ 'YEARS'", "Age in years", "integer", "3", "1", "3.", "Yes", None, "AGE", "CRF",
+        "Investigator", None, "MT.AGE", None, "COM.AGE"]
     assert read_spec(path).datasets["DM"].value_level == [vl]
 
 
@@ -110,3 +111,39 @@ def test_a_bad_whole_number_names_the_sheet_row_and_column(tmp_path):
     wb["ValueLevel"]["H2"] = "2"
     wb.save(path)
     assert read_spec(path).datasets["DM"].value_level[0].significant_digits == 2
+
+
+# --------------------------------------------------------------------------- issue 12: any P21 workbook a team brings
+
+def test_a_p21_workbook_is_read_as_it_is(tmp_path):
+    from p21_workbook import write_p21_workbook
+
+    spec = read_spec(write_p21_workbook(tmp_path / "p21.xlsx"))
+    assert list(spec.datasets) == ["DM", "AE", "CM", "LBCH", "SUPPAE"]  # the legend rows are not datasets
+    assert spec.dataset("CM").label == "Concomitant/Concurrent Medications"  # the Description column
+    assert (spec.dataset("LBCH").domain, spec.dataset("DM").domain) == ("LB", "")
+    assert [v.name for v in spec.dataset("SUPPAE").variables][-1] == "QVAL"
+    assert spec.dataset("AE").variable("AELLT").has_no_data is True
+    assert spec.dataset("AE").variable("AEDECOD").has_no_data is False
+    lb = spec.dataset("LBCH").value_level
+    assert [(v.where_clause, v.label, v.data_type) for v in lb] == [
+        ("WC.LBCH.LBTESTCD.ALB", "Albumin", "float"), ("WC.LBCH.LBTESTCD.GLUC.FASTING", "Glucose, fasting", "float")]
+    assert spec.where(lb[1]) == [("LBTESTCD", "EQ", ["GLUC"]), ("LBFAST", "EQ", ["Y"])]
+    assert spec.where_clauses["WC.LBCH.LBTESTCD.GLUC.FASTING"].comment == "fasting glucose only"
+    # no Extensible column: the CT release says (ROUTE extensible, SEX not); a sponsor codelist is not
+    assert {c: spec.codelists[c].extensible for c in ("SEX", "ROUTE", "LBTESTCD")} == {
+        "SEX": False, "ROUTE": True, "LBTESTCD": False}
+    assert spec.dictionaries["WHODRUG"].version == "GLOBAL B3 2023-03"
+    assert spec.study["Standard"] == "CDISC SDTM"
+    assert [f for f in check_spec(spec) if f.severity == "error"] == []
+
+
+def test_read_write_read_loses_nothing_that_was_read(tmp_path):
+    from p21_workbook import write_p21_workbook
+
+    first = read_spec(write_p21_workbook(tmp_path / "p21.xlsx"))
+    second = read_spec(write_spec(first, tmp_path / "ours.xlsx"))
+    for part in ("study", "datasets", "codelists", "where_clauses", "dictionaries", "methods", "comments",
+                 "documents"):
+        assert getattr(second, part) == getattr(first, part), part
+    assert "WhereClauses" in openpyxl.load_workbook(tmp_path / "ours.xlsx").sheetnames
