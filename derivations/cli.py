@@ -45,6 +45,12 @@ def _parser() -> argparse.ArgumentParser:
     new.add_argument("--study", default=".", help="program: the study folder to add it to (default: .)")
     new.add_argument("--studyid", default=None, help="study: STUDYID (default: the folder's name, upper case)")
 
+    spc = sub.add_parser("spec", help="spec workbooks: from-define turns an existing define.xml into a P21 workbook")
+    spc_sub = spc.add_subparsers(dest="spec_command", required=True)
+    frd = spc_sub.add_parser("from-define", help="write a P21 spec workbook from a define.xml (Define-XML 2.0 or 2.1)")
+    frd.add_argument("define", help="the define.xml to read")
+    frd.add_argument("-o", "--output", required=True, help="the .xlsx workbook to write")
+
     cmp_ = sub.add_parser("compare", help="compare two datasets like PROC COMPARE (XPT, parquet, CSV, Dataset-JSON)",
                           add_help=False)
     cmp_.add_argument("args", nargs=argparse.REMAINDER)
@@ -69,6 +75,8 @@ def main(argv: list[str] | None = None) -> int:
             return _check(args)
         if args.command == "new":
             return _new(args)
+        if args.command == "spec":
+            return _spec_from_define(args)
     except FileNotFoundError as exc:
         print(f"derive {args.command}: {exc}", file=sys.stderr)
         return 2
@@ -135,6 +143,32 @@ def _define(args) -> int:
     except DerivationError as exc:
         print(f"derive define: {exc}", file=sys.stderr)
         return 2
+    return 0
+
+
+def _spec_from_define(args) -> int:
+    from pathlib import Path
+
+    from .define_reader import spec_from_define
+    from .findings import DerivationError
+    from .spec import write_spec
+
+    source, target = Path(args.define), Path(args.output)
+    try:
+        if not source.is_file():
+            raise DerivationError(f"{source} not found", hint="give the path of a define.xml")
+        if target.suffix.lower() != ".xlsx":
+            raise DerivationError(f"{target}: the workbook must be an .xlsx file", hint="name it spec.xlsx")
+        spec = spec_from_define(source)
+        tmp = target.with_name(f".{target.name}.tmp.xlsx")
+        write_spec(spec, tmp)
+        tmp.replace(target)
+    except DerivationError as exc:
+        print(f"derive spec from-define: {exc}", file=sys.stderr)
+        return 2
+    n_vars = sum(len(d.variables) for d in spec.datasets.values())
+    print(f"wrote {target}: {len(spec.datasets)} datasets, {n_vars} variables, {len(spec.codelists)} codelists, "
+          f"{len(spec.where_clauses)} where clauses")
     return 0
 
 
