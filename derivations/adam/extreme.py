@@ -54,7 +54,8 @@ _POS = "__pos__"
 
 
 def _extreme_positions(
-    dataset: pd.DataFrame, by_vars: list[str], order: list[str] | None, mode: str, check_type: str, what: str
+    dataset: pd.DataFrame, by_vars: list[str], order: list[str] | None, mode: str, check_type: str, what: str,
+    na_position: str = "last",
 ) -> np.ndarray:
     """Positions (0-based, into ``dataset``) of the first/last record per by group."""
     check_choice("mode", mode, MODES)
@@ -70,7 +71,7 @@ def _extreme_positions(
     )
     work = dataset[by_vars + [c for c in order_cols if c not in by_vars]].copy()
     work[_POS] = np.arange(len(work))
-    work = sort_by_order(work, order)
+    work = sort_by_order(work, order, na_position=na_position)
     grouped = work.groupby(by_vars, sort=False, dropna=False) if by_vars else None
     if grouped is None:
         picked = work.head(1) if mode == "first" else work.tail(1)
@@ -86,10 +87,13 @@ def filter_extreme(
     order: list[str],
     mode: str = "first",
     check_type: str = "warning",
+    na_position: str = "last",
 ) -> pd.DataFrame:
     """Keep the first or last record (by ``order``) of each by group.
 
-    Missing values sort last whichever the direction; ties keep input order and
+    Missing values sort last whichever the direction (admiral); ``na_position="sas"``
+    makes missing the lowest value as in SAS (first ascending, last descending), ``"first"``
+    puts them first (see :func:`derivations.core.sort_by_order`). Ties keep input order and
     are signalled according to ``check_type`` ("error", "warning", "none").
     The records are returned in input order.
 
@@ -99,7 +103,7 @@ def filter_extreme(
     [5, 1]
     """
     by_vars = as_list(by_vars)
-    pos = _extreme_positions(dataset, by_vars, order, mode, check_type, "filter_extreme")
+    pos = _extreme_positions(dataset, by_vars, order, mode, check_type, "filter_extreme", na_position)
     return dataset.iloc[pos].copy()
 
 
@@ -115,8 +119,13 @@ def derive_var_extreme_flag(
     filter: Filter = None,
     flag_all: bool = False,
     check_type: str = "warning",
+    na_position: str = "last",
 ) -> pd.DataFrame:
     """Flag the first or last record (by ``order``) of each by group.
+
+    Missing values of the ``order`` variables sort last (admiral); ``na_position="sas"``
+    makes them the lowest value as SAS does, so that the flag equals a SAS ``FIRST.``/``LAST.``
+    flag: e.g. ``mode="first"`` on ``order=["AVAL"]`` then flags a missing AVAL.
 
     Only records selected by ``filter`` take part; every other record gets
     ``false_value`` too (admiral leaves records outside ``restrict_derivation``
@@ -136,7 +145,8 @@ def derive_var_extreme_flag(
     mask = filter_mask(dataset, filter).to_numpy()
     subset = dataset.loc[mask]
     pos_in_subset = _extreme_positions(
-        subset, by_vars, order, mode, "none" if flag_all else check_type, f"derive_var_extreme_flag ({new_var})"
+        subset, by_vars, order, mode, "none" if flag_all else check_type, f"derive_var_extreme_flag ({new_var})",
+        na_position,
     )
     subset_pos = np.flatnonzero(mask)
     flagged = np.zeros(len(dataset), dtype=bool)
@@ -167,8 +177,12 @@ def derive_extreme_records(
     false_value: Any = "N",
     keep_source_vars: list[str] | None = None,
     check_type: str = "warning",
+    na_position: str = "last",
 ) -> pd.DataFrame:
     """Append one new record per by group: the first/last record of ``dataset_add``.
+
+    ``na_position`` places missing ``order`` values (``"last"``, ``"first"``, ``"sas"``: see
+    :func:`derivations.core.sort_by_order`).
 
     ``filter_add`` selects the candidate records, ``order``/``mode`` pick one per
     by group, ``set_values_to`` sets e.g. ``PARAMCD``. With ``dataset_ref``, by
@@ -188,7 +202,7 @@ def derive_extreme_records(
     by_vars = as_list(by_vars)
     assert_has_columns(dataset_add, by_vars, name="dataset_add")
     add = dataset_add.loc[filter_mask(dataset_add, filter_add).to_numpy()]
-    pos = _extreme_positions(add, by_vars, order, mode, check_type, "derive_extreme_records")
+    pos = _extreme_positions(add, by_vars, order, mode, check_type, "derive_extreme_records", na_position)
     new = add.iloc[pos].copy()
     if keep_source_vars is not None:
         keep = list(dict.fromkeys(by_vars + as_list(keep_source_vars)))

@@ -67,6 +67,7 @@ def derive_vars_merged(
     false_value: Any = "",
     missing_values: Mapping[str, Any] | None = None,
     check_type: str = "error",
+    na_position: str = "last",
 ) -> pd.DataFrame:
     """Left-join variables of ``dataset_add`` (one record per by group) onto ``dataset``.
 
@@ -78,6 +79,7 @@ def derive_vars_merged(
     "none" keeps the first silently. (admiral left-joins all duplicates on a
     warning; here a record is never multiplied.)
 
+    ``na_position`` places missing ``order`` values (see :func:`derivations.core.sort_by_order`).
     ``new_vars`` is a list of names or ``{new: old}``; ``None`` takes every
     variable of ``dataset_add`` except the by variables. ``exist_flag`` names a
     variable set to ``true_value`` when a record was found, ``false_value``
@@ -100,7 +102,8 @@ def derive_vars_merged(
     add = dataset_add.loc[filter_mask(dataset_add, filter_add).to_numpy()]
     if order:
         assert_has_columns(add, parse_order(order)[0], name="dataset_add")
-        add = filter_extreme(add, by_vars=by_vars, order=order, mode=mode, check_type=check_type)
+        add = filter_extreme(add, by_vars=by_vars, order=order, mode=mode, check_type=check_type,
+                             na_position=na_position)
     else:
         dup = add.duplicated(by_vars, keep=False)
         if dup.any():

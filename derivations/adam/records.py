@@ -37,13 +37,14 @@ from ..findings import DerivationError
 from ._common import CHECK_TYPES, as_list, check_choice, check_new_vars_absent, concat_rows, signal_duplicates
 
 
-def numbered_positions(dataset: pd.DataFrame, by: list[str], keys: list[str]) -> tuple[np.ndarray, np.ndarray]:
+def numbered_positions(dataset: pd.DataFrame, by: list[str], keys: list[str],
+                       na_position: str = "last") -> tuple[np.ndarray, np.ndarray]:
     """(positions in sorted order, sequence number of each sorted record)."""
     cols = list(dict.fromkeys(k.lstrip("-") for k in keys))
     # blank text sorts as missing (last), like NaN: "" must not come before dates
     frame = pd.DataFrame({c: blank_to_na(dataset[c]) for c in cols}, index=dataset.index)
     frame["__pos"] = np.arange(len(dataset))
-    frame = sort_by_order(frame, keys)
+    frame = sort_by_order(frame, keys, na_position=na_position)
     if by:
         seq = frame.groupby(by, sort=False, dropna=False).cumcount().to_numpy() + 1
     else:
@@ -59,6 +60,7 @@ def derive_var_obs_number(
     new_var: str = "ASEQ",
     check_type: str = "error",
     dataset_name: str | None = None,
+    na_position: str = "last",
 ) -> pd.DataFrame:
     """Add ``new_var`` = 1, 2, ... within each ``by_vars`` group in ``order``; rows keep their place.
 
@@ -83,6 +85,9 @@ def derive_var_obs_number(
         when ``order`` is ``None``.
     dataset_name
         The dataset's name in messages.
+    na_position
+        ``"last"`` (default), ``"first"`` or ``"sas"`` (missing is the lowest value, as SAS
+        numbers records): see :func:`derivations.core.sort_by_order`.
 
     Returns
     -------
@@ -112,7 +117,7 @@ def derive_var_obs_number(
         signal_duplicates(ties, tie_keys, check_type=check_type, dataset=dataset_name,
                           what=f"derive_var_obs_number ({new_var})",
                           hint="add variables to order so that the records are numbered uniquely")
-    positions, seq = numbered_positions(dataset, by, keys)
+    positions, seq = numbered_positions(dataset, by, keys, na_position)
     numbers = np.empty(len(dataset), dtype=np.int64)
     numbers[positions] = seq
     out = dataset.copy()

@@ -34,7 +34,6 @@ import math
 import string
 import warnings
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -42,6 +41,7 @@ import jinja2
 import pandas as pd
 from markupsafe import Markup, escape
 
+from ..core import round_sas
 from ..findings import DerivationError
 from .layout import PAPER, align_numbers, is_numeric_column
 from .rtf import RtfRaw, render_table_rtf, rtf_escape
@@ -55,7 +55,7 @@ TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 class FormatRule:
     """How one cell shows statistics: a ``str.format`` template over stat names.
 
-    ``{pct:.1f}`` rounds half away from zero (as SAS does), not half-to-even;
+    ``{pct:.1f}`` rounds with :func:`derivations.core.round_sas`: half away from zero (as SAS), not half-to-even;
     a missing statistic prints ``missing`` (``NE``, not estimable); when the
     ``zero_stat`` is 0 the cell shows ``zero_text`` (``0`` instead of ``0 (0.0%)``).
 
@@ -109,11 +109,7 @@ class _StatFormatter(string.Formatter):
             format_spec = format_spec[:-1] + "f"
         if format_spec.startswith(".") and format_spec.endswith("f") and isinstance(value, (int, float)):
             digits = int(format_spec[1:-1])
-            quantum = Decimal(1).scaleb(-digits)
-            rounded = Decimal(repr(float(value))).quantize(quantum, rounding=ROUND_HALF_UP)
-            if rounded == 0:
-                rounded = abs(rounded)  # no "-0.0"
-            return f"{rounded:.{digits}f}"
+            return f"{round_sas(value, digits):.{digits}f}"  # the framework's one rounding (SAS)
         return super().format_field(value, format_spec)
 
 
