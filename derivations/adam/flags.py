@@ -1,4 +1,5 @@
-"""Record flags: treatment-emergent flag (admiral ``derive_var_trtemfl``).
+"""Record flags: treatment-emergent flag (admiral ``derive_var_trtemfl``), on-treatment flag
+(``derive_var_ontrtfl``) and criterion flags (``derive_vars_crit_flag``).
 
 Occurrence and worst-grade flags (AOCCFL, AOCCPFL, worst toxicity grade per
 subject and term) are extreme flags; see the examples in
@@ -21,9 +22,9 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from ..core import assert_has_columns
+from ..core import Filter, assert_has_columns, filter_mask
 from ..findings import DerivationError
-from ._common import date_part, flag_series
+from ._common import check_new_vars_absent, date_part, flag_series
 
 
 def _intensity_codes(series: pd.Series, order: Sequence | None, name: str) -> pd.Series:
@@ -65,8 +66,10 @@ def derive_var_trtemfl(
     intensity: str | None = None,
     intensity_order: Sequence | None = None,
     true_value: str = "Y",
+    false_value: str | None = None,
+    rule: str = "admiral",
 ) -> pd.DataFrame:
-    """Treatment-emergent flag, admiral rules, first applicable case wins:
+    """Treatment-emergent flag. ``rule="admiral"`` (the default): first applicable case wins,
 
     1. treatment start missing (not treated) -> missing;
     2. event end before treatment start -> missing;
@@ -76,12 +79,33 @@ def derive_var_trtemfl(
        does not limit) -> ``"Y"``;
     5. with ``initial_intensity``/``intensity``: start before treatment start and
        intensity worse than the initial one (or either missing) -> ``"Y"``;
-    6. otherwise missing.
+    6. otherwise ``false_value`` (missing by default, as admiral; ``false_value="N"``
+       gives the explicit "N" many SAP shells count).
+
+    ``rule="start_on_or_after"`` is the simple rule of many SAPs and SAS programs: ``"Y"``
+    when the event starts on or after treatment start (and, with ``end_window``, no later
+    than treatment end + ``end_window`` days), else ``false_value``, a missing start or
+    treatment start included (SAS: a missing date is smaller than any date, so
+    ``ASTDT >= TRTSDT`` is false). No intensity worsening, no conservative missing start.
+
+    >>> import pandas as pd
+    >>> ae = pd.DataFrame({"ASTDT": pd.to_datetime(["2021-01-05", "2020-12-20", None]),
+    ...     "AENDT": pd.NaT, "TRTSDT": pd.to_datetime(["2021-01-01"] * 3)})
+    >>> derive_var_trtemfl(ae, false_value="N")["TRTEMFL"].tolist()
+    ['Y', 'N', 'Y']
+    >>> derive_var_trtemfl(ae, rule="start_on_or_after", false_value="N")["TRTEMFL"].tolist()
+    ['Y', 'N', 'N']
 
     Date columns may be dates or datetimes (compared as given; the end window on
     date parts). Intensities are compared as numbers, or by position in
     ``intensity_order`` (e.g. ``["MILD", "MODERATE", "SEVERE"]``).
     """
+    from ._common import check_choice
+
+    check_choice("rule", rule, TRTEMFL_RULES)
+    if rule == "start_on_or_after" and intensity is not None:
+        raise DerivationError("rule='start_on_or_after' does not use intensities",
+                              variable=intensity, hint="drop initial_intensity/intensity or use rule='admiral'")
     if (initial_intensity is None) != (intensity is None):
         raise DerivationError(
             "initial_intensity and intensity must be given together",
@@ -115,14 +139,139 @@ def derive_var_trtemfl(
         ini = _intensity_codes(dataset[initial_intensity], intensity_order, initial_intensity)
         cur = _intensity_codes(dataset[intensity], intensity_order, intensity)
         worsened = (start < trt_start) & ((ini < cur) | ini.isna() | cur.isna())
-    flag = np.select(
-        [not_treated, ended_before, no_start, new_ae & in_window, worsened],
-        [False, False, True, True, True],
-        False,
-    )
+    if rule == "start_on_or_after":
+        flag = (new_ae & in_window).to_numpy(dtype=bool)
+    else:
+        flag = np.select(
+            [not_treated, ended_before, no_start, new_ae & in_window, worsened],
+            [False, False, True, True, True],
+            False,
+        )
     out = dataset.copy()
-    out[new_var] = flag_series(flag, out.index, true_value, None)
+    out[new_var] = flag_series(flag, out.index, true_value, false_value)
     return out
 
 
-__all__ = ["derive_var_trtemfl"]
+#: the TEAE rules of :func:`derive_var_trtemfl`
+TRTEMFL_RULES = ("admiral", "start_on_or_after")
+
+
+def derive_var_ontrtfl(
+    dataset: pd.DataFrame,
+    *,
+    new_var: str = "ONTRTFL",
+    start_date: str = "ADT",
+    end_date: str | None = None,
+    ref_start_date: str = "TRTSDT",
+    ref_end_date: str | None = "TRTEDT",
+    ref_end_window: int = 0,
+    ignore_time_for_ref_end_date: bool = True,
+    filter_pre_timepoint: Filter = None,
+    span_period: bool = False,
+    true_value: str = "Y",
+    false_value: str | None = None,
+) -> pd.DataFrame:
+    """On-treatment flag (admiral ``derive_var_ontrtfl``); the window is a setting, e.g. from study.toml.
+
+    ``true_value`` when, first rule that applies being kept and later ones able to set it:
+
+    1. ``start_date`` missing and ``ref_start_date`` present, or ``start_date`` equal to
+       ``ref_start_date`` (a dose-day assessment);
+    2. ... unless ``filter_pre_timepoint`` selects the record (e.g. ``"ATPT == 'PRE-DOSE'"``,
+       or ``"AVISIT == 'Baseline'"``): then not on treatment;
+    3. ``ref_start_date < start_date <= ref_end_date + ref_end_window`` days (date parts with
+       ``ignore_time_for_ref_end_date``); without ``ref_end_date`` every start after the
+       reference start;
+    4. with ``end_date``: an end before ``ref_start_date`` is never on treatment;
+    5. with ``span_period=True``: a record that started before and ends on/after
+       ``ref_start_date`` (or is ongoing) and starts within the end window is on treatment.
+
+    Other records get ``false_value`` (missing by default, as admiral).
+
+    Parameters
+    ----------
+    ref_end_window : days after ``ref_end_date`` still counted as on treatment (e.g. 30: the
+        SAP's "up to 30 days after the last dose").
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> advs = pd.DataFrame({"ADT": pd.to_datetime(["2020-02-24", "2020-01-01", "2019-12-31", "2020-03-20"]),
+    ...     "TRTSDT": pd.Timestamp("2020-01-01"), "TRTEDT": pd.Timestamp("2020-03-01")})
+    >>> derive_var_ontrtfl(advs)["ONTRTFL"].fillna("").tolist()
+    ['Y', 'Y', '', '']
+    >>> derive_var_ontrtfl(advs, ref_end_window=30, false_value="N")["ONTRTFL"].tolist()
+    ['Y', 'Y', 'N', 'Y']
+    """
+    needed = [start_date, ref_start_date] + [c for c in (end_date, ref_end_date) if c]
+    assert_has_columns(dataset, needed)
+    check_new_vars_absent(dataset, [new_var])
+    if int(ref_end_window) < 0:
+        raise DerivationError("ref_end_window must be a non-negative number of days", value=ref_end_window)
+    start = pd.to_datetime(dataset[start_date])
+    ref_start = pd.to_datetime(dataset[ref_start_date])
+    flag = ((start.isna() & ref_start.notna()) | (ref_start == start)).to_numpy(dtype=bool).copy()
+    if filter_pre_timepoint is not None:
+        flag &= ~filter_mask(dataset, filter_pre_timepoint).to_numpy()
+    if ref_end_date is None:
+        flag |= (ref_start < start).to_numpy(dtype=bool)
+        end_cond = pd.Series(True, index=dataset.index)
+    else:
+        ref_end = pd.to_datetime(dataset[ref_end_date])
+        window = pd.Timedelta(days=int(ref_end_window))
+        if ignore_time_for_ref_end_date:
+            end_cond = start.dt.normalize() <= ref_end.dt.normalize() + window
+        else:
+            end_cond = start <= ref_end + window
+        flag |= ((ref_start < start) & end_cond).to_numpy(dtype=bool)
+    if end_date is not None:
+        end = pd.to_datetime(dataset[end_date])
+        flag &= ~(end < ref_start).to_numpy(dtype=bool)
+        if span_period:
+            flag |= (end_cond & (end.isna() | (end >= ref_start))).to_numpy(dtype=bool)
+    elif span_period:
+        raise DerivationError("span_period needs end_date", hint="give end_date= (e.g. 'AENDT')")
+    out = dataset.copy()
+    out[new_var] = flag_series(flag, out.index, true_value, false_value)
+    return out
+
+
+def derive_vars_crit_flag(
+    dataset: pd.DataFrame,
+    *,
+    condition: Filter,
+    description: str,
+    crit_nr: int = 1,
+    values_yn: bool = False,
+    create_numeric_flag: bool = False,
+    filter: Filter = None,
+) -> pd.DataFrame:
+    """Criterion variables CRITy, CRITyFL (and CRITyFN) (admiral ``derive_vars_crit_flag``).
+
+    CRITyFL is ``"Y"`` where ``condition`` holds; with ``values_yn=True`` ``"N"`` where it
+    does not (ADaMIG: then CRITy is set on every record), otherwise missing. Records not
+    selected by ``filter`` (e.g. ``"AVAL.notna()"``, where the criterion cannot be judged) get
+    missing values in all of them. CRITyFN is 1/0 for Y/N.
+
+    >>> import pandas as pd
+    >>> advs = pd.DataFrame({"AVAL": [150.0, 120.0, None]})
+    >>> out = derive_vars_crit_flag(advs, condition="AVAL > 140", description="Systolic BP > 140 mmHg",
+    ...     values_yn=True, create_numeric_flag=True, filter="AVAL.notna()")
+    >>> out[["CRIT1FL", "CRIT1FN"]].fillna(-1).values.tolist(), out["CRIT1"].fillna("").tolist()
+    ([['Y', 1.0], ['N', 0.0], [-1, -1.0]], ['Systolic BP > 140 mmHg', 'Systolic BP > 140 mmHg', ''])
+    """
+    crit, fl, fn = f"CRIT{crit_nr}", f"CRIT{crit_nr}FL", f"CRIT{crit_nr}FN"
+    check_new_vars_absent(dataset, [crit, fl] + ([fn] if create_numeric_flag else []))
+    judged = filter_mask(dataset, filter).to_numpy()
+    met = filter_mask(dataset, condition).to_numpy() & judged
+    out = dataset.copy()
+    flag = np.where(met, "Y", np.where(judged, "N" if values_yn else None, None))
+    out[fl] = pd.Series(flag, index=dataset.index, dtype=object)
+    out[crit] = pd.Series(np.where((met | judged) if values_yn else met, description, None),
+                          index=dataset.index, dtype=object)
+    if create_numeric_flag:
+        out[fn] = np.where(out[fl] == "Y", 1.0, np.where(out[fl] == "N", 0.0, np.nan))
+    return out
+
+
+__all__ = ["derive_var_trtemfl", "TRTEMFL_RULES", "derive_var_ontrtfl", "derive_vars_crit_flag"]
