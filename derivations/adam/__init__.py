@@ -5,6 +5,14 @@ records, flags, new records, extreme dates), :mod:`.dates` (ISO 8601
 imputation, study day, durations), :mod:`.baseline` (BASE/CHG/PCHG),
 :mod:`.flags` (TRTEMFL), :mod:`.tte` (time-to-event parameters), :mod:`.joined`
 (derive_vars_joined), :mod:`.records` (ASEQ, existence parameters, single doses).
+
+BDS findings, exposure and medications: :mod:`.visits` (analysis visit windows, ANL01FL),
+:mod:`.ranges` (ANRIND, shifts, ratios), :mod:`.toxicity` (CTCAE grades from criteria held
+as data), :mod:`.derived_records` (BASETYPE, LOCF and summary records), :mod:`.computed`
+(BMI, BSA, MAP, QTc, RR, absolute differentials), :mod:`.categorize` (groupings from a
+table of conditions, codes and decodes from codelists), :mod:`.exposure` (ADEX parameters,
+dose intensity, dose reductions), :mod:`.medications` (ATC classes, SMQ/CQ queries); the
+on-treatment and criterion flags are in :mod:`.flags`.
 """
 
 from ._common import Col, DuplicateRecordsWarning
@@ -27,7 +35,29 @@ from .extreme import (
     derive_var_extreme_flag,
     filter_extreme,
 )
-from .flags import derive_var_trtemfl
+from .categorize import derive_var_code, derive_var_decode, derive_vars_cat
+from .computed import (
+    Formula,
+    compute_bmi,
+    compute_bsa,
+    compute_map,
+    compute_qtc,
+    compute_rr,
+    derive_param_bmi,
+    derive_param_bsa,
+    derive_param_computed,
+    derive_param_map,
+    derive_param_qtc,
+    derive_param_rr,
+    derive_param_wbc_abs,
+)
+from .derived_records import Summary, derive_basetype_records, derive_locf_records, derive_summary_records
+from .exposure import derive_param_doseint, derive_param_exposure, derive_var_dose_reduction_flag
+from .flags import derive_var_ontrtfl, derive_var_trtemfl, derive_vars_crit_flag
+from .medications import derive_vars_atc, derive_vars_query
+from .ranges import compute_signif, derive_var_analysis_ratio, derive_var_anrind, derive_var_shift
+from .toxicity import CTCAE_V4, CTCAE_V5, GradeRule, ToxicityCriteria, ToxicityTerm, derive_var_atoxgr, derive_var_atoxgr_dir
+from .visits import VisitWindows, derive_var_window_flag, derive_vars_visit_window
 from .joined import derive_vars_joined
 from .merge import derive_var_merged_exist_flag, derive_var_merged_summary, derive_vars_merged
 from .records import (
@@ -71,4 +101,46 @@ __all__ = [
     "derive_param_exist_flag",
     "DoseFrequencies",
     "create_single_dose_dataset",
+    # BDS findings, exposure, medications
+    "VisitWindows",
+    "derive_vars_visit_window",
+    "derive_var_window_flag",
+    "derive_var_ontrtfl",
+    "derive_vars_crit_flag",
+    "compute_signif",
+    "derive_var_anrind",
+    "derive_var_shift",
+    "derive_var_analysis_ratio",
+    "GradeRule",
+    "ToxicityTerm",
+    "ToxicityCriteria",
+    "CTCAE_V5",
+    "CTCAE_V4",
+    "derive_var_atoxgr_dir",
+    "derive_var_atoxgr",
+    "Summary",
+    "derive_summary_records",
+    "derive_basetype_records",
+    "derive_locf_records",
+    "Formula",
+    "compute_bmi",
+    "compute_bsa",
+    "compute_map",
+    "compute_qtc",
+    "compute_rr",
+    "derive_param_computed",
+    "derive_param_bmi",
+    "derive_param_bsa",
+    "derive_param_map",
+    "derive_param_qtc",
+    "derive_param_rr",
+    "derive_param_wbc_abs",
+    "derive_vars_cat",
+    "derive_var_code",
+    "derive_var_decode",
+    "derive_param_exposure",
+    "derive_param_doseint",
+    "derive_var_dose_reduction_flag",
+    "derive_vars_atc",
+    "derive_vars_query",
 ]

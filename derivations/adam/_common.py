@@ -172,3 +172,8 @@ def concat_rows(frames: list[pd.DataFrame]) -> pd.DataFrame:
         cols = list(dict.fromkeys(c for f in frames for c in f.columns))
         return non_empty[0].reindex(columns=cols).reset_index(drop=True)
     return pd.concat(non_empty, ignore_index=True, sort=False)
+
+
+def parse_order_cols(order) -> list[str]:
+    """Column names of an ``order`` list (``"-AVAL"`` -> ``"AVAL"``)."""
+    return [o[1:] if isinstance(o, str) and o.startswith("-") else o for o in as_list(order)]

@@ -1,0 +1,392 @@
+"""Parameters computed from other parameters: BMI, BSA, MAP, QTc, RR (admiral
+``derive_param_computed``, ``derive_param_bmi``, ``derive_param_bsa``, ``derive_param_map``,
+``derive_param_qtc``, ``derive_param_rr`` and their ``compute_*``).
+
+The formulas are functions of values (``compute_*``); the ``derive_param_*`` functions add
+one record per by group (subject, visit, time point) where the source parameters are there.
+
+>>> import pandas as pd
+>>> advs = pd.DataFrame({"USUBJID": "1", "VISIT": ["BASELINE", "BASELINE", "WEEK 2", "WEEK 2"],
+...     "PARAMCD": ["SYSBP", "DIABP", "SYSBP", "DIABP"], "AVAL": [120.0, 75.0, 130.0, None]})
+>>> out = derive_param_map(advs, by_vars=["USUBJID", "VISIT"], set_values_to={"PARAMCD": "MAP"})
+>>> out.loc[out["PARAMCD"] == "MAP", ["VISIT", "AVAL"]].values.tolist()
+[['BASELINE', 90.0]]
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from ..core import Filter, assert_has_columns, filter_mask
+from ..findings import DerivationError
+from ._common import as_list, by_values_text, check_choice, concat_rows
+
+_DOT = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_]*)\b")
+
+BSA_METHODS = ("Mosteller", "DuBois-DuBois", "Haycock", "Gehan-George", "Boyd", "Fujimoto", "Takahira")
+QTC_METHODS = ("Bazett", "Fridericia", "Sagie")
+
+
+def compute_bmi(height, weight):
+    """Body mass index in kg/m^2 from height in cm and weight in kg: ``weight / (height / 100)^2``.
+
+    >>> round(float(compute_bmi(170, 75)), 4)
+    25.9516
+    """
+    h = np.asarray(height, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(h > 0, np.asarray(weight, dtype=float) / (h / 100) ** 2, np.nan)
+
+
+def compute_bsa(height, weight, method: str = "Mosteller"):
+    """Body surface area in m^2 from height (cm) and weight (kg).
+
+    ============== ===================================================================
+    Mosteller      ``sqrt(height * weight / 3600)``
+    DuBois-DuBois  ``0.007184 * height^0.725 * weight^0.425``
+    Haycock        ``0.024265 * height^0.3964 * weight^0.5378``
+    Gehan-George   ``0.0235 * height^0.42246 * weight^0.51456``
+    Boyd           ``0.0003207 * height^0.3 * (1000 weight)^(0.7285 - 0.0188 log10(1000 weight))``
+    Fujimoto       ``0.008883 * height^0.663 * weight^0.444``
+    Takahira       ``0.007241 * height^0.725 * weight^0.425``
+    ============== ===================================================================
+
+    >>> [round(float(compute_bsa(170, 75, m)), 4) for m in ("Mosteller", "DuBois-DuBois", "Boyd")]
+    [1.8819, 1.8636, 1.9051]
+    """
+    check_choice("method", method, BSA_METHODS)
+    h, w = np.asarray(height, dtype=float), np.asarray(weight, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if method == "Mosteller":
+            return np.sqrt(h * w / 3600)
+        if method == "DuBois-DuBois":
+            return 0.007184 * h ** 0.725 * w ** 0.425
+        if method == "Haycock":
+            return 0.024265 * h ** 0.3964 * w ** 0.5378
+        if method == "Gehan-George":
+            return 0.0235 * h ** 0.42246 * w ** 0.51456
+        if method == "Boyd":
+            grams = 1000 * w
+            return 0.0003207 * h ** 0.3 * grams ** (0.7285 - 0.0188 * np.log10(grams))
+        if method == "Fujimoto":
+            return 0.008883 * h ** 0.663 * w ** 0.444
+        return 0.007241 * h ** 0.725 * w ** 0.425
+
+
+def compute_map(diabp, sysbp, hr=None):
+    """Mean arterial pressure (mmHg): ``(2 DIABP + SYSBP) / 3``; with heart rate
+    ``DIABP + 0.01 exp(4.14 - 40.74 / HR) (SYSBP - DIABP)``.
+
+    >>> float(compute_map(80, 120)), round(float(compute_map(80, 120, 60)), 4)
+    (93.33333333333333, 92.7395)
+    """
+    d, s = np.asarray(diabp, dtype=float), np.asarray(sysbp, dtype=float)
+    if hr is None:
+        return (2 * d + s) / 3
+    h = np.asarray(hr, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return d + 0.01 * np.exp(4.14 - 40.74 / h) * (s - d)
+
+
+def compute_qtc(qt, rr, method: str = "Bazett"):
+    """Corrected QT interval (msec) from QT and RR (msec).
+
+    Bazett ``QT / sqrt(RR / 1000)``; Fridericia ``QT / (RR / 1000)^(1/3)``; Sagie (Framingham)
+    ``1000 (QT / 1000 + 0.154 (1 - RR / 1000))``.
+
+    >>> [round(float(compute_qtc(350, 857, m)), 2) for m in ("Bazett", "Fridericia", "Sagie")]
+    [378.07, 368.47, 372.02]
+    """
+    check_choice("method", method, QTC_METHODS)
+    q, r = np.asarray(qt, dtype=float), np.asarray(rr, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if method == "Bazett":
+            return q / np.sqrt(r / 1000)
+        if method == "Fridericia":
+            return q / np.cbrt(r / 1000)
+        return 1000 * (q / 1000 + 0.154 * (1 - r / 1000))
+
+
+def compute_rr(hr):
+    """RR interval (msec) from heart rate (beats/min): ``60000 / HR``.
+
+    >>> float(compute_rr(70))
+    857.1428571428571
+    """
+    h = np.asarray(hr, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(h > 0, 60000 / h, np.nan)
+
+
+@dataclass(frozen=True)
+class Formula:
+    """An arithmetic expression over the source parameters of :func:`derive_param_computed`:
+    ``Formula("(2 * DIABP + SYSBP) / 3")``; ``SYSBP`` is AVAL of SYSBP, ``ADY.WEIGHT`` another
+    variable of a parameter's record.
+
+    >>> print(Formula("WEIGHT / (HEIGHT / 100) ** 2"))
+    WEIGHT / (HEIGHT / 100) ** 2
+    """
+
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def _wide(source: pd.DataFrame, by_vars: list[str], parameters: list[str], what: str) -> pd.DataFrame:
+    """One row per by group, columns ``VAR.PARAM`` for every variable of the parameters' records."""
+    dup = source.duplicated(by_vars + ["PARAMCD"], keep=False)
+    if dup.any():
+        raise DerivationError(
+            f"{what}: the source parameters are not unique per by group: "
+            f"{by_values_text(source.loc[dup], by_vars + ['PARAMCD'])}",
+            usubjid=str(source.loc[dup, "USUBJID"].iloc[0]) if "USUBJID" in source.columns else None,
+            hint="add variables to by_vars (e.g. the time point) or restrict filter=")
+    value_vars = [c for c in source.columns if c not in by_vars and c != "PARAMCD"]
+    wide = None
+    for p in parameters:
+        part = source.loc[source["PARAMCD"] == p, by_vars + value_vars]
+        part = part.rename(columns={c: f"{c}.{p}" for c in value_vars})
+        wide = part if wide is None else wide.merge(part, on=by_vars, how="inner")
+    return wide
+
+
+def derive_param_computed(
+    dataset: pd.DataFrame,
+    *,
+    by_vars: list[str],
+    parameters: list[str],
+    set_values_to: Mapping[str, Any],
+    filter: Filter = None,
+    constant_parameters: list[str] | None = None,
+    constant_by_vars: list[str] | None = None,
+    keep_nas: bool = False,
+    dataset_add: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Append a parameter computed from other parameters (admiral ``derive_param_computed``).
+
+    For each by group that has a record of every parameter in ``parameters`` (records selected
+    by ``filter``; ``dataset_add`` records are candidates too), one record is added with the
+    ``by_vars`` and ``set_values_to``. In ``set_values_to`` a value may be a constant, a
+    callable of the wide frame (one row per by group, columns ``AVAL.SYSBP``, ``ADT.WEIGHT``
+    ...), or an expression string over those columns in which ``AVAL.SYSBP`` may be written
+    ``SYSBP`` (e.g. ``"(2 * DIABP + SYSBP) / 3"``). ``constant_parameters`` are measured once
+    (e.g. HEIGHT) and joined by ``constant_by_vars`` (e.g. ``["USUBJID"]``) instead of
+    ``by_vars``. Records whose computed AVAL is missing are not added unless ``keep_nas``.
+    ``set_values_to`` must set PARAMCD; a parameter already in the dataset is an error.
+
+    >>> import pandas as pd
+    >>> adeg = pd.DataFrame({"USUBJID": "1", "VISIT": "WEEK 2", "PARAMCD": ["QT", "RR"], "AVAL": [350.0, 857.0]})
+    >>> out = derive_param_computed(adeg, by_vars=["USUBJID", "VISIT"], parameters=["QT", "RR"],
+    ...     set_values_to={"PARAMCD": "QTCB", "AVAL": Formula("QT / (RR / 1000) ** 0.5")})
+    >>> round(float(out["AVAL"].iloc[-1]), 2)
+    378.07
+    """
+    by_vars, parameters = as_list(by_vars), as_list(parameters)
+    constant_parameters, constant_by_vars = as_list(constant_parameters), as_list(constant_by_vars)
+    if "PARAMCD" not in set_values_to:
+        raise DerivationError("set_values_to must contain PARAMCD", hint="e.g. {'PARAMCD': 'MAP', 'AVAL': ...}")
+    if bool(constant_parameters) != bool(constant_by_vars):
+        raise DerivationError("constant_parameters and constant_by_vars go together",
+                              hint="e.g. constant_parameters=['HEIGHT'], constant_by_vars=['USUBJID']")
+    new_code = set_values_to["PARAMCD"]
+    assert_has_columns(dataset, by_vars + ["PARAMCD", "AVAL"])
+    if (dataset["PARAMCD"] == new_code).any():
+        raise DerivationError("parameter already exists in the input dataset", variable="PARAMCD",
+                              value=new_code, hint="derive each parameter once")
+    pool = dataset if dataset_add is None else concat_rows([dataset, dataset_add])
+    selected = pool.loc[filter_mask(pool, filter).to_numpy()]
+    what = f"derive_param_computed ({new_code})"
+    src = selected.loc[selected["PARAMCD"].isin(parameters)]
+    wide = _wide(src, by_vars, parameters, what)
+    if constant_parameters:
+        const = selected.loc[selected["PARAMCD"].isin(constant_parameters)]
+        cwide = _wide(const[constant_by_vars + ["PARAMCD", "AVAL"]], constant_by_vars, constant_parameters, what)
+        wide = wide.merge(cwide, on=constant_by_vars, how="inner")
+    wide = wide.reset_index(drop=True)
+    alias = wide.rename(columns={f"AVAL.{p}": p for p in parameters + constant_parameters})
+    alias.columns = [c.replace(".", "__") for c in alias.columns]
+    new = wide[by_vars].copy()
+    for var, value in set_values_to.items():
+        if callable(value):
+            result = value(wide)
+            new[var] = result.to_numpy() if isinstance(result, pd.Series) else result
+        elif isinstance(value, Formula):
+            expr = _DOT.sub(lambda m: f"{m.group(1)}__{m.group(2)}", value.text)
+            try:
+                result = alias.eval(expr, engine="python") if len(alias) else pd.Series([], dtype=float)
+            except Exception as exc:  # noqa: BLE001 - pandas raises many kinds
+                raise DerivationError(f"{what}: {var} = {value!r} cannot be evaluated: {exc}", variable=var,
+                                      hint=f"parameters: {', '.join(parameters + constant_parameters)}") from exc
+            new[var] = np.asarray(result, dtype=float) if len(alias) else np.array([], dtype=float)
+        else:
+            new[var] = value
+    if not keep_nas and "AVAL" in new.columns:
+        new = new.loc[pd.to_numeric(new["AVAL"]).notna()]
+    return concat_rows([dataset, new.reset_index(drop=True)])
+
+
+def _unit_check(dataset: pd.DataFrame, unit_var: str | None, code: str, unit: str, what: str) -> None:
+    if unit_var is None:
+        return
+    assert_has_columns(dataset, [unit_var])
+    units = dataset.loc[dataset["PARAMCD"] == code, unit_var].dropna().astype(str).str.strip()
+    wrong = units[units.str.lower() != unit.lower()]
+    if len(wrong):
+        raise DerivationError(f"{what}: {code} is expected in {unit}", variable=unit_var, value=wrong.iloc[0],
+                              hint=f"convert {code} to {unit} first")
+
+
+def derive_param_bmi(dataset: pd.DataFrame, *, by_vars: list[str], set_values_to: Mapping[str, Any] | None = None,
+                     weight_code: str = "WEIGHT", height_code: str = "HEIGHT", unit_var: str | None = None,
+                     filter: Filter = None, constant_by_vars: list[str] | None = None) -> pd.DataFrame:
+    """Append BMI (kg/m^2) = WEIGHT / (HEIGHT / 100)^2 per by group (admiral ``derive_param_bmi``).
+
+    ``unit_var`` (e.g. VSSTRESU) checks that HEIGHT is in cm and WEIGHT in kg. With
+    ``constant_by_vars=["USUBJID"]`` a height measured once is used at every weight.
+
+    >>> import pandas as pd
+    >>> advs = pd.DataFrame({"USUBJID": "1", "VISIT": ["SCR", "SCR", "W2"], "PARAMCD": ["HEIGHT", "WEIGHT", "WEIGHT"],
+    ...     "AVAL": [170.0, 75.0, 72.0]})
+    >>> out = derive_param_bmi(advs, by_vars=["USUBJID", "VISIT"], constant_by_vars=["USUBJID"])
+    >>> out.loc[out["PARAMCD"] == "BMI", "AVAL"].round(2).tolist()
+    [25.95, 24.91]
+    """
+    values = {"PARAMCD": "BMI", **(set_values_to or {})}
+    _unit_check(dataset, unit_var, height_code, "cm", "derive_param_bmi")
+    _unit_check(dataset, unit_var, weight_code, "kg", "derive_param_bmi")
+    values["AVAL"] = lambda w: compute_bmi(w[f"AVAL.{height_code}"], w[f"AVAL.{weight_code}"])
+    const = bool(constant_by_vars)
+    return derive_param_computed(dataset, by_vars=by_vars, filter=filter, set_values_to=values,
+                                 parameters=[weight_code] if const else [weight_code, height_code],
+                                 constant_parameters=[height_code] if const else None,
+                                 constant_by_vars=constant_by_vars)
+
+
+def derive_param_bsa(dataset: pd.DataFrame, *, by_vars: list[str], method: str = "Mosteller",
+                     set_values_to: Mapping[str, Any] | None = None, weight_code: str = "WEIGHT",
+                     height_code: str = "HEIGHT", unit_var: str | None = None, filter: Filter = None,
+                     constant_by_vars: list[str] | None = None) -> pd.DataFrame:
+    """Append BSA (m^2) by ``method`` (see :func:`compute_bsa`) per by group (admiral ``derive_param_bsa``).
+
+    >>> import pandas as pd
+    >>> advs = pd.DataFrame({"USUBJID": "1", "PARAMCD": ["HEIGHT", "WEIGHT"], "AVAL": [170.0, 75.0]})
+    >>> round(float(derive_param_bsa(advs, by_vars=["USUBJID"])["AVAL"].iloc[-1]), 4)
+    1.8819
+    """
+    check_choice("method", method, BSA_METHODS)
+    values = {"PARAMCD": "BSA", **(set_values_to or {})}
+    _unit_check(dataset, unit_var, height_code, "cm", "derive_param_bsa")
+    _unit_check(dataset, unit_var, weight_code, "kg", "derive_param_bsa")
+    values["AVAL"] = lambda w: compute_bsa(w[f"AVAL.{height_code}"], w[f"AVAL.{weight_code}"], method)
+    const = bool(constant_by_vars)
+    return derive_param_computed(dataset, by_vars=by_vars, filter=filter, set_values_to=values,
+                                 parameters=[weight_code] if const else [weight_code, height_code],
+                                 constant_parameters=[height_code] if const else None,
+                                 constant_by_vars=constant_by_vars)
+
+
+def derive_param_map(dataset: pd.DataFrame, *, by_vars: list[str], set_values_to: Mapping[str, Any] | None = None,
+                     sysbp_code: str = "SYSBP", diabp_code: str = "DIABP", hr_code: str | None = None,
+                     unit_var: str | None = None, filter: Filter = None) -> pd.DataFrame:
+    """Append mean arterial pressure (see :func:`compute_map`; with ``hr_code`` the heart-rate
+    formula) per by group (admiral ``derive_param_map``)."""
+    values = {"PARAMCD": "MAP", **(set_values_to or {})}
+    for code in (sysbp_code, diabp_code):
+        _unit_check(dataset, unit_var, code, "mmHg", "derive_param_map")
+    if hr_code:
+        _unit_check(dataset, unit_var, hr_code, "beats/min", "derive_param_map")
+    values["AVAL"] = lambda w: compute_map(w[f"AVAL.{diabp_code}"], w[f"AVAL.{sysbp_code}"],
+                                           w[f"AVAL.{hr_code}"] if hr_code else None)
+    params = [sysbp_code, diabp_code] + ([hr_code] if hr_code else [])
+    return derive_param_computed(dataset, by_vars=by_vars, filter=filter, set_values_to=values, parameters=params)
+
+
+def derive_param_qtc(dataset: pd.DataFrame, *, by_vars: list[str], method: str = "Bazett",
+                     set_values_to: Mapping[str, Any] | None = None, qt_code: str = "QT", rr_code: str = "RR",
+                     unit_var: str | None = None, filter: Filter = None) -> pd.DataFrame:
+    """Append a corrected QT (see :func:`compute_qtc`) per by group (admiral ``derive_param_qtc``).
+
+    PARAMCD defaults to QTCBR (Bazett), QTCFR (Fridericia) or QTLCR (Sagie), as admiral.
+
+    >>> import pandas as pd
+    >>> adeg = pd.DataFrame({"USUBJID": "1", "PARAMCD": ["QT", "RR"], "AVAL": [350.0, 857.0]})
+    >>> out = derive_param_qtc(adeg, by_vars=["USUBJID"], method="Fridericia")
+    >>> out["PARAMCD"].iloc[-1], round(float(out["AVAL"].iloc[-1]), 1)
+    ('QTCFR', 368.5)
+    """
+    check_choice("method", method, QTC_METHODS)
+    default = {"Bazett": "QTCBR", "Fridericia": "QTCFR", "Sagie": "QTLCR"}[method]
+    values = {"PARAMCD": default, **(set_values_to or {})}
+    for code in (qt_code, rr_code):
+        _unit_check(dataset, unit_var, code, "msec", "derive_param_qtc")
+    values["AVAL"] = lambda w: compute_qtc(w[f"AVAL.{qt_code}"], w[f"AVAL.{rr_code}"], method)
+    return derive_param_computed(dataset, by_vars=by_vars, filter=filter, set_values_to=values,
+                                 parameters=[qt_code, rr_code])
+
+
+def derive_param_rr(dataset: pd.DataFrame, *, by_vars: list[str], set_values_to: Mapping[str, Any] | None = None,
+                    hr_code: str = "HR", unit_var: str | None = None, filter: Filter = None) -> pd.DataFrame:
+    """Append RR (msec) = 60000 / HR per by group (admiral ``derive_param_rr``)."""
+    values = {"PARAMCD": "RRR", **(set_values_to or {})}
+    _unit_check(dataset, unit_var, hr_code, "beats/min", "derive_param_rr")
+    values["AVAL"] = lambda w: compute_rr(w[f"AVAL.{hr_code}"])
+    return derive_param_computed(dataset, by_vars=by_vars, filter=filter, set_values_to=values, parameters=[hr_code])
+
+
+def derive_param_wbc_abs(dataset: pd.DataFrame, *, by_vars: list[str], set_values_to: Mapping[str, Any],
+                         diff_code: str, wbc_code: str = "WBC", diff_type: str = "fraction",
+                         unit_var: str | Callable[[pd.DataFrame], pd.Series] | None = None,
+                         wbc_unit: str = "10^9/L") -> pd.DataFrame:
+    """Append an absolute differential count (e.g. lymphocytes 10^9/L) = WBC x differential, for
+    the by groups (e.g. subject and visit) that have WBC and the differential but no absolute
+    count yet (admiral ``derive_param_wbc_abs``).
+
+    ``diff_type``: ``"fraction"`` (LYMLE 0.3) or ``"percent"`` (30). ``set_values_to`` must
+    set PARAMCD, the absolute count's code. ``unit_var`` checks that WBC is in ``wbc_unit``.
+
+    >>> import pandas as pd
+    >>> adlb = pd.DataFrame({"USUBJID": "1", "VISIT": ["W2", "W2", "W4", "W4", "W4"],
+    ...     "PARAMCD": ["WBC", "LYMLE", "WBC", "LYMLE", "LYMPH"], "AVAL": [5.0, 0.3, 6.0, 0.2, 1.3]})
+    >>> out = derive_param_wbc_abs(adlb, by_vars=["USUBJID", "VISIT"], diff_code="LYMLE",
+    ...     set_values_to={"PARAMCD": "LYMPH", "DTYPE": "CALCULATION"})
+    >>> out.loc[out["DTYPE"] == "CALCULATION", ["VISIT", "AVAL"]].values.tolist()
+    [['W2', 1.5]]
+    """
+    check_choice("diff_type", diff_type, ("fraction", "percent"))
+    by_vars = as_list(by_vars)
+    code = set_values_to.get("PARAMCD") if set_values_to else None
+    if not code:
+        raise DerivationError("set_values_to must contain PARAMCD", hint="e.g. {'PARAMCD': 'LYMPH', ...}")
+    assert_has_columns(dataset, by_vars + ["PARAMCD", "AVAL"])
+    if unit_var is not None:
+        units = unit_var(dataset) if callable(unit_var) else dataset[unit_var]
+        units = pd.Series(units, index=dataset.index)
+        from .toxicity import normalize_unit
+        wrong = (dataset["PARAMCD"] == wbc_code) & units.notna() & \
+            (units.map(normalize_unit, na_action="ignore") != normalize_unit(wbc_unit))
+        if wrong.any():
+            raise DerivationError(f"derive_param_wbc_abs: {wbc_code} is expected in {wbc_unit}",
+                                  value=str(units[wrong].iloc[0]), hint=f"convert {wbc_code} to {wbc_unit} first")
+    temp = dataset.loc[dataset["PARAMCD"].isin([wbc_code, diff_code, code]), by_vars + ["PARAMCD", "AVAL"]]
+    has_abs = temp.loc[temp["PARAMCD"] == code, by_vars].drop_duplicates().assign(__abs__=True)
+    temp = temp.merge(has_abs, on=by_vars, how="left")
+    temp = temp.loc[temp["__abs__"].isna() & (temp["PARAMCD"] != code)].drop(columns="__abs__")
+    factor = 100.0 if diff_type == "percent" else 1.0
+    values = {**set_values_to, "AVAL": lambda w: w[f"AVAL.{wbc_code}"] * w[f"AVAL.{diff_code}"] / factor}
+    new = derive_param_computed(temp, by_vars=by_vars, parameters=[wbc_code, diff_code], set_values_to=values)
+    new = new.loc[new["PARAMCD"] == code]
+    return concat_rows([dataset, new.reset_index(drop=True)])
+
+
+__all__ = [
+    "derive_param_wbc_abs", "Formula", "BSA_METHODS", "QTC_METHODS", "compute_bmi", "compute_bsa", "compute_map", "compute_qtc", "compute_rr",
+    "derive_param_computed", "derive_param_bmi", "derive_param_bsa", "derive_param_map", "derive_param_qtc",
+    "derive_param_rr",
+]
