@@ -353,7 +353,7 @@ def test_atc_classes_one_record_per_path():
     facm = frame("USUBJID FAREFID FAGRPID FATESTCD FASTRESC",
                  ("1", "A", "1", "CMATC1CD", "N"), ("1", "A", "1", "CMATC2CD", "N02"), ("1", "A", "1", "CMATC3CD", "N02B"),
                  ("1", "A", "1", "CMATC4CD", "N02BA"), ("1", "A", "2", "CMATC1CD", "B"), ("1", "A", "2", "CMATC2CD", "B01"))
-    out = derive_vars_atc(cm, dataset_facm=facm, by_vars={"USUBJID": "USUBJID", "CMREFID": "FAREFID"})
+    out = derive_vars_atc(cm, dataset_add=facm, by_vars={"USUBJID": "USUBJID", "CMREFID": "FAREFID"})
     expect_frame(out, frame("USUBJID CMREFID CMDECOD ATC1CD ATC2CD ATC3CD ATC4CD",
                             ("1", "A", "ASPIRIN", "N", "N02", "N02B", "N02BA"), ("1", "A", "ASPIRIN", "B", "B01", None, None),
                             ("1", "B", "WATER", None, None, None, None)))

@@ -5,7 +5,7 @@ variables (admiral ``derive_vars_query``).
 >>> cm = pd.DataFrame({"USUBJID": "1", "CMREFID": ["A", "B"], "CMDECOD": ["ASPIRIN", "INSULIN"]})
 >>> facm = pd.DataFrame({"USUBJID": "1", "FAREFID": ["A", "A", "B"], "FAGRPID": ["1", "1", "1"],
 ...     "FATESTCD": ["CMATC1CD", "CMATC2CD", "CMATC1CD"], "FASTRESC": ["N", "N02", "A"]})
->>> out = derive_vars_atc(cm, dataset_facm=facm, by_vars={"USUBJID": "USUBJID", "CMREFID": "FAREFID"})
+>>> out = derive_vars_atc(cm, dataset_add=facm, by_vars={"USUBJID": "USUBJID", "CMREFID": "FAREFID"})
 >>> out[["CMDECOD", "ATC1CD", "ATC2CD"]].fillna("").values.tolist()
 [['ASPIRIN', 'N', 'N02'], ['INSULIN', 'A', '']]
 """
@@ -27,7 +27,7 @@ ATC_LEVELS = ("CMATC1CD", "CMATC2CD", "CMATC3CD", "CMATC4CD")
 def derive_vars_atc(
     dataset: pd.DataFrame,
     *,
-    dataset_facm: pd.DataFrame,
+    dataset_add: pd.DataFrame,
     by_vars: Mapping[str, str] | list[str] = ("USUBJID", "CMREFID"),
     id_vars: list[str] | None = ("FAGRPID",),
     value_var: str = "FASTRESC",
@@ -44,10 +44,10 @@ def derive_vars_atc(
     mapping = dict(by_vars) if isinstance(by_vars, Mapping) else {v: v for v in as_list(by_vars)}
     id_vars = as_list(id_vars)
     assert_has_columns(dataset, list(mapping))
-    assert_has_columns(dataset_facm, list(mapping.values()) + id_vars + ["FATESTCD", value_var], name="FACM")
+    assert_has_columns(dataset_add, list(mapping.values()) + id_vars + ["FATESTCD", value_var], name="FACM")
     new = [f"ATC{i}CD" for i in range(1, 5)]
     check_new_vars_absent(dataset, new)
-    fa = dataset_facm.loc[dataset_facm["FATESTCD"].isin(ATC_LEVELS)]
+    fa = dataset_add.loc[dataset_add["FATESTCD"].isin(ATC_LEVELS)]
     keys = list(mapping.values()) + id_vars
     dup = fa.duplicated(keys + ["FATESTCD"], keep=False)
     if dup.any():
