@@ -42,7 +42,7 @@ from derivations.adam import (
     derive_vars_visit_window,
 )
 from derivations.findings import DerivationError
-from tests.bds_helpers import expect_frame, frame
+from bds_helpers import expect_frame, frame
 
 T = pd.Timestamp
 NaN = float("nan")
