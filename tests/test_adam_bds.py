@@ -278,6 +278,14 @@ def test_qtc_rr_and_computed_with_formula_and_duplicates():
     assert ratio.iloc[-1][["PARAMCD", "AVAL", "AVALU"]].tolist() == ["QTRR", 0.4, "ratio"]
     with pytest.raises(DerivationError, match="not unique per by group"):
         derive_param_qtc(eg, by_vars=["USUBJID"], method="Bazett")
+    # a missing source value: no record (keep_nas=False); a missing result from present sources (0 / 0): kept
+    zero = frame("USUBJID PARAMCD AVAL", ("1", "D", 0.0), ("1", "T", 0.0), ("2", "D", None), ("2", "T", 5.0))
+    per_day = derive_param_computed(zero, by_vars=["USUBJID"], parameters=["D", "T"],
+                                    set_values_to={"PARAMCD": "R", "AVAL": Formula("D / T")})
+    assert per_day.iloc[4:]["USUBJID"].tolist() == ["1"] and np.isnan(per_day["AVAL"].iloc[-1])
+    kept = derive_param_computed(zero, by_vars=["USUBJID"], parameters=["D", "T"], keep_nas=True,
+                                 set_values_to={"PARAMCD": "R", "AVAL": Formula("D / T")})
+    assert kept.iloc[4:]["USUBJID"].tolist() == ["1", "2"]
     with pytest.raises(DerivationError, match="already exists"):
         derive_param_computed(eg, by_vars=["USUBJID", "ATPT"], parameters=["QT"], set_values_to={"PARAMCD": "HR"})
 
@@ -335,6 +343,14 @@ def test_exposure_parameters_intensity_and_reductions():
                                 set_values_to={"PARAMCD": "NCYCLE", "AVAL": Summary("AVAL", "count")})
     out = derive_param_doseint(out, by_vars=["USUBJID"], tadm_code="TDOSE", tpadm_code="TPDOSE",
                                set_values_to={"PARAMCD": "TDOSINT"})
+    open_end = adex.assign(USUBJID="2", AENDT=pd.NaT)
+    both = derive_param_exposure(dataset_add=pd.concat([adex, open_end.iloc[[0]]], ignore_index=True),
+                                 by_vars=["USUBJID"], input_code="DOSE",
+                                 set_values_to={"PARAMCD": "TDOSE", "AVAL": Summary("AVAL", "sum")})
+    # subject 2 has no end date at all: the parameter ends at its last start (as admiral)
+    expect_frame(both, frame("USUBJID PARAMCD AVAL ASTDT AENDT",
+                             ("1", "TDOSE", 220.0, T("2021-01-01"), T("2021-02-04")),
+                             ("2", "TDOSE", 120.0, T("2021-01-01"), T("2021-01-01"))))
     expect_frame(out.iloc[4:], frame(
         "USUBJID PARAMCD AVAL ASTDT AENDT",
         ("1", "TDOSE", 220.0, T("2021-01-01"), T("2021-02-04")),

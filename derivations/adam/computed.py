@@ -178,7 +178,8 @@ def derive_param_computed(
     ...), or an expression string over those columns in which ``AVAL.SYSBP`` may be written
     ``SYSBP`` (e.g. ``"(2 * DIABP + SYSBP) / 3"``). ``constant_parameters`` are measured once
     (e.g. HEIGHT) and joined by ``constant_by_vars`` (e.g. ``["USUBJID"]``) instead of
-    ``by_vars``. Records whose computed AVAL is missing are not added unless ``keep_nas``.
+    ``by_vars``. By groups where the AVAL of a source parameter is missing get no record unless
+    ``keep_nas`` (a computed value that is missing, e.g. 0 / 0, is kept: its sources are there).
     ``set_values_to`` must set PARAMCD; a parameter already in the dataset is an error.
 
     >>> import pandas as pd
@@ -227,9 +228,15 @@ def derive_param_computed(
             new[var] = np.asarray(result, dtype=float) if len(alias) else np.array([], dtype=float)
         else:
             new[var] = value
-    if not keep_nas and "AVAL" in new.columns:
-        new = new.loc[pd.to_numeric(new["AVAL"]).notna()]
+    if not keep_nas:  # by groups where a source value is missing get no record
+        sources = [f"AVAL.{p}" for p in parameters + constant_parameters]
+        complete = wide[sources].notna().all(axis=1).to_numpy() if len(wide) else np.zeros(0, dtype=bool)
+        new = new.loc[complete]
     return concat_rows([dataset, new.reset_index(drop=True)])
+
+
+#: spellings of one unit (lower case) accepted by the unit checks
+UNIT_SPELLINGS = {"msec": ("msec", "ms"), "beats/min": ("beats/min", "bpm")}
 
 
 def _unit_check(dataset: pd.DataFrame, unit_var: str | None, code: str, unit: str, what: str) -> None:
@@ -237,7 +244,7 @@ def _unit_check(dataset: pd.DataFrame, unit_var: str | None, code: str, unit: st
         return
     assert_has_columns(dataset, [unit_var])
     units = dataset.loc[dataset["PARAMCD"] == code, unit_var].dropna().astype(str).str.strip()
-    wrong = units[units.str.lower() != unit.lower()]
+    wrong = units[~units.str.lower().isin(UNIT_SPELLINGS.get(unit.lower(), (unit.lower(),)))]
     if len(wrong):
         raise DerivationError(f"{what}: {code} is expected in {unit}", variable=unit_var, value=wrong.iloc[0],
                               hint=f"convert {code} to {unit} first")

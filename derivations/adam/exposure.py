@@ -48,7 +48,7 @@ def derive_param_exposure(
     ``AVAL = Summary("AVAL", "sum")`` for a total dose, ``"count"`` for the number of
     administrations, ``Summary("ASTDT", "nunique")`` for dosing days). ASTDTM/ASTDT and
     AENDTM/AENDT, where present, become the first start and the last end of the summarised
-    records. ``set_values_to`` must set PARAMCD; a parameter already in ``dataset`` is an error.
+    records (a group whose records have no end ends at its last start, as admiral). ``set_values_to`` must set PARAMCD; a parameter already in ``dataset`` is an error.
 
     Parameters
     ----------
@@ -65,12 +65,20 @@ def derive_param_exposure(
         raise DerivationError("parameter already exists in the input dataset", variable="PARAMCD", value=code,
                               hint="derive each parameter once")
     source = dataset_add.loc[(dataset_add["PARAMCD"] == input_code).to_numpy()
-                             & filter_mask(dataset_add, filter_add).to_numpy()]
+                             & filter_mask(dataset_add, filter_add).to_numpy()].copy()
     values = dict(set_values_to)
-    for var, fun in _SPAN:
-        if var in source.columns and var not in values and var not in by_vars:
-            values[var] = Summary(var, fun)
-    return derive_summary_records(dataset, dataset_add=source, by_vars=by_vars, set_values_to=values)
+    span = [(v, f) for v, f in _SPAN if v in source.columns and v not in values and v not in by_vars]
+    for var, fun in span:
+        values[var] = Summary(var, fun)
+    new = derive_summary_records(dataset_add=source, by_vars=by_vars, set_values_to=values)
+    for start, end in (("ASTDTM", "AENDTM"), ("ASTDT", "AENDT")):
+        if (start, "min") in span and (end, "max") in span:  # no end at all: the group ends at its last start
+            last_start = derive_summary_records(dataset_add=source, by_vars=by_vars,
+                                                set_values_to={"_S": Summary(start, "max")})["_S"]
+            new[end] = new[end].where(new[end].notna(), last_start.to_numpy())
+    if {"ASTDTM", "AENDTM", "ASTDT", "AENDT"} <= {v for v, _ in span}:  # the dates are those of the datetimes
+        new["ASTDT"], new["AENDT"] = new["ASTDTM"].dt.normalize(), new["AENDTM"].dt.normalize()
+    return new if dataset is None else concat_rows([dataset, new])
 
 
 def derive_param_doseint(
