@@ -2,7 +2,7 @@
 
 :func:`new_study` writes a study that runs as it is (``derive run --study DIR``): study.toml,
 spec workbooks for SDTM DM and ADaM ADSL, a small raw page, and one example program per stage
-(``sdtm/dm.py``, ``adam/adsl.py``, ``tlf/t_demog.py``) with the standard sections: a docstring,
+(``sdtm/dm.py`` and ``sdtm/ts.py``, ``adam/adsl.py``, ``tlf/t_demog.py``) with the standard sections: a docstring,
 imports, READS/WRITES (and RAW), rules as module constants, ``derive``.
 
 :func:`new_program` adds one program to a study (``derive new program adam/adlb``): the program
@@ -15,14 +15,16 @@ Example
 -------
 >>> import tempfile, pathlib
 >>> root = new_study(pathlib.Path(tempfile.mkdtemp()) / "demo", studyid="DEMO-01")
->>> sorted(p.relative_to(root).as_posix() for p in root.rglob("*.py"))
-['adam/__init__.py', 'adam/adsl.py', 'sdtm/__init__.py', 'sdtm/dm.py', 'tlf/__init__.py', 'tlf/t_demog.py']
+>>> sorted(p.relative_to(root).as_posix() for p in root.rglob("*.py"))  # doctest: +NORMALIZE_WHITESPACE
+['adam/__init__.py', 'adam/adsl.py', 'sdtm/__init__.py', 'sdtm/dm.py', 'sdtm/ts.py', 'tlf/__init__.py',
+ 'tlf/t_demog.py']
 >>> new_program(root, "adam/adlb").relative_to(root).as_posix()
 'adam/adlb.py'
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import textwrap
 from pathlib import Path
@@ -46,7 +48,7 @@ raw = "raw"
 # each stage's programs: they run in the order their READS/WRITES give (ties: this order)
 [sdtm]
 spec = "specs/sdtm_spec.xlsx"
-programs = ["dm"]
+programs = ["dm", "ts"]
 
 [adam]
 spec = "specs/adam_spec.xlsx"
@@ -65,11 +67,11 @@ short_label = "Drug"
 '''
 
 RAW_DM = '''\
-SUBJID,RFSTDAT,AGE,SEX
-001,2024-03-01,61,Male
-002,2024-03-15,57,Female
-003,2024-04-02,70,Female
-004,,66,Male
+SITEID,SUBJID,RFSTDAT,AGE,SEX,RACE
+01,001,2024-03-01,61,Male,WHITE
+01,002,2024-03-15,57,Female,ASIAN
+02,003,2024-04-02,70,Female,WHITE
+02,004,,66,Male,BLACK OR AFRICAN AMERICAN
 '''
 
 SDTM_DM = '''\
@@ -88,13 +90,17 @@ RAW = ("dm",)
 
 #: raw SEX -> SDTM SEX (synonyms; the terms are the spec's codelist SEX)
 SEX = {"MALE": "M", "FEMALE": "F"}
+#: the planned arm (a single-arm study); subjects without a first dose are not treated
+ARM = {"ARMCD": "DRUG", "ARM": "Study drug"}
+NOT_TREATED = {"ARMCD": "NOTTRT", "ARM": "Not Treated"}
+COUNTRY = "USA"
 
 
 def derive(ctx):
     studyid = ctx.settings["study"]["studyid"]
-    raw = ctx.raw("dm", ["SUBJID", "RFSTDAT", "AGE", "SEX"])
+    raw = ctx.raw("dm", ["SITEID", "SUBJID", "RFSTDAT", "AGE", "SEX", "RACE"])
     dm = pd.DataFrame({"STUDYID": studyid, "DOMAIN": "DM", "USUBJID": studyid + "-" + raw["SUBJID"],
-                       "SUBJID": raw["SUBJID"]})
+                       "SUBJID": raw["SUBJID"], "SITEID": raw["SITEID"]})
     dm["RFSTDTC"] = compute_dtc(raw["RFSTDAT"], dataset="DM", variable="RFSTDTC", usubjid=dm["USUBJID"],
                                 findings=ctx.findings)
     dm["AGE"] = pd.to_numeric(raw["AGE"])
@@ -102,7 +108,47 @@ def derive(ctx):
     dm = derive_var_ct(dm.assign(_SEX=raw["SEX"]), source="_SEX", new_var="SEX",
                        codelist=ctx.spec("sdtm").codelists["SEX"], synonyms=SEX, dataset_name="DM",
                        findings=ctx.findings).drop(columns="_SEX")
+    dm["RACE"] = raw["RACE"].str.upper()
+    treated = dm["RFSTDTC"] != ""
+    for var, value in ARM.items():
+        dm[var] = value
+        dm["ACT" + var] = dm[var].where(treated, NOT_TREATED[var])
+    dm["COUNTRY"] = COUNTRY
     return {"DM": dm}
+'''
+
+SDTM_TS = '''\
+"""TS: trial summary, one record per parameter value.
+
+The parameters are data (PARAMETERS); SSTDTC is the first subject's reference start.
+Complete the list for a submission: REGID, INDIC, TRT, ... (``derive check`` names what is missing).
+"""
+
+import pandas as pd
+
+READS = ("DM",)
+WRITES = ("TS",)
+RAW = ()
+
+#: (TSPARMCD, TSPARM, TSVAL); None = derived below
+PARAMETERS = [
+    ("TITLE", "Trial Title", None),
+    ("STYPE", "Study Type", "INTERVENTIONAL"),
+    ("SSTDTC", "Study Start Date", None),
+    ("SDTIGVER", "SDTM IG Version", "3.4"),
+    ("SDTMVER", "SDTM Version", "2.0"),
+]
+
+
+def derive(ctx):
+    study = ctx.settings["study"]
+    derived = {"TITLE": study["title"], "SSTDTC": ctx.sdtm["DM"]["RFSTDTC"].replace("", None).min()}
+    ts = pd.DataFrame([(code, name, derived.get(code, value)) for code, name, value in PARAMETERS],
+                      columns=["TSPARMCD", "TSPARM", "TSVAL"])
+    ts.insert(0, "STUDYID", study["studyid"])
+    ts.insert(1, "DOMAIN", "TS")
+    ts["TSSEQ"] = ts.groupby("TSPARMCD").cumcount() + 1
+    return {"TS": ts}
 '''
 
 ADAM_ADSL = '''\
@@ -120,7 +166,7 @@ WRITES = ("ADSL",)
 
 KEYS = ["STUDYID", "USUBJID"]
 #: DM variables carried over as they are
-DM_VARS = ["SUBJID", "AGE", "AGEU", "SEX"]
+DM_VARS = ["SUBJID", "SITEID", "AGE", "AGEU", "SEX", "RACE", "ARM", "ACTARM"]
 
 
 def derive(ctx):
@@ -128,6 +174,8 @@ def derive(ctx):
     cut = int(ctx.settings["adam"]["agegr1_cut"])
     adsl = dm[KEYS + DM_VARS].copy()
 
+    # MT.TRT01P: the planned arm
+    adsl["TRT01P"] = adsl["ARM"]
     # MT.AGEGR1: age group
     adsl["AGEGR1"] = np.where(adsl["AGE"] < cut, f"<{cut}", f">={cut}")
     # MT.TRTSDT: first dose date (complete dates only)
@@ -281,14 +329,35 @@ def _specs(studyid: str):
                              origin="CRF"),
                          var("DM", 5, "RFSTDTC", "Subject Reference Start Date/Time", "datetime", length=19,
                              origin="CRF"),
-                         var("DM", 6, "AGE", "Age", "integer", length=8, origin="CRF"),
-                         var("DM", 7, "AGEU", "Age Units", length=5, codelist="AGEU", origin="Assigned"),
-                         var("DM", 8, "SEX", "Sex", length=1, codelist="SEX", mandatory=True, origin="CRF"),
+                         var("DM", 6, "SITEID", "Study Site Identifier", length=10, mandatory=True, origin="CRF"),
+                         var("DM", 7, "AGE", "Age", "integer", length=8, origin="CRF"),
+                         var("DM", 8, "AGEU", "Age Units", length=5, codelist="AGEU", origin="Assigned"),
+                         var("DM", 9, "SEX", "Sex", length=1, codelist="SEX", mandatory=True, origin="CRF"),
+                         var("DM", 10, "RACE", "Race", length=40, origin="CRF"),
+                         var("DM", 11, "ARMCD", "Planned Arm Code", length=20, origin="Assigned"),
+                         var("DM", 12, "ARM", "Description of Planned Arm", length=40, origin="Assigned"),
+                         var("DM", 13, "ACTARMCD", "Actual Arm Code", length=20, origin="Derived"),
+                         var("DM", 14, "ACTARM", "Description of Actual Arm", length=40, origin="Derived"),
+                         var("DM", 15, "COUNTRY", "Country", length=3, mandatory=True, origin="Assigned"),
+                     ])
+    ts = DatasetSpec("TS", label="Trial Summary", cls="TRIAL DESIGN",
+                     structure="One record per trial summary parameter value",
+                     keys=["STUDYID", "TSPARMCD", "TSSEQ"], standard="SDTMIG 3.4", variables=[
+                         var("TS", 1, "STUDYID", "Study Identifier", length=20, mandatory=True, origin="Assigned"),
+                         var("TS", 2, "DOMAIN", "Domain Abbreviation", length=2, mandatory=True, origin="Assigned"),
+                         var("TS", 3, "TSSEQ", "Sequence Number", "integer", length=8, mandatory=True,
+                             origin="Derived"),
+                         var("TS", 4, "TSPARMCD", "Trial Summary Parameter Short Name", length=8, mandatory=True,
+                             origin="Assigned"),
+                         var("TS", 5, "TSPARM", "Trial Summary Parameter", length=40, mandatory=True,
+                             origin="Assigned"),
+                         var("TS", 6, "TSVAL", "Parameter Value", length=200, origin="Assigned"),
                      ])
     sdtm = Spec(study={"StudyName": studyid, "StudyDescription": studyid, "ProtocolName": studyid,
                        "StandardName": "SDTMIG", "StandardVersion": "3.4"},
-                datasets={"DM": dm}, codelists={"SEX": sex, "AGEU": ageu})
-    methods = {"MT.AGEGR1": Method("MT.AGEGR1", "Age group", "Computation", "AGEGR1 = '<cut' if AGE < cut else '>=cut'"),
+                datasets={"DM": dm, "TS": ts}, codelists={"SEX": sex, "AGEU": ageu})
+    methods = {"MT.TRT01P": Method("MT.TRT01P", "Planned treatment", "Computation", "TRT01P = ARM"),
+               "MT.AGEGR1": Method("MT.AGEGR1", "Age group", "Computation", "AGEGR1 = '<cut' if AGE < cut else '>=cut'"),
                "MT.TRTSDT": Method("MT.TRTSDT", "First dose date", "Computation", "DM.RFSTDTC as a date"),
                "MT.SAFFL": Method("MT.SAFFL", "Safety flag", "Computation", "Y if TRTSDT is present, else N")}
     adsl = DatasetSpec("ADSL", label="Subject-Level Analysis Dataset", cls="SUBJECT LEVEL ANALYSIS DATASET",
@@ -300,12 +369,22 @@ def _specs(studyid: str):
                                origin="Predecessor", predecessor="DM.USUBJID"),
                            var("ADSL", 3, "SUBJID", "Subject Identifier for the Study", length=10, mandatory=True,
                                origin="Predecessor", predecessor="DM.SUBJID"),
-                           var("ADSL", 4, "AGE", "Age", "integer", length=8, origin="Predecessor",
+                           var("ADSL", 4, "SITEID", "Study Site Identifier", length=10, mandatory=True,
+                               origin="Predecessor", predecessor="DM.SITEID"),
+                           var("ADSL", 5, "AGE", "Age", "integer", length=8, mandatory=True, origin="Predecessor",
                                predecessor="DM.AGE"),
-                           var("ADSL", 5, "AGEU", "Age Units", length=5, codelist="AGEU", origin="Predecessor",
-                               predecessor="DM.AGEU"),
-                           var("ADSL", 6, "SEX", "Sex", length=1, codelist="SEX", origin="Predecessor",
-                               predecessor="DM.SEX"),
+                           var("ADSL", 6, "AGEU", "Age Units", length=5, codelist="AGEU", mandatory=True,
+                               origin="Predecessor", predecessor="DM.AGEU"),
+                           var("ADSL", 6, "SEX", "Sex", length=1, codelist="SEX", mandatory=True,
+                               origin="Predecessor", predecessor="DM.SEX"),
+                           var("ADSL", 6, "RACE", "Race", length=40, mandatory=True, origin="Predecessor",
+                               predecessor="DM.RACE"),
+                           var("ADSL", 6, "ARM", "Description of Planned Arm", length=40, mandatory=True,
+                               origin="Predecessor", predecessor="DM.ARM"),
+                           var("ADSL", 6, "ACTARM", "Description of Actual Arm", length=40, mandatory=True,
+                               origin="Predecessor", predecessor="DM.ACTARM"),
+                           var("ADSL", 6, "TRT01P", "Planned Treatment for Period 01", length=40, mandatory=True,
+                               origin="Derived", method="MT.TRT01P"),
                            var("ADSL", 7, "AGEGR1", "Pooled Age Group 1", length=4, origin="Derived",
                                method="MT.AGEGR1"),
                            var("ADSL", 8, "TRTSDT", "Date of First Exposure to Treatment", "integer", length=8,
@@ -313,10 +392,25 @@ def _specs(studyid: str):
                            var("ADSL", 9, "SAFFL", "Safety Population Flag", length=1, codelist="NY",
                                mandatory=True, origin="Derived", method="MT.SAFFL"),
                        ])
+    for ds in (dm, ts, adsl):  # variable order = the order listed above
+        ds.variables = [dataclasses.replace(v, order=i) for i, v in enumerate(ds.variables, start=1)]
+    for ds in (dm, ts):
+        _ig_roles(ds)
     adam = Spec(study={"StudyName": studyid, "StudyDescription": studyid, "ProtocolName": studyid,
                        "StandardName": "ADaMIG", "StandardVersion": "1.3"},
                 datasets={"ADSL": adsl}, codelists={"SEX": sex, "NY": ny, "AGEU": ageu}, methods=methods)
     return sdtm, adam
+
+
+def _ig_roles(ds) -> None:
+    """SDTM variable roles from the SDTMIG 3.4 table (:mod:`derivations.ig`)."""
+    from .ig import load_ig
+
+    ig_ds = load_ig("SDTMIG", "3.4").dataset_for(ds.name, ds.cls)
+    if ig_ds is None:
+        return
+    ds.variables = [dataclasses.replace(v, role=ig_ds.variable(v.name).role) if ig_ds.variable(v.name) else v
+                    for v in ds.variables]
 
 
 def new_study(root: str | Path, *, studyid: str = "STUDY01", title: str = "") -> Path:
@@ -344,6 +438,7 @@ def new_study(root: str | Path, *, studyid: str = "STUDY01", title: str = "") ->
     for stage, doc in inits.items():
         (root / stage / "__init__.py").write_text(f'"""{doc}"""\n', encoding="utf-8")
     (root / "sdtm" / "dm.py").write_text(SDTM_DM, encoding="utf-8")
+    (root / "sdtm" / "ts.py").write_text(SDTM_TS, encoding="utf-8")
     (root / "adam" / "adsl.py").write_text(ADAM_ADSL, encoding="utf-8")
     (root / "tlf" / "t_demog.py").write_text(TLF_DEMOG, encoding="utf-8")
     return root
@@ -397,6 +492,8 @@ def _spec_stub(study, stage: str, name: str) -> Path | None:
                                       if stage == "adam" else "Assigned"))
     spec.datasets[ds_name] = DatasetSpec(ds_name, label=f"{ds_name} (describe the dataset)", cls=cls,
                                          keys=keys, variables=variables)
+    if stage == "sdtm":
+        _ig_roles(spec.datasets[ds_name])
     write_spec(spec, path)
     return path
 

@@ -18,13 +18,16 @@ def test_new_study_then_run(tmp_path, capsys):
     assert "derive run --study" in capsys.readouterr().out
     assert main(["run", "--study", str(tmp_path / "demo"), "--out", str(tmp_path / "out")]) == 0
     out = capsys.readouterr().out
-    assert "sdtm: DM\nadam: ADSL\ntlf: T_DEMOG" in out and "findings: 0 error(s), 0 warning(s)" in out
+    assert "sdtm: DM, TS\nadam: ADSL\ntlf: T_DEMOG" in out and "findings: 0 error(s), 0 warning(s)" in out
     adsl = pd.read_json(tmp_path / "out" / "adam" / "adsl.json", typ="series")  # Dataset-JSON written
     assert adsl["name"] == "ADSL" and adsl["records"] == 4 and adsl["studyOID"].endswith("DEMO")
     for name in ("index.html", "t_demog.html", "t_demog.rtf", "ard/t_demog.csv"):
         assert (tmp_path / "out" / "tlf" / name).is_file()
     html = (tmp_path / "out" / "tlf" / "t_demog.html").read_text()
     assert "Study drug" in html and "N=3" in html  # subject 004 has no first dose: not in the safety population
+    # the conformance rules find nothing to correct, only what to complete (warnings: Exp variables, DS)
+    assert main(["check", "--study", str(tmp_path / "demo"), "--out", str(tmp_path / "out")]) == 0
+    assert "0 error(s)" in capsys.readouterr().out
 
 
 def test_scaffolded_programs_follow_the_contract(tmp_path):

@@ -3,7 +3,7 @@
 A TLF program calls ``ctx.outputs.publish_table(table, "t_ae")`` (or ``publish_listing`` /
 ``publish_figure``): the files are written into ``ctx.stage_dir`` and the output is listed
 for the index page, which the pipeline writes (:func:`write_index`) after the TLF stage.
-Dates stamped on outputs come from ``[study] created``, never the clock.
+The stamp on every output is :func:`stamp` (never the clock).
 
 Example
 -------
@@ -37,9 +37,12 @@ if TYPE_CHECKING:  # pragma: no cover
 INDEX_TITLE = "Tables, listings and figures"
 
 
-def run_date(ctx: "RunContext") -> str:
-    """``[study] created`` as YYYY-MM-DD: the date stamped on every output."""
-    return ctx.study.created.date().isoformat()
+def stamp(ctx: "RunContext") -> str:
+    """The production stamp printed on every output (:func:`derivations.tlf.stamp.production_stamp`:
+    ``SOURCE_DATE_EPOCH`` when set, else ``[study] created`` as the data extraction date)."""
+    from .stamp import production_stamp
+
+    return str(production_stamp(ctx.study.created))
 
 
 def study_line(ctx: "RunContext") -> str:
@@ -78,9 +81,9 @@ class Outputs:
         ctx = self._ctx
         table.study = table.study or study_line(ctx)
         table.program = table.program or self._program(name)
-        out, date = self._folder(), run_date(ctx)
-        (out / f"{name}.rtf").write_text(render_rtf(table, run_date=date), encoding="ascii", newline="\n")
-        (out / f"{name}.html").write_text(render_html(table, run_date=date), encoding="utf-8", newline="\n")
+        out, text = self._folder(), stamp(ctx)
+        (out / f"{name}.rtf").write_text(render_rtf(table, stamp=text), encoding="ascii", newline="\n")
+        (out / f"{name}.html").write_text(render_html(table, stamp=text), encoding="utf-8", newline="\n")
         self._register(Output(table.table_id, table.title, "table", {"HTML": f"{name}.html", "RTF": f"{name}.rtf"}))
         return table
 
@@ -91,10 +94,10 @@ class Outputs:
         ctx = self._ctx
         meta = dict(table_id=listing_id, footnotes=list(footnotes), source=source, study=study_line(ctx),
                     program=self._program(name))
-        out, date = self._folder(), run_date(ctx)
+        out, text = self._folder(), stamp(ctx)
         rtf = render_listing(data, title=title, columns=columns, fmt="rtf", rows_per_page=rows_per_page,
-                             run_date=date, **meta)
-        html = render_listing(data, title=title, columns=columns, fmt="html", run_date=date, **meta)
+                             stamp=text, **meta)
+        html = render_listing(data, title=title, columns=columns, fmt="html", stamp=text, **meta)
         (out / f"{name}.rtf").write_text(rtf, encoding="ascii", newline="\n")
         (out / f"{name}.html").write_text(html, encoding="utf-8", newline="\n")
         self._register(Output(listing_id, title, "listing", {"HTML": f"{name}.html", "RTF": f"{name}.rtf"}))
@@ -119,7 +122,7 @@ def write_index(ctx: "RunContext", *, title: str = INDEX_TITLE) -> Path:
             if not (out / href).is_file():
                 raise DerivationError(f"{o.output_id}: linked file {href} was not written",
                                       hint="write the file before registering the output")
-    html = render_index(outputs.published, title=title, study=study_line(ctx), run_date=run_date(ctx))
+    html = render_index(outputs.published, title=title, study=study_line(ctx), stamp=stamp(ctx))
     path = out / "index.html"
     path.write_text(html, encoding="utf-8", newline="\n")
     return path
