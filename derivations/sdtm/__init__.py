@@ -6,6 +6,7 @@ object; nothing is study-specific. Modules:
 ``dates``    compute_dtc, derive_var_dtc, compute_study_day, derive_var_dy,
              EpochRule, derive_var_epoch
 ``ct``       derive_var_ct
+``flags``    derive_var_lobxfl (--LOBXFL, last observation before exposure)
 ``mapping``  derive_var_assign, derive_var_hardcode
 --SEQ        derive_var_obs_number (one contract with ADaM's ASEQ; derive_var_seq is deprecated)
 ``text``     compute_ascii, assert_ascii, compute_split_text, derive_vars_split_text
@@ -22,6 +23,7 @@ from .dates import (
     derive_var_dy,
     derive_var_epoch,
 )
+from .flags import derive_var_lobxfl
 from .mapping import derive_var_assign, derive_var_hardcode, derive_var_seq
 from .supp import SUPP_COLUMNS, QualifierSpec, derive_dataset_supp, derive_vars_supp_back
 from .text import assert_ascii, compute_ascii, compute_split_text, derive_vars_split_text
@@ -34,6 +36,7 @@ __all__ = [
     "EpochRule",
     "derive_var_epoch",
     "derive_var_ct",
+    "derive_var_lobxfl",
     "derive_var_assign",
     "derive_var_hardcode",
     "derive_var_seq",
