@@ -121,6 +121,9 @@ AE_TERMS = [
 ]
 # MedDRA hierarchy of each PT above (primary SOC path), as a coder would put it on the page: the LLT is
 # the PT's own LLT (same text and code); then PT code, HLT, HLT code, HLGT, HLGT code, SOC code.
+# MedDRA is licensed, so no public source is authoritative: the SOC codes are those of the SOCs and
+# every code names one term only (tests/test_raw_generator.py); HLT/HLGT codes are the best public
+# evidence, to be confirmed in a licensed MedDRA browser.
 MEDDRA = {
     "Anaemia": (10002034, "Anaemias NEC", 10002067, "Anaemias nonhaemolytic and marrow depression", 10002086,
                 10005329),
@@ -141,9 +144,11 @@ MEDDRA = {
                   "Gastrointestinal motility and defaecation conditions", 10017977, 10017947),
     "Nausea": (10028813, "Nausea and vomiting symptoms", 10028817, "Gastrointestinal signs and symptoms", 10018012,
                10017947),
+    # HLGT: 10019805 is the SOC Hepatobiliary disorders; the HLGT follows it (not confirmed in a licensed browser)
     "Aspartate aminotransferase increased": (10003481, "Liver function analyses", 10024690,
-                                             "Hepatobiliary investigations", 10019805, 10022891),
-    "Rash": (10037844, "Rashes, eruptions and exanthems NEC", 10037868, "Epidermal and dermal conditions", 10014982,
+                                             "Hepatobiliary investigations", 10019808, 10022891),
+    # HLT: 10037868 is the PT Rash maculo-papular (CTCAE v5.0), not this HLT
+    "Rash": (10037844, "Rashes, eruptions and exanthems NEC", 10052566, "Epidermal and dermal conditions", 10014982,
              10040785),
     "Cough": (10011224, "Coughing and associated symptoms", 10011233, "Respiratory disorders NEC", 10038716,
               10038738),

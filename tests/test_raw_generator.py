@@ -165,6 +165,33 @@ def test_adverse_events(pages):
     assert all(len(p) == 7 for p in partial if not p.startswith("UN"))
 
 
+#: The MedDRA SOC codes (MedDRA's 27 SOCs; the ones the study uses).
+SOC_CODES = {"Blood and lymphatic system disorders": 10005329, "Endocrine disorders": 10014698,
+             "Gastrointestinal disorders": 10017947, "General disorders and administration site conditions": 10018065,
+             "Hepatobiliary disorders": 10019805, "Investigations": 10022891,
+             "Metabolism and nutrition disorders": 10027433, "Musculoskeletal and connective tissue disorders": 10028395,
+             "Renal and urinary disorders": 10038359, "Respiratory, thoracic and mediastinal disorders": 10038738,
+             "Skin and subcutaneous tissue disorders": 10040785, "Vascular disorders": 10047065}
+#: PT codes that are not HLT or HLGT codes (CTCAE v5.0 terms): a code names one MedDRA term only.
+OTHER_TERMS = {10037868: "Rash maculo-papular"}
+
+
+def test_meddra_hierarchy_is_consistent(pages):
+    from raw.generate import AE_TERMS, MEDDRA
+
+    assert set(MEDDRA) == {t[0] for t in AE_TERMS}
+    names: dict[int, str] = dict(OTHER_TERMS) | {c: s for s, c in SOC_CODES.items()}
+    soc_of = {t[0]: t[1] for t in AE_TERMS}
+    for pt, (ptcd, hlt, hltcd, hlgt, hlgtcd, soccd) in MEDDRA.items():
+        assert SOC_CODES[soc_of[pt]] == soccd, pt
+        for code, name in ((ptcd, pt), (hltcd, hlt), (hlgtcd, hlgt)):
+            assert names.setdefault(code, name) == name, (pt, code, name, names[code])
+    # the page carries the table as it is
+    ae = pages["ae"].drop_duplicates("AEDECOD").set_index("AEDECOD")
+    assert ae.loc["Rash", ["AEHLT", "AEHLTCD", "AEHLGTCD", "AESOCCD"]].tolist() == [
+        "Rashes, eruptions and exanthems NEC", 10052566, 10014982, 10040785]
+
+
 def test_lesions_support_the_investigator_response(pages):
     tl = pages["tl"].copy()
     s = tl.groupby(["SUBJID", "VISIT", "ASMDAT"], sort=False)["DIAM"].sum().reset_index()
