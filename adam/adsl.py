@@ -112,7 +112,7 @@ def derive(ctx):
 
     # MT.EOTSTT: end of treatment from DS
     adsl = derive_vars_merged(adsl, dataset_add=ds, by_vars=KEYS, new_vars={"EOTDT": "DSSTDT", "DCTREAS": "DSDECOD"},
-                              filter_add="DSSCAT == 'END OF TREATMENT'", order=["DSSTDT", "DSSEQ"], mode="first",
+                              filter_add="DSSCAT == 'STUDY TREATMENT'", order=["DSSTDT", "DSSEQ"], mode="first",
                               exist_flag="_EOT", missing_values={"DCTREAS": ""})
     adsl["EOTSTT"] = np.where(adsl["_EOT"] == "Y", "DISCONTINUED", np.where(adsl["SAFFL"] == "Y", "ONGOING", ""))
     adsl = adsl.drop(columns="_EOT")

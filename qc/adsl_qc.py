@@ -173,7 +173,7 @@ def derive_adsl_qc(sdtm: dict[str, pd.DataFrame], settings: dict) -> pd.DataFram
     adsl["DTHCAUS"] = _text(subj.map(death.drop_duplicates("USUBJID").set_index("USUBJID")["_C"]))
 
     # EOTSTT / EOTDT / DCTREAS
-    eot = ds.loc[_text(ds["DSSCAT"]) == "END OF TREATMENT", ["USUBJID", "DSSTDTC", "DSDECOD"]]
+    eot = ds.loc[_text(ds["DSSCAT"]) == "STUDY TREATMENT", ["USUBJID", "DSSTDTC", "DSDECOD"]]
     eot = eot.drop_duplicates("USUBJID").set_index("USUBJID")
     has_eot = subj.isin(eot.index)
     adsl["EOTSTT"] = np.where(has_eot, "DISCONTINUED", "ONGOING")

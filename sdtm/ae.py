@@ -1,5 +1,8 @@
 """AE + SUPPAE: adverse events (CTCAE v5 grade, MedDRA-coded on the CRF page).
 
+The coder's MedDRA hierarchy comes with the page: LLT, PT, HLT, HLGT and primary SOC
+with their codes; the body system (AEBODSYS/AEBDSYCD) is the primary SOC.
+
 AEREL is RELATED when the event is related to either drug; the relationship
 and the action taken for each drug are kept in SUPPAE (AERELANL/AERELPD1,
 AEACNANL/AEACNPD1). AEACN is MULTIPLE when the two actions differ.
@@ -15,9 +18,10 @@ from derivations.sdtm import (
     derive_var_ct,
     derive_var_dtc,
     derive_var_dy,
-    derive_var_epoch,
     derive_var_seq,
 )
+
+from ._epochs import derive_epoch
 
 READS = ("DM",)
 WRITES = ("AE", "SUPPAE")
@@ -30,13 +34,17 @@ OUT = {"RECOVERED": "RECOVERED/RESOLVED", "RESOLVED": "RECOVERED/RESOLVED",
        "ONGOING": "NOT RECOVERED/NOT RESOLVED"}
 ACN = {"DOSE REDUCED": "DOSE REDUCED", "DRUG INTERRUPTED": "DRUG INTERRUPTED"}
 YN = {"YES": "Y", "NO": "N"}
+#: The coder's MedDRA hierarchy on the page (primary SOC path), copied as coded.
+MEDDRA_TEXT = ("AELLT", "AEHLT", "AEHLGT")
+MEDDRA_CODES = ("AELLTCD", "AEPTCD", "AEHLTCD", "AEHLGTCD", "AESOCCD")
 
 
 def derive(ctx):
     studyid = ctx.settings["study"]["studyid"]
     cl = ctx.spec("sdtm").codelists
-    raw = ctx.raw("ae", ["SUBJID", "AESPID", "AETERM", "AEDECOD", "AESOC", "AETOXGR", "AESER",
-                         "AERELANL", "AERELPD1", "AEACNANL", "AEACNPD1", "AESTDAT", "AEENDAT", "AEOUT"])
+    raw = ctx.raw("ae", ["SUBJID", "AESPID", "AETERM", "AEDECOD", "AESOC", *MEDDRA_TEXT, *MEDDRA_CODES,
+                         "AETOXGR", "AESER", "AERELANL", "AERELPD1", "AEACNANL", "AEACNPD1", "AESTDAT", "AEENDAT",
+                         "AEOUT"])
     ae = pd.DataFrame({"STUDYID": studyid, "DOMAIN": "AE", "USUBJID": studyid + "-" + raw["SUBJID"],
                        "AESPID": raw["AESPID"]})
     ae["AETERM"] = compute_ascii(raw["AETERM"], dataset="AE", variable="AETERM",
@@ -44,6 +52,11 @@ def derive(ctx):
     ae["AEDECOD"] = raw["AEDECOD"]
     ae["AEBODSYS"] = raw["AESOC"]
     ae["AESOC"] = raw["AESOC"]
+    for var in MEDDRA_TEXT:
+        ae[var] = raw[var]
+    for var in MEDDRA_CODES:
+        ae[var] = pd.to_numeric(raw[var])
+    ae["AEBDSYCD"] = ae["AESOCCD"]
     ae["AETOXGR"] = raw["AETOXGR"]
     src = raw[["AESER", "AERELANL", "AERELPD1", "AEACNANL", "AEACNPD1", "AEOUT"]].add_prefix("_")
     ae = pd.concat([ae, src], axis=1)
@@ -71,7 +84,7 @@ def derive(ctx):
     dm = ctx.sdtm["DM"]
     ae = derive_var_dy(ae, dataset_add=dm, new_var="AESTDY", dtc="AESTDTC")
     ae = derive_var_dy(ae, dataset_add=dm, new_var="AEENDY", dtc="AEENDTC")
-    ae = derive_var_epoch(ae, dataset_add=dm, dtc="AESTDTC", findings=ctx.findings, dataset_name="AE")
+    ae = derive_epoch(ae, dm=dm, dtc="AESTDTC", findings=ctx.findings, dataset_name="AE")
     ae = derive_var_seq(ae, new_var="AESEQ", by_vars=["USUBJID"], order=["AESTDTC", "AEDECOD", "AESPID"])
 
     supp = derive_dataset_supp(

@@ -11,6 +11,8 @@ import pandas as pd
 
 from derivations.sdtm import QualifierSpec, derive_dataset_supp, derive_var_dtc, derive_var_dy, derive_var_seq
 
+from ._epochs import derive_epoch
+
 READS = ("DM",)
 WRITES = ("CM", "SUPPCM")
 RAW = ("pt", "sat")
@@ -38,6 +40,7 @@ def derive(ctx):
     cm["CMENRTPT"] = np.where(ongoing, "ONGOING", "")
     cm["CMENTPT"] = np.where(ongoing, "DATA CUT-OFF", "")
     dm = ctx.sdtm["DM"]
+    cm = derive_epoch(cm, dm=dm, dtc="CMSTDTC", findings=ctx.findings, dataset_name="CM")
     cm = derive_var_dy(cm, dataset_add=dm, new_var="CMSTDY", dtc="CMSTDTC")
     cm = derive_var_dy(cm, dataset_add=dm, new_var="CMENDY", dtc="CMENDTC")
     cm = derive_var_seq(cm, new_var="CMSEQ", by_vars=["USUBJID"], order=["CMCAT", "CMSPID"])

@@ -22,6 +22,7 @@ RAW = ("dm", "ex_anlo", "ex_pd1", "surv", "bl")
 SEX = {"MALE": "M", "FEMALE": "F"}
 YN = {"YES": "Y", "NO": "N"}
 STUDY_ARM = {"ARMCD": "ANLOPD1", "ARM": "Anlotinib + PD-1 inhibitor"}
+NOT_TREATED = "ASSIGNED, NOT TREATED"  # ARMNRS (CT C142179) of a subject without any dose
 
 
 def derive(ctx):
@@ -61,10 +62,13 @@ def derive(ctx):
         dm = derive_var_ct(dm.assign(_SRC=raw[var].to_numpy()), source="_SRC", new_var=var,
                            codelist=cl[codelist], synonyms=syn, dataset_name="DM",
                            findings=ctx.findings).drop(columns="_SRC")
+    # SDTMIG 3.4: a subject who received no dose has null actual arm variables and ARMNRS says why
     treated = dm["RFXSTDTC"].ne("")
     for var, value in STUDY_ARM.items():
         dm[var] = value
-        dm["ACT" + var] = dm[var].where(treated, "NOTTRT" if var == "ARMCD" else "Not Treated")
+        dm["ACT" + var] = dm[var].where(treated, "")
+    dm["ARMNRS"] = pd.Series(NOT_TREATED, index=dm.index).where(~treated, "")
+    dm["ACTARMUD"] = ""  # a single arm: no actual arm is unplanned
     dm["COUNTRY"] = "CHN"
 
     # SUPPDM: baseline disease characteristics from the baseline page

@@ -1,8 +1,15 @@
-"""EX: one record per drug and cycle (anlotinib days 1-14 of 21; PD-1 antibody day 1)."""
+"""EX: one record per drug and cycle (anlotinib days 1-14 of 21; PD-1 antibody day 1).
+
+VISIT is the cycle (CYCLE n), numbered on the dosing schedule of TV: VISITNUM = 100 + n, apart
+from the tumour-assessment visits (BASELINE = 1, WEEK 6 = 2, ...).
+"""
 
 import pandas as pd
 
-from derivations.sdtm import derive_var_ct, derive_var_dtc, derive_var_dy, derive_var_epoch, derive_var_seq
+from derivations.sdtm import derive_var_ct, derive_var_dtc, derive_var_dy, derive_var_seq
+
+from ._epochs import derive_epoch
+from ._visits import cycle_visitnum
 
 READS = ("DM",)
 WRITES = ("EX",)
@@ -31,7 +38,7 @@ def derive(ctx):
     ex = derive_var_ct(ex, source="_ROUTE", new_var="EXROUTE", codelist=cl["ROUTE"], synonyms=ROUTE,
                        dataset_name="EX", findings=ctx.findings).drop(columns="_ROUTE")
     ex["EXADJ"] = raw["EXADJ"].str.upper()
-    ex["VISITNUM"] = pd.to_numeric(raw["CYCLE"]).astype(float) + 1.0  # visit 1 = screening/baseline
+    ex["VISITNUM"] = cycle_visitnum(pd.to_numeric(raw["CYCLE"]))
     ex["VISIT"] = "CYCLE " + raw["CYCLE"]
     ex = ex.assign(_ST=raw["EXSTDAT"], _EN=raw["EXENDAT"])
     ex = derive_var_dtc(ex, new_var="EXSTDTC", date="_ST", dataset_name="EX", findings=ctx.findings)
@@ -40,6 +47,6 @@ def derive(ctx):
     dm = ctx.sdtm["DM"]
     ex = derive_var_dy(ex, dataset_add=dm, new_var="EXSTDY", dtc="EXSTDTC")
     ex = derive_var_dy(ex, dataset_add=dm, new_var="EXENDY", dtc="EXENDTC")
-    ex = derive_var_epoch(ex, dataset_add=dm, dtc="EXSTDTC", findings=ctx.findings, dataset_name="EX")
+    ex = derive_epoch(ex, dm=dm, dtc="EXSTDTC", findings=ctx.findings, dataset_name="EX")
     ex = derive_var_seq(ex, new_var="EXSEQ", by_vars=["USUBJID"], order=["EXSTDTC", "EXTRT"])
     return {"EX": ex}

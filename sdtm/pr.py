@@ -5,6 +5,8 @@ import pandas as pd
 
 from derivations.sdtm import derive_var_dtc, derive_var_dy, derive_var_seq
 
+from ._epochs import derive_epoch
+
 READS = ("DM",)
 WRITES = ("PR",)
 RAW = ("surg",)
@@ -19,6 +21,7 @@ def derive(ctx):
                        "PRINDC": "ESOPHAGEAL SQUAMOUS CELL CARCINOMA"})
     pr = derive_var_dtc(pr.assign(_D=raw["SURGDAT"]), new_var="PRSTDTC", date="_D", dataset_name="PR",
                         findings=ctx.findings).drop(columns="_D")
+    pr = derive_epoch(pr, dm=ctx.sdtm["DM"], dtc="PRSTDTC", findings=ctx.findings, dataset_name="PR")
     pr = derive_var_dy(pr, dataset_add=ctx.sdtm["DM"], new_var="PRSTDY", dtc="PRSTDTC")
     pr = derive_var_seq(pr, new_var="PRSEQ", by_vars=["USUBJID"], order=["PRSTDTC", "PRSPID"])
     return {"PR": pr}

@@ -6,8 +6,9 @@ RSLNKGRP on the overall response links to TR.TRLNKGRP of the same visit.
 
 import pandas as pd
 
-from derivations.sdtm import derive_var_ct, derive_var_dtc, derive_var_dy, derive_var_epoch, derive_var_seq
+from derivations.sdtm import derive_var_ct, derive_var_dtc, derive_var_dy, derive_var_seq
 
+from ._epochs import derive_epoch
 from ._visits import linkgrp, visitnum
 
 READS = ("DM",)
@@ -39,6 +40,6 @@ def derive(ctx):
                         findings=ctx.findings).drop(columns="_D")
     dm = ctx.sdtm["DM"]
     rs = derive_var_dy(rs, dataset_add=dm, new_var="RSDY", dtc="RSDTC")
-    rs = derive_var_epoch(rs, dataset_add=dm, dtc="RSDTC", findings=ctx.findings, dataset_name="RS")
+    rs = derive_epoch(rs, dm=dm, dtc="RSDTC", findings=ctx.findings, dataset_name="RS")
     rs = derive_var_seq(rs, new_var="RSSEQ", by_vars=["USUBJID"], order=["VISITNUM", "RSTESTCD"])
     return {"RS": rs}

@@ -4,13 +4,15 @@ Target lesions: LDIAM (longest diameter) for non-nodal lesions, SAXIS (short
 axis) for lymph nodes, and one SUMDIAM record per visit (sum of the target
 lesion measurements, derived). Non-target and new lesions: TUMSTATE
 (PRESENT / ABSENT / UNEQUIVOCAL). TRLNKID links to TU.TULNKID; TRLNKGRP
-(``A<VISITNUM>``) links a visit's records to RS.RSLNKGRP.
+(``A<VISITNUM>``) links a visit's records to RS.RSLNKGRP. TRLOBXFL marks each
+lesion's (and the sum's) last measurement before the first dose.
 """
 
 import pandas as pd
 
-from derivations.sdtm import derive_var_dtc, derive_var_dy, derive_var_epoch, derive_var_seq
+from derivations.sdtm import derive_var_dtc, derive_var_dy, derive_var_lobxfl, derive_var_seq
 
+from ._epochs import derive_epoch
 from ._visits import linkgrp, visitnum
 
 READS = ("DM",)
@@ -71,7 +73,9 @@ def derive(ctx):
                         findings=ctx.findings).drop(columns="_D")
     dm = ctx.sdtm["DM"]
     tr = derive_var_dy(tr, dataset_add=dm, new_var="TRDY", dtc="TRDTC")
-    tr = derive_var_epoch(tr, dataset_add=dm, dtc="TRDTC", findings=ctx.findings, dataset_name="TR")
+    tr = derive_var_lobxfl(tr, dataset_add=dm, by_vars=["USUBJID", "TRTESTCD", "TRLNKID"], dtc="TRDTC",
+                           result="TRORRES", order=["VISITNUM"], new_var="TRLOBXFL", dataset_name="TR")
+    tr = derive_epoch(tr, dm=dm, dtc="TRDTC", findings=ctx.findings, dataset_name="TR")
     tr = derive_var_seq(tr, new_var="TRSEQ", by_vars=["USUBJID"],
                         order=["VISITNUM", "TRGRPID", "TRLNKID", "TRTESTCD"])
     return {"TR": tr}

@@ -1,9 +1,13 @@
-"""TU: tumour identification (target, non-target at baseline; new lesions when found)."""
+"""TU: tumour identification (target, non-target at baseline; new lesions when found).
+
+TULOBXFL marks each lesion's identification before the first dose (the baseline scan).
+"""
 
 import pandas as pd
 
-from derivations.sdtm import derive_var_ct, derive_var_dtc, derive_var_dy, derive_var_seq
+from derivations.sdtm import derive_var_ct, derive_var_dtc, derive_var_dy, derive_var_lobxfl, derive_var_seq
 
+from ._epochs import derive_epoch
 from ._visits import visitnum
 
 READS = ("DM",)
@@ -34,6 +38,10 @@ def derive(ctx):
     tu["VISIT"] = raw["VISIT"].str.upper()
     tu = derive_var_dtc(tu.assign(_D=raw["ASMDAT"]), new_var="TUDTC", date="_D", dataset_name="TU",
                         findings=ctx.findings).drop(columns="_D")
-    tu = derive_var_dy(tu, dataset_add=ctx.sdtm["DM"], new_var="TUDY", dtc="TUDTC")
+    dm = ctx.sdtm["DM"]
+    tu = derive_epoch(tu, dm=dm, dtc="TUDTC", findings=ctx.findings, dataset_name="TU")
+    tu = derive_var_dy(tu, dataset_add=dm, new_var="TUDY", dtc="TUDTC")
+    tu = derive_var_lobxfl(tu, dataset_add=dm, by_vars=["USUBJID", "TUTESTCD", "TULNKID"], dtc="TUDTC",
+                           result="TUORRES", new_var="TULOBXFL", dataset_name="TU")
     tu = derive_var_seq(tu, new_var="TUSEQ", by_vars=["USUBJID"], order=["VISITNUM", "TULNKID"])
     return {"TU": tu}

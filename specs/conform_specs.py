@@ -12,7 +12,16 @@ What it changes:
 
 * every variable the IG defines gets the IG's label and (SDTM) role; a Req variable is
   Mandatory=Yes (derive check rules IG0004, IG0006, IG0007);
-* CO: RDOMAIN before USUBJID (IG order, rule IG0003); COVAL1's label in title case (IG0005).
+* CO: RDOMAIN before USUBJID (IG order, rule IG0003); COVAL1's label in title case (IG0005);
+* the SDTM variables and datasets the programs add for SDTMIG 3.4 (tables below): the MedDRA
+  hierarchy in AE, ARMNRS/ACTARMUD in DM, TSVALCD/TSVCDREF/TSVCDVER in TS, --LOBXFL in TR/TU,
+  EPOCH in CM/PR/TU, DSSCAT terms, and the trial design datasets TA, TE, TV, TI and SV, each
+  with its codelists and methods; the variables of every SDTM domain in IG order (IG0003).
+
+Labels and roles of the added variables come from the IG; the tables give what the IG does
+not: type, length (the longest allowed; define.xml states the data's), origin, codelist,
+method. ``specs/update_specs.py`` then fills the NCI codes of the CDISC codelists; run it after
+this script.
 """
 
 from __future__ import annotations
@@ -25,8 +34,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from derivations.ig import ig_for_spec  # noqa: E402
-from derivations.spec import Spec, read_spec, write_spec  # noqa: E402
+from derivations.ig import ig_for_spec, load_ig  # noqa: E402
+from derivations.spec import Codelist, DatasetSpec, Method, Spec, Term, VariableSpec, read_spec, write_spec  # noqa: E402
 
 #: Labels of variables the IG does not define (sponsor-split text columns).
 LABELS = {("CO", "COVAL1"): "Comment (Continued)"}
@@ -57,6 +66,8 @@ def order_as_ig(spec: Spec, dataset: str) -> Spec:
     if ds is None or ig is None:
         return spec
     igd = ig.dataset_for(dataset, ds.cls, ds.subclass)
+    if igd is None:
+        return spec
     rank, last = {}, 0.0
     ig_order = {v.name: v.order for v in igd.variables}
     for i, v in enumerate(ds.variables):
@@ -66,10 +77,276 @@ def order_as_ig(spec: Spec, dataset: str) -> Spec:
     return spec
 
 
+def _v(dataset: str, name: str, data_type: str = "text", length: int | None = 200, *, origin: str = "Derived",
+       method: str = "", codelist: str = "", source: str = "", mandatory: bool = False) -> VariableSpec:
+    """A variable the SDTM programs add; label and role come from the IG (:func:`conform_to_ig`)."""
+    if data_type in ("integer", "float"):
+        length = 8
+    elif data_type == "date":
+        length = 10
+    return VariableSpec(dataset, name, data_type=data_type, length=length, origin=origin, method=method,
+                        codelist=codelist, source=source, mandatory=mandatory)
+
+
+def _ids(dataset: str) -> list[VariableSpec]:
+    """STUDYID and DOMAIN as every dataset of the study has them."""
+    return [VariableSpec(dataset, "STUDYID", data_type="text", length=11, mandatory=True,
+                         assigned_value="NCT04984096", origin="Protocol"),
+            VariableSpec(dataset, "DOMAIN", data_type="text", length=2, mandatory=True, assigned_value=dataset,
+                         origin="Assigned")]
+
+
+def _usubjid(dataset: str) -> VariableSpec:
+    return _v(dataset, "USUBJID", length=18, method="MT.USUBJID", mandatory=True)
+
+
+#: Variables the SDTM programs add to existing domains (SDTMIG 3.4 Expected variables, FDA's EPOCH).
+SDTM_VARIABLES: dict[str, list[VariableSpec]] = {
+    "AE": [
+        _v("AE", "AELLT", length=100, origin="Assigned", codelist="MEDDRA", source="ae.AELLT (MedDRA LLT, coded)"),
+        _v("AE", "AELLTCD", "integer", origin="Assigned", source="ae.AELLTCD"),
+        _v("AE", "AEPTCD", "integer", origin="Assigned", source="ae.AEPTCD"),
+        _v("AE", "AEHLT", length=100, origin="Assigned", codelist="MEDDRA", source="ae.AEHLT"),
+        _v("AE", "AEHLTCD", "integer", origin="Assigned", source="ae.AEHLTCD"),
+        _v("AE", "AEHLGT", length=100, origin="Assigned", codelist="MEDDRA", source="ae.AEHLGT"),
+        _v("AE", "AEHLGTCD", "integer", origin="Assigned", source="ae.AEHLGTCD"),
+        _v("AE", "AEBDSYCD", "integer", origin="Assigned", source="ae.AESOCCD (primary SOC)"),
+        _v("AE", "AESOCCD", "integer", origin="Assigned", source="ae.AESOCCD"),
+    ],
+    "DM": [
+        _v("DM", "ARMNRS", length=21, codelist="ARMNULRS", method="MT.ARMNRS"),
+        _v("DM", "ACTARMUD", length=200, method="MT.ACTARMUD"),
+    ],
+    "TS": [
+        _v("TS", "TSVALCD", length=20, method="MT.TSVALCD"),
+        _v("TS", "TSVCDREF", length=20, method="MT.TSVALCD"),
+        _v("TS", "TSVCDVER", length=20, method="MT.TSVALCD"),
+    ],
+    "TR": [_v("TR", "TRLOBXFL", length=1, codelist="NY", method="MT.LOBXFL")],
+    "TU": [_v("TU", "TULOBXFL", length=1, codelist="NY", method="MT.LOBXFL"),
+           _v("TU", "EPOCH", length=9, codelist="EPOCH", method="MT.EPOCH")],
+    "CM": [_v("CM", "EPOCH", length=9, codelist="EPOCH", method="MT.EPOCH")],
+    "PR": [_v("PR", "EPOCH", length=9, codelist="EPOCH", method="MT.EPOCH")],
+}
+
+#: Changed attributes of variables the spec already has: (dataset, variable) -> {attribute: value}.
+SDTM_CHANGES: dict[tuple[str, str], dict] = {
+    # SDTMIG 3.4 DM: an unassigned or untreated subject has null arm codes and ARMNRS says why
+    ("DM", "ACTARMCD"): {"mandatory": False},
+    ("DM", "ACTARM"): {"mandatory": False},
+    ("DS", "DSSCAT"): {"codelist": "DSSCAT", "length": 40},
+    ("DS", "DSSTDTC"): {"origin": "Derived", "method": "MT.DSSTDTC"},
+    ("TS", "TSVAL"): {"length": 200},
+    ("DS", "DSTERM"): {"length": 200},
+}
+
+#: Trial design and subject visit datasets (SDTMIG 3.4 section 7; SV section 5).
+SDTM_DATASETS: dict[str, tuple[dict, list[VariableSpec]]] = {
+    "TA": (dict(label="Trial Arms", cls="TRIAL DESIGN", structure="One record per planned Element per Arm",
+                keys=["STUDYID", "ARMCD", "TAETORD"], repeating="No", reference_data="Yes"),
+           _ids("TA") + [
+               _v("TA", "ARMCD", length=8, origin="Protocol", codelist="ARMCD", mandatory=True),
+               _v("TA", "ARM", length=40, origin="Protocol", codelist="ARM", mandatory=True),
+               _v("TA", "TAETORD", "integer", origin="Protocol", mandatory=True),
+               _v("TA", "ETCD", length=8, origin="Protocol", codelist="ETCD", mandatory=True),
+               _v("TA", "ELEMENT", length=40, origin="Protocol"),
+               _v("TA", "TABRANCH", length=200, origin="Protocol"),
+               _v("TA", "TATRANS", length=200, origin="Protocol"),
+               _v("TA", "EPOCH", length=9, origin="Protocol", codelist="EPOCH", mandatory=True)]),
+    "TE": (dict(label="Trial Elements", cls="TRIAL DESIGN", structure="One record per planned Element",
+                keys=["STUDYID", "ETCD"], repeating="No", reference_data="Yes"),
+           _ids("TE") + [
+               _v("TE", "ETCD", length=8, origin="Protocol", codelist="ETCD", mandatory=True),
+               _v("TE", "ELEMENT", length=40, origin="Protocol", mandatory=True),
+               _v("TE", "TESTRL", length=200, origin="Protocol", mandatory=True),
+               _v("TE", "TEENRL", length=200, origin="Protocol"),
+               _v("TE", "TEDUR", length=20, origin="Protocol")]),
+    "TV": (dict(label="Trial Visits", cls="TRIAL DESIGN", structure="One record per planned Visit per Arm",
+                keys=["STUDYID", "ARMCD", "VISITNUM"], repeating="No", reference_data="Yes"),
+           _ids("TV") + [
+               _v("TV", "VISITNUM", "float", origin="Protocol", method="MT.VISITNUM", mandatory=True),
+               _v("TV", "VISIT", length=20, origin="Protocol", mandatory=True),
+               _v("TV", "VISITDY", "integer", origin="Protocol", method="MT.VISITDY"),
+               _v("TV", "ARMCD", length=8, origin="Protocol", codelist="ARMCD"),
+               _v("TV", "ARM", length=40, origin="Protocol", codelist="ARM"),
+               _v("TV", "TVSTRL", length=200, origin="Protocol", mandatory=True),
+               _v("TV", "TVENRL", length=200, origin="Protocol")]),
+    "TI": (dict(label="Trial Inclusion/Exclusion Criteria", cls="TRIAL DESIGN",
+                structure="One record per I/E criterion", keys=["STUDYID", "IETESTCD"], repeating="No",
+                reference_data="Yes"),
+           _ids("TI") + [
+               _v("TI", "IETESTCD", length=8, origin="Protocol", mandatory=True),
+               _v("TI", "IETEST", length=200, origin="Protocol", mandatory=True),
+               _v("TI", "IECAT", length=9, origin="Protocol", codelist="IECAT", mandatory=True),
+               _v("TI", "TIVERS", length=10, origin="Protocol")]),
+    "SV": (dict(label="Subject Visits", cls="SPECIAL PURPOSE", structure="One record per actual or planned "
+                "visit per subject", keys=["STUDYID", "USUBJID", "VISITNUM"], repeating="Yes",
+                reference_data="No"),
+           _ids("SV") + [
+               _usubjid("SV"),
+               _v("SV", "VISITNUM", "float", method="MT.VISITNUM", mandatory=True),
+               _v("SV", "VISIT", length=20, method="MT.SV"),
+               _v("SV", "SVPRESP", length=1, codelist="NY", method="MT.SV"),
+               _v("SV", "SVOCCUR", length=1, codelist="NY", method="MT.SV"),
+               _v("SV", "VISITDY", "integer", method="MT.VISITDY"),
+               _v("SV", "SVSTDTC", "date", method="MT.SV"),
+               _v("SV", "SVENDTC", "date", method="MT.SV"),
+               _v("SV", "SVSTDY", "integer", method="MT.DY"),
+               _v("SV", "SVENDY", "integer", method="MT.DY")]),
+}
+#: Where the new datasets go in the define's order: after this dataset.
+SDTM_DATASET_AFTER = {"TA": "TS", "TE": "TA", "TV": "TE", "TI": "TV", "SV": "DM"}
+
+
+def _cl(id: str, name: str, terms, *, nci_code: str = "", terminology: str = "CDISC/NCI",
+        extensible: bool = True, decodes: dict | None = None) -> Codelist:
+    decodes = decodes or {}
+    return Codelist(id, name, nci_code=nci_code, terminology=terminology, extensible=extensible,
+                    terms=tuple(Term(t, decode=decodes.get(t, "")) for t in terms))
+
+
+#: Codelists the spec must have exactly so (sponsor codelists written out; CDISC ones get their
+#: NCI codes from update_specs.py: a term here without a code is completed there).
+SDTM_CODELISTS: dict[str, Codelist] = {
+    "ARMCD": _cl("ARMCD", "Arm Code", ["ANLOPD1"], terminology="Sponsor", extensible=False,
+                 decodes={"ANLOPD1": "Anlotinib + PD-1 inhibitor"}),
+    "ARM": _cl("ARM", "Arm", ["Anlotinib + PD-1 inhibitor"], terminology="Sponsor", extensible=False),
+    "ARMNULRS": _cl("ARMNULRS", "Arm Null Reason", ["ASSIGNED, NOT TREATED"], nci_code="C142179"),
+    "ETCD": _cl("ETCD", "Element Code", ["SCRN", "TRT", "FU"], terminology="Sponsor", extensible=False,
+                decodes={"SCRN": "Screening", "TRT": "Anlotinib + PD-1 inhibitor", "FU": "Follow-up"}),
+    "IECAT": _cl("IECAT", "Category for Inclusion/Exclusion", ["INCLUSION", "EXCLUSION"], nci_code="C66797"),
+    "DSSCAT": _cl("DSSCAT", "Subcategory for Disposition Event", ["STUDY PARTICIPATION", "STUDY TREATMENT"],
+                  nci_code="C170443"),
+    "DSCAT": _cl("DSCAT", "Category for Disposition Event", ["DISPOSITION EVENT", "OTHER EVENT",
+                                                             "PROTOCOL MILESTONE"], nci_code="C74558",
+                 extensible=False),
+    # DSDECOD draws on NCOMPLT (C66727) and PROTMLST (C114118); ONGOING (C53279, the status of a subject
+    # alive at the data cut-off, DSCAT OTHER EVENT) as in ADaM's SBJTSTAT
+    "DSDECOD": Codelist("DSDECOD", "Standardized Disposition Term", terminology="Sponsor (C66727 + C114118)",
+                        extensible=True, terms=(Term("INFORMED CONSENT OBTAINED", nci_code="C114209"),
+                                                Term("PROGRESSIVE DISEASE", nci_code="C35571"),
+                                                Term("DEATH", nci_code="C28554"),
+                                                Term("ADVERSE EVENT", nci_code="C41331"),
+                                                Term("WITHDRAWAL BY SUBJECT", nci_code="C49634"),
+                                                Term("ONGOING", nci_code="C53279"))),
+}
+#: Terms a CDISC codelist of the spec must list (added when missing; codes from update_specs.py).
+SDTM_TERMS: dict[str, list[str]] = {
+    "TSPARMCD": ["OBSMODEL", "OBSTIMP", "OBSTPOPD", "OBSTSMM", "NCOHORT"],
+    "TSPARM": ["Observational Model", "Observational Time Perspective", "Obs Study Population Description",
+               "Observational Study Sampling Method", "Number of Groups/Cohorts"],
+}
+
+SDTM_METHODS: dict[str, tuple[str, str]] = {
+    "MT.EPOCH": ("Epoch", "Blank before informed consent (RFICDTC: pre-study records such as prior therapy, "
+                 "SDTMIG 4.1.3.1); SCREENING from RFICDTC to the day before RFXSTDTC; TREATMENT from RFXSTDTC "
+                 "to RFXENDTC; FOLLOW-UP after RFXENDTC; blank for partial dates."),
+    "MT.VISITNUM": ("Visit number", "Two planned schedules (TV): tumour assessments BASELINE = 1, WEEK n = n/6 + 1 "
+                    "(every 6 weeks); treatment cycles CYCLE n = 100 + n (21-day cycles)."),
+    "MT.VISITDY": ("Planned study day", "WEEK n: 7 x n + 1; CYCLE n: 21 x (n - 1) + 1; BASELINE: none (any day "
+                   "before the first dose)."),
+    "MT.LOBXFL": ("Last observation before exposure", "Y on the last record with a result dated on or before "
+                  "DM.RFXSTDTC, per subject, test and lesion (--LNKID); blank otherwise."),
+    "MT.ARMNRS": ("Arm null reason", "ASSIGNED, NOT TREATED when the subject received no dose of either drug "
+                  "(RFXSTDTC blank; ACTARMCD and ACTARM are then null); blank for treated subjects."),
+    "MT.ACTARMUD": ("Unplanned actual arm", "Blank: the single arm is the only treatment a subject can receive, "
+                    "so no actual arm is unplanned."),
+    "MT.ACTARM": ("Actual arm", "The planned arm when RFXSTDTC is not missing, else null (see ARMNRS)."),
+    "MT.TSVALCD": ("Trial summary value codes", "TSVALCD: the NCI code of TSVAL in the parameter's CDISC CT "
+                   "codelist (TSVCDREF CDISC CT, TSVCDVER the CT version of study.toml); REGID: the registry "
+                   "number (ClinicalTrials.gov); dates: TSVCDREF ISO 8601; blank for free text."),
+    "MT.DSSTDTC": ("Disposition date", "Informed consent, end of treatment and death dates as collected; for the "
+                   "status ONGOING of a subject alive at the data cut-off, the last known alive date of the survival "
+                   "follow-up page (the last contact before the cut-off)."),
+    "MT.SV": ("Subject visits", "One record per subject and visit with data in EX, TU, TR or RS: SVSTDTC / SVENDTC "
+              "the first / last date of the visit's records; SVPRESP and SVOCCUR Y (every visit is planned in TV)."),
+}
+
+
+def add_sdtm_metadata(spec: Spec) -> Spec:
+    """The SDTM variables, datasets, codelists and methods of the tables above (idempotent)."""
+    for name, variables in SDTM_VARIABLES.items():
+        ds = spec.datasets.get(name)
+        if ds is None:
+            continue
+        have = set(ds.variable_names)
+        ds.variables = ds.variables + [replace(v, order=len(ds.variables) + i + 1)
+                                       for i, v in enumerate(x for x in variables if x.name not in have)]
+    for (name, var), change in SDTM_CHANGES.items():
+        ds = spec.datasets.get(name)
+        if ds is not None and var in ds.variable_names:
+            ds.variables = [replace(v, **change) if v.name == var else v for v in ds.variables]
+    datasets = dict(spec.datasets)
+    for name, (attrs, variables) in SDTM_DATASETS.items():
+        if name not in datasets:
+            after = SDTM_DATASET_AFTER.get(name)
+            new = DatasetSpec(name, standard="SDTMIG 3.4",
+                              variables=[replace(v, order=i) for i, v in enumerate(variables, 1)], **attrs)
+            items = list(datasets.items())
+            pos = next((i + 1 for i, (k, _) in enumerate(items) if k == after), len(items))
+            datasets = dict(items[:pos] + [(name, new)] + items[pos:])
+    spec.datasets = datasets
+    for cid, cl in SDTM_CODELISTS.items():
+        old = spec.codelists.get(cid)
+        if old is None or [t.term for t in old.terms] != [t.term for t in cl.terms] or old.name != cl.name:
+            spec.codelists[cid] = cl
+        elif cl.terminology.startswith("Sponsor") and old != cl:
+            spec.codelists[cid] = cl
+    for cid, terms in SDTM_TERMS.items():
+        cl = spec.codelists.get(cid)
+        if cl is not None:
+            missing = [t for t in terms if t not in cl.values]
+            if missing:
+                spec.codelists[cid] = replace(cl, terms=cl.terms + tuple(Term(t) for t in missing))
+    for mid, (name, text) in SDTM_METHODS.items():
+        old = spec.methods.get(mid)
+        new = Method(mid, name, old.type if old else "Computation", text)
+        if old != new:
+            spec.methods[mid] = new
+    return spec
+
+
+def _predecessor(name: str, data_type: str = "text", length: int | None = 100, codelist: str = "") -> VariableSpec:
+    v = _v("ADAE", name, data_type, length, origin="Predecessor", codelist=codelist, source=f"AE.{name}")
+    return replace(v, predecessor=f"AE.{name}", label=load_ig("SDTMIG", "3.4").dataset_for("AE").variable(name).label)
+
+
+#: ADaM variables copied from SDTM (OCCDS dictionary variables): dataset -> (after this variable, variables).
+ADAM_VARIABLES: dict[str, tuple[str, list[VariableSpec]]] = {
+    "ADAE": ("AESOC", [
+        _predecessor("AELLT", codelist="MEDDRA"), _predecessor("AELLTCD", "integer"), _predecessor("AEPTCD", "integer"),
+        _predecessor("AEHLT", codelist="MEDDRA"), _predecessor("AEHLTCD", "integer"),
+        _predecessor("AEHLGT", codelist="MEDDRA"), _predecessor("AEHLGTCD", "integer"),
+        _predecessor("AEBDSYCD", "integer"), _predecessor("AESOCCD", "integer")]),
+}
+
+
+def add_adam_metadata(spec: Spec) -> Spec:
+    """The ADaM variables of :data:`ADAM_VARIABLES`, each block after its anchor (idempotent)."""
+    for name, (after, variables) in ADAM_VARIABLES.items():
+        ds = spec.datasets.get(name)
+        if ds is None or after not in ds.variable_names:
+            continue
+        have = set(ds.variable_names)
+        new = [v for v in variables if v.name not in have]
+        if not new:
+            continue
+        pos = ds.variable_names.index(after) + 1
+        ds.variables = [replace(v, order=i) for i, v in enumerate(ds.variables[:pos] + new + ds.variables[pos:], 1)]
+    return spec
+
+
 def conform(spec: Spec) -> Spec:
+    ig = ig_for_spec(spec)
+    if ig is not None and ig.standard == "ADAMIG":
+        spec = add_adam_metadata(spec)
+    if ig is not None and ig.standard == "SDTMIG":
+        spec = add_sdtm_metadata(spec)
     spec = conform_to_ig(spec)
-    if ig_for_spec(spec) is not None and ig_for_spec(spec).standard == "SDTMIG":
-        spec = order_as_ig(spec, "CO")
+    if ig is not None and ig.standard == "SDTMIG":
+        for name in list(spec.datasets):
+            if not name.startswith("SUPP"):
+                spec = order_as_ig(spec, name)
     return spec
 
 
@@ -82,7 +359,8 @@ def main(argv: list[str] | None = None) -> int:
         path = ROOT / "specs" / name
         before = read_spec(path)
         after = conform(read_spec(path))
-        if repr(before.datasets) != repr(after.datasets):
+        if repr((before.datasets, before.codelists, before.methods)) != repr((after.datasets, after.codelists,
+                                                                               after.methods)):
             changed.append(name)
             if not args.check:
                 write_spec(after, path)

@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from derivations.study import RunContext, Study
@@ -34,7 +35,7 @@ def _supp(sdtm, qnam):
 
 def test_programs_and_datasets(sdtm):
     assert sorted(sdtm) == ["AE", "CM", "CO", "DM", "DS", "EX", "PR", "RS", "SUPPAE", "SUPPCM",
-                            "SUPPDM", "TR", "TS", "TU"]
+                            "SUPPDM", "SV", "TA", "TE", "TI", "TR", "TS", "TU", "TV"]
 
 
 def test_dm(sdtm):
@@ -46,6 +47,8 @@ def test_dm(sdtm):
     assert set(dm["RACE"]) == {"ASIAN"} and set(dm["ETHNIC"]) == {"NOT HISPANIC OR LATINO"}
     assert dm["BRTHDTC"].str.fullmatch(r"\d{4}").all()  # UN-UNK-1963 -> 1963
     assert set(dm["ARMCD"]) == {"ANLOPD1"} and (dm["ACTARM"] == dm["ARM"]).all()
+    # every subject was treated as planned: no arm null reason, no unplanned arm (SDTMIG 3.4)
+    assert set(dm["ARMNRS"]) == {""} and set(dm["ACTARMUD"]) == {""}
     assert (dm["RFSTDTC"] == dm["RFXSTDTC"]).all() and (dm["RFICDTC"] < dm["RFSTDTC"]).all()
     assert dm["RFSTDTC"].min() >= "2020-07-01" and dm["RFSTDTC"].max() <= "2022-03-31"
     dead = dm["DTHFL"] == "Y"
@@ -77,6 +80,9 @@ def test_ex(sdtm):
     assert set(ex["EXROUTE"]) == {"ORAL", "INTRAVENOUS"}  # from Oral/oral/PO/po/IV/iv/Intravenous/...
     assert set(ex.loc[ex["EXTRT"] == "ANLOTINIB", "EXDOSE"]) == {8, 10, 12}
     assert set(ex["EPOCH"]) == {"TREATMENT"} and (ex["EXSTDY"] >= 1).all()
+    # the dosing schedule of TV: CYCLE n is visit 100 + n, apart from the tumour-assessment visits
+    assert anl["VISITNUM"].tolist() == [101.0, 102.0, 103.0] and anl["VISIT"].tolist() == ["CYCLE 1", "CYCLE 2", "CYCLE 3"]
+    assert (ex["VISITNUM"] > 100).all()
     assert not ex.duplicated(["USUBJID", "EXTRT", "EXSTDTC"]).any()
 
 
@@ -108,6 +114,13 @@ def test_ae(ctx, sdtm):
     assert ((merged["AEREL"] == "RELATED") == either).all()
     assert ((merged["AEACN"] == "MULTIPLE") == (merged["AEACNANL"] != merged["AEACNPD1"])).all()
     assert "MULTIPLE" in set(ae["AEACN"])
+    # the coder's MedDRA hierarchy: the PT's own LLT, the body system is the primary SOC
+    assert (ae["AELLT"] == ae["AEDECOD"]).all() and (ae["AELLTCD"] == ae["AEPTCD"]).all()
+    assert (ae["AEBDSYCD"] == ae["AESOCCD"]).all() and (ae["AEBODSYS"] == ae["AESOC"]).all()
+    assert ae.groupby("AEDECOD")[["AEPTCD", "AEHLTCD", "AEHLGTCD", "AESOCCD"]].nunique().eq(1).all().all()
+    anaemia = ae[ae["AEDECOD"] == "Anaemia"].iloc[0]
+    assert (anaemia["AEPTCD"], anaemia["AEHLT"], anaemia["AEHLTCD"], anaemia["AEHLGTCD"], anaemia["AESOCCD"]) == (
+        10002034, "Anaemias NEC", 10002067, 10002086, 10005329)
 
 
 def test_tumour_domains_and_links(sdtm):
@@ -118,7 +131,14 @@ def test_tumour_domains_and_links(sdtm):
     assert lesions.merge(tu, left_on=["USUBJID", "TRLNKID"], right_on=["USUBJID", "TULNKID"]).shape[0] == len(lesions)
     assert set(tr["TRTESTCD"]) == {"LDIAM", "SAXIS", "SUMDIAM", "TUMSTATE"}
     base = tr[tr["VISITNUM"] == 1]
-    assert set(base["EPOCH"]) == {"SCREENING"} and (base["TRDY"] < 0).all()
+    assert (base["TRDY"] < 0).all()
+    # EPOCH: none for a baseline scan taken before informed consent (pre-study), else SCREENING
+    consent = base["USUBJID"].map(sdtm["DM"].set_index("USUBJID")["RFICDTC"])
+    assert ((base["EPOCH"] == "") == (base["TRDTC"] < consent)).all() and set(base["EPOCH"]) == {"", "SCREENING"}
+    assert ((tu["EPOCH"] == "") == (tu["TUDTC"] < tu["USUBJID"].map(sdtm["DM"].set_index("USUBJID")["RFICDTC"]))).all()
+    # --LOBXFL: the baseline scan is each lesion's (and the sum's) last observation before the first dose
+    assert ((tr["TRLOBXFL"] == "Y") == (tr["VISITNUM"] == 1)).all() and set(tr["TRLOBXFL"]) == {"Y", ""}
+    assert ((tu["TULOBXFL"] == "Y") == (tu["VISIT"] == "BASELINE")).all()
     assert (tr["TRDY"] != 0).all() and set(tr["TRLNKGRP"]) == {f"A{i}" for i in range(1, 8)}
     # SUMDIAM = sum of the visit's LDIAM + SAXIS
     meas = tr[tr["TRTESTCD"].isin(["LDIAM", "SAXIS"])].groupby(["USUBJID", "VISITNUM"])["TRSTRESN"].sum()
@@ -154,8 +174,20 @@ def test_recist_from_lesions_matches_investigator(ctx, sdtm):
 
 def test_ds_and_cm(sdtm):
     ds, cm, dm = sdtm["DS"], sdtm["CM"], sdtm["DM"].set_index("USUBJID")
-    assert ds.groupby("DSDECOD").size().to_dict() == {"DEATH": 19, "INFORMED CONSENT OBTAINED": 29,
-                                                      "PROGRESSIVE DISEASE": 25}
+    assert ds.groupby(["DSCAT", "DSSCAT", "DSDECOD"]).size().to_dict() == {
+        ("DISPOSITION EVENT", "STUDY PARTICIPATION", "DEATH"): 19,
+        ("DISPOSITION EVENT", "STUDY TREATMENT", "PROGRESSIVE DISEASE"): 25,
+        ("OTHER EVENT", "", "ONGOING"): 10, ("PROTOCOL MILESTONE", "", "INFORMED CONSENT OBTAINED"): 29}
+    # the 10 subjects alive at the cut-off: ONGOING at their last contact (the end of participation),
+    # so that no AE starts after the last DS record
+    ongoing = ds[ds["DSDECOD"] == "ONGOING"].set_index("USUBJID")
+    assert set(ongoing.index) == set(dm.index[dm["DTHFL"] != "Y"])
+    assert (ongoing["DSSTDTC"] == dm.loc[ongoing.index, "RFPENDTC"]).all() and (ongoing["DSSTDTC"] <= "2022-07-03").all()
+    last_ds = ds.groupby("USUBJID")["DSSTDTC"].max()
+    ae = sdtm["AE"]
+    assert (ae["AESTDTC"].to_numpy() <= ae["USUBJID"].map(last_ds).to_numpy()).all()
+    # subject 009 is still on treatment at the cut-off: consent and the ongoing status only
+    assert ds.loc[ds["USUBJID"] == "NCT04984096-009", "DSDECOD"].tolist() == ["INFORMED CONSENT OBTAINED", "ONGOING"]
     death = ds[ds["DSDECOD"] == "DEATH"].set_index("USUBJID")["DSSTDTC"]
     assert (death == dm.loc[death.index, "DTHDTC"]).all() and set(ds.loc[ds["DSDECOD"] == "DEATH", "EPOCH"]) == {"FOLLOW-UP"}
     prior_pd1 = cm[(cm["CMCAT"] == "PRIOR ANTI-CANCER THERAPY") & (cm["CMSCAT"] == "PD-1 INHIBITOR")]
@@ -166,6 +198,10 @@ def test_ds_and_cm(sdtm):
     first_pd = rs[(rs["RSTESTCD"] == "OVRLRESP") & (rs["RSSTRESC"] == "PD")].groupby("USUBJID")["RSDTC"].min()
     sub = cm[cm["CMCAT"] == "SUBSEQUENT ANTI-CANCER THERAPY"]
     assert len(sub) > 0 and (sub["CMSTDTC"].to_numpy() > first_pd.loc[sub["USUBJID"]].to_numpy()).all()
+    # EPOCH: prior therapy is pre-study (none), subsequent therapy is in follow-up
+    assert cm.groupby("CMCAT")["EPOCH"].unique().map(list).to_dict() == {
+        "PRIOR ANTI-CANCER THERAPY": [""], "SUBSEQUENT ANTI-CANCER THERAPY": ["FOLLOW-UP"]}
+    assert set(sdtm["PR"]["EPOCH"]) == {""}
     assert set(sub["CMENRTPT"]) == {"ONGOING"}
     assert set(sdtm["SUPPCM"]["QNAM"]) == {"CMSETTNG", "CMBESTRS"}
 
@@ -188,6 +224,59 @@ def test_ts(sdtm):
     ts = sdtm["TS"].set_index(["TSPARMCD", "TSSEQ"])["TSVAL"]
     assert ts[("ACTSUB", 1)] == "29" and ts[("DCUTDTC", 1)] == "2022-07-03"
     assert ts.loc["TRT"].tolist() == ["ANLOTINIB", "CAMRELIZUMAB", "SINTILIMAB", "TISLELIZUMAB", "TORIPALIMAB"]
+    # a non-interventional study: the observational parameters, coded from CDISC CT 2024-09-27
+    coded = sdtm["TS"].set_index("TSPARMCD").loc[["STYPE", "OBSMODEL", "OBSTIMP", "OBSTSMM", "TPHASE", "RANDOM",
+                                                   "SEXPOP", "REGID", "SSTDTC"]]
+    assert coded[["TSVAL", "TSVALCD", "TSVCDREF", "TSVCDVER"]].values.tolist() == [
+        ["OBSERVATIONAL", "C16084", "CDISC CT", "2024-09-27"], ["COHORT", "C15208", "CDISC CT", "2024-09-27"],
+        ["RETROSPECTIVE", "C53312", "CDISC CT", "2024-09-27"],
+        ["NON-PROBABILITY SAMPLE", "C127781", "CDISC CT", "2024-09-27"],
+        ["NOT APPLICABLE", "C48660", "CDISC CT", "2024-09-27"], ["N", "C49487", "CDISC CT", "2024-09-27"],
+        ["BOTH", "C49636", "CDISC CT", "2024-09-27"], ["NCT04984096", "NCT04984096", "ClinicalTrials.gov", ""],
+        ["2020-07-04", "", "ISO 8601", ""]]
+    assert ts[("NCOHORT", 1)] == "1" and ts[("OBSTPOPD", 1)].startswith("Patients with locally advanced")
+    assert "INTMODEL" not in ts.index.get_level_values(0)
+
+
+def test_trial_design(sdtm):
+    from derivations.testing import expect_dfs_equal
+
+    arm = "Anlotinib + PD-1 inhibitor"
+    expect_dfs_equal(sdtm["TA"], pd.DataFrame({
+        "STUDYID": "NCT04984096", "DOMAIN": "TA", "ARMCD": "ANLOPD1", "ARM": arm, "TAETORD": [1, 2, 3],
+        "ETCD": ["SCRN", "TRT", "FU"], "ELEMENT": ["Screening", arm, "Follow-up"], "TABRANCH": "", "TATRANS": "",
+        "EPOCH": ["SCREENING", "TREATMENT", "FOLLOW-UP"]}), ["TAETORD"])
+    first = "First dose of anlotinib or the PD-1 inhibitor"
+    expect_dfs_equal(sdtm["TE"], pd.DataFrame({
+        "STUDYID": "NCT04984096", "DOMAIN": "TE", "ETCD": ["SCRN", "TRT", "FU"],
+        "ELEMENT": ["Screening", arm, "Follow-up"], "TESTRL": ["Informed consent", first, "Day after the last dose"],
+        "TEENRL": [first, "Last dose (end of treatment for disease progression, toxicity or another reason)",
+                   "Death or the data cut-off"], "TEDUR": ""}), ["ETCD"])
+    expect_dfs_equal(sdtm["TI"], pd.DataFrame({
+        "STUDYID": "NCT04984096", "DOMAIN": "TI", "IETESTCD": ["INCL01", "INCL02", "INCL03"],
+        "IETEST": ["Locally advanced or metastatic esophageal squamous cell carcinoma",
+                   "Disease progression on a prior PD-1 inhibitor (immune checkpoint inhibitor)",
+                   "Treated with anlotinib plus a PD-1 inhibitor at Shanghai Chest Hospital between July 2020 and "
+                   "March 2022"], "IECAT": "INCLUSION", "TIVERS": "1"}), ["IETESTCD"])
+    tv = sdtm["TV"]
+    # scans every 6 weeks to WEEK 36 (the longest follow-up), 21-day cycles to CYCLE 17 (the longest treatment)
+    assert tv["VISIT"].tolist() == ["BASELINE"] + [f"WEEK {6 * k}" for k in range(1, 7)] + [
+        f"CYCLE {c}" for c in range(1, 18)]
+    assert tv["VISITNUM"].tolist() == list(range(1, 8)) + list(range(101, 118))
+    assert tv["VISITDY"].tolist()[1:3] == [43, 85] and tv["VISITDY"].tolist()[7:10] == [1, 22, 43]
+    assert set(tv["ARMCD"]) == {""} and tv["VISITNUM"].is_unique
+
+
+def test_sv_is_every_visit_observed(sdtm):
+    sv, ex, rs, tu = sdtm["SV"], sdtm["EX"], sdtm["RS"], sdtm["TU"]
+    observed = pd.concat([d[["USUBJID", "VISITNUM"]] for d in (ex, rs, tu, sdtm["TR"])]).drop_duplicates()
+    assert len(sv) == len(observed) == 368 and not sv.duplicated(["USUBJID", "VISITNUM"]).any()
+    assert set(sv["VISITNUM"]) <= set(sdtm["TV"]["VISITNUM"]) and set(sv["SVPRESP"]) == set(sv["SVOCCUR"]) == {"Y"}
+    s1 = sv[sv["USUBJID"] == "NCT04984096-001"]
+    assert s1[["VISITNUM", "VISIT", "SVSTDTC", "SVENDTC", "SVSTDY"]].values.tolist() == [
+        [1.0, "BASELINE", "2021-07-14", "2021-07-14", -13], [2.0, "WEEK 6", "2021-09-07", "2021-09-07", 43],
+        [101.0, "CYCLE 1", "2021-07-27", "2021-07-27", 1], [102.0, "CYCLE 2", "2021-08-17", "2021-08-17", 22],
+        [103.0, "CYCLE 3", "2021-09-07", "2021-09-07", 43]]
 
 
 def test_pipeline_validates_against_the_spec():
@@ -195,7 +284,7 @@ def test_pipeline_validates_against_the_spec():
 
     ctx = RunContext(Study.load(ROOT))
     produced = run_stage(ctx, "sdtm")
-    assert len(produced) == 14
+    assert len(produced) == 19
     assert [f for f in ctx.findings if f.severity == "error"] == []
     assert [f.check for f in ctx.findings] == ["transliterated"]
 

@@ -1,0 +1,41 @@
+"""SV: the visits each subject actually had, from the records that carry a visit.
+
+One record per subject and visit with data in EX (cycle day 1: EXSTDTC), TU, TR or RS:
+SVSTDTC / SVENDTC are the first / last date of the visit's records, VISITDY the planned day
+of TV. Every visit of the study is planned (TV), so SVPRESP and SVOCCUR are Y.
+"""
+
+import pandas as pd
+
+from derivations.sdtm import derive_var_dy
+
+READS = ("DM", "EX", "TU", "TR", "RS", "TV")
+WRITES = ("SV",)
+RAW = ()
+
+#: dataset -> its date of the visit
+VISIT_DATES = {"EX": "EXSTDTC", "TU": "TUDTC", "TR": "TRDTC", "RS": "RSDTC"}
+
+
+def derive(ctx):
+    visits = pd.concat([ctx.sdtm[name][["STUDYID", "USUBJID", "VISITNUM", "VISIT", dtc]].rename(columns={dtc: "_D"})
+                        for name, dtc in VISIT_DATES.items()], ignore_index=True)
+    visits = visits[visits["_D"] != ""]
+    sv = (visits.groupby(["STUDYID", "USUBJID", "VISITNUM", "VISIT"], sort=True)["_D"]
+          .agg(SVSTDTC="min", SVENDTC="max").reset_index())
+    if sv.duplicated(["USUBJID", "VISITNUM"]).any():
+        from derivations.findings import DerivationError
+
+        row = sv[sv.duplicated(["USUBJID", "VISITNUM"], keep=False)].iloc[0]
+        raise DerivationError("one VISITNUM carries two visit names", dataset="SV", variable="VISIT",
+                              usubjid=row["USUBJID"], value=row["VISITNUM"],
+                              hint="number each visit of sdtm/_visits.py once")
+    tv = ctx.sdtm["TV"].set_index("VISITNUM")["VISITDY"]
+    sv.insert(1, "DOMAIN", "SV")
+    sv["SVPRESP"] = "Y"
+    sv["SVOCCUR"] = "Y"
+    sv["VISITDY"] = sv["VISITNUM"].map(tv)
+    dm = ctx.sdtm["DM"]
+    sv = derive_var_dy(sv, dataset_add=dm, new_var="SVSTDY", dtc="SVSTDTC")
+    sv = derive_var_dy(sv, dataset_add=dm, new_var="SVENDY", dtc="SVENDTC")
+    return {"SV": sv}
