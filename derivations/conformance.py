@@ -132,7 +132,8 @@ def _scope(ctx: CheckContext, datasets: str) -> list[str]:
 class UniqueBy:
     """Check: each record of ``datasets`` is unique by ``keys`` (``--`` stands for the dataset name).
 
-    Every record of a duplicated key is reported, under the last key variable.
+    One hit per dataset with duplicated keys, under the last key variable: its first record,
+    with the count of the records that share a key.
 
     >>> print(UniqueBy("SDTM domains", ("USUBJID", "--SEQ")))
     SDTM domains: one record per USUBJID, --SEQ
@@ -150,7 +151,9 @@ class UniqueBy:
             keys = [k.replace("--", name) for k in self.keys]
             if ctx.has(name, *keys):
                 df = ctx.data[name]
-                out.append(_hits(df, df.duplicated(keys, keep=False), name, keys[-1]))
+                duplicated = df.duplicated(keys, keep=False).to_numpy()
+                first = duplicated & (np.cumsum(duplicated) == 1)
+                out.append(_hits(df, first, name, keys[-1]).assign(count=int(duplicated.sum())))
         return _concat(out)
 
 
@@ -765,7 +768,8 @@ def run_rules(
     rules: Iterable[Rule] | None = None,
     ig=None,
 ) -> Findings:
-    """Run ``rules`` (default: all) on ``data`` (name -> DataFrame); one Finding per offending record.
+    """Run ``rules`` (default: all) on ``data`` (name -> DataFrame); one Finding per hit: an offending
+    record, or, where the hits carry a ``count``, that many records reported once (the first shown).
 
     ``ig``: the implementation guide's metadata (:func:`derivations.ig.load_ig`) for the IG rules;
     by default the one the spec names, else SDTMIG 3.4 (ADaMIG 1.3 when every dataset is AD--).
@@ -784,8 +788,10 @@ def run_rules(
             continue
         hits = r.check(ctx)
         for rec in hits.to_dict("records"):
-            row = rec.get("row")
-            findings.add(r.severity, r.id, r.description, dataset=rec.get("dataset"),
+            row, count = rec.get("row"), rec.get("count")  # count: records one hit stands for (default 1)
+            message = r.description if count is None or pd.isna(count) or count == 1 else \
+                f"{r.description} ({int(count):,} records; the first is shown)"
+            findings.add(r.severity, r.id, message, dataset=rec.get("dataset"),
                          variable=rec.get("variable") or None,
                          usubjid=rec.get("usubjid") if isinstance(rec.get("usubjid"), str) else None,
                          row=int(row) if row is not None and not pd.isna(row) else None,

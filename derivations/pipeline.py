@@ -191,11 +191,14 @@ def run_study(
 
     ``raw_dir`` replaces the study's raw folder (e.g. a generated large study);
     ``sdtm_dir`` reads SDTM from a folder of XPT/parquet files instead of
-    running the SDTM programs (``[sdtm] files = {DM = "v1.4.0/dm.parquet"}`` in
+    running the SDTM programs (default: ``[sdtm] input`` of study.toml, its text in
+    ``[sdtm] encoding``; ``[sdtm] files = {DM = "v1.4.0/dm.parquet"}`` in
     study.toml takes named datasets from other files under that folder). Raises :class:`RunFailed` when a program fails
     or validation finds errors; nothing is written then.
     """
     study = study if isinstance(study, Study) else Study.load(study)
+    if sdtm_dir is None:
+        sdtm_dir = study.sdtm_input  # [sdtm] input in study.toml (with its [sdtm] encoding)
     out_dir = Path(out_dir).resolve()
     stages = [s for s in STAGES if s in set(stages)]
     ctx = RunContext(study=study, raw_dir=Path(raw_dir).resolve() if raw_dir else None)

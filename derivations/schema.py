@@ -44,7 +44,7 @@ Example
 >>> spec = Spec(datasets={"DM": ds}, codelists={"SEX": Codelist("SEX", terms=(Term("F"), Term("M")))})
 >>> df = pd.DataFrame({"USUBJID": ["S-1", "S-1"], "SEX": ["F", "X"]})
 >>> [f"{f.check}:{f.variable}:{f.row}:{f.value}" for f in validate_dataset(df, spec, "DM")]
-['keys:USUBJID:1:S-1', 'keys:USUBJID:2:S-1', 'codelist:SEX:2:X']
+['keys:USUBJID:1:S-1', 'codelist:SEX:2:X']
 >>> print(check("codelist"))
 codelist [error]: values are terms of the variable's non-extensible codelist (blank allowed)
 """
@@ -209,17 +209,6 @@ def build_schema(spec: Spec, dataset: str):
     return pa.DataFrameSchema(columns, unique=keys or None, name=ds.name, strict=False)
 
 
-def _row_info(dataset: pd.DataFrame, index, id_var: str) -> tuple[int | None, str | None]:
-    try:
-        pos = dataset.index.get_loc(index)
-    except KeyError:
-        return None, None
-    if not isinstance(pos, (int, np.integer)):
-        return None, None
-    usubjid = str(dataset[id_var].iloc[pos]) if id_var in dataset.columns else None
-    return int(pos) + 1, usubjid
-
-
 def variables_not_in_spec(columns: Iterable, ds: DatasetSpec) -> list[str]:
     """The ``not_in_spec`` check: variables of the data that the spec does not list."""
     names = set(ds.variable_names)
@@ -233,8 +222,9 @@ def variables_not_in_data(columns: Iterable, ds: DatasetSpec) -> list[str]:
 
 
 def _value_failures(frame: pd.DataFrame, spec: Spec, ds: DatasetSpec, checks: Iterable[ValueCheck],
-                    id_var: str) -> list[tuple[ValueCheck, VariableSpec, int | None, str | None, object]]:
-    """(check, variable, row, USUBJID, value) of every value that fails ``checks`` (run directly)."""
+                    ) -> list[tuple[ValueCheck, VariableSpec, np.ndarray | None]]:
+    """(check, variable, failing record positions) for ``checks`` run directly; positions ``None``
+    when the check fails the whole column (a numeric variable holding text)."""
     out = []
     for c in checks:
         for v in ds.variables:
@@ -243,22 +233,47 @@ def _value_failures(frame: pd.DataFrame, spec: Spec, ds: DatasetSpec, checks: It
             ok = c.passes(frame[v.name], v, spec)
             if isinstance(ok, (bool, np.bool_)):
                 if not ok:
-                    out.append((c, v, None, None, None))
+                    out.append((c, v, None))
                 continue
-            for i in np.flatnonzero(~np.asarray(ok, dtype=bool)):
-                usubjid = str(frame[id_var].iloc[i]) if id_var in frame.columns else None
-                out.append((c, v, int(i) + 1, usubjid, frame[v.name].iloc[i]))
+            bad = np.flatnonzero(~np.asarray(ok, dtype=bool))
+            if len(bad):
+                out.append((c, v, bad))
     return out
+
+
+def _by_value(frame: pd.DataFrame, variable: str, positions) -> list[tuple[int, int]]:
+    """(first position, count) of each distinct value of ``variable`` at ``positions``, in record order:
+    a failure reported once per value, not once per record.
+
+    >>> _by_value(pd.DataFrame({"X": ["a", "b", "a", None, None]}), "X", [0, 1, 2, 3, 4])
+    [(0, 2), (1, 1), (3, 2)]
+    """
+    positions = np.sort(np.asarray(positions, dtype=np.int64))
+    if not len(positions):
+        return []
+    values = frame[variable].iloc[positions] if variable in frame.columns else pd.Series([None] * len(positions))
+    codes, _ = pd.factorize(values, use_na_sentinel=False)
+    _, first, counts = np.unique(codes, return_index=True, return_counts=True)
+    return [(int(positions[first[i]]), int(counts[i])) for i in np.argsort(first, kind="stable")]
+
+
+def counted(message: str, count: int) -> str:
+    """A finding's message for ``count`` records reported once (the first record's row and USUBJID shown).
+
+    >>> counted("value not in codelist SEX", 1), counted("value not in codelist SEX", 7146)
+    ('value not in codelist SEX', 'value not in codelist SEX (7,146 records; the first is shown)')
+    """
+    return message if count == 1 else f"{message} ({count:,} records; the first is shown)"
 
 
 def spec_check_hits(dataset: pd.DataFrame, spec: Spec, name: str, checks: Iterable[str], *,
                     id_var: str = "USUBJID") -> pd.DataFrame:
     """The records of ``dataset`` that fail the spec checks ``checks`` (names of :data:`VALUE_CHECKS`,
-    ``not_in_spec``): one row each (dataset, variable, usubjid, row, value), as the conformance
-    rules report them. ``mandatory`` also reports a mandatory variable the data lack (value
+    ``not_in_spec``) as the conformance rules report them: one row (dataset, variable, usubjid,
+    row, value, count) per variable and failing value, the first record's row and USUBJID. ``mandatory`` also reports a mandatory variable the data lack (value
     ``variable missing``); ``not_in_spec`` a dataset the spec lacks (``dataset not in spec``).
     """
-    cols = ["dataset", "variable", "usubjid", "row", "value"]
+    cols = ["dataset", "variable", "usubjid", "row", "value", "count"]
     checks = list(checks)
     ds = spec.datasets.get(name)
     rows: list[dict] = []
@@ -276,9 +291,16 @@ def spec_check_hits(dataset: pd.DataFrame, spec: Spec, name: str, checks: Iterab
         rows += [{"dataset": name, "variable": v, "usubjid": None, "row": None, "value": "variable missing"}
                  for v in variables_not_in_data(frame.columns, ds) if v in mandatory]
     value_checks = [c for c in VALUE_CHECKS if c.name in checks]
-    rows += [{"dataset": name, "variable": v.name, "usubjid": usubjid, "row": row, "value": value}
-             for _, v, row, usubjid, value in _value_failures(frame, spec, ds, value_checks, id_var)]
+    for _, v, bad in _value_failures(frame, spec, ds, value_checks):
+        groups = [(None, 1)] if bad is None else _by_value(frame, v.name, bad)
+        rows += [{"dataset": name, "variable": v.name, "row": None if pos is None else pos + 1,
+                  "usubjid": _subject(frame, pos, id_var), "value": None if pos is None else frame[v.name].iloc[pos],
+                  "count": n} for pos, n in groups]
     return pd.DataFrame(rows, columns=cols)
+
+
+def _subject(frame: pd.DataFrame, pos: int | None, id_var: str) -> str | None:
+    return None if pos is None or id_var not in frame.columns else str(frame[id_var].iloc[pos])
 
 
 def _attribute_findings(meta, ds: DatasetSpec) -> Findings:
@@ -337,35 +359,40 @@ def validate_dataset(
                 break
 
     frame = dataset.reset_index(drop=True)
+    failures: list[tuple[str, str, str, str, np.ndarray | None]] = []  # (severity, check, message, variable, positions)
     schema = build_schema(spec, name)
     try:
         schema.validate(frame, lazy=True)
     except pa.errors.SchemaErrors as exc:
         fc = exc.failure_cases
-        key_rows = fc.loc[fc["check"].astype(str) == "multiple_fields_uniqueness", "index"].dropna().unique()
+        is_keys = fc["check"].astype(str) == "multiple_fields_uniqueness"
+        key_rows = np.sort(pd.to_numeric(fc.loc[is_keys, "index"], errors="coerce").dropna().unique().astype(np.int64))
         keys = [k for k in ds.keys if k in frame.columns]
-        for index in sorted(key_rows):
-            row, usubjid = _row_info(frame, index, id_var)
-            found.add("error", "keys", f"key variables {', '.join(keys)} do not identify records uniquely",
-                      dataset=ds.name, variable=", ".join(keys), usubjid=usubjid, row=row,
-                      value=" | ".join(str(frame[k].iloc[row - 1]) for k in keys) if row else None)
-        for rec in fc.itertuples(index=False):  # one finding per failed check: a report
-            check_name = str(rec.check)
+        if len(key_rows):
+            n_keys = len(frame.iloc[key_rows][keys].drop_duplicates())
+            first = int(key_rows[0])
+            found.add("error", "keys", f"key variables {', '.join(keys)} do not identify records uniquely "
+                      f"({len(key_rows):,} records share {n_keys:,} key value(s); the first is shown)",
+                      dataset=ds.name, variable=", ".join(keys), usubjid=_subject(frame, first, id_var), row=first + 1,
+                      value=" | ".join(str(frame[k].iloc[first]) for k in keys))
+        rest = fc.loc[~is_keys]
+        for (check_name, column), cases in rest.groupby([rest["check"].astype(str), rest["column"].astype(str)],
+                                                        sort=False):
             kind, _, message = check_name.partition(": ")
-            if check_name == "multiple_fields_uniqueness":
-                continue
             if not message:
                 kind, message = "schema", check_name
-            row, usubjid = (None, None)
-            if rec.index is not None and not (isinstance(rec.index, float) and np.isnan(rec.index)):
-                row, usubjid = _row_info(frame, rec.index, id_var)
-            found.add("error", kind, message, dataset=ds.name, variable=str(rec.column),
-                      usubjid=usubjid, row=row, value=rec.failure_case)
+            positions = pd.to_numeric(cases["index"], errors="coerce").dropna().to_numpy(dtype=np.int64)
+            failures.append(("error", kind, message, column, positions if len(positions) else None))
     # Warnings (extensible codelists): run directly, pandera only raises
-    warnings = [c for c in VALUE_CHECKS if c.severity == "warning"]
-    for c, v, row, usubjid, value in _value_failures(frame, spec, ds, warnings, id_var):
-        found.add(c.severity, c.name, c.message(v, spec), dataset=ds.name, variable=v.name, row=row,
-                  usubjid=usubjid, value=value)
+    for c, v, bad in _value_failures(frame, spec, ds, [c for c in VALUE_CHECKS if c.severity == "warning"]):
+        failures.append((c.severity, c.name, c.message(v, spec), v.name, bad))
+    for severity, kind, message, variable, positions in failures:
+        if positions is None:
+            found.add(severity, kind, message, dataset=ds.name, variable=variable)
+            continue
+        for pos, n in _by_value(frame, variable, positions):
+            found.add(severity, kind, counted(message, n), dataset=ds.name, variable=variable, row=pos + 1,
+                      usubjid=_subject(frame, pos, id_var), value=frame[variable].iloc[pos])
     if meta is not None:
         found.extend(_attribute_findings(meta, ds))
     return list(found)

@@ -136,6 +136,13 @@ class Study:
     def raw_dir(self) -> Path:
         return self.path("raw", "raw")
 
+    @property
+    def sdtm_input(self) -> Path | None:
+        """``[sdtm] input``: a folder of SDTM datasets (XPT or parquet, relative to the study folder)
+        read instead of running the SDTM programs, as ``derive run --sdtm DIR`` does (which wins)."""
+        value = self.settings.get("sdtm", {}).get("input")
+        return self.root / value if value else None
+
     def encoding(self, source: str) -> str | None:
         """The declared encoding of input text (``None``: UTF-8): ``"raw"`` pages
         (``[study] raw_encoding``), ``"sdtm"`` / ``"adam"`` dataset files this study reads

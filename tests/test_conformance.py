@@ -29,9 +29,11 @@ def dm(**cols):
 def test_subjects_seq_and_dm_uniqueness():
     ae = pd.DataFrame({"USUBJID": ["S1", "S1", "S9"], "AESEQ": [1.0, 1.0, 1.0]})
     assert hits({"DM": dm(), "AE": ae}, "SD0001") == [("AE", "USUBJID", "S9", 3)]
-    assert hits({"DM": dm(), "AE": ae}, "SD0003") == [("AE", "AESEQ", "S1", 1), ("AE", "AESEQ", "S1", 2)]
+    assert hits({"DM": dm(), "AE": ae}, "SD0003") == [("AE", "AESEQ", "S1", 1)]  # once, with the count
     twice = dm(USUBJID=["S1", "S1", "S3"])
-    assert hits({"DM": twice}, "SD0002") == [("DM", "USUBJID", "S1", 1), ("DM", "USUBJID", "S1", 2)]
+    assert hits({"DM": twice}, "SD0002") == [("DM", "USUBJID", "S1", 1)]
+    assert [f.message for f in run_rules({"DM": twice}, rules=[rule("SD0002")])] == [
+        "DM has one record per USUBJID (2 records; the first is shown)"]
 
 
 def test_study_day_zero_and_consistency():
@@ -70,7 +72,7 @@ def test_arm_death_and_ts():
 
 def test_adam_rules():
     adsl = pd.DataFrame({"USUBJID": ["S1", "S2", "S2"], "SAFFL": ["Y", "N", "X"]})
-    assert hits({"ADSL": adsl}, "AD0001") == [("ADSL", "USUBJID", "S2", 2), ("ADSL", "USUBJID", "S2", 3)]
+    assert hits({"ADSL": adsl}, "AD0001") == [("ADSL", "USUBJID", "S2", 2)]
     assert hits({"ADSL": adsl}, "AD0007") == [("ADSL", "SAFFL", "S2", 3)]
     adrs = pd.DataFrame({"USUBJID": ["S1", "S1", "S1", "S7"], "PARAMCD": ["BOR", "BOR", "OVR", "BOR"],
                          "PARAM": ["Best", "Best", "Overall", "Best!"], "AVALC": ["CR", "PR", "CR", "PR"],

@@ -333,3 +333,24 @@ def test_run_reads_raw_pages_in_the_declared_encoding(tmp_path):
     toml.write_text(toml.read_text().replace("[study]\n", '[study]\nraw_encoding = "cp1252"\n'))
     result = pipeline.run_study(study, tmp_path / "out", stages=["sdtm"])
     assert result.datasets["sdtm"]["DM"]["SEX"].tolist() == ["M", "F"] and result.findings.items == []
+
+
+def test_sdtm_input_folder_and_encoding_from_study_toml(tmp_path):
+    """[sdtm] input reads a legacy SDTM folder instead of running the SDTM programs; [sdtm] encoding
+    declares its text's encoding (a cp1252 USUBJID here)."""
+    from toystudy import make_toy_study
+
+    first = make_toy_study(tmp_path / "legacy")
+    pipeline.run_study(first, tmp_path / "legacy_out", stages=["sdtm"])
+    _patch(tmp_path / "legacy_out" / "sdtm" / "dm.xpt", b"TOY-001 ", "TOY-00\u00e9 ".encode("cp1252"))
+    count = ('READS = ("DM",)\nWRITES = ()\n\n\ndef derive(ctx):\n'
+             '    ctx.findings.add("note", "count", ", ".join(ctx.sdtm["DM"]["USUBJID"]))\n    return {}\n')
+    study = make_toy_study(tmp_path / "study", programs={"tlf/count.py": count}, order={"sdtm": ["dm"], "tlf": ["count"]})
+    toml = study / "study.toml"
+    toml.write_text(toml.read_text().replace("[sdtm]\n", '[sdtm]\ninput = "../legacy_out/sdtm"\n'))
+    with pytest.raises(FileError, match=r"legacy_out/sdtm/dm\.xpt: text is not utf-8 .*variable USUBJID, row 1"):
+        pipeline.run_study(study, tmp_path / "out", stages=["sdtm", "tlf"])
+    toml.write_text(toml.read_text().replace("[sdtm]\n", '[sdtm]\nencoding = "cp1252"\n'))
+    result = pipeline.run_study(study, tmp_path / "out", stages=["sdtm", "tlf"])
+    assert [f.message for f in result.findings if f.check == "count"] == ["TOY-00\u00e9, TOY-002"]
+    assert "sdtm" not in result.datasets  # read, not derived

@@ -55,7 +55,9 @@ def test_duplicate_subject_is_an_error_naming_it(tmp_path):
     with pytest.raises(RunFailed) as err:
         run_study(study, tmp_path / "out", stages=["sdtm"])
     keys = [f for f in err.value.findings if f.check == "keys"]
-    assert [(f.usubjid, f.row) for f in keys] == [("TOY-001", 1), ("TOY-001", 2)]
+    assert [(f.usubjid, f.row, f.message) for f in keys] == [
+        ("TOY-001", 1, "key variables STUDYID, USUBJID do not identify records uniquely "
+                       "(2 records share 1 key value(s); the first is shown)")]
     assert not (tmp_path / "out").exists()
 
 
