@@ -138,7 +138,7 @@ def test_analysis_results_data_one_row_per_statistic(tlf):
     assert sorted(p.stem for p in (tlf / "ard").glob("*.csv")) == ARDS
     with (tlf / "ard" / "t_response.csv").open(newline="") as fh:
         ard = list(csv.DictReader(fh))
-    assert list(ard[0]) == ["analysis_id", "dataset", "population", "group_var", "group_value", "column_var",
+    assert list(ard[0]) == ["analysis_id", "dataset", "population", "filter", "group_var", "group_value", "column_var",
                             "column_value", "parent_value", "grade_band", "stat_name", "stat_value", "stat_label"]
     orr = {r["stat_name"]: float(r["stat_value"]) for r in ard
            if r["analysis_id"] == "T14.2.1-ORR" and r["column_value"] == "BOR"}

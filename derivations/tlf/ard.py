@@ -6,6 +6,7 @@ Every ``compute_ard_*`` function returns a long DataFrame with the columns
 ``analysis_id``   the analysis (e.g. ``"T14.2.1-ORR"``)
 ``dataset``       the analysis dataset name (``"ADSL"``, ``"ADRS"``, ...)
 ``population``    the population filter text (``"SAFFL == 'Y'"``), "" for none
+``filter``        the analysed records' filter text (``"TRTEMFL == 'Y'"``), "" for none
 ``group_var``     the row variable (``"AGEGR1"``, ``"AESOC"``, ``"PARAMCD"``)
 ``group_value``   its level (``"<65"``); ``"Missing"`` for missing values
 ``column_var``    the column (treatment) variable, "" when the table has one column
@@ -53,6 +54,7 @@ ARD_COLUMNS = [
     "analysis_id",
     "dataset",
     "population",
+    "filter",
     "group_var",
     "group_value",
     "column_var",
@@ -148,12 +150,19 @@ def _expand_total(frame: pd.DataFrame, colvals: pd.Series, total: bool, column_v
     return out
 
 
+def _filter_text(*filters: Filter) -> str:
+    """The record filters as one query text (``(a) and (b)`` when there are several)."""
+    texts = [_population_text(f) for f in filters if f is not None and _population_text(f)]
+    return texts[0] if len(texts) == 1 else " and ".join(f"({t})" for t in texts)
+
+
 def _finish(rows: pd.DataFrame, *, analysis_id: str, dataset_name: str, population: Filter,
-            column_var: str) -> pd.DataFrame:
+            column_var: str, filter: Filter = None, response: Filter = None) -> pd.DataFrame:
     out = rows.copy()
     out["analysis_id"] = analysis_id
     out["dataset"] = dataset_name
     out["population"] = _population_text(population)
+    out["filter"] = _filter_text(filter, response)
     out["column_var"] = column_var
     for col in ("parent_value", "grade_band", "group_var", "group_value", "column_value"):
         if col not in out.columns:
@@ -240,7 +249,7 @@ def compute_ard_counts(
         stats = stats.sort_values(["_lvlk", "_colk", "_k"], kind="mergesort")
         frames.append(stats.assign(group_var=var).drop(columns=["_k", "_lvlk", "_colk"]))
     return _finish(pd.concat(frames, ignore_index=True), analysis_id=analysis_id,
-                   dataset_name=dataset_name, population=population, column_var=column_var)
+                   dataset_name=dataset_name, population=population, column_var=column_var, filter=filter)
 
 
 def _quantiles(values: pd.Series, q: float, method: str) -> float:
@@ -298,7 +307,7 @@ def compute_ard_continuous(
         long = long.sort_values(["_colk", "_k"], kind="mergesort").drop(columns=["_colk", "_k"])
         frames.append(long.assign(group_var=var, group_value=var))
     return _finish(pd.concat(frames, ignore_index=True), analysis_id=analysis_id,
-                   dataset_name=dataset_name, population=population, column_var=column_var)
+                   dataset_name=dataset_name, population=population, column_var=column_var, filter=filter)
 
 
 def compute_ard_proportion_ci(
@@ -353,7 +362,7 @@ def compute_ard_proportion_ci(
             rows.append({"column_value": col, "stat_name": name, "stat_value": value, "stat_label": label})
     out = pd.DataFrame(rows).assign(group_var=group_var, group_value=group_value)
     return _finish(out, analysis_id=analysis_id, dataset_name=dataset_name, population=population,
-                   column_var=column_var)
+                   column_var=column_var, filter=filter, response=response)
 
 
 def compute_km_by(
@@ -451,7 +460,7 @@ def compute_ard_km(
     column_var = (list(by_vars)[0] if by_vars else "")
     out = pd.DataFrame(rows).assign(group_var=group_var, group_value=group_value)
     return _finish(out, analysis_id=analysis_id, dataset_name=dataset_name, population=population,
-                   column_var=column_var)
+                   column_var=column_var, filter=filter)
 
 
 #: default AE grade bands: label -> grades counted (None = any grade)
@@ -574,7 +583,7 @@ def compute_ard_occurrences(
     long = long.sort_values(["_pos", "_k"], kind="mergesort").rename(columns={"_col": "column_value"})
     long = long.drop(columns=["_band", "_pos", "_k"])
     return _finish(long, analysis_id=analysis_id, dataset_name=dataset_name, population=population,
-                   column_var=column_var)
+                   column_var=column_var, filter=filter)
 
 
 def compute_ard_hazard_ratio(
@@ -630,7 +639,7 @@ def compute_ard_hazard_ratio(
     if group_value is not None:
         out["group_value"] = group_value
     return _finish(out, analysis_id=analysis_id, dataset_name=dataset_name, population=population,
-                   column_var=treatment_var)
+                   column_var=treatment_var, filter=filter)
 
 
 def compute_ard_comparison(
@@ -692,7 +701,7 @@ def compute_ard_comparison(
     out = pd.DataFrame(rows, columns=["column_value", "stat_name", "stat_value", "stat_label"])
     out = out.assign(group_var="COMPARISON", group_value=group_value)
     return _finish(out, analysis_id=analysis_id, dataset_name=dataset_name, population=population,
-                   column_var=treatment_var)
+                   column_var=treatment_var, filter=filter, response=response)
 
 
 def ard_stats(ard: pd.DataFrame, **select) -> dict[str, float]:
