@@ -251,3 +251,25 @@ def test_rate_after_the_curve_reached_zero_is_zero_not_missing():
     km = compute_km(np.array([1.0, 3.0, 5.0]), np.array([1, 1, 0]), KmSettings(**SAME_UNIT))
     assert np.isnan(km.rate(10.0)[0])
     assert km.rate(4.0)[0] == pytest.approx(1 / 3)
+
+
+def test_occurrences_by_maximum_grade_count_each_subject_in_one_band():
+    from derivations.tlf import ard_stats, compute_ard_occurrences
+
+    adsl = pd.DataFrame({"USUBJID": ["1", "2", "3", "4"]})
+    adae = pd.DataFrame({"USUBJID": ["1", "1", "2", "2", "3"], "AESOC": ["S"] * 5,
+                         "AEDECOD": ["A", "A", "A", "B", "B"], "AETOXGR": ["3", "5", "2", "4", "3"]})
+    bands = {"Any grade": None, "Grade 3-4": (3, 4), "Grade 5": (5,)}
+
+    def n(ard, term, band):
+        return ard_stats(ard, group_value=term, grade_band=band)["n"]
+
+    worst = compute_ard_occurrences(adae, analysis_id="AE", denominator=adsl, grade_bands=bands, by_max_grade=True)
+    any_ = "Subjects with at least one event"
+    assert [n(worst, "A", b) for b in bands] == [2, 0, 1]  # subject 1's worst grade of A is 5
+    assert [n(worst, "B", b) for b in bands] == [2, 2, 0]
+    assert [n(worst, any_, b) for b in bands] == [3, 2, 1]  # 2 (worst 4) and 3 (worst 3) in 3-4; 1 in 5
+    assert [n(worst, "S", b) for b in bands] == [3, 2, 1]
+    anyev = compute_ard_occurrences(adae, analysis_id="AE", denominator=adsl, grade_bands=bands)
+    assert [n(anyev, "A", b) for b in bands] == [2, 1, 1]  # at least one event in the band: 1 is in both
+    assert ard_stats(worst, group_value="A", grade_band="Grade 5")["pct"] == 25.0

@@ -481,13 +481,17 @@ def compute_ard_occurrences(
     grade_var: str | None = "AETOXGR",
     grade_bands: Mapping[str, Sequence | None] | None = None,
     any_label: str = "Subjects with at least one event",
+    by_max_grade: bool = False,
     subject_var: str = "USUBJID",
     dataset_name: str = "ADAE",
 ) -> pd.DataFrame:
     """Subjects with at least one event, overall, by SOC and by PT, per grade band (n, N, pct).
 
     A subject counts once per term and band (the distinct subjects with an event of
-    that term and a grade in the band). PT rows carry their SOC in ``parent_value``.
+    that term and a grade in the band). With ``by_max_grade`` a subject counts in
+    the band of its worst grade for the term (for the SOC, for any event) only: a
+    subject with a grade 3 and a grade 5 event of a PT is in "Grade 5", not in
+    "Grade 3-4" (the usual "maximum grade" tables). PT rows carry their SOC in ``parent_value``.
     Rows: overall (``group_var="ANY"``), then each SOC followed by its PTs, SOCs and
     PTs by descending subject count (all columns, any grade) then alphabetically.
     ``population`` applies to ``denominator`` (N) and, through the subject list, to
@@ -526,17 +530,24 @@ def compute_ard_occurrences(
                                   value=recs.loc[bad, grade_var].iloc[0],
                                   hint="map grades to 1-5 before the AE summary")
     frames = []
+    if by_max_grade and grades is None:
+        raise DerivationError("by_max_grade needs grade_var", hint="pass grade_var='AETOXGR'")
+    levels_spec = [("ANY", None, [])] + [(term_vars[0], None, [term_vars[0]])]
+    if len(term_vars) == 2:
+        levels_spec.append((term_vars[1], term_vars[0], [term_vars[0], term_vars[1]]))
+    if grades is not None:
+        recs = recs.assign(_grade=grades.to_numpy())
     for k, (label, allowed) in enumerate(bands.items()):
-        if allowed is None:
-            sel = recs
-        else:
-            if grades is None:
-                raise DerivationError("grade bands need grade_var", hint="pass grade_var='AETOXGR'")
-            sel = recs.loc[grades.isin([float(g) for g in allowed]).to_numpy()]
-        levels_spec = [("ANY", None, [])] + [(term_vars[0], None, [term_vars[0]])]
-        if len(term_vars) == 2:
-            levels_spec.append((term_vars[1], term_vars[0], [term_vars[0], term_vars[1]]))
+        if allowed is not None and grades is None:
+            raise DerivationError("grade bands need grade_var", hint="pass grade_var='AETOXGR'")
         for gvar, parent, keys in levels_spec:
+            if allowed is None:
+                sel = recs
+            elif by_max_grade:  # the subject's worst grade of the term (of any term for ANY) is in the band
+                worst = recs.groupby(keys + ["_col", subject_var], sort=False)["_grade"].transform("max")
+                sel = recs.loc[worst.isin([float(g) for g in allowed]).to_numpy()]
+            else:  # at least one event of the term with a grade in the band
+                sel = recs.loc[recs["_grade"].isin([float(g) for g in allowed]).to_numpy()]
             if keys:
                 cnt = sel.groupby(keys + ["_col"], sort=False)[subject_var].nunique().rename("n").reset_index()
             else:

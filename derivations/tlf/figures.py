@@ -331,9 +331,11 @@ def plot_swimmer(
     xlabel: str = "Time since first dose (months)",
     width: float = 8.0,
     height: float | None = None,
+    xmax: float | None = None,
 ) -> Figure:
     """One bar per subject (longest at the top): treatment duration, response markers,
-    an arrow for ongoing treatment, an ``x`` at death."""
+    an arrow for ongoing treatment, an ``x`` at death. ``xmax`` fixes the time axis (the
+    pages of :func:`swimmer_pages` share one)."""
     assert_has_columns(subjects, [subject_var, duration_var], name="swimmer subjects")
     with matplotlib.rc_context(RC):
         s = subjects.sort_values([duration_var, subject_var], ascending=[True, False], kind="mergesort")
@@ -372,7 +374,7 @@ def plot_swimmer(
         ax.set_yticks(y.to_numpy())
         ax.set_yticklabels(y.index, fontsize=7)
         ax.set_ylim(-0.7, len(s) - 0.3)
-        ax.set_xlim(0, None)
+        ax.set_xlim(0, xmax)
         ax.set_xlabel(xlabel)
         ax.set_ylabel("Subject")
         ax.grid(True, axis="x", color="#eeeeee", lw=0.6)
@@ -385,6 +387,37 @@ def plot_swimmer(
     return fig
 
 
+def swimmer_pages(subjects: pd.DataFrame, events: pd.DataFrame | None = None, *, per_page: int = 30,
+                  subject_var: str = "USUBJID", duration_var: str = "DURATION", death_var: str = "DEATH",
+                  time_var: str = "TIME", width: float = 10.0, height: float = 6.6, **kwargs) -> list[Figure]:
+    """The swimmer plot over pages of ``per_page`` subjects (longest treated first), every page the same
+    size and time axis, for a paged document (the RTF of a figure takes one PNG per page).
+
+    >>> subj = pd.DataFrame({"USUBJID": list("abcde"), "DURATION": [1.0, 5.0, 3.0, 2.0, 4.0]})
+    >>> [len(f.axes[0].get_yticks()) for f in swimmer_pages(subj, per_page=2)]
+    [2, 2, 1]
+    """
+    assert_has_columns(subjects, [subject_var, duration_var], name="swimmer subjects")
+    order = subjects.assign(_k=np.arange(len(subjects))).sort_values(
+        [duration_var, "_k"], ascending=[False, True], kind="mergesort").drop(columns="_k")
+    ends = [pd.to_numeric(order[duration_var], errors="coerce").max()]
+    if death_var in order.columns:
+        ends.append(pd.to_numeric(order[death_var], errors="coerce").max())
+    if events is not None and len(events):
+        ends.append(pd.to_numeric(events[time_var], errors="coerce").max())
+    xmax = float(np.nanmax(ends)) * 1.08 if len(order) else 1.0
+    pages = []
+    for start in range(0, max(len(order), 1), per_page):
+        chunk = order.iloc[start:start + per_page]
+        ev = None
+        if events is not None:
+            ev = events.loc[events[subject_var].astype(str).isin(chunk[subject_var].astype(str))]
+        pages.append(plot_swimmer(chunk, ev, subject_var=subject_var, duration_var=duration_var,
+                                  death_var=death_var, time_var=time_var, width=width, height=height,
+                                  xmax=xmax, **kwargs))
+    return pages
+
+
 def close(fig: Figure) -> None:
     """Release a figure (Figure objects made here are not in pyplot's registry)."""
     fig.clear()
@@ -394,6 +427,7 @@ __all__ = [
     "plot_km",
     "plot_waterfall",
     "plot_swimmer",
+    "swimmer_pages",
     "figure_bytes",
     "save_figure",
     "RESPONSE_COLORS",
