@@ -328,7 +328,8 @@ def reporting_event(
         top = [g for g in dict.fromkeys(rows.loc[~parents, "group_var"].astype(str)) if g in real_vars]
         parent_var = top[0] if top else ""
         results, used = [], []
-        for rec, is_analysed in zip(rows.itertuples(index=False), analysed.to_numpy()):
+        flags = analysed.to_numpy()
+        for rec, is_analysed in zip(rows.itertuples(index=False), flags):  # report: one per statistic
             stat = rec.stat_name
             op = method.operation(stat)
             op_id = f"{method.id}_{stat}"
