@@ -136,9 +136,9 @@ def run_stage(ctx: RunContext, stage: str, *, only: Iterable[str] | None = None)
             produced[key] = frame
         ran.append(program.name)
     if stage == "tlf" and ctx.stage_dir is not None and only is None:
-        from .tlf.publish import write_index
+        from .tlf.publish import finish_tlf
 
-        write_index(ctx)
+        finish_tlf(ctx, produced)  # ARS reporting event, TLF book, review index
     return produced
 
 

@@ -290,8 +290,8 @@ def test_pipeline_writes_tlf_files_ard_and_the_index(tmp_path):
                            ''')
     result = run_study(study, tmp_path / "out", stages=["sdtm", "tlf"])
     tlf = tmp_path / "out" / "tlf"
-    assert sorted(p.name for p in tlf.iterdir()) == ["ard", "f_empty.png", "f_empty.svg", "index.html",
-                                                     "t_sex.html", "t_sex.rtf"]
+    assert sorted(p.name for p in tlf.iterdir()) == ["ard", "ars.json", "f_empty.png", "f_empty.rtf", "f_empty.svg",
+                                                     "index.html", "t_sex.html", "t_sex.rtf"]
     assert (tlf / "ard" / "t_sex.csv").read_text().count("\n") == len(result.datasets["tlf"]["T_SEX"]) + 1
     index = (tlf / "index.html").read_text()
     # tables before figures, each linking its files
@@ -316,7 +316,8 @@ def test_index_refuses_a_link_to_a_file_not_written(tmp_path):
 def test_embedded_study_has_no_index_program_and_population_settings(tmp_path):
     study = Study.load(ROOT)
     assert "index" not in study.programs("tlf") and not (ROOT / "tlf" / "index.py").exists()
-    assert study.settings["tlf"]["populations"] == {"safety": "SAFFL == 'Y'", "efficacy": "EFFFL == 'Y'"}
+    assert {k: v["filter"] for k, v in study.settings["tlf"]["populations"].items()} == {
+        "safety": "SAFFL == 'Y'", "efficacy": "EFFFL == 'Y'"}
     assert study.settings["tlf"]["treatment"] == {"label": "Anlotinib + PD-1 inhibitor", "short_label": "Anlo + PD-1"}
     for path in list(ROOT.glob("sdtm/*.py")) + list(ROOT.glob("adam/*.py")) + list(ROOT.glob("tlf/*.py")) + \
             list(ROOT.glob("examples/pharmaverse/adam/*.py")):

@@ -23,10 +23,13 @@ from reviewer_tools import PROBE, Links, chromium, dump_dom, rtf_to_pdf_text
 
 ROOT = Path(__file__).resolve().parents[1]
 STAMP = "Data extraction date: 2022-07-04"  # study.toml [study] created, labelled as what it is
-TABLES = ["t_baseline", "t_response", "t_tte", "t_ae"]
+TABLES = ["t_baseline", "t_disp", "t_response", "t_tte", "t_dor", "t_ae", "t_ae_overview", "t_teae", "t_teae_rel",
+          "t_exposure"]
 LISTINGS = ["l_ae"]
 FIGURES = ["f_km_pfs", "f_km_os", "f_waterfall", "f_swimmer"]
-ARDS = ["t_ae", "t_baseline", "t_response", "t_tte"]
+ARDS = ["t_ae", "t_ae_overview", "t_baseline", "t_disp", "t_dor", "t_exposure", "t_response", "t_teae",
+        "t_teae_rel", "t_tte"]
+DOCUMENTS = ["tlf_book.pdf", "ars.json"]
 
 
 @pytest.fixture(scope="module")
@@ -120,8 +123,10 @@ def test_every_output_written_and_linked_from_the_index(tlf):
     links = Links()
     links.feed((tlf / "index.html").read_text(encoding="utf-8"))
     expected = {f"{n}.{ext}" for n in TABLES + LISTINGS for ext in ("html", "rtf")}
-    expected |= {f"{n}.{ext}" for n in FIGURES for ext in ("png", "svg")}
+    expected |= {f"{n}.{ext}" for n in FIGURES for ext in ("png", "svg", "rtf")}
+    expected |= set(DOCUMENTS)
     assert set(links.hrefs) == expected and len(links.hrefs) == len(expected)
+    assert links.hrefs[:2] == DOCUMENTS  # the book and the analysis results first
     assert links.imgs == [f"{n}.png" for n in FIGURES]
     for href in links.hrefs:
         assert (tlf / href).stat().st_size > 0, href
@@ -132,6 +137,8 @@ def test_every_output_written_and_linked_from_the_index(tlf):
     for name in FIGURES:
         assert (tlf / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         assert "<svg" in (tlf / f"{name}.svg").read_text(encoding="utf-8")
+        rtf = rtf_text(tlf / f"{name}.rtf")
+        assert "\\pngblip" in rtf and STAMP in rtf and "Data cut-off: 2022-07-03" in rtf
 
 
 def test_analysis_results_data_one_row_per_statistic(tlf):

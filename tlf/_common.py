@@ -1,8 +1,8 @@
 """Study-level helpers shared by the TLF programs of NCT04984096 (a helper module, not a program).
 
 Programs import it relatively (``from ._common import population, treatment_label``). The study's
-constants live in study.toml: ``[tlf.populations]`` (name -> filter on ADSL or the analysis
-dataset), ``[tlf.treatment]`` (the treatment column's label and short label) and the
+constants live in study.toml: ``[tlf.populations.<name>]`` (filter on ADSL or the analysis
+dataset, label and the one definition every output prints), ``[tlf.treatment]`` (the treatment column's label and short label) and the
 Kaplan-Meier settings of ``[tlf]``. Publishing goes through ``ctx.outputs`` (the framework's
 :mod:`derivations.tlf.publish`); the pipeline writes the review index.
 """
@@ -18,13 +18,33 @@ def tlf_setting(ctx, name: str, default=None):
     return ctx.settings.get("tlf", {}).get(name, default)
 
 
-def population(ctx, name: str) -> str:
-    """The filter of population ``name`` (``[tlf.populations]``), e.g. ``"SAFFL == 'Y'"``."""
+def _population(ctx, name: str) -> dict:
     populations = tlf_setting(ctx, "populations", {})
     if name not in populations:
         raise DerivationError(f"study.toml [tlf.populations] has no population {name!r}",
-                              hint=f'add {name} = "<filter on ADSL>" (defined: {", ".join(populations) or "none"})')
-    return populations[name]
+                              hint=f'add [tlf.populations.{name}] with filter, label and definition '
+                                   f'(defined: {", ".join(populations) or "none"})')
+    entry = populations[name]
+    return entry if isinstance(entry, dict) else {"filter": entry, "label": f"{name.capitalize()} population"}
+
+
+def population(ctx, name: str) -> str:
+    """The filter of population ``name`` (``[tlf.populations.<name>] filter``), e.g. ``"SAFFL == 'Y'"``."""
+    return _population(ctx, name)["filter"]
+
+
+def population_label(ctx, name: str) -> str:
+    """The population's name as every output prints it (``label``), e.g. ``"Efficacy population"``."""
+    return _population(ctx, name)["label"]
+
+
+def population_note(ctx, name: str, n: int | None = None) -> str:
+    """The one sentence that defines the population, worded the same in every output that uses it:
+    ``"<label> (N=29): <definition>."``"""
+    entry = _population(ctx, name)
+    size = f" (N={n})" if n is not None else ""
+    definition = entry.get("definition", "")
+    return f"{entry['label']}{size}: {definition}." if definition else f"{entry['label']}{size}."
 
 
 def treatment_label(ctx, *, short: bool = False) -> str:
@@ -46,3 +66,53 @@ def km_settings(ctx, ci_method: str | None = None) -> KmSettings:
         days_per_month=float(tlf_setting(ctx, "days_per_month", 30.4375)),
     )
 
+
+
+def cutoff(ctx) -> str:
+    """``[study] cutoff_date``."""
+    return str(ctx.settings["study"].get("cutoff_date", ""))
+
+
+def subtitle(ctx, name: str, *, with_cutoff: bool = False) -> str:
+    """The subtitle of an output on population ``name``: ``"Efficacy population: Anlotinib + PD-1 inhibitor"``,
+    and for efficacy outputs the data cut-off (also in every page footer)."""
+    text = f"{population_label(ctx, name)}: {treatment_label(ctx)}"
+    return f"{text}\nData cut-off: {cutoff(ctx)}" if with_cutoff and cutoff(ctx) else text
+
+
+def big_n(adsl, filter_text: str) -> int:
+    """Subjects of ADSL in the population."""
+    return int(adsl.eval(filter_text).sum())
+
+
+#: how ADTTE EVNTDESC / CNSDTDSC read in the tables
+EVENT_LABELS = {"PD": "Progressive disease (RECIST 1.1, investigator)", "DEATH": "Death"}
+CENSOR_LABELS = {"LAST ADEQUATE ASSESSMENT": "Alive without progression at the last adequate assessment",
+                 "LAST KNOWN ALIVE": "Alive at the last contact",
+                 "NEW ANTI-CANCER THERAPY": "New anti-cancer therapy before an event"}
+
+
+def km_events_and_censoring(adtte, *, analysis_id: str, population: str, params: list[str]):
+    """ARD of the events by type (EVNTDESC of CNSR = 0) and the censoring reasons (CNSDTDSC of CNSR > 0) per
+    parameter, percentages of the parameter's subjects, and the table rows that show them (to go under
+    "Events, n" and "Censored, n")."""
+    import pandas as pd
+
+    from derivations.tlf import RowSpec, compute_ard_counts, level_rows
+
+    recs = adtte.loc[adtte["PARAMCD"].isin(params)]
+    common = dict(population=population, by_vars=["PARAMCD"], column_order=params, denominator=recs,
+                  dataset_name="ADTTE")
+    events = [e for e in EVENT_LABELS if e in set(recs.loc[recs["CNSR"] == 0, "EVNTDESC"])]
+    censors = sorted(set(recs.loc[recs["CNSR"] > 0, "CNSDTDSC"].dropna()))
+    ards, rows = [], {}
+    if events:
+        ards.append(compute_ard_counts(recs, analysis_id=f"{analysis_id}-EVENTS", variables=["EVNTDESC"],
+                                       filter="CNSR == 0", order={"EVNTDESC": events}, **common))
+        rows["events"] = level_rows(ards[-1], analysis_id=f"{analysis_id}-EVENTS", labels=EVENT_LABELS)
+    if censors:
+        ards.append(compute_ard_counts(recs, analysis_id=f"{analysis_id}-CENSOR", variables=["CNSDTDSC"],
+                                       filter="CNSR > 0", order={"CNSDTDSC": censors}, **common))
+        rows["censored"] = level_rows(ards[-1], analysis_id=f"{analysis_id}-CENSOR",
+                                      labels={c: CENSOR_LABELS.get(c, c.capitalize()) for c in censors})
+    return (pd.concat(ards, ignore_index=True) if ards else None), rows

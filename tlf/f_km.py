@@ -2,9 +2,9 @@
 
 from derivations.tlf import compute_km_by, plot_km
 
-from ._common import km_settings, population, treatment_label
+from ._common import big_n, km_settings, population, population_note, subtitle, treatment_label
 
-READS = ("ADTTE",)
+READS = ("ADSL", "ADTTE")
 WRITES = ()
 
 #: PARAMCD -> (figure id, file name, title, y-axis label)
@@ -16,14 +16,18 @@ FIGURES = {
 
 
 def derive(ctx):
-    safety_pop = population(ctx, "safety")
+    efficacy_pop = population(ctx, "efficacy")
     adtte = ctx.adam["ADTTE"]
     settings = km_settings(ctx)
     group = treatment_label(ctx, short=True)
     for paramcd, (fid, name, title, ylabel) in FIGURES.items():
-        fits = compute_km_by(adtte, settings=settings, population=safety_pop, filter=f"PARAMCD == '{paramcd}'")
-        fig = plot_km({group: fits["Total"]}, title=f"{title} (Safety Population)", ylabel=ylabel,
+        fits = compute_km_by(adtte, settings=settings, population=efficacy_pop, filter=f"PARAMCD == '{paramcd}'")
+        fig = plot_km({group: fits["Total"]}, title=f"{title} (Efficacy Population)", ylabel=ylabel,
                       xlabel=f"Time since first dose (months; days / {settings.days_per_month:g})")
-        fig.subplots_adjust(left=0.16)  # room for the group label of the numbers-at-risk row
-        ctx.outputs.publish_figure(fig, name, figure_id=fid, title=title)
+        ctx.outputs.publish_figure(
+            fig, name, figure_id=fid, title=title, subtitle=subtitle(ctx, "efficacy", with_cutoff=True),
+            source=f"ADTTE (PARAMCD = {paramcd})",
+            footnotes=[population_note(ctx, "efficacy", big_n(ctx.adam["ADSL"], efficacy_pop)),
+                       "Vertical ticks: censored subjects. Dotted lines: the Kaplan-Meier median (SAS rule); the "
+                       "numbers at risk are the subjects still followed at each time."])
     return {}

@@ -5,8 +5,9 @@ import numpy as np
 import pandas as pd
 
 from derivations.tlf import plot_swimmer
+from derivations.tlf.figures import swimmer_pages
 
-from ._common import population, tlf_setting
+from ._common import big_n, population, population_note, subtitle, tlf_setting
 
 READS = ("ADSL", "ADRS")
 WRITES = ()
@@ -21,10 +22,10 @@ def _months(end: pd.Series, start: pd.Series, days_per_month: float) -> pd.Serie
 
 
 def derive(ctx):
-    safety_pop = population(ctx, "safety")
+    efficacy_pop = population(ctx, "efficacy")
     adsl, adrs = ctx.adam["ADSL"], ctx.adam["ADRS"]
     dpm = float(tlf_setting(ctx, "days_per_month", 30.4375))
-    safety = adsl.loc[adsl.eval(safety_pop)]
+    safety = adsl.loc[adsl.eval(efficacy_pop)]
     subjects = pd.DataFrame({
         "USUBJID": safety["SUBJID"],
         # last dose day included: duration TRTEDT - TRTSDT + 1 days
@@ -44,9 +45,18 @@ def derive(ctx):
     ovr = ovr.merge(safety[["USUBJID", "SUBJID"]], on="USUBJID", how="left", suffixes=("_x", ""))
     events = pd.DataFrame({"USUBJID": ovr["SUBJID"], "TIME": _months(ovr["ADT"], ovr["TRTSDT"], dpm),
                            "RESPONSE": ovr["AVALC"]})
-    fig = plot_swimmer(subjects, events, xlabel=f"Time since first dose (months; days / {dpm:g})",
-                       title="Treatment Duration and Response (RECIST 1.1, Investigator; Safety Population"
+    xlabel = f"Time since first dose (months; days / {dpm:g})"
+    fig = plot_swimmer(subjects, events, xlabel=xlabel,
+                       title="Treatment Duration and Response (RECIST 1.1, Investigator; Efficacy Population"
                              f"{selection})")
-    ctx.outputs.publish_figure(fig, "f_swimmer", figure_id="Figure 14.2.4",
-                     title="Swimmer plot of treatment duration, responses, ongoing treatment and deaths")
+    # the RTF: pages of 30 subjects, one time axis, so that every bar stays readable on paper
+    pages = swimmer_pages(subjects, events, per_page=30, xlabel=xlabel)
+    ctx.outputs.publish_figure(
+        fig, "f_swimmer", figure_id="Figure 14.2.4", pages=pages,
+        title="Swimmer plot of treatment duration, responses, ongoing treatment and deaths",
+        subtitle=subtitle(ctx, "efficacy", with_cutoff=True), source="ADSL, ADRS (PARAMCD = OVR)",
+        footnotes=[population_note(ctx, "efficacy", big_n(adsl, efficacy_pop)) + selection.replace(
+                       "; the", " Shown: the") + ("." if selection else ""),
+                   "Bar: treatment duration (first to last dose). Markers: overall response at each assessment "
+                   "(RECIST 1.1, investigator); arrow: treatment ongoing at data cut-off; x: death."])
     return {}

@@ -5,7 +5,7 @@ import pandas as pd
 
 from derivations.tlf import plot_waterfall
 
-from ._common import population
+from ._common import big_n, population, population_note, subtitle
 
 READS = ("ADSL", "ADRS", "ADTR")
 WRITES = ()
@@ -29,6 +29,12 @@ def derive(ctx):
                                                                                           how="left")
     data["BOR"] = data["BOR"].fillna("MISSING").replace(RESPONSE_DISPLAY)
     fig = plot_waterfall(data, title="Best % Change in Sum of Target-Lesion Diameters (Efficacy Population)")
-    ctx.outputs.publish_figure(fig, "f_waterfall", figure_id="Figure 14.2.3",
-                     title="Waterfall plot of best percent change in target lesions, by best overall response")
+    ctx.outputs.publish_figure(
+        fig, "f_waterfall", figure_id="Figure 14.2.3",
+        title="Waterfall plot of best percent change in target lesions, by best overall response",
+        subtitle=subtitle(ctx, "efficacy", with_cutoff=True), source="ADTR (PARAMCD = SDIAM), ADRS (PARAMCD = BOR)",
+        footnotes=[population_note(ctx, "efficacy", big_n(adsl, efficacy_pop)),
+                   "One bar per subject: the smallest post-baseline percent change from baseline in the sum of "
+                   "target-lesion diameters; a change of 0% is drawn as a short bar across the zero line. "
+                   "Dashed lines: +20% (progression threshold) and -30% (partial response threshold), RECIST 1.1."])
     return {}

@@ -4,9 +4,9 @@ grade, seriousness, relationship to each drug, start/end dates with imputation f
 import numpy as np
 import pandas as pd
 
-from ._common import population
+from ._common import big_n, population, population_note
 
-READS = ("ADAE",)
+READS = ("ADSL", "ADAE")
 WRITES = ()
 
 COLUMNS = {"SUBJID": "Subject", "TERM": "Preferred term /\nreported term", "ATOXGR": "CTCAE\ngrade",
@@ -35,8 +35,9 @@ def derive(ctx):
         TRTEMFL=np.where(data["TRTEMFL"] == "Y", "Y", "N"),
     )
     ctx.outputs.publish_listing(data, "l_ae", listing_id="Listing 16.2.7", title="Adverse Events (Safety Population)",
-        columns=COLUMNS, source="ADAE",
-        footnotes=["Start/end date: analysis date; [D] day imputed, [M] month and day imputed, [Y] year, month "
+        columns=COLUMNS, source="ADAE", subtitle="Sorted by subject, start date and sequence number",
+        footnotes=[population_note(ctx, "safety", big_n(ctx.adam["ADSL"], safety_pop)),
+                   "Start/end date: analysis date; [D] day imputed, [M] month and day imputed, [Y] year, month "
                    "and day imputed (the reported partial date is in AESTDTC/AEENDTC). Study day relative to the "
                    "first dose (day 1). Blank end date: ongoing at data cut-off.",
                    "Grade: CTCAE. Relationship as assessed by the investigator for each drug."])

@@ -7,7 +7,7 @@ import pandas as pd
 from derivations.tlf import (ColumnSpec, RowSpec, build_table, compute_ard_counts, compute_ard_occurrences,
                              occurrence_rows)
 
-from ._common import population, treatment_label
+from ._common import population, population_note, subtitle
 
 READS = ("ADSL", "ADAE")
 WRITES = ("T_AE",)
@@ -42,9 +42,9 @@ def derive(ctx):
     rows.append(RowSpec(DEATH_LABEL, {"analysis_id": f"{AID}-DEATH", "group_value": "Y"}, "n_pct"))
     n_deaths = int(ard_death.query("group_value == 'Y' and stat_name == 'n'")["stat_value"].iloc[0])
     footnotes = [
-        f"Treatment-emergent AEs (TRTEMFL = Y) related to anlotinib or the PD-1 inhibitor (AREL = RELATED). "
-        f"Percentages are based on N = {big_n} subjects in the safety population; a subject is counted once "
-        "per preferred term in each column (at least one occurrence of the term with a grade in the column's band).",
+        population_note(ctx, "safety", big_n),
+        "Treatment-emergent AEs (TRTEMFL = Y) related to anlotinib or the PD-1 inhibitor (AREL = RELATED). "
+        "Percentages are based on N; a subject is counted once per preferred term in each column (at least one occurrence of the term with a grade in the column's band).",
         "Preferred terms are sorted by decreasing frequency (any grade), then alphabetically. "
         "'Lymphocyte count decreased' is the MedDRA coding of the publication's 'lymphopenia'.",
         ("No treatment-related deaths: no treatment-related AE had a fatal outcome or grade 5."
@@ -52,8 +52,7 @@ def derive(ctx):
     ]
     columns = [ColumnSpec(f"{band}\nn (%)", {"grade_band": band}) for band in BANDS]
     table = build_table(ard, title="Treatment-Related Adverse Events by Preferred Term and CTCAE Grade",
-                        subtitle=f"Safety Population: {treatment_label(ctx)} (N={big_n})", table_id="Table 14.3.1",
-                        rows=rows, columns=columns, footnotes=footnotes, source="ADAE, ADSL",
-                        column_widths=[3.2, 1.2, 1.2])
+                        subtitle=f"{subtitle(ctx, 'safety')} (N={big_n})", table_id="Table 14.3.1",
+                        rows=rows, columns=columns, footnotes=footnotes, source="ADAE, ADSL")
     ctx.outputs.publish_table(table, "t_ae")
     return {"T_AE": ard}

@@ -5,7 +5,7 @@ import pandas as pd
 from derivations.tlf import (RowSpec, build_table, columns_from_ard, compute_ard_continuous,
                              compute_ard_counts, continuous_rows, level_rows)
 
-from ._common import population, treatment_label
+from ._common import big_n, population, population_note, subtitle, treatment_label
 
 READS = ("ADSL",)
 WRITES = ("T_BASELINE",)
@@ -66,10 +66,9 @@ def derive(ctx):
             rows += [RowSpec("Metastatic site (organ), n (%)"),
                      *level_rows(ard, analysis_id=f"{AID}-METORGAN")]
     table = build_table(
-        ard, title="Baseline Characteristics", subtitle="Safety Population", table_id="Table 14.1.1",
+        ard, title="Baseline Characteristics", subtitle=subtitle(ctx, "safety"), table_id="Table 14.1.1",
         rows=rows, columns=columns_from_ard(ard, analysis_id=f"{AID}-SEX", labels={"Total": treatment_label(ctx)}),
-        footnotes=["Percentages are based on N, the number of subjects in the safety population "
-                   "(at least one dose of anlotinib or the PD-1 inhibitor).",
+        footnotes=[population_note(ctx, "safety", big_n(adsl, safety_pop)) + " Percentages are based on N.",
                    "A subject may have more than one metastatic site; organs are sorted alphabetically."],
         source="ADSL")
     ctx.outputs.publish_table(table, "t_baseline")

@@ -6,7 +6,7 @@ import pandas as pd
 from derivations.tlf import (ColumnSpec, RowSpec, build_table, compute_ard_counts, compute_ard_proportion_ci,
                              level_rows)
 
-from ._common import population, treatment_label
+from ._common import big_n, population, population_note, subtitle
 
 READS = ("ADSL", "ADRS")
 WRITES = ("T_RESPONSE",)
@@ -46,14 +46,13 @@ def derive(ctx):
     for name, label, _ in RATES:
         rows += [RowSpec(f"{label}, n (%)", {"analysis_id": f"{AID}-{name}"}, "n_pct"),
                  RowSpec("95% CI (exact Clopper-Pearson)", {"analysis_id": f"{AID}-{name}"}, "ci", indent=1)]
-    big_n = ard.loc[(ard["analysis_id"] == f"{AID}-ORR") & (ard["stat_name"] == "N")].set_index("column_value")
-    columns = [ColumnSpec(f"{header}\n(N={int(big_n.loc[p, 'stat_value'])})", {"column_value": p})
+    n_by_param = ard.loc[(ard["analysis_id"] == f"{AID}-ORR") & (ard["stat_name"] == "N")].set_index("column_value")
+    columns = [ColumnSpec(f"{header}\n(N={int(n_by_param.loc[p, 'stat_value'])})", {"column_value": p})
                for p, header in PARAMS.items()]
     table = build_table(
         ard, title="Best Overall Response, Objective Response and Disease Control (RECIST 1.1, Investigator)",
-        subtitle=f"Efficacy Population: {treatment_label(ctx)}", table_id="Table 14.2.1", rows=rows, columns=columns,
-        footnotes=["Percentages are based on N, the subjects with measurable disease at baseline who received "
-                   "study treatment (efficacy population).",
+        subtitle=subtitle(ctx, "efficacy", with_cutoff=True), table_id="Table 14.2.1", rows=rows, columns=columns,
+        footnotes=[population_note(ctx, "efficacy", big_n(adsl, efficacy_pop)) + " Percentages are based on N.",
                    f"SD requires an assessment of SD or better at least {ctx.settings['adam']['sd_min_days']} days "
                    f"after the first dose; confirmed CR/PR requires a second CR/PR at least "
                    f"{ctx.settings['adam']['confirm_days']} days later.",

@@ -8,7 +8,7 @@ figures from :mod:`.figures` (PNG/SVG, and RTF with :func:`render_figure_rtf`);
 this module (package data).
 """
 
-from .ard import (ARD_COLUMNS, GRADE_BANDS, ard_stats, compute_ard_comparison, compute_ard_continuous,
+from .ard import (ARD_COLUMNS, GRADE_BANDS, ard_stats, compute_ard_any_event, compute_ard_comparison, compute_ard_continuous,
                   compute_ard_counts, compute_ard_hazard_ratio, compute_ard_km, compute_ard_occurrences,
                   compute_ard_proportion_ci, compute_km_by)
 from .figures import figure_bytes, plot_km, plot_swimmer, plot_waterfall, save_figure
@@ -30,6 +30,6 @@ __all__ = [
     "rate_rule", "render_html", "render_index", "render_listing", "render_rtf", "rtf_escape",
     "KmResult", "KmSettings", "compute_km", "compute_median_se_collett", "compute_proportion_ci",
     "PageLayout", "align_numbers", "align_text", "Frame", "render_figure_rtf", "table_plan",
-    "ProductionStamp", "production_stamp", "compute_ard_comparison", "compute_ard_hazard_ratio",
+    "ProductionStamp", "production_stamp", "compute_ard_any_event", "compute_ard_comparison", "compute_ard_hazard_ratio",
     "HazardRatio", "compute_hazard_ratios", "compute_odds_ratio", "compute_risk_difference",
 ]

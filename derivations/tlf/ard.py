@@ -365,6 +365,60 @@ def compute_ard_proportion_ci(
                    column_var=column_var, filter=filter, response=response)
 
 
+def compute_ard_any_event(
+    dataset: pd.DataFrame,
+    *,
+    analysis_id: str,
+    denominator: pd.DataFrame,
+    categories: Mapping[str, Filter],
+    population: Filter = None,
+    filter: Filter = None,
+    by_vars: Sequence[str] | None = None,
+    column_order: Sequence | None = None,
+    total: bool = False,
+    subject_var: str = "USUBJID",
+    dataset_name: str = "ADAE",
+) -> pd.DataFrame:
+    """Subjects with at least one record of each category (an AE overview): n, N, pct per column.
+
+    ``categories`` maps a row label to a record filter (``{"Serious TEAE": "AESER == 'Y'"}``); the
+    records are those of ``filter`` whose subject is in ``population`` of ``denominator`` (which
+    gives N per column); a record's column is its own ``by_vars`` value. A category no subject has gives n = 0. Each category is
+    an analysis of its own, ``<analysis_id>-<k>`` (k = 1, 2, ... in the order given), whose
+    ``filter`` column holds its whole record filter.
+
+    >>> import pandas as pd
+    >>> adsl = pd.DataFrame({"USUBJID": list("ABCD"), "ARM": ["X", "X", "Y", "Y"]})
+    >>> adae = pd.DataFrame({"USUBJID": ["A", "A", "C"], "ARM": ["X", "X", "Y"], "AESER": ["N", "Y", "N"]})
+    >>> ard = compute_ard_any_event(adae, analysis_id="OV", denominator=adsl, by_vars=["ARM"], total=True,
+    ...                             categories={"Any AE": None, "Serious AE": "AESER == 'Y'"})
+    >>> ard.query("stat_name == 'n'")[["group_value", "column_value", "stat_value"]].values.tolist()
+    [['Any AE', 'X', 1.0], ['Any AE', 'Y', 1.0], ['Any AE', 'Total', 2.0], ['Serious AE', 'X', 1.0], ['Serious AE', 'Y', 0.0], ['Serious AE', 'Total', 1.0]]
+    """
+    assert_has_columns(dataset, [subject_var, *(by_vars or [])], name=dataset_name)
+    column_var, levels_col, big_n = _denominators(denominator, population, by_vars, total, column_order,
+                                                  subject_var, "denominator")
+    in_pop = set(denominator.loc[filter_mask(denominator, population), subject_var])
+    recs = dataset.loc[filter_mask(dataset, filter) & dataset[subject_var].isin(in_pop)]
+    _, colvals, _ = _columns(recs, by_vars, total, column_order)
+    recs = _expand_total(recs, colvals, total, column_var)
+    frames = []
+    for k, (label, condition) in enumerate(categories.items(), start=1):  # one pass per category row
+        hit = recs.loc[filter_mask(recs, condition)]
+        n = hit.groupby("_col", sort=False)[subject_var].nunique().reindex(levels_col, fill_value=0).astype(float)
+        bign = big_n.reindex(levels_col).astype(float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            pct = np.where(bign > 0, 100.0 * n.to_numpy() / bign.to_numpy(), np.nan)
+        rows = pd.DataFrame({"column_value": np.repeat(levels_col, 3),
+                             "stat_name": ["n", "N", "pct"] * len(levels_col),
+                             "stat_value": np.column_stack([n.to_numpy(), bign.to_numpy(), pct]).ravel()})
+        out = _finish(rows.assign(group_var="CATEGORY", group_value=label), analysis_id=f"{analysis_id}-{k}",
+                      dataset_name=dataset_name, population=population, column_var=column_var, filter=filter,
+                      response=condition)
+        frames.append(out)
+    return pd.concat(frames, ignore_index=True)
+
+
 def compute_km_by(
     dataset: pd.DataFrame,
     *,
@@ -742,6 +796,7 @@ __all__ = [
     "compute_ard_km",
     "compute_km_by",
     "compute_ard_occurrences",
+    "compute_ard_any_event",
     "compute_ard_hazard_ratio",
     "compute_ard_comparison",
     "ard_stats",

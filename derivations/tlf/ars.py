@@ -220,8 +220,10 @@ def _term(kind: str, value: str, allowed: Sequence[str], extensions: dict) -> di
 
 
 SUBJECT_LEVEL = {"ADSL"}
+#: column variables that are treatments (groupings of ADSL subjects); others group the analysis dataset
+TREATMENT_VAR = re.compile(r"TRT\d\d[PA]N?|TRT[PA]N?|ARMN?|ARMCD|ACTARMN?|ACTARMCD")
 #: ARD group variables that name a kind of row, not a dataset variable
-PSEUDO_GROUPS = {"ANY", "RESPONSE", "HR", "COMPARISON"}
+PSEUDO_GROUPS = {"ANY", "RESPONSE", "HR", "COMPARISON", "CATEGORY"}
 
 
 def reporting_event(
@@ -336,8 +338,12 @@ def reporting_event(
             op_ids[(method.id, op_id)] = stat
             groups = []  # (rank, grouping, value): treatment, parent (SOC), row variable, grade band
             if rec.column_var:
-                groups.append((0, grouping(str(rec.column_var), population_dataset, f"Treatment ({rec.column_var})"),
-                               str(rec.column_value)))
+                var = str(rec.column_var)
+                if TREATMENT_VAR.fullmatch(var):  # a treatment: a subject-level grouping of ADSL
+                    gid = grouping(var, population_dataset, f"Treatment ({var})")
+                else:
+                    gid = grouping(var, dataset)
+                groups.append((0, gid, str(rec.column_value)))
             if rec.parent_value and parent_var:
                 groups.append((1, grouping(parent_var, dataset), str(rec.parent_value)))
             if rec.group_var and rec.group_var not in PSEUDO_GROUPS and not is_analysed:

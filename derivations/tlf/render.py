@@ -477,18 +477,28 @@ def render_listing(data: pd.DataFrame, *, title: str, columns: Mapping[str, str]
 @dataclass(frozen=True)
 class Output:
     """An output for the index page: files maps a label (``"HTML"``, ``"RTF"``, ``"PNG"``) to a
-    path relative to the index; ``image`` (relative) shows a figure inline."""
+    path relative to the index; ``image`` (relative) shows a figure inline.
+
+    For the ARS export and the TLF book: ``program`` (the program that published it),
+    ``footnotes``, ``analyses`` (the ARD ``analysis_id`` values it shows; None: all of its
+    program's) and ``pages`` (of its RTF document)."""
 
     output_id: str
     title: str
     kind: str = "table"
     files: Mapping[str, str] = field(default_factory=dict)
     image: str | None = None
+    program: str = ""
+    footnotes: tuple[str, ...] = ()
+    analyses: tuple[str, ...] | None = None
+    pages: int = 0
 
 
 def render_index(outputs: Sequence[Output], *, title: str = "Tables, listings and figures",
-                 study: str = "", stamp: str = "", run_date: str | None = None) -> str:
-    """HTML index linking every output (tables in HTML and RTF, figures in PNG/SVG)."""
+                 study: str = "", stamp: str = "", run_date: str | None = None,
+                 documents: Mapping[str, str] | None = None) -> str:
+    """HTML index linking every output (tables in HTML and RTF, figures in PNG/SVG/RTF) and the
+    ``documents`` of the whole set (label -> path: the TLF book, the ARS reporting event)."""
     kinds = ("table", "listing", "figure")
     groups = [(k, [o for o in outputs if o.kind == k]) for k in kinds]
     other = [o for o in outputs if o.kind not in kinds]
@@ -496,7 +506,8 @@ def render_index(outputs: Sequence[Output], *, title: str = "Tables, listings an
         groups.append(("other", other))
     stamp = _stamp_text(stamp, run_date, "render_index")
     return _html_env().get_template("index.html.j2").render(
-        title=title, study=study, stamp=str(stamp), groups=[g for g in groups if g[1]])
+        title=title, study=study, stamp=str(stamp), groups=[g for g in groups if g[1]],
+        documents=dict(documents or {}))
 
 
 __all__ = [
