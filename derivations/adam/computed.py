@@ -376,8 +376,10 @@ def derive_param_wbc_abs(dataset: pd.DataFrame, *, by_vars: list[str], set_value
         units = unit_var(dataset) if callable(unit_var) else dataset[unit_var]
         units = pd.Series(units, index=dataset.index)
         from .toxicity import normalize_unit
-        wrong = (dataset["PARAMCD"] == wbc_code) & units.notna() & \
-            (units.map(normalize_unit, na_action="ignore") != normalize_unit(wbc_unit))
+        is_wbc = (dataset["PARAMCD"] == wbc_code).to_numpy()
+        wbc_units = units[is_wbc].dropna()
+        wrong_units = [u for u in pd.unique(wbc_units) if normalize_unit(u) != normalize_unit(wbc_unit)]
+        wrong = units.isin(wrong_units) & is_wbc
         if wrong.any():
             raise DerivationError(f"derive_param_wbc_abs: {wbc_code} is expected in {wbc_unit}",
                                   value=str(units[wrong].iloc[0]), hint=f"convert {wbc_code} to {wbc_unit} first")

@@ -52,7 +52,7 @@ from typing import Callable, Iterable
 import numpy as np
 import pandas as pd
 
-from ..core import assert_has_columns, is_missing
+from ..core import assert_has_columns, compute_on_distinct, is_missing
 from ..findings import DerivationError
 from ._common import check_choice, check_new_vars_absent
 from .ranges import compute_signif
@@ -342,7 +342,8 @@ def derive_var_atoxgr_dir(
                     hint="give unit_var= (e.g. 'LBSTRESU', or a function of the dataset)")
             if units is None:
                 raw = unit_var(dataset) if callable(unit_var) else dataset[unit_var]
-                units = pd.Series(raw, index=dataset.index).map(normalize_unit, na_action="ignore")
+                units = compute_on_distinct(pd.Series(raw, index=dataset.index),
+                                            lambda u: [normalize_unit(x) for x in u], missing=None)
             found = units.iloc[rows]
             ok = (found == normalize_unit(term.unit)).to_numpy(dtype=bool)
             if unit_mismatch == "error" and not ok.all():
