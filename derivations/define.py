@@ -311,7 +311,7 @@ def _data_length(frame, name: str, conds=None) -> int | None:
         col = col[mask]
     if pd.api.types.is_numeric_dtype(col) or pd.api.types.is_datetime64_any_dtype(col):
         return None
-    lens = col.dropna().astype(str).str.rstrip().str.encode("utf-8").str.len()
+    lens = col.dropna().drop_duplicates().astype(str).str.rstrip().str.encode("utf-8").str.len()  # distinct values
     return int(lens.max()) if len(lens) and lens.max() > 0 else 1
 
 
