@@ -60,13 +60,17 @@ def peer_run(tmp_path_factory):
     result = run_study(STUDY, out, sdtm_dir=REF / "sdtm", stages=["adam"])
     cmp = _compare_module()
     documented = pd.read_csv(STUDY / "differences.csv")
-    compared = {name: cmp.compare_one(name, out, REF, documented) for name in cmp.DATASETS}
+    # values from the run (what the XPT files hold), attributes from the files' headers
+    compared = {name: cmp.compare_one(name, out, REF, documented, ours=result.datasets["adam"][name])
+                for name in cmp.DATASETS}
     return result, out, compared
 
 
 # rows (ours = admiral), shared variables, values compared, values unequal (all documented)
 EXPECTED = {"ADSL": (306, 55, 16830, 0), "ADAE": (1191, 107, 127437, 0),
-            "ADRS": (3694, 79, 291826, 15), "ADTTE": (512, 20, 10240, 0)}
+            "ADRS": (3694, 79, 291826, 15), "ADTTE": (512, 20, 10240, 0),
+            "ADLB": (83652, 115, 9619980, 0), "ADVS": (65032, 105, 6828360, 0), "ADEG": (78756, 108, 8505648, 0),
+            "ADEX": (6315, 92, 580980, 0), "ADCM": (7510, 95, 713450, 0), "ADMH": (1818, 114, 207252, 0)}
 
 
 @needs_ref
@@ -118,6 +122,34 @@ def test_hand_checked_values(peer_run):
 
 
 @needs_ref
+def test_hand_checked_bds_values(peer_run):
+    result, _, _ = peer_run
+    adam = result.datasets["adam"]
+    adlb = adam["ADLB"]
+    alp = adlb[(adlb["USUBJID"] == "01-705-1186") & (adlb["ASEQ"] == 11)].iloc[0]
+    # ALP 672 U/L, ULN 115: 5.84 x ULN is grade 3 in CTCAE v4.03 (> 5.0 - 20.0 x ULN); baseline grade 2
+    assert (alp["AVAL"], alp["ANRHI"], alp["ATOXGRH"], alp["BTOXGRH"], alp["SHIFT2"]) == (672.0, 115.0, "3", "2", "2 to 3")
+    lym = adlb[(adlb["USUBJID"] == "01-701-1015") & (adlb["PARAMCD"] == "LYMPH") & (adlb["DTYPE"] == "CALCULATION")]
+    wbc = adlb[(adlb["USUBJID"] == "01-701-1015") & (adlb["PARAMCD"].isin(["WBC", "LYMPHLE"]))
+               & (adlb["VISIT"] == "SCREENING 1") & adlb["DTYPE"].isna()].set_index("PARAMCD")["AVAL"]
+    assert round(float(lym["AVAL"].iloc[0]), 6) == round(wbc["WBC"] * wbc["LYMPHLE"], 6)  # 0.289 x 10^9/L
+    adeg = adam["ADEG"]
+    qt = adeg[(adeg["USUBJID"] == "01-701-1015") & (adeg["VISIT"] == "WEEK 2") & adeg["DTYPE"].isna()
+              & (adeg["EGTPT"] == "AFTER LYING DOWN FOR 5 MINUTES")].set_index("PARAMCD")["AVAL"]
+    assert (qt["QT"], qt["RR"]) == (449.0, 316.0) and round(qt["QTCFR"], 4) == round(449 / 0.316 ** (1 / 3), 4)
+    advs = adam["ADVS"]
+    s = advs[(advs["USUBJID"] == "01-701-1015") & (advs["VISIT"] == "BASELINE") & advs["DTYPE"].isna()]
+    height = advs[(advs["USUBJID"] == "01-701-1015") & (advs["PARAMCD"] == "HEIGHT")]["AVAL"].iloc[0]
+    weight = s.loc[s["PARAMCD"] == "WEIGHT", "AVAL"].iloc[0]
+    assert round(s.loc[s["PARAMCD"] == "BMI", "AVAL"].iloc[0], 6) == round(weight / (height / 100) ** 2, 6)
+    adex = adam["ADEX"].set_index(["USUBJID", "PARAMCD"])
+    # 01-701-1034: 15 days at 54 mg given of 183 planned at 54 mg (the template's adjustments set 0 mg)
+    assert adex.loc[("01-701-1034", "TDOSE"), "AVAL"] == 810.0 and adex.loc[("01-701-1034", "TPDOSE"), "AVAL"] == 9882.0
+    assert round(adex.loc[("01-701-1034", "TDOSINT"), "AVAL"], 6) == round(810 / 9882 * 100, 6)
+    assert adex.loc[("01-701-1034", "TADJAE"), "AVALC"] == "Y"
+
+
+@needs_ref
 def test_recist_concordance_at_scale(peer_run, tmp_path):
     cmp = _compare_module()
     res, dis = cmp.write_concordance(tmp_path, REF)
@@ -147,10 +179,29 @@ def _sdtm_copy(tmp_path: Path, change=None) -> Path:
     return folder
 
 
-def _run(tmp_path, folder, study=STUDY):
+#: the programs the bad-input cases run (the oncology set; the BDS programs read other SDTM)
+BAD_INPUT_PROGRAMS = ["adsl", "adae", "adrs", "adtte"]
+
+
+def _oncology_study(tmp_path: Path) -> Path:
+    """A copy of the study that runs the oncology programs only (the bad-input cases are about them)."""
+    import re
+    import shutil
+
+    study = tmp_path / "study"
+    if not study.exists():
+        shutil.copytree(STUDY, study, ignore=shutil.ignore_patterns("__pycache__"))
+        toml = study / "study.toml"
+        text = re.sub(r"(?m)^programs = \[.*\]$", f"programs = {BAD_INPUT_PROGRAMS}".replace("'", '"'),
+                      toml.read_text(encoding="utf-8"))
+        toml.write_text(text, encoding="utf-8")
+    return study
+
+
+def _run(tmp_path, folder, study=None):
     from derivations.pipeline import run_study
 
-    return run_study(study, tmp_path / "out", sdtm_dir=folder, stages=["adam"])
+    return run_study(study or _oncology_study(tmp_path), tmp_path / "out", sdtm_dir=folder, stages=["adam"])
 
 
 @needs_ref
@@ -207,13 +258,10 @@ def test_bad_date_not_iso8601(tmp_path):
 
 @needs_ref
 def test_bad_paramcd_not_in_spec(tmp_path):
-    import shutil
-
     from derivations.pipeline import RunFailed
     from derivations.spec import Codelist, Term, read_spec, write_spec
 
-    study = tmp_path / "study"
-    shutil.copytree(STUDY, study, ignore=shutil.ignore_patterns("__pycache__"))
+    study = _oncology_study(tmp_path)
     spec = read_spec(study / "specs" / "adam_spec.xlsx")
     known = ("BCP", "BOR", "CB", "CBCP", "CBOR", "CCB", "CRSP", "DEATH", "LSTA", "MDIS", "OVR", "PD")  # no RSP
     spec.codelists["PARAMCD_RS"] = Codelist("PARAMCD_RS", name="ADRS PARAMCD",

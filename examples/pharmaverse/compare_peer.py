@@ -35,6 +35,14 @@ DATASETS = {
     "ADAE": ("adae", ["USUBJID", "AESEQ"]),
     "ADRS": ("adrs_onco", ["USUBJID", "ASEQ"]),  # ASEQ orders PARAMCD, ADT, VISITNUM, RSSEQ (compared too)
     "ADTTE": ("adtte_onco", ["USUBJID", "PARAMCD"]),
+    # BDS: ASEQ orders PARAMCD, ADT, AVISITN, VISITNUM (ATPTN, DTYPE; ADEX: PARCAT1, ASTDT, VISIT, EXSEQ,
+    # PARAMN), so matching on it compares the record order too
+    "ADLB": ("adlb", ["USUBJID", "ASEQ"]),
+    "ADVS": ("advs", ["USUBJID", "ASEQ"]),
+    "ADEG": ("adeg", ["USUBJID", "ASEQ"]),
+    "ADEX": ("adex", ["USUBJID", "ASEQ"]),
+    "ADCM": ("adcm", ["USUBJID", "CMSEQ"]),
+    "ADMH": ("admh", ["USUBJID", "MHSEQ"]),
 }
 TOLERANCE = 1e-9  # relative: what a QC programmer accepts for floating point
 
@@ -48,9 +56,13 @@ class PeerResult:
 
 
 def align_missing_columns(peer: pd.DataFrame, ours: pd.DataFrame) -> pd.DataFrame:
-    """Peer columns with no value at all get the type of our column (values stay missing)."""
+    """Peer columns with no value at all get the type of our column (values stay missing); R Date
+    columns, read as Python dates (object), become datetime64 whatever their first values are."""
     out = peer.copy()
     for col in peer.columns:
+        if peer[col].dtype == object and pd.api.types.infer_dtype(peer[col], skipna=True) == "date":
+            out[col] = pd.to_datetime(peer[col]).astype("datetime64[us]")
+            continue
         if col not in ours.columns or peer[col].notna().any():
             continue
         kind = ours[col].dtype.kind
@@ -63,12 +75,35 @@ def align_missing_columns(peer: pd.DataFrame, ours: pd.DataFrame) -> pd.DataFram
     return out
 
 
-def compare_one(name: str, out_dir: Path, ref: Path, documented: pd.DataFrame) -> PeerResult:
+def xpt_header(path: Path):
+    """The DatasetMeta of an XPT file from its header alone (labels, types, lengths, formats)."""
+    import pyreadstat
+
+    from derivations.metadata import DatasetMeta, VariableMeta
+
+    _, m = pyreadstat.read_xport(str(path), metadataonly=True)
+    types = m.readstat_variable_types or {}
+    variables = tuple(VariableMeta(name=c, label=lab or None, type="char" if types.get(c) == "string" else "num",
+                                   length=(m.variable_storage_width or {}).get(c),
+                                   format=(m.original_variable_types or {}).get(c) or None)
+                      for c, lab in zip(m.column_names, m.column_labels))
+    return DatasetMeta(m.table_name or path.stem.upper(), m.file_label or None, variables, str(path))
+
+
+def compare_one(name: str, out_dir: Path, ref: Path, documented: pd.DataFrame,
+                ours: pd.DataFrame | None = None) -> PeerResult:
+    """Compare our ``name`` with admiral's. ``ours`` (optional) is the run's in-memory dataset, the
+    values the XPT file holds, to save reading a large file again; its attributes still come from
+    the file's header."""
     from derivations.compare import compare_datasets
     from derivations.io import read_dataset
 
     fname, keys = DATASETS[name]
-    ours, ours_meta = read_dataset(out_dir / "adam" / f"{name.lower()}.xpt")
+    xpt = out_dir / "adam" / f"{name.lower()}.xpt"
+    if ours is None:
+        ours, ours_meta = read_dataset(xpt)
+    else:
+        ours_meta = xpt_header(xpt)
     peer, peer_meta = read_dataset(ref / "adam" / f"{fname}.parquet")
     peer = align_missing_columns(peer, ours)
     from dataclasses import replace
