@@ -205,6 +205,26 @@ def _unterminated_quote(text: str, path: Path) -> RawFileError | None:
     return None
 
 
+def _blank_line(text: str, path: Path) -> RawFileError | None:
+    """An empty line between records: a record the reader would skip, and every later line
+    number shifted. Empty lines at the end of the file are fine."""
+    import csv
+    import io as _io
+    import re
+
+    body = text.rstrip("\r\n\t ")
+    if not re.search(r"\n[ \t]*\r?\n", body):
+        return None
+    reader = csv.reader(_io.StringIO(body, newline=""))
+    start = 1
+    for row in reader:
+        if not row:  # csv yields [] for an empty line outside quotes
+            return RawFileError("the line is empty, between records", path=path, line=start,
+                                hint="remove the empty line (a page has one record per line)")
+        start = reader.line_num + 1
+    return None
+
+
 def _field_problem(text: str, n_fields: int, path: Path) -> RawFileError | None:
     """The first record whose field count is not the header's (found again with Python's csv module,
     which tells the line), or an unterminated quote."""
@@ -244,7 +264,9 @@ def read_raw_page(path: str | Path, *, encoding: str | None = None, findings=Non
     - the header: the first line, comma-separated (a ``;``- or tab-separated file is an error
       saying so), every column named once;
     - every line has every field: a line cut short (a truncated file), an unquoted comma, a
-      quote that is never closed are errors, never a shifted or blank value;
+      quote that is never closed are errors, never a shifted or blank value; so is an empty
+      line between records. Record ``i`` (0-based) is line ``i + 2`` of the file unless a
+      quoted value spans lines;
     - an empty file is an error; a header without records is a page with no records.
 
     A last line without its line end is read, and reported in ``findings`` (when given) as a
@@ -302,9 +324,9 @@ def read_raw_page(path: str | Path, *, encoding: str | None = None, findings=Non
         raise problem or RawFileError(f"cannot be read as CSV ({exc})", path=path,
                                       hint="export the page again as comma-separated UTF-8 text") from None
     frame = table.to_pandas()
-    unterminated = _unterminated_quote(text, path)
-    if unterminated is not None:
-        raise unterminated
+    problem = _unterminated_quote(text, path) or _blank_line(text, path)
+    if problem is not None:
+        raise problem
     if len(frame.columns) != len(names):
         raise RawFileError(f"{len(frame.columns)} column(s) read, the header has {len(names)}", path=path,
                            hint="export the page again")

@@ -265,7 +265,9 @@ GOOD = "SUBJID,AETERM,AEENDAT\n001,Nausea,07OCT2021\n002,\"Rash, mild\",\n"
     (GOOD.replace("Nausea", "Naus\u00e9e").encode("latin-1"), "latin-1", "same"),
     (b"SUBJID,AETERM,AEENDAT\n", None, {"SUBJID": [], "AETERM": [], "AEENDAT": []}),  # a page with no records
     (b"SUBJID,AETERM,AEENDAT", None, {"SUBJID": [], "AETERM": [], "AEENDAT": []}),
-    ('SUBJID,AETERM\n001,"line one\nline two"\n'.encode(), None, {"SUBJID": ["001"], "AETERM": ["line one\nline two"]}),
+    ('SUBJID,AETERM\n001,"line one\n\nline three"\n'.encode(), None,
+     {"SUBJID": ["001"], "AETERM": ["line one\n\nline three"]}),
+    (b"SUBJID,AETERM\n001,Nausea\n\n\r\n", None, {"SUBJID": ["001"], "AETERM": ["Nausea"]}),  # empty lines at the end
 ])
 def test_raw_page_reads(tmp_path, content, encoding, frame):
     path = tmp_path / "ae.csv"
@@ -302,6 +304,8 @@ def test_raw_page_reads(tmp_path, content, encoding, frame):
     (b"SUBJID,AETERM,subjid\n001,Nausea,002\n", None, r"column name 'subjid' appears twice"),
     (b"SUBJID,AETERM,\n001,Nausea,\n", None, r"column 3 of the header has no name"),
     (b"\nSUBJID,AETERM\n001,Nausea\n", None, r"line 1: the first line is empty"),
+    (b"SUBJID,AETERM\n001,Nausea\n\n002,Rash\n", None, r"ae\.csv, line 3: the line is empty, between records"),
+    (b"SUBJID,AETERM\n001,Nausea\n \r\n002,Rash\n", None, r"line 3: 1 field\(s\), the header has 2"),
     (b"SUBJID,AETERM\n001,Nau\x00sea\n", None, r"line 2: a NUL byte at byte 8"),
     (GOOD.encode(), "klingon", r"unknown encoding 'klingon'"),
 ])
