@@ -179,7 +179,7 @@ def _header(text: str, path: Path) -> list[str]:
                                hint="name every column (a trailing comma in the header adds an empty one)")
         key = name.strip().casefold()
         if key in seen:
-            raise RawFileError(f"column name {name!r} appears twice (columns {seen[key]} and {i})", path=path,
+            raise RawFileError(f"duplicate column name {name!r} (columns {seen[key]} and {i})", path=path,
                                line=1, variable=name, hint="give each column its own name; nothing is dropped silently")
         seen[key] = i
     return names
