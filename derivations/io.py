@@ -301,7 +301,7 @@ def read_raw_page(path: str | Path, *, encoding: str | None = None, findings=Non
 
     path = Path(path)
     if not path.is_file():
-        raise RawFileError("raw page not found" if not path.exists() else "is not a file", path=path,
+        raise RawFileError("raw page not found" if not path.exists() else "is a folder, not a CSV file", path=path,
                            hint="check the raw folder ([study] raw in study.toml, or --raw)")
     raw = path.read_bytes()
     if not raw.strip():

@@ -278,7 +278,7 @@ class RunContext:
         raw_dir = self.raw_dir or self.study.raw_dir
         if name not in self._raw_cache:
             path = raw_dir / f"{name}.csv"
-            if not path.is_file():
+            if not path.exists():
                 raise RawDataError(f"raw extract {path} not found", dataset=name)
             self._raw_cache[name] = read_raw_page(path, encoding=self.study.encoding("raw"), findings=self.findings)
         frame = self._raw_cache[name]
