@@ -33,6 +33,9 @@ keyword             meaning                                                     
 ``dataset_name``    the dataset's name in messages (``"AE"``)
 ``findings``        a :class:`~derivations.findings.Findings` that collects
                     what was handled; without it such problems raise
+``na_position``     where missing ``order`` values sort: ``"last"`` (default,
+                    admiral), ``"first"``, or ``"sas"`` (the lowest value, as
+                    SAS sorts); see :func:`derivations.core.sort_by_order`
 ==================  ==========================================================  ======================
 
 Names that look alike but mean something else, and so keep their own name:
@@ -40,7 +43,12 @@ Names that look alike but mean something else, and so keep their own name:
 * ``condition`` (``derive_var_merged_exist_flag``, ``derive_param_exist_flag``) is not a
   record filter: records that fail it still take part (they make the flag false instead of
   missing), and it sits beside ``filter_add`` in the same call.
+* ``condition`` of ``derive_vars_crit_flag`` is the criterion: records that fail it get
+  ``"N"`` (``values_yn=True``); ``filter`` there names the records the criterion is judged on.
 * ``filter_join`` (``derive_vars_joined``) applies to the joined records, after the join.
+* ``definition`` (``derive_vars_cat``), ``windows`` (``derive_vars_visit_window``),
+  ``criteria`` (``derive_var_atoxgr_dir``) and ``dataset_queries`` (``derive_vars_query``)
+  are rule tables, not data: printable definitions that the derivation applies.
 * ``event_conditions`` / ``censor_conditions`` / ``source_pd`` / ``source_resp`` define
   events (which records *are* an event), not which records take part.
 
