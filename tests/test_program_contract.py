@@ -292,7 +292,7 @@ def test_pipeline_writes_tlf_files_ard_and_the_index(tmp_path):
                            ''')
     result = run_study(study, tmp_path / "out")
     tlf = tmp_path / "out" / "tlf"
-    assert sorted(p.name for p in tlf.iterdir()) == ["ard", "ars.json", "f_empty.png", "f_empty.rtf", "f_empty.svg",
+    assert sorted(p.name for p in tlf.iterdir() if not p.name.startswith(".")) == ["ard", "ars.json", "f_empty.png", "f_empty.rtf", "f_empty.svg",
                                                      "index.html", "t_sex.html", "t_sex.rtf"]
     assert (tlf / "ard" / "t_sex.csv").read_text().count("\n") == len(result.datasets["tlf"]["T_SEX"]) + 1
     index = (tlf / "index.html").read_text()
