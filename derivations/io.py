@@ -250,7 +250,7 @@ def _field_problem(text: str, n_fields: int, path: Path) -> RawFileError | None:
     return None
 
 
-def read_raw_page(path: str | Path, *, encoding: str | None = None, findings=None,
+def read_raw_page(path: str | Path, *, encoding: str | None = None,
                   setting: str = "[study] raw_encoding") -> pd.DataFrame:
     r"""Read a raw extract (one CSV page of the EDC) with every column as text.
 
@@ -269,8 +269,8 @@ def read_raw_page(path: str | Path, *, encoding: str | None = None, findings=Non
       quoted value spans lines;
     - an empty file is an error; a header without records is a page with no records.
 
-    A last line without its line end is read, and reported in ``findings`` (when given) as a
-    warning: a file cut short there looks complete.
+    The last record must end with a line end: a file cut short after a comma or within a value
+    has every field and looks complete, so a last line without its line end is an error too.
 
     Parameters
     ----------
@@ -278,8 +278,6 @@ def read_raw_page(path: str | Path, *, encoding: str | None = None, findings=Non
         The CSV file.
     encoding
         Its encoding when not UTF-8, as study.toml declares it.
-    findings
-        A :class:`~derivations.findings.Findings` to report warnings in.
     setting
         The study.toml setting that declares the encoding (named in the messages).
 
@@ -330,10 +328,12 @@ def read_raw_page(path: str | Path, *, encoding: str | None = None, findings=Non
     if len(frame.columns) != len(names):
         raise RawFileError(f"{len(frame.columns)} column(s) read, the header has {len(names)}", path=path,
                            hint="export the page again")
-    if findings is not None and not text.endswith(("\n", "\r")):
-        findings.add("warning", "raw_last_line", f"the last line of {path.name} has no line end: if the file was "
-                     "cut short there, its last record is incomplete; check it", dataset=path.stem.upper(),
-                     row=len(frame), value=text.rsplit("\n", 1)[-1][:80])
+    if not text.endswith(("\n", "\r")):
+        last = text.count("\n") + 1
+        raise RawFileError("the last line has no line end: the file may be cut short (a truncated value, or "
+                           f"blank fields after the last comma: {text.rsplit(chr(10), 1)[-1][-40:]!r})", path=path,
+                           line=last, hint="if the file is complete, end its last line with a line end; "
+                                           "else export the page again")
     return frame
 
 

@@ -280,7 +280,7 @@ class RunContext:
             path = raw_dir / f"{name}.csv"
             if not path.exists():
                 raise RawDataError(f"raw extract {path} not found", dataset=name)
-            self._raw_cache[name] = read_raw_page(path, encoding=self.study.encoding("raw"), findings=self.findings)
+            self._raw_cache[name] = read_raw_page(path, encoding=self.study.encoding("raw"))
         frame = self._raw_cache[name]
         if columns is not None:
             missing = [c for c in columns if c not in frame.columns]

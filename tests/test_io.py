@@ -250,7 +250,7 @@ def test_dataset_json_not_utf8_names_line_and_byte(tmp_path):
 
 # ---------------------------------------------------------------- raw CSV pages
 
-from derivations.findings import Findings, RawDataError  # noqa: E402
+from derivations.findings import RawDataError  # noqa: E402
 from derivations.io import read_raw_page  # noqa: E402
 
 GOOD = "SUBJID,AETERM,AEENDAT\n001,Nausea,07OCT2021\n002,\"Rash, mild\",\n"
@@ -316,13 +316,18 @@ def test_raw_page_errors_name_file_and_line(tmp_path, content, encoding, message
         read_raw_page(path, encoding=encoding)
 
 
-def test_raw_page_without_final_line_end_is_read_and_reported(tmp_path):
-    path = tmp_path / "ae.csv"
-    path.write_bytes(GOOD[:-1].encode())
-    findings = Findings()
-    assert len(read_raw_page(path, findings=findings)) == 2
-    assert [(f.severity, f.check, f.row, f.value) for f in findings] == [
-        ("warning", "raw_last_line", 2, '002,"Rash, mild",')]
+def test_raw_page_without_final_line_end_is_an_error():
+    """A file cut short after a comma has every field: only the missing line end shows it (an ended AE
+    would become ongoing)."""
+    import tempfile
+
+    path = Path(tempfile.mkdtemp()) / "ae.csv"
+    path.write_bytes(b"SUBJID,AETERM,AEENDAT\n001,Nausea,07OCT2021\n002,Rash,")
+    with pytest.raises(RawDataError, match=r"ae\.csv, line 3: the last line has no line end: the file may be cut "
+                                           r"short .*'002,Rash,'\): if the file is complete"):
+        read_raw_page(path)
+    path.write_bytes(b"SUBJID,AETERM,AEENDAT")  # a header without records and without a line end: nothing to lose
+    assert read_raw_page(path).columns.tolist() == ["SUBJID", "AETERM", "AEENDAT"]
 
 
 def test_run_reads_raw_pages_in_the_declared_encoding(tmp_path):
