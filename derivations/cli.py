@@ -51,18 +51,43 @@ def _parser() -> argparse.ArgumentParser:
     frd.add_argument("define", help="the define.xml to read")
     frd.add_argument("-o", "--output", required=True, help="the .xlsx workbook to write")
 
-    cmp_ = sub.add_parser("compare", help="compare two datasets like PROC COMPARE (XPT, parquet, CSV, Dataset-JSON)",
-                          add_help=False)
-    cmp_.add_argument("args", nargs=argparse.REMAINDER)
+    _compare_parser(sub)
     return p
+
+
+def _compare_parser(sub) -> None:
+    """``derive compare``: the QC programmer's PROC COMPARE (:mod:`derivations.compare`)."""
+    p = sub.add_parser(
+        "compare", help="compare two datasets, or two folders of datasets, like PROC COMPARE",
+        description="Compare two datasets (XPT, parquet, CSV, Dataset-JSON) like SAS PROC COMPARE, or two folders "
+                    "dataset by dataset (keys from the study's specs). Exit code 0: equal, 1: different (values, "
+                    "records, variables or attributes), 2: the compare could not run.")
+    p.add_argument("base", help="base (production) dataset file, or folder")
+    p.add_argument("compare", help="compare (QC) dataset file, or folder")
+    p.add_argument("--by", default="", help="comma-separated key variables, e.g. USUBJID,PARAMCD,AVISITN "
+                                             "(files: none matches by observation number; folders: overrides "
+                                             "the spec's keys)")
+    p.add_argument("--var", default=None, metavar="A,B", help="compare only these variables (PROC COMPARE VAR)")
+    p.add_argument("--with", dest="with_vars", default=None, metavar="C,D",
+                   help="compare variables paired with --var, in order (PROC COMPARE WITH)")
+    p.add_argument("--method", choices=["absolute", "relative", "percent"], default=None,
+                   help="how --tolerance applies to numbers (PROC COMPARE METHOD=; default absolute)")
+    p.add_argument("--tolerance", "--criterion", type=float, default=0.0, metavar="T",
+                   help="numeric tolerance (PROC COMPARE CRITERION=; default 0: exact)")
+    p.add_argument("--relative", action="store_true", help="same as --method relative")
+    p.add_argument("--ignore", default="", metavar="formats,labels,lengths",
+                   help="attributes not compared (differences in them are reported apart from values anyway)")
+    p.add_argument("--html", metavar="OUT.html", help="also write an HTML report")
+    p.add_argument("--out-diffs", metavar="FILE", help="write every difference as a dataset (.csv or .parquet): "
+                                                        "keys, variable, base, compare")
+    p.add_argument("--max-listed", type=int, default=50, metavar="N",
+                   help="differences listed per variable in the reports (default 50)")
+    p.add_argument("--study", default=".", help="folders: the study whose specs give each dataset's keys "
+                                                "(default: the current folder)")
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == ["compare"]:
-        from .compare import compare_main
-
-        return compare_main(argv[1:])
     args = _parser().parse_args(argv)
     try:
         if args.command == "run":
@@ -77,6 +102,8 @@ def main(argv: list[str] | None = None) -> int:
             return _new(args)
         if args.command == "spec":
             return _spec_from_define(args)
+        if args.command == "compare":
+            return _compare(args)
     except FileNotFoundError as exc:
         print(f"derive {args.command}: {exc}", file=sys.stderr)
         return 2
@@ -104,6 +131,63 @@ def _run(args) -> int:
     print(f"findings: {counts['error']} error(s), {counts['warning']} warning(s), {counts['note']} note(s)"
           f" -> {result.out_dir / 'findings.txt'}")
     return 0
+
+
+def _compare(args) -> int:
+    """Print the report; 0 equal, 1 different, 2 the compare could not run (one line on stderr says why)."""
+
+    from .findings import DerivationError
+
+    try:
+        return _compare_run(args)
+    except (DerivationError, OSError) as exc:
+        print(f"derive compare: error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _compare_run(args) -> int:
+    from pathlib import Path
+
+    from .compare import compare_datasets, compare_folders, spec_keys, write_differences
+    from .findings import DerivationError
+    from .io import read_dataset
+
+    def names(text):
+        return None if text is None else [v.strip() for v in text.split(",") if v.strip()]
+
+    if args.max_listed < 0:
+        raise DerivationError("--max-listed must be >= 0", value=args.max_listed)
+    method = args.method or ("relative" if args.relative else "absolute")
+    if args.relative and args.method not in (None, "relative"):
+        raise DerivationError(f"--relative contradicts --method {args.method}", hint="give one of them")
+    options = dict(tolerance=args.tolerance, tolerance_type=method, ignore=args.ignore,
+                   max_listed=None if args.out_diffs else args.max_listed)
+    base_path, comp_path = Path(args.base), Path(args.compare)
+    if base_path.is_dir() != comp_path.is_dir() and base_path.exists() and comp_path.exists():
+        raise DerivationError(f"{base_path} and {comp_path}: compare a file with a file or a folder with a folder",
+                              value=str(comp_path))
+    if base_path.is_dir():
+        if args.var or args.with_vars:
+            raise DerivationError("--var/--with apply to one pair of datasets, not to folders",
+                                  hint="compare the two dataset files with --var/--with")
+        by_vars = names(args.by) or None
+        keys = None if by_vars else spec_keys(args.study)
+        result = compare_folders(base_path, comp_path, keys=keys, by_vars=by_vars, **options)
+    else:
+        base, bmeta = read_dataset(base_path)
+        comp, cmeta = read_dataset(comp_path)
+        result = compare_datasets(base, comp, by_vars=names(args.by), variables=names(args.var),
+                                  with_vars=names(args.with_vars), base_meta=bmeta, compare_meta=cmeta, **options)
+    sys.stdout.write(result.report_text(max_listed=args.max_listed))
+    if args.html:
+        Path(args.html).write_text(result.report_html(max_listed=args.max_listed), encoding="utf-8")
+    if args.out_diffs:
+        diffs = result.differences_dataset()
+        write_differences(diffs, args.out_diffs)
+        print(f"wrote {len(diffs)} difference(s) to {args.out_diffs}")
+    if base_path.is_dir() and result.could_not_run:
+        return 2
+    return 0 if result.equal else 1
 
 
 def _validate(args) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -326,3 +327,205 @@ def test_compare_main_exit_2_with_one_line_message(tmp_path, frames, capsys, cas
     if case != "bad_option":
         assert len(err.splitlines()) == 1 and err.startswith("derive compare: error:")
         assert captured.out == ""
+
+
+# --------------------------------------------------------------------------- PROC COMPARE parity (issue 15)
+
+
+def test_var_with_pairs_compare_differently_named_variables():
+    base = pd.DataFrame({"K": [1, 2, 3], "GR1": [85.0, 78.0, 87.0], "X": ["a", "b", "c"]})
+    qc = pd.DataFrame({"K": [1, 2, 3], "GR1": [84.0, 78.0, 87.0], "GR2": [87.0, 73.0, 87.0], "Y": [1, 2, 3]})
+    # PROC COMPARE: VAR GR1 GR1; WITH GR1 GR2; (one base variable against two compare variables)
+    res = compare_datasets(base, qc, by_vars=["K"], variables=["GR1", "GR1"], with_vars=["GR1", "GR2"],
+                           max_listed=None)
+    stats = res.variable_stats[["variable", "compare_variable", "n_unequal"]].values.tolist()
+    assert stats == [["GR1", "GR1", 1], ["GR1", "GR2", 2]]
+    d = res.differences[["variable", "compare_variable", "K", "base", "compare", "diff"]].values.tolist()
+    assert d == [["GR1", "GR1", 1, 85.0, 84.0, -1.0], ["GR1", "GR2", 1, 85.0, 87.0, 2.0],
+                 ["GR1", "GR2", 2, 78.0, 73.0, -5.0]]
+    # variables not listed are neither compared nor "in one dataset only"
+    assert res.base_only_vars == [] and res.compare_only_vars == [] and not res.values_equal
+    text = res.report_text()
+    assert "Variables compared (VAR/WITH): 2.  (GR1, GR1/GR2)" in text and "Variable GR1/GR2: 2 unequal" in text
+    # VAR alone: a subset of same-named variables
+    sub = compare_datasets(base, qc.assign(X=["a", "b", "c"]), by_vars=["K"], variables=["X"])
+    assert sub.equal and sub.variable_stats["variable"].tolist() == ["X"]
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"variables": ["GR1"], "with_vars": ["GR2", "GR3"]}, r"1 VAR variable\(s\) but 2 WITH"),
+    ({"with_vars": ["GR2"]}, "WITH variables need VAR"),
+    ({"variables": ["NOPE"]}, "NOPE not found in BASE"),
+    ({"variables": ["GR1"], "with_vars": ["NOPE"]}, "NOPE not found in COMPARE"),
+    ({"ignore": "types"}, "cannot ignore 'types'"),
+])
+def test_var_with_and_ignore_errors_name_the_problem(kwargs, message):
+    base = pd.DataFrame({"K": [1], "GR1": [1.0]})
+    with pytest.raises(DerivationError, match=message):
+        compare_datasets(base, base.assign(GR2=1.0), by_vars=["K"], **kwargs)
+
+
+def test_methods_absolute_relative_percent_at_their_boundaries():
+    x = [100.0, 100.0, 0.0, 0.0, -50.0, 1.0]
+    y = [101.0, 101.01, 0.0, 1e-9, -50.5, 1.0 + 1e-12]
+    base, qc = pd.DataFrame({"K": range(6), "X": x}), pd.DataFrame({"K": range(6), "X": y})
+
+    def unequal(**kw):
+        return compare_datasets(base, qc, by_vars=["K"], max_listed=None, **kw).differences["K"].tolist()
+
+    # PERCENT 1: 100|y-x|/|x| <= 1; x = 0 is equal only to 0
+    assert unequal(tolerance=1, tolerance_type="percent") == [1, 3]
+    # RELATIVE (SAS): |y-x| / ((|x|+|y|)/2) <= 0.01: 1/100.5 passes, 1.01/100.505 fails; 0 vs 1e-9 is 2
+    assert unequal(tolerance=0.01, tolerance_type="relative") == [1, 3]
+    # ABSOLUTE 1: differences 1, 1.01, 0, 1e-9, 0.5, 1e-12
+    assert unequal(tolerance=1) == [1]
+    assert unequal() == [0, 1, 3, 4, 5]
+    res = compare_datasets(base, qc, by_vars=["K"], tolerance=1, tolerance_type="percent")
+    assert "Method=PERCENT, Criterion=1.00E+00" in res.report_text()
+
+
+def test_numeric_difference_statistics_per_variable():
+    base = pd.DataFrame({"K": [1, 2, 3, 4], "X": [10.0, 0.0, 4.0, np.nan], "C": ["a", "b", "c", "d"]})
+    qc = pd.DataFrame({"K": [1, 2, 3, 4], "X": [10.5, 0.25, 3.0, 7.0], "C": ["a", "b", "c", "x"]})
+    res = compare_datasets(base, qc, by_vars=["K"], tolerance=0.3)
+    vs = res.variable_stats.set_index("variable")
+    # over the 3 records with both values: diffs 0.5, 0.25, -1.0; relative 0.05, (base 0: none), 0.25
+    assert vs.loc["X", "max_abs_diff"] == pytest.approx(1.0)
+    assert vs.loc["X", "max_rel_diff"] == pytest.approx(0.25)
+    assert vs.loc["X", "mean_diff"] == pytest.approx(-0.25 / 3)
+    assert vs.loc["X", "n_unequal"] == 3  # 0.5 and 1.0 beyond 0.3, and missing vs 7
+    assert np.isnan(vs.loc["C", "max_abs_diff"])
+    text = res.report_text()
+    assert "Summary Statistics of Numeric Differences" in text
+    assert "X         1          0.25       -0.0833333333333" in text
+
+
+def _xpt_with_meta(frame, path, meta):
+    from derivations.xpt import write_xpt
+
+    import datetime
+
+    write_xpt(frame, path, label=meta.label, variables=meta.variables, created=datetime.datetime(2024, 1, 1))
+    return path
+
+
+def test_attribute_only_differences_are_reported_apart_and_can_be_ignored(tmp_path, capsys):
+    frame = pd.DataFrame({"USUBJID": ["01", "02"], "TRTSDT": [1.0, 2.0]})
+    meta = DatasetMeta("ADSL", "Subject-Level", (VariableMeta("USUBJID", "Subject", "char", 8),
+                                                 VariableMeta("TRTSDT", "Start", "num", 8, "DATE9.")))
+    other = DatasetMeta("ADSL", "Subject-Level", (VariableMeta("USUBJID", "Subject", "char", 8),
+                                                  VariableMeta("TRTSDT", "Start", "num", 8, "YYMMDD10.")))
+    base = _xpt_with_meta(frame, tmp_path / "base.xpt", meta)
+    qc = _xpt_with_meta(frame, tmp_path / "qc.xpt", other)
+    b, bm = read_dataset(base)
+    c, cm = read_dataset(qc)
+    res = compare_datasets(b, c, by_vars=["USUBJID"], base_meta=bm, compare_meta=cm)
+    assert res.values_equal and not res.attributes_equal and not res.equal
+    assert res.attribute_differences.values.tolist() == [["TRTSDT", "format", "DATE9", "YYMMDD10"]]
+    assert "differ in attributes only: 1 format difference(s)" in res.report_text()
+    assert "VALUES EQUAL; attributes differ" in res.report_html()
+    assert compare_main([str(base), str(qc), "--by", "USUBJID"]) == 1
+    assert compare_main([str(base), str(qc), "--by", "USUBJID", "--ignore", "formats"]) == 0
+    out = capsys.readouterr().out
+    assert "Attributes ignored (--ignore): format." in out and "All values compared are exactly equal" in out
+    # a value difference is never hidden by --ignore
+    _xpt_with_meta(frame.assign(TRTSDT=[1.0, 3.0]), tmp_path / "qc2.xpt", other)
+    assert compare_main([str(base), str(tmp_path / "qc2.xpt"), "--by", "USUBJID", "--ignore",
+                         "formats,labels,lengths"]) == 1
+    capsys.readouterr()
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_out_diffs_writes_every_difference_as_a_dataset(tmp_path, capsys, suffix):
+    base = pd.DataFrame({"USUBJID": [f"{i:03d}" for i in range(60)], "AVAL": np.arange(60.0),
+                         "AVALC": ["x"] * 60})
+    qc = base.copy()
+    qc["AVAL"] = qc["AVAL"] + 0.5   # 60 differences, more than --max-listed
+    qc.loc[3, "AVALC"] = "y"
+    qc = qc.drop(index=59)
+    base.to_parquet(tmp_path / "base.parquet")
+    qc.to_parquet(tmp_path / "qc.parquet")
+    out = tmp_path / f"diffs{suffix}"
+    argv = [str(tmp_path / "base.parquet"), str(tmp_path / "qc.parquet"), "--by", "USUBJID", "--out-diffs", str(out),
+            "--max-listed", "5"]
+    assert compare_main(argv) == 1
+    text = capsys.readouterr().out
+    assert "Variable AVAL: 59 unequal value(s), first 5 listed" in text and f"wrote 61 difference(s)" in text
+    diffs = pd.read_csv(out, dtype=str, keep_default_na=False) if suffix == ".csv" else pd.read_parquet(out)
+    assert list(diffs.columns) == ["TYPE", "USUBJID", "VARIABLE", "COMPVAR", "BASE", "COMPARE", "DIFF"]
+    assert len(diffs) == 61
+    assert diffs["TYPE"].value_counts().to_dict() == {"value": 60, "base only": 1}
+    first = diffs.iloc[0]
+    assert (first["USUBJID"], first["VARIABLE"], first["BASE"], first["COMPARE"]) == ("000", "AVAL", "0", "0.5")
+    assert diffs[diffs["VARIABLE"] == "AVALC"][["USUBJID", "BASE", "COMPARE"]].values.tolist() == [["003", "x", "y"]]
+    assert diffs[diffs["TYPE"] == "base only"]["USUBJID"].tolist() == ["059"]
+    bad = compare_main(argv[:-3] + [str(tmp_path / "d.txt")])
+    assert bad == 2 and "name a .csv or .parquet file" in capsys.readouterr().err
+
+
+def test_differences_dataset_refuses_a_partial_listing():
+    base = pd.DataFrame({"K": range(3), "X": [1.0, 2.0, 3.0]})
+    res = compare_datasets(base, base.assign(X=0.0), by_vars=["K"], max_listed=1)
+    with pytest.raises(DerivationError, match="kept 1 of the 3 differences of X"):
+        res.differences_dataset()
+
+
+def _folders(tmp_path):
+    a, b = tmp_path / "prod", tmp_path / "qc"
+    for folder in (a, b):
+        (folder / "adam").mkdir(parents=True)
+    adsl = pd.DataFrame({"STUDYID": ["S"] * 3, "USUBJID": ["1", "2", "3"], "AGE": [50.0, 60.0, 70.0]})
+    adrs = pd.DataFrame({"STUDYID": ["S"] * 2, "USUBJID": ["1", "2"], "PARAMCD": ["BOR", "BOR"],
+                         "AVALC": ["PR", "SD"]})
+    adsl.to_parquet(a / "adam" / "adsl.parquet")
+    adsl.iloc[::-1].to_parquet(b / "adam" / "adsl.parquet")            # same records, other order
+    adrs.to_parquet(a / "adam" / "adrs.parquet")
+    adrs.assign(AVALC=["PR", "PD"]).to_parquet(b / "adam" / "adrs.parquet")
+    adrs.to_parquet(a / "adam" / "adtte.parquet")                      # production only
+    adrs.to_parquet(b / "adam" / "adqc.parquet")                       # QC only
+    (a / "adam" / "adrs.meta.json").write_text("{}")                  # a sidecar is not a dataset
+    return a, b
+
+
+def test_compare_folders_by_spec_keys_with_datasets_on_one_side(tmp_path):
+    from derivations.compare import compare_folders
+
+    a, b = _folders(tmp_path)
+    res = compare_folders(a, b, keys={"ADSL": ["STUDYID", "USUBJID"], "ADRS": ["STUDYID", "USUBJID", "PARAMCD"]},
+                          max_listed=None)
+    frame = res.summary_frame()
+    assert frame[["DATASET", "STATUS", "KEYS", "N_VALUES_UNEQUAL"]].values.tolist() == [
+        ["adam/ADQC", "compare only", "", 0], ["adam/ADRS", "different", "STUDYID, USUBJID, PARAMCD", 1],
+        ["adam/ADSL", "equal", "STUDYID, USUBJID", 0], ["adam/ADTTE", "base only", "", 0]]
+    assert not res.equal and not res.could_not_run
+    diffs = res.differences_dataset()
+    assert diffs[["DATASET", "TYPE", "KEY", "VARIABLE", "BASE", "COMPARE"]].values.tolist() == [
+        ["adam/ADQC", "dataset compare only", "", "", "", ""],
+        ["adam/ADRS", "value", "STUDYID=S, USUBJID=2, PARAMCD=BOR", "AVALC", "SD", "PD"],
+        ["adam/ADTTE", "dataset base only", "", "", "", ""]]
+    text = res.report_text()
+    assert "1 equal; 1 different; 1 base only; 1 compare only." in text and "Dataset adam/ADRS" in text
+    html = res.report_html()
+    assert '<a href="#ds-adam-adrs">adam/ADRS</a>' in html and 'id="ds-adam-adrs"' in html
+
+
+def test_derive_compare_two_folders_exit_codes(tmp_path, capsys):
+    a, b = _folders(tmp_path)
+    # the embedded study's spec gives ADSL and ADRS their keys
+    argv = [str(a), str(b), "--study", str(Path(__file__).resolve().parents[1])]
+    # ADRS's spec keys include ADT and AVISITN, which these frames lack: it cannot be compared (exit 2)
+    assert compare_main(argv + ["--html", str(tmp_path / "r.html")]) == 2
+    out = capsys.readouterr().out
+    assert "adam/ADSL   equal" in out and "adam/ADRS   could not compare" in out
+    assert "key variable(s) ADT, AVISITN not found" in out
+    assert (tmp_path / "r.html").read_text().count("<section") == 1
+    assert compare_main(argv + ["--by", "USUBJID,PARAMCD"]) == 2  # --by for all: ADSL has no PARAMCD
+    assert compare_main([str(a), str(b), "--study", str(tmp_path)]) == 1  # no spec: observation number
+    assert "records matched by observation number" in capsys.readouterr().out
+    for name in ("adrs", "adtte", "adqc"):
+        for folder in (a, b):
+            (folder / "adam" / f"{name}.parquet").unlink(missing_ok=True)
+    assert compare_main([str(a), str(b), "--by", "USUBJID"]) == 0
+    assert "NOTE: the folders equal." in capsys.readouterr().out
+    assert compare_main([str(a), str(b / "adam" / "adsl.parquet")]) == 2
+    assert "compare a file with a file or a folder with a folder" in capsys.readouterr().err
