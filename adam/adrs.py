@@ -11,6 +11,7 @@ import pandas as pd
 
 from derivations.adam import derive_extreme_records, derive_vars_dy, derive_vars_merged
 from derivations.core import assert_subjects_in
+from derivations.iso8601 import compute_complete_date
 from derivations.oncology import (
     BorRule,
     RecistRule,
@@ -83,7 +84,7 @@ def derive(ctx):
         order=["ADT"], mode="first", filter_add="ADT.notna()", keep_source_vars=["ADT"], **yn,
         set_values_to={"PARAMCD": "DEATH", **aval_yn, "SRCDOM": lambda d: np.where(d["ADT"].notna(), "ADSL", ""),
                        "SRCVAR": lambda d: np.where(d["ADT"].notna(), "DTHDT", "")})
-    tu = sdtm["TU"].assign(ADT=lambda d: pd.to_datetime(d["TUDTC"].str.slice(0, 10), errors="coerce"),
+    tu = sdtm["TU"].assign(ADT=lambda d: compute_complete_date(d["TUDTC"], dataset="TU", usubjid=d["USUBJID"]),
                            SRCSEQ=lambda d: d["TUSEQ"])
     adrs = derive_extreme_records(
         adrs, dataset_add=tu, dataset_ref=adsl_n, by_vars=KEYS, order=["ADT", "TUSEQ"], mode="first",

@@ -17,6 +17,7 @@ from derivations.adam import (
     derive_vars_duration,
     derive_vars_merged,
 )
+from derivations.iso8601 import compute_complete_date
 from derivations.sdtm import derive_vars_supp_back
 
 READS = ("DM", "SUPPDM", "EX", "DS", "CM", "PR", "TU", "AE", "RS", "TR")
@@ -31,11 +32,6 @@ LINE_TEXT = {1: "1st line", 2: "2nd line", 3: "3rd line"}
 NOT_KEPT = ["DTHDTC", "RFPENDTC", "PRIORRES", "TRTLINE"]
 #: MT.EFFFL / ADRS MDIS: measurable disease = a target lesion identified at baseline.
 BASELINE_TARGET = "TUSTRESC == 'TARGET' and VISIT == 'BASELINE'"
-
-
-def _complete_dt(dtc: pd.Series) -> pd.Series:
-    """Complete ISO dates only (partial -> missing), as datetime64."""
-    return compute_dtc_impute(dtc, highest_imputation="n")
 
 
 def derive(ctx):
@@ -57,8 +53,8 @@ def derive(ctx):
     adsl["TRT01A"] = adsl["ACTARM"].where(adsl["ACTARMCD"] != "NOTTRT", "")
 
     # MT.TRTSDT / MT.TRTEDT: first / last dose of either drug
-    ex = sdtm["EX"].assign(EXSTDT=lambda d: _complete_dt(d["EXSTDTC"]),
-                           EXENDT=lambda d: _complete_dt(d["EXENDTC"]).fillna(_complete_dt(d["EXSTDTC"])))
+    ex = sdtm["EX"].assign(EXSTDT=lambda d: compute_complete_date(d["EXSTDTC"]),
+                           EXENDT=lambda d: compute_complete_date(d["EXENDTC"]).fillna(d["EXSTDT"]))
     dosed = "EXDOSE > 0 and EXSTDT.notna()"
     adsl = derive_vars_merged(adsl, dataset_add=ex, by_vars=KEYS, new_vars={"TRTSDT": "EXSTDT"},
                               filter_add=dosed, order=["EXSTDT", "EXSEQ"], mode="first")
@@ -101,7 +97,7 @@ def derive(ctx):
 
     # MT.DTHDT / MT.DTHCAUS
     adsl = derive_vars_dt(adsl, dtc="DTHDTC", new_vars_prefix="DTH", rule=DTHDT_RULE, findings=ctx.findings)
-    ds = sdtm["DS"].assign(DSSTDT=lambda d: _complete_dt(d["DSSTDTC"]),
+    ds = sdtm["DS"].assign(DSSTDT=lambda d: compute_complete_date(d["DSSTDTC"]),
                            DTHCAUS=lambda d: d["DSTERM"].str.replace(r"^DEATH DUE TO ", "", regex=True))
     adsl = derive_vars_merged(adsl, dataset_add=ds, by_vars=KEYS, new_vars=["DTHCAUS"],
                               filter_add="DSDECOD == 'DEATH'", order=["DSSTDT", "DSSEQ"], mode="first",
@@ -124,10 +120,11 @@ def derive(ctx):
                               order=["CMSTDT", "CMSEQ"], mode="first")
 
     # MT.LSTALVDT: last date the subject is known alive, capped at the data cut-off
-    dm_d = dm.assign(RFPENDT=_complete_dt(dm["RFPENDTC"]))
-    ae = sdtm["AE"].assign(AESTDT=lambda d: _complete_dt(d["AESTDTC"]), AEENDT=lambda d: _complete_dt(d["AEENDTC"]))
-    rs = sdtm["RS"].assign(RSDT=lambda d: _complete_dt(d["RSDTC"]))
-    tr = sdtm["TR"].assign(TRDT=lambda d: _complete_dt(d["TRDTC"]))
+    dm_d = dm.assign(RFPENDT=compute_complete_date(dm["RFPENDTC"]))
+    ae = sdtm["AE"].assign(AESTDT=lambda d: compute_complete_date(d["AESTDTC"]),
+                           AEENDT=lambda d: compute_complete_date(d["AEENDTC"]))
+    rs = sdtm["RS"].assign(RSDT=lambda d: compute_complete_date(d["RSDTC"]))
+    tr = sdtm["TR"].assign(TRDT=lambda d: compute_complete_date(d["TRDTC"]))
     adsl = derive_var_extreme_dt(
         adsl, new_var="LSTALVDT", mode="last",
         sources=[DateSource("dm", "RFPENDT"), DateSource("ex", "EXSTDT"), DateSource("ex", "EXENDT"),

@@ -282,6 +282,28 @@ def test_ae_end_before_start_is_a_finding_and_the_record_is_kept(run):
     assert ctx.findings.errors == []
 
 
+def test_mdis_dates_do_not_depend_on_a_partial_tudtc_in_the_first_row(run):
+    # ADRS MDIS took ADT from pd.to_datetime(TUDTC[:10]) without a format: pandas guessed the
+    # format from the first value, so a partial date first ("2021-09") imputed its day and
+    # dropped the complete date of every other subject. Now: complete dates only, any order.
+    tu = run.datasets["sdtm"]["TU"].copy()
+    target = (tu["TUSTRESC"] == "TARGET") & (tu["VISIT"] == "BASELINE")
+    first = tu.index[target][0]
+    subject = tu.loc[first, "USUBJID"]
+    partial = target & (tu["USUBJID"] == subject)
+    tu.loc[partial, "TUDTC"] = tu.loc[partial, "TUDTC"].str.slice(0, 7)
+    tu = pd.concat([tu.loc[[first]], tu.drop(index=first)])
+    produced = run_stage(_ctx(run, TU=tu), "adam")
+
+    def mdis_dates(adrs: pd.DataFrame) -> pd.Series:
+        return adrs.loc[adrs["PARAMCD"] == "MDIS"].set_index("USUBJID")["ADT"].sort_index()
+
+    before = mdis_dates(run.datasets["adam"]["ADRS"])
+    assert before.notna().all() and len(before) == 29
+    expected = before.where(before.index != subject)  # the partial date gives no ADT, nothing imputed
+    pd.testing.assert_series_equal(mdis_dates(produced["ADRS"]), expected)
+
+
 # ----------------------------------------------------------------------------- ADTR
 
 
