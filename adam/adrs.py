@@ -9,7 +9,7 @@ Settings: [adam] sd_min_days, confirm_days (the BorRule windows).
 import numpy as np
 import pandas as pd
 
-from derivations.adam import derive_extreme_records, derive_vars_dy, derive_vars_merged
+from derivations.adam import derive_extreme_records, derive_var_obs_number, derive_vars_dy, derive_vars_merged
 from derivations.core import assert_subjects_in
 from derivations.iso8601 import compute_complete_date
 from derivations.oncology import (
@@ -26,7 +26,6 @@ from derivations.oncology import (
     derive_param_response,
     derive_var_ovr_anl_flags,
 )
-from derivations.sdtm import derive_var_seq
 
 READS = ("ADSL", "RS", "TU", "TR")
 WRITES = ("ADRS",)
@@ -109,6 +108,6 @@ def derive(ctx):
     adrs = adrs.drop(columns=[c for c in ADSL_VARS + ["NACTDT", "DTHDT"] if c in adrs.columns])
     adrs = derive_vars_merged(adrs, dataset_add=adsl, by_vars=KEYS, new_vars=ADSL_VARS)
     adrs = derive_vars_dy(adrs, reference_date="TRTSDT", source_vars=["ADT"])
-    adrs = derive_var_seq(adrs, new_var="ASEQ", by_vars=KEYS, order=["PARAMN", "ADT", "AVISITN"])
+    adrs = derive_var_obs_number(adrs, new_var="ASEQ", by_vars=KEYS, order=["PARAMN", "ADT", "AVISITN"])
 
     return {"ADRS": adrs.drop(columns=NOT_KEPT, errors="ignore")}

@@ -7,9 +7,8 @@ ANL01FL: post-baseline sums with every target lesion measured, on or after first
 new anti-cancer therapy. ANL02FL: the best (lowest) PCHG among them (waterfall plot).
 """
 
-from derivations.adam import derive_var_extreme_flag, derive_vars_dy, derive_vars_merged
+from derivations.adam import derive_var_extreme_flag, derive_var_obs_number, derive_vars_dy, derive_vars_merged
 from derivations.oncology import RecistRule, derive_param_recist_ovr
-from derivations.sdtm import derive_var_seq
 
 READS = ("ADSL", "TU", "TR")
 WRITES = ("ADTR",)
@@ -45,6 +44,6 @@ def derive(ctx):
     adtr = derive_var_extreme_flag(adtr, by_vars=KEYS, order=["PCHG", "ADT"], new_var="ANL02FL", mode="first",
                                    filter="ANL01FL == 'Y'")
     adtr = adtr.drop(columns="NACTDT")
-    adtr = derive_var_seq(adtr, new_var="ASEQ", by_vars=KEYS, order=["ADT", "AVISITN"])
+    adtr = derive_var_obs_number(adtr, new_var="ASEQ", by_vars=KEYS, order=["ADT", "AVISITN"])
 
     return {"ADTR": adtr}

@@ -18,7 +18,7 @@ from derivations.sdtm import (
     derive_var_ct,
     derive_var_dtc,
     derive_var_dy,
-    derive_var_seq,
+    derive_var_obs_number,
 )
 
 from ._epochs import derive_epoch
@@ -85,7 +85,7 @@ def derive(ctx):
     ae = derive_var_dy(ae, dataset_add=dm, new_var="AESTDY", dtc="AESTDTC")
     ae = derive_var_dy(ae, dataset_add=dm, new_var="AEENDY", dtc="AEENDTC")
     ae = derive_epoch(ae, dm=dm, dtc="AESTDTC", findings=ctx.findings, dataset_name="AE")
-    ae = derive_var_seq(ae, new_var="AESEQ", by_vars=["USUBJID"], order=["AESTDTC", "AEDECOD", "AESPID"])
+    ae = derive_var_obs_number(ae, new_var="AESEQ", by_vars=["USUBJID"], order=["AESTDTC", "AEDECOD", "AESPID"])
 
     supp = derive_dataset_supp(
         ae, domain="AE", idvar="AESEQ",

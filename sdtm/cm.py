@@ -9,7 +9,7 @@ response to the prior regimen go to SUPPCM (CMSETTNG, CMBESTRS).
 import numpy as np
 import pandas as pd
 
-from derivations.sdtm import QualifierSpec, derive_dataset_supp, derive_var_dtc, derive_var_dy, derive_var_seq
+from derivations.sdtm import QualifierSpec, derive_dataset_supp, derive_var_dtc, derive_var_dy, derive_var_obs_number
 
 from ._epochs import derive_epoch
 
@@ -43,7 +43,7 @@ def derive(ctx):
     cm = derive_epoch(cm, dm=dm, dtc="CMSTDTC", findings=ctx.findings, dataset_name="CM")
     cm = derive_var_dy(cm, dataset_add=dm, new_var="CMSTDY", dtc="CMSTDTC")
     cm = derive_var_dy(cm, dataset_add=dm, new_var="CMENDY", dtc="CMENDTC")
-    cm = derive_var_seq(cm, new_var="CMSEQ", by_vars=["USUBJID"], order=["CMCAT", "CMSPID"])
+    cm = derive_var_obs_number(cm, new_var="CMSEQ", by_vars=["USUBJID"], order=["CMCAT", "CMSPID"])
     cm["CMSETTNG"] = raw["SETTING"].str.upper()
     cm["CMBESTRS"] = raw["BESTRESP"].str.upper()
     supp = derive_dataset_supp(cm, domain="CM", idvar="CMSEQ", qnams={

@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 
-from derivations.sdtm import compute_ascii, derive_var_dtc, derive_var_dy, derive_var_seq, derive_vars_split_text
+from derivations.sdtm import compute_ascii, derive_var_dtc, derive_var_dy, derive_var_obs_number, derive_vars_split_text
 
 READS = ("DM",)
 WRITES = ("CO",)
@@ -22,5 +22,5 @@ def derive(ctx):
     co = derive_var_dtc(co.assign(_D=raw["CODAT"]), new_var="CODTC", date="_D", dataset_name="CO",
                         findings=ctx.findings).drop(columns="_D")
     co = derive_var_dy(co, dataset_add=ctx.sdtm["DM"], new_var="CODY", dtc="CODTC")
-    co = derive_var_seq(co, new_var="COSEQ", by_vars=["USUBJID"], order=["CODTC"])
+    co = derive_var_obs_number(co, new_var="COSEQ", by_vars=["USUBJID"], order=["CODTC"])
     return {"CO": co}

@@ -12,7 +12,7 @@
 import pandas as pd
 
 from derivations.findings import DerivationError
-from derivations.sdtm import compute_dtc, derive_var_ct, derive_var_dy, derive_var_seq
+from derivations.sdtm import compute_dtc, derive_var_ct, derive_var_dy, derive_var_obs_number
 
 from ._epochs import derive_epoch
 
@@ -61,5 +61,5 @@ def derive(ctx):
     dm = ctx.sdtm["DM"]
     ds = derive_var_dy(ds, dataset_add=dm, new_var="DSSTDY", dtc="DSSTDTC")
     ds = derive_epoch(ds, dm=dm, dtc="DSSTDTC", findings=ctx.findings, dataset_name="DS")
-    ds = derive_var_seq(ds, new_var="DSSEQ", by_vars=["USUBJID"], order=["DSSTDTC", "DSCAT"])
+    ds = derive_var_obs_number(ds, new_var="DSSEQ", by_vars=["USUBJID"], order=["DSSTDTC", "DSCAT"])
     return {"DS": ds}

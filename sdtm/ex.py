@@ -6,7 +6,7 @@ from the tumour-assessment visits (BASELINE = 1, WEEK 6 = 2, ...).
 
 import pandas as pd
 
-from derivations.sdtm import derive_var_ct, derive_var_dtc, derive_var_dy, derive_var_seq
+from derivations.sdtm import derive_var_ct, derive_var_dtc, derive_var_dy, derive_var_obs_number
 
 from ._epochs import derive_epoch
 from ._visits import cycle_visitnum
@@ -48,5 +48,5 @@ def derive(ctx):
     ex = derive_var_dy(ex, dataset_add=dm, new_var="EXSTDY", dtc="EXSTDTC")
     ex = derive_var_dy(ex, dataset_add=dm, new_var="EXENDY", dtc="EXENDTC")
     ex = derive_epoch(ex, dm=dm, dtc="EXSTDTC", findings=ctx.findings, dataset_name="EX")
-    ex = derive_var_seq(ex, new_var="EXSEQ", by_vars=["USUBJID"], order=["EXSTDTC", "EXTRT"])
+    ex = derive_var_obs_number(ex, new_var="EXSEQ", by_vars=["USUBJID"], order=["EXSTDTC", "EXTRT"])
     return {"EX": ex}

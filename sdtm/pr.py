@@ -3,7 +3,7 @@ SUPPDM.PRIORRES holds the Y/N answer of the baseline page for every subject."""
 
 import pandas as pd
 
-from derivations.sdtm import derive_var_dtc, derive_var_dy, derive_var_seq
+from derivations.sdtm import derive_var_dtc, derive_var_dy, derive_var_obs_number
 
 from ._epochs import derive_epoch
 
@@ -23,5 +23,5 @@ def derive(ctx):
                         findings=ctx.findings).drop(columns="_D")
     pr = derive_epoch(pr, dm=ctx.sdtm["DM"], dtc="PRSTDTC", findings=ctx.findings, dataset_name="PR")
     pr = derive_var_dy(pr, dataset_add=ctx.sdtm["DM"], new_var="PRSTDY", dtc="PRSTDTC")
-    pr = derive_var_seq(pr, new_var="PRSEQ", by_vars=["USUBJID"], order=["PRSTDTC", "PRSPID"])
+    pr = derive_var_obs_number(pr, new_var="PRSEQ", by_vars=["USUBJID"], order=["PRSTDTC", "PRSPID"])
     return {"PR": pr}

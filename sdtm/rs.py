@@ -6,7 +6,7 @@ RSLNKGRP on the overall response links to TR.TRLNKGRP of the same visit.
 
 import pandas as pd
 
-from derivations.sdtm import derive_var_ct, derive_var_dtc, derive_var_dy, derive_var_seq
+from derivations.sdtm import derive_var_ct, derive_var_dtc, derive_var_dy, derive_var_obs_number
 
 from ._epochs import derive_epoch
 from ._visits import linkgrp, visitnum
@@ -41,5 +41,5 @@ def derive(ctx):
     dm = ctx.sdtm["DM"]
     rs = derive_var_dy(rs, dataset_add=dm, new_var="RSDY", dtc="RSDTC")
     rs = derive_epoch(rs, dm=dm, dtc="RSDTC", findings=ctx.findings, dataset_name="RS")
-    rs = derive_var_seq(rs, new_var="RSSEQ", by_vars=["USUBJID"], order=["VISITNUM", "RSTESTCD"])
+    rs = derive_var_obs_number(rs, new_var="RSSEQ", by_vars=["USUBJID"], order=["VISITNUM", "RSTESTCD"])
     return {"RS": rs}

@@ -10,7 +10,7 @@ lesion's (and the sum's) last measurement before the first dose.
 
 import pandas as pd
 
-from derivations.sdtm import derive_var_dtc, derive_var_dy, derive_var_lobxfl, derive_var_seq
+from derivations.sdtm import derive_var_dtc, derive_var_dy, derive_var_lobxfl, derive_var_obs_number
 
 from ._epochs import derive_epoch
 from ._visits import linkgrp, visitnum
@@ -76,6 +76,6 @@ def derive(ctx):
     tr = derive_var_lobxfl(tr, dataset_add=dm, by_vars=["USUBJID", "TRTESTCD", "TRLNKID"], dtc="TRDTC",
                            result="TRORRES", order=["VISITNUM"], new_var="TRLOBXFL", dataset_name="TR")
     tr = derive_epoch(tr, dm=dm, dtc="TRDTC", findings=ctx.findings, dataset_name="TR")
-    tr = derive_var_seq(tr, new_var="TRSEQ", by_vars=["USUBJID"],
+    tr = derive_var_obs_number(tr, new_var="TRSEQ", by_vars=["USUBJID"],
                         order=["VISITNUM", "TRGRPID", "TRLNKID", "TRTESTCD"])
     return {"TR": tr}

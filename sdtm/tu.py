@@ -5,7 +5,7 @@ TULOBXFL marks each lesion's identification before the first dose (the baseline 
 
 import pandas as pd
 
-from derivations.sdtm import derive_var_ct, derive_var_dtc, derive_var_dy, derive_var_lobxfl, derive_var_seq
+from derivations.sdtm import derive_var_ct, derive_var_dtc, derive_var_dy, derive_var_lobxfl, derive_var_obs_number
 
 from ._epochs import derive_epoch
 from ._visits import visitnum
@@ -43,5 +43,5 @@ def derive(ctx):
     tu = derive_var_dy(tu, dataset_add=dm, new_var="TUDY", dtc="TUDTC")
     tu = derive_var_lobxfl(tu, dataset_add=dm, by_vars=["USUBJID", "TUTESTCD", "TULNKID"], dtc="TUDTC",
                            result="TUORRES", new_var="TULOBXFL", dataset_name="TU")
-    tu = derive_var_seq(tu, new_var="TUSEQ", by_vars=["USUBJID"], order=["VISITNUM", "TULNKID"])
+    tu = derive_var_obs_number(tu, new_var="TUSEQ", by_vars=["USUBJID"], order=["VISITNUM", "TULNKID"])
     return {"TU": tu}
