@@ -38,7 +38,7 @@ def derive(ctx):
     adsl = ctx.adam["ADSL"]
     ae = ctx.sdtm["AE"]
     assert_subjects_in(ae, dataset_ref=adsl, dataset_name="AE", ref_name="DM/ADSL")
-    adae = derive_vars_supp_back(ae, dataset_supp=ctx.sdtm["SUPPAE"])
+    adae = derive_vars_supp_back(ae, dataset_add=ctx.sdtm["SUPPAE"])
     adae = derive_vars_merged(adae, dataset_add=adsl, by_vars=KEYS, new_vars=ADSL_VARS)
 
     # MT.ASTDT / MT.AENDT

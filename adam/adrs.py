@@ -50,30 +50,30 @@ def derive(ctx):
     adsl_n = adsl[KEYS + ["TRTSDT", "NACTDT", "DTHDT"]]
 
     # MT.ADRS.AVALC (OVR), MT.ANL01FL, MT.ANL02FL: investigator response per visit from RS
-    ovr = derive_param_ovr(sdtm["RS"], dataset_adsl=adsl_n, filter=INVESTIGATOR_OVR, rule=rule,
+    ovr = derive_param_ovr(sdtm["RS"], dataset_ref=adsl_n, filter=INVESTIGATOR_OVR, rule=rule,
                            set_values_to={"PARAMCD": "OVR"})
-    ovr = derive_var_ovr_anl_flags(ovr, dataset_adsl=adsl_n, before_date_var="NACTDT", rule=rule,
+    ovr = derive_var_ovr_anl_flags(ovr, dataset_ref=adsl_n, before_date_var="NACTDT", rule=rule,
                                    findings=ctx.findings)
     ovr = ovr.assign(AVISITN=ovr["VISITNUM"], SRCDOM="RS", SRCVAR="RSSTRESC", SRCSEQ=ovr["RSSEQ"])
 
     # MT.ADRS.AVALC (OVRDER): RECIST 1.1 response per assessment derived from the lesions
-    der = derive_param_recist_ovr(sdtm["TU"], sdtm["TR"], rule=RecistRule(), evaluator_vars=("TREVAL",),
+    der = derive_param_recist_ovr(sdtm["TR"], dataset_add=sdtm["TU"], rule=RecistRule(), evaluator_vars=("TREVAL",),
                                   set_values_to={"PARAMCD": "OVRDER"}, findings=ctx.findings)
     der = der[der["ABLFL"] != "Y"]
-    der = derive_var_ovr_anl_flags(der, dataset_adsl=adsl_n, filter="PARAMCD == 'OVRDER'",
+    der = derive_var_ovr_anl_flags(der, dataset_ref=adsl_n, filter="PARAMCD == 'OVRDER'",
                                    before_date_var="NACTDT", rule=rule, findings=ctx.findings)
     der = der.assign(AVISIT=der["VISIT"], AVISITN=der["VISITNUM"])
     adrs = pd.concat([ovr, der], ignore_index=True)
 
     # subject-level parameters from the investigator's OVR (ANL01FL = ANL02FL = Y)
-    adrs = derive_param_first_pd(adrs, dataset_adsl=adsl_n, rule=rule)                       # PD
-    adrs = derive_param_bor(adrs, dataset_adsl=adsl_n, rule=rule)                            # BOR
-    adrs = derive_param_confirmed_bor(adrs, dataset_adsl=adsl_n, rule=rule, findings=ctx.findings)  # CBOR
-    adrs = derive_param_response(adrs, dataset_adsl=adsl_n, rule=rule)                       # RSP
-    adrs = derive_param_confirmed_resp(adrs, dataset_adsl=adsl_n, rule=rule)                 # CRSP
-    adrs = derive_param_clinbenefit(adrs, dataset_adsl=adsl_n, rule=rule,                    # DCR
+    adrs = derive_param_first_pd(adrs, dataset_ref=adsl_n, rule=rule)                       # PD
+    adrs = derive_param_bor(adrs, dataset_ref=adsl_n, rule=rule)                            # BOR
+    adrs = derive_param_confirmed_bor(adrs, dataset_ref=adsl_n, rule=rule, findings=ctx.findings)  # CBOR
+    adrs = derive_param_response(adrs, dataset_ref=adsl_n, rule=rule)                       # RSP
+    adrs = derive_param_confirmed_resp(adrs, dataset_ref=adsl_n, rule=rule)                 # CRSP
+    adrs = derive_param_clinbenefit(adrs, dataset_ref=adsl_n, rule=rule,                    # DCR
                                     set_values_to={"PARAMCD": "DCR"})
-    adrs = derive_param_last_assessment(adrs, dataset_adsl=adsl_n, rule=rule)                # LSTA
+    adrs = derive_param_last_assessment(adrs, dataset_ref=adsl_n, rule=rule)                # LSTA
 
     # DEATH (from ADSL.DTHDT) and MDIS (target lesion at baseline, TU)
     yn = {"exist_flag": "AVALC", "true_value": "Y", "false_value": "N"}

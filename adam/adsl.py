@@ -71,7 +71,7 @@ def derive(ctx):
     adsl = adsl.drop(columns="_MDIS")
 
     # MT.SUPPDM: baseline characteristics collected on the baseline page
-    adsl = derive_vars_supp_back(adsl, dataset_supp=sdtm["SUPPDM"])
+    adsl = derive_vars_supp_back(adsl, dataset_add=sdtm["SUPPDM"])
     adsl["ECOGBL"] = pd.to_numeric(adsl["ECOGBL"].mask(adsl["ECOGBL"] == ""))
     adsl = adsl.rename(columns={"SMOKHX": "SMOKHXFL", "ALCOHX": "ALCHXFL"})
     # MT.METSITEN

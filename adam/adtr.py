@@ -24,7 +24,7 @@ def derive(ctx):
 
     # MT.ADTR.AVAL: sums of diameters per assessment from TU/TR (investigator measurements); the lesion
     # findings of this call are ADRS's (the same call on the same data), so they are not reported twice
-    sums = derive_param_recist_ovr(sdtm["TU"], sdtm["TR"], rule=RULE, evaluator_vars=("TREVAL",))
+    sums = derive_param_recist_ovr(sdtm["TR"], dataset_add=sdtm["TU"], rule=RULE, evaluator_vars=("TREVAL",))
     adtr = sums[KEYS + ["VISIT", "VISITNUM", "ADT", "ABLFL", "SUMDIAM", "BASE", "PCHG"]].rename(
         columns={"SUMDIAM": "AVAL"})
     adtr = adtr.assign(PARAMCD="SDIAM", AVISIT=adtr["VISIT"], AVISITN=adtr["VISITNUM"])

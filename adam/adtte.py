@@ -70,17 +70,17 @@ def derive(ctx):
     sources = {"adsl": adsl, "adrs": adrs}
 
     # MT.ADTTE.STARTDT / MT.ADTTE.ADT
-    adtte = derive_param_tte(dataset_adsl=adsl, source_datasets=sources, start_date="TRTSDT",
+    adtte = derive_param_tte(dataset_ref=adsl, source_datasets=sources, start_date="TRTSDT",
                              event_conditions=PFS_EVENTS, censor_conditions=PFS_CENSORS,
                              set_values_to={"PARAMCD": "PFS"}, findings=ctx.findings)
-    adtte = derive_param_tte(adtte, dataset_adsl=adsl, source_datasets=sources, start_date="TRTSDT",
+    adtte = derive_param_tte(adtte, dataset_ref=adsl, source_datasets=sources, start_date="TRTSDT",
                              event_conditions=OS_EVENTS, censor_conditions=OS_CENSORS,
                              set_values_to={"PARAMCD": "OS"}, findings=ctx.findings)
     # DOR: the responders' first response date is the origin; only their records are sources
     first_resp = adrs.loc[(adrs["PARAMCD"] == "RSP") & (adrs["AVALC"] == "Y"), KEYS + ["ADT"]]
     responders = adsl.merge(first_resp.rename(columns={"ADT": "RSPDT"}), on=KEYS, how="inner")
     dor_sources = {"adsl": responders, "adrs": adrs[adrs["USUBJID"].isin(responders["USUBJID"])]}
-    adtte = derive_param_tte(adtte, dataset_adsl=responders, source_datasets=dor_sources, start_date="RSPDT",
+    adtte = derive_param_tte(adtte, dataset_ref=responders, source_datasets=dor_sources, start_date="RSPDT",
                              event_conditions=DOR_EVENTS, censor_conditions=DOR_CENSORS,
                              set_values_to={"PARAMCD": "DOR"}, findings=ctx.findings)
 

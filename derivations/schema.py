@@ -52,7 +52,7 @@ codelist [error]: values are terms of the variable's non-extensible codelist (bl
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -61,6 +61,7 @@ from .core import compute_on_distinct, is_missing
 from .findings import Finding, Findings
 from .iso8601 import compute_iso8601_valid  # the ISO 8601 check lives with the ISO 8601 patterns
 from .spec import Codelist, DatasetSpec, Spec, VariableSpec
+from .vocabulary import renamed_arguments, subject_column
 
 #: Relative tolerance of a numeric value against a numeric codelist term.
 CODELIST_RTOL = 1e-9
@@ -266,13 +267,15 @@ def counted(message: str, count: int) -> str:
     return message if count == 1 else f"{message} ({count:,} records; the first is shown)"
 
 
+@renamed_arguments(id_var="subject_keys")
 def spec_check_hits(dataset: pd.DataFrame, spec: Spec, name: str, checks: Iterable[str], *,
-                    id_var: str = "USUBJID") -> pd.DataFrame:
+                    subject_keys: str | Sequence[str] = "USUBJID") -> pd.DataFrame:
     """The records of ``dataset`` that fail the spec checks ``checks`` (names of :data:`VALUE_CHECKS`,
     ``not_in_spec``) as the conformance rules report them: one row (dataset, variable, usubjid,
     row, value, count) per variable and failing value, the first record's row and USUBJID. ``mandatory`` also reports a mandatory variable the data lack (value
     ``variable missing``); ``not_in_spec`` a dataset the spec lacks (``dataset not in spec``).
     """
+    id_var = subject_column(subject_keys)
     cols = ["dataset", "variable", "usubjid", "row", "value", "count"]
     checks = list(checks)
     ds = spec.datasets.get(name)
@@ -326,12 +329,13 @@ def _attribute_findings(meta, ds: DatasetSpec) -> Findings:
     return found
 
 
+@renamed_arguments(id_var="subject_keys")
 def validate_dataset(
     dataset: pd.DataFrame,
     spec: Spec,
     name: str,
     *,
-    id_var: str = "USUBJID",
+    subject_keys: str | Sequence[str] = "USUBJID",
     meta=None,
 ) -> list[Finding]:
     """Validate ``dataset`` against ``spec``'s dataset ``name``; return every finding.
@@ -341,6 +345,7 @@ def validate_dataset(
     """
     import pandera.pandas as pa
 
+    id_var = subject_column(subject_keys)
     ds: DatasetSpec = spec.dataset(name)
     found = Findings()
     data_vars = [str(c) for c in dataset.columns]

@@ -8,7 +8,8 @@ that name.
 keyword             meaning                                                     deprecated spellings
 ==================  ==========================================================  ======================
 ``dataset``         the input frame (never modified; a new frame is returned)   ``dataset_tr``
-``dataset_add``     an additional frame to take values or records from          ``dataset_tu``
+``dataset_add``     an additional frame to take values or records from          ``dataset_tu``,
+                    (TU for TR, SUPP-- for its parent, DM for --DY)             ``dataset_supp``
 ``dataset_ref``     the reference frame: each of its by groups (subjects)       ``dataset_adsl``
                     gets a record, or must exist (ADSL, DM)
 ``by_vars``         columns that identify a group, e.g. ``["STUDYID", "USUBJID"]``
@@ -56,7 +57,8 @@ The deprecated spellings are admiral's (``dataset_adsl``, ``filter_source``) or 
 framework's earlier ones. They still work for one more release: a call that uses one gets
 a :class:`DeprecationWarning` that names the new keyword. Passing both spellings is an
 error. :func:`renamed_arguments` does this for a function and records the aliases on it
-(``func.__renamed_arguments__``), so that a test can check each of them.
+(``func.__renamed_arguments__``); :data:`DEPRECATED_SPELLINGS` is the table's last column
+as data, and a test checks that the two agree.
 
 Example
 -------
@@ -77,9 +79,23 @@ from __future__ import annotations
 import functools
 import inspect
 import warnings
-from typing import Callable, TypeVar
+from typing import Callable, Sequence, TypeVar
 
 F = TypeVar("F", bound=Callable)
+
+#: The deprecated spellings of the table above: ``{old: new}``.
+DEPRECATED_SPELLINGS: dict[str, str] = {
+    "dataset_tr": "dataset",
+    "dataset_tu": "dataset_add",
+    "dataset_supp": "dataset_add",
+    "dataset_adsl": "dataset_ref",
+    "filter_source": "filter",
+    "filter_tr": "filter",
+    "filter_tu": "filter_add",
+    "id_var": "subject_keys",
+    "subject_var": "subject_keys",
+    "ref_var": "reference_date",
+}
 
 
 def renamed_arguments(**aliases: str) -> Callable[[F], F]:
@@ -130,4 +146,20 @@ def renamed_arguments(**aliases: str) -> Callable[[F], F]:
     return decorate
 
 
-__all__ = ["renamed_arguments"]
+def subject_column(subject_keys: str | Sequence[str]) -> str:
+    """The column that names a subject in messages and counts: the last of ``subject_keys``.
+
+    (USUBJID is unique within a submission, so it identifies the subject on its own.)
+
+    >>> subject_column("USUBJID"), subject_column(("STUDYID", "USUBJID"))
+    ('USUBJID', 'USUBJID')
+    """
+    if isinstance(subject_keys, str):
+        return subject_keys
+    keys = list(subject_keys)
+    if not keys:
+        raise TypeError("subject_keys is empty; give e.g. 'USUBJID' or ('STUDYID', 'USUBJID')")
+    return str(keys[-1])
+
+
+__all__ = ["DEPRECATED_SPELLINGS", "renamed_arguments", "subject_column"]

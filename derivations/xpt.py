@@ -46,6 +46,7 @@ import pandas as pd
 
 from .findings import FileError, XptError
 from .metadata import DatasetMeta, VariableMeta
+from .vocabulary import renamed_arguments, subject_column
 
 _NAME = re.compile(r"^[A-Z_][A-Z0-9_]{0,7}$")
 _FORMAT = re.compile(r"^\$?([A-Z_][A-Z0-9_]*?)(\d*)\.?(\d*)$")
@@ -308,6 +309,7 @@ def _blocks(data: bytes) -> bytes:
     return data if rem == 0 else data + b" " * (80 - rem)
 
 
+@renamed_arguments(id_var="subject_keys")
 def xpt_bytes(
     dataset: pd.DataFrame,
     *,
@@ -315,7 +317,7 @@ def xpt_bytes(
     label: str = "",
     variables: Sequence[XptVariable] | None = None,
     created: _dt.datetime,
-    id_var: str = "USUBJID",
+    subject_keys: str | Sequence[str] = "USUBJID",
 ) -> Iterable[bytes]:
     """Yield the bytes of an XPORT v5 file, after all checks have passed."""
     name = name.upper()
@@ -329,7 +331,8 @@ def xpt_bytes(
     if extra:
         raise XptError(f"variable(s) {', '.join(map(str, extra))} in the data but not in the metadata",
                        dataset=name, variable=str(extra[0]), hint="add them to the spec or drop them")
-    ids = dataset[id_var].reset_index(drop=True) if id_var in dataset.columns else None
+    id_col = subject_column(subject_keys)
+    ids = dataset[id_col].reset_index(drop=True) if id_col in dataset.columns else None
     frame = dataset.reset_index(drop=True)
 
     # Encode every column first: all checks run before a single byte is produced.
@@ -404,6 +407,7 @@ def _umask() -> int:
     return mask
 
 
+@renamed_arguments(id_var="subject_keys")
 def write_xpt(
     dataset: pd.DataFrame,
     path: str | Path,
@@ -411,7 +415,7 @@ def write_xpt(
     label: str = "",
     variables: Sequence[XptVariable] | None = None,
     created: _dt.datetime,
-    id_var: str = "USUBJID",
+    subject_keys: str | Sequence[str] = "USUBJID",
 ) -> Path:
     """Write ``dataset`` as an XPORT v5 file atomically (temp file + rename).
 
@@ -422,7 +426,7 @@ def write_xpt(
     """
     path = Path(path)
     name = path.stem.upper()
-    chunks = xpt_bytes(dataset, name=name, label=label, variables=variables, created=created, id_var=id_var)
+    chunks = xpt_bytes(dataset, name=name, label=label, variables=variables, created=created, subject_keys=subject_keys)
     first = next(chunks)  # runs every check before a file is opened
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)

@@ -122,7 +122,7 @@ def derive_adsl_qc(sdtm: dict[str, pd.DataFrame], settings: dict) -> pd.DataFram
     adsl["EFFFL"] = np.where((adsl["SAFFL"] == "Y") & subj.isin(tgt.unique()), "Y", "N")
 
     # SUPPDM back to the subject (MT.SUPPDM, MT.LINE, MT.PD1TRT)
-    wide = derive_vars_supp_back(dm[["USUBJID"]], dataset_supp=sdtm["SUPPDM"])
+    wide = derive_vars_supp_back(dm[["USUBJID"]], dataset_add=sdtm["SUPPDM"])
     wide = wide.set_index("USUBJID")
 
     def supp(qnam: str) -> pd.Series:

@@ -47,7 +47,7 @@ RAND = CensorSource("adsl", "RANDDT", censor=2,
 
 
 def pfs(adsl, adrs, **kw):
-    args = dict(dataset_adsl=adsl, source_datasets={"adsl": adsl, "adrs": adrs}, start_date="RANDDT",
+    args = dict(dataset_ref=adsl, source_datasets={"adsl": adsl, "adrs": adrs}, start_date="RANDDT",
                 event_conditions=[PD, DEATH], censor_conditions=[LASTA, RAND],
                 set_values_to={"PARAMCD": "PFS", "PARAM": "Progression-free survival"})
     args.update(kw)
@@ -123,11 +123,11 @@ def test_order_breaks_ties_within_a_source(adsl):
     ae = pd.DataFrame({"STUDYID": "S", "USUBJID": ["1", "1"], "AESEQ": [7, 3],
                        "ASTDT": T(["2021-02-01", "2021-02-01"])})
     ev = EventSource("ae", "ASTDT", order=("AESEQ",), set_values_to={"SRCSEQ": Col("AESEQ")})
-    out = derive_param_tte(dataset_adsl=adsl, source_datasets={"ae": ae}, start_date="RANDDT",
+    out = derive_param_tte(dataset_ref=adsl, source_datasets={"ae": ae}, start_date="RANDDT",
                            event_conditions=[ev], censor_conditions=[], set_values_to={"PARAMCD": "TTAE"})
     assert out["SRCSEQ"].tolist() == [3]
     with pytest.raises(DerivationError, match="more than one record"):
-        derive_param_tte(dataset_adsl=adsl, source_datasets={"ae": ae}, start_date="RANDDT", check_type="error",
+        derive_param_tte(dataset_ref=adsl, source_datasets={"ae": ae}, start_date="RANDDT", check_type="error",
                          event_conditions=[EventSource("ae", "ASTDT")], censor_conditions=[],
                          set_values_to={"PARAMCD": "TTAE"})
 
@@ -137,14 +137,14 @@ def test_by_vars_one_parameter_per_term(adsl):
                        "ASTDT": T(["2021-02-01", "2021-03-01", "2021-01-20"])})
     ev = EventSource("adae", "ASTDT", set_values_to={"EVNTDESC": "AE"})
     cens = CensorSource("adsl", "RANDDT", set_values_to={"EVNTDESC": "NO AE"})
-    out = derive_param_tte(dataset_adsl=adsl, source_datasets={"adsl": adsl, "adae": ae}, start_date="RANDDT",
+    out = derive_param_tte(dataset_ref=adsl, source_datasets={"adsl": adsl, "adae": ae}, start_date="RANDDT",
                            by_vars=["AEDECOD"], event_conditions=[ev], censor_conditions=[cens],
                            set_values_to={"PARAMCD": lambda d: "TT" + d["AEDECOD"]})
     got = sorted(out[["USUBJID", "PARAMCD", "CNSR"]].values.tolist())
     assert got[:4] == [["1", "TTCOUGH", 0], ["1", "TTRASH", 0], ["2", "TTCOUGH", 1], ["2", "TTRASH", 0]]
     assert len(out) == 10 and "AEDECOD" not in out.columns
     with pytest.raises(DerivationError, match="one-to-one"):
-        derive_param_tte(dataset_adsl=adsl, source_datasets={"adsl": adsl, "adae": ae}, start_date="RANDDT",
+        derive_param_tte(dataset_ref=adsl, source_datasets={"adsl": adsl, "adae": ae}, start_date="RANDDT",
                          by_vars=["AEDECOD"], event_conditions=[ev], censor_conditions=[cens],
                          set_values_to={"PARAMCD": "TTAE"})
 
@@ -152,7 +152,7 @@ def test_by_vars_one_parameter_per_term(adsl):
 def test_append_to_dataset_and_clash(adsl, adrs):
     first = pfs(adsl, adrs)
     first = derive_var_aval_tte(first)
-    both = derive_param_tte(first, dataset_adsl=adsl, source_datasets={"adsl": adsl}, start_date="RANDDT",
+    both = derive_param_tte(first, dataset_ref=adsl, source_datasets={"adsl": adsl}, start_date="RANDDT",
                             event_conditions=[DEATH], censor_conditions=[RAND],
                             set_values_to={"PARAMCD": "OS"})
     assert both["PARAMCD"].value_counts().to_dict() == {"PFS": 5, "OS": 5}

@@ -122,7 +122,7 @@ def test_pr_at_exactly_minus_30_percent_and_sd_just_above():
             {"T01": 43, "T02": 28, "NT01": "PRESENT"},
         ],
     )
-    out = derive_param_recist_ovr(tu, tr)
+    out = derive_param_recist_ovr(tr, dataset_add=tu)
     base = out[out["ABLFL"] == "Y"].iloc[0]
     assert base["SUMDIAM"] == 100.0 and base["BASE"] == 100.0
     p = post(out)
@@ -138,7 +138,7 @@ def test_pr_at_exactly_minus_30_percent_and_sd_just_above():
 def test_plus_20_percent_but_only_4_mm_is_not_pd():
     # single target 20 mm; week 6: 24 (+20%, +4 mm) -> SD; week 12: 25 (+25%, +5 mm) -> PD
     tu, tr = build([("T01", "TARGET", "LIVER")], [{"T01": 20}, {"T01": 24}, {"T01": 25}])
-    p = post(derive_param_recist_ovr(tu, tr))
+    p = post(derive_param_recist_ovr(tr, dataset_add=tu))
     assert p["CHGNADIR"].tolist() == [4.0, 5.0]
     assert p["PCHGNAD"].tolist() == [20.0, 25.0]
     assert p["TRGRESP"].tolist() == ["SD", "PD"]
@@ -157,7 +157,7 @@ def test_pd_is_measured_from_nadir_not_baseline():
             {"T01": 36, "T02": 25, "NT01": "PRESENT"},
         ],
     )
-    p = post(derive_param_recist_ovr(tu, tr))
+    p = post(derive_param_recist_ovr(tr, dataset_add=tu))
     assert p["NADIR"].tolist() == [100.0, 50.0]
     assert p["PCHG"].tolist() == [-50.0, -39.0]
     assert p["CHGNADIR"].tolist() == [-50.0, 11.0]
@@ -169,8 +169,8 @@ def test_pd_is_measured_from_nadir_not_baseline():
 def test_nadir_excluding_baseline_option():
     # nadir from post-baseline sums only: week 12 compares with week 6 (90), not baseline (80)
     tu, tr = build([("T01", "TARGET", "LIVER")], [{"T01": 80}, {"T01": 90}, {"T01": 100}])
-    incl = post(derive_param_recist_ovr(tu, tr))
-    excl = post(derive_param_recist_ovr(tu, tr, rule=RecistRule(nadir_includes_baseline=False)))
+    incl = post(derive_param_recist_ovr(tr, dataset_add=tu))
+    excl = post(derive_param_recist_ovr(tr, dataset_add=tu, rule=RecistRule(nadir_includes_baseline=False)))
     assert incl["NADIR"].tolist() == [80.0, 80.0]  # 100 vs 80: +25%, +20 mm -> PD
     assert incl["TRGRESP"].tolist() == ["SD", "PD"]
     assert excl["NADIR"].tolist() == [80.0, 90.0]  # 100 vs 90: +11% -> SD
@@ -182,7 +182,7 @@ def test_node_target_9_mm_short_axis_is_cr_10_mm_is_not():
     # baseline 20 + 15 = 35; week 6: liver gone, node 9 mm -> CR although the sum is 9
     # week 12: node 10 mm -> sum 10 (-71%) -> PR
     tu, tr = build(lesions, [{"T01": 20, "T02": 15}, {"T01": 0, "T02": 9}, {"T01": 0, "T02": 10}])
-    p = post(derive_param_recist_ovr(tu, tr))
+    p = post(derive_param_recist_ovr(tr, dataset_add=tu))
     assert p["SUMDIAM"].tolist() == [9.0, 10.0]
     assert p["TRGRESP"].tolist() == ["CR", "PR"]
     assert p["OVRLRESP"].tolist() == ["CR", "PR"]
@@ -191,9 +191,9 @@ def test_node_target_9_mm_short_axis_is_cr_10_mm_is_not():
 def test_node_flag_variable_marks_nodes():
     lesions = [("T01", "TARGET", "NECK")]
     tu, tr = build(lesions, [{"T01": 15}, {"T01": 8}])
-    assert post(derive_param_recist_ovr(tu, tr))["TRGRESP"].tolist() == ["PR"]  # 8 mm, not a node
+    assert post(derive_param_recist_ovr(tr, dataset_add=tu))["TRGRESP"].tolist() == ["PR"]  # 8 mm, not a node
     tu["NODEFL"] = "Y"
-    p = post(derive_param_recist_ovr(tu, tr, rule=RecistRule(node_flag_var="NODEFL")))
+    p = post(derive_param_recist_ovr(tr, dataset_add=tu, rule=RecistRule(node_flag_var="NODEFL")))
     assert p["TRGRESP"].tolist() == ["CR"]
 
 
@@ -207,7 +207,7 @@ def test_new_lesion_gives_pd_equivocal_does_not():
             {"T01": 30, "T02": 20, "NT01": "PRESENT", "NEW01": "UNEQUIVOCAL"},
         ],
     )
-    p = post(derive_param_recist_ovr(tu, tr))
+    p = post(derive_param_recist_ovr(tr, dataset_add=tu))
     assert p["TRGRESP"].tolist() == ["PR", "PR"]
     assert p["NEWLFL"].tolist() == ["N", "Y"]
     assert p["OVRLRESP"].tolist() == ["PR", "PD"]
@@ -224,7 +224,7 @@ def test_missing_target_is_ne_unless_the_others_already_show_pd():
             {"T01": 62, "T02": None, "NT01": "PRESENT"},
         ],
     )
-    p = post(derive_param_recist_ovr(tu, tr))
+    p = post(derive_param_recist_ovr(tr, dataset_add=tu))
     assert p["NTRGT"].tolist() == [2, 2]
     assert p["NTRGTEV"].tolist() == [1, 1]
     assert p["SUMDIAM"].isna().all()
@@ -235,13 +235,13 @@ def test_missing_target_is_ne_unless_the_others_already_show_pd():
 def test_target_record_absent_is_ne_and_non_target_pd_overrides():
     # week 6: T02 has no TR record at all and NT01 unequivocal progression -> NE x PD -> PD
     tu, tr = build(TWO_TARGETS, [{"T01": 30, "T02": 20, "NT01": "PRESENT"}, {"T01": 28, "NT01": "UNEQUIVOCAL"}])
-    p = post(derive_param_recist_ovr(tu, tr))
+    p = post(derive_param_recist_ovr(tr, dataset_add=tu))
     assert p[["TRGRESP", "NTRGRESP", "OVRLRESP"]].values.tolist() == [["NE", "PD", "PD"]]
 
 
 def test_target_cr_with_non_target_not_evaluated_is_pr():
     tu, tr = build(TWO_TARGETS, [{"T01": 30, "T02": 20, "NT01": "PRESENT"}, {"T01": 0, "T02": 0}])
-    p = post(derive_param_recist_ovr(tu, tr))
+    p = post(derive_param_recist_ovr(tr, dataset_add=tu))
     assert p[["TRGRESP", "NTRGRESP", "OVRLRESP"]].values.tolist() == [["CR", "NE", "PR"]]
 
 
@@ -251,7 +251,7 @@ def test_non_target_only_disease_and_all_absent():
         lesions,
         [{"NT01": "PRESENT", "NT02": "PRESENT"}, {"NT01": "ABSENT", "NT02": "PRESENT"}, {"NT01": "ABSENT", "NT02": "ABSENT"}],
     )
-    p = post(derive_param_recist_ovr(tu, tr))
+    p = post(derive_param_recist_ovr(tr, dataset_add=tu))
     assert p["TRGRESP"].tolist() == ["NA", "NA"]
     assert p["NTRGRESP"].tolist() == ["NON-CR/NON-PD", "CR"]
     assert p["OVRLRESP"].tolist() == ["NON-CR/NON-PD", "CR"]
@@ -264,7 +264,7 @@ def test_selection_limits_and_repeated_visit_are_reported_not_changed():
     again = tr[tr["VISIT"] == "WEEK 6"].assign(TRDTC="2020-03-01", TRSTRESN=20.0)
     tr = pd.concat([tr, again], ignore_index=True)  # WEEK 6 label used twice
     f = Findings()
-    out = derive_param_recist_ovr(tu, tr, findings=f)
+    out = derive_param_recist_ovr(tr, dataset_add=tu, findings=f)
     p = post(out)
     assert p["VISITOCC"].tolist() == [1, 2]
     assert p["SUMDIAM"].tolist() == [30.0, 60.0]
@@ -277,16 +277,16 @@ def test_unknown_lesion_and_duplicate_measurement_raise():
     tu, tr = build(TWO_TARGETS, [{"T01": 30, "T02": 20, "NT01": "PRESENT"}])
     bad = pd.concat([tr, tr.iloc[[0]].assign(TRLNKID="T99")], ignore_index=True)
     with pytest.raises(DerivationError, match="no TU record.*T99"):
-        derive_param_recist_ovr(tu, bad)
+        derive_param_recist_ovr(bad, dataset_add=tu)
     dup = pd.concat([tr, tr.iloc[[0]]], ignore_index=True)
     with pytest.raises(DerivationError, match="two measurements for one lesion"):
-        derive_param_recist_ovr(tu, dup)
+        derive_param_recist_ovr(dup, dataset_add=tu)
 
 
 def test_input_is_not_modified():
     tu, tr = build(TWO_TARGETS, [{"T01": 30, "T02": 20, "NT01": "PRESENT"}, {"T01": 0, "T02": 0, "NT01": "ABSENT"}])
     tu0, tr0 = tu.copy(), tr.copy()
-    derive_param_recist_ovr(tu, tr)
+    derive_param_recist_ovr(tr, dataset_add=tu)
     pd.testing.assert_frame_equal(tu, tu0)
     pd.testing.assert_frame_equal(tr, tr0)
 
@@ -332,7 +332,7 @@ def pharmaverse_tu_tr():
 def test_pharmaverse_large_tu_tr(pharmaverse_tu_tr):
     tu, tr = pharmaverse_tu_tr
     f = Findings()
-    out = derive_param_recist_ovr(tu, tr, evaluator_vars=("TREVAL", "TREVALID"), findings=f)
+    out = derive_param_recist_ovr(tr, dataset_add=tu, evaluator_vars=("TREVAL", "TREVALID"), findings=f)
     # one row per subject, evaluator and assessment: 2,661 SUMDIAM records in TR = 2,661 assessments
     assert len(out) == (tr["TRTESTCD"] == "SUMDIAM").sum() == 2661
     assert out["USUBJID"].nunique() == 254
@@ -368,7 +368,7 @@ def test_pharmaverse_large_tu_tr(pharmaverse_tu_tr):
 def test_pharmaverse_concordance_with_investigator(pharmaverse_tu_tr):
     tu, tr = pharmaverse_tu_tr
     rs = pd.read_parquet(REF / "rs_onco.parquet")
-    der = derive_param_recist_ovr(tu, tr, filter_tu="TUEVAL == 'INVESTIGATOR'", filter_tr="TREVAL == 'INVESTIGATOR'")
+    der = derive_param_recist_ovr(tr, dataset_add=tu, filter="TREVAL == 'INVESTIGATOR'", filter_add="TUEVAL == 'INVESTIGATOR'")
     der = der[der["ABLFL"].isna()].assign(RSDTC=lambda d: d["ADT"].dt.strftime("%Y-%m-%d"))
     inv = rs[(rs["RSEVAL"] == "INVESTIGATOR") & (rs["RSTESTCD"] == "OVRLRESP")]
     res = compute_concordance(der, inv, by_vars=["USUBJID", "VISITNUM", "RSDTC"], response_var="OVRLRESP",

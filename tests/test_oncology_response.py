@@ -54,14 +54,14 @@ def make(subjects, extra_adsl=None):
 
 def run(subjects, rule=BorRule(), extra_adsl=None, before_date_var=None, findings=None):
     ovr, adsl = make(subjects, extra_adsl)
-    adrs = derive_var_ovr_anl_flags(ovr, dataset_adsl=adsl, rule=rule, before_date_var=before_date_var)
-    adrs = derive_param_first_pd(adrs, dataset_adsl=adsl)
-    adrs = derive_param_response(adrs, dataset_adsl=adsl, rule=rule)
-    adrs = derive_param_clinbenefit(adrs, dataset_adsl=adsl, rule=rule)
-    adrs = derive_param_bor(adrs, dataset_adsl=adsl, rule=rule)
-    adrs = derive_param_confirmed_resp(adrs, dataset_adsl=adsl, rule=rule, findings=findings)
-    adrs = derive_param_confirmed_bor(adrs, dataset_adsl=adsl, rule=rule, findings=findings)
-    adrs = derive_param_last_assessment(adrs, dataset_adsl=adsl, rule=rule)
+    adrs = derive_var_ovr_anl_flags(ovr, dataset_ref=adsl, rule=rule, before_date_var=before_date_var)
+    adrs = derive_param_first_pd(adrs, dataset_ref=adsl)
+    adrs = derive_param_response(adrs, dataset_ref=adsl, rule=rule)
+    adrs = derive_param_clinbenefit(adrs, dataset_ref=adsl, rule=rule)
+    adrs = derive_param_bor(adrs, dataset_ref=adsl, rule=rule)
+    adrs = derive_param_confirmed_resp(adrs, dataset_ref=adsl, rule=rule, findings=findings)
+    adrs = derive_param_confirmed_bor(adrs, dataset_ref=adsl, rule=rule, findings=findings)
+    adrs = derive_param_last_assessment(adrs, dataset_ref=adsl, rule=rule)
     return adrs
 
 
@@ -94,7 +94,7 @@ def test_aval_maps_and_rule_are_data():
 
 def test_anl01fl_worst_of_day_and_reference_date_anl02fl_up_to_first_pd():
     ovr, adsl = make({"1": [(-3, "PR"), (21, "SD"), (21, "PD"), (42, "NE"), (63, "CR")]})
-    out = derive_var_ovr_anl_flags(ovr, dataset_adsl=adsl)
+    out = derive_var_ovr_anl_flags(ovr, dataset_ref=adsl)
     # day -3 before TRTSDT: not analysed; day 21: PD beats SD; all after the first PD: no ANL02FL
     assert out["ANL01FL"].fillna("").tolist() == ["", "", "Y", "Y", "Y"]
     assert out["ANL02FL"].fillna("").tolist() == ["", "", "Y", "", ""]
@@ -225,17 +225,17 @@ def test_assessments_after_new_anticancer_therapy_ignored():
     assert val(adrs, "A", "LSTA") == ("PR", 42)
     # the same through the parameter functions' own before_date_var
     ovr, adsl = make(subjects, {"NACTDT": [day(60)]})
-    flagged = derive_var_ovr_anl_flags(ovr, dataset_adsl=adsl)
-    cbor = derive_param_confirmed_bor(flagged, dataset_adsl=adsl, before_date_var="NACTDT")
+    flagged = derive_var_ovr_anl_flags(ovr, dataset_ref=adsl)
+    cbor = derive_param_confirmed_bor(flagged, dataset_ref=adsl, before_date_var="NACTDT")
     assert cbor.loc[cbor.PARAMCD == "CBOR", "AVALC"].item() == "SD"
 
 
 def test_param_outputs_one_row_per_subject_with_tracing_and_no_input_change():
     ovr, adsl = make({"A": [(42, "PR"), (70, "PR")], "B": []})
     ovr["RSSEQ"] = [11, 12]
-    flagged = derive_var_ovr_anl_flags(ovr, dataset_adsl=adsl)
+    flagged = derive_var_ovr_anl_flags(ovr, dataset_ref=adsl)
     before = flagged.copy()
-    out = derive_param_bor(flagged, dataset_adsl=adsl, set_values_to={"PARAMCD": "BOR", "PARAM": "Best", "PARCAT1": "Tumor Response"})
+    out = derive_param_bor(flagged, dataset_ref=adsl, set_values_to={"PARAMCD": "BOR", "PARAM": "Best", "PARCAT1": "Tumor Response"})
     pd.testing.assert_frame_equal(flagged, before)
     bor = out[out.PARAMCD == "BOR"]
     assert bor["USUBJID"].tolist() == ["A", "B"]
@@ -243,13 +243,13 @@ def test_param_outputs_one_row_per_subject_with_tracing_and_no_input_change():
     assert bor["RSSEQ"].tolist()[0] == 11  # source record traced
     assert (bor["PARAM"] == "Best").all() and (bor["PARCAT1"] == "Tumor Response").all()
     with pytest.raises(DerivationError, match="already exists"):
-        derive_param_bor(out, dataset_adsl=adsl)
+        derive_param_bor(out, dataset_ref=adsl)
 
 
 def test_two_records_same_date_without_anl01fl_raise():
     ovr, adsl = make({"A": [(42, "PR"), (42, "SD")]})
     with pytest.raises(DerivationError, match="same date"):
-        derive_param_bor(ovr, dataset_adsl=adsl, filter_source="PARAMCD == 'OVR'")
+        derive_param_bor(ovr, dataset_ref=adsl, filter="PARAMCD == 'OVR'")
 
 
 def test_confirmation_vectorised_over_many_subjects():
@@ -261,7 +261,7 @@ def test_confirmation_vectorised_over_many_subjects():
     }
     subjects = {f"S{i:05d}": pats[i % 3] for i in range(3000)}
     ovr, adsl = make(subjects)
-    out = derive_param_confirmed_bor(derive_var_ovr_anl_flags(ovr, dataset_adsl=adsl), dataset_adsl=adsl)
+    out = derive_param_confirmed_bor(derive_var_ovr_anl_flags(ovr, dataset_ref=adsl), dataset_ref=adsl)
     cbor = out[out.PARAMCD == "CBOR"].set_index("USUBJID")["AVALC"]
     expected = pd.Series({u: ["PR", "SD", "CR"][int(u[1:]) % 3] for u in subjects})
     assert (cbor.sort_index() == expected.sort_index()).all()
@@ -276,14 +276,14 @@ def test_pharmaverse_bor_cbor_match_adrs_onco():
     rs = pd.read_parquet(REF / "sdtm" / "rs_onco_recist.parquet")
     adsl = pd.read_parquet(REF / "adam" / "adsl.parquet")
     peer = pd.read_parquet(REF / "adam" / "adrs_onco.parquet")
-    kw = {"dataset_adsl": adsl}
+    kw = {"dataset_ref": adsl}
     ovr = derive_param_ovr(rs, filter="RSEVAL == 'INVESTIGATOR' and RSTESTCD == 'OVRLRESP'")
     x = derive_var_ovr_anl_flags(ovr, reference_date="RANDDT", **kw)
     x = derive_param_first_pd(x, **kw)
     x = derive_param_response(x, **kw)
     x = derive_param_clinbenefit(x, reference_date="RANDDT", **kw)
     x = derive_param_bor(x, reference_date="RANDDT", **kw)
-    x = derive_param_response(x, filter_source="PARAMCD == 'BOR' and AVALC in ['CR', 'PR']",
+    x = derive_param_response(x, filter="PARAMCD == 'BOR' and AVALC in ['CR', 'PR']",
                               set_values_to={"PARAMCD": "BCP"}, **kw)
     x = derive_param_confirmed_resp(x, **kw)
     x = derive_param_clinbenefit(x, reference_date="RANDDT", source_resp="PARAMCD == 'CRSP' and AVALC == 'Y'",

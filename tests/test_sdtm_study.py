@@ -166,7 +166,7 @@ def test_best_overall_response(sdtm):
 def test_recist_from_lesions_matches_investigator(ctx, sdtm):
     from derivations.oncology.recist import derive_param_recist_ovr
 
-    derived = derive_param_recist_ovr(sdtm["TU"], sdtm["TR"], filter_tr="TRTESTCD != 'SUMDIAM'")
+    derived = derive_param_recist_ovr(sdtm["TR"], dataset_add=sdtm["TU"], filter="TRTESTCD != 'SUMDIAM'")
     derived = derived[derived["ABLFL"] != "Y"]
     ovr = sdtm["RS"][sdtm["RS"]["RSTESTCD"] == "OVRLRESP"]
     m = derived.merge(ovr, on=["USUBJID", "VISITNUM"], how="outer", indicator=True)

@@ -37,7 +37,7 @@ def test_supp_rows_text_and_order():
 def test_supp_round_trip():
     supp = derive_dataset_supp(AE, domain="AE", idvar="AESEQ", qnams=QNAMS)
     parent = AE.drop(columns=list(QNAMS))
-    back = derive_vars_supp_back(parent, dataset_supp=supp)
+    back = derive_vars_supp_back(parent, dataset_add=supp)
     assert back["AETRTEM"].tolist() == ["Y", "Y", "", "N"]
     assert back["AEGRPNUM"].tolist() == ["", "3", "", "2.5"]
 
@@ -49,7 +49,7 @@ def test_supp_subject_level_and_split_text():
     assert supp["QNAM"].tolist() == ["DMCOM", "DMCOM1", "DMCOM2"]
     assert [len(v) for v in supp["QVAL"]] == [200, 200, 50]
     assert set(supp["IDVAR"]) == {""} and set(supp["IDVARVAL"]) == {""}
-    back = derive_vars_supp_back(dm[["STUDYID", "USUBJID", "TXT"]], dataset_supp=supp)
+    back = derive_vars_supp_back(dm[["STUDYID", "USUBJID", "TXT"]], dataset_add=supp)
     assert (back["DMCOM"] + back["DMCOM1"] + back["DMCOM2"]).tolist() == dm["TXT"].tolist()
 
 
@@ -63,4 +63,4 @@ def test_supp_errors():
         derive_dataset_supp(AE.assign(AETRTEMXX=""), domain="AE", idvar="AESEQ", qnams={"AETRTEMXX": QualifierSpec("x")})
     supp = derive_dataset_supp(AE, domain="AE", idvar="AESEQ", qnams=QNAMS)
     with pytest.raises(DerivationError, match="match no parent record"):
-        derive_vars_supp_back(AE.drop(columns=list(QNAMS)).iloc[:2], dataset_supp=supp)
+        derive_vars_supp_back(AE.drop(columns=list(QNAMS)).iloc[:2], dataset_add=supp)

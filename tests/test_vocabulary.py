@@ -74,3 +74,66 @@ def test_doctests_of_a_decorated_function_are_still_collected(tmp_path, monkeypa
         assert [t.name for t in tests] == ["vocab_probe.derive_probe"]
     finally:
         sys.modules.pop("vocab_probe", None)
+
+
+# ---- the framework keeps to the vocabulary
+
+import importlib as _importlib  # noqa: E402
+import pkgutil  # noqa: E402
+import re  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import derivations  # noqa: E402
+from derivations import vocabulary  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _deprecated_spellings() -> dict[str, str]:
+    return dict(vocabulary.DEPRECATED_SPELLINGS)
+
+
+def _public_functions():
+    for info in pkgutil.walk_packages(derivations.__path__, "derivations."):
+        if info.name.endswith("__main__"):
+            continue
+        module = _importlib.import_module(info.name)
+        for name, obj in vars(module).items():
+            if not name.startswith("_") and inspect.isfunction(obj) and obj.__module__ == module.__name__:
+                yield f"{info.name}.{name}", obj
+
+
+def test_the_documented_table_lists_every_alias_and_nothing_else():
+    documented = _deprecated_spellings()
+    used = {}
+    for _, func in _public_functions():
+        used.update(getattr(func, "__renamed_arguments__", {}))
+    assert used == documented
+    table = vocabulary.__doc__[vocabulary.__doc__.index("keyword "):vocabulary.__doc__.index("Names that look alike")]
+    rows = {}  # the docstring table: the keyword of each row, the deprecated spellings in its last column
+    for line in table.splitlines():
+        if line.startswith("``"):
+            keyword = re.match(r"``(\w+)``", line).group(1)
+        last = line[80:]
+        rows.update({old: keyword for old in re.findall(r"``(\w+)``", last)})
+    assert rows == documented
+
+
+def test_no_public_function_takes_a_deprecated_spelling_as_a_parameter():
+    deprecated = set(_deprecated_spellings())
+    offenders = [f"{name}({p})" for name, func in _public_functions()
+                 for p in inspect.signature(func).parameters if p in deprecated and not name.startswith("tests")]
+    assert offenders == []
+
+
+def test_study_programs_examples_and_tests_use_the_new_spellings():
+    pattern = re.compile(r"\b(" + "|".join(_deprecated_spellings()) + r")=")
+    offenders = []
+    for folder in ("sdtm", "adam", "tlf", "qc", "examples", "benchmarks", "tests"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            if path.name in ("test_vocabulary.py", "test_deprecated_spellings.py"):
+                continue
+            for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+                if pattern.search(line):
+                    offenders.append(f"{path.relative_to(ROOT)}:{n}")
+    assert offenders == []

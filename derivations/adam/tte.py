@@ -24,7 +24,7 @@ Rules, as admiral applies them:
 >>> death = EventSource("adsl", "DTHDT", set_values_to={"EVNTDESC": "DEATH", "SRCDOM": "ADSL", "SRCVAR": "DTHDT"})
 >>> alive = CensorSource("adsl", "LSTALVDT",
 ...     set_values_to={"EVNTDESC": "LAST KNOWN ALIVE", "SRCDOM": "ADSL", "SRCVAR": "LSTALVDT"})
->>> os_ = derive_var_aval_tte(derive_param_tte(dataset_adsl=adsl, source_datasets={"adsl": adsl},
+>>> os_ = derive_var_aval_tte(derive_param_tte(dataset_ref=adsl, source_datasets={"adsl": adsl},
 ...     start_date="RANDDT", event_conditions=[death], censor_conditions=[alive],
 ...     set_values_to={"PARAMCD": "OS", "PARAM": "Overall Survival (days)"}))
 >>> os_[["USUBJID", "CNSR", "AVAL"]].values.tolist()
@@ -41,6 +41,7 @@ import pandas as pd
 
 from ..core import Filter, assert_has_columns, filter_mask, set_values, sort_by_order
 from ..findings import DerivationError, Findings
+from ..vocabulary import renamed_arguments
 from ._common import Col, as_list, concat_rows, fmt_filter, fmt_values, resolve_value, signal_duplicates
 from .dates import compute_duration
 from .extreme import source_dates
@@ -174,10 +175,11 @@ def _select(
     return grouped.head(1) if mode == "first" else grouped.tail(1)
 
 
+@renamed_arguments(dataset_adsl="dataset_ref")
 def derive_param_tte(
     dataset: pd.DataFrame | None = None,
     *,
-    dataset_adsl: pd.DataFrame,
+    dataset_ref: pd.DataFrame,
     source_datasets: Mapping[str, pd.DataFrame],
     start_date: str = "TRTSDT",
     event_conditions: list[EventSource],
@@ -205,7 +207,7 @@ def derive_param_tte(
     """
     keys = list(subject_keys)
     by_vars = as_list(by_vars)
-    assert_has_columns(dataset_adsl, keys + [start_date], name="dataset_adsl")
+    assert_has_columns(dataset_ref, keys + [start_date], name="dataset_ref")
     for src in list(event_conditions) + list(censor_conditions):
         if src.dataset_name not in source_datasets:
             raise DerivationError(
@@ -225,11 +227,11 @@ def derive_param_tte(
 
     adsl_cols = {start_var: start_date}
     stem = start_date[:-3] if start_date.endswith("DTM") else start_date[:-2] if start_date.endswith("DT") else None
-    if stem and f"{stem}DTF" in dataset_adsl.columns and f"{stem}DTF" != start_date:
+    if stem and f"{stem}DTF" in dataset_ref.columns and f"{stem}DTF" != start_date:
         adsl_cols["STARTDTF"] = f"{stem}DTF"
-    if stem and start_date.endswith("DTM") and f"{stem}TMF" in dataset_adsl.columns:
+    if stem and start_date.endswith("DTM") and f"{stem}TMF" in dataset_ref.columns:
         adsl_cols["STARTTMF"] = f"{stem}TMF"
-    adsl = dataset_adsl[keys + list(adsl_cols.values())].copy()
+    adsl = dataset_ref[keys + list(adsl_cols.values())].copy()
     adsl.columns = keys + list(adsl_cols)
     start = pd.to_datetime(adsl[start_var])
     adsl[start_var] = start if create_datetime else start.dt.normalize()

@@ -30,22 +30,25 @@ Example
 ...     "TRSTRESC": ["30", "20", "PRESENT", "0", "9", "ABSENT"],
 ...     "VISIT": ["BASELINE"] * 3 + ["WEEK 6"] * 3, "VISITNUM": [1] * 3 + [2] * 3,
 ...     "TRDTC": ["2020-01-01"] * 3 + ["2020-02-12"] * 3})
->>> ovr = derive_param_recist_ovr(tu, tr)
+>>> ovr = derive_param_recist_ovr(tr, dataset_add=tu)
 >>> ovr[["VISIT", "SUMDIAM", "PCHG", "TRGRESP", "NTRGRESP", "OVRLRESP"]].values.tolist()
 [['BASELINE', 50.0, nan, None, None, None], ['WEEK 6', 9.0, -82.0, 'CR', 'CR', 'CR']]
 """
 
 from __future__ import annotations
 
+import functools
+import warnings
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
+from ..adam.dates import impute_dtc_to_date
 from ..core import Filter, assert_has_columns, filter_mask, set_values
 from ..findings import DerivationError, Findings
-from ..adam.dates import impute_dtc_to_date
+from ..vocabulary import renamed_arguments
 from .response import AVAL_RESP, compute_aval_resp
 
 ANY = "ANY"
@@ -241,16 +244,34 @@ def _role_from_tu(
     return lesions.drop_duplicates(keys + ["TULNKID"]).rename(columns={"TULNKID": "_LNK", "TUSTRESC": "_ROLE"})
 
 
+def _tu_tr_positional(func):
+    """The earlier call ``derive_param_recist_ovr(tr, dataset_add=tu)`` still works, with a DeprecationWarning."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        if len(args) == 2:
+            if "dataset_add" in kwargs or "dataset_tu" in kwargs:
+                raise TypeError("derive_param_recist_ovr() got TU twice: pass derive_param_recist_ovr(tr, dataset_add=tu)")
+            warnings.warn("derive_param_recist_ovr(tr, dataset_add=tu) is deprecated; use derive_param_recist_ovr(tr, dataset_add=tu)",
+                          DeprecationWarning, stacklevel=2)
+            args, kwargs = (args[1],), {**kwargs, "dataset_add": args[0]}
+        return func(*args, **kwargs)
+
+    return wrapper
+
+
+@_tu_tr_positional
+@renamed_arguments(dataset_tu="dataset_add", dataset_tr="dataset", filter_tu="filter_add", filter_tr="filter")
 def derive_param_recist_ovr(
-    dataset_tu: pd.DataFrame,
-    dataset_tr: pd.DataFrame,
+    dataset: pd.DataFrame,
     *,
+    dataset_add: pd.DataFrame,
     rule: RecistRule = RecistRule(),
     by_vars: Sequence[str] = ("STUDYID", "USUBJID"),
     visit_vars: Sequence[str] = ("VISIT", "VISITNUM"),
     evaluator_vars: Sequence[str] = (),
-    filter_tu: Filter = None,
-    filter_tr: Filter = None,
+    filter: Filter = None,
+    filter_add: Filter = None,
     baseline_filter: Filter = None,
     set_values_to: Mapping | None = None,
     findings: Findings | None = None,
@@ -269,23 +290,23 @@ def derive_param_recist_ovr(
     can feed :func:`derivations.oncology.response.derive_var_ovr_anl_flags`.
 
     ``evaluator_vars`` (TR names, e.g. ``("TREVAL", "TREVALID")``; TU must carry the
-    TU-prefixed twins) keeps evaluators apart; otherwise restrict with ``filter_tu`` /
-    ``filter_tr``. Two records for one lesion, test and assessment raise an error.
+    TU-prefixed twins) keeps evaluators apart; otherwise restrict with ``filter`` (TR) /
+    ``filter_add`` (TU). Two records for one lesion, test and assessment raise an error.
     ``findings`` (optional) receives selection-limit breaches, repeated visit labels,
     incomplete baselines and lesions not seen in TR.
     """
     by_vars, visit_vars, ev = list(by_vars), list(visit_vars), list(evaluator_vars)
     ev_tu = ["TU" + v[2:] for v in ev]
-    assert_has_columns(dataset_tu, by_vars + ev_tu + ["TULNKID", "TUSTRESC"], name="TU")
+    assert_has_columns(dataset_add, by_vars + ev_tu + ["TULNKID", "TUSTRESC"], name="TU")
     assert_has_columns(
-        dataset_tr,
+        dataset,
         by_vars + ev + visit_vars + ["TRLNKID", "TRTESTCD", "TRSTRESN", "TRSTRESC", "TRDTC"],
         name="TR",
     )
     subj_cols = by_vars + ev
-    tu_cols = subj_cols + ["TULNKID", "TUSTRESC"] + [c for c in ("TULOC", rule.node_flag_var) if c and c in dataset_tu.columns]
-    tu = dataset_tu.loc[filter_mask(dataset_tu, filter_tu)].rename(columns=dict(zip(ev_tu, ev)))[tu_cols]
-    tr = dataset_tr.loc[filter_mask(dataset_tr, filter_tr)]
+    tu_cols = subj_cols + ["TULNKID", "TUSTRESC"] + [c for c in ("TULOC", rule.node_flag_var) if c and c in dataset_add.columns]
+    tu = dataset_add.loc[filter_mask(dataset_add, filter_add)].rename(columns=dict(zip(ev_tu, ev)))[tu_cols]
+    tr = dataset.loc[filter_mask(dataset, filter)]
     tr_cols = subj_cols + visit_vars + ["TRLNKID", "TRTESTCD", "TRSTRESN", "TRSTRESC", "TRDTC"]
     tr = tr.loc[tr["TRLNKID"].notna(), tr_cols + (["TRGRPID"] if "TRGRPID" in tr.columns else [])].copy()
     tr["_DT"], _ = impute_dtc_to_date(tr["TRDTC"], rule.date_imputation, dataset="TR", variable="TRDTC")
@@ -336,7 +357,7 @@ def derive_param_recist_ovr(
             variable="TRTESTCD",
             usubjid=uid[r["_SID"]],
             value=f"{lnk_names[r['_LNK']]} {r['TRTESTCD']}",
-            hint="keep one record, or pass evaluator_vars / filter_tr to separate evaluators",
+            hint="keep one record, or pass evaluator_vars / filter (on TR) to separate evaluators",
         )
     tr["VISITOCC"] = tr.groupby(["_SID", "_LNK", "TRTESTCD", "_VID"]).cumcount() + 1
     if findings is not None and (tr["VISITOCC"] > 1).any():
@@ -393,7 +414,7 @@ def derive_param_recist_ovr(
         r = meas[dup].iloc[0]
         raise DerivationError("two measurements for one target lesion, test and assessment", dataset="TR",
                               variable="TRSTRESN", usubjid=uid[r["_SID"]], value=lnk_names[r["_LNK"]],
-                              hint="keep one record, or pass evaluator_vars / filter_tr to separate evaluators")
+                              hint="keep one record, or pass evaluator_vars / filter (on TR) to separate evaluators")
     meas = meas.drop_duplicates(akey + ["_LNK"], keep="first")[akey + ["_LNK", "TRSTRESN"]]
     grid = asm[akey].merge(targets, on=subj, how="inner").merge(meas, on=akey + ["_LNK"], how="left")
     val = grid["TRSTRESN"].astype(float)
@@ -468,7 +489,7 @@ def derive_param_recist_ovr(
         r = st[dup].iloc[0]
         raise DerivationError("two states for one non-target lesion and assessment", dataset="TR",
                               variable="TRSTRESC", usubjid=uid[r["_SID"]], value=lnk_names[r["_LNK"]],
-                              hint="keep one record, or pass evaluator_vars / filter_tr to separate evaluators")
+                              hint="keep one record, or pass evaluator_vars / filter (on TR) to separate evaluators")
     ngrid = asm[akey].merge(nts, on=subj, how="inner").merge(st, on=akey + ["_LNK"], how="left")
     state = ngrid["TRSTRESC"].map(state_map)
     ngrid["_PD"] = state.eq("PD")

@@ -9,11 +9,11 @@ Behaviour follows admiralonco 1.4 (``derive_param_bor``, ``derive_param_confirme
 
 Typical flow::
 
-    ovr = derive_param_ovr(rs, dataset_adsl=adsl, filter="RSEVAL == 'INVESTIGATOR' and RSTESTCD == 'OVRLRESP'")
-    ovr = derive_var_ovr_anl_flags(ovr, dataset_adsl=adsl)          # ANL01FL, ANL02FL
-    adrs = derive_param_first_pd(ovr, dataset_adsl=adsl)             # PD
-    adrs = derive_param_bor(adrs, dataset_adsl=adsl)                 # BOR
-    adrs = derive_param_confirmed_bor(adrs, dataset_adsl=adsl)       # CBOR
+    ovr = derive_param_ovr(rs, dataset_ref=adsl, filter="RSEVAL == 'INVESTIGATOR' and RSTESTCD == 'OVRLRESP'")
+    ovr = derive_var_ovr_anl_flags(ovr, dataset_ref=adsl)          # ANL01FL, ANL02FL
+    adrs = derive_param_first_pd(ovr, dataset_ref=adsl)             # PD
+    adrs = derive_param_bor(adrs, dataset_ref=adsl)                 # BOR
+    adrs = derive_param_confirmed_bor(adrs, dataset_ref=adsl)       # CBOR
 
 Example
 -------
@@ -23,8 +23,8 @@ Example
 >>> ovr = pd.DataFrame({"STUDYID": "S", "USUBJID": "1", "PARAMCD": "OVR",
 ...                     "AVALC": ["SD", "PR", "PR"],
 ...                     "ADT": pd.to_datetime(["2020-01-22", "2020-02-12", "2020-03-11"])})
->>> ovr = derive_var_ovr_anl_flags(ovr, dataset_adsl=adsl)
->>> out = derive_param_confirmed_bor(ovr, dataset_adsl=adsl)
+>>> ovr = derive_var_ovr_anl_flags(ovr, dataset_ref=adsl)
+>>> out = derive_param_confirmed_bor(ovr, dataset_ref=adsl)
 >>> out.loc[out.PARAMCD == "CBOR", ["USUBJID", "AVALC", "AVAL"]].values.tolist()
 [['1', 'PR', 2.0], ['2', 'MISSING', 7.0]]
 """
@@ -42,6 +42,7 @@ from ..adam.dates import impute_dtc_to_date
 from ..core import Filter, assert_has_columns, filter_mask, set_values
 from ..findings import DerivationError, Findings
 from ..iso8601 import compute_date, day_numbers
+from ..vocabulary import renamed_arguments
 
 # --------------------------------------------------------------------------- rules as data
 
@@ -175,32 +176,32 @@ def to_date(series: pd.Series, *, dataset: str | None = None, variable: str | No
 _OVR_ANL = "PARAMCD == 'OVR' and ANL01FL == 'Y' and ANL02FL == 'Y'"
 
 
-def _subjects(dataset: pd.DataFrame, dataset_adsl: pd.DataFrame | None, by_vars: list[str]) -> pd.DataFrame:
-    if dataset_adsl is None:
+def _subjects(dataset: pd.DataFrame, dataset_ref: pd.DataFrame | None, by_vars: list[str]) -> pd.DataFrame:
+    if dataset_ref is None:
         return dataset[by_vars].drop_duplicates().reset_index(drop=True)
-    assert_has_columns(dataset_adsl, by_vars, name="ADSL")
-    return dataset_adsl.drop_duplicates(by_vars).reset_index(drop=True)
+    assert_has_columns(dataset_ref, by_vars, name="ADSL")
+    return dataset_ref.drop_duplicates(by_vars).reset_index(drop=True)
 
 
 def _add_from_adsl(
-    src: pd.DataFrame, dataset_adsl: pd.DataFrame | None, by_vars: list[str], var: str, what: str
+    src: pd.DataFrame, dataset_ref: pd.DataFrame | None, by_vars: list[str], var: str, what: str
 ) -> pd.DataFrame:
     """Make ``var`` available on ``src``: its own values, gaps filled from ADSL."""
-    in_adsl = dataset_adsl is not None and var in dataset_adsl.columns
+    in_adsl = dataset_ref is not None and var in dataset_ref.columns
     if var in src.columns:
         if not in_adsl or src[var].notna().all():
             return src
-        add = dataset_adsl[by_vars + [var]].drop_duplicates(by_vars).rename(columns={var: "_ADSLVAL"})
+        add = dataset_ref[by_vars + [var]].drop_duplicates(by_vars).rename(columns={var: "_ADSLVAL"})
         out = src.merge(add, on=by_vars, how="left", validate="many_to_one")
         out[var] = out[var].astype(object).where(out[var].notna(), out["_ADSLVAL"].astype(object))
         return out.drop(columns="_ADSLVAL").set_index(src.index)
     if not in_adsl:
         raise DerivationError(
-            f"{what} variable {var} is neither in the dataset nor in dataset_adsl",
+            f"{what} variable {var} is neither in the dataset nor in dataset_ref",
             variable=var,
-            hint=f"pass dataset_adsl with {var} (e.g. TRTSDT / RANDDT) or add {var} to the dataset",
+            hint=f"pass dataset_ref with {var} (e.g. TRTSDT / RANDDT) or add {var} to the dataset",
         )
-    add = dataset_adsl[by_vars + [var]].drop_duplicates(by_vars)
+    add = dataset_ref[by_vars + [var]].drop_duplicates(by_vars)
     return src.merge(add, on=by_vars, how="left", validate="many_to_one").set_index(src.index)
 
 
@@ -218,8 +219,8 @@ def _pd_dates(dataset: pd.DataFrame, source_pd: Filter | pd.DataFrame, by_vars: 
 def _prepare_source(
     dataset: pd.DataFrame,
     *,
-    dataset_adsl: pd.DataFrame | None,
-    filter_source: Filter,
+    dataset_ref: pd.DataFrame | None,
+    filter: Filter,
     by_vars: list[str],
     rule: "BorRule",
     source_pd: Filter | pd.DataFrame | None = None,
@@ -230,7 +231,7 @@ def _prepare_source(
 ) -> pd.DataFrame:
     """Filtered, date-typed, sorted source records (copy) with ``_REF`` if asked."""
     assert_has_columns(dataset, by_vars + ["ADT", "AVALC"], name="input dataset")
-    src = dataset.loc[filter_mask(dataset, filter_source)].copy()
+    src = dataset.loc[filter_mask(dataset, filter)].copy()
     src["ADT"] = compute_date(src["ADT"], variable="ADT")
     missing_adt = src["ADT"].isna()
     if missing_adt.any():
@@ -239,13 +240,13 @@ def _prepare_source(
             "a source record for the parameter has no ADT",
             variable="ADT",
             usubjid=str(row.get("USUBJID")),
-            hint="impute the assessment date or exclude the record with filter_source",
+            hint="impute the assessment date or exclude the record with filter",
         )
     if reference_date is not None:
-        src = _add_from_adsl(src, dataset_adsl, by_vars, reference_date, "reference date")
+        src = _add_from_adsl(src, dataset_ref, by_vars, reference_date, "reference date")
         src["_REF"] = compute_date(src[reference_date], variable=reference_date)
     if before_date_var is not None:
-        src = _add_from_adsl(src, dataset_adsl, by_vars, before_date_var, "new anti-cancer therapy date")
+        src = _add_from_adsl(src, dataset_ref, by_vars, before_date_var, "new anti-cancer therapy date")
         before = compute_date(src[before_date_var], variable=before_date_var)
         src = src[before.isna() | (src["ADT"] < before)]
     if source_pd is not None:
@@ -261,7 +262,7 @@ def _prepare_source(
                 variable="AVALC",
                 usubjid=str(row.get("USUBJID")),
                 value=row["AVALC"],
-                hint=f"allowed: {', '.join(rule.response_values)}; map other values or exclude them with filter_source",
+                hint=f"allowed: {', '.join(rule.response_values)}; map other values or exclude them with filter",
             )
     if unique_dates:
         dup = src.duplicated(by_vars + ["ADT"], keep=False)
@@ -273,7 +274,7 @@ def _prepare_source(
                 usubjid=str(row.get("USUBJID")),
                 value=str(row["ADT"].date()),
                 hint="keep one record per subject and date first (derive_var_ovr_anl_flags sets ANL01FL) "
-                "and include ANL01FL == 'Y' in filter_source",
+                "and include ANL01FL == 'Y' in filter",
             )
     return src.sort_values(by_vars + ["ADT"], kind="mergesort").reset_index(drop=True)
 
@@ -328,7 +329,7 @@ class _NewParam:
     """
 
     dataset: pd.DataFrame
-    dataset_adsl: pd.DataFrame | None
+    dataset_ref: pd.DataFrame | None
     by_vars: list[str]
     rule: BorRule
     values: dict
@@ -337,7 +338,7 @@ class _NewParam:
     def start(
         cls,
         dataset: pd.DataFrame,
-        dataset_adsl: pd.DataFrame | None,
+        dataset_ref: pd.DataFrame | None,
         by_vars: Sequence[str],
         rule: BorRule,
         set_values_to: Mapping | None,
@@ -346,14 +347,14 @@ class _NewParam:
         """Check that the parameter (``defaults`` updated by ``set_values_to``) is new."""
         values = defaults | dict(set_values_to or {})
         _assert_new_param(dataset, values)
-        return cls(dataset, dataset_adsl, list(by_vars), rule, values)
+        return cls(dataset, dataset_ref, list(by_vars), rule, values)
 
-    def source(self, filter_source: Filter, **options) -> pd.DataFrame:
+    def source(self, filter: Filter, **options) -> pd.DataFrame:
         """:func:`_prepare_source` with this parameter's dataset, ADSL, by_vars and rule."""
         return _prepare_source(
             self.dataset,
-            dataset_adsl=self.dataset_adsl,
-            filter_source=filter_source,
+            dataset_ref=self.dataset_ref,
+            filter=filter,
             by_vars=self.by_vars,
             rule=self.rule,
             **options,
@@ -370,7 +371,7 @@ class _NewParam:
         """The input with one new record per subject: the chosen one, else ``default_avalc``."""
         return _append_param(
             self.dataset,
-            _subjects(self.dataset, self.dataset_adsl, self.by_vars),
+            _subjects(self.dataset, self.dataset_ref, self.by_vars),
             chosen,
             by_vars=self.by_vars,
             default_avalc=default_avalc,
@@ -473,10 +474,11 @@ def _pick_best(src: pd.DataFrame, cat: np.ndarray, by_vars: list[str], order: Se
 # --------------------------------------------------------------------------- OVR records
 
 
+@renamed_arguments(dataset_adsl="dataset_ref")
 def derive_param_ovr(
     dataset: pd.DataFrame,
     *,
-    dataset_adsl: pd.DataFrame | None = None,
+    dataset_ref: pd.DataFrame | None = None,
     filter: Filter = "RSTESTCD == 'OVRLRESP'",
     by_vars: Sequence[str] = ("STUDYID", "USUBJID"),
     result_var: str = "RSSTRESC",
@@ -509,14 +511,15 @@ def derive_param_ovr(
     values = {"PARAMCD": "OVR", "PARAM": "Overall Response"} | dict(set_values_to or {})
     out = set_values(out, values)
     for var in adsl_vars:
-        out = _add_from_adsl(out, dataset_adsl, by_vars, var, "ADSL")
+        out = _add_from_adsl(out, dataset_ref, by_vars, var, "ADSL")
     return out.reset_index(drop=True)
 
 
+@renamed_arguments(dataset_adsl="dataset_ref")
 def derive_var_ovr_anl_flags(
     dataset: pd.DataFrame,
     *,
-    dataset_adsl: pd.DataFrame | None = None,
+    dataset_ref: pd.DataFrame | None = None,
     by_vars: Sequence[str] = ("STUDYID", "USUBJID"),
     filter: Filter = "PARAMCD == 'OVR'",
     reference_date: str = "TRTSDT",
@@ -550,7 +553,7 @@ def derive_var_ovr_anl_flags(
     work = out.loc[mask, by_vars + ["ADT", "AVALC"] + extra].copy()
     work["_ROW"] = np.flatnonzero(mask)  # positions: safe with any index
     work["ADT"] = compute_date(work["ADT"], variable="ADT")
-    work = _add_from_adsl(work, dataset_adsl, by_vars, reference_date, "reference date")
+    work = _add_from_adsl(work, dataset_ref, by_vars, reference_date, "reference date")
     work["_REF"] = compute_date(work[reference_date], variable=reference_date)
     valid = work["AVALC"].isin(rule.worst_of_day_rank) & work["ADT"].notna() & work["_REF"].notna()
     if findings is not None:
@@ -572,7 +575,7 @@ def derive_var_ovr_anl_flags(
                 )
     valid &= work["ADT"] >= work["_REF"]
     if before_date_var is not None:
-        work = _add_from_adsl(work, dataset_adsl, by_vars, before_date_var, "new anti-cancer therapy date")
+        work = _add_from_adsl(work, dataset_ref, by_vars, before_date_var, "new anti-cancer therapy date")
         before = compute_date(work[before_date_var], variable=before_date_var)
         valid &= before.isna() | (work["ADT"] < before)
     cand = work[valid].copy()
@@ -595,11 +598,12 @@ def derive_var_ovr_anl_flags(
 # --------------------------------------------------------------------------- parameters
 
 
+@renamed_arguments(dataset_adsl="dataset_ref", filter_source="filter")
 def derive_param_bor(
     dataset: pd.DataFrame,
     *,
-    dataset_adsl: pd.DataFrame,
-    filter_source: Filter = _OVR_ANL,
+    dataset_ref: pd.DataFrame,
+    filter: Filter = _OVR_ANL,
     source_pd: Filter | pd.DataFrame | None = None,
     reference_date: str = "TRTSDT",
     before_date_var: str | None = None,
@@ -620,13 +624,13 @@ def derive_param_bor(
     >>> adsl = pd.DataFrame({"STUDYID": "S", "USUBJID": ["1"], "TRTSDT": pd.Timestamp("2020-01-01")})
     >>> ovr = pd.DataFrame({"STUDYID": "S", "USUBJID": "1", "PARAMCD": "OVR", "ANL01FL": "Y",
     ...     "ANL02FL": "Y", "AVALC": ["SD", "PD"], "ADT": pd.to_datetime(["2020-01-22", "2020-02-19"])})
-    >>> row = derive_param_bor(ovr, dataset_adsl=adsl).iloc[-1]
+    >>> row = derive_param_bor(ovr, dataset_ref=adsl).iloc[-1]
     >>> row.PARAMCD, row.AVALC, float(row.AVAL), str(row.ADT.date())
     ('BOR', 'PD', 5.0, '2020-02-19')
     """
-    new = _NewParam.start(dataset, dataset_adsl, by_vars, rule, set_values_to,
+    new = _NewParam.start(dataset, dataset_ref, by_vars, rule, set_values_to,
                           PARAMCD="BOR", PARAM="Best Overall Response (confirmation not required)")
-    src = new.source(filter_source, source_pd=source_pd, reference_date=reference_date, before_date_var=before_date_var)
+    src = new.source(filter, source_pd=source_pd, reference_date=reference_date, before_date_var=before_date_var)
     best = _pick_best(src, _bor_categories(src, rule, confirmed=None), new.by_vars, rule.bor_order)
     no_assessment = "NE" if rule.missing_as_ne else "MISSING"
     return new.append(best, default_avalc=no_assessment, aval_map=rule.aval_resp, keep_adsl=[reference_date])
@@ -655,11 +659,12 @@ def _bor_categories(
     return np.select(conds, choices, default=-1)
 
 
+@renamed_arguments(dataset_adsl="dataset_ref", filter_source="filter")
 def derive_param_confirmed_bor(
     dataset: pd.DataFrame,
     *,
-    dataset_adsl: pd.DataFrame,
-    filter_source: Filter = _OVR_ANL,
+    dataset_ref: pd.DataFrame,
+    filter: Filter = _OVR_ANL,
     source_pd: Filter | pd.DataFrame | None = None,
     reference_date: str = "TRTSDT",
     before_date_var: str | None = None,
@@ -680,13 +685,13 @@ def derive_param_confirmed_bor(
     >>> adsl = pd.DataFrame({"STUDYID": "S", "USUBJID": ["1"], "TRTSDT": pd.Timestamp("2020-01-01")})
     >>> ovr = pd.DataFrame({"STUDYID": "S", "USUBJID": "1", "PARAMCD": "OVR", "ANL01FL": "Y",
     ...     "ANL02FL": "Y", "AVALC": ["PR", "PR"], "ADT": pd.to_datetime(["2020-02-12", "2020-03-10"])})
-    >>> row = derive_param_confirmed_bor(ovr, dataset_adsl=adsl).iloc[-1]
+    >>> row = derive_param_confirmed_bor(ovr, dataset_ref=adsl).iloc[-1]
     >>> row.PARAMCD, row.AVALC, str(row.ADT.date())
     ('CBOR', 'SD', '2020-02-12')
     """
-    new = _NewParam.start(dataset, dataset_adsl, by_vars, rule, set_values_to,
+    new = _NewParam.start(dataset, dataset_ref, by_vars, rule, set_values_to,
                           PARAMCD="CBOR", PARAM="Best Confirmed Overall Response")
-    src = new.source(filter_source, source_pd=source_pd, reference_date=reference_date, before_date_var=before_date_var)
+    src = new.source(filter, source_pd=source_pd, reference_date=reference_date, before_date_var=before_date_var)
     if findings is not None:
         assert_no_cr_then_pr(src, by_vars=new.by_vars, findings=findings)
     cat = _bor_categories(src, rule, confirmed=_confirmation(src, new.by_vars, rule))
@@ -695,11 +700,12 @@ def derive_param_confirmed_bor(
     return new.append(best, default_avalc=no_assessment, aval_map=rule.aval_resp, keep_adsl=[reference_date])
 
 
+@renamed_arguments(dataset_adsl="dataset_ref", filter_source="filter")
 def derive_param_response(
     dataset: pd.DataFrame,
     *,
-    dataset_adsl: pd.DataFrame,
-    filter_source: Filter = _OVR_ANL + " and AVALC in ['CR', 'PR']",
+    dataset_ref: pd.DataFrame,
+    filter: Filter = _OVR_ANL + " and AVALC in ['CR', 'PR']",
     source_pd: Filter | pd.DataFrame | None = None,
     before_date_var: str | None = None,
     by_vars: Sequence[str] = ("STUDYID", "USUBJID"),
@@ -709,29 +715,30 @@ def derive_param_response(
     """Append a Y/N parameter: Y (ADT = first matching record) if any record matches.
 
     Defaults give RSP (any CR/PR). Other uses: BCP / CBCP with
-    ``filter_source="PARAMCD == 'BOR' and AVALC in ['CR', 'PR']"`` (or ``'CBOR'``), or
+    ``filter="PARAMCD == 'BOR' and AVALC in ['CR', 'PR']"`` (or ``'CBOR'``), or
     any "first event" flag. Subjects without a matching record get N, no ADT.
 
     >>> adsl = pd.DataFrame({"STUDYID": "S", "USUBJID": ["1", "2"]})
     >>> ovr = pd.DataFrame({"STUDYID": "S", "USUBJID": "1", "PARAMCD": "OVR", "ANL01FL": "Y",
     ...     "ANL02FL": "Y", "AVALC": ["SD", "PR"], "ADT": pd.to_datetime(["2020-01-22", "2020-02-19"])})
-    >>> out = derive_param_response(ovr, dataset_adsl=adsl)
+    >>> out = derive_param_response(ovr, dataset_ref=adsl)
     >>> out[out.PARAMCD == "RSP"][["USUBJID", "AVALC", "AVAL"]].values.tolist()
     [['1', 'Y', 1.0], ['2', 'N', 0.0]]
     """
-    new = _NewParam.start(dataset, dataset_adsl, by_vars, rule, set_values_to,
+    new = _NewParam.start(dataset, dataset_ref, by_vars, rule, set_values_to,
                           PARAMCD="RSP", PARAM="Response (confirmation not required)")
     src = new.source(
-        filter_source, source_pd=source_pd, before_date_var=before_date_var, check_values=False, unique_dates=False
+        filter, source_pd=source_pd, before_date_var=before_date_var, check_values=False, unique_dates=False
     )
     return new.append_flag(src.drop_duplicates(new.by_vars, keep="first"))
 
 
+@renamed_arguments(dataset_adsl="dataset_ref", filter_source="filter")
 def derive_param_first_pd(
     dataset: pd.DataFrame,
     *,
-    dataset_adsl: pd.DataFrame,
-    filter_source: Filter = "PARAMCD == 'OVR' and ANL01FL == 'Y' and AVALC == 'PD'",
+    dataset_ref: pd.DataFrame,
+    filter: Filter = "PARAMCD == 'OVR' and ANL01FL == 'Y' and AVALC == 'PD'",
     before_date_var: str | None = None,
     by_vars: Sequence[str] = ("STUDYID", "USUBJID"),
     rule: BorRule = BorRule(),
@@ -742,15 +749,15 @@ def derive_param_first_pd(
     >>> adsl = pd.DataFrame({"STUDYID": "S", "USUBJID": ["1"]})
     >>> ovr = pd.DataFrame({"STUDYID": "S", "USUBJID": "1", "PARAMCD": "OVR", "ANL01FL": "Y",
     ...     "AVALC": ["PD", "PD"], "ADT": pd.to_datetime(["2020-02-19", "2020-03-19"])})
-    >>> row = derive_param_first_pd(ovr, dataset_adsl=adsl).iloc[-1]
+    >>> row = derive_param_first_pd(ovr, dataset_ref=adsl).iloc[-1]
     >>> row.PARAMCD, row.AVALC, str(row.ADT.date())
     ('PD', 'Y', '2020-02-19')
     """
     values = {"PARAMCD": "PD", "PARAM": "Disease Progression"} | dict(set_values_to or {})
     return derive_param_response(
         dataset,
-        dataset_adsl=dataset_adsl,
-        filter_source=filter_source,
+        dataset_ref=dataset_ref,
+        filter=filter,
         before_date_var=before_date_var,
         by_vars=by_vars,
         rule=rule,
@@ -758,11 +765,12 @@ def derive_param_first_pd(
     )
 
 
+@renamed_arguments(dataset_adsl="dataset_ref", filter_source="filter")
 def derive_param_confirmed_resp(
     dataset: pd.DataFrame,
     *,
-    dataset_adsl: pd.DataFrame,
-    filter_source: Filter = _OVR_ANL,
+    dataset_ref: pd.DataFrame,
+    filter: Filter = _OVR_ANL,
     source_pd: Filter | pd.DataFrame | None = None,
     before_date_var: str | None = None,
     by_vars: Sequence[str] = ("STUDYID", "USUBJID"),
@@ -777,24 +785,25 @@ def derive_param_confirmed_resp(
     >>> adsl = pd.DataFrame({"STUDYID": "S", "USUBJID": ["1"]})
     >>> ovr = pd.DataFrame({"STUDYID": "S", "USUBJID": "1", "PARAMCD": "OVR", "ANL01FL": "Y",
     ...     "ANL02FL": "Y", "AVALC": ["PR", "PR"], "ADT": pd.to_datetime(["2020-02-12", "2020-03-11"])})
-    >>> row = derive_param_confirmed_resp(ovr, dataset_adsl=adsl).iloc[-1]
+    >>> row = derive_param_confirmed_resp(ovr, dataset_ref=adsl).iloc[-1]
     >>> row.PARAMCD, row.AVALC, str(row.ADT.date())
     ('CRSP', 'Y', '2020-02-12')
     """
-    new = _NewParam.start(dataset, dataset_adsl, by_vars, rule, set_values_to,
+    new = _NewParam.start(dataset, dataset_ref, by_vars, rule, set_values_to,
                           PARAMCD="CRSP", PARAM="Confirmed Response")
-    src = new.source(filter_source, source_pd=source_pd, before_date_var=before_date_var)
+    src = new.source(filter, source_pd=source_pd, before_date_var=before_date_var)
     if findings is not None:
         assert_no_cr_then_pr(src, by_vars=new.by_vars, findings=findings)
     conf_cr, conf_pr = _confirmation(src, new.by_vars, rule)
     return new.append_flag(src[conf_cr | conf_pr].drop_duplicates(new.by_vars, keep="first"))
 
 
+@renamed_arguments(dataset_adsl="dataset_ref", filter_source="filter")
 def derive_param_clinbenefit(
     dataset: pd.DataFrame,
     *,
-    dataset_adsl: pd.DataFrame,
-    filter_source: Filter = _OVR_ANL,
+    dataset_ref: pd.DataFrame,
+    filter: Filter = _OVR_ANL,
     source_resp: Filter | None = "PARAMCD == 'RSP' and AVALC == 'Y'",
     source_pd: Filter | pd.DataFrame | None = None,
     reference_date: str = "TRTSDT",
@@ -812,13 +821,13 @@ def derive_param_clinbenefit(
     >>> adsl = pd.DataFrame({"STUDYID": "S", "USUBJID": ["1"], "TRTSDT": pd.Timestamp("2020-01-01")})
     >>> ovr = pd.DataFrame({"STUDYID": "S", "USUBJID": "1", "PARAMCD": "OVR", "ANL01FL": "Y",
     ...     "ANL02FL": "Y", "AVALC": ["SD", "SD"], "ADT": pd.to_datetime(["2020-01-22", "2020-02-12"])})
-    >>> row = derive_param_clinbenefit(ovr, dataset_adsl=adsl, source_resp=None).iloc[-1]
+    >>> row = derive_param_clinbenefit(ovr, dataset_ref=adsl, source_resp=None).iloc[-1]
     >>> row.PARAMCD, row.AVALC, str(row.ADT.date())
     ('CB', 'Y', '2020-02-12')
     """
-    new = _NewParam.start(dataset, dataset_adsl, by_vars, rule, set_values_to,
+    new = _NewParam.start(dataset, dataset_ref, by_vars, rule, set_values_to,
                           PARAMCD="CB", PARAM="Clinical Benefit")
-    src = new.source(filter_source, source_pd=source_pd, reference_date=reference_date, before_date_var=before_date_var)
+    src = new.source(filter, source_pd=source_pd, reference_date=reference_date, before_date_var=before_date_var)
     in_window = day_numbers(src["ADT"]) >= day_numbers(src["_REF"]) + rule.ref_start_window
     cand = [src[src["AVALC"].isin(rule.benefit_values).to_numpy() & in_window]]
     if source_resp is not None:
@@ -829,11 +838,12 @@ def derive_param_clinbenefit(
     return new.append_flag(allc.drop_duplicates(new.by_vars, keep="first"))
 
 
+@renamed_arguments(dataset_adsl="dataset_ref", filter_source="filter")
 def derive_param_last_assessment(
     dataset: pd.DataFrame,
     *,
-    dataset_adsl: pd.DataFrame,
-    filter_source: Filter = _OVR_ANL,
+    dataset_ref: pd.DataFrame,
+    filter: Filter = _OVR_ANL,
     before_date_var: str | None = None,
     by_vars: Sequence[str] = ("STUDYID", "USUBJID"),
     rule: BorRule = BorRule(),
@@ -848,13 +858,13 @@ def derive_param_last_assessment(
     >>> adsl = pd.DataFrame({"STUDYID": "S", "USUBJID": ["1"]})
     >>> ovr = pd.DataFrame({"STUDYID": "S", "USUBJID": "1", "PARAMCD": "OVR", "ANL01FL": "Y",
     ...     "ANL02FL": "Y", "AVALC": ["SD", "NE"], "ADT": pd.to_datetime(["2020-01-22", "2020-02-19"])})
-    >>> row = derive_param_last_assessment(ovr, dataset_adsl=adsl).iloc[-1]
+    >>> row = derive_param_last_assessment(ovr, dataset_ref=adsl).iloc[-1]
     >>> row.PARAMCD, row.AVALC, str(row.ADT.date())
     ('LSTA', 'SD', '2020-01-22')
     """
-    new = _NewParam.start(dataset, dataset_adsl, by_vars, rule, set_values_to,
+    new = _NewParam.start(dataset, dataset_ref, by_vars, rule, set_values_to,
                           PARAMCD="LSTA", PARAM="Last Disease Assessment")
-    src = new.source(filter_source, before_date_var=before_date_var)
+    src = new.source(filter, before_date_var=before_date_var)
     last = src[src["AVALC"].isin(rule.adequate_values)].drop_duplicates(new.by_vars, keep="last")
     return new.append(last, default_avalc=None, aval_map=rule.aval_resp)
 

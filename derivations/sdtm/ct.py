@@ -11,13 +11,14 @@ Example
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
 from ..core import assert_has_columns
 from ..findings import DerivationError, Findings, SpecError
+from ..vocabulary import renamed_arguments, subject_column
 from ._util import as_text, listing, row_label, subject_at
 
 
@@ -77,6 +78,7 @@ def _lookup_table(terms: list[str], decodes: dict[str, str], synonyms: Mapping[s
     return table
 
 
+@renamed_arguments(id_var="subject_keys")
 def derive_var_ct(
     dataset: pd.DataFrame,
     *,
@@ -85,7 +87,7 @@ def derive_var_ct(
     codelist: Any,
     synonyms: Mapping[str, str] | None = None,
     dataset_name: str,
-    id_var: str = "USUBJID",
+    subject_keys: str | Sequence[str] = "USUBJID",
     findings: Findings | None = None,
 ) -> pd.DataFrame:
     """Add ``new_var`` holding the controlled term for raw column ``source``.
@@ -121,7 +123,7 @@ def derive_var_ct(
     u_unknown = (u_keys != "") & u_mapped.isna()
     u_out = u_mapped.where(~u_unknown, u_keys).fillna("")
     out_values = u_out.to_numpy(dtype=object)[codes] if len(codes) else np.array([], dtype=object)
-    usubjid = dataset[id_var] if id_var in dataset.columns else None
+    usubjid = dataset[subject_column(subject_keys)] if subject_column(subject_keys) in dataset.columns else None
 
     if u_unknown.any():
         unknown_u = np.flatnonzero(u_unknown.to_numpy())

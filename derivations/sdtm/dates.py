@@ -29,6 +29,7 @@ import pyarrow.compute as pc
 from ..core import assert_has_columns
 from ..findings import DerivationError, Findings
 from ..iso8601 import compute_complete_date, compute_study_day, days_in_month
+from ..vocabulary import renamed_arguments, subject_column
 from ._util import as_list, check_same_length, listing, row_label, subject_at
 
 # --------------------------------------------------------------------------- parsing
@@ -358,6 +359,7 @@ def compute_dtc(
     return _to_pandas_text(out_arr, values.index)
 
 
+@renamed_arguments(id_var="subject_keys")
 def derive_var_dtc(
     dataset: pd.DataFrame,
     *,
@@ -365,7 +367,7 @@ def derive_var_dtc(
     date: str,
     time: str | None = None,
     dataset_name: str,
-    id_var: str = "USUBJID",
+    subject_keys: str | Sequence[str] = "USUBJID",
     findings: Findings | None = None,
 ) -> pd.DataFrame:
     """Add ``new_var`` (--DTC) from raw date column ``date`` and optional ``time``.
@@ -385,7 +387,7 @@ def derive_var_dtc(
         dataset[date],
         dataset=dataset_name,
         variable=new_var,
-        usubjid=dataset[id_var] if id_var in dataset.columns else None,
+        usubjid=dataset[subject_column(subject_keys)] if subject_column(subject_keys) in dataset.columns else None,
         times=dataset[time] if time else None,
         findings=findings,
     )
@@ -417,18 +419,19 @@ def _lookup(dataset: pd.DataFrame, dataset_add: pd.DataFrame, by_vars: list[str]
     return merged[[f"__add_{v}" for v in variables]].set_axis(variables, axis=1)
 
 
+@renamed_arguments(ref_var="reference_date")
 def derive_var_dy(
     dataset: pd.DataFrame,
     *,
     dataset_add: pd.DataFrame | None,
     new_var: str,
     dtc: str,
-    ref_var: str = "RFSTDTC",
+    reference_date: str = "RFSTDTC",
     by_vars: Sequence[str] = ("USUBJID",),
 ) -> pd.DataFrame:
-    """Add study day ``new_var`` (--DY) of ``dtc`` relative to ``ref_var`` of ``dataset_add``.
+    """Add study day ``new_var`` (--DY) of ``dtc`` relative to ``reference_date`` of ``dataset_add``.
 
-    ``ref_var`` is looked up in ``dataset_add`` (one record per ``by_vars``,
+    ``reference_date`` is looked up in ``dataset_add`` (one record per ``by_vars``,
     usually DM); with ``dataset_add=None`` it is taken from ``dataset``.
     Subjects absent from ``dataset_add`` get a missing study day.
 
@@ -440,12 +443,12 @@ def derive_var_dy(
     """
     assert_has_columns(dataset, [dtc])
     if dataset_add is None:
-        assert_has_columns(dataset, [ref_var])
-        ref = dataset[ref_var]
+        assert_has_columns(dataset, [reference_date])
+        ref = dataset[reference_date]
     else:
-        ref = _lookup(dataset, dataset_add, as_list(by_vars), [ref_var], new_var)[ref_var]
+        ref = _lookup(dataset, dataset_add, as_list(by_vars), [reference_date], new_var)[reference_date]
     out = dataset.copy()
-    out[new_var] = compute_study_day(dataset[dtc].rename(dtc), ref.rename(ref_var))
+    out[new_var] = compute_study_day(dataset[dtc].rename(dtc), ref.rename(reference_date))
     return out
 
 

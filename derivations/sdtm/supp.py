@@ -22,6 +22,7 @@ import pandas as pd
 
 from ..core import assert_has_columns
 from ..findings import DerivationError, SpecError
+from ..vocabulary import renamed_arguments
 from ._util import listing, num_to_text, row_label, subject_at
 
 SUPP_COLUMNS = ["STUDYID", "RDOMAIN", "USUBJID", "IDVAR", "IDVARVAL", "QNAM", "QLABEL", "QVAL", "QORIG", "QEVAL"]
@@ -190,7 +191,8 @@ def derive_dataset_supp(
     return supp[SUPP_COLUMNS].reset_index(drop=True).astype(str)
 
 
-def derive_vars_supp_back(dataset: pd.DataFrame, *, dataset_supp: pd.DataFrame) -> pd.DataFrame:
+@renamed_arguments(dataset_supp="dataset_add")
+def derive_vars_supp_back(dataset: pd.DataFrame, *, dataset_add: pd.DataFrame) -> pd.DataFrame:
     """Merge SUPP-- qualifiers back onto the parent as columns named by QNAM (wide).
 
     Each SUPP record is matched on USUBJID and, when IDVAR is not blank, on
@@ -204,12 +206,12 @@ def derive_vars_supp_back(dataset: pd.DataFrame, *, dataset_supp: pd.DataFrame) 
     >>> supp = pd.DataFrame({"STUDYID": "S", "RDOMAIN": "AE", "USUBJID": ["S-01"], "IDVAR": ["AESEQ"],
     ...     "IDVARVAL": ["2"], "QNAM": ["AETRTEM"], "QLABEL": ["TEAE"], "QVAL": ["Y"],
     ...     "QORIG": ["Derived"], "QEVAL": [""]})
-    >>> derive_vars_supp_back(ae, dataset_supp=supp)["AETRTEM"].tolist()
+    >>> derive_vars_supp_back(ae, dataset_add=supp)["AETRTEM"].tolist()
     ['', 'Y']
     """
-    assert_has_columns(dataset_supp, ["USUBJID", "IDVAR", "IDVARVAL", "QNAM", "QVAL"], name="SUPP--")
+    assert_has_columns(dataset_add, ["USUBJID", "IDVAR", "IDVARVAL", "QNAM", "QVAL"], name="SUPP--")
     assert_has_columns(dataset, ["USUBJID"])
-    supp = dataset_supp.copy()
+    supp = dataset_add.copy()
     for c in ("USUBJID", "IDVAR", "IDVARVAL", "QNAM"):
         supp[c] = supp[c].astype("string").fillna("").str.strip().astype(object)
     supp["QVAL"] = supp["QVAL"].astype("string").fillna("").astype(object)

@@ -47,6 +47,7 @@ import pandas as pd
 
 from ..core import Filter, assert_has_columns, filter_mask, is_missing
 from ..findings import DerivationError
+from ..vocabulary import renamed_arguments, subject_column
 from .stats import (KmResult, KmSettings, compute_hazard_ratios, compute_km, compute_odds_ratio,
                     compute_proportion_ci, compute_risk_difference)
 
@@ -186,6 +187,7 @@ def _denominators(denominator: pd.DataFrame, population: Filter, by_vars, total,
     return column_var, levels, big_n
 
 
+@renamed_arguments(subject_var="subject_keys")
 def compute_ard_counts(
     dataset: pd.DataFrame,
     *,
@@ -198,12 +200,12 @@ def compute_ard_counts(
     order: Mapping[str, Sequence] | None = None,
     column_order: Sequence | None = None,
     total: bool = False,
-    subject_var: str = "USUBJID",
+    subject_keys: str | Sequence[str] = "USUBJID",
     dataset_name: str = "ADSL",
 ) -> pd.DataFrame:
     """Subjects (n), denominator (N) and percentage by level of each categorical variable.
 
-    A subject counts once per level (distinct ``subject_var``). ``denominator``
+    A subject counts once per level (distinct ``subject_keys``, by its last key). ``denominator``
     (default: ``dataset``) gives N per column after the ``population`` filter.
     Every level of ``order[var]`` gets a row, zero counts included; a missing value
     is counted under ``"Missing"``; a value outside the order raises.
@@ -215,6 +217,7 @@ def compute_ard_counts(
     >>> ard.query("stat_name == 'n'")[["group_value", "column_value", "stat_value"]].values.tolist()
     [['<65', 'X', 1.0], ['<65', 'Y', 1.0], ['<65', 'Total', 2.0], ['>=65', 'X', 1.0], ['>=65', 'Y', 0.0], ['>=65', 'Total', 1.0]]
     """
+    subject_var = subject_column(subject_keys)
     order = dict(order or {})
     denominator = dataset if denominator is None else denominator
     assert_has_columns(dataset, [subject_var, *variables, *(by_vars or [])], name=dataset_name)
@@ -257,6 +260,7 @@ def _quantiles(values: pd.Series, q: float, method: str) -> float:
     return float(np.quantile(v, q, method=method)) if len(v) else float("nan")
 
 
+@renamed_arguments(subject_var="subject_keys")
 def compute_ard_continuous(
     dataset: pd.DataFrame,
     *,
@@ -269,7 +273,7 @@ def compute_ard_continuous(
     total: bool = False,
     quantile_method: str = "averaged_inverted_cdf",
     dataset_name: str = "ADSL",
-    subject_var: str = "USUBJID",
+    subject_keys: str | Sequence[str] = "USUBJID",
 ) -> pd.DataFrame:
     """n, mean, sd, median, q1, q3, min, max of each numeric variable (missing values excluded).
 
@@ -310,6 +314,7 @@ def compute_ard_continuous(
                    dataset_name=dataset_name, population=population, column_var=column_var, filter=filter)
 
 
+@renamed_arguments(subject_var="subject_keys")
 def compute_ard_proportion_ci(
     dataset: pd.DataFrame,
     *,
@@ -325,7 +330,7 @@ def compute_ard_proportion_ci(
     method: str = "beta",
     group_var: str = "RESPONSE",
     group_value: str = "Responders",
-    subject_var: str = "USUBJID",
+    subject_keys: str | Sequence[str] = "USUBJID",
     dataset_name: str = "ADRS",
 ) -> pd.DataFrame:
     """Responders (n), N, pct and the exact Clopper-Pearson CI (``method="beta"``), in %.
@@ -341,6 +346,7 @@ def compute_ard_proportion_ci(
     >>> [round(v, 1) for v in ard.stat_value]
     [9.0, 29.0, 31.0, 15.3, 50.8]
     """
+    subject_var = subject_column(subject_keys)
     denominator = dataset if denominator is None else denominator
     assert_has_columns(dataset, [subject_var, *(by_vars or [])], name=dataset_name)
     column_var, levels_col, big_n = _denominators(denominator, population, by_vars, total,
@@ -365,6 +371,7 @@ def compute_ard_proportion_ci(
                    column_var=column_var, filter=filter, response=response)
 
 
+@renamed_arguments(subject_var="subject_keys")
 def compute_ard_any_event(
     dataset: pd.DataFrame,
     *,
@@ -376,7 +383,7 @@ def compute_ard_any_event(
     by_vars: Sequence[str] | None = None,
     column_order: Sequence | None = None,
     total: bool = False,
-    subject_var: str = "USUBJID",
+    subject_keys: str | Sequence[str] = "USUBJID",
     dataset_name: str = "ADAE",
 ) -> pd.DataFrame:
     """Subjects with at least one record of each category (an AE overview): n, N, pct per column.
@@ -395,6 +402,7 @@ def compute_ard_any_event(
     >>> ard.query("stat_name == 'n'")[["group_value", "column_value", "stat_value"]].values.tolist()
     [['Any AE', 'X', 1.0], ['Any AE', 'Y', 1.0], ['Any AE', 'Total', 2.0], ['Serious AE', 'X', 1.0], ['Serious AE', 'Y', 0.0], ['Serious AE', 'Total', 1.0]]
     """
+    subject_var = subject_column(subject_keys)
     assert_has_columns(dataset, [subject_var, *(by_vars or [])], name=dataset_name)
     column_var, levels_col, big_n = _denominators(denominator, population, by_vars, total, column_order,
                                                   subject_var, "denominator")
@@ -521,6 +529,7 @@ def compute_ard_km(
 GRADE_BANDS = {"Any grade": None, "Grade 3-4": (3, 4), "Grade 5": (5,)}
 
 
+@renamed_arguments(subject_var="subject_keys")
 def compute_ard_occurrences(
     dataset: pd.DataFrame,
     *,
@@ -536,7 +545,7 @@ def compute_ard_occurrences(
     grade_bands: Mapping[str, Sequence | None] | None = None,
     any_label: str = "Subjects with at least one event",
     by_max_grade: bool = False,
-    subject_var: str = "USUBJID",
+    subject_keys: str | Sequence[str] = "USUBJID",
     dataset_name: str = "ADAE",
 ) -> pd.DataFrame:
     """Subjects with at least one event, overall, by SOC and by PT, per grade band (n, N, pct).
@@ -560,6 +569,7 @@ def compute_ard_occurrences(
     >>> ard.query("stat_name == 'n'")[["group_value", "grade_band", "stat_value"]].values.tolist()[:4]
     [['Subjects with at least one event', 'Any grade', 2.0], ['Subjects with at least one event', 'Grade 3-4', 1.0], ['Blood', 'Any grade', 2.0], ['Blood', 'Grade 3-4', 1.0]]
     """
+    subject_var = subject_column(subject_keys)
     bands = dict(GRADE_BANDS if grade_bands is None else grade_bands)
     term_vars = list(term_vars)
     if not 1 <= len(term_vars) <= 2:
@@ -707,6 +717,7 @@ def compute_ard_hazard_ratio(
                    column_var=treatment_var, filter=filter)
 
 
+@renamed_arguments(subject_var="subject_keys")
 def compute_ard_comparison(
     dataset: pd.DataFrame,
     *,
@@ -720,7 +731,7 @@ def compute_ard_comparison(
     arm_order: Sequence | None = None,
     alpha: float = 0.05,
     group_value: str = "Responders",
-    subject_var: str = "USUBJID",
+    subject_keys: str | Sequence[str] = "USUBJID",
     dataset_name: str = "ADSL",
 ) -> pd.DataFrame:
     """Risk difference (Wald CI, percentage points) and odds ratio (Woolf CI) of the subjects with a
@@ -735,6 +746,7 @@ def compute_ard_comparison(
     >>> {k: round(v, 2) for k, v in zip(ard.stat_name, ard.stat_value)}
     {'rd': 25.0, 'rd_ci_lower': -3.99, 'rd_ci_upper': 53.99, 'or': 3.0, 'or_ci_lower': 0.79, 'or_ci_upper': 11.44}
     """
+    subject_var = subject_column(subject_keys)
     assert_has_columns(denominator, [subject_var, treatment_var], name=dataset_name)
     den = denominator.loc[filter_mask(denominator, population)]
     arm_of = dict(zip(den[subject_var], _str_levels(den[treatment_var], MISSING)))

@@ -43,6 +43,7 @@ from matplotlib.transforms import blended_transform_factory  # noqa: E402
 
 from ..core import assert_has_columns, is_missing  # noqa: E402
 from ..findings import DerivationError  # noqa: E402
+from ..vocabulary import renamed_arguments, subject_column  # noqa: E402
 from .stats import KmResult  # noqa: E402
 
 #: colours by best overall response (colour-blind safe Okabe-Ito palette)
@@ -245,10 +246,11 @@ WATERFALL_BAR_LIMIT = 2000
 """Above this many subjects the waterfall bars are drawn as one rasterised collection per response."""
 
 
+@renamed_arguments(subject_var="subject_keys")
 def plot_waterfall(
     data: pd.DataFrame,
     *,
-    subject_var: str = "USUBJID",
+    subject_keys: str | Sequence[str] = "USUBJID",
     value_var: str = "PCHG",
     response_var: str = "BOR",
     title: str = "",
@@ -263,6 +265,7 @@ def plot_waterfall(
     of 0% (or one too small to see) is drawn as a short bar across the zero line
     (:func:`zero_stub`), so that no subject shows as an empty slot.
     """
+    subject_var = subject_column(subject_keys)
     assert_has_columns(data, [subject_var, value_var, response_var], name="waterfall input")
     dup = data[subject_var].duplicated()
     if dup.any():
@@ -317,11 +320,12 @@ def plot_waterfall(
     return fig
 
 
+@renamed_arguments(subject_var="subject_keys")
 def plot_swimmer(
     subjects: pd.DataFrame,
     events: pd.DataFrame | None = None,
     *,
-    subject_var: str = "USUBJID",
+    subject_keys: str | Sequence[str] = "USUBJID",
     duration_var: str = "DURATION",
     ongoing_var: str = "ONGOING",
     death_var: str = "DEATH",
@@ -336,6 +340,7 @@ def plot_swimmer(
     """One bar per subject (longest at the top): treatment duration, response markers,
     an arrow for ongoing treatment, an ``x`` at death. ``xmax`` fixes the time axis (the
     pages of :func:`swimmer_pages` share one)."""
+    subject_var = subject_column(subject_keys)
     assert_has_columns(subjects, [subject_var, duration_var], name="swimmer subjects")
     with matplotlib.rc_context(RC):
         s = subjects.sort_values([duration_var, subject_var], ascending=[True, False], kind="mergesort")
@@ -387,8 +392,9 @@ def plot_swimmer(
     return fig
 
 
+@renamed_arguments(subject_var="subject_keys")
 def swimmer_pages(subjects: pd.DataFrame, events: pd.DataFrame | None = None, *, per_page: int = 30,
-                  subject_var: str = "USUBJID", duration_var: str = "DURATION", death_var: str = "DEATH",
+                  subject_keys: str | Sequence[str] = "USUBJID", duration_var: str = "DURATION", death_var: str = "DEATH",
                   time_var: str = "TIME", width: float = 10.0, height: float = 6.6, **kwargs) -> list[Figure]:
     """The swimmer plot over pages of ``per_page`` subjects (longest treated first), every page the same
     size and time axis, for a paged document (the RTF of a figure takes one PNG per page).
@@ -397,6 +403,7 @@ def swimmer_pages(subjects: pd.DataFrame, events: pd.DataFrame | None = None, *,
     >>> [len(f.axes[0].get_yticks()) for f in swimmer_pages(subj, per_page=2)]
     [2, 2, 1]
     """
+    subject_var = subject_column(subject_keys)
     assert_has_columns(subjects, [subject_var, duration_var], name="swimmer subjects")
     order = subjects.assign(_k=np.arange(len(subjects))).sort_values(
         [duration_var, "_k"], ascending=[False, True], kind="mergesort").drop(columns="_k")
@@ -412,7 +419,7 @@ def swimmer_pages(subjects: pd.DataFrame, events: pd.DataFrame | None = None, *,
         ev = None
         if events is not None:
             ev = events.loc[events[subject_var].astype(str).isin(chunk[subject_var].astype(str))]
-        pages.append(plot_swimmer(chunk, ev, subject_var=subject_var, duration_var=duration_var,
+        pages.append(plot_swimmer(chunk, ev, subject_keys=subject_var, duration_var=duration_var,
                                   death_var=death_var, time_var=time_var, width=width, height=height,
                                   xmax=xmax, **kwargs))
     return pages

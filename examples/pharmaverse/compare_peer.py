@@ -163,7 +163,7 @@ def recist_concordance(ref: Path):
     sdtm = ref / "sdtm"
     tu, tr = pd.read_parquet(sdtm / "tu_onco.parquet"), pd.read_parquet(sdtm / "tr_onco.parquet")
     rs = pd.read_parquet(sdtm / "rs_onco.parquet")
-    der = derive_param_recist_ovr(tu, tr, filter_tu="TUEVAL == 'INVESTIGATOR'", filter_tr="TREVAL == 'INVESTIGATOR'")
+    der = derive_param_recist_ovr(tr, dataset_add=tu, filter="TREVAL == 'INVESTIGATOR'", filter_add="TUEVAL == 'INVESTIGATOR'")
     der = der[der["ABLFL"].isna()].assign(RSDTC=lambda d: d["ADT"].dt.strftime("%Y-%m-%d"))
     inv = rs[(rs["RSEVAL"] == "INVESTIGATOR") & (rs["RSTESTCD"] == "OVRLRESP")]
     keys = ["USUBJID", "VISITNUM", "RSDTC"]

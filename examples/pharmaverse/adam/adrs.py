@@ -50,7 +50,7 @@ def derive(ctx):
     s.assert_unique(rs, ["STUDYID", "USUBJID", "RSSEQ"], name="RS")
     # the parameters are derived from the records they need (narrow inputs, one concat at the end)
     adsl_keys = adsl[subj + ["RANDDT", "DTHDT"]]
-    kw = {"dataset_adsl": adsl_keys[subj + ["RANDDT"]], "rule": RULE}
+    kw = {"dataset_ref": adsl_keys[subj + ["RANDDT"]], "rule": RULE}
 
     def new_records(derivation, source, **args):
         return derivation(source, **kw, **args).iloc[len(source):]
@@ -64,17 +64,17 @@ def derive(ctx):
     cb = new_records(derive_param_clinbenefit, pd.concat([ovr, rsp], ignore_index=True), reference_date="RANDDT",
                      set_values_to=_values("CB"))
     bor = new_records(derive_param_bor, ovr, reference_date="RANDDT", set_values_to=_values("BOR"))
-    bcp = new_records(derive_param_response, bor, filter_source="PARAMCD == 'BOR' and AVALC in ['CR', 'PR']",
+    bcp = new_records(derive_param_response, bor, filter="PARAMCD == 'BOR' and AVALC in ['CR', 'PR']",
                       set_values_to=_values("BCP"))
     crsp = new_records(derive_param_confirmed_resp, ovr, set_values_to=_values("CRSP"), findings=ctx.findings)
     ccb = new_records(derive_param_clinbenefit, pd.concat([ovr, crsp], ignore_index=True), reference_date="RANDDT",
                       source_resp="PARAMCD == 'CRSP' and AVALC == 'Y'", set_values_to=_values("CCB"))
     cbor = new_records(derive_param_confirmed_bor, ovr, reference_date="RANDDT", set_values_to=_values("CBOR"))
-    cbcp = new_records(derive_param_response, cbor, filter_source="PARAMCD == 'CBOR' and AVALC in ['CR', 'PR']",
+    cbcp = new_records(derive_param_response, cbor, filter="PARAMCD == 'CBOR' and AVALC in ['CR', 'PR']",
                        set_values_to=_values("CBCP"))
     # admiralonco's template takes the last assessment among the OVR records with ANL01FL (not
     # ANL02FL): an assessment after the first PD can be the last one (oncology-rules.md stops at PD)
-    lsta = new_records(derive_param_last_assessment, ovr, filter_source="PARAMCD == 'OVR' and ANL01FL == 'Y'",
+    lsta = new_records(derive_param_last_assessment, ovr, filter="PARAMCD == 'OVR' and ANL01FL == 'Y'",
                        set_values_to=_values("LSTA"))
     # death (reference event): Y with ADT = DTHDT, else N
     death = derive_extreme_records(

@@ -34,17 +34,17 @@ def derive(ctx):
                         subj + ["PARAMCD", "AVALC", "ANL01FL", "ADT", "ASEQ"]]
     src = {"adsl": adsl, "adrs": adrs}
     kw = {"source_datasets": src, "findings": ctx.findings}
-    os_ = derive_param_tte(dataset_adsl=adsl, start_date="RANDDT", event_conditions=[DEATH],
+    os_ = derive_param_tte(dataset_ref=adsl, start_date="RANDDT", event_conditions=[DEATH],
                            censor_conditions=[ALIVE, RAND], set_values_to={"PARAMCD": "OS", "PARAM": "Overall Survival"},
                            **kw)
-    adtte = derive_param_tte(os_, dataset_adsl=adsl, start_date="RANDDT", event_conditions=[PD, DEATH],
+    adtte = derive_param_tte(os_, dataset_ref=adsl, start_date="RANDDT", event_conditions=[PD, DEATH],
                              censor_conditions=[LASTA, RAND],
                              set_values_to={"PARAMCD": "PFS", "PARAM": "Progression Free Survival"}, **kw)
     # duration of response: responders only, from the first response (RSP = Y) date
     responders = derive_vars_merged(adsl[subj], dataset_add=adrs, by_vars=subj,
                                     filter_add="PARAMCD == 'RSP' and AVALC == 'Y'", new_vars={"RESPDT": "ADT"})
     responders = responders[responders["RESPDT"].notna()]
-    adtte = derive_param_tte(adtte, dataset_adsl=responders, start_date="RESPDT", event_conditions=[PD, DEATH],
+    adtte = derive_param_tte(adtte, dataset_ref=responders, start_date="RESPDT", event_conditions=[PD, DEATH],
                              censor_conditions=[LASTA],
                              set_values_to={"PARAMCD": "RSD", "PARAM": "Duration of Response"},
                              source_datasets=src)
