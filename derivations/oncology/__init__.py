@@ -2,8 +2,10 @@
 
 * :mod:`.recist` - time-point response from TU/TR lesions (:class:`RecistRule`,
   :data:`RECIST11_OVERALL_TABLE`, :func:`derive_param_recist_ovr`).
-* :mod:`.response` - ANL flags, BOR / CBOR and the Y/N response parameters
-  (:class:`BorRule`, :data:`AVAL_RESP`, :data:`AVAL_YN`).
+* :mod:`.rules` - the response rules as data (:class:`BorRule`, :data:`AVAL_RESP`,
+  :data:`AVAL_YN`, the value sets and rankings).
+* :mod:`.response` - ANL flags, BOR / CBOR and the Y/N response parameters (the public
+  ``derive_param_*``); :mod:`._params` holds what they share.
 * :mod:`.concordance` - derived vs investigator agreement (:func:`compute_concordance`).
 """
 
@@ -17,14 +19,7 @@ from .recist import (
     format_response_table,
 )
 from .response import (
-    AVAL_RESP,
-    AVAL_YN,
-    BOR_ORDER,
-    RESPONSE_VALUES,
-    WORST_OF_DAY_RANK,
-    BorRule,
     assert_no_cr_then_pr,
-    compute_aval_resp,
     derive_param_bor,
     derive_param_clinbenefit,
     derive_param_confirmed_bor,
@@ -37,6 +32,7 @@ from .response import (
     impute_dtc_to_date,
     to_date,
 )
+from .rules import AVAL_RESP, AVAL_YN, BOR_ORDER, RESPONSE_VALUES, WORST_OF_DAY_RANK, BorRule, compute_aval_resp
 
 __all__ = [
     "ANY",

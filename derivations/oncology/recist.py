@@ -49,7 +49,7 @@ from ..adam.dates import impute_dtc_to_date
 from ..core import Filter, assert_has_columns, filter_mask, set_values
 from ..findings import DerivationError, Findings
 from ..vocabulary import renamed_arguments
-from .response import AVAL_RESP, compute_aval_resp
+from .rules import AVAL_RESP, compute_aval_resp
 
 ANY = "ANY"
 _NT_STATES = ("CR", "NON-CR/NON-PD", "NE", "NA")

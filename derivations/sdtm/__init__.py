@@ -3,8 +3,9 @@
 Every function takes ``dataset`` (or ``values``) first and returns a new
 object; nothing is study-specific. Modules:
 
-``dates``    compute_dtc, derive_var_dtc, compute_study_day, derive_var_dy,
-             EpochRule, derive_var_epoch
+``dates``    compute_dtc, derive_var_dtc, compute_study_day (from derivations.iso8601),
+             derive_var_dy
+``epoch``    EpochRule, derive_var_epoch
 ``ct``       derive_var_ct
 ``flags``    derive_var_lobxfl (--LOBXFL, last observation before exposure)
 ``mapping``  derive_var_assign, derive_var_hardcode
@@ -15,14 +16,8 @@ object; nothing is study-specific. Modules:
 
 from ..adam.records import derive_var_obs_number
 from .ct import derive_var_ct
-from .dates import (
-    EpochRule,
-    compute_dtc,
-    compute_study_day,
-    derive_var_dtc,
-    derive_var_dy,
-    derive_var_epoch,
-)
+from .dates import compute_dtc, compute_study_day, derive_var_dtc, derive_var_dy
+from .epoch import EpochRule, derive_var_epoch
 from .flags import derive_var_lobxfl
 from .mapping import derive_var_assign, derive_var_hardcode, derive_var_seq
 from .supp import SUPP_COLUMNS, QualifierSpec, derive_dataset_supp, derive_vars_supp_back

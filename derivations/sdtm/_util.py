@@ -7,6 +7,7 @@ from typing import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+from ..core import assert_has_columns
 from ..findings import DerivationError
 
 
@@ -75,3 +76,24 @@ def as_list(value: str | Sequence[str] | None) -> list[str]:
     if isinstance(value, str):
         return [value]
     return list(value)
+
+
+def lookup_one_per_group(dataset: pd.DataFrame, dataset_add: pd.DataFrame, by_vars: list[str],
+            variables: list[str], what: str) -> pd.DataFrame:
+    """Columns ``variables`` of ``dataset_add`` for each record of ``dataset`` (left join)."""
+    assert_has_columns(dataset, by_vars)
+    assert_has_columns(dataset_add, by_vars + variables)
+    add = dataset_add[by_vars + variables]
+    dup = add.duplicated(by_vars, keep=False)
+    if dup.any():
+        pos = int(np.flatnonzero(dup.to_numpy())[0])
+        raise DerivationError(
+            f"dataset_add has more than one record per {', '.join(by_vars)}",
+            variable=what,
+            value=tuple(add.iloc[pos][by_vars]),
+            hint="pass one record per subject (e.g. DM) as dataset_add",
+        )
+    left = dataset[by_vars].reset_index(drop=True)
+    merged = left.merge(add.rename(columns={v: f"__add_{v}" for v in variables}), on=by_vars, how="left")
+    merged.index = dataset.index
+    return merged[[f"__add_{v}" for v in variables]].set_axis(variables, axis=1)
