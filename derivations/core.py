@@ -143,6 +143,22 @@ def compute_on_distinct(values: pd.Series, compute: Callable[[pd.Series], Any], 
     Series of the distinct non-missing values and returns one result each; missing values get
     ``missing``.
 
+    Parameters
+    ----------
+    values
+        Any Series.
+    compute
+        A function of a Series of the distinct non-missing values (object dtype) that
+        returns one result per value (array-like of the same length).
+    missing
+        The result for missing values.
+
+    Returns
+    -------
+    pandas.Series
+
+    Examples
+    --------
     >>> compute_on_distinct(pd.Series(["Week 6", None, "Week 6", "Baseline"]),
     ...                     lambda s: s.str.len(), missing=0).tolist()
     [6, 0, 6, 8]

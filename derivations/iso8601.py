@@ -173,6 +173,17 @@ def compute_iso8601_valid(values: pd.Series) -> pd.Series:
 
     Complete dates are also checked against the calendar (``2021-02-30`` is invalid).
 
+    Parameters
+    ----------
+    values
+        Text values (missing and blank count as valid: mandatory is another check).
+
+    Returns
+    -------
+    pandas.Series
+
+    Examples
+    --------
     >>> compute_iso8601_valid(pd.Series(["2021-03", "2021-02-30", "2021-03-15T10:30", "15MAR2021", ""])).tolist()
     [True, False, True, False, True]
     """
@@ -299,6 +310,19 @@ def compute_date(values: pd.Series, *, dataset: str | None = None, variable: str
     Text must be a complete ISO 8601 date (a time part is dropped); a partial or
     unreadable value is an error, never a guess. Blank and missing give NaT.
 
+    Parameters
+    ----------
+    values
+        datetime64, ``datetime.date``/``datetime`` objects, or ISO 8601 text.
+    dataset, variable
+        Named in the error message.
+
+    Returns
+    -------
+    pandas.Series
+
+    Examples
+    --------
     >>> import datetime
     >>> compute_date(pd.Series(["2020-02-12T10:00", None])).dt.strftime("%Y-%m-%d").fillna("").tolist()
     ['2020-02-12', '']

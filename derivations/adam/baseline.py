@@ -34,13 +34,39 @@ def derive_var_base(
     new_var: str = "BASE",
     filter: Filter = "ABLFL == 'Y'",
 ) -> pd.DataFrame:
-    """Add ``new_var`` = ``source_var`` of the baseline record (``filter``) of the by group.
+    """Add ``new_var`` = ``source_var`` of the baseline record (``filter``) of each by group.
 
-    ``by_vars`` usually ``["STUDYID", "USUBJID", "PARAMCD", "BASETYPE"]``. By
-    groups without a baseline record get a missing value; more than one
-    baseline record in a by group raises a :class:`DerivationError` naming it.
-    Use ``source_var="AVALC", new_var="BASEC"`` for character values, or
-    ``source_var="ANRIND", new_var="BNRIND"``.
+    admiral ``derive_var_base``. By groups without a baseline record get a missing value;
+    more than one baseline record in a by group raises a :class:`DerivationError` naming it.
+
+    Parameters
+    ----------
+    dataset
+        BDS records (e.g. ADVS, ADLB); returned as a copy with ``new_var`` added.
+    by_vars
+        Columns that delimit a baseline, usually ``["STUDYID", "USUBJID", "PARAMCD", "BASETYPE"]``.
+    source_var
+        The variable whose baseline value is taken: ``"AVAL"`` (default), ``"AVALC"``
+        (with ``new_var="BASEC"``), ``"ANRIND"`` (with ``new_var="BNRIND"``), or any other.
+    new_var
+        The new column; default ``"BASE"``.
+    filter
+        Which record of a by group is the baseline (query string, callable or boolean
+        Series); default ``"ABLFL == 'Y'"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> advs = pd.DataFrame({"USUBJID": ["1", "1", "2"], "PARAMCD": "SYSBP", "AVAL": [120.0, 130.0, 140.0],
+    ...                      "AVALC": ["120", "130", "140"], "ABLFL": ["Y", "", ""]})
+    >>> derive_var_base(advs, by_vars=["USUBJID", "PARAMCD"])["BASE"].fillna(-1).tolist()
+    [120.0, 120.0, -1.0]
+    >>> derive_var_base(advs, by_vars=["USUBJID", "PARAMCD"], source_var="AVALC", new_var="BASEC")["BASEC"].tolist()
+    ['120', '120', nan]
     """
     by_vars = as_list(by_vars)
     assert_has_columns(dataset, by_vars + [source_var])
@@ -60,7 +86,31 @@ def derive_var_base(
 def derive_var_chg(
     dataset: pd.DataFrame, *, new_var: str = "CHG", source_var: str = "AVAL", base_var: str = "BASE"
 ) -> pd.DataFrame:
-    """Add ``CHG = AVAL - BASE`` (missing when either is missing)."""
+    """Add change from baseline ``new_var = source_var - base_var`` (missing when either is missing).
+
+    admiral ``derive_var_chg``.
+
+    Parameters
+    ----------
+    dataset
+        Records with the analysis value and its baseline (see :func:`derive_var_base`).
+    new_var
+        The new column; default ``"CHG"``.
+    source_var
+        The analysis value; default ``"AVAL"``. Numeric, or text holding numbers.
+    base_var
+        The baseline value; default ``"BASE"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> derive_var_chg(pd.DataFrame({"AVAL": [130.0, None], "BASE": [120.0, 120.0]}))["CHG"].tolist()
+    [10.0, nan]
+    """
     assert_has_columns(dataset, [source_var, base_var])
     out = dataset.copy()
     out[new_var] = pd.to_numeric(dataset[source_var]) - pd.to_numeric(dataset[base_var])
@@ -70,7 +120,31 @@ def derive_var_chg(
 def derive_var_pchg(
     dataset: pd.DataFrame, *, new_var: str = "PCHG", source_var: str = "AVAL", base_var: str = "BASE"
 ) -> pd.DataFrame:
-    """Add ``PCHG = (AVAL - BASE) / |BASE| * 100``; missing when BASE is 0 or missing (admiral)."""
+    """Add percent change ``new_var = (source_var - base_var) / |base_var| * 100``.
+
+    admiral ``derive_var_pchg``: missing when the baseline is 0 or missing, or the value is missing.
+
+    Parameters
+    ----------
+    dataset
+        Records with the analysis value and its baseline (see :func:`derive_var_base`).
+    new_var
+        The new column; default ``"PCHG"``.
+    source_var
+        The analysis value; default ``"AVAL"``.
+    base_var
+        The baseline value; default ``"BASE"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> derive_var_pchg(pd.DataFrame({"AVAL": [114.0, 5.0, 3.0], "BASE": [120.0, 0.0, -4.0]}))["PCHG"].tolist()
+    [-5.0, nan, 175.0]
+    """
     assert_has_columns(dataset, [source_var, base_var])
     aval = pd.to_numeric(dataset[source_var]).astype(float)
     base = pd.to_numeric(dataset[base_var]).astype(float)

@@ -293,14 +293,42 @@ def compute_dtc_impute(
 ) -> pd.Series:
     """Impute partial ISO 8601 values of ``dtc``; returns a datetime64 Series.
 
-    With ``datetime=False`` (default) the time part is ignored and the result is
-    a date at midnight; ``highest_imputation`` is one of Y/M/D/n. With
-    ``datetime=True`` also h/m/s are allowed (default level then is the
-    caller's choice; admiral uses ``"h"``). ``min_dates``/``max_dates`` are
-    Series aligned with ``dtc`` (or single dates). Invalid values raise a
-    :class:`DerivationError`, or become missing and are reported in
-    ``findings`` when given.
+    admiral ``impute_dtc_dt`` / ``impute_dtc_dtm`` (as dates, not text). The imputation
+    levels and values are described in the module docstring.
 
+    Parameters
+    ----------
+    dtc
+        ISO 8601 --DTC text (``-`` for an unknown component allowed).
+    highest_imputation
+        The highest component that may be imputed: ``"n"`` (none, default), ``"D"``,
+        ``"M"``, ``"Y"``; with ``datetime=True`` also ``"h"``, ``"m"``, ``"s"``. A value
+        missing a higher component gives a missing date.
+    date_imputation
+        ``"first"`` (default), ``"mid"`` (day 15, or June 30 when the month is missing),
+        ``"last"`` (last day of the month, leap years included) or a fixed ``"MM-DD"``
+        (day capped at the month's last day).
+    time_imputation
+        ``"first"`` (00:00:00, default), ``"last"`` (23:59:59) or ``"HH:MM:SS"``.
+    min_dates, max_dates
+        Bounds as Series aligned with ``dtc`` (or single dates): the imputed value is kept
+        inside each bound that lies in the range the partial value allows, so collected
+        components never change. A missing year is imputed only from such a bound.
+    preserve
+        ``True``: keep a collected day when the month is missing (``2021---15``); default ``False``.
+    datetime
+        ``False`` (default): the time part is ignored and the result is a date at midnight.
+    findings
+        Without it an invalid value raises a :class:`DerivationError`; with it the value
+        becomes missing and is reported (check ``invalid_dtc``).
+
+    Returns
+    -------
+    pandas.Series
+        datetime64, NaT where not imputed.
+
+    Examples
+    --------
     >>> import pandas as pd
     >>> dtc = pd.Series(["2021-03", "2021", "2021-03-04"])
     >>> compute_dtc_impute(dtc, highest_imputation="M", date_imputation="mid").dt.strftime("%Y-%m-%d").tolist()
@@ -377,12 +405,36 @@ def derive_vars_dt(
 ) -> pd.DataFrame:
     """Add ``<prefix>DT`` (and the imputation flag ``<prefix>DTF``) from ``dtc``.
 
-    ``<prefix>DTF`` is ``"D"`` (day imputed), ``"M"`` (month and day) or ``"Y"``
-    (year too), missing when nothing was imputed. ``flag_imputation``:
-    ``"auto"`` adds it unless ``highest_imputation == "n"``, ``"date"`` always,
-    ``"none"`` never. ``min_dates``/``max_dates`` are column names; ``rule``
-    (an :class:`ImputationRule`) replaces the individual imputation arguments.
+    admiral ``derive_vars_dt``. ``<prefix>DTF`` is ``"D"`` (day imputed), ``"M"`` (month
+    and day) or ``"Y"`` (year too), missing when nothing was imputed.
 
+    Parameters
+    ----------
+    dataset
+        Records with the --DTC column.
+    dtc
+        The ISO 8601 text column, e.g. ``"AESTDTC"``.
+    new_vars_prefix
+        Stem of the new variables, e.g. ``"AST"`` gives ASTDT and ASTDTF.
+    highest_imputation, date_imputation, preserve
+        As in :func:`compute_dtc_impute`; ``highest_imputation`` one of ``"n"`` (default),
+        ``"D"``, ``"M"``, ``"Y"``.
+    flag_imputation
+        ``"auto"`` (default: the flag unless ``highest_imputation == "n"``), ``"date"``
+        (always) or ``"none"`` (never).
+    min_dates, max_dates
+        Column names of ``dataset`` holding bounds (see :func:`compute_dtc_impute`).
+    rule
+        An :class:`ImputationRule`; replaces the individual imputation arguments.
+    findings
+        Invalid values become missing and are reported there; without it they raise.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
     >>> import pandas as pd
     >>> ae = pd.DataFrame({"AESTDTC": ["2021-03", "2021-01", "2021-01-20"],
     ...                    "TRTSDT": pd.to_datetime(["2021-01-15"] * 3)})
@@ -429,16 +481,43 @@ def derive_vars_dtm(
 ) -> pd.DataFrame:
     """Add ``<prefix>DTM``, ``<prefix>DTF`` (D/M/Y) and ``<prefix>TMF`` (H/M/S) from ``dtc``.
 
-    ``bounds_are_dates=True`` reads the ``max_dates`` columns as dates (admiral does so
-    for Date variables): a bound caps the value at the end of its day (23:59:59), so a
-    complete date whose time is imputed to 23:59:59 keeps it; by default a bound is the
-    datetime given (midnight for a date).
+    admiral ``derive_vars_dtm``. ``<prefix>TMF`` is ``"H"`` when the hour was imputed,
+    ``"M"`` the minute, ``"S"`` the second.
 
-    ``<prefix>TMF`` is ``"H"`` when the hour was imputed, ``"M"`` the minute,
-    ``"S"`` the second (not flagged with ``ignore_seconds_flag=True``).
-    ``flag_imputation``: ``"auto"`` (date flag if ``highest_imputation`` is
-    D/M/Y, time flag unless it is ``"n"``), ``"both"``, ``"date"``, ``"time"``, ``"none"``.
+    Parameters
+    ----------
+    dataset
+        Records with the --DTC column.
+    dtc
+        The ISO 8601 text column, e.g. ``"AESTDTC"``.
+    new_vars_prefix
+        Stem of the new variables, e.g. ``"AST"`` gives ASTDTM, ASTDTF, ASTTMF.
+    highest_imputation
+        ``"h"`` (default), ``"n"``, ``"s"``, ``"m"``, ``"D"``, ``"M"`` or ``"Y"``.
+    date_imputation, time_imputation, preserve
+        As in :func:`compute_dtc_impute`.
+    flag_imputation
+        ``"auto"`` (default: date flag if ``highest_imputation`` is D/M/Y, time flag unless
+        it is ``"n"``), ``"both"``, ``"date"``, ``"time"`` or ``"none"``.
+    min_dates, max_dates
+        Column names of ``dataset`` holding bounds.
+    ignore_seconds_flag
+        ``True``: an imputed second is not flagged (admiral, for data collected without seconds).
+    rule
+        An :class:`ImputationRule`; replaces the individual imputation arguments.
+    findings
+        Invalid values become missing and are reported there; without it they raise.
+    bounds_are_dates
+        ``True`` reads the ``max_dates`` columns as dates (admiral does so for Date
+        variables): a bound caps the value at the end of its day (23:59:59). Default
+        ``False``: a bound is the datetime given (midnight for a date).
 
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
     >>> import pandas as pd
     >>> ae = pd.DataFrame({"AESTDTC": ["2021-03-04T10:30", "2021-03", "2021-03-04T10:30:15"]})
     >>> out = derive_vars_dtm(ae, dtc="AESTDTC", new_vars_prefix="AST", highest_imputation="M")
@@ -527,11 +606,29 @@ def derive_vars_dy(
     source_vars: list[str],
     new_vars: list[str] | Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
-    """Add study days (Int64) for date/datetime ``source_vars`` relative to ``reference_date``.
+    """Add study days (Int64) of ``source_vars`` relative to ``reference_date``; no day 0.
 
-    Names: ``ASTDT -> ASTDY``, ``ADTM -> ADY`` (suffix DT/DTM replaced by DY),
-    or ``new_vars`` as a list (same order) or ``{new: source}``.
+    admiral ``derive_vars_dy``, computed by :func:`derivations.iso8601.compute_study_day`.
+    Works on a Dask frame too (lazily).
 
+    Parameters
+    ----------
+    dataset
+        Records with the date columns.
+    reference_date
+        The reference date column, e.g. ``"TRTSDT"``.
+    source_vars
+        Date, datetime or ISO 8601 text columns (a partial text date gives a missing day).
+    new_vars
+        ``None`` (default): the suffix DT/DTM becomes DY (``ASTDT -> ASTDY``, ``ADTM -> ADY``);
+        a list of names in the order of ``source_vars``; or ``{new: source}``.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
     >>> import pandas as pd
     >>> ae = pd.DataFrame({"TRTSDT": pd.to_datetime(["2021-01-10"] * 3),
     ...     "ASTDT": pd.to_datetime(["2021-01-09", "2021-01-10", None])})
@@ -578,12 +675,33 @@ def compute_duration(
     floor_in: bool = True,
     trunc_out: bool = False,
 ) -> pd.Series:
-    """Duration ``end - start`` (+1 day if ``add_one``) in ``out_unit`` (float).
+    """Duration from ``start_date`` to ``end_date`` (+1 day if ``add_one``) in ``out_unit``, as float.
 
-    Months and years are days divided by ``days_per_month`` / ``days_per_year``
-    (study settings); ``floor_in`` drops the time part first; ``trunc_out``
-    truncates the result to an integer.
+    admiral ``compute_duration``.
 
+    Parameters
+    ----------
+    start_date, end_date
+        Date or datetime Series, aligned.
+    out_unit
+        ``"days"`` (default), ``"weeks"``, ``"months"``, ``"years"``, ``"hours"``,
+        ``"minutes"`` or ``"seconds"``.
+    add_one
+        Count both ends (``True``, default: the same day is 1 day).
+    days_per_month, days_per_year
+        Months and years are days divided by these (study settings); defaults 30.4375, 365.25.
+    floor_in
+        ``True`` (default): drop the time part of both dates first.
+    trunc_out
+        ``True``: truncate the result to a whole number; default ``False``.
+
+    Returns
+    -------
+    pandas.Series
+        float64; NaN where a date is missing.
+
+    Examples
+    --------
     >>> import pandas as pd
     >>> s = pd.Series(pd.to_datetime(["2021-01-01"])); e = pd.Series(pd.to_datetime(["2021-01-31"]))
     >>> compute_duration(s, e).tolist(), compute_duration(s, e, out_unit="months", days_per_month=30).tolist()
@@ -628,18 +746,38 @@ def derive_vars_duration(
 ) -> pd.DataFrame:
     """Add ``new_var`` = duration from ``start_date`` to ``end_date`` (see :func:`compute_duration`).
 
-    ``new_var_unit`` names a variable holding the unit in upper case (e.g. AVALU = "DAYS"),
-    or ``unit_text`` when given (admiral writes the unit as given, e.g. ADURU = "days").
-    ``unit_if_missing=False`` leaves the unit missing where the duration is missing (admiral).
+    admiral ``derive_vars_duration``. Works on a Dask frame too (lazily).
 
+    Parameters
+    ----------
+    dataset
+        Records with the two date columns.
+    new_var
+        The new column, e.g. ``"ADURN"`` or ``"TRTDURD"``.
+    start_date, end_date
+        Date or datetime columns.
+    out_unit, add_one, days_per_month, days_per_year, floor_in, trunc_out
+        As in :func:`compute_duration`.
+    new_var_unit
+        Optional column for the unit: ``out_unit`` in upper case (``"DAYS"``), or ``unit_text``.
+    unit_text
+        The unit as written (admiral writes it as given, e.g. ``"days"``).
+    unit_if_missing
+        ``True`` (default): the unit is set on every record; ``False``: missing where the
+        duration is missing (admiral).
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
     >>> import pandas as pd
     >>> ae = pd.DataFrame({"ASTDT": pd.to_datetime(["2021-01-01", "2021-01-01"]),
     ...                    "AENDT": pd.to_datetime(["2021-01-03", None])})
     >>> derive_vars_duration(ae, new_var="ADURN", start_date="ASTDT", end_date="AENDT", new_var_unit="ADURU",
     ...     unit_text="days", unit_if_missing=False)["ADURU"].tolist()
     ['days', None]
-
-    >>> import pandas as pd
     >>> adsl = pd.DataFrame({"TRTSDT": pd.to_datetime(["2021-01-01"]), "TRTEDT": pd.to_datetime(["2021-01-14"])})
     >>> derive_vars_duration(adsl, new_var="TRTDURD", start_date="TRTSDT", end_date="TRTEDT")["TRTDURD"].tolist()
     [14.0]

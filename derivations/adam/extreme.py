@@ -133,6 +133,35 @@ def derive_var_extreme_flag(
     record tied with the extreme one on ``order`` is flagged; otherwise ties
     flag the first in input order and are signalled per ``check_type``.
 
+    Parameters
+    ----------
+    dataset
+        The records to flag; returned as a copy with ``new_var`` added.
+    by_vars
+        Columns that delimit a group, e.g. ``["STUDYID", "USUBJID", "PARAMCD"]``.
+    order
+        Columns that sort a group (``"-X"`` descending; missing values last).
+    new_var
+        The flag, e.g. ``"ABLFL"``, ``"AOCCPFL"``, ``"ANL01FL"``.
+    mode
+        ``"first"`` (default) or ``"last"`` record of each group.
+    true_value, false_value
+        Values of flagged and other records; defaults ``"Y"`` and ``""`` (``None``: missing,
+        as admiral leaves records outside ``restrict_derivation``).
+    filter
+        Which records take part; the others get ``false_value``.
+    flag_all
+        ``True``: every record tied with the extreme one on ``order`` is flagged; ``False``
+        (default): the first of them in input order, the tie signalled per ``check_type``.
+    check_type
+        Ties on ``by_vars + order``: ``"warning"`` (default), ``"error"`` or ``"none"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
     >>> import pandas as pd
     >>> df = pd.DataFrame({"USUBJID": ["1", "1", "2"], "ADT": pd.to_datetime(
     ...     ["2021-01-02", "2021-01-05", "2021-01-03"]), "AVAL": [3, 5, None]})
@@ -190,6 +219,40 @@ def derive_extreme_records(
     only); ``exist_flag`` then tells them apart (``true_value``/``false_value``).
     ``keep_source_vars`` limits the copied variables (by variables always kept).
 
+    Parameters
+    ----------
+    dataset
+        Records to append to (``None``: return the new records only).
+    dataset_add
+        Where the new records come from (may be ``dataset`` itself).
+    by_vars
+        Columns that delimit a group; one new record per group.
+    order
+        Columns that sort the candidates of a group (``"-X"`` descending).
+    mode
+        ``"last"`` (default) or ``"first"``.
+    filter_add
+        Which ``dataset_add`` records are candidates.
+    set_values_to
+        ``{column: value}`` on the new records, e.g. ``{"PARAMCD": "MDIS"}`` (constants,
+        callables of the frame, ``Col(name)``).
+    dataset_ref
+        Optional reference (ADSL): its groups without a candidate get a record too (by
+        variables only).
+    exist_flag
+        Optional new column: ``true_value`` (default ``"Y"``) on records from a candidate,
+        ``false_value`` (default ``"N"``) on the others.
+    keep_source_vars
+        The candidate's variables to copy (by variables always kept); ``None``: all.
+    check_type
+        Candidates tied on ``by_vars + order``: ``"warning"`` (default), ``"error"``, ``"none"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
     >>> import pandas as pd
     >>> adlb = pd.DataFrame({"USUBJID": ["1", "1", "2"], "PARAMCD": "ALT",
     ...                      "AVAL": [30.0, 80.0, 25.0], "AVISITN": [1, 2, 1]})
@@ -306,6 +369,30 @@ def derive_var_extreme_dt(
     order applies: sorted by date then source position, ``mode`` picks the first
     or last (so for ``mode="last"`` the later-listed source wins the tie).
 
+    Parameters
+    ----------
+    dataset
+        One record per subject (e.g. ADSL); ``new_var`` must be new.
+    new_var
+        The new date, e.g. ``"LSTALVDT"``.
+    sources
+        :class:`DateSource` objects (printable): dataset name, date column or callable,
+        filter, ``set_values_to``.
+    source_datasets
+        ``{name: frame}`` for the ``dataset_name`` of every source.
+    mode
+        ``"last"`` (default) or ``"first"`` date over all sources.
+    subject_keys
+        Columns that identify a subject; default ``("STUDYID", "USUBJID")``.
+    keep_time
+        ``True``: keep the time part of datetimes; ``False`` (default): dates.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
     >>> import pandas as pd
     >>> adsl = pd.DataFrame({"STUDYID": "S", "USUBJID": ["1", "2", "3"]})
     >>> ae = pd.DataFrame({"STUDYID": "S", "USUBJID": ["1", "1", "2"],

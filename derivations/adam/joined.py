@@ -47,16 +47,61 @@ def derive_vars_joined(
     join_suffix: str = "_join",
     check_type: str = "warning",
 ) -> pd.DataFrame:
-    """Join each record of ``dataset`` with the ``dataset_add`` records of its by group.
+    """Add variables from the ``dataset_add`` record that a condition on both datasets selects.
 
-    ``filter_add`` selects records of ``dataset_add`` first; ``filter_join`` is then
-    evaluated on the joined pairs, where the columns of both datasets are visible
-    (a ``dataset_add`` column whose name is also in ``dataset`` is renamed with
-    ``join_suffix``, e.g. ``VISIT_join``). From the pairs left, ``order``/``mode``
-    (``"first"``/``"last"``) pick one per record of ``dataset``; without ``order``
-    the pairs must be unique per record (else :class:`DerivationError`). Records
-    without a pair get missing values (or ``missing_values``), and ``exist_flag``
-    tells them apart. The input records and their order are kept.
+    admiral ``derive_vars_joined``. Each record of ``dataset`` is paired with the
+    ``dataset_add`` records of its by group; ``filter_join`` keeps the pairs that count;
+    ``order``/``mode`` pick one of them. The input records and their order are kept.
+
+    Parameters
+    ----------
+    dataset
+        The records to add variables to (e.g. ADAE).
+    dataset_add
+        The records to take them from (e.g. EX with dose dates).
+    by_vars
+        Columns that both datasets share and that delimit the pairs, e.g. ``["STUDYID", "USUBJID"]``.
+    new_vars
+        What to add: ``None`` (every ``dataset_add`` column not in ``by_vars``), a list of
+        column names, or ``{new_name: dataset_add_column}``. Names must be new to ``dataset``.
+    filter_add
+        Which ``dataset_add`` records take part, before the join (query string, callable,
+        boolean Series or ``None``).
+    filter_join
+        Which pairs count, evaluated on the joined pairs where the columns of both datasets
+        are visible (a ``dataset_add`` column whose name is also in ``dataset`` is renamed
+        with ``join_suffix``, e.g. ``VISIT_join``); ``None``: all pairs.
+    order, mode
+        Both or neither. ``order`` sorts the pairs of a record (``"-X"`` descending) and
+        ``mode`` (``"first"`` or ``"last"``) picks one. Without them the pairs must be
+        unique per record, else a :class:`DerivationError`.
+    exist_flag
+        Optional new column telling records with a pair (``true_value``, default ``"Y"``)
+        from those without (``false_value``, default missing).
+    missing_values
+        ``{new_name: value}`` for records without a pair (default: missing).
+    join_suffix
+        Suffix of ``dataset_add`` columns whose name is also in ``dataset``; default ``"_join"``.
+    check_type
+        Pairs tied on ``order``: ``"warning"`` (default), ``"error"`` or ``"none"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
+    The last dose on or before each adverse event:
+
+    >>> import pandas as pd
+    >>> ae = pd.DataFrame({"USUBJID": ["1", "1", "2"],
+    ...     "ASTDTM": pd.to_datetime(["2021-01-03", "2021-01-01", "2021-02-01"])})
+    >>> ex = pd.DataFrame({"USUBJID": ["1", "1", "2"], "EXDOSE": [10.0, 20.0, 5.0],
+    ...     "EXSTDTM": pd.to_datetime(["2021-01-02", "2021-01-03", "2021-02-02"])})
+    >>> out = derive_vars_joined(ae, dataset_add=ex, by_vars=["USUBJID"], new_vars={"LDOSE": "EXDOSE"},
+    ...     order=["EXSTDTM"], mode="last", filter_join="EXSTDTM <= ASTDTM", exist_flag="DOSEFL")
+    >>> out["LDOSE"].tolist(), out["DOSEFL"].tolist()
+    ([20.0, nan, nan], ['Y', nan, nan])
     """
     by_vars = as_list(by_vars)
     assert_has_columns(dataset, by_vars, name="dataset")

@@ -86,6 +86,37 @@ def derive_vars_merged(
     otherwise; ``missing_values`` ``{var: value}`` fills new variables for by
     groups without a record.
 
+    Parameters
+    ----------
+    dataset
+        The records to add variables to (e.g. ADSL); their order is kept.
+    dataset_add
+        The records to take them from (e.g. EX, DS).
+    by_vars
+        Columns both datasets share, e.g. ``["STUDYID", "USUBJID"]``.
+    new_vars
+        ``None`` (every ``dataset_add`` variable but the by variables), a list of names, or
+        ``{new_name: dataset_add_column}``. Names must be new to ``dataset``.
+    filter_add
+        Which ``dataset_add`` records take part.
+    order, mode
+        With ``order`` the ``mode`` (``"first"``, default, or ``"last"``) record per by group
+        is taken; without it the selected records must be unique per by group.
+    exist_flag
+        Optional new column: ``true_value`` (default ``"Y"``) where a record was found,
+        ``false_value`` (default ``""``) otherwise.
+    missing_values
+        ``{new_name: value}`` for by groups without a record (default missing).
+    check_type
+        Several records (or ties on ``order``) per by group: ``"error"`` (default),
+        ``"warning"`` (first record in input order) or ``"none"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
     >>> import pandas as pd
     >>> adsl = pd.DataFrame({"USUBJID": ["1", "2", "3"]})
     >>> ex = pd.DataFrame({"USUBJID": ["1", "1", "2"],
@@ -167,6 +198,31 @@ def derive_var_merged_exist_flag(
     group meets ``condition``; ``false_value`` if the by group has records but
     none meets it; ``missing_value`` if it has no record at all.
 
+    Parameters
+    ----------
+    dataset
+        The records to flag (e.g. ADSL).
+    dataset_add
+        The records looked at (e.g. AE).
+    by_vars
+        Columns both datasets share, e.g. ``["STUDYID", "USUBJID"]``.
+    new_var
+        The new flag, e.g. ``"SAEFL"``.
+    condition
+        What makes the flag true, evaluated on the ``dataset_add`` records (query string,
+        callable, boolean Series; ``None``: any record). Not a record filter: records that
+        fail it make the flag ``false_value`` rather than missing.
+    true_value, false_value, missing_value
+        Defaults ``"Y"``, ``"N"`` and ``""`` (``None``: a missing value).
+    filter_add
+        Which ``dataset_add`` records take part at all.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
     >>> import pandas as pd
     >>> adsl = pd.DataFrame({"USUBJID": ["1", "2", "3"]})
     >>> ae = pd.DataFrame({"USUBJID": ["1", "1", "2"], "AESER": ["N", "Y", "N"]})
@@ -208,6 +264,32 @@ def derive_var_merged_summary(
     Missing values of ``source_var`` are ignored (pandas aggregations skip NaN);
     by groups without records get ``missing_value``.
 
+    Parameters
+    ----------
+    dataset
+        The records to add the summary to (e.g. ADSL).
+    dataset_add
+        The records summarised (e.g. EX).
+    by_vars
+        Columns both datasets share.
+    new_var
+        The new column, e.g. ``"CUMDOSE"``.
+    source_var
+        The ``dataset_add`` variable summarised.
+    summary_fun
+        A pandas aggregation name (``"mean"``, ``"sum"``, ``"min"``, ``"max"``, ``"count"``,
+        ``"median"``, ...) or a callable ``Series -> value``.
+    filter_add
+        Which ``dataset_add`` records take part.
+    missing_value
+        Value for by groups without records; default ``None`` (missing).
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
     >>> import pandas as pd
     >>> adsl = pd.DataFrame({"USUBJID": ["1", "2"]})
     >>> ex = pd.DataFrame({"USUBJID": ["1", "1"], "EXDOSE": [10.0, 20.0]})

@@ -146,6 +146,35 @@ def derive_param_exist_flag(
     it, ``missing_value`` if it has none. AVAL from ``aval_map`` (``None``: no
     AVAL). ``set_values_to`` must give PARAMCD (admiral ``derive_param_exist_flag``).
 
+    Parameters
+    ----------
+    dataset
+        Parameters to append to (``None``: return the new records only); an error if the
+        PARAMCD of ``set_values_to`` is already there.
+    dataset_ref
+        The reference (ADSL): one new record per by group of it.
+    dataset_add
+        The records looked at (e.g. TU, ADSL).
+    by_vars
+        Columns shared by ``dataset_ref`` and ``dataset_add``; default ``("STUDYID", "USUBJID")``.
+    condition
+        What makes AVALC ``true_value`` (evaluated on ``dataset_add``; ``None``: any record).
+    filter_add
+        Which ``dataset_add`` records take part at all.
+    true_value, false_value, missing_value
+        AVALC when a record meets ``condition`` (default ``"Y"``), when records exist but
+        none meets it (``"N"``), when there are none (``None``: missing).
+    aval_map
+        AVALC -> AVAL pairs; default Y=1, N=0; ``None``: no AVAL.
+    set_values_to
+        ``{column: value}`` on the new records; must give PARAMCD.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
     >>> import pandas as pd
     >>> adsl = pd.DataFrame({"USUBJID": ["1", "2", "3"]})
     >>> tu = pd.DataFrame({"USUBJID": ["1", "2"], "TUSTRESC": ["TARGET", "NON-TARGET"]})

@@ -191,19 +191,59 @@ def derive_param_tte(
     check_type: str = "warning",
     findings: Findings | None = None,
 ) -> pd.DataFrame:
-    """Add a time-to-event parameter: one record per subject (and by group), see the module rules.
+    """Add a time-to-event parameter: one record per subject (and by group), by the rules of the module.
 
-    Output variables: subject keys, ``set_values_to`` (e.g. PARAMCD, PARAM),
-    ``STARTDT`` (``STARTDTF`` when ADSL has the start date's imputation flag),
-    ``ADT`` (``ADTM``/``STARTDTM`` with ``create_datetime``), ``CNSR`` and the
-    source variables (EVNTDESC, SRCDOM, SRCVAR, SRCSEQ, CNSDTDSC, ...). With
-    ``by_vars`` (e.g. ``["AEDECOD"]``) a parameter is derived per by group;
-    ``set_values_to`` may then use callables, e.g.
-    ``{"PARAMCD": lambda d: "TT" + d["AEDECOD"].str[:6]}``; by variables are
-    dropped from the output as in admiral. Source records of subjects not in
-    ADSL are not used (admiral inner join); both they and ADSL subjects without
-    a record are reported in ``findings`` when given. The result is appended to
-    ``dataset`` (an error if its PARAMCD is already there).
+    admiral ``derive_param_tte``. Output variables: the subject keys, ``set_values_to``
+    (e.g. PARAMCD, PARAM), ``STARTDT`` (``STARTDTF`` when ``dataset_ref`` has the start
+    date's imputation flag), ``ADT`` (``ADTM``/``STARTDTM`` with ``create_datetime``),
+    ``CNSR`` and the source variables (EVNTDESC, SRCDOM, SRCVAR, SRCSEQ, CNSDTDSC, ...).
+    Source records of subjects not in ``dataset_ref`` are not used (admiral's inner join).
+
+    Parameters
+    ----------
+    dataset
+        Existing parameters to append to (``None``: return the new records only); an error
+        if its PARAMCD is already there.
+    dataset_ref
+        One record per subject with ``subject_keys`` and ``start_date`` (ADSL).
+    source_datasets
+        ``{name: frame}`` for the ``dataset_name`` of every source, e.g.
+        ``{"adsl": adsl, "adrs": adrs}``.
+    start_date
+        The origin in ``dataset_ref``; default ``"TRTSDT"`` (``"RANDDT"`` for randomised studies).
+    event_conditions, censor_conditions
+        Lists of :class:`EventSource` / :class:`CensorSource` (printable rules).
+    by_vars
+        Derive one parameter per by group (e.g. ``["AEDECOD"]``); ``set_values_to`` may then
+        use callables, e.g. ``{"PARAMCD": lambda d: "TT" + d["AEDECOD"].str[:6]}``; by
+        variables are dropped from the output as in admiral. ``None`` (default): one parameter.
+    set_values_to
+        ``{column: value}`` on the new records; PARAMCD at least.
+    subject_keys
+        Columns that identify a subject; default ``("STUDYID", "USUBJID")``.
+    create_datetime
+        ``True``: ADTM and STARTDTM (datetimes); ``False`` (default): ADT and STARTDT (dates).
+    check_type
+        Several records of one source on the same date for a subject: ``"warning"``
+        (default), ``"error"`` or ``"none"``. Give the source an ``order`` to break the tie.
+    findings
+        Receives the subjects whose source records are not used (not in ``dataset_ref``)
+        and the ``dataset_ref`` subjects without any event or censoring record.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> adsl = pd.DataFrame({"STUDYID": "S", "USUBJID": ["1", "2"], "TRTSDT": pd.to_datetime(["2021-01-01"] * 2),
+    ...     "DTHDT": pd.to_datetime([None, "2021-03-01"]), "LSTALVDT": pd.to_datetime(["2021-05-01", "2021-03-01"])})
+    >>> os_ = derive_param_tte(dataset_ref=adsl, source_datasets={"adsl": adsl},
+    ...     event_conditions=[EventSource("adsl", "DTHDT")], censor_conditions=[CensorSource("adsl", "LSTALVDT")],
+    ...     set_values_to={"PARAMCD": "OS"})
+    >>> os_[["USUBJID", "PARAMCD", "CNSR"]].values.tolist(), os_["ADT"].dt.strftime("%Y-%m-%d").tolist()
+    ([['1', 'OS', 1], ['2', 'OS', 0]], ['2021-05-01', '2021-03-01'])
     """
     keys = list(subject_keys)
     by_vars = as_list(by_vars)
@@ -297,11 +337,41 @@ def derive_var_aval_tte(
     filter: Filter = None,
     new_var_unit: str | None = None,
 ) -> pd.DataFrame:
-    """``AVAL = ADT - STARTDT + 1`` day(s) in ``out_unit`` for the ``filter``-selected records.
+    """Add ``new_var`` = ``end_date - start_date + 1`` day(s) in ``out_unit`` for the ``filter``-selected records.
 
-    (admiral ``derive_vars_duration`` with ``add_one=TRUE``.) Other records keep
-    their ``new_var`` value. ``days_per_month``/``days_per_year`` convert days to
-    months/years (a study setting).
+    admiral ``derive_vars_duration`` with ``add_one=TRUE``, as admiralonco derives AVAL of a
+    time-to-event parameter. Other records keep their ``new_var`` value.
+
+    Parameters
+    ----------
+    dataset
+        Time-to-event records (from :func:`derive_param_tte`).
+    new_var
+        The new (or updated) column; default ``"AVAL"``.
+    start_date, end_date
+        Date columns; defaults ``"STARTDT"`` and ``"ADT"``.
+    out_unit
+        ``"days"`` (default), ``"weeks"``, ``"months"``, ``"years"``, ``"hours"``, ``"minutes"``
+        or ``"seconds"``.
+    days_per_month, days_per_year
+        Days of a month / year for those units (study settings); defaults 30.4375 and 365.25.
+    filter
+        Which records get the value (query string, callable, boolean Series; ``None``: all).
+    new_var_unit
+        Optional column for the unit, upper case (e.g. ``"AVALU"`` = ``"DAYS"``).
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> tte = pd.DataFrame({"PARAMCD": ["OS", "OS"], "STARTDT": pd.to_datetime(["2021-01-01"] * 2),
+    ...                     "ADT": pd.to_datetime(["2021-01-31", "2021-03-01"])})
+    >>> out = derive_var_aval_tte(tte, out_unit="months", days_per_month=30, new_var_unit="AVALU")
+    >>> out["AVAL"].tolist(), out["AVALU"].tolist()
+    ([1.0333333333333334, 2.0], ['MONTHS', 'MONTHS'])
     """
     assert_has_columns(dataset, [start_date, end_date])
     mask = filter_mask(dataset, filter).to_numpy()

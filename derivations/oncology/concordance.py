@@ -65,6 +65,34 @@ def compute_concordance(
     a missing response on either side or without a partner are not compared; they are
     returned in ``only_derived`` / ``only_investigator`` (never silently lost). Kappa is
     statsmodels' ``cohens_kappa`` (unweighted) on the square agreement table.
+
+    Parameters
+    ----------
+    derived
+        Records with the derived response (e.g. ADRS OVRDER).
+    investigator
+        Records with the investigator's response (e.g. ADRS OVR).
+    by_vars
+        Columns that match the two sides, e.g. ``["USUBJID", "ADT"]``; each side unique on them.
+    response_var
+        The response column of ``derived`` (and of ``investigator`` unless ``investigator_var``).
+    investigator_var
+        The response column of ``investigator`` when its name differs; default ``None``.
+    categories
+        Order of the categories in the agreement table; default :data:`CATEGORY_ORDER`.
+
+    Returns
+    -------
+    ConcordanceResult
+
+    Examples
+    --------
+    >>> der = pd.DataFrame({"USUBJID": ["1", "1", "2"], "VISIT": ["W6", "W12", "W6"], "AVALC": ["PR", "PR", "SD"]})
+    >>> inv = pd.DataFrame({"USUBJID": ["1", "1", "2"], "VISIT": ["W6", "W12", "W6"], "AVALC": ["PR", "SD", "SD"]})
+    >>> res = compute_concordance(der, inv, by_vars=["USUBJID", "VISIT"], response_var="AVALC")
+    >>> res.n_agree, res.n_compared, res.disagreements["VISIT"].tolist()
+    (2, 3, ['W12'])
+
     """
     by_vars = list(by_vars)
     inv_var = investigator_var or response_var

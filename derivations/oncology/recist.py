@@ -106,6 +106,18 @@ def compute_overall_lookup(
 ) -> dict[tuple[str, str, str], str]:
     """Expand the table to every (target, non-target, new) combination (first match wins).
 
+    Parameters
+    ----------
+    table
+        ``(target, non-target, new lesion, overall)`` rows, ``"ANY"`` matching any value;
+        default :data:`RECIST11_OVERALL_TABLE`.
+
+    Returns
+    -------
+    dict
+
+    Examples
+    --------
     >>> compute_overall_lookup()[("CR", "NON-CR/NON-PD", "N")]
     'PR'
     """
@@ -294,6 +306,52 @@ def derive_param_recist_ovr(
     ``filter_add`` (TU). Two records for one lesion, test and assessment raise an error.
     ``findings`` (optional) receives selection-limit breaches, repeated visit labels,
     incomplete baselines and lesions not seen in TR.
+
+    Parameters
+    ----------
+    dataset
+        TR: the lesion measurements (``TRLNKID``, ``TRTESTCD``, ``TRSTRESN``, ``TRSTRESC``,
+        ``TRDTC`` and ``visit_vars``); records without ``TRLNKID`` are not used.
+    dataset_add
+        TU: one record per lesion (``TULNKID``, ``TUSTRESC`` TARGET / NON-TARGET / NEW,
+        ``TULOC``).
+    rule
+        The :class:`RecistRule` (thresholds, value mappings, overall-response table).
+    by_vars
+        Columns that identify a subject in both; default ``("STUDYID", "USUBJID")``.
+    visit_vars
+        Columns that identify an assessment; default ``("VISIT", "VISITNUM")``.
+    evaluator_vars
+        TR columns that keep evaluators apart (e.g. ``("TREVAL", "TREVALID")``; TU must carry
+        the TU-prefixed twins); default none.
+    filter
+        Which TR records take part (e.g. ``"TREVAL == 'INVESTIGATOR'"``).
+    filter_add
+        Which TU records take part.
+    baseline_filter
+        Which TR records are the baseline assessment; ``None`` (default): each subject's
+        first assessment.
+    set_values_to
+        ``{column: value}`` on every row, e.g. ``{"PARAMCD": "OVRDER"}``.
+    findings
+        Receives selection-limit breaches, repeated visit labels, incomplete baselines and
+        lesions not seen in TR.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
+    One target lesion shrinking from 50 to 30 mm (-40 %: PR):
+
+    >>> tu = pd.DataFrame({"STUDYID": "S", "USUBJID": "1", "TULNKID": ["T1"], "TUSTRESC": ["TARGET"]})
+    >>> tr = pd.DataFrame({"STUDYID": "S", "USUBJID": "1", "TRLNKID": "T1", "TRTESTCD": "LDIAM",
+    ...     "TRSTRESN": [50.0, 30.0], "TRSTRESC": ["50", "30"], "VISIT": ["BASELINE", "WEEK 6"],
+    ...     "VISITNUM": [1.0, 2.0], "TRDTC": ["2020-01-01", "2020-02-12"]})
+    >>> derive_param_recist_ovr(tr, dataset_add=tu)[["VISIT", "SUMDIAM", "PCHG", "OVRLRESP"]].values.tolist()
+    [['BASELINE', 50.0, nan, None], ['WEEK 6', 30.0, -40.0, 'PR']]
+
     """
     by_vars, visit_vars, ev = list(by_vars), list(visit_vars), list(evaluator_vars)
     ev_tu = ["TU" + v[2:] for v in ev]

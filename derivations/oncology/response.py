@@ -103,6 +103,37 @@ def derive_param_ovr(
     ``set_values_to``, AVALC, AVAL (:data:`AVAL_RESP`), ADT, ADTF, AVISIT; RS variables
     are kept for tracing. ``adsl_vars`` (e.g. ``["TRTSDT"]``) are merged from ADSL.
 
+    Parameters
+    ----------
+    dataset
+        The RS records; the result is a new frame (RS variables kept for tracing).
+    dataset_ref
+        Optional ADSL, for ``adsl_vars``.
+    filter
+        The source records (query string, callable, boolean Series); default ``"RSTESTCD == 'OVRLRESP'"``: the overall response records.
+    by_vars
+        Columns that identify a subject; default ``("STUDYID", "USUBJID")``.
+    result_var
+        The response; default ``"RSSTRESC"``; values outside ``rule.response_values`` are kept
+        (they are checked by the parameters that use them).
+    dtc_var
+        The assessment date; default ``"RSDTC"``.
+    date_imputation
+        A partial date's missing day/month: ``"last"`` (default, as admiralonco), ``"first"``
+        or ``None`` (partial dates give no ADT). ADTF flags it.
+    adsl_vars
+        Variables merged from ``dataset_ref`` (e.g. ``["TRTSDT"]``); default none.
+    set_values_to
+        ``{column: value}`` on the new records; default ``PARAMCD="OVR"``, ``PARAM="Overall Response"``.
+    rule
+        The :class:`BorRule` (windows, confirmation, rankings, AVAL codes); print it to read it.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
     >>> rs = pd.DataFrame({"STUDYID": "S", "USUBJID": "1", "RSTESTCD": "OVRLRESP",
     ...     "RSSTRESC": ["SD", "NE"], "RSDTC": ["2014-01-23", "2014-02"], "VISIT": ["W3", "W6"]})
     >>> out = derive_param_ovr(rs)
@@ -147,6 +178,35 @@ def derive_var_ovr_anl_flags(
     record that matched ``filter`` but could not be flagged for a data reason
     (unknown value, no ADT, no reference date) is listed.
 
+    Parameters
+    ----------
+    dataset
+        The OVR records (AVALC, ADT); returned with the two flags added.
+    dataset_ref
+        Optional ADSL, for ``reference_date`` / ``before_date_var`` when ``dataset`` lacks them.
+    by_vars
+        Columns that identify a subject; default ``("STUDYID", "USUBJID")``.
+    filter
+        The source records (query string, callable, boolean Series); default ``"PARAMCD == 'OVR'"``: the records that can be flagged.
+    reference_date
+        Assessments before this date are not analysed; default ``"TRTSDT"``.
+    before_date_var
+        Only assessments strictly before this date (e.g. ``"NACTDT"``, start of new
+        anti-cancer therapy); ``None`` (default): no limit.
+    rule
+        The :class:`BorRule` (windows, confirmation, rankings, AVAL codes); print it to read it.
+    new_vars
+        Names of the two flags; default ``("ANL01FL", "ANL02FL")``.
+    findings
+        Receives every record that matched ``filter`` but could not be flagged for a data
+        reason (unknown value, no ADT, no reference date; check ``ovr_not_analysed``).
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
     >>> ovr = pd.DataFrame({"USUBJID": "1", "STUDYID": "S", "PARAMCD": "OVR",
     ...     "AVALC": ["SD", "PD", "PD", "SD"], "TRTSDT": pd.Timestamp("2020-01-01"),
     ...     "ADT": pd.to_datetime(["2020-02-01", "2020-02-01", "2020-03-01", "2020-04-01"])})
@@ -230,6 +290,38 @@ def derive_param_bor(
     assessments up to the first PD; ``before_date_var`` to assessments strictly before
     that date (new anti-cancer therapy).
 
+    Parameters
+    ----------
+    dataset
+        Records holding the OVR assessments (AVALC, ADT); the new records are appended.
+    dataset_ref
+        One record per subject (ADSL): every one of its subjects gets a record of the new
+        parameter; ``reference_date`` / ``before_date_var`` are taken from it where
+        ``dataset`` lacks them.
+    filter
+        The source records (query string, callable, boolean Series); default ``"PARAMCD == 'OVR' and ANL01FL == 'Y' and ANL02FL == 'Y'"``: the analysed overall responses up to the first PD.
+    source_pd
+        Limit the source to assessments up to the first PD: a filter on ``dataset`` that
+        selects the PD records, or a frame with ``by_vars`` and ADT; ``None`` (default): no limit.
+    reference_date
+        Start of the SD window (``rule.ref_start_window`` days), a date column of ``dataset``
+        or ``dataset_ref``; default ``"TRTSDT"``.
+    before_date_var
+        Only assessments strictly before this date (e.g. ``"NACTDT"``, start of new
+        anti-cancer therapy); ``None`` (default): no limit.
+    by_vars
+        Columns that identify a subject; default ``("STUDYID", "USUBJID")``.
+    rule
+        The :class:`BorRule` (windows, confirmation, rankings, AVAL codes); print it to read it.
+    set_values_to
+        ``{column: value}`` on the new records; default ``PARAMCD="BOR"``, ``PARAM="Best Overall Response (confirmation not required)"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
     >>> adsl = pd.DataFrame({"STUDYID": "S", "USUBJID": ["1"], "TRTSDT": pd.Timestamp("2020-01-01")})
     >>> ovr = pd.DataFrame({"STUDYID": "S", "USUBJID": "1", "PARAMCD": "OVR", "ANL01FL": "Y",
     ...     "ANL02FL": "Y", "AVALC": ["SD", "PD"], "ADT": pd.to_datetime(["2020-01-22", "2020-02-19"])})
@@ -268,6 +360,40 @@ def derive_param_confirmed_bor(
     window, else NE). Then as :func:`derive_param_bor`. A CR followed by a PR is a data
     issue: reported in ``findings`` if given (see :func:`assert_no_cr_then_pr`).
 
+    Parameters
+    ----------
+    dataset
+        Records holding the OVR assessments (AVALC, ADT); the new records are appended.
+    dataset_ref
+        One record per subject (ADSL): every one of its subjects gets a record of the new
+        parameter; ``reference_date`` / ``before_date_var`` are taken from it where
+        ``dataset`` lacks them.
+    filter
+        The source records (query string, callable, boolean Series); default ``"PARAMCD == 'OVR' and ANL01FL == 'Y' and ANL02FL == 'Y'"``: the analysed overall responses up to the first PD.
+    source_pd
+        Limit the source to assessments up to the first PD: a filter on ``dataset`` that
+        selects the PD records, or a frame with ``by_vars`` and ADT; ``None`` (default): no limit.
+    reference_date
+        Start of the SD window (``rule.ref_start_window`` days), a date column of ``dataset``
+        or ``dataset_ref``; default ``"TRTSDT"``.
+    before_date_var
+        Only assessments strictly before this date (e.g. ``"NACTDT"``, start of new
+        anti-cancer therapy); ``None`` (default): no limit.
+    by_vars
+        Columns that identify a subject; default ``("STUDYID", "USUBJID")``.
+    rule
+        The :class:`BorRule` (windows, confirmation, rankings, AVAL codes); print it to read it.
+    set_values_to
+        ``{column: value}`` on the new records; default ``PARAMCD="CBOR"``, ``PARAM="Best Confirmed Overall Response"``.
+    findings
+        Receives each PR that follows a CR (check ``cr_then_pr``, a data issue to query).
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
     >>> adsl = pd.DataFrame({"STUDYID": "S", "USUBJID": ["1"], "TRTSDT": pd.Timestamp("2020-01-01")})
     >>> ovr = pd.DataFrame({"STUDYID": "S", "USUBJID": "1", "PARAMCD": "OVR", "ANL01FL": "Y",
     ...     "ANL02FL": "Y", "AVALC": ["PR", "PR"], "ADT": pd.to_datetime(["2020-02-12", "2020-03-10"])})
@@ -304,6 +430,35 @@ def derive_param_response(
     ``filter="PARAMCD == 'BOR' and AVALC in ['CR', 'PR']"`` (or ``'CBOR'``), or
     any "first event" flag. Subjects without a matching record get N, no ADT.
 
+    Parameters
+    ----------
+    dataset
+        Records holding the source records; the new records are appended.
+    dataset_ref
+        One record per subject (ADSL): every one of its subjects gets a record of the new
+        parameter; ``reference_date`` / ``before_date_var`` are taken from it where
+        ``dataset`` lacks them.
+    filter
+        The source records (query string, callable, boolean Series); default ``OVR ANL01FL/ANL02FL and AVALC in ['CR', 'PR']``: any response.
+    source_pd
+        Limit the source to assessments up to the first PD: a filter on ``dataset`` that
+        selects the PD records, or a frame with ``by_vars`` and ADT; ``None`` (default): no limit.
+    before_date_var
+        Only assessments strictly before this date (e.g. ``"NACTDT"``, start of new
+        anti-cancer therapy); ``None`` (default): no limit.
+    by_vars
+        Columns that identify a subject; default ``("STUDYID", "USUBJID")``.
+    rule
+        The :class:`BorRule` (windows, confirmation, rankings, AVAL codes); print it to read it.
+    set_values_to
+        ``{column: value}`` on the new records; default ``PARAMCD="RSP"``, ``PARAM="Response (confirmation not required)"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
     >>> adsl = pd.DataFrame({"STUDYID": "S", "USUBJID": ["1", "2"]})
     >>> ovr = pd.DataFrame({"STUDYID": "S", "USUBJID": "1", "PARAMCD": "OVR", "ANL01FL": "Y",
     ...     "ANL02FL": "Y", "AVALC": ["SD", "PR"], "ADT": pd.to_datetime(["2020-01-22", "2020-02-19"])})
@@ -332,6 +487,32 @@ def derive_param_first_pd(
 ) -> pd.DataFrame:
     """Append PD: Y with ADT = date of first PD, else N (no ADT).
 
+    Parameters
+    ----------
+    dataset
+        Records holding the OVR assessments; the new records are appended.
+    dataset_ref
+        One record per subject (ADSL): every one of its subjects gets a record of the new
+        parameter; ``reference_date`` / ``before_date_var`` are taken from it where
+        ``dataset`` lacks them.
+    filter
+        The source records (query string, callable, boolean Series); default ``"PARAMCD == 'OVR' and ANL01FL == 'Y' and AVALC == 'PD'"``: the analysed PD assessments.
+    before_date_var
+        Only assessments strictly before this date (e.g. ``"NACTDT"``, start of new
+        anti-cancer therapy); ``None`` (default): no limit.
+    by_vars
+        Columns that identify a subject; default ``("STUDYID", "USUBJID")``.
+    rule
+        The :class:`BorRule` (windows, confirmation, rankings, AVAL codes); print it to read it.
+    set_values_to
+        ``{column: value}`` on the new records; default ``PARAMCD="PD"``, ``PARAM="Disease Progression"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
     >>> adsl = pd.DataFrame({"STUDYID": "S", "USUBJID": ["1"]})
     >>> ovr = pd.DataFrame({"STUDYID": "S", "USUBJID": "1", "PARAMCD": "OVR", "ANL01FL": "Y",
     ...     "AVALC": ["PD", "PD"], "ADT": pd.to_datetime(["2020-02-19", "2020-03-19"])})
@@ -368,6 +549,37 @@ def derive_param_confirmed_resp(
 
     Confirmation as in :func:`derive_param_confirmed_bor`.
 
+    Parameters
+    ----------
+    dataset
+        Records holding the OVR assessments; the new records are appended.
+    dataset_ref
+        One record per subject (ADSL): every one of its subjects gets a record of the new
+        parameter; ``reference_date`` / ``before_date_var`` are taken from it where
+        ``dataset`` lacks them.
+    filter
+        The source records (query string, callable, boolean Series); default ``"PARAMCD == 'OVR' and ANL01FL == 'Y' and ANL02FL == 'Y'"``: the analysed overall responses up to the first PD.
+    source_pd
+        Limit the source to assessments up to the first PD: a filter on ``dataset`` that
+        selects the PD records, or a frame with ``by_vars`` and ADT; ``None`` (default): no limit.
+    before_date_var
+        Only assessments strictly before this date (e.g. ``"NACTDT"``, start of new
+        anti-cancer therapy); ``None`` (default): no limit.
+    by_vars
+        Columns that identify a subject; default ``("STUDYID", "USUBJID")``.
+    rule
+        The :class:`BorRule` (windows, confirmation, rankings, AVAL codes); print it to read it.
+    set_values_to
+        ``{column: value}`` on the new records; default ``PARAMCD="CRSP"``, ``PARAM="Confirmed Response"``.
+    findings
+        Receives each PR that follows a CR (check ``cr_then_pr``, a data issue to query).
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
     >>> adsl = pd.DataFrame({"STUDYID": "S", "USUBJID": ["1"]})
     >>> ovr = pd.DataFrame({"STUDYID": "S", "USUBJID": "1", "PARAMCD": "OVR", "ANL01FL": "Y",
     ...     "ANL02FL": "Y", "AVALC": ["PR", "PR"], "ADT": pd.to_datetime(["2020-02-12", "2020-03-11"])})
@@ -404,6 +616,41 @@ def derive_param_clinbenefit(
     an assessment in ``rule.benefit_values`` (CR, PR, SD, NON-CR/NON-PD) at ADT >=
     reference + ``ref_start_window``; ADT is the earliest of these. Else N.
 
+    Parameters
+    ----------
+    dataset
+        Records holding the OVR assessments and the response parameter; the new records are appended.
+    dataset_ref
+        One record per subject (ADSL): every one of its subjects gets a record of the new
+        parameter; ``reference_date`` / ``before_date_var`` are taken from it where
+        ``dataset`` lacks them.
+    filter
+        The source records (query string, callable, boolean Series); default ``"PARAMCD == 'OVR' and ANL01FL == 'Y' and ANL02FL == 'Y'"``: the analysed overall responses up to the first PD.
+    source_resp
+        The responders' records, a filter on ``dataset``; default
+        ``"PARAMCD == 'RSP' and AVALC == 'Y'"`` (``'CRSP'`` for CCB); ``None``: responses are not counted apart.
+    source_pd
+        Limit the source to assessments up to the first PD: a filter on ``dataset`` that
+        selects the PD records, or a frame with ``by_vars`` and ADT; ``None`` (default): no limit.
+    reference_date
+        Start of the SD window (``rule.ref_start_window`` days), a date column of ``dataset``
+        or ``dataset_ref``; default ``"TRTSDT"``.
+    before_date_var
+        Only assessments strictly before this date (e.g. ``"NACTDT"``, start of new
+        anti-cancer therapy); ``None`` (default): no limit.
+    by_vars
+        Columns that identify a subject; default ``("STUDYID", "USUBJID")``.
+    rule
+        The :class:`BorRule` (windows, confirmation, rankings, AVAL codes); print it to read it.
+    set_values_to
+        ``{column: value}`` on the new records; default ``PARAMCD="CB"``, ``PARAM="Clinical Benefit"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
     >>> adsl = pd.DataFrame({"STUDYID": "S", "USUBJID": ["1"], "TRTSDT": pd.Timestamp("2020-01-01")})
     >>> ovr = pd.DataFrame({"STUDYID": "S", "USUBJID": "1", "PARAMCD": "OVR", "ANL01FL": "Y",
     ...     "ANL02FL": "Y", "AVALC": ["SD", "SD"], "ADT": pd.to_datetime(["2020-01-22", "2020-02-12"])})
@@ -441,6 +688,32 @@ def derive_param_last_assessment(
     first PD. (The peer's pharmaverse ADRS used ANL01FL only, so one of its subjects has
     an LSTA after PD.) Subjects without one get a record with AVALC and ADT missing.
 
+    Parameters
+    ----------
+    dataset
+        Records holding the OVR assessments; the new records are appended.
+    dataset_ref
+        One record per subject (ADSL): every one of its subjects gets a record of the new
+        parameter; ``reference_date`` / ``before_date_var`` are taken from it where
+        ``dataset`` lacks them.
+    filter
+        The source records (query string, callable, boolean Series); default ``"PARAMCD == 'OVR' and ANL01FL == 'Y' and ANL02FL == 'Y'"``: the analysed overall responses up to and including the first PD.
+    before_date_var
+        Only assessments strictly before this date (e.g. ``"NACTDT"``, start of new
+        anti-cancer therapy); ``None`` (default): no limit.
+    by_vars
+        Columns that identify a subject; default ``("STUDYID", "USUBJID")``.
+    rule
+        The :class:`BorRule` (windows, confirmation, rankings, AVAL codes); print it to read it.
+    set_values_to
+        ``{column: value}`` on the new records; default ``PARAMCD="LSTA"``, ``PARAM="Last Disease Assessment"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
     >>> adsl = pd.DataFrame({"STUDYID": "S", "USUBJID": ["1"]})
     >>> ovr = pd.DataFrame({"STUDYID": "S", "USUBJID": "1", "PARAMCD": "OVR", "ANL01FL": "Y",
     ...     "ANL02FL": "Y", "AVALC": ["SD", "NE"], "ADT": pd.to_datetime(["2020-01-22", "2020-02-19"])})

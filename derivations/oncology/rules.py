@@ -121,6 +121,20 @@ class BorRule:
 def compute_aval_resp(avalc: pd.Series, mapping: Sequence[tuple[str, int]] = AVAL_RESP) -> pd.Series:
     """Numeric AVAL for a response AVALC via a mapping table (unmapped -> NaN).
 
+    Parameters
+    ----------
+    avalc
+        Response values (AVALC).
+    mapping
+        ``(AVALC, AVAL)`` pairs; default :data:`AVAL_RESP` (CR=1, PR=2, SD=3, NON-CR/NON-PD=4,
+        PD=5, NE=6, MISSING=7); :data:`AVAL_YN` for Y/N parameters. Unmapped values give NaN.
+
+    Returns
+    -------
+    pandas.Series
+
+    Examples
+    --------
     >>> compute_aval_resp(pd.Series(["CR", "MISSING", None])).tolist()
     [1.0, 7.0, nan]
     """

@@ -105,6 +105,34 @@ def derive_var_ct(
     distinct value as a Finding (warning, ``ct_extended``) in ``findings``,
     with the number of records and the first subject.
 
+    Parameters
+    ----------
+    dataset
+        The raw page (or a frame built from it).
+    source
+        The raw column.
+    new_var
+        The SDTM variable.
+    codelist
+        A list of submission values (non-extensible), or a spec codelist (``terms`` with
+        ``.term`` and optional ``.decode``, and ``extensible``).
+    synonyms
+        ``{raw text: submission value}`` for raw spellings that match no term or decode
+        (compared ignoring case and blanks); default none.
+    dataset_name
+        The SDTM dataset, named in messages and findings.
+    subject_keys
+        The column(s) that identify a subject, named in messages; default ``"USUBJID"``.
+    findings
+        Receives one warning (``ct_extended``) per distinct value kept in an extensible
+        codelist; without it such values are only kept.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
     >>> ae = pd.DataFrame({"USUBJID": ["S-01", "S-02"], "AEOUT_RAW": ["Recovered", "resolved"]})
     >>> derive_var_ct(ae, source="AEOUT_RAW", new_var="AEOUT",
     ...     codelist=["RECOVERED/RESOLVED", "NOT RECOVERED/NOT RESOLVED", "FATAL"],

@@ -252,6 +252,26 @@ def compute_dtc(
     Speed: canonical ISO text goes through a regex-free fast path; other
     forms are parsed once per distinct date and once per distinct time.
 
+    Parameters
+    ----------
+    values
+        Raw dates: text in the accepted forms above, or datetime64 (formatted directly).
+    dataset, variable
+        The SDTM dataset and the --DTC variable, named in messages (e.g. ``"AE"``, ``"AESTDTC"``).
+    usubjid
+        Subject identifiers aligned with ``values``, named in messages; optional.
+    times
+        Raw times aligned with ``values`` (``14:30``, ``14:30:05``, ``UN:UN``); optional.
+    findings
+        Receives a note (``dtc_truncated``) for each value whose known components after an
+        unknown one are dropped; optional.
+
+    Returns
+    -------
+    pandas.Series
+
+    Examples
+    --------
     >>> s = pd.Series(["2021-03-15", "15-MAR-2021", "UN-UNK-2021", "2021/03/15", ""])
     >>> compute_dtc(s, dataset="AE", variable="AESTDTC",
     ...             times=pd.Series(["14:30", "UN:UN", "", "14:30:05", ""])).tolist()
@@ -373,6 +393,30 @@ def derive_var_dtc(
 
     See :func:`compute_dtc` for the accepted forms and the errors.
 
+    Parameters
+    ----------
+    dataset
+        The raw page (or a frame built from it).
+    new_var
+        The --DTC variable, e.g. ``"AESTDTC"``.
+    date
+        The raw date column.
+    time
+        The raw time column, if the CRF collects one; default ``None``.
+    dataset_name
+        The SDTM dataset, named in messages.
+    subject_keys
+        The column(s) that identify a subject, named in messages; default ``"USUBJID"``
+        (ignored when absent).
+    findings
+        Receives the truncation notes (see :func:`compute_dtc`).
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
     >>> raw = pd.DataFrame({"USUBJID": ["S-01", "S-02"], "AESTDAT": ["15MAR2021", "UN-MAR-2021"],
     ...                     "AESTTIM": ["08:05", ""]})
     >>> derive_var_dtc(raw, new_var="AESTDTC", date="AESTDAT", time="AESTTIM",
@@ -413,6 +457,28 @@ def derive_var_dy(
     usually DM); with ``dataset_add=None`` it is taken from ``dataset``.
     Subjects absent from ``dataset_add`` get a missing study day.
 
+    Parameters
+    ----------
+    dataset
+        SDTM records with the --DTC column.
+    dataset_add
+        One record per ``by_vars`` holding ``reference_date`` (usually DM); ``None``: take
+        ``reference_date`` from ``dataset``.
+    new_var
+        The study day variable, e.g. ``"AESTDY"``.
+    dtc
+        The --DTC column; a partial date gives a missing day.
+    reference_date
+        The reference --DTC; default ``"RFSTDTC"``.
+    by_vars
+        Columns that match ``dataset_add``; default ``("USUBJID",)``.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
     >>> dm = pd.DataFrame({"USUBJID": ["S-01"], "RFSTDTC": ["2021-03-15"]})
     >>> ae = pd.DataFrame({"USUBJID": ["S-01", "S-01", "S-01"],
     ...                    "AESTDTC": ["2021-03-14", "2021-03-15", "2021-04"]})

@@ -120,6 +120,32 @@ def derive_var_epoch(
     and one Finding (warning, ``epoch_unassigned``) per subject in
     ``findings``. A date in two epochs (reference dates out of order) raises.
 
+    Parameters
+    ----------
+    dataset
+        SDTM records with the --DTC column.
+    dataset_add
+        One record per ``by_vars`` with the rule's boundary variables (usually DM).
+    dtc
+        The record's --DTC (its date part is used).
+    new_var
+        Default ``"EPOCH"``.
+    rule
+        The :class:`EpochRule` (printable); default SCREENING / TREATMENT / FOLLOW-UP on
+        RFXSTDTC and RFXENDTC.
+    by_vars
+        Columns that match ``dataset_add``; default ``("USUBJID",)``.
+    findings
+        Receives one warning (``epoch_unassigned``) per subject with complete dates in no epoch.
+    dataset_name
+        The dataset's name in messages.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
     >>> dm = pd.DataFrame({"USUBJID": ["S-01"], "RFXSTDTC": ["2021-03-15"],
     ...                    "RFXENDTC": ["2021-06-30"]})
     >>> vs = pd.DataFrame({"USUBJID": ["S-01"] * 5, "VSDTC": ["2021-03-14",

@@ -30,6 +30,21 @@ def derive_var_assign(dataset: pd.DataFrame, *, source: str, new_var: str) -> pd
     Text is stripped of outer blanks and missing text becomes ``""``; a
     numeric column is copied unchanged.
 
+    Parameters
+    ----------
+    dataset
+        The raw page (or a frame built from it).
+    source
+        The raw column.
+    new_var
+        The SDTM variable.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
     >>> raw = pd.DataFrame({"AETERM_RAW": ["  Headache ", None]})
     >>> derive_var_assign(raw, source="AETERM_RAW", new_var="AETERM")["AETERM"].tolist()
     ['Headache', '']
@@ -52,6 +67,23 @@ def derive_var_hardcode(
     Other records keep their existing ``new_var`` value; if the column is
     new, they get ``""`` (text ``value``) or a missing value (numeric).
 
+    Parameters
+    ----------
+    dataset
+        The records.
+    new_var
+        The variable set (new or existing).
+    value
+        The constant (text or number).
+    filter
+        Which records get it (query string, callable, boolean Series; ``None``: all).
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
     >>> ae = pd.DataFrame({"AESER": ["Y", "N"]})
     >>> derive_var_hardcode(ae, new_var="AESMIE", value="Y", filter="AESER == 'Y'")["AESMIE"].tolist()
     ['Y', '']

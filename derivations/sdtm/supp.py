@@ -100,6 +100,24 @@ def derive_dataset_supp(
     Raises if a QNAM is invalid, a QVAL exceeds 200 characters, a key value
     is missing or the keys are not unique.
 
+    Parameters
+    ----------
+    dataset
+        The parent domain with its qualifier columns.
+    domain
+        The parent's domain code (RDOMAIN), e.g. ``"AE"``; upper-cased.
+    idvar
+        The parent's key variable (e.g. ``"AESEQ"``), or ``None``/``""`` for subject-level
+        qualifiers.
+    qnams
+        ``{QNAM: QualifierSpec(label, origin, evaluator)}``: the parent columns to move.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
     >>> dm = pd.DataFrame({"STUDYID": "S", "USUBJID": ["S-01", "S-02"], "RACEOTH": ["", "Maori"]})
     >>> derive_dataset_supp(dm, domain="DM", idvar=None,
     ...     qnams={"RACEOTH": QualifierSpec("Race, Other")})[["USUBJID", "QNAM", "QVAL", "QORIG"]].values.tolist()
@@ -202,6 +220,19 @@ def derive_vars_supp_back(dataset: pd.DataFrame, *, dataset_add: pd.DataFrame) -
     is already a column of the parent or two SUPP records for the same
     parent record and QNAM.
 
+    Parameters
+    ----------
+    dataset
+        The parent domain (or a frame with its USUBJID and IDVAR columns).
+    dataset_add
+        The SUPP-- dataset.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
     >>> ae = pd.DataFrame({"USUBJID": ["S-01", "S-01"], "AESEQ": [1, 2]})
     >>> supp = pd.DataFrame({"STUDYID": "S", "RDOMAIN": "AE", "USUBJID": ["S-01"], "IDVAR": ["AESEQ"],
     ...     "IDVARVAL": ["2"], "QNAM": ["AETRTEM"], "QLABEL": ["TEAE"], "QVAL": ["Y"],

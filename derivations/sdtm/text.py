@@ -40,6 +40,23 @@ def compute_ascii(
     stays missing; ASCII values are returned unchanged. The transliteration
     runs once per distinct non-ASCII value.
 
+    Parameters
+    ----------
+    values
+        Text values.
+    dataset, variable
+        Named in the findings (e.g. ``"AE"``, ``"AETERM"``).
+    usubjid
+        Subject identifiers aligned with ``values``; optional.
+    findings
+        Receives one warning (``transliterated``) per changed record; optional.
+
+    Returns
+    -------
+    pandas.Series
+
+    Examples
+    --------
     >>> from derivations.findings import Findings
     >>> f = Findings()
     >>> compute_ascii(pd.Series(["Nausée"]), dataset="AE", variable="AETERM",
@@ -141,6 +158,19 @@ def compute_split_text(values: pd.Series, *, width: int = 200) -> pd.DataFrame:
     value's last piece hold ``""``. Only values longer than ``width`` are
     split (one Python call per distinct long value).
 
+    Parameters
+    ----------
+    values
+        Text values.
+    width
+        Bytes per piece (UTF-8), a positive whole number; default 200 (the XPT v5 limit).
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
     >>> parts = compute_split_text(pd.Series(["abcd " * 89 + "abcde", "short"]))
     >>> [len(p) for p in parts.iloc[0]], parts.iloc[1].tolist()
     ([200, 200, 50], ['short', '', ''])
@@ -175,6 +205,23 @@ def derive_vars_split_text(
     characters (XPT): a name that would be longer raises, naming the
     variable, so a shorter ``new_var`` can be chosen.
 
+    Parameters
+    ----------
+    dataset
+        The records.
+    source
+        The long text column.
+    new_var
+        The first piece's name; the others get ``1``, ``2`` ... appended (at most 8 characters).
+    width
+        Bytes per piece; default 200.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
     >>> co = pd.DataFrame({"TEXT": ["abcd " * 89 + "abcde"]})
     >>> out = derive_vars_split_text(co, source="TEXT", new_var="COVAL")
     >>> [c for c in out.columns if c.startswith("COVAL")], out["COVAL2"].str.len().tolist()
