@@ -18,6 +18,7 @@ from derivations.adam import (
     filter_extreme,
 )
 from derivations.findings import DerivationError
+from derivations.testing import expect_dfs_equal
 
 T = pd.to_datetime
 
@@ -71,7 +72,7 @@ def test_first_occurrence_of_term():
                          "AESEQ": [1, 2, 3, 4], "TRTEMFL": ["Y", "Y", "Y", None]})
     out = derive_var_extreme_flag(adae, by_vars=["USUBJID", "AEDECOD"], order=["ASTDT", "AESEQ"],
                                   new_var="AOCCPFL", filter="TRTEMFL == 'Y'")
-    assert out["AOCCPFL"].tolist() == ["", "Y", "Y", ""]
+    expect_dfs_equal(out, adae.assign(AOCCPFL=["", "Y", "Y", ""]), keys=["AESEQ"])
 
 
 def test_derive_extreme_records_with_reference_and_exist_flag():

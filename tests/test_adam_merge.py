@@ -11,6 +11,7 @@ from derivations.adam import (
     derive_vars_merged,
 )
 from derivations.findings import DerivationError
+from derivations.testing import expect_dfs_equal
 
 
 @pytest.fixture
@@ -39,11 +40,12 @@ def dates(s):
 def test_first_and_last_with_filter_and_rename(adsl, ex):
     out = derive_vars_merged(adsl, dataset_add=ex, by_vars=KEYS, filter_add="EXDOSE > 0",
                              new_vars={"TRTSDT": "EXSTDT"}, order=["EXSTDT", "EXSEQ"], mode="first")
-    # subject 1: the 2021-01-01 record has dose 0 and is filtered out
-    assert dates(out["TRTSDT"]) == ["2021-01-08", "2021-02-01", ""]
     out = derive_vars_merged(out, dataset_add=ex, by_vars=KEYS, new_vars={"TRTEDT": "EXSTDT"},
                              order=["EXSTDT"], mode="last")
-    assert dates(out["TRTEDT"]) == ["2021-01-08", "2021-02-15", ""]
+    # subject 1: the 2021-01-01 record has dose 0 and is filtered out of TRTSDT, not of TRTEDT
+    expected = adsl.assign(TRTSDT=pd.to_datetime(["2021-01-08", "2021-02-01", None]),
+                           TRTEDT=pd.to_datetime(["2021-01-08", "2021-02-15", None]))
+    expect_dfs_equal(out, expected, keys=None)
     assert list(out.columns) == ["STUDYID", "USUBJID", "AGE", "TRTSDT", "TRTEDT"]
     assert list(adsl.columns) == ["STUDYID", "USUBJID", "AGE"]  # input untouched
 

@@ -5,6 +5,7 @@ import pytest
 
 from derivations.adam import CensorSource, Col, EventSource, derive_param_tte, derive_var_aval_tte
 from derivations.findings import DerivationError, Findings
+from derivations.testing import expect_dfs_equal
 
 T = pd.to_datetime
 
@@ -59,20 +60,27 @@ def ymd(s):
 
 
 def test_pfs_events_and_censoring(adsl, adrs):
-    out = pfs(adsl, adrs)
-    assert out["USUBJID"].tolist() == ["1", "2", "3", "4", "5"]
+    out = derive_var_aval_tte(pfs(adsl, adrs))
     # 1: PD 03-01 before death 05-01; 2: death 03-01 before PD 04-01; 3: censored at last assessment;
     # 4: no assessment -> censored at randomisation; 5: only assessment (01-05) is before randomisation
-    # (01-10), so the latest censoring date is randomisation
-    assert ymd(out["ADT"]) == ["2021-03-01", "2021-03-01", "2021-03-20", "2021-01-01", "2021-01-10"]
-    assert out["CNSR"].tolist() == [0, 0, 1, 2, 2]
-    assert out["EVNTDESC"].tolist() == ["PD", "DEATH", "LAST TUMOR ASSESSMENT", "NO ASSESSMENT", "NO ASSESSMENT"]
-    assert out["SRCSEQ"].fillna(-1).tolist() == [3, -1, 2, -1, -1]
-    assert out["CNSDTDSC"].fillna("").tolist() == ["", "", "LAST ASSESSMENT", "RANDOMIZATION", "RANDOMIZATION"]
-    assert ymd(out["STARTDT"]) == ["2021-01-01"] * 4 + ["2021-01-10"]
+    # (01-10), so the latest censoring date is randomisation. AVAL = ADT - STARTDT + 1.
+    expected = pd.DataFrame({
+        "STUDYID": "S",
+        "USUBJID": ["1", "2", "3", "4", "5"],
+        "PARAMCD": "PFS",
+        "PARAM": "Progression-free survival",
+        "STARTDT": T(["2021-01-01"] * 4 + ["2021-01-10"]),
+        "ADT": T(["2021-03-01", "2021-03-01", "2021-03-20", "2021-01-01", "2021-01-10"]),
+        "CNSR": [0, 0, 1, 2, 2],
+        "EVNTDESC": ["PD", "DEATH", "LAST TUMOR ASSESSMENT", "NO ASSESSMENT", "NO ASSESSMENT"],
+        "SRCDOM": ["ADRS", "ADSL", "ADRS", "ADSL", "ADSL"],
+        "SRCVAR": ["ADT", "DTHDT", "ADT", "RANDDT", "RANDDT"],
+        "SRCSEQ": [3.0, None, 2.0, None, None],
+        "CNSDTDSC": [None, None, "LAST ASSESSMENT", "RANDOMIZATION", "RANDOMIZATION"],
+        "AVAL": [60.0, 60.0, 79.0, 1.0, 1.0],
+    })
+    expect_dfs_equal(out, expected, keys=["USUBJID"])
     assert out.columns[:6].tolist() == ["STUDYID", "USUBJID", "PARAMCD", "PARAM", "STARTDT", "ADT"]
-    aval = derive_var_aval_tte(out)
-    assert aval["AVAL"].tolist() == [60.0, 60.0, 79.0, 1.0, 1.0]
 
 
 def test_censoring_before_start_is_set_to_start(adsl, adrs):

@@ -28,6 +28,7 @@ from derivations.oncology import (
     derive_param_response,
     derive_var_ovr_anl_flags,
 )
+from derivations.testing import expect_dfs_equal
 
 REF = Path("/work/shared/reference/pharmaverse")
 T0 = pd.Timestamp("2020-01-01")
@@ -237,11 +238,16 @@ def test_param_outputs_one_row_per_subject_with_tracing_and_no_input_change():
     before = flagged.copy()
     out = derive_param_bor(flagged, dataset_ref=adsl, set_values_to={"PARAMCD": "BOR", "PARAM": "Best", "PARCAT1": "Tumor Response"})
     pd.testing.assert_frame_equal(flagged, before)
-    bor = out[out.PARAMCD == "BOR"]
-    assert bor["USUBJID"].tolist() == ["A", "B"]
-    assert bor["AVALC"].tolist() == ["PR", "MISSING"]
-    assert bor["RSSEQ"].tolist()[0] == 11  # source record traced
-    assert (bor["PARAM"] == "Best").all() and (bor["PARCAT1"] == "Tumor Response").all()
+    # the input records unchanged, then one BOR per ADSL subject: A's is its first PR (RSSEQ 11 traced,
+    # TRTSDT from ADSL), B has no assessment: MISSING (AVAL 7) without a date
+    expected = pd.DataFrame({
+        "STUDYID": "S1", "USUBJID": ["A", "A", "A", "B"], "PARAMCD": ["OVR", "OVR", "BOR", "BOR"],
+        "AVALC": ["PR", "PR", "PR", "MISSING"], "ADT": [day(42), day(70), day(42), pd.NaT],
+        "RSSEQ": [11.0, 12.0, 11.0, None], "ANL01FL": ["Y", "Y", "Y", None], "ANL02FL": ["Y", "Y", "Y", None],
+        "TRTSDT": [pd.NaT, pd.NaT, T0, T0], "AVAL": [None, None, 2.0, 7.0],
+        "PARAM": [None, None, "Best", "Best"], "PARCAT1": [None, None, "Tumor Response", "Tumor Response"],
+    })
+    expect_dfs_equal(out, expected, keys=None)
     with pytest.raises(DerivationError, match="already exists"):
         derive_param_bor(out, dataset_ref=adsl)
 
