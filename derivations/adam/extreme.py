@@ -240,8 +240,9 @@ def derive_extreme_records(
         Optional reference (ADSL): its groups without a candidate get a record too (by
         variables only).
     exist_flag
-        Optional new column: ``true_value`` (default ``"Y"``) on records from a candidate,
-        ``false_value`` (default ``"N"``) on the others.
+        Optional new column telling records from a candidate from the others.
+    true_value, false_value
+        Its values; defaults ``"Y"`` (from a candidate) and ``"N"``.
     keep_source_vars
         The candidate's variables to copy (by variables always kept); ``None``: all.
     check_type

@@ -76,8 +76,9 @@ def derive_vars_joined(
         ``mode`` (``"first"`` or ``"last"``) picks one. Without them the pairs must be
         unique per record, else a :class:`DerivationError`.
     exist_flag
-        Optional new column telling records with a pair (``true_value``, default ``"Y"``)
-        from those without (``false_value``, default missing).
+        Optional new column telling records with a pair from those without.
+    true_value, false_value
+        Its values; defaults ``"Y"`` (a pair) and ``None`` (missing).
     missing_values
         ``{new_name: value}`` for records without a pair (default: missing).
     join_suffix

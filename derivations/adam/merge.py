@@ -103,8 +103,9 @@ def derive_vars_merged(
         With ``order`` the ``mode`` (``"first"``, default, or ``"last"``) record per by group
         is taken; without it the selected records must be unique per by group.
     exist_flag
-        Optional new column: ``true_value`` (default ``"Y"``) where a record was found,
-        ``false_value`` (default ``""``) otherwise.
+        Optional new column telling by groups with a record from those without.
+    true_value, false_value
+        Its values; defaults ``"Y"`` (a record was found) and ``""``.
     missing_values
         ``{new_name: value}`` for by groups without a record (default missing).
     check_type
