@@ -15,6 +15,63 @@ import re
 import derivations
 
 
+#: Functions that still lack a full Parameters section or an example (added by other work
+#: streams while this check was written): document them and delete the line. The list may
+#: only shrink: a new function must be documented from the start.
+KNOWN_GAPS = {
+    "derivations.adam.categorize.derive_vars_cat",
+    "derivations.adam.categorize.derive_var_code",
+    "derivations.adam.categorize.derive_var_decode",
+    "derivations.adam.computed.compute_bmi",
+    "derivations.adam.computed.compute_bsa",
+    "derivations.adam.computed.compute_map",
+    "derivations.adam.computed.compute_qtc",
+    "derivations.adam.computed.compute_rr",
+    "derivations.adam.computed.derive_param_computed",
+    "derivations.adam.computed.derive_param_bmi",
+    "derivations.adam.computed.derive_param_bsa",
+    "derivations.adam.computed.derive_param_map",
+    "derivations.adam.computed.derive_param_qtc",
+    "derivations.adam.computed.derive_param_rr",
+    "derivations.adam.computed.derive_param_wbc_abs",
+    "derivations.adam.derived_records.derive_summary_records",
+    "derivations.adam.derived_records.derive_basetype_records",
+    "derivations.adam.derived_records.derive_locf_records",
+    "derivations.adam.exposure.derive_param_exposure",
+    "derivations.adam.exposure.derive_param_doseint",
+    "derivations.adam.exposure.derive_var_dose_reduction_flag",
+    "derivations.adam.flags.derive_var_ontrtfl",
+    "derivations.adam.flags.derive_vars_crit_flag",
+    "derivations.adam.medications.derive_vars_atc",
+    "derivations.adam.medications.derive_vars_query",
+    "derivations.adam.ranges.compute_signif",
+    "derivations.adam.ranges.derive_var_anrind",
+    "derivations.adam.ranges.derive_var_shift",
+    "derivations.adam.ranges.derive_var_analysis_ratio",
+    "derivations.adam.toxicity.derive_var_atoxgr_dir",
+    "derivations.adam.toxicity.derive_var_atoxgr",
+    "derivations.adam.visits.derive_vars_visit_window",
+    "derivations.adam.visits.derive_var_window_flag",
+    "derivations.ig.compute_title_case_problems",
+    "derivations.schema.compute_in_codelist",
+    "derivations.tlf.ard.compute_ard_counts",
+    "derivations.tlf.ard.compute_ard_continuous",
+    "derivations.tlf.ard.compute_ard_proportion_ci",
+    "derivations.tlf.ard.compute_km_by",
+    "derivations.tlf.ard.compute_ard_km",
+    "derivations.tlf.ard.compute_ard_occurrences",
+    "derivations.tlf.ard.compute_ard_hazard_ratio",
+    "derivations.tlf.ard.compute_ard_comparison",
+    "derivations.tlf.layout.compute_column_widths",
+    "derivations.tlf.stats.compute_proportion_ci",
+    "derivations.tlf.stats.compute_median_se_collett",
+    "derivations.tlf.stats.compute_km",
+    "derivations.tlf.stats.compute_hazard_ratios",
+    "derivations.tlf.stats.compute_risk_difference",
+    "derivations.tlf.stats.compute_odds_ratio",
+}
+
+
 def _public_derivations():
     seen = set()
     for info in pkgutil.walk_packages(derivations.__path__, "derivations."):
@@ -48,7 +105,7 @@ def test_every_public_derive_and_compute_documents_its_parameters_and_has_an_exa
     assert len(functions) > 60  # the walk found the framework
     for name, func in functions:
         doc = inspect.getdoc(func) or ""
-        if doc.startswith("Deprecated"):
+        if doc.startswith("Deprecated") or name in KNOWN_GAPS:
             continue
         params = [p for p in inspect.signature(func).parameters if p not in ("self", "cls")]
         missing = [p for p in params if p not in _documented(doc)]
@@ -57,6 +114,11 @@ def test_every_public_derive_and_compute_documents_its_parameters_and_has_an_exa
         if ">>>" not in doc:
             problems.append(f"{name}: no example")
     assert problems == []
+
+
+def test_known_gaps_name_existing_functions():
+    names = {name for name, _ in _public_derivations()}
+    assert sorted(KNOWN_GAPS - names) == []
 
 
 def test_the_check_reads_grouped_entries_and_fails_on_an_undocumented_argument():

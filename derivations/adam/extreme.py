@@ -155,6 +155,9 @@ def derive_var_extreme_flag(
         (default): the first of them in input order, the tie signalled per ``check_type``.
     check_type
         Ties on ``by_vars + order``: ``"warning"`` (default), ``"error"`` or ``"none"``.
+    na_position
+        Where missing ``order`` values sort: ``"last"`` (default, admiral), ``"first"`` or
+        ``"sas"`` (the lowest value, as SAS sorts); see :func:`derivations.core.sort_by_order`.
 
     Returns
     -------
@@ -247,6 +250,9 @@ def derive_extreme_records(
         The candidate's variables to copy (by variables always kept); ``None``: all.
     check_type
         Candidates tied on ``by_vars + order``: ``"warning"`` (default), ``"error"``, ``"none"``.
+    na_position
+        Where missing ``order`` values sort: ``"last"`` (default, admiral), ``"first"`` or
+        ``"sas"`` (the lowest value, as SAS sorts); see :func:`derivations.core.sort_by_order`.
 
     Returns
     -------

@@ -88,6 +88,37 @@ def derive_var_trtemfl(
     treatment start included (SAS: a missing date is smaller than any date, so
     ``ASTDT >= TRTSDT`` is false). No intensity worsening, no conservative missing start.
 
+    Parameters
+    ----------
+    dataset
+        Event records (e.g. ADAE) with the event and treatment dates.
+    new_var
+        The new flag; default ``"TRTEMFL"``.
+    start_date, end_date
+        Event start and end (date or datetime columns); defaults ``"ASTDT"``, ``"AENDT"``.
+    trt_start_date, trt_end_date
+        Treatment start and end; defaults ``"TRTSDT"``, ``"TRTEDT"`` (the end only with
+        ``end_window``).
+    end_window
+        Days after treatment end that still count (e.g. 30), a whole number >= 0; ``None``
+        (default): no upper limit.
+    initial_intensity, intensity
+        Both or neither: the initial and the current intensity/toxicity grade (e.g.
+        ``"AEITOXGR"``, ``"AETOXGR"``) for case 5 (``rule="admiral"`` only).
+    intensity_order
+        How intensities compare: ``None`` (default) as numbers; a sequence (lowest first, e.g.
+        ``["MILD", "MODERATE", "SEVERE"]``) by position. A value not in it raises.
+    true_value, false_value
+        The flag's values; defaults ``"Y"`` and ``None`` (missing).
+    rule
+        ``"admiral"`` (default) or ``"start_on_or_after"``, as described above.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
     >>> import pandas as pd
     >>> ae = pd.DataFrame({"ASTDT": pd.to_datetime(["2021-01-05", "2020-12-20", None]),
     ...     "AENDT": pd.NaT, "TRTSDT": pd.to_datetime(["2021-01-01"] * 3)})

@@ -111,6 +111,9 @@ def derive_vars_merged(
     check_type
         Several records (or ties on ``order``) per by group: ``"error"`` (default),
         ``"warning"`` (first record in input order) or ``"none"``.
+    na_position
+        Where missing ``order`` values sort: ``"last"`` (default, admiral), ``"first"`` or
+        ``"sas"`` (the lowest value, as SAS sorts); see :func:`derivations.core.sort_by_order`.
 
     Returns
     -------

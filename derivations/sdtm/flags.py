@@ -18,12 +18,14 @@ from ..adam.extreme import derive_var_extreme_flag
 from ..core import assert_has_columns
 from ..findings import DerivationError
 from ..iso8601 import compute_complete_date
+from ..vocabulary import renamed_arguments
 from ._util import as_list
-from .dates import _lookup
+from ._util import lookup_one_per_group as _lookup
 
 _DATE = "__lobxfl_date__"
 
 
+@renamed_arguments(ref_var="reference_date")
 def derive_var_lobxfl(
     dataset: pd.DataFrame,
     *,
@@ -33,7 +35,7 @@ def derive_var_lobxfl(
     result: str,
     new_var: str,
     order: Sequence[str] = (),
-    ref_var: str = "RFXSTDTC",
+    reference_date: str = "RFXSTDTC",
     subject_keys: Sequence[str] = ("USUBJID",),
     dataset_name: str | None = None,
 ) -> pd.DataFrame:
@@ -44,7 +46,7 @@ def derive_var_lobxfl(
     dataset
         The findings domain (TR, TU, LB, VS ...).
     dataset_add
-        One record per subject with ``ref_var`` (DM).
+        One record per subject with ``reference_date`` (DM).
     by_vars
         What makes one series: subject keys, test code, and e.g. the lesion (``TRLNKID``).
     dtc
@@ -56,13 +58,15 @@ def derive_var_lobxfl(
     order
         Tie-breakers after the date (``VISITNUM``, ``--SEQ``): the last in this order wins.
         Two candidates equal on date and ``order`` are an error: the flag would be arbitrary.
-    ref_var
+    reference_date
         The first-exposure date in ``dataset_add``; a record dated on that day counts as
         before exposure (a date without a time cannot be placed after the dose).
     subject_keys
         Keys joining ``dataset`` to ``dataset_add``.
+    dataset_name
+        The dataset's name in messages.
 
-    Subjects without a complete ``ref_var`` (never exposed) get no flag.
+    Subjects without a complete ``reference_date`` (never exposed) get no flag.
 
     Examples
     --------
@@ -82,7 +86,8 @@ def derive_var_lobxfl(
     if new_var in dataset.columns:
         raise DerivationError(f"{new_var} is already a variable of the dataset", dataset=dataset_name,
                               variable=new_var, hint="pass a new variable name")
-    ref = compute_complete_date(_lookup(dataset, dataset_add, keys, [ref_var], new_var)[ref_var], variable=ref_var)
+    ref = _lookup(dataset, dataset_add, keys, [reference_date], new_var)[reference_date]
+    ref = compute_complete_date(ref, variable=reference_date)
     date = compute_complete_date(dataset[dtc], dataset=dataset_name, variable=dtc)
     text = dataset[result].astype(object).where(dataset[result].notna(), "").astype(str).str.strip()
     keep = (date.notna() & ref.notna() & (date <= ref) & (text != "")).to_numpy(dtype=bool)
