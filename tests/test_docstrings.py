@@ -63,12 +63,6 @@ KNOWN_GAPS = {
     "derivations.tlf.ard.compute_ard_hazard_ratio",
     "derivations.tlf.ard.compute_ard_comparison",
     "derivations.tlf.layout.compute_column_widths",
-    "derivations.tlf.stats.compute_proportion_ci",
-    "derivations.tlf.stats.compute_median_se_collett",
-    "derivations.tlf.stats.compute_km",
-    "derivations.tlf.stats.compute_hazard_ratios",
-    "derivations.tlf.stats.compute_risk_difference",
-    "derivations.tlf.stats.compute_odds_ratio",
 }
 
 

@@ -233,6 +233,24 @@ def _f(x: float) -> str:
 def compute_proportion_ci(x: int, n: int, *, alpha: float = 0.05, method: str = "beta") -> tuple[float, float, float]:
     """Proportion ``x/n`` with its exact Clopper-Pearson CI (``method="beta"``), as fractions.
 
+    Parameters
+    ----------
+    x
+        Number of responders, 0 <= x <= n.
+    n
+        Number of subjects, > 0.
+    alpha
+        1 - confidence level; default 0.05 (95% CI).
+    method
+        ``"beta"`` (default): exact Clopper-Pearson, as SAS PROC FREQ ``BINOMIAL(EXACT)``; other
+        names of ``statsmodels.stats.proportion.proportion_confint`` (``"wilson"``, ``"normal"``, ...).
+
+    Returns
+    -------
+    tuple of float: (proportion, lower, upper)
+
+    Examples
+    --------
     >>> [round(v, 4) for v in compute_proportion_ci(25, 29)]
     [0.8621, 0.6834, 0.9611]
     """
@@ -267,6 +285,23 @@ def compute_median_se_collett(table: pd.DataFrame, median: float, *, eps: float 
 
     ``table`` has columns time, survival, se at the event times.
 
+    Parameters
+    ----------
+    table
+        Kaplan-Meier table at the event times: columns ``time``, ``survival``, ``se``.
+    median
+        The median (or p-th quantile) survival time.
+    eps
+        Half-width of the survival band used for the density estimate; default 0.05 (Collett).
+    p
+        The quantile; default 0.5 (median).
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
     >>> t = pd.DataFrame({"time": [1., 2., 3., 4.], "survival": [0.8, 0.6, 0.4, 0.2],
     ...                   "se": [0.1, 0.2, 0.25, 0.2]})
     >>> round(compute_median_se_collett(t, 3.0), 6)   # 0.25 / ((0.6 - 0.4) / (3 - 2))
@@ -297,6 +332,22 @@ def compute_km(time: Sequence[float], event: Sequence[int], settings: KmSettings
 
     ADaM ``CNSR`` is the opposite of ``event``: pass ``1 - CNSR``.
 
+    Parameters
+    ----------
+    time
+        Times in ``settings.input_unit`` (ADaM AVAL).
+    event
+        1 = event, 0 = censored (``1 - CNSR``).
+    settings
+        A :class:`KmSettings` (units, month factor, CI method, confidence level); ``None``:
+        the defaults.
+
+    Returns
+    -------
+    KmResult
+
+    Examples
+    --------
     >>> km = compute_km([30, 60, 90, 120], [1, 1, 1, 1], KmSettings(days_per_month=30))
     >>> float(km.median), int(km.events)
     (2.5, 4)
@@ -387,6 +438,28 @@ def compute_hazard_ratios(time: Sequence[float], event: Sequence[int], arm: Sequ
     ``CLASS arm(REF=...)``); ``ties`` is ``"breslow"`` (SAS's default) or ``"efron"``.
     The CI is the Wald interval exp(b +/- z SE).
 
+    Parameters
+    ----------
+    time, event
+        Times and events (1 = event, 0 = censored).
+    arm
+        The arm of each subject.
+    reference
+        The reference arm (the denominator of each hazard ratio).
+    arms
+        The arms compared, in order (subjects of other arms are left out); ``None``: every
+        arm present, sorted.
+    alpha
+        1 - confidence level; default 0.05.
+    ties
+        ``"breslow"`` (default, as SAS) or ``"efron"``.
+
+    Returns
+    -------
+    tuple of (list of HazardRatio, float)
+
+    Examples
+    --------
     >>> hrs, p = compute_hazard_ratios([5, 8, 12, 20, 3, 4, 6, 9], [1, 1, 0, 1, 1, 1, 1, 0],
     ...                                ["A"] * 4 + ["B"] * 4, reference="A")
     >>> [h.arm for h in hrs], round(hrs[0].hr, 3) > 1, round(p, 4) == round(hrs[0].p_logrank, 4)
@@ -443,6 +516,21 @@ class Comparison:
 def compute_risk_difference(x1: int, n1: int, x0: int, n0: int, *, alpha: float = 0.05) -> tuple[float, float, float]:
     """Risk difference ``x1/n1 - x0/n0`` with its Wald CI (SAS PROC FREQ RISKDIFF default), in %.
 
+    Parameters
+    ----------
+    x1, n1
+        Responders and subjects of the arm.
+    x0, n0
+        Responders and subjects of the reference arm.
+    alpha
+        1 - confidence level; default 0.05.
+
+    Returns
+    -------
+    tuple of float: (difference, lower, upper) in %
+
+    Examples
+    --------
     >>> [round(v, 2) for v in compute_risk_difference(15, 20, 10, 20)]
     [25.0, -3.99, 53.99]
     """
@@ -459,6 +547,21 @@ def compute_odds_ratio(x1: int, n1: int, x0: int, n0: int, *, alpha: float = 0.0
     """Odds ratio of arm 1 against arm 0 with its Wald (Woolf, log scale) CI, from
     ``scipy.stats.contingency.odds_ratio(kind="sample")``; a zero cell gives NaN (not estimable).
 
+    Parameters
+    ----------
+    x1, n1
+        Responders and subjects of the arm.
+    x0, n0
+        Responders and subjects of the reference arm.
+    alpha
+        1 - confidence level; default 0.05.
+
+    Returns
+    -------
+    tuple of float: (odds ratio, lower, upper)
+
+    Examples
+    --------
     >>> [round(v, 3) for v in compute_odds_ratio(15, 20, 10, 20)]
     [3.0, 0.786, 11.445]
     """
