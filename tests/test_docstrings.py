@@ -54,14 +54,6 @@ KNOWN_GAPS = {
     "derivations.adam.visits.derive_var_window_flag",
     "derivations.ig.compute_title_case_problems",
     "derivations.schema.compute_in_codelist",
-    "derivations.tlf.ard.compute_ard_counts",
-    "derivations.tlf.ard.compute_ard_continuous",
-    "derivations.tlf.ard.compute_ard_proportion_ci",
-    "derivations.tlf.ard.compute_km_by",
-    "derivations.tlf.ard.compute_ard_km",
-    "derivations.tlf.ard.compute_ard_occurrences",
-    "derivations.tlf.ard.compute_ard_hazard_ratio",
-    "derivations.tlf.ard.compute_ard_comparison",
     "derivations.tlf.layout.compute_column_widths",
 }
 

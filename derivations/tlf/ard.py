@@ -210,6 +210,41 @@ def compute_ard_counts(
     Every level of ``order[var]`` gets a row, zero counts included; a missing value
     is counted under ``"Missing"``; a value outside the order raises.
 
+    Parameters
+    ----------
+    dataset
+        The analysis dataset (ADSL, ADAE, ...).
+    analysis_id
+        The analysis identifier written on every row (e.g. ``"T14.2.1-ORR"``).
+    variables
+        Categorical variables, each a block of rows.
+    population
+        The population (query string, callable; ``None``: everybody), applied to the
+        denominator and to the analysed records, and written on every row.
+    filter
+        Restricts the analysed records only (e.g. ``"SAFFL == 'Y'"``); ``None``: all.
+    by_vars
+        The column (treatment) variable(s); ``None``: one column.
+    denominator
+        The dataset that gives N per column (ADSL); default ``dataset``.
+    order
+        ``{var: [levels]}``: the levels of a variable in display order (every level gets a
+        row, zero counts included; a value outside the order raises); otherwise sorted.
+    column_order
+        The column levels in display order; ``None``: sorted.
+    total
+        ``True``: add a ``Total`` column over all columns; default ``False``.
+    subject_keys
+        The column(s) identifying a subject; subjects are counted by the last one; default ``"USUBJID"``.
+    dataset_name
+        The dataset's name written in the ``dataset`` column and in messages; default ``"ADSL"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
     >>> import pandas as pd
     >>> adsl = pd.DataFrame({"USUBJID": list("ABC"), "ARM": ["X", "X", "Y"], "AGEGR1": ["<65", ">=65", "<65"]})
     >>> ard = compute_ard_counts(adsl, analysis_id="AGE", variables=["AGEGR1"], by_vars=["ARM"],
@@ -280,6 +315,39 @@ def compute_ard_continuous(
     Quartiles use numpy ``quantile_method``; the default ``"averaged_inverted_cdf"`` is
     SAS's default definition (QNTLDEF=5); pass ``"linear"`` for R/pandas type 7.
 
+    Parameters
+    ----------
+    dataset
+        The analysis dataset (ADSL, ADLB, ...).
+    analysis_id
+        The analysis identifier written on every row (e.g. ``"T14.2.1-ORR"``).
+    variables
+        Numeric variables, each a block of rows.
+    population
+        The population (query string, callable; ``None``: everybody), applied to the
+        denominator and to the analysed records, and written on every row.
+    filter
+        Restricts the analysed records only (e.g. ``"PARAMCD == 'WEIGHT'"``); ``None``: all.
+    by_vars
+        The column (treatment) variable(s); ``None``: one column.
+    column_order
+        The column levels in display order; ``None``: sorted.
+    total
+        ``True``: add a ``Total`` column over all columns; default ``False``.
+    quantile_method
+        numpy's quantile method; default ``"averaged_inverted_cdf"`` (SAS QNTLDEF=5), ``"linear"``
+        for R/pandas type 7.
+    dataset_name
+        The dataset's name written in the ``dataset`` column and in messages; default ``"ADSL"``.
+    subject_keys
+        Accepted for a uniform call; values are summarised per record.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
     >>> import pandas as pd
     >>> adsl = pd.DataFrame({"USUBJID": list("ABCD"), "AGE": [50, 60, 70, 80]})
     >>> ard = compute_ard_continuous(adsl, analysis_id="AGE", variables=["AGE"])
@@ -339,6 +407,45 @@ def compute_ard_proportion_ci(
     ``"AVALC in ['CR', 'PR']"`` on the BOR records picked by ``filter``); N counts
     subjects of ``denominator`` (default ``dataset``) in ``population``.
 
+    Parameters
+    ----------
+    dataset
+        The analysis dataset (e.g. ADRS).
+    analysis_id
+        The analysis identifier written on every row (e.g. ``"T14.2.1-ORR"``).
+    response
+        What makes a subject a responder: a filter on the analysed records (e.g.
+        ``"AVALC in ['CR', 'PR']"``).
+    population
+        The population (query string, callable; ``None``: everybody), applied to the
+        denominator and to the analysed records, and written on every row.
+    filter
+        Restricts the analysed records only (e.g. ``"PARAMCD == 'BOR'"``); ``None``: all.
+    by_vars
+        The column (treatment) variable(s); ``None``: one column.
+    denominator
+        The dataset that gives N per column (ADSL); default ``dataset``.
+    column_order
+        The column levels in display order; ``None``: sorted.
+    total
+        ``True``: add a ``Total`` column over all columns; default ``False``.
+    alpha
+        1 - confidence level; default 0.05.
+    method
+        ``"beta"`` (default: exact Clopper-Pearson) or another statsmodels ``proportion_confint`` method.
+    group_var, group_value
+        The row label; defaults ``"RESPONSE"`` and ``"Responders"``.
+    subject_keys
+        The column(s) identifying a subject; subjects are counted by the last one; default ``"USUBJID"``.
+    dataset_name
+        The dataset's name written in the ``dataset`` column and in messages; default ``"ADRS"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
     >>> import pandas as pd
     >>> adrs = pd.DataFrame({"USUBJID": [f"S{i}" for i in range(29)],
     ...                      "AVALC": ["PR"] * 9 + ["SD"] * 16 + ["PD"] * 4})
@@ -442,6 +549,41 @@ def compute_km_by(
     """One :class:`KmResult` per level of ``by_vars`` (``{"Total": ...}`` without by_vars).
 
     ``CNSR`` follows ADaM: 0 = event, 1 (or any positive code) = censored.
+
+    Parameters
+    ----------
+    dataset
+        The time-to-event dataset (ADTTE).
+    settings
+        A :class:`~derivations.tlf.stats.KmSettings`; ``None``: defaults.
+    population
+        The population filter; ``None``: everybody.
+    filter
+        The records analysed (e.g. ``"PARAMCD == 'PFS'"``).
+    by_vars
+        The column (treatment) variable(s); ``None``: one fit, key ``"Total"``.
+    column_order
+        The levels in order; ``None``: sorted.
+    time_var
+        The time column; default ``"AVAL"``.
+    cnsr_var
+        The censoring column (0 = event); default ``"CNSR"``.
+    dataset_name
+        The dataset's name in messages; default ``"ADTTE"``.
+
+    Returns
+    -------
+    dict of str to KmResult
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from derivations.tlf.stats import KmSettings
+    >>> adtte = pd.DataFrame({"ARM": ["A", "A", "B", "B"], "AVAL": [30.0, 60.0, 90.0, 120.0], "CNSR": [0, 0, 0, 1]})
+    >>> fits = compute_km_by(adtte, settings=KmSettings(days_per_month=30), by_vars=["ARM"])
+    >>> sorted(fits), float(fits["A"].median), int(fits["B"].events)
+    (['A', 'B'], 1.5, 1)
+
     """
     settings = settings or KmSettings()
     assert_has_columns(dataset, [time_var, cnsr_var, *(by_vars or [])], name=dataset_name)
@@ -485,6 +627,40 @@ def compute_ard_km(
     ``rate_6m`` with ``rate_6m_ci_lower``/``rate_6m_ci_upper`` (in %). Pick one
     parameter with ``filter`` (``"PARAMCD == 'PFS'"``); ``group_value`` labels it.
 
+    Parameters
+    ----------
+    dataset
+        The analysis dataset (ADTTE).
+    analysis_id
+        The analysis identifier written on every row (e.g. ``"T14.2.1-ORR"``).
+    settings
+        A :class:`~derivations.tlf.stats.KmSettings` (units, month factor, CI method, level); ``None``: defaults.
+    population
+        The population (query string, callable; ``None``: everybody), applied to the
+        denominator and to the analysed records, and written on every row.
+    filter
+        Restricts the analysed records only (e.g. ``"PARAMCD == 'PFS'"``); ``None``: all.
+    by_vars
+        The column (treatment) variable(s); ``None``: one column.
+    column_order
+        The column levels in display order; ``None``: sorted.
+    rate_times
+        Times (in ``settings.output_unit``) at which to report the survival rate; default none.
+    time_var
+        The time column; default ``"AVAL"``.
+    cnsr_var
+        The censoring column (ADaM: 0 = event, positive = censored); default ``"CNSR"``.
+    group_var, group_value
+        The row label; defaults ``"PARAMCD"`` and the parameter code.
+    dataset_name
+        The dataset's name written in the ``dataset`` column and in messages; default ``"ADTTE"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
     >>> import pandas as pd
     >>> adtte = pd.DataFrame({"USUBJID": list("ABCD"), "PARAMCD": "OS",
     ...                       "AVAL": [30, 60, 90, 120], "CNSR": [0, 0, 0, 1]})
@@ -560,6 +736,44 @@ def compute_ard_occurrences(
     ``population`` applies to ``denominator`` (N) and, through the subject list, to
     the events; ``filter`` selects events (``"TRTEMFL == 'Y'"``).
 
+    Parameters
+    ----------
+    dataset
+        The analysis dataset (ADAE).
+    analysis_id
+        The analysis identifier written on every row (e.g. ``"T14.2.1-ORR"``).
+    denominator
+        The dataset that gives N per column (ADSL).
+    population
+        The population (query string, callable; ``None``: everybody), applied to the
+        denominator and to the analysed records, and written on every row.
+    filter
+        Restricts the analysed records only (e.g. ``"TRTEMFL == 'Y'"``); ``None``: all.
+    by_vars
+        The column (treatment) variable(s); ``None``: one column.
+    column_order
+        The column levels in display order; ``None``: sorted.
+    total
+        ``True``: add a ``Total`` column over all columns; default ``False``.
+    term_vars
+        The hierarchy, highest first; default ``("AESOC", "AEDECOD")``.
+    grade_var
+        The grade variable for the bands; default ``"AETOXGR"``; ``None``: any grade only.
+    grade_bands
+        ``{label: grades}`` (``None``: any grade); default :data:`GRADE_BANDS` (any grade, grade 3-4, grade 5).
+    any_label
+        The label of the overall row; default ``"Subjects with at least one event"``.
+    subject_keys
+        The column(s) identifying a subject; subjects are counted by the last one; default ``"USUBJID"``.
+    dataset_name
+        The dataset's name written in the ``dataset`` column and in messages; default ``"ADAE"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
     >>> import pandas as pd
     >>> adsl = pd.DataFrame({"USUBJID": ["1", "2", "3"]})
     >>> adae = pd.DataFrame({"USUBJID": ["1", "1", "2"], "AESOC": ["Blood", "Blood", "Blood"],
@@ -685,6 +899,42 @@ def compute_ard_hazard_ratio(
     ``hr_ci_lower``, ``hr_ci_upper``, ``p_wald``, ``p_logrank``; the reference arm has
     none; ``Total`` holds ``p_logrank`` of the test over all arms.
 
+    Parameters
+    ----------
+    dataset
+        The analysis dataset (ADTTE).
+    analysis_id
+        The analysis identifier written on every row (e.g. ``"T14.2.1-ORR"``).
+    treatment_var
+        The arm variable (e.g. ``"TRT01A"``).
+    reference
+        The reference arm.
+    population
+        The population (query string, callable; ``None``: everybody), applied to the
+        denominator and to the analysed records, and written on every row.
+    filter
+        Restricts the analysed records only (e.g. ``"PARAMCD == 'OS'"``); ``None``: all.
+    arm_order
+        The arms in display order; ``None``: sorted.
+    time_var
+        The time column; default ``"AVAL"``.
+    cnsr_var
+        The censoring column (ADaM: 0 = event, positive = censored); default ``"CNSR"``.
+    alpha
+        1 - confidence level; default 0.05.
+    ties
+        ``"breslow"`` (default, as SAS) or ``"efron"``.
+    group_value
+        The row label; default the parameter code.
+    dataset_name
+        The dataset's name written in the ``dataset`` column and in messages; default ``"ADTTE"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
     >>> import pandas as pd
     >>> adtte = pd.DataFrame({"USUBJID": list("ABCDEFGH"), "TRT01A": ["P"] * 4 + ["X"] * 4,
     ...                       "AVAL": [5, 8, 12, 20, 3, 4, 6, 9], "CNSR": [0, 0, 1, 0, 0, 0, 0, 1]})
@@ -738,6 +988,43 @@ def compute_ard_comparison(
     ``response`` record in each arm against ``reference``; N per arm from ``denominator`` in
     ``population``.
 
+    Parameters
+    ----------
+    dataset
+        The analysis dataset (e.g. ADRS).
+    analysis_id
+        The analysis identifier written on every row (e.g. ``"T14.2.1-ORR"``).
+    treatment_var
+        The arm variable (e.g. ``"TRT01A"``).
+    reference
+        The reference arm.
+    response
+        What makes a subject a responder: a filter on the analysed records (e.g.
+        ``"AVALC in ['CR', 'PR']"``).
+    denominator
+        The dataset that gives N per column (ADSL).
+    population
+        The population (query string, callable; ``None``: everybody), applied to the
+        denominator and to the analysed records, and written on every row.
+    filter
+        Restricts the analysed records only (e.g. ``"PARAMCD == 'BOR'"``); ``None``: all.
+    arm_order
+        The arms in display order; ``None``: sorted.
+    alpha
+        1 - confidence level; default 0.05.
+    group_value
+        The row label; default ``"Responders"``.
+    subject_keys
+        The column(s) identifying a subject; subjects are counted by the last one; default ``"USUBJID"``.
+    dataset_name
+        The dataset's name written in the ``dataset`` column and in messages; default ``"ADSL"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
     >>> import pandas as pd
     >>> adsl = pd.DataFrame({"USUBJID": [str(i) for i in range(40)], "ARM": ["P"] * 20 + ["X"] * 20})
     >>> adae = adsl.loc[list(range(10)) + list(range(20, 35))]
