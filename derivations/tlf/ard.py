@@ -501,6 +501,37 @@ def compute_ard_any_event(
     an analysis of its own, ``<analysis_id>-<k>`` (k = 1, 2, ... in the order given), whose
     ``filter`` column holds its whole record filter.
 
+    Parameters
+    ----------
+    dataset
+        The event dataset (ADAE).
+    analysis_id
+        The analysis identifier; each category is the analysis ``<analysis_id>-<k>``.
+    denominator
+        The dataset that gives N per column (ADSL).
+    categories
+        ``{row label: record filter}`` (``None``: any record), in display order.
+    population
+        The population (applied to ``denominator``; events count only for its subjects).
+    filter
+        Restricts the analysed records (e.g. ``"TRTEMFL == 'Y'"``).
+    by_vars
+        The column (treatment) variable(s); ``None``: one column.
+    column_order
+        The column levels in display order; ``None``: sorted.
+    total
+        ``True``: add a ``Total`` column; default ``False``.
+    subject_keys
+        The column(s) identifying a subject; counted by the last one; default ``"USUBJID"``.
+    dataset_name
+        The dataset's name in the ``dataset`` column and messages; default ``"ADAE"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
     >>> import pandas as pd
     >>> adsl = pd.DataFrame({"USUBJID": list("ABCD"), "ARM": ["X", "X", "Y", "Y"]})
     >>> adae = pd.DataFrame({"USUBJID": ["A", "A", "C"], "ARM": ["X", "X", "Y"], "AESER": ["N", "Y", "N"]})
@@ -761,6 +792,9 @@ def compute_ard_occurrences(
         The grade variable for the bands; default ``"AETOXGR"``; ``None``: any grade only.
     grade_bands
         ``{label: grades}`` (``None``: any grade); default :data:`GRADE_BANDS` (any grade, grade 3-4, grade 5).
+    by_max_grade
+        ``True``: a subject counts in the band of its worst grade of the term only (a
+        "by maximum grade" table); ``False`` (default): in every band it has an event in.
     any_label
         The label of the overall row; default ``"Subjects with at least one event"``.
     subject_keys
