@@ -12,6 +12,7 @@ import pandas as pd
 
 from derivations.ct import load_ct
 from derivations.findings import DerivationError
+from derivations.sdtm import derive_var_obs_number
 
 READS = ("DM",)
 WRITES = ("TS",)
@@ -83,5 +84,5 @@ def derive(ctx):
     ts = pd.DataFrame(rows, columns=["TSPARMCD", "TSPARM", "TSVAL", "TSVALCD", "TSVCDREF", "TSVCDVER"])
     ts.insert(0, "STUDYID", study["studyid"])
     ts.insert(1, "DOMAIN", "TS")
-    ts["TSSEQ"] = ts.groupby("TSPARMCD").cumcount() + 1
+    ts = derive_var_obs_number(ts, new_var="TSSEQ", by_vars=["TSPARMCD"])  # values of a parameter in listed order
     return {"TS": ts}
