@@ -45,7 +45,7 @@ def test_recist_accepts_the_old_tu_tr_order_and_spellings():
                        "VISITNUM": [1.0, 2.0], "TRDTC": ["2020-01-01", "2020-02-12"]})
     new = derive_param_recist_ovr(tr, dataset_add=tu)
     assert new["OVRLRESP"].tolist()[-1] == "PR"  # 30 vs 50: -40 %
-    with pytest.warns(DeprecationWarning, match="use derive_param_recist_ovr\\(tr, dataset_add=tu\\)"):
+    with pytest.warns(DeprecationWarning, match="derive_param_recist_ovr\\(tu, tr\\) is deprecated; use derive_param_recist_ovr\\(tr, dataset_add=tu\\)"):
         expect_dfs_equal(derive_param_recist_ovr(tu, tr), new, keys=None)
     with pytest.warns(DeprecationWarning, match="'filter_tu' is deprecated; use 'filter_add'"):
         old = derive_param_recist_ovr(dataset_tr=tr, dataset_tu=tu, filter_tu="TUSTRESC == 'TARGET'")

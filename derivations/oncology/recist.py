@@ -257,14 +257,14 @@ def _role_from_tu(
 
 
 def _tu_tr_positional(func):
-    """The earlier call ``derive_param_recist_ovr(tr, dataset_add=tu)`` still works, with a DeprecationWarning."""
+    """The earlier call ``derive_param_recist_ovr(tu, tr)`` still works, with a DeprecationWarning."""
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         if len(args) == 2:
             if "dataset_add" in kwargs or "dataset_tu" in kwargs:
                 raise TypeError("derive_param_recist_ovr() got TU twice: pass derive_param_recist_ovr(tr, dataset_add=tu)")
-            warnings.warn("derive_param_recist_ovr(tr, dataset_add=tu) is deprecated; use derive_param_recist_ovr(tr, dataset_add=tu)",
+            warnings.warn("derive_param_recist_ovr(tu, tr) is deprecated; use derive_param_recist_ovr(tr, dataset_add=tu)",
                           DeprecationWarning, stacklevel=2)
             args, kwargs = (args[1],), {**kwargs, "dataset_add": args[0]}
         return func(*args, **kwargs)
