@@ -85,26 +85,36 @@ def _documented(doc: str) -> set[str]:
     return names
 
 
+def _problems(name: str, func) -> list[str]:
+    doc = inspect.getdoc(func) or ""
+    params = [p for p in inspect.signature(func).parameters if p not in ("self", "cls")]
+    missing = [p for p in params if p not in _documented(doc)]
+    problems = [f"{name}: Parameters section lacks {', '.join(missing)}"] if missing else []
+    if ">>>" not in doc:
+        problems.append(f"{name}: no example")
+    return problems
+
+
 def test_every_public_derive_and_compute_documents_its_parameters_and_has_an_example():
     problems = []
     functions = list(_public_derivations())
     assert len(functions) > 60  # the walk found the framework
     for name, func in functions:
-        doc = inspect.getdoc(func) or ""
-        if doc.startswith("Deprecated") or name in KNOWN_GAPS:
+        if (inspect.getdoc(func) or "").startswith("Deprecated") or name in KNOWN_GAPS:
             continue
-        params = [p for p in inspect.signature(func).parameters if p not in ("self", "cls")]
-        missing = [p for p in params if p not in _documented(doc)]
-        if missing:
-            problems.append(f"{name}: Parameters section lacks {', '.join(missing)}")
-        if ">>>" not in doc:
-            problems.append(f"{name}: no example")
+        problems += _problems(name, func)
     assert problems == []
 
 
 def test_known_gaps_name_existing_functions():
     names = {name for name, _ in _public_derivations()}
     assert sorted(KNOWN_GAPS - names) == []
+
+
+def test_known_gaps_are_still_gaps():
+    """A function documented in full leaves the list (so the list can only shrink)."""
+    documented = [name for name, func in _public_derivations() if name in KNOWN_GAPS and not _problems(name, func)]
+    assert documented == []
 
 
 def test_the_check_reads_grouped_entries_and_fails_on_an_undocumented_argument():
