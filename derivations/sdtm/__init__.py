@@ -12,6 +12,9 @@ object; nothing is study-specific. Modules:
 --SEQ        derive_var_obs_number (one contract with ADaM's ASEQ; derive_var_seq is deprecated)
 ``text``     compute_ascii, assert_ascii, compute_split_text, derive_vars_split_text
 ``supp``     QualifierSpec, derive_dataset_supp, derive_vars_supp_back
+``results``  TestMap, UnitConversions, ReferenceRanges, derive_findings_records,
+             derive_vars_std_units, derive_vars_ref_ranges (findings-class domains: wide CRF
+             pages to one record per test, standard units, reference ranges)
 """
 
 from ..adam.records import derive_var_obs_number
@@ -20,6 +23,14 @@ from .dates import compute_dtc, compute_study_day, derive_var_dtc, derive_var_dy
 from .epoch import EpochRule, derive_var_epoch
 from .flags import derive_var_lobxfl
 from .mapping import derive_var_assign, derive_var_hardcode, derive_var_seq
+from .results import (
+    ReferenceRanges,
+    TestMap,
+    UnitConversions,
+    derive_findings_records,
+    derive_vars_ref_ranges,
+    derive_vars_std_units,
+)
 from .supp import SUPP_COLUMNS, QualifierSpec, derive_dataset_supp, derive_vars_supp_back
 from .text import assert_ascii, compute_ascii, compute_split_text, derive_vars_split_text
 
@@ -44,4 +55,10 @@ __all__ = [
     "derive_dataset_supp",
     "derive_vars_supp_back",
     "SUPP_COLUMNS",
+    "TestMap",
+    "UnitConversions",
+    "ReferenceRanges",
+    "derive_findings_records",
+    "derive_vars_std_units",
+    "derive_vars_ref_ranges",
 ]
