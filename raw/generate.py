@@ -582,7 +582,7 @@ def generate(n_subjects: int = 29, seed: int = 20220703, out_dir: str | Path | N
     })
 
     # -- adverse events -------------------------------------------------------
-    pages["ae"] = _adverse_events(n, rng, subjid, d0, last_tx_day, end_fu)
+    pages["ae"], events = _adverse_events(n, rng, subjid, d0, last_tx_day, end_fu)
 
     # -- end of treatment, survival, subsequent therapy, comments -----------
     e_ = np.flatnonzero(eot > 0)
@@ -611,6 +611,14 @@ def generate(n_subjects: int = 29, seed: int = 20220703, out_dir: str | Path | N
         "SUBJID": subjid[c_], "COPAGE": np.where(np.arange(len(c_)) == 0, "AE", "General"),
         "CODAT": fmt_date(d0[c_] + 30), "COMMENT": com,
     })
+
+    # -- laboratory tests and vital signs: a random stream of their own (the pages above stay as they were)
+    lrng = np.random.default_rng([seed, LAB_STREAM])
+    sex = np.where(pd.Series(sex_typed).str.upper().str[0].to_numpy() == "M", "M", "F")
+    visits = _lab_visits(lrng, d0, icdat, es, cyc, cstart, events)
+    pages.update(_lab_pages(lrng, visits, subjid, sex, events))
+    pages["lb_ranges"] = lab_ranges()
+    pages["vs"] = _vital_signs(lrng, visits, subjid, sex, events)
 
     if out_dir is not None:
         write_pages(pages, out_dir)
@@ -677,6 +685,7 @@ def _adverse_events(n, rng, subjid, d0, last_tx_day, end_fu) -> pd.DataFrame:
     style[pick[:2]] = "ym"
     style[pick[2:3]] = "y"
     ser = _pick(rng, ["N", "No", "no"], m)
+    events = pd.DataFrame({"sid": sid, "term": term, "grade": grade, "start": start, "end": end})
     return pd.DataFrame({
         "SUBJID": subjid[sid], "AESPID": (np.arange(m) - np.searchsorted(sid, sid) + 1),
         "AETERM": verbatim, "AEDECOD": np.array([t[0] for t in AE_TERMS], dtype=object)[term],
@@ -685,6 +694,189 @@ def _adverse_events(n, rng, subjid, d0, last_tx_day, end_fu) -> pd.DataFrame:
         "AETOXGR": grade, "AESER": ser, "AERELANL": typed_rel(rel_a), "AERELPD1": typed_rel(rel_p),
         "AEACNANL": acn_a, "AEACNPD1": np.where(rel_p & (grade >= 3), "Drug interrupted", "Dose not changed"),
         "AESTDAT": fmt_date(start, style), "AEENDAT": fmt_date(end), "AEOUT": outcome,
+    }), events
+
+# ---------------------------------------------------------------------------
+# Laboratory tests and vital signs
+# ---------------------------------------------------------------------------
+#: the laboratory pages draw from their own random stream (seed, LAB_STREAM), so that adding them
+#: left every other page byte for byte as it was
+LAB_STREAM = 14
+#: The central laboratory's panel as the CRF pages record it: page column, page, unit printed on
+#: the CRF, decimals typed, normal range (male low, high; female low, high) in that unit, and the
+#: within-subject variation (coefficient of variation; values stay within +/- 2 CV of the
+#: subject's own level and inside the normal range unless an adverse event says otherwise).
+LAB_PANEL = [
+    # column   page    unit       dec  M lo   M hi   F lo   F hi   cv
+    ("HGB", "hem", "g/dL", 1, 13.0, 17.5, 11.5, 15.0, 0.03),
+    ("RBC", "hem", "10^12/L", 2, 4.30, 5.80, 3.80, 5.10, 0.03),
+    ("WBC", "hem", "10^9/L", 2, 3.50, 9.50, 3.50, 9.50, 0.0),   # the sum of the differential
+    ("NEUT", "hem", "10^9/L", 2, 1.80, 6.30, 1.80, 6.30, 0.08),
+    ("LYM", "hem", "10^9/L", 2, 1.10, 3.20, 1.10, 3.20, 0.08),
+    ("MONO", "hem", "10^9/L", 2, 0.10, 0.60, 0.10, 0.60, 0.08),
+    ("EOS", "hem", "10^9/L", 2, 0.02, 0.52, 0.02, 0.52, 0.10),
+    ("PLAT", "hem", "10^9/L", 0, 125, 350, 125, 350, 0.06),
+    ("ALT", "chem", "U/L", 0, 9, 50, 7, 40, 0.08),
+    ("AST", "chem", "U/L", 0, 15, 40, 13, 35, 0.08),
+    ("ALP", "chem", "U/L", 0, 45, 125, 35, 100, 0.06),
+    ("GGT", "chem", "U/L", 0, 10, 60, 7, 45, 0.08),
+    ("BILI", "chem", "mg/dL", 1, 0.3, 1.2, 0.3, 1.2, 0.08),
+    ("ALB", "chem", "g/dL", 1, 4.0, 5.5, 4.0, 5.5, 0.03),
+    ("CREAT", "chem", "mg/dL", 2, 0.70, 1.20, 0.50, 1.00, 0.04),
+    ("BUN", "chem", "mg/dL", 0, 7, 20, 7, 20, 0.08),
+    ("GLUC", "chem", "mg/dL", 0, 70, 110, 70, 110, 0.06),
+    ("SODIUM", "chem", "mmol/L", 0, 137, 147, 137, 147, 0.01),
+    ("K", "chem", "mmol/L", 1, 3.5, 5.3, 3.5, 5.3, 0.04),
+    ("CA", "chem", "mg/dL", 1, 8.6, 10.2, 8.6, 10.2, 0.02),
+]
+#: basophils (not on the page) in the white cell count
+BASOPHILS = 0.03
+#: tests a site may leave not done (ND); never those an adverse event is checked against
+LAB_NOT_DONE = ("MONO", "EOS", "ALP", "GGT", "BUN")
+#: adverse event (AE_TERMS index) -> the test that shows it, and the value ranges of each CTCAE v5
+#: grade in the page's unit, away from the grade limits so that no conversion or rounding moves a
+#: value across one. "LLN"/"ULN" bands are fractions of the subject's normal limit.
+LAB_AE = {
+    0: ("HGB", {1: ("abs", 10.1, "LLN-0.3"), 2: ("abs", 8.1, 9.8), 3: ("abs", 7.0, 7.8)}),      # Anaemia: Hgb g/dL
+    1: ("LYM", {1: ("abs", 0.82, 1.05), 2: ("abs", 0.52, 0.78), 3: ("abs", 0.22, 0.48),
+                4: ("abs", 0.05, 0.18)}),                                                    # Lymphocyte count decreased
+    10: ("AST", {1: ("uln", 1.2, 2.8), 2: ("uln", 3.2, 4.8), 3: ("uln", 5.5, 18.0)}),          # AST increased
+}
+#: Hypertension (AE_TERMS index 2) in the vital signs: systolic / diastolic ranges per grade (mmHg)
+VS_HYPERTENSION = {1: ((130, 139), (85, 89)), 2: ((142, 158), (90, 98)), 3: ((162, 175), (101, 108))}
+
+
+def lab_ranges() -> pd.DataFrame:
+    """The central laboratory's normal-range file: one row per test, unit and sex (blank: both)."""
+    rows = []
+    for col, _page, unit, dec, mlo, mhi, flo, fhi, _cv in LAB_PANEL:
+        fmt = f"{{:.{dec}f}}"
+        if (mlo, mhi) == (flo, fhi):
+            rows.append((col, unit, "", fmt.format(mlo), fmt.format(mhi)))
+        else:
+            rows += [(col, unit, "M", fmt.format(mlo), fmt.format(mhi)), (col, unit, "F", fmt.format(flo),
+                                                                         fmt.format(fhi))]
+    return pd.DataFrame(rows, columns=["TEST", "UNIT", "SEX", "LOW", "HIGH"])
+
+
+def _lab_visits(rng, d0, icdat, es, cyc, cstart, events) -> pd.DataFrame:
+    """One row per subject, day and page with a sample: baseline (within 7 days before the first
+    dose, after consent), day 1 of cycles 2, 3, ... and an unscheduled sample on the first day of
+    each adverse event a test shows (the page of that test), unless a scheduled one is that day."""
+    n = len(d0)
+    span = np.minimum(7, d0 - icdat)
+    base_day = d0 - 1 - (rng.random(n) * span).astype(int)
+    later = cyc >= 2
+    sched = pd.DataFrame({"sid": np.concatenate([np.arange(n), es[later]]),
+                          "day": np.concatenate([base_day, cstart[later]]),
+                          "visit": np.concatenate([np.full(n, "Baseline", dtype=object),
+                                                   ("Cycle " + cyc[later].astype(str)).astype(object)])})
+    sched = pd.concat([sched.assign(page="hem"), sched.assign(page="chem")], ignore_index=True)
+    shown = events[events["term"].isin(list(LAB_AE))]
+    page_of = {t: next(p for c, p, *_ in LAB_PANEL if c == LAB_AE[t][0]) for t in LAB_AE}
+    unsched = pd.DataFrame({"sid": shown["sid"].to_numpy(), "day": shown["start"].to_numpy(),
+                            "visit": "Unscheduled", "page": shown["term"].map(page_of).to_numpy()})
+    unsched = unsched.drop_duplicates(["sid", "day", "page"])
+    taken = unsched.merge(sched[["sid", "day", "page"]], on=["sid", "day", "page"], how="left", indicator=True)
+    unsched = unsched[(taken["_merge"] == "left_only").to_numpy()]
+    out = pd.concat([sched, unsched], ignore_index=True)
+    return out.sort_values(["sid", "day", "page"], kind="mergesort", ignore_index=True)
+
+
+def _within(rng, level, cv, lo, hi):
+    """Values around each row's own ``level``: +/- 2 CV at most, inside [lo, hi] with a 5% margin."""
+    step = np.clip(rng.normal(0.0, 1.0, len(level)), -2, 2) * cv
+    margin = 0.05 * (hi - lo)
+    return np.clip(level * (1 + step), lo + margin, hi - margin)
+
+
+def _ae_windows(rows: pd.DataFrame, events: pd.DataFrame, term: int) -> tuple[np.ndarray, np.ndarray]:
+    """(row positions, grades) of the sample rows that fall within an adverse event ``term``."""
+    ev = events[events["term"] == term]
+    hit = rows[["sid", "day"]].reset_index().merge(ev[["sid", "grade", "start", "end"]], on="sid")
+    inside = (hit["day"] >= hit["start"]) & ((hit["end"] < 0) | (hit["day"] <= hit["end"]))
+    hit = hit[inside.to_numpy()]
+    return hit["index"].to_numpy(), hit["grade"].to_numpy()
+
+
+def _typed(values: np.ndarray, decimals: int) -> np.ndarray:
+    """Numbers as the site types them, with the test's decimals."""
+    return np.char.mod(f"%.{decimals}f", np.round(values, decimals)).astype(object)
+
+
+def _lab_pages(rng, visits, subjid, sex, events) -> dict[str, pd.DataFrame]:
+    n = len(subjid)
+    male = sex == "M"
+    out = {}
+    for page in ("hem", "chem"):
+        rows = visits[visits["page"] == page].reset_index(drop=True)
+        sid = rows["sid"].to_numpy()
+        frame = {"SUBJID": subjid[sid], "VISIT": rows["visit"].to_numpy(), "LBDAT": fmt_date(rows["day"].to_numpy())}
+        values = {}
+        panel = [t for t in LAB_PANEL if t[1] == page]
+        for col, _page, unit, dec, mlo, mhi, flo, fhi, cv in panel:
+            lo = np.where(male, mlo, flo)[sid]
+            hi = np.where(male, mhi, fhi)[sid]
+            level = (np.where(male, mlo, flo) + rng.uniform(0.2, 0.8, n) * np.where(male, mhi - mlo, fhi - flo))[sid]
+            values[col] = _within(rng, level, cv, lo, hi) if cv else level
+        for term, (col, bands) in LAB_AE.items():
+            if col not in values:
+                continue
+            pos, grade = _ae_windows(rows, events, term)
+            spec = next(t for t in LAB_PANEL if t[0] == col)
+            lln = np.where(male, spec[4], spec[6])[sid[pos]]
+            uln = np.where(male, spec[5], spec[7])[sid[pos]]
+            for g, (kind, a, b) in bands.items():
+                m = grade == g
+                if not m.any():
+                    continue
+                if kind == "uln":
+                    lo_, hi_ = a * uln[m], b * uln[m]
+                else:
+                    lo_ = np.full(int(m.sum()), float(a))
+                    hi_ = lln[m] - 0.3 if b == "LLN-0.3" else np.full(int(m.sum()), float(b))
+                values[col][pos[m]] = lo_ + rng.random(int(m.sum())) * (hi_ - lo_)
+        if page == "hem":
+            # the white cell count is the differential's sum; neutrophils keep it within its range
+            others = values["LYM"] + values["MONO"] + values["EOS"] + BASOPHILS
+            values["NEUT"] = np.maximum(values["NEUT"], 3.7 - others)
+            values["WBC"] = values["NEUT"] + others
+            # red cells follow haemoglobin (the subject's own cell haemoglobin content)
+            first = np.r_[True, sid[1:] != sid[:-1]]
+            hgb0 = values["HGB"][first][np.cumsum(first) - 1]
+            values["RBC"] = values["RBC"] * values["HGB"] / hgb0
+        for col, _page, unit, dec, *_ in panel:
+            typed = _typed(values[col], dec)
+            if col in LAB_NOT_DONE:
+                typed = np.where(rng.random(len(typed)) < 0.01, "ND", typed).astype(object)
+            frame[col] = typed
+        out[f"lb_{page}"] = pd.DataFrame(frame)
+    return out
+
+
+def _vital_signs(rng, visits, subjid, sex, events) -> pd.DataFrame:
+    """Vital signs at the scheduled visits (baseline and day 1 of cycles 2, 3, ...); height at baseline."""
+    n = len(subjid)
+    male = sex == "M"
+    rows = visits[(visits["page"] == "hem") & (visits["visit"] != "Unscheduled")].reset_index(drop=True)
+    sid = rows["sid"].to_numpy()
+    base = rows["visit"].to_numpy() == "Baseline"
+    sbp = _within(rng, rng.uniform(108, 126, n)[sid], 0.04, 95, 136)
+    dbp = _within(rng, rng.uniform(66, 80, n)[sid], 0.04, 58, 86)
+    pos, grade = _ae_windows(rows, events, 2)
+    for g, ((s_lo, s_hi), (d_lo, d_hi)) in VS_HYPERTENSION.items():
+        m = grade == g
+        sbp[pos[m]] = rng.uniform(s_lo, s_hi, int(m.sum()))
+        dbp[pos[m]] = rng.uniform(d_lo, d_hi, int(m.sum()))
+    pulse = _within(rng, rng.uniform(66, 88, n)[sid], 0.06, 55, 100)
+    temp = _within(rng, rng.uniform(36.4, 36.9, n)[sid], 0.005, 36.0, 37.3)
+    k = np.arange(len(sid)) - np.searchsorted(sid, sid)  # 0 at baseline, then per visit
+    weight = np.where(male, rng.uniform(55, 78, n), rng.uniform(44, 62, n))[sid] - 0.25 * k + rng.normal(0, 0.4, len(sid))
+    height = np.where(male, rng.uniform(160, 180, n), rng.uniform(150, 166, n))[sid]
+    return pd.DataFrame({
+        "SUBJID": subjid[sid], "VISIT": rows["visit"].to_numpy(), "VSDAT": fmt_date(rows["day"].to_numpy()),
+        "SYSBP": _typed(sbp, 0), "DIABP": _typed(dbp, 0), "PULSE": _typed(pulse, 0), "TEMP": _typed(temp, 1),
+        "WEIGHT": _typed(weight, 1), "HEIGHT": np.where(base, _typed(height, 0), "").astype(object),
     })
 
 

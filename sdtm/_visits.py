@@ -6,6 +6,9 @@
   visit's measurements to its response: ``A<VISITNUM>``.
 * Treatment cycles (EX): CYCLE n is VISITNUM :data:`CYCLE_VISITNUM` + n, so that the two
   schedules never share a number (21-day cycles, :data:`CYCLE_DAYS`).
+* Laboratory tests and vital signs (LB, VS) are taken at the BASELINE visit and on day 1 of
+  cycles 2, 3, ...; an unscheduled sample gets the number of the subject's last planned visit
+  before it plus 0.01 per unscheduled date after that visit (:func:`unscheduled_visitnum`).
 """
 
 import numpy as np
@@ -34,6 +37,53 @@ def cycle_visitnum(cycle: pd.Series) -> pd.Series:
     return (CYCLE_VISITNUM + cycle).astype(float)
 
 
+#: the visit names of the laboratory and vital-sign pages
+UNSCHEDULED = "UNSCHEDULED"
+
+
+def page_visitnum(visit: pd.Series) -> pd.Series:
+    """``Baseline`` -> 1, ``Cycle n`` -> 100 + n; ``Unscheduled`` -> missing (see :func:`unscheduled_visitnum`).
+
+    >>> page_visitnum(pd.Series(["Baseline", "Cycle 2", "Unscheduled"])).tolist()
+    [1.0, 102.0, nan]
+    """
+    def one(values: pd.Series):
+        text = values.astype(str).str.upper()
+        cycle = pd.to_numeric(text.str.extract(r"^CYCLE (\d+)$")[0], errors="coerce")
+        return (CYCLE_VISITNUM + cycle).where(text != "BASELINE", 1.0).to_numpy(dtype=float)
+
+    return compute_on_distinct(visit, one, missing=np.nan).astype(float)
+
+
+def unscheduled_visitnum(records: pd.DataFrame, planned: pd.DataFrame) -> pd.Series:
+    """VISITNUM of unscheduled records: the subject's last planned visit on or before the record's
+    date plus 0.01 per distinct unscheduled date after that visit (101.01, 101.02, ...); 0.01 ... before
+    the first planned visit.
+
+    ``records`` has USUBJID and ``_DATE`` (ISO 8601 date); ``planned`` has USUBJID, VISITNUM and
+    ``_DATE`` of the planned visits (any domain). Returns one value per record, in its order.
+
+    >>> rec = pd.DataFrame({"USUBJID": ["1", "1", "1"], "_DATE": ["2021-03-05", "2021-03-09", "2021-03-05"]})
+    >>> plan = pd.DataFrame({"USUBJID": ["1", "1"], "VISITNUM": [1.0, 101.0], "_DATE": ["2021-02-25", "2021-03-01"]})
+    >>> unscheduled_visitnum(rec, plan).tolist()
+    [101.01, 101.02, 101.01]
+    """
+    dates = records[["USUBJID", "_DATE"]].drop_duplicates().copy()
+    dates["_D"] = pd.to_datetime(dates["_DATE"], format="%Y-%m-%d")
+    plan = planned[["USUBJID", "VISITNUM", "_DATE"]].dropna().copy()
+    plan["_D"] = pd.to_datetime(plan["_DATE"], format="%Y-%m-%d")
+    plan = plan.sort_values(["_D", "VISITNUM"], kind="mergesort").drop_duplicates(["USUBJID", "_D"], keep="last")
+    found = pd.merge_asof(dates.sort_values("_D", kind="mergesort"), plan[["USUBJID", "_D", "VISITNUM"]], on="_D",
+                          by="USUBJID", direction="backward")
+    found["VISITNUM"] = found["VISITNUM"].fillna(0.0)
+    found = found.sort_values(["USUBJID", "_D"], kind="mergesort")
+    k = found.groupby(["USUBJID", "VISITNUM"], sort=False).cumcount() + 1
+    found["_NUM"] = (found["VISITNUM"] * 100 + k).round() / 100
+    out = records[["USUBJID", "_DATE"]].merge(found[["USUBJID", "_DATE", "_NUM"]], on=["USUBJID", "_DATE"],
+                                              how="left")
+    return pd.Series(out["_NUM"].to_numpy(dtype=float), index=records.index)
+
+
 def linkgrp(num: pd.Series) -> pd.Series:
     return "A" + num.astype(int).astype(str)
 
@@ -54,7 +104,8 @@ def planned_visits(assessments: int, cycles: int) -> pd.DataFrame:
         "VISITNUM": np.concatenate([[1.0], weeks / ASSESSMENT_WEEKS + 1]),
         "VISIT": ["BASELINE"] + [f"WEEK {w}" for w in weeks],
         "VISITDY": np.concatenate([[np.nan], 7.0 * weeks + 1]),
-        "TVSTRL": ["Baseline tumour assessment (CT, RECIST 1.1) before the first dose"]
+        "TVSTRL": ["Baseline before the first dose: tumour assessment (CT, RECIST 1.1); laboratory tests and vital "
+                   "signs within 7 days before the first dose"]
         + [f"Tumour assessment (CT, RECIST 1.1) {w} weeks after the first dose; planned every "
            f"{ASSESSMENT_WEEKS} weeks until disease progression" for w in weeks],
     })
@@ -63,6 +114,6 @@ def planned_visits(assessments: int, cycles: int) -> pd.DataFrame:
         "VISIT": [f"CYCLE {c}" for c in n],
         "VISITDY": CYCLE_DAYS * (n - 1.0) + 1,
         "TVSTRL": [f"Day 1 of {CYCLE_DAYS}-day treatment cycle {c}: anlotinib on days 1-14, the PD-1 inhibitor "
-                   "on day 1" for c in n],
+                   "on day 1" + ("; laboratory tests and vital signs before the dose" if c > 1 else "") for c in n],
     })
     return pd.concat([scans, dosing], ignore_index=True)

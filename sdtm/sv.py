@@ -1,20 +1,23 @@
 """SV: the visits each subject actually had, from the records that carry a visit.
 
-One record per subject and visit with data in EX (cycle day 1: EXSTDTC), TU, TR or RS:
+One record per subject and visit with data in EX (cycle day 1: EXSTDTC), TU, TR, RS, LB or VS:
 SVSTDTC / SVENDTC are the first / last date of the visit's records, VISITDY the planned day
-of TV. Every visit of the study is planned (TV), so SVPRESP and SVOCCUR are Y.
+of TV. SVOCCUR is Y; SVPRESP is Y for the visits TV plans and blank for an unscheduled visit
+(a laboratory sample at the onset of an adverse event), which SVUPDES describes.
 """
 
 import pandas as pd
 
 from derivations.sdtm import derive_var_dy
 
-READS = ("DM", "EX", "TU", "TR", "RS", "TV")
+READS = ("DM", "EX", "TU", "TR", "RS", "LB", "VS", "TV")
 WRITES = ("SV",)
 RAW = ()
 
 #: dataset -> its date of the visit
-VISIT_DATES = {"EX": "EXSTDTC", "TU": "TUDTC", "TR": "TRDTC", "RS": "RSDTC"}
+VISIT_DATES = {"EX": "EXSTDTC", "TU": "TUDTC", "TR": "TRDTC", "RS": "RSDTC", "LB": "LBDTC", "VS": "VSDTC"}
+#: what an unscheduled visit was for
+UNSCHEDULED_DESCRIPTION = "Unscheduled laboratory tests at the onset of an adverse event"
 
 
 def derive(ctx):
@@ -32,8 +35,10 @@ def derive(ctx):
                               hint="number each visit of sdtm/_visits.py once")
     tv = ctx.sdtm["TV"].set_index("VISITNUM")["VISITDY"]
     sv.insert(1, "DOMAIN", "SV")
-    sv["SVPRESP"] = "Y"
+    planned = sv["VISITNUM"].isin(tv.index)
+    sv["SVPRESP"] = planned.map({True: "Y", False: ""})
     sv["SVOCCUR"] = "Y"
+    sv["SVUPDES"] = planned.map({True: "", False: UNSCHEDULED_DESCRIPTION})
     sv["VISITDY"] = sv["VISITNUM"].map(tv)
     dm = ctx.sdtm["DM"]
     sv = derive_var_dy(sv, dataset_add=dm, new_var="SVSTDY", dtc="SVSTDTC")

@@ -126,6 +126,7 @@ SDTM_VARIABLES: dict[str, list[VariableSpec]] = {
     "TU": [_v("TU", "TULOBXFL", length=1, codelist="NY", method="MT.LOBXFL"),
            _v("TU", "EPOCH", length=9, codelist="EPOCH", method="MT.EPOCH")],
     "CM": [_v("CM", "EPOCH", length=9, codelist="EPOCH", method="MT.EPOCH")],
+    "SV": [_v("SV", "SVUPDES", length=200, method="MT.SV")],
     "PR": [_v("PR", "EPOCH", length=9, codelist="EPOCH", method="MT.EPOCH")],
 }
 
@@ -194,8 +195,61 @@ SDTM_DATASETS: dict[str, tuple[dict, list[VariableSpec]]] = {
                _v("SV", "SVSTDY", "integer", method="MT.DY"),
                _v("SV", "SVENDY", "integer", method="MT.DY")]),
 }
+
+def _findings(domain: str, label: str, structure: str, keys: list[str], test_length: int, *, ranges: bool,
+              spec: bool, origin: str, unit_codelist: str) -> tuple[dict, list[VariableSpec]]:
+    """A findings domain of the study (LB, VS): results, standard units, ranges, LOBXFL, visit and timing."""
+    d = domain
+    res = [
+        _usubjid(d),
+        _v(d, f"{d}SEQ", "integer", method="MT.SEQ", mandatory=True),
+        _v(d, f"{d}TESTCD", length=8, origin="Assigned", codelist=f"{d}TESTCD", method=f"MT.{d}TESTCD",
+           mandatory=True),
+        _v(d, f"{d}TEST", length=test_length, origin="Assigned", codelist=f"{d}TEST", method=f"MT.{d}TESTCD",
+           mandatory=True),
+    ]
+    if d == "LB":
+        res.append(_v(d, "LBCAT", length=10, origin="Assigned", codelist="LBCAT", method="MT.LBTESTCD"))
+    res += [
+        _v(d, f"{d}ORRES", length=20, origin=origin, source=f"{d.lower()} pages, one column per test"),
+        _v(d, f"{d}ORRESU", length=10, origin="Assigned", codelist=unit_codelist, method=f"MT.{d}TESTCD"),
+    ]
+    if ranges:
+        res += [_v(d, f"{d}ORNRLO", length=8, origin=origin, source="lb_ranges.LOW (the laboratory's normal ranges)"),
+                _v(d, f"{d}ORNRHI", length=8, origin=origin, source="lb_ranges.HIGH")]
+    res += [
+        _v(d, f"{d}STRESC", length=20, method=f"MT.STRESU"),
+        _v(d, f"{d}STRESN", "float", method=f"MT.STRESU"),
+        _v(d, f"{d}STRESU", length=10, codelist=unit_codelist, method=f"MT.STRESU"),
+    ]
+    if ranges:
+        res += [_v(d, f"{d}STNRLO", "float", method="MT.STRESU"), _v(d, f"{d}STNRHI", "float", method="MT.STRESU"),
+                _v(d, f"{d}NRIND", length=8, codelist="NRIND", method="MT.NRIND")]
+    res.append(_v(d, f"{d}STAT", length=8, origin=origin, codelist="ND", source=f"{d.lower()} pages: ND"))
+    if spec:
+        res.append(_v(d, f"{d}SPEC", length=5, origin="Assigned", codelist="SPECTYPE", method="MT.LBTESTCD"))
+    res += [
+        _v(d, f"{d}LOBXFL", length=1, codelist="NY", method="MT.LOBXFL"),
+        _v(d, "VISITNUM", "float", method="MT.VISITNUM"),
+        _v(d, "VISIT", length=20, origin="CRF"),
+        _v(d, "EPOCH", length=9, codelist="EPOCH", method="MT.EPOCH"),
+        _v(d, f"{d}DTC", "date", origin=origin),
+        _v(d, f"{d}DY", "integer", method="MT.DY"),
+    ]
+    attrs = dict(label=label, cls="FINDINGS", structure=structure, keys=keys, repeating="Yes", reference_data="No")
+    return attrs, _ids(d) + res
+
+
+SDTM_DATASETS["LB"] = _findings(
+    "LB", "Laboratory Test Results", "One record per lab test per time point per visit per subject",
+    ["STUDYID", "USUBJID", "LBCAT", "LBTESTCD", "LBSPEC", "VISITNUM"], 40, ranges=True, spec=True, origin="eDT",
+    unit_codelist="UNIT")
+SDTM_DATASETS["VS"] = _findings(
+    "VS", "Vital Signs", "One record per vital sign measurement per time point per visit per subject",
+    ["STUDYID", "USUBJID", "VSTESTCD", "VISITNUM"], 24, ranges=False, spec=False, origin="CRF",
+    unit_codelist="VSRESU")
 #: Where the new datasets go in the define's order: after this dataset.
-SDTM_DATASET_AFTER = {"TA": "TS", "TE": "TA", "TV": "TE", "TI": "TV", "SV": "DM"}
+SDTM_DATASET_AFTER = {"TA": "TS", "TE": "TA", "TV": "TE", "TI": "TV", "SV": "DM", "LB": "EX", "VS": "TU"}
 
 
 def _cl(id: str, name: str, terms, *, nci_code: str = "", terminology: str = "CDISC/NCI",
@@ -230,6 +284,43 @@ SDTM_CODELISTS: dict[str, Codelist] = {
                                                 Term("WITHDRAWAL BY SUBJECT", nci_code="C49634"),
                                                 Term("ONGOING", nci_code="C53279"))),
 }
+
+def _coded(id: str, name: str, nci: str, terms: list[tuple[str, str]], *, extensible: bool = True) -> Codelist:
+    return Codelist(id, name, nci_code=nci, terminology="CDISC/NCI", extensible=extensible,
+                    terms=tuple(Term(t, nci_code=c) for t, c in terms))
+
+
+#: The laboratory tests and vital signs of the study: CDISC CT submission values and their NCI codes
+#: (the test code and test name codelists share each test's code).
+LB_TESTS = [("ALB", "Albumin", "C64431"), ("ALP", "Alkaline Phosphatase", "C64432"),
+            ("ALT", "Alanine Aminotransferase", "C64433"), ("AST", "Aspartate Aminotransferase", "C64467"),
+            ("BILI", "Bilirubin", "C38037"), ("BUN", "Blood Urea Nitrogen", "C61019"), ("CA", "Calcium", "C64488"),
+            ("CREAT", "Creatinine", "C64547"), ("EOS", "Eosinophils", "C64550"),
+            ("GGT", "Gamma Glutamyl Transferase", "C64847"), ("GLUC", "Glucose", "C105585"),
+            ("HGB", "Hemoglobin", "C64848"), ("K", "Potassium", "C64853"), ("LYM", "Lymphocytes", "C51949"),
+            ("MONO", "Monocytes", "C64823"), ("NEUT", "Neutrophils", "C63321"), ("PLAT", "Platelets", "C51951"),
+            ("RBC", "Erythrocytes", "C51946"), ("SODIUM", "Sodium", "C64809"), ("WBC", "Leukocytes", "C51948")]
+VS_TESTS = [("DIABP", "Diastolic Blood Pressure", "C25299"), ("HEIGHT", "Height", "C25347"),
+            ("PULSE", "Pulse Rate", "C49676"), ("SYSBP", "Systolic Blood Pressure", "C25298"),
+            ("TEMP", "Temperature", "C174446"), ("WEIGHT", "Weight", "C25208")]
+SDTM_CODELISTS.update({
+    "LBTESTCD": _coded("LBTESTCD", "Laboratory Test Code", "C65047", [(c, n) for c, _, n in LB_TESTS]),
+    "LBTEST": _coded("LBTEST", "Laboratory Test Name", "C67154", [(t, n) for _, t, n in LB_TESTS]),
+    "VSTESTCD": _coded("VSTESTCD", "Vital Signs Test Code", "C66741", [(c, n) for c, _, n in VS_TESTS]),
+    "VSTEST": _coded("VSTEST", "Vital Signs Test Name", "C67153", [(t, n) for _, t, n in VS_TESTS]),
+    "UNIT": _coded("UNIT", "Unit", "C71620", [
+        ("mg", "C28253"), ("mm", "C28251"), ("g/dL", "C64783"), ("g/L", "C42576"), ("10^9/L", "C67255"),
+        ("10^12/L", "C67308"), ("U/L", "C67456"), ("mg/dL", "C67015"), ("umol/L", "C48508"), ("mmol/L", "C64387")]),
+    "VSRESU": _coded("VSRESU", "Units for Vital Signs Results", "C66770", [
+        ("mmHg", "C49670"), ("beats/min", "C49673"), ("C", "C42559"), ("kg", "C28252"), ("cm", "C49668")]),
+    "NRIND": _coded("NRIND", "Reference Range Indicator", "C78736", [
+        ("LOW", "C78800"), ("NORMAL", "C78727"), ("HIGH", "C78801")]),
+    "ND": _coded("ND", "Not Done", "C66789", [("NOT DONE", "C49484")], extensible=False),
+    "SPECTYPE": _coded("SPECTYPE", "Specimen Type", "C78734", [("BLOOD", "C12434"), ("SERUM", "C13325")]),
+    "LBCAT": _cl("LBCAT", "Category for Lab Test", ["HEMATOLOGY", "CHEMISTRY"], terminology="Sponsor",
+                 extensible=False),
+})
+
 #: Terms a CDISC codelist of the spec must list (added when missing; codes from update_specs.py).
 SDTM_TERMS: dict[str, list[str]] = {
     "TSPARMCD": ["OBSMODEL", "OBSTIMP", "OBSTPOPD", "OBSTSMM", "NCOHORT"],
@@ -242,11 +333,13 @@ SDTM_METHODS: dict[str, tuple[str, str]] = {
                  "SDTMIG 4.1.3.1); SCREENING from RFICDTC to the day before RFXSTDTC; TREATMENT from RFXSTDTC "
                  "to RFXENDTC; FOLLOW-UP after RFXENDTC; blank for partial dates."),
     "MT.VISITNUM": ("Visit number", "Two planned schedules (TV): tumour assessments BASELINE = 1, WEEK n = n/6 + 1 "
-                    "(every 6 weeks); treatment cycles CYCLE n = 100 + n (21-day cycles)."),
+                    "(every 6 weeks); treatment cycles CYCLE n = 100 + n (21-day cycles). Laboratory tests and vital "
+                    "signs at BASELINE and CYCLE n; an UNSCHEDULED sample: the VISITNUM of the subject's last planned "
+                    "visit on or before it (LB or EX) plus 0.01 per unscheduled date after that visit."),
     "MT.VISITDY": ("Planned study day", "WEEK n: 7 x n + 1; CYCLE n: 21 x (n - 1) + 1; BASELINE: none (any day "
                    "before the first dose)."),
     "MT.LOBXFL": ("Last observation before exposure", "Y on the last record with a result dated on or before "
-                  "DM.RFXSTDTC, per subject, test and lesion (--LNKID); blank otherwise."),
+                  "DM.RFXSTDTC, per subject and test (TR/TU: and lesion, --LNKID; LB: and specimen); blank otherwise."),
     "MT.ARMNRS": ("Arm null reason", "ASSIGNED, NOT TREATED when the subject received no dose of either drug "
                   "(RFXSTDTC blank; ACTARMCD and ACTARM are then null); blank for treated subjects."),
     "MT.ACTARMUD": ("Unplanned actual arm", "Blank: the single arm is the only treatment a subject can receive, "
@@ -258,8 +351,20 @@ SDTM_METHODS: dict[str, tuple[str, str]] = {
     "MT.DSSTDTC": ("Disposition date", "Informed consent, end of treatment and death dates as collected; for the "
                    "status ONGOING of a subject alive at the data cut-off, the last known alive date of the survival "
                    "follow-up page (the last contact before the cut-off)."),
-    "MT.SV": ("Subject visits", "One record per subject and visit with data in EX, TU, TR or RS: SVSTDTC / SVENDTC "
-              "the first / last date of the visit's records; SVPRESP and SVOCCUR Y (every visit is planned in TV)."),
+    "MT.SV": ("Subject visits", "One record per subject and visit with data in EX, TU, TR, RS, LB or VS: SVSTDTC / "
+              "SVENDTC the first / last date of the visit's records; SVOCCUR Y; SVPRESP Y for the visits planned in TV, "
+              "blank for unscheduled visits, whose SVUPDES says why they happened."),
+    "MT.LBTESTCD": ("Laboratory test", "The page column of each test gives LBTESTCD, LBTEST, LBCAT, LBSPEC and the "
+                    "unit printed on the CRF (LBORRESU); table HEMATOLOGY / CHEMISTRY of sdtm/lb.py."),
+    "MT.VSTESTCD": ("Vital sign test", "The page column of each test gives VSTESTCD, VSTEST and the unit printed on "
+                    "the CRF (VSORRESU); height at the baseline visit only (sdtm/vs.py)."),
+    "MT.STRESU": ("Standard units", "--STRESN = --ORRES x factor, rounded half away from zero to the standard "
+                  "unit's decimals (g/dL x 10 -> g/L; creatinine mg/dL x 88.4 -> umol/L; bilirubin mg/dL x 17.1 -> "
+                  "umol/L; urea nitrogen mg/dL x 0.357, glucose mg/dL x 0.0555, calcium mg/dL x 0.2495 -> mmol/L; "
+                  "other units are the standard ones); --STRESC the same number as text, or the operator and number "
+                  "of a result such as <0.1; --STNRLO/--STNRHI the ranges converted alike."),
+    "MT.NRIND": ("Reference range indicator", "LOW when LBSTRESN < LBSTNRLO, HIGH when LBSTRESN > LBSTNRHI, NORMAL "
+                 "otherwise; blank without a result or a range."),
 }
 
 

@@ -13,7 +13,8 @@ sys.path.insert(0, str(ROOT))
 
 from raw.generate import DESIGN, generate  # noqa: E402
 
-PAGES = ["ae", "bl", "co", "dm", "eot", "ex_anlo", "ex_pd1", "nl", "ntl", "pt", "rs", "sat", "surg", "surv", "tl"]
+PAGES = ["ae", "bl", "co", "dm", "eot", "ex_anlo", "ex_pd1", "lb_chem", "lb_hem", "lb_ranges", "nl", "ntl", "pt", "rs",
+         "sat", "surg", "surv", "tl", "vs"]
 
 
 def _d(s):

@@ -34,8 +34,8 @@ def _supp(sdtm, qnam):
 
 
 def test_programs_and_datasets(sdtm):
-    assert sorted(sdtm) == ["AE", "CM", "CO", "DM", "DS", "EX", "PR", "RS", "SUPPAE", "SUPPCM",
-                            "SUPPDM", "SV", "TA", "TE", "TI", "TR", "TS", "TU", "TV"]
+    assert sorted(sdtm) == ["AE", "CM", "CO", "DM", "DS", "EX", "LB", "PR", "RS", "SUPPAE", "SUPPCM",
+                            "SUPPDM", "SV", "TA", "TE", "TI", "TR", "TS", "TU", "TV", "VS"]
 
 
 def test_dm(sdtm):
@@ -271,14 +271,49 @@ def test_trial_design(sdtm):
 
 def test_sv_is_every_visit_observed(sdtm):
     sv, ex, rs, tu = sdtm["SV"], sdtm["EX"], sdtm["RS"], sdtm["TU"]
-    observed = pd.concat([d[["USUBJID", "VISITNUM"]] for d in (ex, rs, tu, sdtm["TR"])]).drop_duplicates()
-    assert len(sv) == len(observed) == 368 and not sv.duplicated(["USUBJID", "VISITNUM"]).any()
-    assert set(sv["VISITNUM"]) <= set(sdtm["TV"]["VISITNUM"]) and set(sv["SVPRESP"]) == set(sv["SVOCCUR"]) == {"Y"}
+    observed = pd.concat([d[["USUBJID", "VISITNUM"]] for d in (ex, rs, tu, sdtm["TR"], sdtm["LB"], sdtm["VS"])])
+    observed = observed.drop_duplicates()
+    # 368 planned visits (EX, TU, TR, RS; the laboratory shares BASELINE and CYCLE n) and 30 unscheduled samples
+    assert len(sv) == len(observed) == 398 and not sv.duplicated(["USUBJID", "VISITNUM"]).any()
+    planned = sv["SVPRESP"] == "Y"
+    assert planned.sum() == 368 and set(sv.loc[planned, "VISITNUM"]) <= set(sdtm["TV"]["VISITNUM"])
+    assert set(sv.loc[~planned, "VISIT"]) == {"UNSCHEDULED"} and set(sv.loc[~planned, "SVPRESP"]) == {""}
+    assert set(sv.loc[~planned, "SVUPDES"]) == {"Unscheduled laboratory tests at the onset of an adverse event"}
+    assert set(sv["SVOCCUR"]) == {"Y"}
     s1 = sv[sv["USUBJID"] == "NCT04984096-001"]
     assert s1[["VISITNUM", "VISIT", "SVSTDTC", "SVENDTC", "SVSTDY"]].values.tolist() == [
-        [1.0, "BASELINE", "2021-07-14", "2021-07-14", -13], [2.0, "WEEK 6", "2021-09-07", "2021-09-07", 43],
+        [1.0, "BASELINE", "2021-07-14", "2021-07-25", -13], [2.0, "WEEK 6", "2021-09-07", "2021-09-07", 43],
         [101.0, "CYCLE 1", "2021-07-27", "2021-07-27", 1], [102.0, "CYCLE 2", "2021-08-17", "2021-08-17", 22],
-        [103.0, "CYCLE 3", "2021-09-07", "2021-09-07", 43]]
+        [102.01, "UNSCHEDULED", "2021-09-01", "2021-09-01", 37], [103.0, "CYCLE 3", "2021-09-07", "2021-09-07", 43]]
+
+
+def test_lb_and_vs_from_the_wide_pages(sdtm):
+    lb, vs, dm = sdtm["LB"], sdtm["VS"], sdtm["DM"]
+    # 273 haematology rows x 8 tests + 249 chemistry rows x 12 tests, ND cells kept as NOT DONE
+    assert len(lb) == 273 * 8 + 249 * 12 == 5172 and not lb.duplicated(["USUBJID", "LBTESTCD", "VISITNUM"]).any()
+    assert (lb["LBSTAT"] == "NOT DONE").sum() == 13 and (lb.loc[lb["LBSTAT"] == "NOT DONE", "LBORRES"] == "").all()
+    assert set(lb.loc[lb["LBSTAT"] == "NOT DONE", "LBTESTCD"]) <= {"MONO", "EOS", "ALP", "GGT", "BUN"}
+    hgb = lb[lb["LBTESTCD"] == "HGB"]
+    assert set(hgb["LBORRESU"]) == {"g/dL"} and set(hgb["LBSTRESU"]) == {"g/L"}
+    assert (hgb["LBSTRESN"] == (pd.to_numeric(hgb["LBORRES"]) * 10).round()).all()
+    # sex-specific ranges, converted: men 130-175 g/L, women 115-150 g/L
+    sex = hgb["USUBJID"].map(dm.set_index("USUBJID")["SEX"])
+    assert set(map(tuple, hgb.loc[sex == "M", ["LBSTNRLO", "LBSTNRHI"]].values)) == {(130.0, 175.0)}
+    assert set(map(tuple, hgb.loc[sex == "F", ["LBSTNRLO", "LBSTNRHI"]].values)) == {(115.0, 150.0)}
+    creat = lb[(lb["LBTESTCD"] == "CREAT") & (lb["LBORRES"] == "1.02")]
+    assert set(creat["LBSTRESN"]) == {90.0} and set(creat["LBSTRESU"]) == {"umol/L"}  # 1.02 x 88.4 = 90.2
+    # one baseline (last result on or before the first dose) per subject, test and specimen with a result
+    flagged = lb[lb["LBLOBXFL"] == "Y"]
+    assert not flagged.duplicated(["USUBJID", "LBTESTCD"]).any() and set(flagged["VISIT"]) == {"BASELINE"}
+    assert len(flagged) == 29 * 20 - (lb[(lb["VISIT"] == "BASELINE")]["LBSTAT"] == "NOT DONE").sum()
+    assert set(flagged["EPOCH"]) == {"SCREENING"} and (flagged["LBDY"] < 0).all()
+    assert lb.groupby("LBTESTCD")["LBNRIND"].apply(lambda s: set(s) - {""}).to_dict()["LYM"] == {"LOW", "NORMAL"}
+    # vital signs: height at baseline only, the others at every scheduled visit
+    assert vs.groupby("VSTESTCD").size().to_dict() == {"DIABP": 246, "HEIGHT": 29, "PULSE": 246, "SYSBP": 246,
+                                                     "TEMP": 246, "WEIGHT": 246}
+    assert set(vs.loc[vs["VSTESTCD"] == "HEIGHT", "VISIT"]) == {"BASELINE"} and set(vs["VSSTRESU"]) == {
+        "mmHg", "beats/min", "C", "kg", "cm"}
+    assert (vs["VSLOBXFL"] == "Y").sum() == 29 * 6
 
 
 def test_pipeline_validates_against_the_spec():
@@ -286,7 +321,7 @@ def test_pipeline_validates_against_the_spec():
 
     ctx = RunContext(Study.load(ROOT))
     produced = run_stage(ctx, "sdtm")
-    assert len(produced) == 19
+    assert len(produced) == 21
     assert [f for f in ctx.findings if f.severity == "error"] == []
     assert [f.check for f in ctx.findings] == ["transliterated"]
 
