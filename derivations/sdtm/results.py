@@ -175,7 +175,7 @@ class UnitConversions(_RuleTable):
         frame = self.frame()
         frame["_U"] = [unit_key(u) for u in frame["ORRESU"]]
         _duplicates(frame, ["TESTCD", "_U"], "the unit conversions")
-        for r in frame.itertuples(index=False):
+        for r in frame.itertuples(index=False):  # report: the few rows of the rule table, each named in its message
             factor, decimals = r.FACTOR, r.DECIMALS
             if not isinstance(factor, (int, float)) or isinstance(factor, bool) or not factor > 0:
                 raise DerivationError(f"unit conversion {r.TESTCD} {r.ORRESU} -> {r.STRESU}: FACTOR {factor!r} "
