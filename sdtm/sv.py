@@ -18,6 +18,7 @@ VISIT_DATES = {"EX": "EXSTDTC", "TU": "TUDTC", "TR": "TRDTC", "RS": "RSDTC"}
 
 
 def derive(ctx):
+    # MT.SV: one record per subject and visit with data in EX, TU, TR or RS (MT.USUBJID: as there)
     visits = pd.concat([ctx.sdtm[name][["STUDYID", "USUBJID", "VISITNUM", "VISIT", dtc]].rename(columns={dtc: "_D"})
                         for name, dtc in VISIT_DATES.items()], ignore_index=True)
     visits = visits[visits["_D"] != ""]
@@ -34,7 +35,9 @@ def derive(ctx):
     sv.insert(1, "DOMAIN", "SV")
     sv["SVPRESP"] = "Y"
     sv["SVOCCUR"] = "Y"
+    # MT.VISITNUM / MT.VISITDY: the visits of the planned schedules (TV)
     sv["VISITDY"] = sv["VISITNUM"].map(tv)
+    # MT.DY
     dm = ctx.sdtm["DM"]
     sv = derive_var_dy(sv, dataset_add=dm, new_var="SVSTDY", dtc="SVSTDTC")
     sv = derive_var_dy(sv, dataset_add=dm, new_var="SVENDY", dtc="SVENDTC")
