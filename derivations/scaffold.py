@@ -229,7 +229,7 @@ PROGRAM_TEMPLATES = {
 
 import pandas as pd
 
-from derivations.sdtm import derive_var_dy, derive_var_seq
+from derivations.sdtm import derive_var_obs_number
 
 #: datasets read (DM: reference dates); datasets returned, exactly; raw pages read with ctx.raw
 READS = ("DM",)
@@ -244,8 +244,9 @@ def derive(ctx):
     studyid = ctx.settings["study"]["studyid"]
     raw = ctx.raw("{name}", ["SUBJID"])
     {name} = pd.DataFrame({{"STUDYID": studyid, "DOMAIN": "{NAME}", "USUBJID": studyid + "-" + raw["SUBJID"]}})
-    # ... one block per variable group, tagged with its spec method
-    {name} = derive_var_seq({name}, new_var="{NAME}SEQ", by_vars=["USUBJID"], order=["USUBJID"])
+    # ... one block per variable group, tagged with its spec method (MT.xxx)
+    # MT.SEQ: 1, 2, ... per subject in the page's order; give order=[...] to number by date (ties are errors)
+    {name} = derive_var_obs_number({name}, new_var="{NAME}SEQ", by_vars=["USUBJID"])
     return {{"{NAME}": {name}}}
 ''',
     "adam": '''\

@@ -82,3 +82,22 @@ def test_add_to_programs_edits_only_the_stage_list():
     assert _add_to_programs(toml, "tlf", "t_x").endswith('[tlf]\nprograms = ["t_x"]\n')
     assert _add_to_programs('[study]\nstudyid = "S"\n', "sdtm", "dm") == \
         '[study]\nstudyid = "S"\n\n[sdtm]\nprograms = ["dm"]\n'
+
+
+def test_new_sdtm_program_runs_on_its_raw_page_without_deprecated_calls(tmp_path):
+    import warnings
+
+    from derivations.pipeline import run_study
+    from derivations.testing import expect_dfs_equal
+
+    root = new_study(tmp_path / "demo", studyid="DEMO")
+    new_program(root, "sdtm/ae")
+    (root / "raw" / "ae.csv").write_text("SUBJID,AETERM\n002,Headache\n001,Nausea\n001,Rash\n", encoding="utf-8")
+    assert "# MT.SEQ" in (root / "sdtm" / "ae.py").read_text()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)  # the template uses the current names only
+        result = run_study(root, tmp_path / "out", stages=["sdtm"])
+    # AESEQ: 1, 2, ... per subject in the page's order; records sorted by the spec's keys
+    expect_dfs_equal(result.datasets["sdtm"]["AE"], pd.DataFrame({
+        "STUDYID": ["DEMO"] * 3, "DOMAIN": ["AE"] * 3, "USUBJID": ["DEMO-002", "DEMO-001", "DEMO-001"],
+        "AESEQ": pd.array([1, 1, 2], dtype="Int64")}), keys=["USUBJID", "AESEQ"])
