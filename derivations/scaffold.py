@@ -203,7 +203,7 @@ SEX_LABELS = {"M": "Male", "F": "Female"}
 
 def derive(ctx):
     adsl = ctx.adam["ADSL"]
-    safety = ctx.settings["tlf"]["populations"]["safety"]
+    safety = ctx.population("safety").filter
     ard = pd.concat([
         compute_ard_continuous(adsl, analysis_id=f"{AID}-AGE", variables=["AGE"], population=safety),
         compute_ard_counts(adsl, analysis_id=f"{AID}-SEX", variables=["SEX"], population=safety,
@@ -289,7 +289,7 @@ AID = "{NAME}"
 
 def derive(ctx):
     adsl = ctx.adam["ADSL"]
-    population = ctx.settings["tlf"]["populations"]["safety"]
+    population = ctx.population("safety").filter
     ard = pd.concat([compute_ard_counts(adsl, analysis_id=f"{{AID}}-SAFFL", variables=["SAFFL"],
                                         population=population)], ignore_index=True)
     table = build_table(ard, title="<title>", table_id="<Table x.y.z>",

@@ -385,3 +385,27 @@ def test_method_tag_gaps_finds_an_untagged_method_and_an_unknown_id(tmp_path):
     (study / "sdtm" / "dm.py").write_text(text.replace("    dm = pd.DataFrame({", "    # MT.USUBJID, MT.SUBJ\n"
                                                                                       "    dm = pd.DataFrame({"))
     assert method_tag_gaps(Study.load(study)) == {"sdtm/dm.py": {"missing": [], "unknown": ["MT.SUBJ"]}}
+
+
+# ----------------------------------------------------------------------------- study settings as typed services
+
+
+def test_populations_are_read_in_one_place_from_study_toml(tmp_path):
+    from derivations.study import Population
+
+    assert Study.load(ROOT).populations == {
+        "safety": Population("safety", "SAFFL == 'Y'", "Safety population",
+                             "subjects who received at least one dose of anlotinib or the PD-1 inhibitor"),
+        "efficacy": Population("efficacy", "EFFFL == 'Y'", "Efficacy population",
+                               "subjects with measurable disease at baseline (RECIST 1.1) who received at least one "
+                               "dose of anlotinib or the PD-1 inhibitor")}
+    # the short form: the filter alone, labelled from the name
+    study = Study(tmp_path, {"tlf": {"populations": {"safety": "SAFFL == 'Y'", "itt": {"filter": "ITTFL == 'Y'"}}}})
+    ctx = RunContext(study)
+    assert ctx.population("safety") == Population("safety", "SAFFL == 'Y'", "Safety population")
+    assert ctx.population("itt").note(12) == "Itt population (N=12)."
+    with pytest.raises(DerivationError, match=r"study.toml \[tlf.populations\] has no population 'efficacy'.*"
+                                              r"defined: safety, itt"):
+        ctx.population("efficacy")
+    with pytest.raises(DerivationError, match=r"\[tlf.populations.bad\] has no filter"):
+        Study(tmp_path, {"tlf": {"populations": {"bad": {"label": "Bad"}}}}).populations
