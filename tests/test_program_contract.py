@@ -409,3 +409,13 @@ def test_populations_are_read_in_one_place_from_study_toml(tmp_path):
         ctx.population("efficacy")
     with pytest.raises(DerivationError, match=r"\[tlf.populations.bad\] has no filter"):
         Study(tmp_path, {"tlf": {"populations": {"bad": {"label": "Bad"}}}}).populations
+
+
+def test_pharmaverse_sdtm_helper_names_an_undeclared_dataset():
+    study = Study.load(ROOT / "examples" / "pharmaverse")
+    adlb = study.program("adam", "adlb")
+    shared = sys.modules[adlb.module.__name__.rsplit(".", 1)[0] + "._shared"]
+    ctx = RunContext(study, sdtm={"LB": pd.DataFrame({"USUBJID": ["01"]}), "VS": pd.DataFrame()}).for_program(adlb)
+    assert shared.sdtm(ctx, "LB")["USUBJID"].tolist() == ["01"]
+    with pytest.raises(DerivationError, match=r"adam/adlb.py reads VS but does not declare it"):
+        shared.sdtm(ctx, "VS")
