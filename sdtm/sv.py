@@ -18,7 +18,7 @@ VISIT_DATES = {"EX": "EXSTDTC", "TU": "TUDTC", "TR": "TRDTC", "RS": "RSDTC"}
 
 
 def derive(ctx):
-    # MT.SV: one record per subject and visit with data in EX, TU, TR or RS (MT.USUBJID: as there)
+    # MT.SV: one record per subject and visit with data in the domains of VISIT_DATES (MT.USUBJID: as there)
     visits = pd.concat([ctx.sdtm[name][["STUDYID", "USUBJID", "VISITNUM", "VISIT", dtc]].rename(columns={dtc: "_D"})
                         for name, dtc in VISIT_DATES.items()], ignore_index=True)
     visits = visits[visits["_D"] != ""]
