@@ -31,11 +31,11 @@ def derive(ctx):
         raise DerivationError("one VISITNUM carries two visit names", dataset="SV", variable="VISIT",
                               usubjid=row["USUBJID"], value=row["VISITNUM"],
                               hint="number each visit of sdtm/_visits.py once")
+    # MT.VISITNUM / MT.VISITDY: the visits of the planned schedules (TV)
     tv = ctx.sdtm["TV"].set_index("VISITNUM")["VISITDY"]
     sv.insert(1, "DOMAIN", "SV")
     sv["SVPRESP"] = "Y"
     sv["SVOCCUR"] = "Y"
-    # MT.VISITNUM / MT.VISITDY: the visits of the planned schedules (TV)
     sv["VISITDY"] = sv["VISITNUM"].map(tv)
     # MT.DY
     dm = ctx.sdtm["DM"]
