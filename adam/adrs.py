@@ -49,14 +49,15 @@ def derive(ctx):
         assert_subjects_in(sdtm[name], dataset_ref=adsl, dataset_name=name, ref_name="DM/ADSL")
     adsl_n = adsl[KEYS + ["TRTSDT", "NACTDT", "DTHDT"]]
 
-    # MT.ADRS.AVALC (OVR), MT.ANL01FL, MT.ANL02FL: investigator response per visit from RS
+    # MT.ADRS.AVALC.OVR, MT.ADRS.ADT.OVR, MT.ANL01FL, MT.ANL02FL: investigator response per visit from RS
+    # (MT.ADRS.ADT, MT.ADRS.AVALC: per parameter, as each block says)
     ovr = derive_param_ovr(sdtm["RS"], dataset_ref=adsl_n, filter=INVESTIGATOR_OVR, rule=rule,
                            set_values_to={"PARAMCD": "OVR"})
     ovr = derive_var_ovr_anl_flags(ovr, dataset_ref=adsl_n, before_date_var="NACTDT", rule=rule,
                                    findings=ctx.findings)
     ovr = ovr.assign(AVISITN=ovr["VISITNUM"], SRCDOM="RS", SRCVAR="RSSTRESC", SRCSEQ=ovr["RSSEQ"])
 
-    # MT.ADRS.AVALC (OVRDER): RECIST 1.1 response per assessment derived from the lesions
+    # MT.ADRS.AVALC.OVRDER, MT.ADRS.ADT.OVRDER: RECIST 1.1 response per assessment derived from the lesions
     der = derive_param_recist_ovr(sdtm["TR"], dataset_add=sdtm["TU"], rule=RecistRule(), evaluator_vars=("TREVAL",),
                                   set_values_to={"PARAMCD": "OVRDER"}, findings=ctx.findings)
     der = der[der["ABLFL"] != "Y"]
@@ -65,7 +66,9 @@ def derive(ctx):
     der = der.assign(AVISIT=der["VISIT"], AVISITN=der["VISITNUM"])
     adrs = pd.concat([ovr, der], ignore_index=True)
 
-    # subject-level parameters from the investigator's OVR (ANL01FL = ANL02FL = Y)
+    # subject-level parameters from the investigator's OVR (ANL01FL = ANL02FL = Y), each dated by
+    # MT.ADRS.ADT.OVRSEL: MT.ADRS.AVALC.PD, MT.ADRS.AVALC.BOR, MT.ADRS.AVALC.CBOR, MT.ADRS.AVALC.RSP,
+    # MT.ADRS.AVALC.CRSP, MT.ADRS.AVALC.DCR, MT.ADRS.AVALC.LSTA (one call each, in this order)
     adrs = derive_param_first_pd(adrs, dataset_ref=adsl_n, rule=rule)                       # PD
     adrs = derive_param_bor(adrs, dataset_ref=adsl_n, rule=rule)                            # BOR
     adrs = derive_param_confirmed_bor(adrs, dataset_ref=adsl_n, rule=rule, findings=ctx.findings)  # CBOR
@@ -75,7 +78,8 @@ def derive(ctx):
                                     set_values_to={"PARAMCD": "DCR"})
     adrs = derive_param_last_assessment(adrs, dataset_ref=adsl_n, rule=rule)                # LSTA
 
-    # DEATH (from ADSL.DTHDT) and MDIS (target lesion at baseline, TU)
+    # MT.ADRS.AVALC.DEATH, MT.ADRS.ADT.DEATH (from ADSL.DTHDT) and MT.ADRS.AVALC.MDIS, MT.ADRS.ADT.MDIS
+    # (target lesion at baseline, TU)
     yn = {"exist_flag": "AVALC", "true_value": "Y", "false_value": "N"}
     aval_yn = {"AVAL": lambda d: d["AVALC"].map(dict(rule.aval_yn)).astype(float)}
     adrs = derive_extreme_records(
@@ -102,7 +106,7 @@ def derive(ctx):
         adrs[var] = adrs[var].astype(object).where(~subject_level & adrs[var].notna(), "")
     for var in ("VISITNUM", "AVISITN"):
         adrs[var] = adrs[var].where(~subject_level)
-    # MT.ADRS.AVAL, MT.SRC (records with no single source: blank)
+    # (MT.ADRS.AVAL and MT.SRC: set by each parameter's block above; blank when a record has no single source)
 
     # ADSL variables, MT.ADY, MT.ASEQ
     adrs = adrs.drop(columns=[c for c in ADSL_VARS + ["NACTDT", "DTHDT"] if c in adrs.columns])

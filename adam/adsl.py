@@ -70,7 +70,7 @@ def derive(ctx):
     adsl["EFFFL"] = np.where((adsl["SAFFL"] == "Y") & (adsl["_MDIS"] == "Y"), "Y", "N")
     adsl = adsl.drop(columns="_MDIS")
 
-    # MT.SUPPDM: baseline characteristics collected on the baseline page
+    # MT.SUPPDM, MT.PD1TRT: baseline characteristics collected on the baseline page, the PD-1 antibody given
     adsl = derive_vars_supp_back(adsl, dataset_add=sdtm["SUPPDM"])
     adsl["ECOGBL"] = pd.to_numeric(adsl["ECOGBL"].mask(adsl["ECOGBL"] == ""))
     adsl = adsl.rename(columns={"SMOKHX": "SMOKHXFL", "ALCOHX": "ALCHXFL"})

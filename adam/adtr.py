@@ -22,11 +22,13 @@ def derive(ctx):
     sdtm, adsl = ctx.sdtm, ctx.adam["ADSL"]
     spec = ctx.spec("adam")
 
-    # MT.ADTR.AVAL: sums of diameters per assessment from TU/TR (investigator measurements); the lesion
+    # MT.ADTR.AVAL, MT.ADRS.ADT, MT.ADTR.BASE: sums of diameters per assessment from TU/TR (investigator
+    # measurements), the assessment date, the baseline sum (ABLFL = Y at BASELINE); the lesion
     # findings of this call are ADRS's (the same call on the same data), so they are not reported twice
     sums = derive_param_recist_ovr(sdtm["TR"], dataset_add=sdtm["TU"], rule=RULE, evaluator_vars=("TREVAL",))
     adtr = sums[KEYS + ["VISIT", "VISITNUM", "ADT", "ABLFL", "SUMDIAM", "BASE", "PCHG"]].rename(
         columns={"SUMDIAM": "AVAL"})
+    # MT.ADTR.PARAM, MT.AVISIT
     adtr = adtr.assign(PARAMCD="SDIAM", AVISIT=adtr["VISIT"], AVISITN=adtr["VISITNUM"])
     adtr["PARAM"] = adtr["PARAMCD"].map(spec.codelists["PARAMCD_TR"].decode())
     # MT.ADTR.CHG: change from baseline (PCHG as derived with the sums)
@@ -44,6 +46,7 @@ def derive(ctx):
     adtr = derive_var_extreme_flag(adtr, by_vars=KEYS, order=["PCHG", "ADT"], new_var="ANL02FL", mode="first",
                                    filter="ANL01FL == 'Y'")
     adtr = adtr.drop(columns="NACTDT")
+    # MT.ASEQ
     adtr = derive_var_obs_number(adtr, new_var="ASEQ", by_vars=KEYS, order=["ADT", "AVISITN"])
 
     return {"ADTR": adtr}

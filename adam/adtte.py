@@ -1,4 +1,4 @@
-"""ADTTE: time to event (PFS, OS, DOR), one record per subject and parameter (spec MT.ADTTE.*).
+"""ADTTE: time to event (PFS, OS, DOR), one record per subject and parameter (each block names its spec method).
 
 The event and censoring rules are data: the EventSource / CensorSource lists below
 (``print(PFS_EVENTS[0])`` reads a rule). ``adsl`` and ``adrs`` in them name the source
@@ -37,7 +37,8 @@ LSTA_NACT_CENSOR = CensorSource(
     set_values_to={"EVNTDESC": "LAST ASSESSMENT BEFORE NEW ANTI-CANCER THERAPY",
                    "CNSDTDSC": "LAST ASSESSMENT BEFORE NEW ANTI-CANCER THERAPY", **_src("ADRS", "ADT", "ASEQ")})
 
-# ---- PFS: events first PD, death; censored at the last adequate assessment, else at treatment start
+# ---- PFS (MT.ADTTE.ADT.PFS): events first PD, death; censored at the last adequate assessment, else at
+# treatment start
 PFS_EVENTS = [PD_EVENT, DEATH_EVENT]
 PFS_CENSORS = [
     CensorSource("adsl", "TRTSDT", censor=2,
@@ -47,7 +48,7 @@ PFS_CENSORS = [
     LSTA_NACT_CENSOR,
 ]
 
-# ---- OS: death (any time); censored at last known alive
+# ---- OS (MT.ADTTE.ADT.OS): death (any time); censored at last known alive
 OS_EVENTS = [EventSource("adsl", "DTHDT", set_values_to={"EVNTDESC": "DEATH", **_src("ADSL", "DTHDT")})]
 OS_CENSORS = [
     CensorSource("adsl", "TRTSDT", censor=2,
@@ -58,7 +59,7 @@ OS_CENSORS = [
                                 **_src("ADSL", "LSTALVDT")}),
 ]
 
-# ---- DOR: responders only, from the first response (ADRS RSP ADT); events PD, death
+# ---- DOR (MT.ADTTE.ADT.DOR): responders only, from the first response (ADRS RSP ADT); events PD, death
 DOR_EVENTS = [PD_EVENT, DEATH_EVENT]
 DOR_CENSORS = [LSTA_CENSOR, LSTA_NACT_CENSOR]
 
@@ -69,14 +70,14 @@ def derive(ctx):
                               dataset_add=adsl, by_vars=KEYS, new_vars=["NACTDT"])
     sources = {"adsl": adsl, "adrs": adrs}
 
-    # MT.ADTTE.STARTDT / MT.ADTTE.ADT
+    # MT.ADTTE.STARTDT / MT.ADTTE.ADT: PFS and OS from treatment start (MT.ADTTE.STARTDT.TRT)
     adtte = derive_param_tte(dataset_ref=adsl, source_datasets=sources, start_date="TRTSDT",
                              event_conditions=PFS_EVENTS, censor_conditions=PFS_CENSORS,
                              set_values_to={"PARAMCD": "PFS"}, findings=ctx.findings)
     adtte = derive_param_tte(adtte, dataset_ref=adsl, source_datasets=sources, start_date="TRTSDT",
                              event_conditions=OS_EVENTS, censor_conditions=OS_CENSORS,
                              set_values_to={"PARAMCD": "OS"}, findings=ctx.findings)
-    # DOR: the responders' first response date is the origin; only their records are sources
+    # DOR: the responders' first response date is the origin (MT.ADTTE.STARTDT.DOR); only their records are sources
     first_resp = adrs.loc[(adrs["PARAMCD"] == "RSP") & (adrs["AVALC"] == "Y"), KEYS + ["ADT"]]
     responders = adsl.merge(first_resp.rename(columns={"ADT": "RSPDT"}), on=KEYS, how="inner")
     dor_sources = {"adsl": responders, "adrs": adrs[adrs["USUBJID"].isin(responders["USUBJID"])]}

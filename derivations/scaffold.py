@@ -203,7 +203,7 @@ SEX_LABELS = {"M": "Male", "F": "Female"}
 
 def derive(ctx):
     adsl = ctx.adam["ADSL"]
-    safety = ctx.settings["tlf"]["populations"]["safety"]
+    safety = ctx.population("safety").filter
     ard = pd.concat([
         compute_ard_continuous(adsl, analysis_id=f"{AID}-AGE", variables=["AGE"], population=safety),
         compute_ard_counts(adsl, analysis_id=f"{AID}-SEX", variables=["SEX"], population=safety,
@@ -229,7 +229,7 @@ PROGRAM_TEMPLATES = {
 
 import pandas as pd
 
-from derivations.sdtm import derive_var_dy, derive_var_seq
+from derivations.sdtm import derive_var_obs_number
 
 #: datasets read (DM: reference dates); datasets returned, exactly; raw pages read with ctx.raw
 READS = ("DM",)
@@ -244,8 +244,9 @@ def derive(ctx):
     studyid = ctx.settings["study"]["studyid"]
     raw = ctx.raw("{name}", ["SUBJID"])
     {name} = pd.DataFrame({{"STUDYID": studyid, "DOMAIN": "{NAME}", "USUBJID": studyid + "-" + raw["SUBJID"]}})
-    # ... one block per variable group, tagged with its spec method
-    {name} = derive_var_seq({name}, new_var="{NAME}SEQ", by_vars=["USUBJID"], order=["USUBJID"])
+    # ... one block per variable group, tagged with its spec method (MT.xxx)
+    # MT.SEQ: 1, 2, ... per subject in the page's order; give order=[...] to number by date (ties are errors)
+    {name} = derive_var_obs_number({name}, new_var="{NAME}SEQ", by_vars=["USUBJID"])
     return {{"{NAME}": {name}}}
 ''',
     "adam": '''\
@@ -288,7 +289,7 @@ AID = "{NAME}"
 
 def derive(ctx):
     adsl = ctx.adam["ADSL"]
-    population = ctx.settings["tlf"]["populations"]["safety"]
+    population = ctx.population("safety").filter
     ard = pd.concat([compute_ard_counts(adsl, analysis_id=f"{{AID}}-SAFFL", variables=["SAFFL"],
                                         population=population)], ignore_index=True)
     table = build_table(ard, title="<title>", table_id="<Table x.y.z>",
@@ -298,6 +299,55 @@ def derive(ctx):
     return {{"{NAME}": ard}}
 ''',
 }
+
+
+#: the ADaM template of a BDS dataset (ADaMIG class of the name: not ADSL, not an occurrence dataset)
+ADAM_BDS_TEMPLATE = '''\
+"""{NAME}: <what the dataset is, one line>; one record per subject and parameter (spec: {spec}, dataset {NAME},
+a BDS dataset).
+
+Each block names the spec method (MT.xxx) it implements. Add the source domain to READS (e.g. "LB")
+and derive AVAL, ADT, AVISIT, ABLFL, BASE, CHG from it, one block per method.
+"""
+
+import pandas as pd
+
+from derivations.adam import derive_vars_merged
+
+#: datasets read (SDTM domains, earlier ADaM datasets); datasets returned, exactly
+READS = ("ADSL",)
+WRITES = ("{NAME}",)
+
+KEYS = ["STUDYID", "USUBJID"]
+#: ADSL variables carried over (rules are module constants: printable data)
+ADSL_VARS = ["SUBJID"]
+#: PARAMCD -> PARAM, the dataset's parameters (the spec's PARAMCD codelist lists the same)
+PARAMS = {{"PARAM1": "Parameter 1 (unit)"}}
+
+
+def derive(ctx):
+    adsl = ctx.adam["ADSL"]
+    # MT.xxx: PARAMCD / PARAM, one record per subject and parameter
+    {name} = adsl[KEYS].merge(pd.DataFrame({{"PARAMCD": list(PARAMS)}}), how="cross")
+    {name}["PARAM"] = {name}["PARAMCD"].map(PARAMS)
+    # MT.xxx: AVAL from the source domain's standard result (missing until derived)
+    {name}["AVAL"] = float("nan")
+    {name} = derive_vars_merged({name}, dataset_add=adsl, by_vars=KEYS, new_vars=ADSL_VARS)
+    return {{"{NAME}": {name}}}
+'''
+
+
+def adam_class(name: str) -> str:
+    """The ADaMIG class a new ADaM dataset ``name`` gets: ``"ADSL"``, ``"OCCDS"`` (ADAE, ADCM, ADMH) or
+    ``"BDS"`` (any other AD* name, ADTTE included), as the conformance rules classify it.
+
+    >>> adam_class("ADLB"), adam_class("ADCM"), adam_class("ADSL")
+    ('BDS', 'OCCDS', 'ADSL')
+    """
+    from .ig import load_ig
+
+    ig_ds = load_ig("ADaMIG", "1.3").dataset_for(name)
+    return "BDS" if ig_ds is None or ig_ds.name.startswith("BDS") else ig_ds.name
 
 
 def _refuse_existing(path: Path) -> None:
@@ -483,13 +533,16 @@ def _spec_stub(study, stage: str, name: str) -> Path | None:
     else:
         names = ids + [("SUBJID", "Subject Identifier for the Study")]
         cls, keys = "", ["STUDYID", "USUBJID"]
+        if adam_class(ds_name) == "BDS":
+            names += [("PARAMCD", "Parameter Code"), ("PARAM", "Parameter"), ("AVAL", "Analysis Value")]
+            cls, keys = "BASIC DATA STRUCTURE", ["STUDYID", "USUBJID", "PARAMCD"]
     variables = []
     for order, (var, label) in enumerate(names, start=1):
-        integer = var.endswith("SEQ")
-        variables.append(VariableSpec(ds_name, var, label, "integer" if integer else "text",
-                                      length=8 if integer else 40, order=order, mandatory=True,
-                                      origin="Derived" if var in ("USUBJID",) or integer else "Predecessor"
-                                      if stage == "adam" else "Assigned"))
+        integer, number = var.endswith("SEQ"), var == "AVAL"
+        variables.append(VariableSpec(ds_name, var, label, "integer" if integer else "float" if number else "text",
+                                      length=8 if integer or number else 40, order=order, mandatory=not number,
+                                      origin="Derived" if var in ("USUBJID", "PARAMCD", "PARAM", "AVAL") or integer
+                                      else "Predecessor" if stage == "adam" else "Assigned"))
     spec.datasets[ds_name] = DatasetSpec(ds_name, label=f"{ds_name} (describe the dataset)", cls=cls,
                                          keys=keys, variables=variables)
     if stage == "sdtm":
@@ -520,7 +573,8 @@ def new_program(study_root: str | Path, target: str) -> Path:
     if not init.exists():
         init.write_text(f'"""{stage.upper()} programs."""\n', encoding="utf-8")
     spec_rel = study.settings.get(stage, {}).get("spec", f"specs/{stage}_spec.xlsx")
-    text = PROGRAM_TEMPLATES[stage].format(name=name, NAME=name.upper(), spec=spec_rel)
+    template = ADAM_BDS_TEMPLATE if stage == "adam" and adam_class(name.upper()) == "BDS" else PROGRAM_TEMPLATES[stage]
+    text = template.format(name=name, NAME=name.upper(), spec=spec_rel)
     if stage in ("sdtm", "adam"):
         _spec_stub(study, stage, name)
     toml_path = study.root / "study.toml"

@@ -91,6 +91,28 @@ if TYPE_CHECKING:  # pragma: no cover
 STAGES = ("sdtm", "adam", "tlf")
 
 
+@dataclass(frozen=True)
+class Population:
+    """An analysis population of ``[tlf.populations]``: the record filter, the name every output prints and
+    the one sentence that defines it.
+
+    >>> pop = Population("efficacy", "EFFFL == 'Y'", "Efficacy population", "subjects with measurable disease")
+    >>> pop.note(27)
+    'Efficacy population (N=27): subjects with measurable disease.'
+    """
+
+    name: str
+    filter: str
+    label: str
+    definition: str = ""
+
+    def note(self, n: int | None = None) -> str:
+        """``"<label> (N=<n>): <definition>."``, worded the same in every output that uses the population."""
+        size = f" (N={n})" if n is not None else ""
+        return f"{self.label}{size}: {self.definition}." if self.definition else f"{self.label}{size}."
+
+
+
 @dataclass
 class Study:
     """A study folder and its ``study.toml`` settings."""
@@ -168,6 +190,33 @@ class Study:
     def load_program(self, stage: str, name: str) -> Callable[["RunContext"], dict]:
         """The ``derive`` function of ``<stage>/<name>.py``."""
         return self.program(stage, name).derive
+
+    @property
+    def populations(self) -> dict[str, Population]:
+        """``[tlf.populations]``: a table per population (``filter``, ``label``, ``definition``), or the
+        filter alone (``safety = "SAFFL == 'Y'"``, labelled "Safety population")."""
+        out = {}
+        for name, entry in self.settings.get("tlf", {}).get("populations", {}).items():
+            if isinstance(entry, Mapping):
+                if "filter" not in entry:
+                    raise DerivationError(f"study.toml [tlf.populations.{name}] has no filter",
+                                          hint="add filter = \"SAFFL == 'Y'\" (a record filter on ADSL or the "
+                                               "analysis dataset)")
+                out[name] = Population(name, str(entry["filter"]), str(entry.get("label", f"{name.capitalize()} "
+                                                                                           "population")),
+                                       str(entry.get("definition", "")))
+            else:
+                out[name] = Population(name, str(entry), f"{name.capitalize()} population")
+        return out
+
+    def population(self, name: str) -> Population:
+        """Population ``name`` of ``[tlf.populations]``; an error naming the defined ones when it is not there."""
+        populations = self.populations
+        if name not in populations:
+            raise DerivationError(f"study.toml [tlf.populations] has no population {name!r}", value=name,
+                                  hint=f"add [tlf.populations.{name}] with filter, label and definition "
+                                       f"(defined: {', '.join(populations) or 'none'})")
+        return populations[name]
 
     def all_programs(self) -> list[Program]:
         """Every program listed in study.toml, stage by stage."""
@@ -247,6 +296,11 @@ class RunContext:
         return dataclasses.replace(
             self, program=program,
             sdtm=_Declared(self.sdtm, program), adam=_Declared(self.adam, program), ard=_Declared(self.ard, program))
+
+    def population(self, name: str) -> Population:
+        """Analysis population ``name`` of study.toml (:meth:`Study.population`): ``.filter``, ``.label``,
+        ``.note(n)``."""
+        return self.study.population(name)
 
     def spec(self, stage: str):
         """The stage's spec (``"sdtm"`` or ``"adam"``), read once from study.toml's ``spec`` path and checked

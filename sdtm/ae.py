@@ -45,8 +45,10 @@ def derive(ctx):
     raw = ctx.raw("ae", ["SUBJID", "AESPID", "AETERM", "AEDECOD", "AESOC", *MEDDRA_TEXT, *MEDDRA_CODES,
                          "AETOXGR", "AESER", "AERELANL", "AERELPD1", "AEACNANL", "AEACNPD1", "AESTDAT", "AEENDAT",
                          "AEOUT"])
+    # MT.USUBJID: STUDYID-SUBJID
     ae = pd.DataFrame({"STUDYID": studyid, "DOMAIN": "AE", "USUBJID": studyid + "-" + raw["SUBJID"],
                        "AESPID": raw["AESPID"]})
+    # MT.ASCII: the verbatim term in ASCII (each change a finding)
     ae["AETERM"] = compute_ascii(raw["AETERM"], dataset="AE", variable="AETERM",
                                  usubjid=ae["USUBJID"], findings=ctx.findings)
     ae["AEDECOD"] = raw["AEDECOD"]
@@ -58,6 +60,7 @@ def derive(ctx):
         ae[var] = pd.to_numeric(raw[var])
     ae["AEBDSYCD"] = ae["AESOCCD"]
     ae["AETOXGR"] = raw["AETOXGR"]
+    # MT.CT: CRF text to the codelists, with the study synonyms
     src = raw[["AESER", "AERELANL", "AERELPD1", "AEACNANL", "AEACNPD1", "AEOUT"]].add_prefix("_")
     ae = pd.concat([ae, src], axis=1)
     for new, source, codelist, syn in (
@@ -71,6 +74,7 @@ def derive(ctx):
         ae = derive_var_ct(ae, source=source, new_var=new, codelist=cl[codelist], synonyms=syn,
                            dataset_name="AE", findings=ctx.findings)
     ae = ae.drop(columns=list(src.columns))
+    # MT.AEREL / MT.AEACN: overall causality and action over the two drugs (per drug in SUPPAE)
     related = ae["AERELANL"].eq("RELATED") | ae["AERELPD1"].eq("RELATED")
     ae["AEREL"] = np.where(related, "RELATED", "NOT RELATED")
     ae["AEACN"] = ae["AEACNANL"].where(ae["AEACNANL"] == ae["AEACNPD1"], "MULTIPLE")
@@ -78,9 +82,11 @@ def derive(ctx):
     ae = derive_var_dtc(ae, new_var="AESTDTC", date="_ST", dataset_name="AE", findings=ctx.findings)
     ae = derive_var_dtc(ae, new_var="AEENDTC", date="_EN", dataset_name="AE", findings=ctx.findings)
     ae = ae.drop(columns=["_ST", "_EN"])
+    # MT.ENRTPT: no end date = ongoing at the data cut-off
     ongoing = ae["AEENDTC"].eq("")
     ae["AEENRTPT"] = np.where(ongoing, "ONGOING", "")
     ae["AEENTPT"] = np.where(ongoing, "DATA CUT-OFF", "")
+    # MT.DY, MT.EPOCH, MT.SEQ
     dm = ctx.sdtm["DM"]
     ae = derive_var_dy(ae, dataset_add=dm, new_var="AESTDY", dtc="AESTDTC")
     ae = derive_var_dy(ae, dataset_add=dm, new_var="AEENDY", dtc="AEENDTC")

@@ -28,6 +28,7 @@ def derive(ctx):
         sub.assign(CMCAT="SUBSEQUENT ANTI-CANCER THERAPY", CMSCAT="", SETTING="", BESTRESP="",
                    CMSPID="S" + (sub.groupby("SUBJID").cumcount() + 1).astype(str)),
     ], ignore_index=True)
+    # MT.USUBJID
     cm = pd.DataFrame({"STUDYID": studyid, "DOMAIN": "CM", "USUBJID": studyid + "-" + raw["SUBJID"],
                        "CMSPID": raw["CMSPID"], "CMTRT": raw["THERAPY"].str.upper(),
                        "CMCAT": raw["CMCAT"], "CMSCAT": raw["CMSCAT"],
@@ -36,9 +37,11 @@ def derive(ctx):
     cm = derive_var_dtc(cm, new_var="CMSTDTC", date="_S", dataset_name="CM", findings=ctx.findings)
     cm = derive_var_dtc(cm, new_var="CMENDTC", date="_E", dataset_name="CM", findings=ctx.findings)
     cm = cm.drop(columns=["_S", "_E"])
+    # MT.ENRTPT: a subsequent therapy without end date is ongoing at the data cut-off
     ongoing = cm["CMENDTC"].eq("") & cm["CMCAT"].str.startswith("SUBSEQUENT")
     cm["CMENRTPT"] = np.where(ongoing, "ONGOING", "")
     cm["CMENTPT"] = np.where(ongoing, "DATA CUT-OFF", "")
+    # MT.EPOCH, MT.DY, MT.SEQ
     dm = ctx.sdtm["DM"]
     cm = derive_epoch(cm, dm=dm, dtc="CMSTDTC", findings=ctx.findings, dataset_name="CM")
     cm = derive_var_dy(cm, dataset_add=dm, new_var="CMSTDY", dtc="CMSTDTC")

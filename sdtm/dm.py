@@ -29,11 +29,12 @@ def derive(ctx):
     studyid = ctx.settings["study"]["studyid"]
     cl = ctx.spec("sdtm").codelists
     raw = ctx.raw("dm", ["SITEID", "SUBJID", "ICDAT", "BRTHDAT", "AGE", "AGEU", "SEX", "RACE", "ETHNIC"])
+    # MT.USUBJID
     dm = pd.DataFrame({"STUDYID": studyid, "DOMAIN": "DM", "USUBJID": studyid + "-" + raw["SUBJID"],
                        "SUBJID": raw["SUBJID"], "SITEID": raw["SITEID"]})
     u = dm["USUBJID"]
 
-    # reference dates: first/last dose of either drug (ISO text sorts like dates)
+    # MT.RFSTDTC / MT.RFENDTC: reference dates, first/last dose of either drug (ISO text sorts like dates)
     ex = pd.concat([ctx.raw("ex_anlo", ["SUBJID", "EXSTDAT", "EXENDAT"]),
                     ctx.raw("ex_pd1", ["SUBJID", "EXSTDAT"]).assign(EXENDAT="")])
     ex_u = studyid + "-" + ex["SUBJID"]
@@ -52,17 +53,20 @@ def derive(ctx):
     dm["RFXSTDTC"] = dm["RFSTDTC"]
     dm["RFXENDTC"] = dm["RFENDTC"]
     dm["RFICDTC"] = compute_dtc(raw["ICDAT"], dataset="DM", variable="RFICDTC", usubjid=u)
+    # MT.RFPENDTC: death date, else last known alive; MT.DTHFL
     dm["RFPENDTC"] = s.map(dth.where(dth != "", lstalv)).fillna("")
     dm["DTHDTC"] = s.map(dth).fillna("")
     dm["DTHFL"] = dm["DTHDTC"].ne("").map({True: "Y", False: ""})
     dm["BRTHDTC"] = compute_dtc(raw["BRTHDAT"], dataset="DM", variable="BRTHDTC", usubjid=u)
     dm["AGE"] = pd.to_numeric(raw["AGE"])
     dm["AGEU"] = raw["AGEU"].str.upper()
+    # MT.CT: sex, race, ethnicity
     for var, codelist, syn in (("SEX", "SEX", SEX), ("RACE", "RACE", None), ("ETHNIC", "ETHNIC", None)):
         dm = derive_var_ct(dm.assign(_SRC=raw[var].to_numpy()), source="_SRC", new_var=var,
                            codelist=cl[codelist], synonyms=syn, dataset_name="DM",
                            findings=ctx.findings).drop(columns="_SRC")
-    # SDTMIG 3.4: a subject who received no dose has null actual arm variables and ARMNRS says why
+    # MT.ACTARM / MT.ARMNRS / MT.ACTARMUD: a subject who received no dose has null actual arm variables and
+    #   ARMNRS says why (SDTMIG 3.4); a single arm: no actual arm is unplanned
     treated = dm["RFXSTDTC"].ne("")
     for var, value in STUDY_ARM.items():
         dm[var] = value

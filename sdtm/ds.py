@@ -38,6 +38,7 @@ def derive(ctx):
         raise DerivationError("survival status and death date disagree", dataset="DS", variable="DSDECOD",
                               usubjid=f"{studyid}-{row['SUBJID']}", value=f"{row['STATUS']} / {row['DTHDAT']!r}",
                               hint="raw/surv.csv: STATUS Dead needs DTHDAT, STATUS Alive none")
+    # MT.CT: reason for ending treatment
     eot_dec = derive_var_ct(eot, source="EOTREAS", new_var="DSDECOD", codelist=cl["NCOMPLT"],
                             synonyms=EOT_REASON, dataset_name="DS", findings=ctx.findings)["DSDECOD"]
     died, alive = surv[dead], surv[~dead]
@@ -54,10 +55,13 @@ def derive(ctx):
                       "DSSCAT": "", "_D": alive["LSTALVDAT"]}),
     ]
     raw = pd.concat(parts, ignore_index=True)
+    # MT.USUBJID
     ds = pd.DataFrame({"STUDYID": studyid, "DOMAIN": "DS", "USUBJID": studyid + "-" + raw["SUBJID"]})
     ds[["DSTERM", "DSDECOD", "DSCAT", "DSSCAT"]] = raw[["DSTERM", "DSDECOD", "DSCAT", "DSSCAT"]]
+    # MT.DSSTDTC: the dates as collected; ONGOING: the last date known alive
     ds["DSSTDTC"] = compute_dtc(raw["_D"], dataset="DS", variable="DSSTDTC", usubjid=ds["USUBJID"],
                                 findings=ctx.findings)
+    # MT.DY, MT.EPOCH, MT.SEQ
     dm = ctx.sdtm["DM"]
     ds = derive_var_dy(ds, dataset_add=dm, new_var="DSSTDY", dtc="DSSTDTC")
     ds = derive_epoch(ds, dm=dm, dtc="DSSTDTC", findings=ctx.findings, dataset_name="DS")

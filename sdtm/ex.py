@@ -25,25 +25,30 @@ def derive(ctx):
     anlo = ctx.raw("ex_anlo", ["SUBJID", "CYCLE", "EXTRT", "EXDOSE", "EXDOSU", "EXFREQ", "EXROUTE",
                                "EXSTDAT", "EXENDAT", "EXADJ"])
     pd1 = ctx.raw("ex_pd1", ["SUBJID", "CYCLE", "EXTRT", "EXDOSE", "EXDOSU", "EXROUTE", "EXSTDAT"])
+    # MT.EXENDTC: the PD-1 infusion ends the day it starts
     pd1 = pd1.assign(EXFREQ="Q3W", EXENDAT=pd1["EXSTDAT"], EXADJ="")
     raw = pd.concat([anlo, pd1[anlo.columns]], ignore_index=True)
 
+    # MT.USUBJID
     ex = pd.DataFrame({"STUDYID": studyid, "DOMAIN": "EX", "USUBJID": studyid + "-" + raw["SUBJID"]})
     ex["EXTRT"] = raw["EXTRT"].str.upper()
     ex["EXDOSE"] = pd.to_numeric(raw["EXDOSE"])
     ex["EXDOSU"] = raw["EXDOSU"]
     ex["EXDOSFRM"] = ex["EXTRT"].map(DOSFRM).fillna("INJECTION")
     ex["EXDOSFRQ"] = raw["EXFREQ"].str.upper()
+    # MT.CT: route
     ex["_ROUTE"] = raw["EXROUTE"]
     ex = derive_var_ct(ex, source="_ROUTE", new_var="EXROUTE", codelist=cl["ROUTE"], synonyms=ROUTE,
                        dataset_name="EX", findings=ctx.findings).drop(columns="_ROUTE")
     ex["EXADJ"] = raw["EXADJ"].str.upper()
+    # MT.VISITNUM: CYCLE n = 100 + n (the dosing schedule of TV)
     ex["VISITNUM"] = cycle_visitnum(pd.to_numeric(raw["CYCLE"]))
     ex["VISIT"] = "CYCLE " + raw["CYCLE"]
     ex = ex.assign(_ST=raw["EXSTDAT"], _EN=raw["EXENDAT"])
     ex = derive_var_dtc(ex, new_var="EXSTDTC", date="_ST", dataset_name="EX", findings=ctx.findings)
     ex = derive_var_dtc(ex, new_var="EXENDTC", date="_EN", dataset_name="EX", findings=ctx.findings)
     ex = ex.drop(columns=["_ST", "_EN"])
+    # MT.DY, MT.EPOCH, MT.SEQ
     dm = ctx.sdtm["DM"]
     ex = derive_var_dy(ex, dataset_add=dm, new_var="EXSTDY", dtc="EXSTDTC")
     ex = derive_var_dy(ex, dataset_add=dm, new_var="EXENDY", dtc="EXENDTC")

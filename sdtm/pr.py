@@ -15,10 +15,12 @@ RAW = ("surg",)
 def derive(ctx):
     studyid = ctx.settings["study"]["studyid"]
     raw = ctx.raw("surg", ["SUBJID", "SURGNO", "PROC", "SURGDAT"])
+    # MT.USUBJID
     pr = pd.DataFrame({"STUDYID": studyid, "DOMAIN": "PR", "USUBJID": studyid + "-" + raw["SUBJID"],
                        "PRSPID": raw["SURGNO"], "PRTRT": raw["PROC"].str.upper(),
                        "PRDECOD": "OESOPHAGECTOMY", "PRCAT": "PRIOR CANCER SURGERY",
                        "PRINDC": "ESOPHAGEAL SQUAMOUS CELL CARCINOMA"})
+    # PRSTDTC; MT.EPOCH, MT.DY, MT.SEQ
     pr = derive_var_dtc(pr.assign(_D=raw["SURGDAT"]), new_var="PRSTDTC", date="_D", dataset_name="PR",
                         findings=ctx.findings).drop(columns="_D")
     pr = derive_epoch(pr, dm=ctx.sdtm["DM"], dtc="PRSTDTC", findings=ctx.findings, dataset_name="PR")

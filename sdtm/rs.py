@@ -27,17 +27,21 @@ def derive(ctx):
     long = raw.melt(id_vars=["SUBJID", "VISIT", "ASMDAT"], value_vars=list(TESTS),
                     var_name="RSTESTCD", value_name="RSORRES")
     long = long[long["RSORRES"] != ""].reset_index(drop=True)  # no non-target lesions: no NTRGRESP
+    # MT.USUBJID
     rs = pd.DataFrame({"STUDYID": studyid, "DOMAIN": "RS", "USUBJID": studyid + "-" + long["SUBJID"],
                        "RSTESTCD": long["RSTESTCD"], "RSTEST": long["RSTESTCD"].map(TESTS),
                        "RSCAT": "RECIST 1.1", "RSORRES": long["RSORRES"]})
+    # MT.CT: the investigator responses in RECIST terms
     rs = derive_var_ct(rs, source="RSORRES", new_var="RSSTRESC", codelist=cl["RSRESP"], synonyms=RESP,
                        dataset_name="RS", findings=ctx.findings)
+    # MT.VISITNUM: the tumour-assessment schedule (TV); MT.LNKGRP: only the overall response links to TR
     rs["RSEVAL"] = "INVESTIGATOR"
     rs["VISITNUM"] = visitnum(long["VISIT"])
     rs["VISIT"] = long["VISIT"].str.upper()
     rs["RSLNKGRP"] = linkgrp(rs["VISITNUM"]).where(rs["RSTESTCD"] == "OVRLRESP", "")
     rs = derive_var_dtc(rs.assign(_D=long["ASMDAT"]), new_var="RSDTC", date="_D", dataset_name="RS",
                         findings=ctx.findings).drop(columns="_D")
+    # MT.DY, MT.EPOCH, MT.SEQ
     dm = ctx.sdtm["DM"]
     rs = derive_var_dy(rs, dataset_add=dm, new_var="RSDY", dtc="RSDTC")
     rs = derive_epoch(rs, dm=dm, dtc="RSDTC", findings=ctx.findings, dataset_name="RS")

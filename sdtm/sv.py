@@ -21,6 +21,7 @@ UNSCHEDULED_DESCRIPTION = "Unscheduled laboratory tests at the onset of an adver
 
 
 def derive(ctx):
+    # MT.SV: one record per subject and visit with data in the domains of VISIT_DATES (MT.USUBJID: as there)
     visits = pd.concat([ctx.sdtm[name][["STUDYID", "USUBJID", "VISITNUM", "VISIT", dtc]].rename(columns={dtc: "_D"})
                         for name, dtc in VISIT_DATES.items()], ignore_index=True)
     visits = visits[visits["_D"] != ""]
@@ -33,6 +34,7 @@ def derive(ctx):
         raise DerivationError("one VISITNUM carries two visit names", dataset="SV", variable="VISIT",
                               usubjid=row["USUBJID"], value=row["VISITNUM"],
                               hint="number each visit of sdtm/_visits.py once")
+    # MT.VISITNUM / MT.VISITDY: the visits of the planned schedules (TV)
     tv = ctx.sdtm["TV"].set_index("VISITNUM")["VISITDY"]
     sv.insert(1, "DOMAIN", "SV")
     planned = sv["VISITNUM"].isin(tv.index)
@@ -40,6 +42,7 @@ def derive(ctx):
     sv["SVOCCUR"] = "Y"
     sv["SVUPDES"] = planned.map({True: "", False: UNSCHEDULED_DESCRIPTION})
     sv["VISITDY"] = sv["VISITNUM"].map(tv)
+    # MT.DY
     dm = ctx.sdtm["DM"]
     sv = derive_var_dy(sv, dataset_add=dm, new_var="SVSTDY", dtc="SVSTDTC")
     sv = derive_var_dy(sv, dataset_add=dm, new_var="SVENDY", dtc="SVENDTC")

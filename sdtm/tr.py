@@ -30,6 +30,7 @@ def derive(ctx):
     ntl = ctx.raw("ntl", ["SUBJID", "VISIT", "ASMDAT", "LESID", "STATUS"])
     nl = ctx.raw("nl", ["SUBJID", "VISIT", "ASMDAT", "LESID"])
 
+    # target lesions (LDIAM; SAXIS for lymph nodes) and MT.SUMDIAM, their sum per assessment
     target = pd.DataFrame({
         "SUBJID": tl["SUBJID"], "VISIT": tl["VISIT"], "ASMDAT": tl["ASMDAT"], "TRLNKID": tl["LESID"],
         "TRGRPID": "TARGET", "TRTESTCD": tl["NODAL"].str.upper().map({"Y": "SAXIS", "N": "LDIAM"}),
@@ -47,6 +48,7 @@ def derive(ctx):
         "TRGRPID": "NEW", "TRTESTCD": "TUMSTATE", "TRORRES": "Present", "TRORRESU": ""})
     raw = pd.concat([target, sums, nontarget, new], ignore_index=True)
 
+    # MT.USUBJID
     tr = pd.DataFrame({"STUDYID": studyid, "DOMAIN": "TR", "USUBJID": studyid + "-" + raw["SUBJID"]})
     tr["TRGRPID"] = raw["TRGRPID"]
     tr["TRLNKID"] = raw["TRLNKID"]
@@ -54,6 +56,7 @@ def derive(ctx):
     tr["TRTEST"] = raw["TRTESTCD"].map(TESTS)
     tr["TRORRES"] = raw["TRORRES"]
     tr["TRORRESU"] = raw["TRORRESU"]
+    # MT.STRES: measurements as numbers in mm; tumour state in its terms (an unknown state kept, reported)
     state = raw["TRORRES"].str.upper().map(STATE)
     unmapped = raw["TRTESTCD"].eq("TUMSTATE") & state.isna()
     for i in unmapped[unmapped].index:  # handled: kept as collected, reported
@@ -64,6 +67,7 @@ def derive(ctx):
     tr["TRSTRESC"] = raw["TRORRES"].where(numeric, state.fillna(raw["TRORRES"].str.upper()))
     tr["TRSTRESN"] = pd.to_numeric(raw["TRORRES"].where(numeric), errors="coerce")
     tr["TRSTRESU"] = raw["TRORRESU"]
+    # method and evaluator of every scan; MT.VISITNUM: the tumour-assessment schedule (TV); MT.LNKGRP
     tr["TRMETHOD"] = "CT SCAN"
     tr["TREVAL"] = "INVESTIGATOR"
     tr["VISITNUM"] = visitnum(raw["VISIT"])
@@ -71,6 +75,7 @@ def derive(ctx):
     tr["TRLNKGRP"] = linkgrp(tr["VISITNUM"])
     tr = derive_var_dtc(tr.assign(_D=raw["ASMDAT"]), new_var="TRDTC", date="_D", dataset_name="TR",
                         findings=ctx.findings).drop(columns="_D")
+    # MT.DY, MT.LOBXFL, MT.EPOCH, MT.SEQ
     dm = ctx.sdtm["DM"]
     tr = derive_var_dy(tr, dataset_add=dm, new_var="TRDY", dtc="TRDTC")
     tr = derive_var_lobxfl(tr, dataset_add=dm, by_vars=["USUBJID", "TRTESTCD", "TRLNKID"], dtc="TRDTC",

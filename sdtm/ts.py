@@ -28,6 +28,7 @@ POPULATION = ("Patients with locally advanced or metastatic esophageal squamous 
               "prior PD-1 inhibitor, treated with anlotinib plus a PD-1 inhibitor from July 2020 to March 2022")
 
 
+# MT.TSVAL: the values from study.toml (title, cut-off) and DM (ACTSUB, SSTDTC)
 def parameters(ctx) -> list[tuple[str, str, str]]:
     """(TSPARMCD, TSVAL, coding) in the order of the dataset."""
     study = ctx.settings["study"]
@@ -69,6 +70,7 @@ def derive(ctx):
             raise DerivationError(f"TS parameter {code} is not a TSPARMCD term of CT {ct.version}",
                                   dataset="TS", variable="TSPARMCD", value=code,
                                   hint="use a CDISC TSPARMCD term (the CT package names them)")
+        # MT.TSVALCD: the NCI code of TSVAL in its CT codelist; REGID: the registry number
         if coding in ct.codelists:
             cl = ct.codelists[coding]
             if value not in cl.terms:
@@ -84,5 +86,6 @@ def derive(ctx):
     ts = pd.DataFrame(rows, columns=["TSPARMCD", "TSPARM", "TSVAL", "TSVALCD", "TSVCDREF", "TSVCDVER"])
     ts.insert(0, "STUDYID", study["studyid"])
     ts.insert(1, "DOMAIN", "TS")
+    # MT.SEQ: within each parameter
     ts = derive_var_obs_number(ts, new_var="TSSEQ", by_vars=["TSPARMCD"])  # values of a parameter in listed order
     return {"TS": ts}

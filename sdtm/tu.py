@@ -27,17 +27,21 @@ def derive(ctx):
         ntl[ntl["VISIT"].str.upper() == "BASELINE"].assign(RES="NON-TARGET"),
         nl.assign(RES="NEW"),
     ], ignore_index=True)
+    # MT.USUBJID
     tu = pd.DataFrame({"STUDYID": studyid, "DOMAIN": "TU", "USUBJID": studyid + "-" + raw["SUBJID"],
                        "TULNKID": raw["LESID"], "TUTESTCD": "TUMIDENT", "TUTEST": "Tumor Identification",
                        "TUORRES": raw["RES"], "TUSTRESC": raw["RES"], "_LOC": raw["LOCATION"]})
+    # MT.CT: lesion location
     tu = derive_var_ct(tu, source="_LOC", new_var="TULOC", codelist=cl["LOC"], synonyms=None,
                        dataset_name="TU", findings=ctx.findings).drop(columns="_LOC")
+    # method and evaluator of every scan; MT.VISITNUM: the tumour-assessment schedule (TV)
     tu["TUMETHOD"] = "CT SCAN"
     tu["TUEVAL"] = "INVESTIGATOR"
     tu["VISITNUM"] = visitnum(raw["VISIT"])
     tu["VISIT"] = raw["VISIT"].str.upper()
     tu = derive_var_dtc(tu.assign(_D=raw["ASMDAT"]), new_var="TUDTC", date="_D", dataset_name="TU",
                         findings=ctx.findings).drop(columns="_D")
+    # MT.EPOCH, MT.DY, MT.LOBXFL, MT.SEQ
     dm = ctx.sdtm["DM"]
     tu = derive_epoch(tu, dm=dm, dtc="TUDTC", findings=ctx.findings, dataset_name="TU")
     tu = derive_var_dy(tu, dataset_add=dm, new_var="TUDY", dtc="TUDTC")

@@ -14,6 +14,7 @@ RAW = ()
 
 
 def derive(ctx):
+    # MT.VISITNUM / MT.VISITDY: both planned schedules up to the last visit held (sdtm/_visits.py)
     scans = ctx.sdtm["RS"]["VISITNUM"].max()
     cycles = ctx.sdtm["EX"]["VISITNUM"].max() - CYCLE_VISITNUM
     tv = planned_visits(int(scans) - 1 if pd.notna(scans) else 0, int(cycles) if pd.notna(cycles) else 0)

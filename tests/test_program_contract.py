@@ -4,6 +4,8 @@ variables), the TLF publishing service and the review index written by the pipel
 
 from __future__ import annotations
 
+import dataclasses
+import re
 import sys
 from pathlib import Path
 
@@ -326,3 +328,89 @@ def test_embedded_study_has_no_index_program_and_population_settings(tmp_path):
         text = path.read_text()
         assert "spec_from_file_location" not in text, path
         assert "if v in" not in text or "spec_vars" not in text, path
+
+
+# ----------------------------------------------------------------------------- spec method ids in the programs
+
+#: a spec method id as programs name it: MT.AGEGR1, MT.ADRS.AVALC.BOR (upper case: "MT.xxx" is prose)
+METHOD_ID = re.compile(r"\bMT\.[A-Z0-9_]+(?:\.[A-Z0-9_]+)*")
+
+
+def method_tag_gaps(study: Study) -> dict[str, dict[str, list[str]]]:
+    """Per program of the SDTM and ADaM stages: the spec methods (variable and value level) of the datasets
+    it WRITES that its source never names (``missing``, with the variables using them), and the method
+    ids it names that the spec does not define (``unknown``). A study program reads like the spec when
+    both are empty."""
+    from derivations.spec import read_spec
+
+    gaps: dict[str, dict[str, list[str]]] = {}
+    for stage in ("sdtm", "adam"):
+        if study.spec_path(stage) is None:
+            continue
+        spec = read_spec(study.spec_path(stage))
+        for name in study.programs(stage):
+            program = study.program(stage, name)
+            tags = set(METHOD_ID.findall((study.root / stage / f"{name}.py").read_text(encoding="utf-8")))
+            used: dict[str, set[str]] = {}
+            for ds in [spec.datasets[d] for d in program.writes if d in spec.datasets]:
+                for item in [*ds.variables, *ds.value_level]:
+                    if item.method:
+                        var = item.variable if hasattr(item, "where_clause") else item.name
+                        used.setdefault(item.method, set()).add(f"{ds.name}.{var}")
+            missing = {m: sorted(v) for m, v in used.items() if m not in tags}
+            unknown = sorted(t for t in tags if t not in spec.methods)
+            if missing or unknown:
+                gaps[program.label] = {"missing": [f"{m} ({', '.join(v)})" for m, v in sorted(missing.items())],
+                                       "unknown": unknown}
+    return gaps
+
+
+def test_method_tag_gaps_finds_an_untagged_method_and_an_unknown_id(tmp_path):
+    from derivations.spec import Method, read_spec, write_spec
+
+    study = make_toy_study(tmp_path / "toy")
+    spec = read_spec(study / "specs" / "sdtm_spec.xlsx")
+    dm = spec.datasets["DM"]
+    dm.variables[2] = dataclasses.replace(dm.variables[2], origin="Derived", method="MT.USUBJID")
+    spec.methods["MT.USUBJID"] = Method("MT.USUBJID", "USUBJID", "Computation", "TOY-SUBJID")
+    write_spec(spec, study / "specs" / "sdtm_spec.xlsx")
+    assert method_tag_gaps(Study.load(study)) == {"sdtm/dm.py": {"missing": ["MT.USUBJID (DM.USUBJID)"],
+                                                                 "unknown": []}}
+    text = (study / "sdtm" / "dm.py").read_text()
+    (study / "sdtm" / "dm.py").write_text(text.replace("    dm = pd.DataFrame({", "    # MT.USUBJID, MT.SUBJ\n"
+                                                                                      "    dm = pd.DataFrame({"))
+    assert method_tag_gaps(Study.load(study)) == {"sdtm/dm.py": {"missing": [], "unknown": ["MT.SUBJ"]}}
+
+
+# ----------------------------------------------------------------------------- study settings as typed services
+
+
+def test_populations_are_read_in_one_place_from_study_toml(tmp_path):
+    from derivations.study import Population
+
+    assert Study.load(ROOT).populations == {
+        "safety": Population("safety", "SAFFL == 'Y'", "Safety population",
+                             "subjects who received at least one dose of anlotinib or the PD-1 inhibitor"),
+        "efficacy": Population("efficacy", "EFFFL == 'Y'", "Efficacy population",
+                               "subjects with measurable disease at baseline (RECIST 1.1) who received at least one "
+                               "dose of anlotinib or the PD-1 inhibitor")}
+    # the short form: the filter alone, labelled from the name
+    study = Study(tmp_path, {"tlf": {"populations": {"safety": "SAFFL == 'Y'", "itt": {"filter": "ITTFL == 'Y'"}}}})
+    ctx = RunContext(study)
+    assert ctx.population("safety") == Population("safety", "SAFFL == 'Y'", "Safety population")
+    assert ctx.population("itt").note(12) == "Itt population (N=12)."
+    with pytest.raises(DerivationError, match=r"study.toml \[tlf.populations\] has no population 'efficacy'.*"
+                                              r"defined: safety, itt"):
+        ctx.population("efficacy")
+    with pytest.raises(DerivationError, match=r"\[tlf.populations.bad\] has no filter"):
+        Study(tmp_path, {"tlf": {"populations": {"bad": {"label": "Bad"}}}}).populations
+
+
+def test_pharmaverse_sdtm_helper_names_an_undeclared_dataset():
+    study = Study.load(ROOT / "examples" / "pharmaverse")
+    adlb = study.program("adam", "adlb")
+    shared = sys.modules[adlb.module.__name__.rsplit(".", 1)[0] + "._shared"]
+    ctx = RunContext(study, sdtm={"LB": pd.DataFrame({"USUBJID": ["01"]}), "VS": pd.DataFrame()}).for_program(adlb)
+    assert shared.sdtm(ctx, "LB")["USUBJID"].tolist() == ["01"]
+    with pytest.raises(DerivationError, match=r"adam/adlb.py reads VS but does not declare it"):
+        shared.sdtm(ctx, "VS")

@@ -11,6 +11,7 @@ from derivations.program import load_program
 from derivations.scaffold import _add_to_programs, new_program, new_study
 from derivations.spec import read_spec
 from derivations.study import Study
+from derivations.testing import expect_dfs_equal
 
 
 def test_new_study_then_run(tmp_path, capsys):
@@ -48,16 +49,28 @@ def test_new_program_joins_the_run_with_a_spec_stub(tmp_path, capsys):
     assert main(["new", "program", "adam/adlb", "--study", str(root)]) == 0
     assert "listed in study.toml [adam] programs; spec stub added" in capsys.readouterr().out
     assert Study.load(root).programs("adam") == ["adsl", "adlb"]
-    assert read_spec(root / "specs" / "adam_spec.xlsx").dataset("ADLB").variable_names == ["STUDYID", "USUBJID",
-                                                                                           "SUBJID"]
+    # ADLB is a BDS dataset (ADaMIG): the stub and the template have the IG's required PARAMCD and PARAM
+    stub = read_spec(root / "specs" / "adam_spec.xlsx").dataset("ADLB")
+    assert (stub.cls, stub.keys, stub.variable_names) == (
+        "BASIC DATA STRUCTURE", ["STUDYID", "USUBJID", "PARAMCD"],
+        ["STUDYID", "USUBJID", "SUBJID", "PARAMCD", "PARAM", "AVAL"])
     program = load_program(root, "adam", "adlb")
     assert (program.reads, program.writes) == (("ADSL",), ("ADLB",))
+    assert program.module.PARAMS == {"PARAM1": "Parameter 1 (unit)"}
+    new_program(root, "adam/adcm")  # an occurrence dataset: the general template
+    assert read_spec(root / "specs" / "adam_spec.xlsx").dataset("ADCM").variable_names == ["STUDYID", "USUBJID",
+                                                                                           "SUBJID"]
     new_program(root, "tlf/t_saf")
     result = run_study(root, tmp_path / "out")
-    adlb = result.datasets["adam"]["ADLB"]
-    assert adlb["USUBJID"].tolist() == ["DEMO-001", "DEMO-002", "DEMO-003", "DEMO-004"]
-    assert list(adlb.columns) == ["STUDYID", "USUBJID", "SUBJID"]
+    subjects = ["DEMO-001", "DEMO-002", "DEMO-003", "DEMO-004"]
+    expect_dfs_equal(result.datasets["adam"]["ADLB"], pd.DataFrame({
+        "STUDYID": ["DEMO"] * 4, "USUBJID": subjects, "SUBJID": ["001", "002", "003", "004"],
+        "PARAMCD": ["PARAM1"] * 4, "PARAM": ["Parameter 1 (unit)"] * 4, "AVAL": [float("nan")] * 4}),
+        keys=["USUBJID", "PARAMCD"])
     assert sorted(result.datasets["tlf"]) == ["T_DEMOG", "T_SAF"] and result.findings.errors == []
+    # the conformance rules find no error in the scaffolded datasets (warnings: what to complete)
+    assert main(["check", "--study", str(root), "--out", str(tmp_path / "out")]) == 0
+    assert "0 error(s)" in capsys.readouterr().out
 
 
 def test_new_never_overwrites(tmp_path, capsys):
@@ -82,3 +95,22 @@ def test_add_to_programs_edits_only_the_stage_list():
     assert _add_to_programs(toml, "tlf", "t_x").endswith('[tlf]\nprograms = ["t_x"]\n')
     assert _add_to_programs('[study]\nstudyid = "S"\n', "sdtm", "dm") == \
         '[study]\nstudyid = "S"\n\n[sdtm]\nprograms = ["dm"]\n'
+
+
+def test_new_sdtm_program_runs_on_its_raw_page_without_deprecated_calls(tmp_path):
+    import warnings
+
+    from derivations.pipeline import run_study
+    from derivations.testing import expect_dfs_equal
+
+    root = new_study(tmp_path / "demo", studyid="DEMO")
+    new_program(root, "sdtm/ae")
+    (root / "raw" / "ae.csv").write_text("SUBJID,AETERM\n002,Headache\n001,Nausea\n001,Rash\n", encoding="utf-8")
+    assert "# MT.SEQ" in (root / "sdtm" / "ae.py").read_text()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)  # the template uses the current names only
+        result = run_study(root, tmp_path / "out", stages=["sdtm"])
+    # AESEQ: 1, 2, ... per subject in the page's order; records sorted by the spec's keys
+    expect_dfs_equal(result.datasets["sdtm"]["AE"], pd.DataFrame({
+        "STUDYID": ["DEMO"] * 3, "DOMAIN": ["AE"] * 3, "USUBJID": ["DEMO-002", "DEMO-001", "DEMO-001"],
+        "AESEQ": pd.array([1, 1, 2], dtype="Int64")}), keys=["USUBJID", "AESEQ"])

@@ -18,33 +18,20 @@ def tlf_setting(ctx, name: str, default=None):
     return ctx.settings.get("tlf", {}).get(name, default)
 
 
-def _population(ctx, name: str) -> dict:
-    populations = tlf_setting(ctx, "populations", {})
-    if name not in populations:
-        raise DerivationError(f"study.toml [tlf.populations] has no population {name!r}",
-                              hint=f'add [tlf.populations.{name}] with filter, label and definition '
-                                   f'(defined: {", ".join(populations) or "none"})')
-    entry = populations[name]
-    return entry if isinstance(entry, dict) else {"filter": entry, "label": f"{name.capitalize()} population"}
-
-
 def population(ctx, name: str) -> str:
     """The filter of population ``name`` (``[tlf.populations.<name>] filter``), e.g. ``"SAFFL == 'Y'"``."""
-    return _population(ctx, name)["filter"]
+    return ctx.population(name).filter
 
 
 def population_label(ctx, name: str) -> str:
     """The population's name as every output prints it (``label``), e.g. ``"Efficacy population"``."""
-    return _population(ctx, name)["label"]
+    return ctx.population(name).label
 
 
 def population_note(ctx, name: str, n: int | None = None) -> str:
     """The one sentence that defines the population, worded the same in every output that uses it:
     ``"<label> (N=29): <definition>."``"""
-    entry = _population(ctx, name)
-    size = f" (N={n})" if n is not None else ""
-    definition = entry.get("definition", "")
-    return f"{entry['label']}{size}: {definition}." if definition else f"{entry['label']}{size}."
+    return ctx.population(name).note(n)
 
 
 def treatment_label(ctx, *, short: bool = False) -> str:

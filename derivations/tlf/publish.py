@@ -207,14 +207,7 @@ def write_ars(ctx: "RunContext", ard: dict[str, pd.DataFrame]) -> Path | None:
         ids = [a for key in program.writes if key in frames for a in dict.fromkeys(frames[key]["analysis_id"])]
         ard_by_program[name] = ids
     all_ard = pd.concat(list(frames.values()), ignore_index=True)
-    settings = ctx.settings.get("tlf", {})
-    populations = settings.get("populations", {})
-    labels = {}
-    for key, value in populations.items():
-        if isinstance(value, dict):
-            labels[value.get("filter", "")] = value.get("label", key)
-        else:
-            labels[value] = f"{key.capitalize()} population"
+    labels = {p.filter: p.label for p in ctx.study.populations.values()}
     s = ctx.settings["study"]
     event = reporting_event(all_ard, _ars_outputs(ctx, ard_by_program), event_id=f"RE_{s['studyid']}",
                             name=f"{s['studyid']}: tables, listings and figures",

@@ -56,7 +56,6 @@ def derive(ctx):
     adsl["EOSSTT"] = np.select(
         [~adsl["_EOSREC"].astype(bool), dec.eq("COMPLETED").fillna(False), dec.eq("SCREEN FAILURE").fillna(False)],
         ["ONGOING", "COMPLETED", None], default="DISCONTINUED")
-    adsl["EOSSTT"] = adsl["EOSSTT"].astype(object).where(adsl["EOSSTT"].notna(), None)
     adsl = adsl.drop(columns=["_EOSDECOD", "_EOSREC"])
     adsl = derive_vars_merged(adsl, dataset_add=ds_ext, by_vars=subj, new_vars={"FRVDT": "DSSTDT"},
                               filter_add="DSCAT == 'OTHER EVENT' and DSDECOD == 'FINAL RETRIEVAL VISIT'")
@@ -110,6 +109,4 @@ def derive(ctx):
     adsl["DTH30FL"] = np.where(adsl["LDDTHGR1"] == "<= 30", "Y", None)
     adsl["DTHA30FL"] = np.where(adsl["LDDTHGR1"] == "> 30", "Y", None)
     adsl["DTHB30FL"] = np.where(adsl["DTHDT"] <= adsl["TRTSDT"] + pd.Timedelta(days=30), "Y", None)
-    for col in ("EOSSTT", "DTHDOM", "DTHCGR1", "LDDTHGR1", "DTH30FL", "DTHA30FL", "DTHB30FL", "DTHDTF"):
-        adsl[col] = adsl[col].astype(object).where(adsl[col].notna(), None)
     return {"ADSL": adsl}
