@@ -20,10 +20,17 @@ ARMS = ["Placebo", "Xanomeline Low Dose", "Xanomeline High Dose"]
 def run(tmp_path_factory):
     if not (REF / "sdtm" / "dm.parquet").is_file():
         pytest.skip("pharmaverse reference data not available")
-    from derivations.pipeline import run_study
+    import copy
 
+    from derivations.pipeline import run_study
+    from derivations.study import Study
+
+    # only the ADaM the TLFs read (the peer study's BDS datasets take a minute and are tested elsewhere)
+    study = Study.load(STUDY)
+    settings = copy.deepcopy(study.settings)
+    settings["adam"]["programs"] = ["adsl", "adae", "adrs", "adtte"]
     out = tmp_path_factory.mktemp("pv-tlf") / "out"
-    result = run_study(STUDY, out, sdtm_dir=REF / "sdtm", stages=["adam", "tlf"])
+    result = run_study(Study(root=study.root, settings=settings), out, sdtm_dir=REF / "sdtm", stages=["adam", "tlf"])
     adsl = pd.read_parquet(REF / "adam" / "adsl.parquet")
     adae = pd.read_parquet(REF / "adam" / "adae.parquet")
     return result, out / "tlf", adsl.loc[adsl["SAFFL"] == "Y"], adae
