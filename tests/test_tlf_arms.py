@@ -129,3 +129,18 @@ def test_comparison_ard_counts_subjects_once_and_uses_adsl_n():
     low = ard_stats(ard, column_value="Low")
     assert low["rd"] == pytest.approx(100 * (8 / 20 - 5 / 20))
     assert "Placebo" not in set(ard["column_value"])
+
+
+def test_an_arm_without_events_has_no_hazard_ratio():
+    t = np.array([5, 8, 12, 20, 3, 4, 6, 9, 10, 11, 12, 13], float)
+    e = np.array([1, 1, 0, 1, 1, 0, 1, 0, 0, 0, 0, 0])
+    g = np.array(["P"] * 4 + ["A"] * 4 + ["B"] * 4)
+    hrs, p_all = compute_hazard_ratios(t, e, g, reference="P", arms=["P", "A", "B"])
+    by_arm = {h.arm: h for h in hrs}
+    assert np.isnan(by_arm["B"].hr) and np.isnan(by_arm["B"].ci_upper)  # B: no events, not estimable
+    assert by_arm["A"].hr > 0 and np.isfinite(by_arm["A"].ci_upper)
+    # A's HR is that of the model without B (B has no information on the hazard)
+    two = compute_hazard_ratios(t[:8], e[:8], g[:8], reference="P")[0][0]
+    assert by_arm["A"].hr == pytest.approx(two.hr) and 0 < p_all < 1
+    assert FORMAT_RULES["hr_ci"].format({"hr": by_arm["B"].hr, "hr_ci_lower": by_arm["B"].ci_lower,
+                                         "hr_ci_upper": by_arm["B"].ci_upper}) == "NE (NE, NE)"

@@ -131,7 +131,7 @@ def plot_km(
     under the plot where the numbers at risk are shown. Beyond ``max_censor_marks``
     censorings per curve one mark stands for each slice of 1/``max_censor_marks`` of
     the time axis (the legend says so). ``annotation`` (e.g. hazard ratios) is printed
-    in the lower left of the plot.
+    under the numbers at risk.
     """
     if not fits:
         raise DerivationError("plot_km needs at least one KmResult", hint="pass {group: KmResult}")
@@ -145,9 +145,13 @@ def plot_km(
         risk_times = np.asarray(risk_times, dtype=float)
         colors = list(colors or GROUP_COLORS)
         n_groups = len(fits)
-        thinned = False
         widest = 1
-        fig = _figure(width, height + 0.25 * n_groups)
+        note_lines = annotation.count("\n") + 1 if annotation else 0
+        note_height = 0.17 * note_lines + (0.15 if note_lines else 0.0)
+        # the legend goes under the numbers at risk: inside the plot it would cover a curve
+        thin_any = show_censor and any(len(km.censor_times) > max_censor_marks for km in fits.values())
+        legend_height = 0.19 * (n_groups + thin_any) + 0.1
+        fig = _figure(width, height + 0.25 * n_groups + note_height + legend_height)
         grid = fig.add_gridspec(2, 1, height_ratios=[height, 0.45 + 0.25 * n_groups], hspace=0.35)
         ax = fig.add_subplot(grid[0])
         axr = fig.add_subplot(grid[1], sharex=ax)
@@ -161,7 +165,6 @@ def plot_km(
             ax.step(xs, ys, where="post", color=color, lw=1.6, label=f"{label} (median {med})")
             if show_censor and len(km.censor_times):
                 ct = censor_marks(km.censor_times, tmax, max_marks=max_censor_marks)
-                thinned = thinned or len(ct) < len(km.censor_times)
                 idx = np.searchsorted(km.table["time"].to_numpy(), ct, side="right") - 1
                 surv = np.where(idx >= 0, km.table["survival"].to_numpy()[np.clip(idx, 0, None)], 1.0) \
                     if len(km.table) else np.ones_like(ct)
@@ -179,15 +182,17 @@ def plot_km(
         ax.set_ylabel(ylabel)
         ax.set_xlabel(xlabel)
         ax.grid(True, axis="y", color="#dddddd", lw=0.6)
-        if thinned:
+        if thin_any:
             ax.plot([], [], "|", color="#444444", ms=7,
                     label=f"Censored (one mark per 1/{max_censor_marks} of the time axis)")
-        ax.legend(loc="upper right", frameon=False)
+        handles, labels = ax.get_legend_handles_labels()
+        fig.legend(handles, labels, loc="lower left", frameon=False, fontsize=8,
+                   bbox_to_anchor=(0.02, (0.1 + note_height) / fig.get_figheight()))
         if title:
             ax.set_title(wrap_title(title, width * 0.8))
-        if annotation:
-            ax.text(0.01, 0.02, annotation, transform=ax.transAxes, ha="left", va="bottom", fontsize=8,
-                    family="DejaVu Sans Mono")
+        if annotation:  # under the numbers at risk, clear of the curves and the legend
+            fig.text(0.02, 0.1 / fig.get_figheight(), annotation, ha="left", va="bottom", fontsize=8,
+                     family="DejaVu Sans Mono")
         axr.set_ylim(-0.5, n_groups - 0.5)
         axr.set_yticks(range(n_groups))
         # the group labels end left of the widest number centred at time 0 (8 pt digits ~ 0.6 em)
@@ -199,7 +204,8 @@ def plot_km(
         axr.set_title("Number at risk", loc="left", fontsize=8)
         # left margin: the longest group label and half the widest number, in inches
         label_in = (max(len(str(g)) for g in fits) * 0.6 * 9 + 4 + 0.6 * 8 * widest / 2 + 6) / 72
-        fig.subplots_adjust(left=min(0.45, max(0.12, label_in / fig.get_figwidth())))
+        fig.subplots_adjust(left=min(0.45, max(0.12, label_in / fig.get_figwidth())),
+                            bottom=(0.45 + note_height + legend_height) / fig.get_figheight())
     return fig
 
 

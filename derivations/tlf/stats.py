@@ -436,7 +436,9 @@ def compute_hazard_ratios(time: Sequence[float], event: Sequence[int], arm: Sequ
 
     One Cox model holds an indicator per non-reference arm (as SAS PROC PHREG with
     ``CLASS arm(REF=...)``); ``ties`` is ``"breslow"`` (SAS's default) or ``"efron"``.
-    The CI is the Wald interval exp(b +/- z SE).
+    The CI is the Wald interval exp(b +/- z SE). An arm without events, or every arm when
+    the reference has none, gets a hazard ratio that is not estimable (NaN, printed NE)
+    instead of the 0 or infinity a fit would drift to; it is left out of the model.
 
     Parameters
     ----------
@@ -483,18 +485,33 @@ def compute_hazard_ratios(time: Sequence[float], event: Sequence[int], arm: Sequ
         raise DerivationError("time, event and arm must have the same length", value=(len(t), len(e), len(g)))
     keep = np.isin(g, levels)
     t, e, g = t[keep], e[keep], g[keep]
-    X = np.column_stack([(g == a).astype(float) for a in others])
-    fit = PHReg(t, X, status=e, ties=ties).fit()
+    # an arm without events (or a reference without events) has no finite hazard ratio: not estimable
+    events = {a: float(e[g == a].sum()) for a in levels}
+    estimable = [a for a in others if events[a] > 0] if events[reference] > 0 else []
     z = norm.ppf(1 - alpha / 2)
-    params, bse, pvals = np.asarray(fit.params), np.asarray(fit.bse), np.asarray(fit.pvalues)
+    coef: dict[str, tuple[float, float, float]] = {}
+    if estimable:
+        keep_fit = np.isin(g, [reference, *estimable])
+        X = np.column_stack([(g[keep_fit] == a).astype(float) for a in estimable])
+        with np.errstate(all="ignore"):
+            fit = PHReg(t[keep_fit], X, status=e[keep_fit], ties=ties).fit()
+        for k, a in enumerate(estimable):
+            coef[a] = (float(np.asarray(fit.params)[k]), float(np.asarray(fit.bse)[k]), float(np.asarray(fit.pvalues)[k]))
+    nan = float("nan")
     out = []
-    for k, a in enumerate(others):
+    for a in others:
         pair = np.isin(g, [reference, a])
-        p_lr = float(survdiff(t[pair], e[pair], (g[pair] == a).astype(int))[1])
-        out.append(HazardRatio(a, reference, float(np.exp(params[k])), float(np.exp(params[k] - z * bse[k])),
-                               float(np.exp(params[k] + z * bse[k])), float(pvals[k]), p_lr))
+        with np.errstate(all="ignore"):
+            p_lr = float(survdiff(t[pair], e[pair], (g[pair] == a).astype(int))[1]) if e[pair].sum() else nan
+        if a in coef:
+            b, se, p = coef[a]
+            out.append(HazardRatio(a, reference, float(np.exp(b)), float(np.exp(b - z * se)), float(np.exp(b + z * se)),
+                                   p, p_lr))
+        else:
+            out.append(HazardRatio(a, reference, nan, nan, nan, nan, p_lr))
     codes = np.asarray([levels.index(x) for x in g])
-    p_all = float(survdiff(t, e, codes)[1])
+    with np.errstate(all="ignore"):
+        p_all = float(survdiff(t, e, codes)[1]) if e.sum() else float("nan")
     return out, p_all
 
 
