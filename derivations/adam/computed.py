@@ -35,6 +35,20 @@ QTC_METHODS = ("Bazett", "Fridericia", "Sagie")
 def compute_bmi(height, weight):
     """Body mass index in kg/m^2 from height in cm and weight in kg: ``weight / (height / 100)^2``.
 
+    Parameters
+    ----------
+    height
+        Height in cm: a number or array-like; a height of 0 or less gives NaN.
+    weight
+        Weight in kg, aligned with ``height``.
+
+    Returns
+    -------
+    numpy.ndarray
+        BMI (NaN where an input is missing).
+
+    Examples
+    --------
     >>> round(float(compute_bmi(170, 75)), 4)
     25.9516
     """
@@ -56,6 +70,22 @@ def compute_bsa(height, weight, method: str = "Mosteller"):
     Takahira       ``0.007241 * height^0.725 * weight^0.425``
     ============== ===================================================================
 
+    Parameters
+    ----------
+    height
+        Height in cm: a number or array-like.
+    weight
+        Weight in kg, aligned with ``height``.
+    method
+        One of :data:`BSA_METHODS` (the table above); default ``"Mosteller"``.
+
+    Returns
+    -------
+    numpy.ndarray
+        BSA in m^2 (NaN where an input is missing).
+
+    Examples
+    --------
     >>> [round(float(compute_bsa(170, 75, m)), 4) for m in ("Mosteller", "DuBois-DuBois", "Boyd")]
     [1.8819, 1.8636, 1.9051]
     """
@@ -82,6 +112,22 @@ def compute_map(diabp, sysbp, hr=None):
     """Mean arterial pressure (mmHg): ``(2 DIABP + SYSBP) / 3``; with heart rate
     ``DIABP + 0.01 exp(4.14 - 40.74 / HR) (SYSBP - DIABP)``.
 
+    Parameters
+    ----------
+    diabp
+        Diastolic blood pressure (mmHg): a number or array-like.
+    sysbp
+        Systolic blood pressure (mmHg), aligned with ``diabp``.
+    hr
+        Heart rate (beats/min) for the heart-rate formula; ``None`` (default): the
+        formula without it.
+
+    Returns
+    -------
+    numpy.ndarray
+
+    Examples
+    --------
     >>> float(compute_map(80, 120)), round(float(compute_map(80, 120, 60)), 4)
     (93.33333333333333, 92.7395)
     """
@@ -99,6 +145,21 @@ def compute_qtc(qt, rr, method: str = "Bazett"):
     Bazett ``QT / sqrt(RR / 1000)``; Fridericia ``QT / (RR / 1000)^(1/3)``; Sagie (Framingham)
     ``1000 (QT / 1000 + 0.154 (1 - RR / 1000))``.
 
+    Parameters
+    ----------
+    qt
+        QT interval (msec): a number or array-like.
+    rr
+        RR interval (msec), aligned with ``qt``.
+    method
+        One of :data:`QTC_METHODS`: ``"Bazett"`` (default), ``"Fridericia"``, ``"Sagie"``.
+
+    Returns
+    -------
+    numpy.ndarray
+
+    Examples
+    --------
     >>> [round(float(compute_qtc(350, 857, m)), 2) for m in ("Bazett", "Fridericia", "Sagie")]
     [378.07, 368.47, 372.02]
     """
@@ -115,6 +176,17 @@ def compute_qtc(qt, rr, method: str = "Bazett"):
 def compute_rr(hr):
     """RR interval (msec) from heart rate (beats/min): ``60000 / HR``.
 
+    Parameters
+    ----------
+    hr
+        Heart rate (beats/min): a number or array-like; 0 or less gives NaN.
+
+    Returns
+    -------
+    numpy.ndarray
+
+    Examples
+    --------
     >>> float(compute_rr(70))
     857.1428571428571
     """
@@ -182,6 +254,39 @@ def derive_param_computed(
     ``keep_nas`` (a computed value that is missing, e.g. 0 / 0, is kept: its sources are there).
     ``set_values_to`` must set PARAMCD; a parameter already in the dataset is an error.
 
+    Parameters
+    ----------
+    dataset
+        BDS records with ``by_vars``, PARAMCD and AVAL; the new records are appended.
+    by_vars
+        Columns of a group that gets one new record, e.g. ``["USUBJID", "AVISIT"]``; the
+        source parameters must be unique per group (an error otherwise).
+    parameters
+        PARAMCD values whose records must all be there, e.g. ``["SYSBP", "DIABP"]``.
+    set_values_to
+        ``{variable: value}`` of the new records: a constant, a :class:`Formula`, or a
+        callable of the wide frame; must contain PARAMCD.
+    filter
+        Which records (of ``dataset`` and ``dataset_add``) are sources: a query string, a
+        callable ``df -> bool``, a boolean Series, or ``None`` (default) for all.
+    constant_parameters
+        Parameters measured once per ``constant_by_vars`` group (e.g. ``["HEIGHT"]``).
+    constant_by_vars
+        The columns ``constant_parameters`` are joined by (e.g. ``["USUBJID"]``); given
+        together with ``constant_parameters``.
+    keep_nas
+        ``False`` (default): a group where a source AVAL is missing gets no record;
+        ``True``: it gets one (with a missing value where the formula needs it).
+    dataset_add
+        More candidate source records (e.g. from ADSL or another BDS); ``None``: none.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``dataset`` with the new records after it.
+
+    Examples
+    --------
     >>> import pandas as pd
     >>> adeg = pd.DataFrame({"USUBJID": "1", "VISIT": "WEEK 2", "PARAMCD": ["QT", "RR"], "AVAL": [350.0, 857.0]})
     >>> out = derive_param_computed(adeg, by_vars=["USUBJID", "VISIT"], parameters=["QT", "RR"],
@@ -258,6 +363,36 @@ def derive_param_bmi(dataset: pd.DataFrame, *, by_vars: list[str], set_values_to
     ``unit_var`` (e.g. VSSTRESU) checks that HEIGHT is in cm and WEIGHT in kg. With
     ``constant_by_vars=["USUBJID"]`` a height measured once is used at every weight.
 
+    Parameters
+    ----------
+    dataset
+        BDS records with PARAMCD and AVAL (and ``by_vars``); the new records are appended.
+    by_vars
+        Columns of a group that gets one new record, e.g. ``["USUBJID", "AVISIT"]``.
+    set_values_to
+        More ``{variable: value}`` of the new records (e.g. PARAM, AVISIT); PARAMCD defaults
+        to ``BMI``.
+    weight_code
+        PARAMCD of the weight (kg); default ``"WEIGHT"``.
+    height_code
+        PARAMCD of the height (cm); default ``"HEIGHT"``.
+    unit_var
+        Column of the units (e.g. ``"VSSTRESU"``), checked against the units the formula
+        needs (an error naming the unit found); ``None`` (default): not checked.
+    filter
+        Which records are sources: a query string, a callable, a boolean Series, or
+        ``None`` (default) for all.
+    constant_by_vars
+        With e.g. ``["USUBJID"]``, a height measured once is joined by these columns to
+        every weight; ``None`` (default): both per ``by_vars`` group.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``dataset`` with the new records after it.
+
+    Examples
+    --------
     >>> import pandas as pd
     >>> advs = pd.DataFrame({"USUBJID": "1", "VISIT": ["SCR", "SCR", "W2"], "PARAMCD": ["HEIGHT", "WEIGHT", "WEIGHT"],
     ...     "AVAL": [170.0, 75.0, 72.0]})
@@ -282,6 +417,38 @@ def derive_param_bsa(dataset: pd.DataFrame, *, by_vars: list[str], method: str =
                      constant_by_vars: list[str] | None = None) -> pd.DataFrame:
     """Append BSA (m^2) by ``method`` (see :func:`compute_bsa`) per by group (admiral ``derive_param_bsa``).
 
+    Parameters
+    ----------
+    dataset
+        BDS records with PARAMCD and AVAL (and ``by_vars``); the new records are appended.
+    by_vars
+        Columns of a group that gets one new record, e.g. ``["USUBJID", "AVISIT"]``.
+    method
+        One of :data:`BSA_METHODS`; default ``"Mosteller"``.
+    set_values_to
+        More ``{variable: value}`` of the new records (e.g. PARAM, AVISIT); PARAMCD defaults
+        to ``BSA``.
+    weight_code
+        PARAMCD of the weight (kg); default ``"WEIGHT"``.
+    height_code
+        PARAMCD of the height (cm); default ``"HEIGHT"``.
+    unit_var
+        Column of the units (e.g. ``"VSSTRESU"``), checked against the units the formula
+        needs (an error naming the unit found); ``None`` (default): not checked.
+    filter
+        Which records are sources: a query string, a callable, a boolean Series, or
+        ``None`` (default) for all.
+    constant_by_vars
+        With e.g. ``["USUBJID"]``, a height measured once is joined by these columns to
+        every weight; ``None`` (default): both per ``by_vars`` group.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``dataset`` with the new records after it.
+
+    Examples
+    --------
     >>> import pandas as pd
     >>> advs = pd.DataFrame({"USUBJID": "1", "PARAMCD": ["HEIGHT", "WEIGHT"], "AVAL": [170.0, 75.0]})
     >>> round(float(derive_param_bsa(advs, by_vars=["USUBJID"])["AVAL"].iloc[-1]), 4)
@@ -303,7 +470,45 @@ def derive_param_map(dataset: pd.DataFrame, *, by_vars: list[str], set_values_to
                      sysbp_code: str = "SYSBP", diabp_code: str = "DIABP", hr_code: str | None = None,
                      unit_var: str | None = None, filter: Filter = None) -> pd.DataFrame:
     """Append mean arterial pressure (see :func:`compute_map`; with ``hr_code`` the heart-rate
-    formula) per by group (admiral ``derive_param_map``)."""
+    formula) per by group (admiral ``derive_param_map``).
+
+    Parameters
+    ----------
+    dataset
+        BDS records with PARAMCD and AVAL (and ``by_vars``); the new records are appended.
+    by_vars
+        Columns of a group that gets one new record, e.g. ``["USUBJID", "AVISIT"]``.
+    set_values_to
+        More ``{variable: value}`` of the new records (e.g. PARAM, AVISIT); PARAMCD defaults
+        to ``MAP``.
+    sysbp_code
+        PARAMCD of the systolic pressure (mmHg); default ``"SYSBP"``.
+    diabp_code
+        PARAMCD of the diastolic pressure (mmHg); default ``"DIABP"``.
+    hr_code
+        PARAMCD of the heart rate (beats/min) for the heart-rate formula;
+        ``None`` (default): the formula without it.
+    unit_var
+        Column of the units (e.g. ``"VSSTRESU"``), checked against the units the formula
+        needs (an error naming the unit found); ``None`` (default): not checked.
+    filter
+        Which records are sources: a query string, a callable, a boolean Series, or
+        ``None`` (default) for all.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``dataset`` with the new records after it.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> advs = pd.DataFrame({"USUBJID": "1", "PARAMCD": ["SYSBP", "DIABP", "HR"], "AVAL": [120.0, 80.0, 60.0]})
+    >>> round(float(derive_param_map(advs, by_vars=["USUBJID"])["AVAL"].iloc[-1]), 4)
+    93.3333
+    >>> round(float(derive_param_map(advs, by_vars=["USUBJID"], hr_code="HR")["AVAL"].iloc[-1]), 4)
+    92.7395
+    """
     values = {"PARAMCD": "MAP", **(set_values_to or {})}
     for code in (sysbp_code, diabp_code):
         _unit_check(dataset, unit_var, code, "mmHg", "derive_param_map")
@@ -322,6 +527,35 @@ def derive_param_qtc(dataset: pd.DataFrame, *, by_vars: list[str], method: str =
 
     PARAMCD defaults to QTCBR (Bazett), QTCFR (Fridericia) or QTLCR (Sagie), as admiral.
 
+    Parameters
+    ----------
+    dataset
+        BDS records with PARAMCD and AVAL (and ``by_vars``); the new records are appended.
+    by_vars
+        Columns of a group that gets one new record, e.g. ``["USUBJID", "AVISIT"]``.
+    method
+        One of :data:`QTC_METHODS`: ``"Bazett"`` (default), ``"Fridericia"``, ``"Sagie"``.
+    set_values_to
+        More ``{variable: value}`` of the new records (e.g. PARAM, AVISIT); PARAMCD defaults
+        to ``QTCBR``/``QTCFR``/``QTLCR``.
+    qt_code
+        PARAMCD of the QT interval (msec); default ``"QT"``.
+    rr_code
+        PARAMCD of the RR interval (msec); default ``"RR"``.
+    unit_var
+        Column of the units (e.g. ``"VSSTRESU"``), checked against the units the formula
+        needs (an error naming the unit found); ``None`` (default): not checked.
+    filter
+        Which records are sources: a query string, a callable, a boolean Series, or
+        ``None`` (default) for all.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``dataset`` with the new records after it.
+
+    Examples
+    --------
     >>> import pandas as pd
     >>> adeg = pd.DataFrame({"USUBJID": "1", "PARAMCD": ["QT", "RR"], "AVAL": [350.0, 857.0]})
     >>> out = derive_param_qtc(adeg, by_vars=["USUBJID"], method="Fridericia")
@@ -340,7 +574,39 @@ def derive_param_qtc(dataset: pd.DataFrame, *, by_vars: list[str], method: str =
 
 def derive_param_rr(dataset: pd.DataFrame, *, by_vars: list[str], set_values_to: Mapping[str, Any] | None = None,
                     hr_code: str = "HR", unit_var: str | None = None, filter: Filter = None) -> pd.DataFrame:
-    """Append RR (msec) = 60000 / HR per by group (admiral ``derive_param_rr``)."""
+    """Append RR (msec) = 60000 / HR per by group (admiral ``derive_param_rr``).
+
+    Parameters
+    ----------
+    dataset
+        BDS records with PARAMCD and AVAL (and ``by_vars``); the new records are appended.
+    by_vars
+        Columns of a group that gets one new record, e.g. ``["USUBJID", "AVISIT"]``.
+    set_values_to
+        More ``{variable: value}`` of the new records (e.g. PARAM, AVISIT); PARAMCD defaults
+        to ``RRR``.
+    hr_code
+        PARAMCD of the heart rate (beats/min); default ``"HR"``.
+    unit_var
+        Column of the units (e.g. ``"VSSTRESU"``), checked against the units the formula
+        needs (an error naming the unit found); ``None`` (default): not checked.
+    filter
+        Which records are sources: a query string, a callable, a boolean Series, or
+        ``None`` (default) for all.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``dataset`` with the new records after it.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> adeg = pd.DataFrame({"USUBJID": "1", "PARAMCD": ["HR"], "AVAL": [70.0]})
+    >>> out = derive_param_rr(adeg, by_vars=["USUBJID"])
+    >>> out["PARAMCD"].iloc[-1], round(float(out["AVAL"].iloc[-1]), 1)
+    ('RRR', 857.1)
+    """
     values = {"PARAMCD": "RRR", **(set_values_to or {})}
     _unit_check(dataset, unit_var, hr_code, "beats/min", "derive_param_rr")
     values["AVAL"] = lambda w: compute_rr(w[f"AVAL.{hr_code}"])
@@ -358,6 +624,34 @@ def derive_param_wbc_abs(dataset: pd.DataFrame, *, by_vars: list[str], set_value
     ``diff_type``: ``"fraction"`` (LYMLE 0.3) or ``"percent"`` (30). ``set_values_to`` must
     set PARAMCD, the absolute count's code. ``unit_var`` checks that WBC is in ``wbc_unit``.
 
+    Parameters
+    ----------
+    dataset
+        BDS records with ``by_vars``, PARAMCD and AVAL; the new records are appended.
+    by_vars
+        Columns of a group that gets one new record, e.g. ``["USUBJID", "VISIT"]``.
+    set_values_to
+        ``{variable: value}`` of the new records; must contain PARAMCD (the absolute count,
+        e.g. ``"LYMPH"``). A group that has that parameter already gets no new record.
+    diff_code
+        PARAMCD of the differential (e.g. ``"LYMLE"``).
+    wbc_code
+        PARAMCD of the white blood cell count; default ``"WBC"``.
+    diff_type
+        ``"fraction"`` (default; 0.3) or ``"percent"`` (30).
+    unit_var
+        Column (or ``df -> Series``) of the units; WBC must be in ``wbc_unit`` (an error
+        naming the unit found). ``None`` (default): not checked.
+    wbc_unit
+        The unit WBC must be in when ``unit_var`` is given; default ``"10^9/L"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``dataset`` with the new records after it.
+
+    Examples
+    --------
     >>> import pandas as pd
     >>> adlb = pd.DataFrame({"USUBJID": "1", "VISIT": ["W2", "W2", "W4", "W4", "W4"],
     ...     "PARAMCD": ["WBC", "LYMLE", "WBC", "LYMLE", "LYMPH"], "AVAL": [5.0, 0.3, 6.0, 0.2, 1.3]})
