@@ -44,17 +44,28 @@ def derive_vars_cat(
 ) -> pd.DataFrame:
     """Add the variables of a grouping table (admiral ``derive_vars_cat``).
 
+    A condition is checked against the column types (``AGE < '18'`` on a numeric AGE is an
+    error, not an empty group).
+
     Parameters
     ----------
-    definition : a DataFrame (or rows whose first row is the header) with a ``condition``
+    dataset
+        The records to group; returned as a copy with the definition's variables added
+        (an error if one of them is there already).
+    definition : pandas.DataFrame or sequence of rows
+        A DataFrame (or rows whose first row is the header) with a ``condition``
         column (a filter string, see :func:`derivations.core.filter_mask`) and one column per
         new variable (e.g. AVALCAT1 and AVALCA1N). Rows are tried in order; the first whose
         condition holds gives the values; records that no row matches get missing values.
-    by_vars : columns that the definition holds too (e.g. ``["PARAMCD"]``): a row applies
+    by_vars
+        Columns that the definition holds too (e.g. ``["PARAMCD"]``): a row applies
         only to the records with its by values, so one table groups several parameters.
+        ``None`` (default): every row applies to every record.
 
-    A condition is checked against the column types (``AGE < '18'`` on a numeric AGE is an
-    error, not an empty group).
+    Returns
+    -------
+    pandas.DataFrame
+        Numeric definition columns give float variables, others text (``None`` missing).
 
     Examples
     --------
@@ -163,6 +174,34 @@ def derive_var_code(
     codelist of data type integer or float gives numbers. A value that is not a decode of the
     codelist is an error naming it (never a silent missing code); missing stays missing.
 
+    Parameters
+    ----------
+    dataset
+        The records; returned as a copy with ``new_var`` added.
+    source_var
+        The variable holding the decoded value.
+    new_var
+        The variable to add (an error if it is there already).
+    codelist
+        A spec :class:`~derivations.spec.Codelist`, its id (with ``spec``), or a
+        ``{code: decode}`` mapping; ``None`` (default): the codelist of ``new_var`` in ``spec``.
+    spec
+        The :class:`~derivations.spec.Spec` that holds the codelist (e.g. ``ctx.spec("adam")``);
+        needed for a codelist id or ``codelist=None``.
+    dataset_name
+        The dataset whose ``new_var`` names the codelist in ``spec`` (with ``codelist=None``).
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Raises
+    ------
+    DerivationError
+        For a value that is not a decoded value of the codelist, naming it (missing stays missing).
+
+    Examples
+    --------
     >>> import pandas as pd
     >>> adsl = pd.DataFrame({"TRT01P": ["Placebo", "Xanomeline High Dose", None]})
     >>> trt = {0: "Placebo", 54: "Xanomeline Low Dose", 81: "Xanomeline High Dose"}
@@ -198,6 +237,34 @@ def derive_var_decode(
     Without ``codelist`` the codelist of ``source_var`` in ``spec`` is used. Numeric codes
     match their codelist terms as numbers (1.0 is the term "1").
 
+    Parameters
+    ----------
+    dataset
+        The records; returned as a copy with ``new_var`` added.
+    source_var
+        The variable holding the code.
+    new_var
+        The variable to add (an error if it is there already).
+    codelist
+        A spec :class:`~derivations.spec.Codelist`, its id (with ``spec``), or a
+        ``{code: decode}`` mapping; ``None`` (default): the codelist of ``source_var`` in ``spec``.
+    spec
+        The :class:`~derivations.spec.Spec` that holds the codelist (e.g. ``ctx.spec("adam")``);
+        needed for a codelist id or ``codelist=None``.
+    dataset_name
+        The dataset whose ``source_var`` names the codelist in ``spec`` (with ``codelist=None``).
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Raises
+    ------
+    DerivationError
+        For a value that is not a code of the codelist, naming it (missing stays missing).
+
+    Examples
+    --------
     >>> import pandas as pd
     >>> adsl = pd.DataFrame({"AGEGR1N": [1.0, 3.0]})
     >>> derive_var_decode(adsl, source_var="AGEGR1N", new_var="AGEGR1",

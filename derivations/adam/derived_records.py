@@ -61,6 +61,34 @@ def derive_summary_records(
     With ``dataset_ref`` every by group of it gets a record, those without source records with
     ``missing_values``. By values that are missing form their own group (as dplyr does).
 
+    Parameters
+    ----------
+    dataset
+        The records the new ones are appended to; ``None`` (default): return the new
+        records only.
+    dataset_add
+        The records summarised (often ``dataset`` itself).
+    by_vars
+        Columns of a group that gets one new record, e.g. ``["USUBJID", "PARAMCD", "AVISITN"]``.
+    set_values_to
+        ``{variable: value}`` of the new records: :class:`Summary` values (computed over the
+        group's records), constants or callables of the new records.
+    filter_add
+        Which records of ``dataset_add`` are summarised: a query string, a callable, a
+        boolean Series, or ``None`` (default) for all.
+    dataset_ref
+        Every by group of this frame gets a record, also without source records; ``None``
+        (default): only the groups of ``dataset_add``.
+    missing_values
+        ``{variable: value}`` of the records of ``dataset_ref`` groups without source
+        records (e.g. ``{"AVALC": "MISSING"}``).
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
     >>> import pandas as pd
     >>> adeg = pd.DataFrame({"USUBJID": "1", "AVISIT": ["Baseline", "Baseline", None],
     ...                      "AVAL": [400.0, 410.0, 390.0]})
@@ -108,6 +136,21 @@ def derive_basetype_records(dataset: pd.DataFrame, *, basetypes: Mapping[str, Fi
     stacked with that BASETYPE (in the order of ``basetypes``); a record that no filter
     selects is kept once with a missing BASETYPE.
 
+    Parameters
+    ----------
+    dataset
+        BDS records without BASETYPE (an error if it is there already).
+    basetypes
+        ``{BASETYPE value: filter}``: each filter (query string, callable, boolean Series)
+        selects the records of that baseline definition.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The copies, grouped by ``basetypes`` order, then the records no filter selects.
+
+    Examples
+    --------
     >>> import pandas as pd
     >>> adlb = pd.DataFrame({"AVISIT": ["Screening", "Run-in", "Week 2"], "AVAL": [1.0, 2.0, 3.0]})
     >>> out = derive_basetype_records(adlb, basetypes={"SCREENING": "AVISIT in ['Screening', 'Week 2']",
@@ -150,6 +193,31 @@ def derive_locf_records(
     ``imputation="update"`` a record whose value is missing is replaced by its LOCF record
     (``"add"``, the default, keeps it beside the new one).
 
+    Parameters
+    ----------
+    dataset
+        BDS records with ``by_vars``, ``analysis_var``, the ``order`` columns and the columns
+        of ``dataset_ref``.
+    dataset_ref
+        The expected records: a time point (e.g. AVISITN, AVISIT) per parameter.
+    by_vars
+        Columns of a group values are carried within, e.g. ``["STUDYID", "USUBJID", "PARAMCD"]``.
+    order
+        Columns that order the time points (``"-X"`` descending), e.g. ``["AVISITN"]``.
+    analysis_var
+        The value carried forward; default ``"AVAL"``.
+    keep_vars
+        More variables carried with it (e.g. ``["PARAM", "AVALU"]``); ``None``: none.
+    imputation
+        ``"add"`` (default) or ``"update"`` (see above).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Sorted by ``by_vars`` and ``order``.
+
+    Examples
+    --------
     >>> import pandas as pd
     >>> advs = pd.DataFrame({"USUBJID": "1", "PARAMCD": "DIABP", "AVISITN": [0, 2, 4],
     ...                      "AVAL": [79.0, 80.0, None]})

@@ -48,13 +48,40 @@ def derive_param_exposure(
     ``AVAL = Summary("AVAL", "sum")`` for a total dose, ``"count"`` for the number of
     administrations, ``Summary("ASTDT", "nunique")`` for dosing days). ASTDTM/ASTDT and
     AENDTM/AENDT, where present, become the first start and the last end of the summarised
-    records (a group whose records have no end ends at its last start, as admiral). ``set_values_to`` must set PARAMCD; a parameter already in ``dataset`` is an error.
+    records (a group whose records have no end ends at its last start, as admiral).
+    ``set_values_to`` must set PARAMCD; a parameter already in ``dataset`` is an error.
 
     Parameters
     ----------
-    dataset : the ADEX so far (``None``: return the new records only).
-    dataset_add : the records summarised (usually ``dataset`` itself).
-    by_vars : e.g. ``["STUDYID", "USUBJID"]`` (with period variables for per-period values).
+    dataset
+        The ADEX so far; ``None`` (default): return the new records only.
+    dataset_add
+        The records summarised (usually ``dataset`` itself).
+    by_vars
+        E.g. ``["STUDYID", "USUBJID"]`` (with period variables for per-period values).
+    input_code
+        PARAMCD of the records summarised (e.g. ``"DOSE"``).
+    set_values_to
+        ``{variable: value}`` of the new records: PARAMCD (required), :class:`Summary` values,
+        constants.
+    filter_add
+        Which records of ``dataset_add`` take part besides ``input_code``: a query string, a
+        callable, a boolean Series, or ``None`` (default) for all.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> ex = pd.DataFrame({"USUBJID": "1", "PARAMCD": "DOSE", "AVAL": [200.0, 200.0, 150.0],
+    ...                    "ASTDT": pd.to_datetime(["2021-01-01", "2021-01-22", "2021-02-12"]),
+    ...                    "AENDT": pd.to_datetime(["2021-01-01", "2021-01-22", "2021-02-12"])})
+    >>> out = derive_param_exposure(dataset_add=ex, by_vars=["USUBJID"], input_code="DOSE",
+    ...     set_values_to={"PARAMCD": "NADM", "AVAL": Summary("AVAL", "count")})
+    >>> out[["PARAMCD", "AVAL"]].values.tolist(), out["AENDT"].dt.strftime("%Y-%m-%d").tolist()
+    ([['NADM', 3]], ['2021-02-12'])
     """
     by_vars = as_list(by_vars)
     code = (set_values_to or {}).get("PARAMCD")
@@ -100,6 +127,30 @@ def derive_param_doseint(
     hold), or 100 when nothing was planned and nothing given (``zero_doses="100"``, still
     missing when a dose was given without a plan).
 
+    Parameters
+    ----------
+    dataset
+        ADEX records with ``by_vars``, PARAMCD and AVAL; the new records are appended.
+    by_vars
+        Columns of a group that gets one record, e.g. ``["STUDYID", "USUBJID"]``.
+    set_values_to
+        ``{variable: value}`` of the new records; must contain PARAMCD (e.g. ``"TNDOSINT"``).
+    tadm_code
+        PARAMCD of the total administered dose; default ``"TNDOSE"``.
+    tpadm_code
+        PARAMCD of the total planned dose; default ``"TSNDOSE"``.
+    zero_doses
+        ``"missing"`` (default) or ``"100"`` (see above).
+    filter
+        Which records are sources: a query string, a callable, a boolean Series, or
+        ``None`` (default) for all.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
     >>> import pandas as pd
     >>> adex = pd.DataFrame({"USUBJID": ["1", "1", "2", "2"], "PARAMCD": ["TDOSE", "TPDOSE"] * 2,
     ...                      "AVAL": [540.0, 720.0, 0.0, 0.0]})
@@ -145,6 +196,32 @@ def derive_var_dose_reduction_flag(
     the last dose given. The number of reductions per subject is then a count of the flag, e.g.
     with :func:`derive_param_exposure` and ``Summary("DOSREDFL", "count")``.
 
+    Parameters
+    ----------
+    dataset
+        Dose records; returned as a copy with ``new_var`` added.
+    by_vars
+        Columns within which doses are compared, e.g. ``["USUBJID", "EXTRT"]``.
+    order
+        Columns that order the doses in time (``"-X"`` descending), e.g. ``["ASTDT", "EXSEQ"]``.
+    dose_var
+        The dose; default ``"EXDOSE"``.
+    new_var
+        The flag to add; default ``"DOSREDFL"``.
+    filter
+        Which records take part (others get ``false_value`` and are not compared): a query
+        string, a callable, a boolean Series, or ``None`` (default) for all.
+    true_value
+        The flag of a reduction; default ``"Y"``.
+    false_value
+        The flag of any other record; default ``None`` (missing).
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
     >>> import pandas as pd
     >>> ex = pd.DataFrame({"USUBJID": "1", "EXSEQ": [1, 2, 3, 4, 5], "EXDOSE": [12.0, 10.0, 0.0, 8.0, 10.0]})
     >>> derive_var_dose_reduction_flag(ex, by_vars=["USUBJID"], order=["EXSEQ"])["DOSREDFL"].fillna("").tolist()
