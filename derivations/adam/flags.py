@@ -221,8 +221,39 @@ def derive_var_ontrtfl(
 
     Parameters
     ----------
-    ref_end_window : days after ``ref_end_date`` still counted as on treatment (e.g. 30: the
-        SAP's "up to 30 days after the last dose").
+    dataset
+        Records with the date columns named below (datetime64); returned as a copy with
+        ``new_var`` added.
+    new_var
+        The flag to add; default ``"ONTRTFL"``.
+    start_date
+        The record's (start) date; default ``"ADT"`` (``"ASTDT"`` for events).
+    end_date
+        The record's end date for events with a duration (e.g. ``"AENDT"``); ``None``
+        (default): records have one date.
+    ref_start_date
+        Start of treatment; default ``"TRTSDT"``.
+    ref_end_date
+        End of treatment; default ``"TRTEDT"``; ``None``: no end (every later record).
+    ref_end_window
+        Days after ``ref_end_date`` still counted as on treatment (e.g. 30: the
+        SAP's "up to 30 days after the last dose"); default 0.
+    ignore_time_for_ref_end_date
+        Compare dates only at the end of the window (default ``True``).
+    filter_pre_timepoint
+        Records that are before treatment although on its first day (query string,
+        callable, boolean Series); ``None`` (default): none.
+    span_period
+        ``True``: an event that started before treatment and goes on into it is on
+        treatment (needs ``end_date``); default ``False``.
+    true_value
+        The flag of on-treatment records; default ``"Y"``.
+    false_value
+        The flag of other records; default ``None`` (missing).
+
+    Returns
+    -------
+    pandas.DataFrame
 
     Examples
     --------
@@ -284,6 +315,32 @@ def derive_vars_crit_flag(
     selected by ``filter`` (e.g. ``"AVAL.notna()"``, where the criterion cannot be judged) get
     missing values in all of them. CRITyFN is 1/0 for Y/N.
 
+    Parameters
+    ----------
+    dataset
+        The records; returned as a copy with CRITy and CRITyFL (and CRITyFN) added.
+    condition
+        The criterion (query string, callable ``df -> bool``, boolean Series): where it
+        holds the record meets it. Not a record filter (see :mod:`derivations.vocabulary`).
+    description
+        The text of CRITy, e.g. ``"Systolic BP > 140 mmHg"``.
+    crit_nr
+        The ``y`` of CRITy; default 1.
+    values_yn
+        ``True``: ``"N"`` where the criterion is judged and not met; default ``False``
+        (missing).
+    create_numeric_flag
+        Also add CRITyFN (1/0); default ``False``.
+    filter
+        Records on which the criterion is judged; others get missing values; ``None``
+        (default): all.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
     >>> import pandas as pd
     >>> advs = pd.DataFrame({"AVAL": [150.0, 120.0, None]})
     >>> out = derive_vars_crit_flag(advs, condition="AVAL > 140", description="Systolic BP > 140 mmHg",

@@ -40,6 +40,41 @@ def derive_vars_atc(
     "FAREFID"}``; a list means the same names). A medication with several classification paths
     gets one record per path, as ADaM's OCCDS model expects (each record then counts under its
     class); a medication without FACM records keeps one record with missing ATC variables.
+
+    Parameters
+    ----------
+    dataset
+        The medication records (CM or ADCM); an error if ATC1CD-ATC4CD are there already.
+    dataset_add
+        FACM: FATESTCD CMATC1CD-CMATC4CD records with ``value_var`` and ``id_vars``.
+    by_vars
+        ``{variable of dataset: variable of FACM}`` that links a medication to its FACM
+        records, or a list of names both have; default ``("USUBJID", "CMREFID")``.
+    id_vars
+        FACM variables that tell the classification paths of one medication apart; default
+        ``("FAGRPID",)``; ``None``: one path per medication.
+    value_var
+        The FACM variable holding the ATC code; default ``"FASTRESC"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One record per medication and path.
+
+    Raises
+    ------
+    DerivationError
+        When FACM holds two values of one ATC level for one medication and path.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> cm = pd.DataFrame({"USUBJID": "1", "CMREFID": ["A", "B"]})
+    >>> facm = pd.DataFrame({"USUBJID": "1", "FAREFID": ["A", "A", "A", "A"], "FAGRPID": ["1", "1", "2", "2"],
+    ...     "FATESTCD": ["CMATC1CD", "CMATC2CD", "CMATC1CD", "CMATC2CD"], "FASTRESC": ["N", "N02", "B", "B01"]})
+    >>> out = derive_vars_atc(cm, dataset_add=facm, by_vars={"USUBJID": "USUBJID", "CMREFID": "FAREFID"})
+    >>> out[["CMREFID", "ATC1CD", "ATC2CD"]].fillna("").values.tolist()
+    [['A', 'N', 'N02'], ['A', 'B', 'B01'], ['B', '', '']]
     """
     mapping = dict(by_vars) if isinstance(by_vars, Mapping) else {v: v for v in as_list(by_vars)}
     id_vars = as_list(id_vars)
@@ -79,6 +114,21 @@ def derive_vars_query(dataset: pd.DataFrame, *, dataset_queries: pd.DataFrame) -
     ``SCN`` where the query has a group id / scope); other records get missing values. A
     term listed twice in one query is an error (its scope would be ambiguous).
 
+    Parameters
+    ----------
+    dataset
+        The records (ADAE, ADMH, ...) with the SRCVAR variables the queries name.
+    dataset_queries
+        The query definitions, one row per term (columns above); a rule table, printable,
+        not data to filter.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``dataset`` with the query variables added (an error if one is there already).
+
+    Examples
+    --------
     >>> import pandas as pd
     >>> q = pd.DataFrame({"PREFIX": ["SMQ05", "CQ01"], "GRPNAME": ["Pneumonitis", "Dermatologic events"],
     ...     "GRPID": [20000042, None], "SCOPE": ["NARROW", None], "SCOPEN": [2, None],

@@ -28,6 +28,19 @@ SIGNIF_DIGITS = 15
 def compute_signif(values, digits: int = SIGNIF_DIGITS) -> np.ndarray:
     """``values`` rounded to ``digits`` significant digits (R ``signif``), NaN kept.
 
+    Parameters
+    ----------
+    values
+        Numbers: a scalar or array-like.
+    digits
+        Significant digits; default :data:`SIGNIF_DIGITS` (15).
+
+    Returns
+    -------
+    numpy.ndarray
+
+    Examples
+    --------
     >>> compute_signif([3 * 0.1, 123456.0, 0.0, float("nan")], 3).tolist()
     [0.3, 123000.0, 0.0, nan]
     >>> bool(compute_signif(3 * 0.1)[()] == 0.3)
@@ -76,10 +89,26 @@ def derive_var_anrind(
 
     Parameters
     ----------
-    dataset : DataFrame with ``source_var``, ``low_var``, ``high_var`` (and A1LO/A1HI with
+    dataset
+        Records with ``source_var``, ``low_var``, ``high_var`` (and A1LO/A1HI with
         ``use_a1hilo``).
-    new_var : the indicator to add (default ``ANRIND``).
-    use_a1hilo : also derive ``"LOW LOW"``/``"HIGH HIGH"`` from the A1LO/A1HI range.
+    new_var
+        The indicator to add; default ``"ANRIND"``.
+    source_var
+        The value compared; default ``"AVAL"``.
+    low_var
+        The lower limit; default ``"ANRLO"``.
+    high_var
+        The upper limit; default ``"ANRHI"``.
+    use_a1hilo
+        Also derive ``"LOW LOW"``/``"HIGH HIGH"`` from the A1LO/A1HI range; default ``False``.
+    filter
+        Which records get an indicator (others missing): a query string, a callable, a
+        boolean Series, or ``None`` (default) for all.
+
+    Returns
+    -------
+    pandas.DataFrame
 
     Examples
     --------
@@ -133,6 +162,30 @@ def derive_var_shift(
     print (grade 1 -> ``"1"``). Records not selected by ``filter`` get a missing value
     (admiral ``restrict_derivation``).
 
+    Parameters
+    ----------
+    dataset
+        Records with ``from_var`` and ``to_var``; returned as a copy with ``new_var`` added.
+    new_var
+        The shift variable to add, e.g. ``"SHIFT1"``.
+    from_var
+        The value shifted from, e.g. ``"BNRIND"``.
+    to_var
+        The value shifted to, e.g. ``"ANRIND"``.
+    missing_value
+        How a missing value reads; default ``"NULL"``.
+    sep_value
+        Between the two values; default ``" to "``.
+    filter
+        Which records get a shift (others missing): a query string, a callable, a boolean
+        Series, or ``None`` (default) for all.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
     >>> import pandas as pd
     >>> adlb = pd.DataFrame({"BTOXGR": ["0", "1", None], "ATOXGR": ["2", "1", "0"]})
     >>> derive_var_shift(adlb, new_var="SHIFT2", from_var="BTOXGR", to_var="ATOXGR")["SHIFT2"].tolist()
@@ -167,6 +220,23 @@ def derive_var_analysis_ratio(
     ``new_var`` defaults to ``R2`` + ``denom_var``: R2BASE (AVAL / BASE), R2ANRLO, R2ANRHI,
     R2A1LO, R2A1HI. Missing when either value is missing or the denominator is 0.
 
+    Parameters
+    ----------
+    dataset
+        Records with ``numer_var`` and ``denom_var``; returned as a copy with ``new_var`` added.
+    numer_var
+        The numerator; default ``"AVAL"``.
+    denom_var
+        The denominator; default ``"BASE"``.
+    new_var
+        The ratio to add; default ``None``: ``"R2" + denom_var``.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
     >>> import pandas as pd
     >>> adlb = pd.DataFrame({"AVAL": [30.0, 60.0, 5.0], "BASE": [20.0, 0.0, None], "ANRHI": 40.0})
     >>> out = derive_var_analysis_ratio(derive_var_analysis_ratio(adlb), denom_var="ANRHI")

@@ -280,6 +280,8 @@ def derive_var_atoxgr_dir(
         baseline-dependent criteria.
     new_var : the grade variable to add, ``"0"`` to ``"4"`` as text, missing when the record
         has no term or cannot be graded (missing value or limit).
+    tox_description_var : the variable holding each record's CTCAE term of this direction
+        (``"ATOXDSCL"`` or ``"ATOXDSCH"``); a missing term gives a missing grade.
     direction : ``"L"`` (hypo- / decreased terms) or ``"H"`` (hyper- / increased).
     criteria : the grading table; :data:`CTCAE_V5` by default (:data:`CTCAE_V4` is the v4.03
         table for studies that grade with v4).
@@ -291,6 +293,7 @@ def derive_var_atoxgr_dir(
     assume_qualifiers : also apply the grades that need a clinical qualifier (admiral's "worst
         case"); see the module text.
     high_indicator, low_indicator : BNRIND values meaning "baseline above / below the range".
+    source_var : the graded value; default ``"AVAL"``.
 
     A term that is not in the table is an error (a misspelt ATOXDSCH would otherwise give no
     grade, silently); a term of the other direction is too.
@@ -388,6 +391,32 @@ def derive_var_atoxgr(
     ``"0"``; otherwise missing (one direction normal, the other ungradable: not known to be
     normal).
 
+    Parameters
+    ----------
+    dataset
+        Records with the two grades and the two terms; returned as a copy with ``new_var``.
+    new_var
+        The signed grade to add; default ``"ATOXGR"``.
+    low_var
+        The grade of the low direction (``"0"``-``"4"`` as text); default ``"ATOXGRL"``.
+    high_var
+        The grade of the high direction; default ``"ATOXGRH"``.
+    lotox_description_var
+        The low direction's term (missing: the record has no low term); default ``"ATOXDSCL"``.
+    hitox_description_var
+        The high direction's term; default ``"ATOXDSCH"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Raises
+    ------
+    DerivationError
+        When a grade variable holds something other than a grade.
+
+    Examples
+    --------
     >>> import pandas as pd
     >>> adlb = pd.DataFrame({"ATOXDSCL": ["Hypokalemia", "Hypokalemia", None, "Hypokalemia"],
     ...     "ATOXDSCH": ["Hyperkalemia", "Hyperkalemia", "Hyperkalemia", "Hyperkalemia"],

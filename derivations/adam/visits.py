@@ -148,6 +148,25 @@ def derive_vars_visit_window(
     every window, or a missing day). A missing AWLO/AWHI is an open end. ``new_vars`` limits
     the added variables (AWTDIFF is needed by :func:`derive_var_window_flag`).
 
+    Parameters
+    ----------
+    dataset
+        Records with the study day ``windows.day_var`` (and the windows' ``by_vars``).
+    windows
+        The :class:`VisitWindows` table (a rule table: print it to see it).
+    filter
+        Which records get a visit (others get missing values): a query string, a callable,
+        a boolean Series, or ``None`` (default) for all.
+    new_vars
+        The variables to add, from AVISIT, AVISITN, AWLO, AWHI, AWTARGET, AWTDIFF, AWU
+        (default: all); an error if one is there already.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
     >>> import pandas as pd
     >>> w = VisitWindows.from_records([("Week 2", 2, 8, 21, 14)])
     >>> derive_vars_visit_window(pd.DataFrame({"ADY": [7, 8, 21, 22]}), windows=w)["AVISIT"].tolist()
@@ -208,6 +227,31 @@ def derive_var_window_flag(
     records) take part. The rule (``windows.select``/``tie``) is a
     :func:`derive_var_extreme_flag` order, so ties beyond it are signalled as there.
 
+    Parameters
+    ----------
+    dataset
+        Records with AVISITN (from :func:`derive_vars_visit_window`), ``by_vars`` and what
+        the rule orders by (AWTDIFF and the study day, or AVAL).
+    windows
+        The :class:`VisitWindows` whose ``select``/``tie`` rule picks the record.
+    by_vars
+        Columns of a subject's series, e.g. ``["USUBJID", "PARAMCD"]``; AVISITN is added.
+    new_var
+        The flag to add; default ``"ANL01FL"``.
+    filter
+        Records that take part: a query string, a callable, a boolean Series, or ``None``
+        (default) for all with an AVISITN.
+    true_value
+        The flag of the selected record; default ``"Y"``.
+    false_value
+        The flag of the other records; default ``None`` (missing).
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
     >>> import pandas as pd
     >>> w = VisitWindows.from_records([("Week 2", 2, 8, 21, 14)], select="highest")
     >>> adlb = derive_vars_visit_window(pd.DataFrame({"USUBJID": "1", "ADY": [9, 15, 20],
