@@ -207,6 +207,18 @@ def compute_title_case_problems(label: str) -> list[str]:
     only the first letter after leading punctuation counts (``(Continued)``, ``Sponsor-Defined``,
     ``Pre-specified`` and ``mg`` after a digit are judged by their first letter).
 
+    Parameters
+    ----------
+    label
+        A variable or dataset label.
+
+    Returns
+    -------
+    list of str
+        The offending words as written, in order; empty when the label is in title case.
+
+    Examples
+    --------
     >>> compute_title_case_problems("Comment (continued)")
     ['(continued)']
     >>> compute_title_case_problems("1st Occurrence within Subject Flag")

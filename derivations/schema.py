@@ -102,6 +102,23 @@ def compute_in_codelist(values: pd.Series, codelist: Codelist, *, rtol: float = 
     Numbers: the value equals a numeric term within ``rtol`` (relative), so that a computed
     VISITNUM of 1.2000000000000002 is the term ``1.2`` and 1.0 is ``1``.
 
+    Parameters
+    ----------
+    values
+        The values of one variable (text or numeric).
+    codelist
+        The spec's :class:`~derivations.spec.Codelist`; its terms (``codelist.values``) are
+        the allowed values.
+    rtol
+        Relative tolerance of a numeric match; default :data:`CODELIST_RTOL`.
+
+    Returns
+    -------
+    pandas.Series
+        Boolean, aligned with ``values``.
+
+    Examples
+    --------
     >>> from derivations.spec import Term
     >>> cl = Codelist("VISITNUM", terms=(Term("1"), Term("1.2")))
     >>> compute_in_codelist(pd.Series([1.0, 0.1 + 1.1, 1.3, None]), cl).tolist()

@@ -403,6 +403,39 @@ def compute_column_widths(
     proportion to the widths. ``fixed`` widths (chars) are kept as they are, but never
     below the column's minimum.
 
+    Parameters
+    ----------
+    measures
+        ``(natural, minimum)`` characters of each column, e.g. from :func:`measure_column`:
+        the width of its longest line and of its longest word or number.
+    usable_chars
+        Characters a line of the page holds.
+    fixed
+        A width (characters) per column, or ``None`` for a column that is fitted; ``None``
+        (default): every column is fitted.
+    min_chars
+        The narrowest a column may be; default 4.
+    max_chars
+        The widest a fitted column may be; default ``None`` (no limit).
+    fill
+        Widen the table to ``usable_chars`` when it is narrower; default ``True``.
+    lengths
+        The lengths of every cell of each column: with them width is taken where it makes
+        the fewest cells wrap; ``None`` (default): in proportion to what each column can give.
+    what
+        The table's name in the error message; default ``"table"``.
+
+    Returns
+    -------
+    list of ColumnFit
+
+    Raises
+    ------
+    DerivationError
+        When the columns' minimum widths do not fit in ``usable_chars``.
+
+    Examples
+    --------
     >>> m = [measure_column(["Term", "Palmar-plantar syndrome"]), measure_column(["Grade", "3"], numeric=True)]
     >>> [f.chars for f in compute_column_widths(m, usable_chars=30, fill=False)]
     [23, 5]
