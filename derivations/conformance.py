@@ -44,6 +44,7 @@ import numpy as np
 import pandas as pd
 
 from .findings import Findings
+from .iso8601 import compute_complete_date, compute_study_day
 
 _COLS = ["dataset", "variable", "usubjid", "row", "value"]
 
@@ -285,8 +286,8 @@ def _dy_not_zero(ctx):
 
 
 def _full_date(s: pd.Series) -> pd.Series:
-    t = _text(s).str[:10]
-    return pd.to_datetime(t.where(t.str.fullmatch(r"\d{4}-\d{2}-\d{2}"), None), format="%Y-%m-%d", errors="coerce")
+    """The date of complete --DTC values; partial or invalid ones (other rules report them) are NaT."""
+    return compute_complete_date(_text(s), invalid="missing")
 
 
 def _dy_consistent(ctx):
@@ -301,8 +302,7 @@ def _dy_consistent(ctx):
             continue
         d = _full_date(df[dtc])
         r = pd.Series(ref.reindex(_text(df["USUBJID"]).to_numpy()).to_numpy(), index=df.index)  # stays datetime
-        diff = (d - r).dt.days
-        expected = diff + (diff >= 0)
+        expected = compute_study_day(d, r)
         got = pd.to_numeric(df[dy], errors="coerce")
         bad = expected.notna() & (got.isna() | (got != expected))
         out.append(_hits(df, bad.to_numpy(), name, dy))
