@@ -117,6 +117,23 @@ def test_missing_year_only_imputed_from_a_bound():
     assert ymd(out) == ["2021-05-01", ""]
 
 
+def test_bounds_given_as_text_are_complete_iso_dates_never_guessed():
+    dtc = pd.Series(["2021-03", "2021-03"])
+    # complete ISO text, a date object, a Timestamp: the same bound
+    for bound in ("2021-03-10", pd.Series(["2021-03-10", "2021-03-10"]), pd.Timestamp("2021-03-10")):
+        assert ymd(compute_dtc_impute(dtc, highest_imputation="M", min_dates=[bound])) == ["2021-03-10"] * 2
+    # a partial bound was read as its first day (or, after a complete first value, crashed in pandas)
+    with pytest.raises(DerivationError, match=r"partial date where a complete date is needed "
+                                              r"\(variable TRTSDTC, row 1, value '2021-03'\)"):
+        compute_dtc_impute(dtc, highest_imputation="M",
+                           min_dates=[pd.Series(["2021-03-10", "2021-03"], name="TRTSDTC")])
+    with pytest.raises(DerivationError, match="not an ISO 8601 date"):
+        compute_dtc_impute(dtc, highest_imputation="M", min_dates=["10MAR2021"])
+    # a datetime bound as text would lose its time: derive it first
+    with pytest.raises(DerivationError, match="must be a datetime variable, not text"):
+        compute_dtc_impute(dtc, highest_imputation="M", min_dates=["2021-03-10T08:30"], datetime=True)
+
+
 def test_rule_object_is_printable_and_equivalent():
     rule = ImputationRule(highest="M", date="first", min_dates=("TRTSDT",))
     assert str(rule) == ("impute up to the month (highest 'M'): missing day/month -> first, "

@@ -37,7 +37,8 @@ import pandas as pd
 
 from ..core import assert_has_columns, is_missing
 from ..findings import DerivationError, Findings
-from ..iso8601 import _default_datetime_dtype, compute_study_day, days_in_month, invalid_components, month_start, parse_dtc
+from ..iso8601 import (_default_datetime_dtype, compute_date, compute_study_day, days_in_month, invalid_components,
+                        month_start, parse_dtc)
 from ._common import as_list, check_choice, date_part
 
 DATE_LEVELS = {"n": 0, "D": 1, "M": 2, "Y": 3}
@@ -116,12 +117,27 @@ def _time_fill(time_imputation: str) -> tuple[float, float, float] | str:
 
 
 def _bound_values(values: Any, index: pd.Index, *, datetime: bool) -> np.ndarray:
-    """A min/max date (Series, Timestamp, string) as float day (or second) numbers, NaN if missing."""
+    """A min/max date as float day (or second) numbers, NaN if missing.
+
+    A datetime Series or date/datetime objects are taken as they are; text must be a complete
+    ISO 8601 date (:func:`derivations.iso8601.compute_date`: a partial bound is an error, never
+    a guessed day) and, for a datetime bound, is not accepted (its time would be lost).
+    """
     if isinstance(values, pd.Series):
         series = values if values.index.equals(index) else values.reindex(index)
-        series = pd.to_datetime(series)
     else:
-        series = pd.Series(pd.to_datetime(values), index=index)
+        series = pd.Series([values] * len(index), index=index, dtype=object)
+    if not pd.api.types.is_datetime64_any_dtype(series):
+        kind = pd.api.types.infer_dtype(series, skipna=True)
+        if kind in ("date", "datetime", "datetime64", "empty"):
+            series = pd.to_datetime(series)
+        elif datetime:
+            raise DerivationError("a bound of an imputed datetime must be a datetime variable, not text",
+                                  variable=None if series.name is None else str(series.name),
+                                  value=series.dropna().iloc[0] if series.notna().any() else None,
+                                  hint="derive it first (derive_vars_dtm) and pass that column")
+        else:
+            series = compute_date(series, variable=None if series.name is None else str(series.name))
     arr = series.to_numpy(dtype="datetime64[s]")
     out = arr.astype("int64").astype(float)
     out[np.isnat(arr)] = np.nan
