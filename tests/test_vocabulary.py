@@ -137,3 +137,39 @@ def test_study_programs_examples_and_tests_use_the_new_spellings():
                 if pattern.search(line):
                     offenders.append(f"{path.relative_to(ROOT)}:{n}")
     assert offenders == []
+
+
+#: deprecated functions and what replaces them (each warns when called)
+DEPRECATED_FUNCTIONS = {"derive_var_seq": "derive_var_obs_number", "compute_dy": "compute_study_day",
+                        "to_date": "compute_date"}
+
+
+def test_study_programs_and_examples_call_no_deprecated_function():
+    pattern = re.compile(r"\b(" + "|".join(DEPRECATED_FUNCTIONS) + r")\b")
+    offenders = []
+    for folder in ("sdtm", "adam", "tlf", "qc", "examples", "benchmarks"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+                if pattern.search(line):
+                    offenders.append(f"{path.relative_to(ROOT)}:{n}")
+    assert offenders == []
+
+
+def test_the_deprecated_functions_warn_naming_their_replacement():
+    import pandas as pd
+
+    from derivations.adam import compute_dy
+    from derivations.oncology.response import to_date
+    from derivations.sdtm import derive_var_seq
+
+    frame = pd.DataFrame({"USUBJID": ["1"], "X": [1]})
+    dates = pd.Series(pd.to_datetime(["2021-01-02"]))
+    calls = {"derive_var_seq": lambda: derive_var_seq(frame, new_var="SEQ", order=["X"]),
+             "compute_dy": lambda: compute_dy(dates, dates), "to_date": lambda: to_date(dates)}
+    assert set(calls) == set(DEPRECATED_FUNCTIONS)
+    for name, call in calls.items():
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            call()
+        assert [str(w.message).split(";")[0] for w in caught] == [f"{name}() is deprecated"]
+        assert DEPRECATED_FUNCTIONS[name] in str(caught[0].message)
