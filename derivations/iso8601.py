@@ -4,7 +4,8 @@ What is here, and who uses it:
 
 * the ISO 8601 patterns: :data:`DTC_PATTERN` (a --DTC value, partial or complete, ``-``
   for an unknown component, SDTMIG 3.4 section 4.4) and :data:`VALID_PATTERN` (the
-  right-truncated forms and durations that the schema accepts);
+  right-truncated forms and durations that the schema accepts), :data:`CANONICAL_PATTERN`
+  (a complete --DTC as the framework writes it);
 * :func:`parse_dtc`: the components of --DTC values, each distinct value parsed once;
 * calendar arithmetic: :func:`days_in_month`, :func:`month_start`, :func:`day_numbers`;
 * :func:`compute_complete_date`: the date of a --DTC when its date part is complete
@@ -57,6 +58,11 @@ VALID_PATTERN = (
     r"|P(?=\d|T\d)(?:\d+Y)?(?:\d+M)?(?:\d+W)?(?:\d+D)?(?:T(?:\d+H)?(?:\d+M)?(?:\d+(?:\.\d+)?S)?)?"
     r")$"
 )
+
+#: A complete --DTC in the form this framework writes: ``YYYY-MM-DD``, optionally ``Thh:mm``
+#: or ``Thh:mm:ss`` (no unknown component, no fraction; the calendar is checked apart).
+#: Plain RE2 syntax, so pyarrow's regex kernels can run it (the raw date mapper's fast path).
+CANONICAL_PATTERN = r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?)?$"
 
 #: Days of each month in a common year.
 MONTH_DAYS = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=float)
@@ -398,6 +404,7 @@ __all__ = [
     "DTC_PATTERN",
     "DTC_REGEX",
     "VALID_PATTERN",
+    "CANONICAL_PATTERN",
     "MONTH_DAYS",
     "is_leap_year",
     "days_in_month",

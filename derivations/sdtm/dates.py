@@ -27,7 +27,7 @@ import pyarrow.compute as pc
 
 from ..core import assert_has_columns
 from ..findings import DerivationError, Findings
-from ..iso8601 import compute_study_day, days_in_month
+from ..iso8601 import CANONICAL_PATTERN, compute_study_day, days_in_month
 from ..vocabulary import renamed_arguments, subject_column
 from ._util import as_list, check_same_length, listing, lookup_one_per_group, row_label, subject_at
 
@@ -67,7 +67,6 @@ _ACCEPTED = (
     "times: 14:30, 14:30:05, UN:UN"
 )
 _NULL = pa.scalar(None, pa.string())
-_CANON_DATE = r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?)?$"
 _CANON_TIME = r"^\d{2}:\d{2}(:\d{2})?$"
 
 
@@ -288,7 +287,7 @@ def compute_dtc(
 
     # Fast path (no extraction, no per-value work): canonical ISO text
     # YYYY-MM-DD[THH:MM[:SS]], optionally with an HH:MM[:SS] time column.
-    canon_d = _np_bool(pc.match_substring_regex(date_arr, _CANON_DATE))
+    canon_d = _np_bool(pc.match_substring_regex(date_arr, CANONICAL_PATTERN))
     d_len = pc.utf8_length(date_arr).to_numpy(zero_copy_only=False)
     if times is not None:
         canon_t = _np_bool(pc.match_substring_regex(time_arr, _CANON_TIME))
