@@ -213,3 +213,29 @@ def test_duration_units_and_add_one():
     out = derive_vars_duration(adsl, new_var="TRTDURM", start_date="TRTSDT", end_date="TRTEDT",
                                out_unit="months", days_per_month=30.0, new_var_unit="TRTDURU")
     assert out["TRTDURM"].tolist() == [2.0] and out["TRTDURU"].tolist() == ["MONTHS"]  # 59 + 1 days / 30
+
+
+def test_functions_taking_dates_never_read_them_from_text():
+    import datetime
+
+    from derivations.adam import create_single_dose_dataset, derive_var_ontrtfl, derive_var_trtemfl
+
+    # "2021-03" read by pandas is 2021-03-01: a day nobody collected. Dates come from the
+    # ISO 8601 functions (derive_vars_dt), which say what they do with a partial date.
+    text = pd.DataFrame({"USUBJID": "1", "ADT": ["2021-03"], "ASTDT": ["2021-03"], "AENDT": ["2021-03-20"],
+                         "TRTSDT": D("2021-03-10"), "TRTEDT": D("2021-04-10"), "EXDOSFRQ": "QD"})
+    calls = [
+        lambda d: derive_var_ontrtfl(d),
+        lambda d: derive_var_trtemfl(d),
+        lambda d: create_single_dose_dataset(d, start_date="ASTDT", end_date="AENDT"),
+        lambda d: compute_duration(d["ASTDT"], d["AENDT"], floor_in=False),
+        lambda d: compute_duration(d["ASTDT"], d["AENDT"]),
+    ]
+    for call in calls:
+        with pytest.raises(DerivationError, match=r"a date or datetime variable is expected \(variable A[SD]T"):
+            call(text)
+    # date objects (as a reader may give them) and datetime64 are dates
+    objects = text.assign(ASTDT=[datetime.date(2021, 3, 15)], AENDT=[datetime.date(2021, 3, 20)],
+                          ADT=[datetime.date(2021, 3, 15)])
+    assert derive_var_ontrtfl(objects)["ONTRTFL"].tolist() == ["Y"]
+    assert compute_duration(objects["ASTDT"], objects["AENDT"], floor_in=False).tolist() == [6.0]

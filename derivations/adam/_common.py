@@ -139,19 +139,30 @@ def fmt_filter(filter: Any) -> str:
     return f"<{getattr(filter, '__name__', 'function')}>"
 
 
+def as_datetime(series: pd.Series, *, name: str | None = None, dataset: str | None = None) -> pd.Series:
+    """A date or datetime column as datetime64; raises for text (never a guessed format).
+
+    datetime64 is returned as it is; ``datetime.date``/``datetime`` objects and an all-missing
+    column are converted (nothing to guess). Text such as ``"2021-03"`` is an error: dates are
+    read from --DTC by the ISO 8601 functions (derive_vars_dt, compute_dtc_impute), which say
+    what they do with a partial date, never here.
+    """
+    if pd.api.types.is_datetime64_any_dtype(series):
+        return series
+    if series.isna().all() or pd.api.types.infer_dtype(series, skipna=True) in ("date", "datetime", "datetime64"):
+        return pd.to_datetime(series)
+    raise DerivationError(
+        "a date or datetime variable is expected",
+        dataset=dataset,
+        variable=name or series.name,
+        value=str(series.dtype),
+        hint="derive a numeric date first (derive_vars_dt / compute_dtc_impute)",
+    )
+
+
 def date_part(series: pd.Series, *, name: str | None = None, dataset: str | None = None) -> pd.Series:
-    """Datetime Series floored to the day; raises for a non-date column."""
-    if not pd.api.types.is_datetime64_any_dtype(series):
-        if series.isna().all():
-            return pd.to_datetime(series)
-        raise DerivationError(
-            "a date or datetime variable is expected",
-            dataset=dataset,
-            variable=name or series.name,
-            value=str(series.dtype),
-            hint="derive a numeric date first (derive_vars_dt / compute_dtc_impute)",
-        )
-    return series.dt.normalize()
+    """Datetime Series floored to the day; raises for a non-date column (see :func:`as_datetime`)."""
+    return as_datetime(series, name=name, dataset=dataset).dt.normalize()
 
 
 def flag_series(mask, index: pd.Index, true_value: Any, false_value: Any) -> pd.Series:

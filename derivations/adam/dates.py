@@ -39,7 +39,7 @@ from ..core import assert_has_columns, is_missing
 from ..findings import DerivationError, Findings
 from ..iso8601 import (_default_datetime_dtype, compute_date, compute_study_day, days_in_month, invalid_components,
                         month_start, parse_dtc)
-from ._common import as_list, check_choice, date_part
+from ._common import as_datetime, as_list, check_choice, date_part
 
 DATE_LEVELS = {"n": 0, "D": 1, "M": 2, "Y": 3}
 DTM_LEVELS = {"n": 0, "s": 1, "m": 2, "h": 3, "D": 4, "M": 5, "Y": 6}
@@ -727,7 +727,7 @@ def compute_duration(
     if floor_in:
         start, end = date_part(start_date), date_part(end_date)
     else:
-        start, end = pd.to_datetime(start_date), pd.to_datetime(end_date)
+        start, end = as_datetime(start_date), as_datetime(end_date)
     seconds = (end - start).dt.total_seconds() + (_DAY_S if add_one else 0.0)
     days = seconds / _DAY_S
     if out_unit in _UNIT_DAYS:

@@ -24,7 +24,7 @@ import pandas as pd
 
 from ..core import Filter, assert_has_columns, filter_mask
 from ..findings import DerivationError
-from ._common import check_new_vars_absent, date_part, flag_series
+from ._common import as_datetime, check_new_vars_absent, date_part, flag_series
 
 
 def _intensity_codes(series: pd.Series, order: Sequence | None, name: str) -> pd.Series:
@@ -151,9 +151,9 @@ def derive_var_trtemfl(
     if intensity is not None:
         needed += [initial_intensity, intensity]
     assert_has_columns(dataset, needed)
-    start = pd.to_datetime(dataset[start_date])
-    end = pd.to_datetime(dataset[end_date])
-    trt_start = pd.to_datetime(dataset[trt_start_date])
+    start = as_datetime(dataset[start_date])
+    end = as_datetime(dataset[end_date])
+    trt_start = as_datetime(dataset[trt_start_date])
 
     not_treated = trt_start.isna()
     ended_before = end.notna() & (end < trt_start)
@@ -162,7 +162,7 @@ def derive_var_trtemfl(
     if end_window is None:
         in_window = pd.Series(True, index=dataset.index)
     else:
-        trt_end = date_part(pd.to_datetime(dataset[trt_end_date]), name=trt_end_date)
+        trt_end = date_part(dataset[trt_end_date], name=trt_end_date)
         in_window = trt_end.isna() | (date_part(start) <= trt_end + pd.Timedelta(days=int(end_window)))
     if intensity is None:
         worsened = pd.Series(False, index=dataset.index)
@@ -270,8 +270,8 @@ def derive_var_ontrtfl(
     check_new_vars_absent(dataset, [new_var])
     if int(ref_end_window) < 0:
         raise DerivationError("ref_end_window must be a non-negative number of days", value=ref_end_window)
-    start = pd.to_datetime(dataset[start_date])
-    ref_start = pd.to_datetime(dataset[ref_start_date])
+    start = as_datetime(dataset[start_date])
+    ref_start = as_datetime(dataset[ref_start_date])
     flag = ((start.isna() & ref_start.notna()) | (ref_start == start)).to_numpy(dtype=bool).copy()
     if filter_pre_timepoint is not None:
         flag &= ~filter_mask(dataset, filter_pre_timepoint).to_numpy()
@@ -279,7 +279,7 @@ def derive_var_ontrtfl(
         flag |= (ref_start < start).to_numpy(dtype=bool)
         end_cond = pd.Series(True, index=dataset.index)
     else:
-        ref_end = pd.to_datetime(dataset[ref_end_date])
+        ref_end = as_datetime(dataset[ref_end_date])
         window = pd.Timedelta(days=int(ref_end_window))
         if ignore_time_for_ref_end_date:
             end_cond = start.dt.normalize() <= ref_end.dt.normalize() + window
@@ -287,7 +287,7 @@ def derive_var_ontrtfl(
             end_cond = start <= ref_end + window
         flag |= ((ref_start < start) & end_cond).to_numpy(dtype=bool)
     if end_date is not None:
-        end = pd.to_datetime(dataset[end_date])
+        end = as_datetime(dataset[end_date])
         flag &= ~(end < ref_start).to_numpy(dtype=bool)
         if span_period:
             flag |= (end_cond & (end.isna() | (end >= ref_start))).to_numpy(dtype=bool)

@@ -34,7 +34,7 @@ import pandas as pd
 
 from ..core import Filter, assert_has_columns, blank_to_na, filter_mask, set_values, sort_by_order
 from ..findings import DerivationError
-from ._common import CHECK_TYPES, as_list, check_choice, check_new_vars_absent, concat_rows, signal_duplicates
+from ._common import CHECK_TYPES, as_datetime, as_list, check_choice, check_new_vars_absent, concat_rows, signal_duplicates
 
 
 def numbered_positions(dataset: pd.DataFrame, by: list[str], keys: list[str],
@@ -266,8 +266,8 @@ def create_single_dose_dataset(
                               if "USUBJID" in src.columns else None,
                               value=src.loc[unknown, dose_freq].iloc[0],
                               hint=f"known: {', '.join(freq)}; extend DoseFrequencies(table=...)")
-    start = pd.to_datetime(src[start_date]).to_numpy(dtype="datetime64[D]")
-    end = pd.to_datetime(src[end_date]).to_numpy(dtype="datetime64[D]")
+    start = as_datetime(src[start_date]).to_numpy(dtype="datetime64[D]")
+    end = as_datetime(src[end_date]).to_numpy(dtype="datetime64[D]")
     bad = np.isnat(start) | np.isnat(end) | (end < start)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
@@ -282,7 +282,7 @@ def create_single_dose_dataset(
     k = np.arange(len(rep)) - np.repeat(np.cumsum(n) - n, n)
     day = start[rep] + (k * step[rep]).astype("timedelta64[D]")
     out = src.iloc[rep].reset_index(drop=True)
-    dates = pd.Series(day).astype(pd.to_datetime(src[start_date]).dtype)
+    dates = pd.Series(day).astype(as_datetime(src[start_date]).dtype)
     out[start_date] = dates.to_numpy()
     out[end_date] = dates.to_numpy()
     text = pd.Series(day.astype(str), dtype=object)

@@ -42,7 +42,7 @@ import pandas as pd
 from ..core import Filter, assert_has_columns, filter_mask, set_values, sort_by_order
 from ..findings import DerivationError, Findings
 from ..vocabulary import renamed_arguments
-from ._common import Col, as_list, concat_rows, fmt_filter, fmt_values, resolve_value, signal_duplicates
+from ._common import Col, as_datetime, as_list, concat_rows, fmt_filter, fmt_values, resolve_value, signal_duplicates
 from .dates import compute_duration
 from .extreme import source_dates
 
@@ -273,7 +273,7 @@ def derive_param_tte(
         adsl_cols["STARTTMF"] = f"{stem}TMF"
     adsl = dataset_ref[keys + list(adsl_cols.values())].copy()
     adsl.columns = keys + list(adsl_cols)
-    start = pd.to_datetime(adsl[start_var])
+    start = as_datetime(adsl[start_var], name=start_date, dataset="dataset_ref")
     adsl[start_var] = start if create_datetime else start.dt.normalize()
 
     merged = new.merge(adsl, on=keys, how="left", indicator=True, validate="many_to_one")
