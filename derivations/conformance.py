@@ -815,7 +815,10 @@ def read_folder(folder: str | Path, *, encoding: str | None = None,
 
 
 def check_folder(study, out_dir: str | Path) -> Findings:
-    """Run the SDTM, ADaM and spec rules on ``out_dir/sdtm/*.xpt`` and ``out_dir/adam/*.xpt``."""
+    """Run the SDTM, ADaM and spec rules on ``out_dir/sdtm/*.xpt`` and ``out_dir/adam/*.xpt``, and check
+    each file's character lengths against the spec and the folder's define.xml
+    (:func:`derivations.lengths.folder_length_findings`)."""
+    from .lengths import folder_length_findings
     from .spec import read_spec
     from .study import Study
 
@@ -831,4 +834,5 @@ def check_folder(study, out_dir: str | Path) -> Findings:
         spec_path = study.spec_path(stage)
         spec = read_spec(spec_path) if spec_path and spec_path.is_file() else None
         findings.extend(run_rules(data, spec=spec, formats=formats, rules=std_rules + SPEC_RULES + IG_RULES))
+        findings.extend(folder_length_findings(folder, spec))  # at most the spec's, the define.xml's
     return findings

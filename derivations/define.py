@@ -17,9 +17,9 @@ What comes from where:
                             CT standard per publishing set used (SDTM, ADaM)
 ``ItemGroupDef``            Datasets sheet; ``Domain`` is the parent domain of SUPP-- and of
                             split datasets (SUPPAE -> AE, LBCH -> LB)
-``ItemDef``                 Variables sheet; character lengths are the longest value in the
-                            data when the data are given (the spec's length is the maximum
-                            allowed); value-level rows become ItemDefs of a
+``ItemDef``                 Variables sheet; character lengths are the XPT files' when the data
+                            are given (:func:`derivations.lengths.submission_lengths`; the spec's
+                            length is the maximum allowed); value-level rows become ItemDefs of a
                             ``def:ValueListDef`` with ``def:WhereClauseDef``
 ``def:Origin``              CRF -> Collected/Investigator (aCRF pages when given), eDT ->
                             Collected/Vendor, Derived, Assigned, Protocol, Predecessor
@@ -66,6 +66,7 @@ from typing import Any, Iterable, Mapping
 from xml.sax.saxutils import escape, quoteattr
 
 from .findings import SpecError
+from .lengths import submission_lengths
 from .spec import NUMERIC_TYPES, Codelist, DatasetSpec, Spec, ValueLevelSpec, VariableSpec, check_spec
 
 NS_ODM = "http://www.cdisc.org/ns/odm/v1.3"
@@ -297,22 +298,19 @@ def _where_mask(frame, conds):
     return mask
 
 
-def _data_length(frame, name: str, conds=None) -> int | None:
-    """Bytes of the longest value of a character column (of the rows a where clause selects); None: unknown."""
+def _value_level_length(frame, name: str, conds) -> int | None:
+    """Length of the values of a character column that a where clause selects; None: unknown."""
     import pandas as pd
+
+    from .lengths import compute_char_length
 
     if frame is None or name not in frame.columns:
         return None
+    mask = _where_mask(frame, conds)
     col = frame[name]
-    if conds:
-        mask = _where_mask(frame, conds)
-        if mask is None:
-            return None
-        col = col[mask]
-    if pd.api.types.is_numeric_dtype(col) or pd.api.types.is_datetime64_any_dtype(col):
+    if mask is None or pd.api.types.is_numeric_dtype(col) or pd.api.types.is_datetime64_any_dtype(col):
         return None
-    lens = col.dropna().drop_duplicates().astype(str).str.rstrip().str.encode("utf-8").str.len()  # distinct values
-    return int(lens.max()) if len(lens) and lens.max() > 0 else 1
+    return compute_char_length(col[mask])
 
 
 def _significant_digits(frame, name: str) -> int | None:
@@ -408,6 +406,7 @@ class _Define:
     item_defs: list[tuple[str, str, object, str, list]] = field(default_factory=list)  # oid, ds, spec, label, conds
     vl_oid: dict[tuple[str, str], str] = field(default_factory=dict)
     acrf: str | None = None
+    lengths: dict[str, dict[str, int]] = field(default_factory=dict)  # the files' (derivations.lengths)
 
     @staticmethod
     def use(seq: list[str], item: str) -> None:
@@ -564,16 +563,20 @@ def _item_groups(d: _Define) -> None:
 
 
 def _length(d: _Define, name: str, v, conds, dtype: str) -> int | None:
-    """Character length: the longest value in the data when known, else the spec's (the maximum allowed)."""
+    """Character length: the XPT file's (:func:`derivations.lengths.submission_lengths`) when the data
+    are given, else the spec's (the maximum allowed); value level: the longest value its where clause
+    selects, at most the variable's."""
     if dtype in ("integer", "float"):
         return v.length or 8
     if dtype != "text":
         return None
     vname = v.variable if isinstance(v, ValueLevelSpec) else v.name
-    fitted = _data_length(d.frames.get(name), vname, conds)
-    if fitted is not None:
-        return min(fitted, v.length) if v.length else fitted
-    return v.length or 1
+    submitted = d.lengths.get(name, {}).get(vname)
+    if isinstance(v, ValueLevelSpec):
+        fitted = _value_level_length(d.frames.get(name), vname, conds)
+        limits = [n for n in (fitted, submitted, v.length) if n]
+        return min(limits) if limits else 1
+    return submitted or v.length or 1
 
 
 def _item_defs(d: _Define) -> None:
@@ -703,6 +706,7 @@ def define_xml(
                        ("def:DefineVersion", "2.1.0"))
     d = _Define(spec, names, {k.upper(): v for k, v in (datasets or {}).items()}, settings, adam,
                 _oid("STD", ig_name, ig_version), ct_version, mdv)
+    d.lengths = submission_lengths(d.frames, spec)
     stds = mdv.add("def:Standards")
     _collect_references(d)
     _standards(d, stds, ig_name, ig_version, ct)

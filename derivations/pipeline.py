@@ -143,13 +143,18 @@ def run_stage(ctx: RunContext, stage: str, *, only: Iterable[str] | None = None)
 
 
 def write_stage(datasets: dict[str, pd.DataFrame], spec, folder: Path, created) -> list[Path]:
+    """Each dataset as ``folder/<name>.xpt``, character lengths fitted to the data
+    (:func:`derivations.lengths.submission_lengths`, as Dataset-JSON and define.xml state them)."""
+    from .lengths import submission_lengths
     from .xpt import variables_from_spec, write_xpt
 
+    lengths = submission_lengths(datasets, spec)
     files = []
     for name, frame in sorted(datasets.items()):
         ds = spec.dataset(name)
         path = folder / f"{name.lower()}.xpt"
-        write_xpt(frame, path, label=ds.label, variables=variables_from_spec(ds), created=created)
+        write_xpt(frame, path, label=ds.label, variables=variables_from_spec(ds, lengths.get(ds.name)),
+                  created=created)
         files.append(path)
     return files
 
@@ -258,7 +263,8 @@ def validate_folder(study: str | Path | Study, folder: str | Path) -> Findings:
     """Validate the XPT files of ``folder/sdtm`` and ``folder/adam`` against the study's specs.
 
     The checks are those of a run (:func:`derivations.schema.validate_dataset`), plus each
-    file's variable attributes (label, type, length) against the spec.
+    file's variable attributes against the spec (label, type; a character length at most the
+    spec's) and, when the folder holds a define.xml, each length equal to the define's.
     """
     from .io import read_dataset
     from .schema import validate_dataset
@@ -279,4 +285,9 @@ def validate_folder(study: str | Path | Study, folder: str | Path) -> Findings:
                 findings.add("error", "not_in_spec", "dataset file has no spec", dataset=name, value=str(xpt))
                 continue
             findings.extend(validate_dataset(frame, spec, name, meta=meta))
+        if (sub / "define.xml").is_file():  # the files' lengths are the define's (the spec's maximum: above)
+            from .lengths import define_lengths, length_findings, xpt_file_lengths
+
+            findings.extend(length_findings(xpt_file_lengths(sub), define=define_lengths(sub / "define.xml"),
+                                            where="XPT file"))
     return findings

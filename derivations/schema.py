@@ -13,7 +13,7 @@ once and run everywhere the data meet the spec:
 check              severity  what
 =================  ========  ========================================================
 type               error     character variables hold text; numeric ones numbers or dates
-length             error     character values at most Length bytes (UTF-8 counted)
+length             error     character values at most Length bytes (UTF-8, trailing blanks not counted)
 iso8601            error     --DTC and other ISO 8601 text variables are valid (partial allowed)
 mandatory          error     Mandatory = Yes: the variable is there, no missing or blank value
 codelist           error     values are terms of the variable's non-extensible codelist
@@ -22,8 +22,8 @@ keys               error     the Datasets sheet's Key Variables identify each re
 not_in_spec        error     every variable of the data is in the spec
 not_in_data        error     every variable of the spec is in the data
 order              error     the variables are in spec order
-xpt_label/type/    error     a file's variable attributes are the spec's (``derive validate``)
-length
+xpt_label/type/    error     a file's variable attributes are the spec's (``derive validate``); a
+length                       character length at most the spec's (:mod:`derivations.lengths`)
 =================  ========  ========================================================
 
 Codelist values are compared one way everywhere (:func:`compute_in_codelist`): text without
@@ -72,7 +72,7 @@ def _byte_len(text: pd.Series) -> pd.Series:
 
 
 def _byte_len_each(text: pd.Series) -> pd.Series:
-    s = text.astype("string")
+    s = text.astype("string").str.rstrip(" ")  # trailing blanks are padding in a file (derivations.lengths)
     n = s.str.len()
     non_ascii = ~s.str.isascii().fillna(True)
     if non_ascii.any():
@@ -326,6 +326,7 @@ def _subject(frame: pd.DataFrame, pos: int | None, id_var: str) -> str | None:
 def _attribute_findings(meta, ds: DatasetSpec) -> Findings:
     """``xpt_label``, ``xpt_type``, ``xpt_length``: a file's variable attributes against the spec
     (as the XPT writer would write them from the spec)."""
+    from .lengths import length_findings
     from .xpt import variables_from_spec
 
     found = Findings()
@@ -340,9 +341,8 @@ def _attribute_findings(meta, ds: DatasetSpec) -> Findings:
         if var.type != v.type:
             found.add("error", "xpt_type", f"type in file is {var.type}, spec says {v.type}",
                       dataset=ds.name, variable=v.name)
-        if v.type == "char" and v.length is not None and var.length != v.length:
-            found.add("error", "xpt_length", f"length in file differs from spec length {v.length}",
-                      dataset=ds.name, variable=v.name, value=var.length)
+        if v.type == "char" and v.length is not None and var.length is not None:  # the spec's is the maximum
+            found.extend(length_findings({ds.name: {v.name: var.length}}, spec={ds.name: {v.name: v.length}}))
     return found
 
 

@@ -211,24 +211,40 @@ def write_submission(out_dir: str | Path, study_id: str, *, target: str | Path |
     return target
 
 
+def _without_trailing_blanks(values):
+    """Text as an XPT file holds it: trailing blanks dropped (the column unchanged when it has none)."""
+    import pandas as pd
+
+    from .core import compute_on_distinct
+
+    distinct = pd.Series(pd.unique(values.to_numpy(dtype=object)), dtype=object).dropna().astype(str)
+    if not distinct.str.endswith(" ").any():
+        return values
+    return compute_on_distinct(values, lambda s: s.astype(str).str.rstrip(" "), missing="").astype(object)
+
+
 def write_dataset_jsons(datasets, spec, folder: str | Path, *, created, study_id: str = "") -> list[Path]:
     """Dataset-JSON 1.1 beside each XPT (``folder/<name>.json``), attributes from the spec.
 
     Item OIDs are the define.xml ones (``IT.<DATASET>.<VARIABLE>``) and
-    ``metaDataRef`` points at ``define.xml`` in the same folder.
+    ``metaDataRef`` points at ``define.xml`` in the same folder. Character values and lengths
+    are the XPT file's: trailing blanks dropped, lengths from
+    :func:`derivations.lengths.submission_lengths`.
     """
     import numpy as np
     import pandas as pd
 
     from .datasetjson import write_dataset_json
+    from .lengths import submission_lengths
     from .xpt import variables_from_spec
 
+    lengths = submission_lengths(datasets, spec)
     files = []
     for name, frame in sorted(datasets.items()):
         ds = spec.dataset(name)
         keys = {k: i for i, k in enumerate(ds.keys, start=1)}
         variables = []
-        for v in variables_from_spec(ds):
+        for v in variables_from_spec(ds, lengths.get(ds.name)):
             if v.name not in frame.columns:
                 continue
             entry = {"name": v.name, "label": v.label, "item_oid": f"IT.{name}.{v.name}",
@@ -238,10 +254,11 @@ def write_dataset_jsons(datasets, spec, folder: str | Path, *, created, study_id
             if v.format:
                 entry["display_format"] = v.format
             variables.append(entry)
-        # as the XPT holds them: a missing character value is blank
+        # as the XPT holds them: a missing character value is blank, trailing blanks are padding
         chars = [e["name"] for e in variables if e.get("data_type") == "string"]
         frame = frame.assign(**{c: frame[c].fillna("") if isinstance(frame[c].dtype, pd.StringDtype)
                                 else frame[c].astype(object).where(frame[c].notna(), "") for c in chars})
+        frame = frame.assign(**{c: _without_trailing_blanks(frame[c]) for c in chars})
         # nullable numerics (Int64/Float64) as the doubles the XPT holds; integers declared when whole
         for e in variables:
             col = frame[e["name"]]

@@ -12,7 +12,8 @@ Rules enforced (SAS TS-140, FDA Study Data Technical Conformance Guide):
 
 * member name = file name, upper case, at most 8 characters, ``[A-Z_][A-Z0-9_]*``
 * variable names likewise; labels at most 40 characters; all text ASCII
-* character values at most 200 bytes and at most the variable's length
+* character values at most 200 bytes and at most the variable's length (trailing blanks
+  are not counted: they are the padding of a fixed-width field, and SAS does not keep them)
 * numerics stored as 8-byte IBM hexadecimal floating point, NaN as ``.``;
   datetime64 columns become SAS dates (days since 1960-01-01) or datetimes
   (seconds) according to the variable's format
@@ -39,7 +40,7 @@ import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -203,7 +204,7 @@ def _char_bytes(series: pd.Series, var: XptVariable, ids: pd.Series | None, data
     # checks and padding on the distinct values, then one gather by code: columns repeat values a lot
     encoded = pc.dictionary_encode(arr)
     codes = encoded.indices.to_numpy(zero_copy_only=False)
-    values = encoded.dictionary
+    values = pc.utf8_rtrim(encoded.dictionary, characters=" ")  # trailing blanks are the file's padding
 
     def rows(per_value: np.ndarray) -> np.ndarray:
         return np.asarray(per_value)[codes]
@@ -695,8 +696,13 @@ def read_xpt(path: str | Path, *, encoding: str | None = None,
                            {"records": len(df), "version": layout.version, "encoding": encoding or "utf-8"})
 
 
-def variables_from_spec(dataset_spec) -> list[XptVariable]:
-    """XPT attributes of a :class:`~derivations.spec.DatasetSpec`'s variables, in spec order."""
+def variables_from_spec(dataset_spec, lengths: Mapping[str, int] | None = None) -> list[XptVariable]:
+    """XPT attributes of a :class:`~derivations.spec.DatasetSpec`'s variables, in spec order.
+
+    ``lengths`` (variable -> length, from :func:`derivations.lengths.submission_lengths`) are the
+    character lengths to write; a variable it lacks keeps the spec's length (the maximum allowed).
+    """
+    lengths = lengths or {}
     out = []
     for v in dataset_spec.variables:
         fmt = v.format
@@ -704,5 +710,6 @@ def variables_from_spec(dataset_spec) -> list[XptVariable]:
             fmt = {"DATE": "DATE9.", "DATETIME": "DATETIME20.", "TIME": "TIME8."}.get(fmt.upper(), fmt + ".")
         elif fmt and not fmt.endswith("."):
             fmt = fmt + "."
-        out.append(XptVariable(v.name, v.label, v.xpt_type, v.length if v.xpt_type == "char" else None, fmt))
+        length = lengths.get(v.name, v.length) if v.xpt_type == "char" else None
+        out.append(XptVariable(v.name, v.label, v.xpt_type, length, fmt))
     return out

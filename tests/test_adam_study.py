@@ -222,7 +222,7 @@ def test_xpt_attributes(run):
     labels, formats, types = meta.column_names_to_labels, meta.original_variable_types, meta.readstat_variable_types
     assert labels["TRTSDT"] == "Date of First Exposure to Treatment" and formats["TRTSDT"] == "DATE9"
     assert types["TRTSDT"] == "double" and types["USUBJID"] == "string" and types["AGE"] == "double"
-    assert meta.variable_storage_width["USUBJID"] == 30
+    assert meta.variable_storage_width["USUBJID"] == 15  # "NCT04984096-001": the data's (spec: at most 30)
     assert adsl["TRTSDT"].iloc[0] == pd.Timestamp("2021-07-27").date()
     adtte, meta = pyreadstat.read_xport(str(run.out_dir / "adam" / "adtte.xpt"))
     assert meta.column_names_to_labels["CNSR"] == "Censor" and meta.original_variable_types["ADT"] == "DATE9"

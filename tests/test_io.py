@@ -200,7 +200,7 @@ def test_derive_validate_and_check_read_a_cp1252_sdtm_with_the_study_setting(tmp
     study = make_toy_study(tmp_path / "study")
     pipeline.run_study(study, tmp_path / "out", stages=["sdtm"])
     dm = tmp_path / "out" / "sdtm" / "dm.xpt"
-    _patch(dm, b"TOY-001 ", "TOY-00é ".encode("cp1252"))
+    _patch(dm, b"TOY-001", "TOY-00é".encode("cp1252"))  # USUBJID: 7 bytes, the data's length
     assert main(["validate", "--study", str(study), "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
     assert "dm.xpt: text is not utf-8" in err and "variable USUBJID, row 1" in err and "Traceback" not in err
@@ -351,7 +351,7 @@ def test_sdtm_input_folder_and_encoding_from_study_toml(tmp_path):
 
     first = make_toy_study(tmp_path / "legacy")
     pipeline.run_study(first, tmp_path / "legacy_out", stages=["sdtm"])
-    _patch(tmp_path / "legacy_out" / "sdtm" / "dm.xpt", b"TOY-001 ", "TOY-00\u00e9 ".encode("cp1252"))
+    _patch(tmp_path / "legacy_out" / "sdtm" / "dm.xpt", b"TOY-001", "TOY-00\u00e9".encode("cp1252"))
     count = ('READS = ("DM",)\nWRITES = ()\n\n\ndef derive(ctx):\n'
              '    ctx.findings.add("note", "count", ", ".join(ctx.sdtm["DM"]["USUBJID"]))\n    return {}\n')
     study = make_toy_study(tmp_path / "study", programs={"tlf/count.py": count}, order={"sdtm": ["dm"], "tlf": ["count"]})

@@ -21,7 +21,7 @@ def test_run_writes_validated_xpt_with_spec_attributes(tmp_path):
     df, meta = pyreadstat.read_xport(str(path))
     assert meta.table_name == "DM" and meta.file_label == "Demographics"
     assert list(df.columns) == ["STUDYID", "DOMAIN", "USUBJID", "RFSTDTC", "AGE", "SEX"]
-    assert meta.variable_storage_width["USUBJID"] == 12
+    assert meta.variable_storage_width["USUBJID"] == 7  # 'TOY-001': the data's, the spec's 12 is the maximum
     assert df["SEX"].tolist() == ["M", "F"]
     assert df["AGE"].tolist() == [61.0, 57.0]
     assert (tmp_path / "out" / "findings.csv").read_text().startswith("severity,check,dataset")
