@@ -60,7 +60,7 @@ CHEMISTRY = TestMap.from_records([
     ("K", "K", "Potassium", "mmol/L", "CHEMISTRY", "SERUM"),
     ("CA", "CA", "Calcium", "mg/dL", "CHEMISTRY", "SERUM"),
 ], columns=_COLUMNS)
-#: MT.LBSTRES: collected unit -> standard (SI) unit; factors of the conventional units as published
+#: MT.STRESU: collected unit -> standard (SI) unit; factors of the conventional units as published
 #: (haemoglobin g/dL x 10; creatinine mg/dL x 88.4; bilirubin mg/dL x 17.1; urea nitrogen mg/dL x 0.357;
 #: glucose mg/dL x 0.0555; calcium mg/dL x 0.2495)
 UNITS = UnitConversions.from_records([
@@ -101,10 +101,11 @@ def derive(ctx):
     lb = pd.concat(pages, ignore_index=True)
     lb.insert(0, "STUDYID", studyid)
     lb.insert(1, "DOMAIN", "LB")
+    # MT.USUBJID
     lb.insert(2, "USUBJID", studyid + "-" + lb["SUBJID"])
     lb["SEX"] = lb["USUBJID"].map(dm.set_index("USUBJID")["SEX"])
 
-    # MT.LBORNR / MT.LBSTRES / MT.LBNRIND
+    # reference ranges of the lb_ranges page; MT.STRESU: results and ranges in standard units; MT.NRIND
     ranges = ctx.raw("lb_ranges", list(RANGE_COLUMNS)).rename(columns=RANGE_COLUMNS)
     lb = derive_vars_ref_ranges(lb, domain="LB", ranges=ReferenceRanges.from_frame(ranges), findings=ctx.findings)
     lb = derive_vars_std_units(lb, domain="LB", conversions=UNITS)
@@ -120,10 +121,12 @@ def derive(ctx):
                          ex[["USUBJID", "VISITNUM", "EXSTDTC"]].rename(columns={"EXSTDTC": "LBDTC"})])
     lb.loc[unscheduled, "VISITNUM"] = unscheduled_visitnum(lb.loc[unscheduled].rename(columns={"LBDTC": "_DATE"}),
                                                            planned.rename(columns={"LBDTC": "_DATE"}))
+    # MT.DY
     lb = derive_var_dy(lb, dataset_add=dm, new_var="LBDY", dtc="LBDTC")
     # MT.LOBXFL
     lb = derive_var_lobxfl(lb, dataset_add=dm, by_vars=["USUBJID", "LBTESTCD", "LBSPEC"], dtc="LBDTC",
                            result="LBORRES", order=["VISITNUM"], new_var="LBLOBXFL", dataset_name="LB")
+    # MT.EPOCH, MT.SEQ
     lb = derive_epoch(lb, dm=dm, dtc="LBDTC", findings=ctx.findings, dataset_name="LB")
     lb = derive_var_obs_number(lb, new_var="LBSEQ", by_vars=["USUBJID"],
                                order=["LBDTC", "VISITNUM", "LBCAT", "LBTESTCD"], check_type="error", dataset_name="LB")

@@ -37,7 +37,7 @@ VITALS = TestMap.from_records([
 #: MT.VSTESTCD: measured at the baseline visit only
 BASELINE_ONLY = TestMap.from_records([("HEIGHT", "HEIGHT", "Height", "cm")],
                                      columns=["COLUMN", "TESTCD", "TEST", "ORRESU"])
-#: MT.VSSTRES: collected in the standard units
+#: MT.STRESU: collected in the standard units
 UNITS = UnitConversions.from_records([
     ("SYSBP", "mmHg", "mmHg", 1, 0),
     ("DIABP", "mmHg", "mmHg", 1, 0),
@@ -61,15 +61,20 @@ def derive(ctx):
                                 dataset_name="vs")], ignore_index=True)
     vs.insert(0, "STUDYID", studyid)
     vs.insert(1, "DOMAIN", "VS")
+    # MT.USUBJID
     vs.insert(2, "USUBJID", studyid + "-" + vs["SUBJID"])
+    # MT.STRESU
     vs = derive_vars_std_units(vs, domain="VS", conversions=UNITS)
     vs = derive_var_dtc(vs, new_var="VSDTC", date="VSDAT", dataset_name="VS", findings=ctx.findings)
+    # MT.VISITNUM: the planned visits by name
     vs["VISITNUM"] = page_visitnum(vs["VISIT"])
     vs["VISIT"] = vs["VISIT"].str.upper()
+    # MT.DY
     vs = derive_var_dy(vs, dataset_add=dm, new_var="VSDY", dtc="VSDTC")
     # MT.LOBXFL
     vs = derive_var_lobxfl(vs, dataset_add=dm, by_vars=["USUBJID", "VSTESTCD"], dtc="VSDTC", result="VSORRES",
                            order=["VISITNUM"], new_var="VSLOBXFL", dataset_name="VS")
+    # MT.EPOCH, MT.SEQ
     vs = derive_epoch(vs, dm=dm, dtc="VSDTC", findings=ctx.findings, dataset_name="VS")
     vs = derive_var_obs_number(vs, new_var="VSSEQ", by_vars=["USUBJID"], order=["VSDTC", "VISITNUM", "VSTESTCD"],
                                check_type="error", dataset_name="VS")

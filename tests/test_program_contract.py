@@ -365,6 +365,11 @@ def method_tag_gaps(study: Study) -> dict[str, dict[str, list[str]]]:
     return gaps
 
 
+def test_programs_name_the_spec_method_of_each_block():
+    # (examples/pharmaverse: its spec, built from the peer's P21 spec, defines no methods: nothing to name)
+    assert method_tag_gaps(Study.load(ROOT)) == {}
+
+
 def test_method_tag_gaps_finds_an_untagged_method_and_an_unknown_id(tmp_path):
     from derivations.spec import Method, read_spec, write_spec
 
