@@ -45,10 +45,42 @@ def chromium() -> str:
     return binary("chromium", "chromium-browser")
 
 
-def dump_dom(browser: str, url: str, profile: Path) -> str:
-    """The DOM of ``url`` after load, as headless Chromium renders it (no network, fresh profile)."""
+#: injected into a copy of a page: every word of a table cell that the browser broke across lines
+#: (a word's text range with client rectangles on more than one line), and the number of words seen
+WORD_PROBE = """
+<script>
+window.addEventListener("load", function () {
+  var broken = [], words = 0;
+  document.querySelectorAll("table.tlf td, table.tlf th").forEach(function (cell) {
+    var walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT), node;
+    while ((node = walker.nextNode())) {
+      var re = /\\S+/g, m;
+      while ((m = re.exec(node.data))) {
+        words += 1;
+        var range = document.createRange();
+        range.setStart(node, m.index);
+        range.setEnd(node, m.index + m[0].length);
+        var tops = {};
+        Array.prototype.forEach.call(range.getClientRects(), function (r) { tops[Math.round(r.top)] = 1; });
+        if (Object.keys(tops).length > 1) { broken.push("BROKEN " + m[0]); }
+      }
+    }
+  });
+  var out = document.createElement("pre");
+  out.id = "word-probe";
+  out.textContent = "WORDS " + words + "\\n" + broken.join("\\n");
+  document.body.appendChild(out);
+});
+</script>
+"""
+
+
+def dump_dom(browser: str, url: str, profile: Path, window: tuple[int, int] = (1280, 1024)) -> str:
+    """The DOM of ``url`` after load, as headless Chromium renders it (no network, fresh profile) in a
+    window of ``window`` pixels (a reviewer's screen)."""
     cmd = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
            "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-extensions",
+           f"--window-size={window[0]},{window[1]}",
            f"--user-data-dir={profile}", "--virtual-time-budget=5000", "--dump-dom", url]
     res = subprocess.run(cmd, capture_output=True, text=True, timeout=180)
     assert res.returncode == 0, res.stderr[-2000:]

@@ -75,3 +75,30 @@ def test_index_table_and_figure_load_in_chromium(browser, tmp_path):
             assert target.read_text(encoding="ascii").startswith("{\\rtf1")
         elif href.endswith(".png"):
             assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_no_word_of_a_study_table_or_listing_is_broken_in_chromium(browser, study_tlf, tmp_path):
+    """Every HTML table and listing of the study as a reviewer's browser lays it out (1280 px wide): no
+    word of a cell is broken across lines (the AE listing's dates broke at their hyphens, 153 of them).
+    The probe sees every word: in the AE listing as many as the page's cells hold."""
+    from reviewer_tools import WORD_PROBE
+    from test_tlf_study import parse_table
+
+    pages = sorted(study_tlf.glob("*.html"))
+    assert {"l_ae.html", "t_teae.html", "t_exposure.html"} <= {p.name for p in pages}
+    for page in pages:
+        if page.name == "index.html":
+            continue
+        probe = tmp_path / page.name
+        probe.write_text(page.read_text(encoding="utf-8").replace("</body>", WORD_PROBE + "</body>"),
+                         encoding="utf-8")
+        dom = dump_dom(browser, probe.as_uri(), tmp_path / "profile")
+        report = re.search(r'<pre id="word-probe">(.*?)</pre>', dom, re.S)
+        assert report, page.name
+        lines = report.group(1).splitlines()
+        broken = [line for line in lines[1:] if line.startswith("BROKEN")]
+        assert broken == [], (page.name, broken[:10])
+        if page.name == "l_ae.html":
+            table = parse_table(page)
+            cells = [c for r in [*table.header, *table.rows] for c in r]
+            assert lines[0] == f"WORDS {sum(len(c.split()) for c in cells)}"

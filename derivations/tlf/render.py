@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 import string
 import warnings
 from dataclasses import dataclass, field
@@ -347,11 +348,34 @@ def occurrence_rows(ard: pd.DataFrame, *, rule: str | FormatRule = "n_pct", **se
 # --------------------------------------------------------------------------- RTF and HTML
 
 
+#: a word (no whitespace) with a character inside it that a browser may break after: hyphen, slash...
+_BREAKABLE_WORD = re.compile(r"(?<!\S)(?=\S*\S[^\w\s]\S)\S+")
+
+
+def html_unbroken(text: str) -> Markup:
+    """``text`` escaped for HTML, each word in which a browser could break a line (``2021-08-17``,
+    ``Palmar-plantar``, ``RECOVERED/RESOLVED``) kept whole in a ``<span class="nw">``
+    (``white-space: nowrap``): lines break at spaces only, as in the RTF, where no word is broken.
+
+    >>> print(html_unbroken("2021-08-17 (22) <ok>"))
+    <span class="nw">2021-08-17</span> (22) &lt;ok&gt;
+    """
+    out, pos = [], 0
+    for m in _BREAKABLE_WORD.finditer(text):
+        out.append(str(escape(text[pos:m.start()])))
+        out.append(f'<span class="nw">{escape(m.group())}</span>')
+        pos = m.end()
+    out.append(str(escape(text[pos:])))
+    return Markup("".join(out))
+
+
 @functools.lru_cache(maxsize=None)
 def _html_env() -> jinja2.Environment:
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATE_DIR), autoescape=True,
-                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
-                              undefined=jinja2.StrictUndefined)
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATE_DIR), autoescape=True,
+                             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+                             undefined=jinja2.StrictUndefined)
+    env.filters["unbroken"] = html_unbroken
+    return env
 
 
 def _stamp_text(stamp: Any, run_date: str | None, where: str) -> str:
@@ -400,8 +424,11 @@ def _html_rows(table: Table, numeric: Sequence[bool]) -> list[Markup]:
         key = (j, tuple(segs))
         out = cache.get(key)
         if out is None:
-            body = "".join(f'<span class="pad" style="width: {s}ch"></span>' if isinstance(s, int) else str(escape(s))
-                           for s in segs)
+            if numeric[j + 1]:  # white-space: pre, never wrapped
+                body = "".join(f'<span class="pad" style="width: {s}ch"></span>' if isinstance(s, int)
+                               else str(escape(s)) for s in segs)
+            else:
+                body = "".join(str(html_unbroken(s)) for s in segs)
             out = f'<td class="num">{body}</td>\n' if numeric[j + 1] else f"<td>{body}</td>\n"
             cache[key] = out
         return out
@@ -421,7 +448,7 @@ def _html_rows(table: Table, numeric: Sequence[bool]) -> list[Markup]:
             out.append(Markup(f'<tr class="page-by"><th scope="rowgroup" colspan="{ncol + 1}">'
                               f"{escape(page_by[i])}</th></tr>\n"))
         bold = ' class="bold"' if r.bold else ""
-        head = f'<tr>\n<th scope="row"{bold} style="padding-left: {0.8 + 1.2 * r.indent}rem">{escape(r.label)}</th>\n'
+        head = f'<tr>\n<th scope="row"{bold} style="padding-left: {0.8 + 1.2 * r.indent}rem">{html_unbroken(r.label)}</th>\n'
         out.append(Markup(head + "".join(col[i] for col in cols) + "</tr>\n"))
     return out
 
