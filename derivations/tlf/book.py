@@ -7,8 +7,10 @@ rendered as one more RTF table (output number, title, page in the book) and
 converted, and the PDFs are joined with pypdf, which adds a bookmark per output
 and a link from each line of the contents to its output.
 
-Order: by output number (``Table 14.1.1`` < ``Figure 14.2.1`` < ``Table 14.2.2`` <
-``Listing 16.2.7``), a table before a figure of the same number, then as published.
+Order: by section (the output number without its last part: 14.1, 14.2, 14.3, 16.2), within a
+section the tables, then the figures, then the listings, each by number; outputs of one number
+as published. Figures are numbered apart from tables, so Figure 14.2.1 (a KM plot) follows the
+efficacy tables instead of sitting between Table 14.2.1 and Table 14.2.2.
 
 The book is byte-identical for the same RTFs: no dates are written into it except
 the production date of ``SOURCE_DATE_EPOCH`` (:mod:`.stamp`), and pypdf's file
@@ -17,8 +19,10 @@ identifier is derived from the content.
 >>> [e.output_id for e in toc_order([BookEntry("Listing 16.2.7", "AEs", "l_ae.rtf", "listing"),
 ...                                    BookEntry("Figure 14.2.1", "KM", "f_km.rtf", "figure"),
 ...                                    BookEntry("Table 14.2.1", "BOR", "t_bor.rtf", "table"),
-...                                    BookEntry("Table 14.1.1", "Demographics", "t_dm.rtf", "table")])]
-['Table 14.1.1', 'Table 14.2.1', 'Figure 14.2.1', 'Listing 16.2.7']
+...                                    BookEntry("Table 14.2.2", "PFS", "t_pfs.rtf", "table"),
+...                                    BookEntry("Table 14.1.1", "Demographics", "t_dm.rtf", "table"),
+...                                    BookEntry("Table 14.3.1", "AEs", "t_ae.rtf", "table")])]
+['Table 14.1.1', 'Table 14.2.1', 'Table 14.2.2', 'Figure 14.2.1', 'Table 14.3.1', 'Listing 16.2.7']
 """
 
 from __future__ import annotations
@@ -76,9 +80,14 @@ def _number_key(output_id: str) -> tuple:
 
 
 def toc_order(entries: Sequence[BookEntry]) -> list[BookEntry]:
-    """Entries in table-of-contents order (output number, then table/figure/listing, then as given)."""
-    ranked = sorted(enumerate(entries), key=lambda ie: (_number_key(ie[1].output_id),
-                                                       KIND_RANK.get(ie[1].kind, 3), ie[0]))
+    """Entries in table-of-contents order: by section (the number without its last part), then
+    tables, figures, listings, then by number, then as given."""
+
+    def key(ie: tuple[int, BookEntry]) -> tuple:
+        number = _number_key(ie[1].output_id)
+        return number[:-1], KIND_RANK.get(ie[1].kind, 3), number, ie[0]
+
+    ranked = sorted(enumerate(entries), key=key)
     return [e for _, e in ranked]
 
 
