@@ -162,6 +162,10 @@ def test_waterfall_zero_change_is_drawn_and_reference_labels_sit_outside():
     assert len(heights) == 3 and all(h > 0 for h in heights)
     labels = [t for t in ax.texts if t.get_text() in ("-30%", "+20%")]
     assert len(labels) == 2 and all(t.get_position()[0] > 1.0 for t in labels)  # right of the axes
+    # the longest bars end inside the axes, with room to see that they end (the -60% bar of the
+    # study ended on the lower spine, as if cut off): 5% of the data range on each side
+    low, high = ax.get_ylim()
+    assert low == pytest.approx(-60.0 - 0.05 * 100.0) and high == pytest.approx(40.0 + 0.05 * 100.0)
 
 
 def test_km_censor_marks_thinned_and_at_risk_labels_clear_of_numbers():

@@ -309,6 +309,10 @@ def plot_waterfall(
             ax.axhline(ref, ls="--", color="#444444", lw=0.9)
             ax.text(1.01, ref, f"{ref:+g}%", transform=right, va="center", ha="left", fontsize=8)
         ax.axhline(0, color="black", lw=0.8)
+        # a margin below the most negative bar too: bars stick the axis to their ends otherwise, and
+        # a bar ending on the spine looks cut off
+        ax.use_sticky_edges = False
+        ax.autoscale_view()
         ax.set_xticks([])
         ax.set_xlim(-0.6, max(len(d), 1) - 0.4)
         fig.subplots_adjust(right=0.9)
