@@ -167,6 +167,12 @@ def test_duration_of_response_for_the_responders(study_tlf, data):
         ard = {r["stat_name"]: float(r["stat_value"] or "nan") for r in csv.DictReader(fh)
                if r["analysis_id"] == "T14.2.3-KM"}
     assert ard["N"] == 9 and ard["events"] == events and ard["km_median"] == pytest.approx(median)
+    # the longest duration is an event: no responder is still in response at 12 months, and the
+    # interval of a survival of 0 is not estimable
+    assert dor.loc[dor["AVAL"].idxmax(), "CNSR"] == 0 and dor["AVAL"].max() / 30 < 12
+    assert re.sub(r"\s+", " ", row(t, "Still in response at 12 months, % (95% CI)")[0]) == "0.0 (NE, NE)"
+    # the CI method named as in the PFS/OS table, from the same setting
+    assert any("95% CI (Brookmeyer-Crowley, log-log transform)" in f for f in t.footnotes)
 
 
 def test_exposure_cycles_and_reductions_from_ex(study_tlf, data):

@@ -54,6 +54,16 @@ def km_settings(ctx, ci_method: str | None = None) -> KmSettings:
     )
 
 
+#: how the footnotes name each CI method of the Kaplan-Meier median
+KM_CI_TEXT = {"brookmeyer-crowley": "Brookmeyer-Crowley, {transform} transform",
+              "symmetric": "median +/- 1.96 x SE, Collett's SE"}
+
+
+def km_ci_text(settings: KmSettings) -> str:
+    """The median's CI method as the footnotes print it (``Brookmeyer-Crowley, log-log transform``)."""
+    return KM_CI_TEXT[settings.ci_method].format(transform=settings.ci_transform.replace("loglog", "log-log"))
+
+
 
 def cutoff(ctx) -> str:
     """``[study] cutoff_date``."""

@@ -53,7 +53,7 @@ def derive(ctx):
     pages = swimmer_pages(subjects, events, per_page=30, xlabel=xlabel)
     ctx.outputs.publish_figure(
         fig, "f_swimmer", figure_id="Figure 14.2.4", pages=pages,
-        title="Swimmer plot of treatment duration, responses, ongoing treatment and deaths",
+        title="Swimmer Plot of Treatment Duration, Responses, Ongoing Treatment and Deaths",
         subtitle=subtitle(ctx, "efficacy", with_cutoff=True), source="ADSL, ADRS (PARAMCD = OVR)",
         footnotes=[population_note(ctx, "efficacy", big_n(adsl, efficacy_pop)) + selection.replace(
                        "; the", " Shown: the") + ("." if selection else ""),

@@ -31,7 +31,7 @@ def derive(ctx):
     fig = plot_waterfall(data, title="Best % Change in Sum of Target-Lesion Diameters (Efficacy Population)")
     ctx.outputs.publish_figure(
         fig, "f_waterfall", figure_id="Figure 14.2.3",
-        title="Waterfall plot of best percent change in target lesions, by best overall response",
+        title="Waterfall Plot of Best Percent Change in Target Lesions, by Best Overall Response",
         subtitle=subtitle(ctx, "efficacy", with_cutoff=True), source="ADTR (PARAMCD = SDIAM), ADRS (PARAMCD = BOR)",
         footnotes=[population_note(ctx, "efficacy", big_n(adsl, efficacy_pop)),
                    "One bar per subject: the smallest post-baseline percent change from baseline in the sum of "

@@ -9,8 +9,8 @@ import pandas as pd
 
 from derivations.tlf import ColumnSpec, RowSpec, build_table, compute_ard_km, rate_rule
 
-from ._common import (big_n, km_events_and_censoring, km_settings, population, population_note, subtitle,
-                      tlf_setting)
+from ._common import (big_n, km_ci_text, km_events_and_censoring, km_settings, population, population_note,
+                      subtitle, tlf_setting)
 
 READS = ("ADSL", "ADTTE")
 WRITES = ("T_DOR",)
@@ -42,7 +42,7 @@ def derive(ctx):
                  "Duration of response: from the first CR or PR to progression (RECIST 1.1, investigator) or death; "
                  "responders without either are censored at their last adequate assessment.",
                  f"Months = days / {settings.days_per_month:g}. Kaplan-Meier median (SAS rule) with its 95% CI "
-                 f"({settings.ci_method}, {settings.ci_transform.replace('loglog', 'log-log')} transform); rates with "
+                 f"({km_ci_text(settings)}); rates with "
                  "log-log transformed Greenwood 95% CIs; NE = not estimable."]
     table = build_table(ard, title="Duration of Response (Kaplan-Meier)", table_id="Table 14.2.3",
                         subtitle=subtitle(ctx, "efficacy", with_cutoff=True), rows=rows, columns=columns,

@@ -9,21 +9,15 @@ import pandas as pd
 
 from derivations.tlf import (ColumnSpec, FormatRule, RowSpec, build_table, compute_ard_km, rate_rule)
 
-from ._common import (big_n, km_events_and_censoring, km_settings, population, population_note, subtitle,
-                      tlf_setting)
+from ._common import (big_n, km_ci_text, km_events_and_censoring, km_settings, population, population_note,
+                      subtitle, tlf_setting)
 
 READS = ("ADSL", "ADTTE")
 WRITES = ("T_TTE",)
 
 AID = "T14.2.2"
 PARAMS = {"PFS": "Progression-free survival", "OS": "Overall survival"}
-CI_TEXT = {"brookmeyer-crowley": "Brookmeyer-Crowley, {transform} transform",
-           "symmetric": "median +/- 1.96 x SE, Collett's SE"}
 CI_ONLY = FormatRule("km_ci", "({km_median_ci_lower:.2f}, {km_median_ci_upper:.2f})")
-
-
-def ci_text(settings) -> str:
-    return CI_TEXT[settings.ci_method].format(transform=settings.ci_transform.replace("loglog", "log-log"))
 
 
 def derive(ctx):
@@ -41,19 +35,19 @@ def derive(ctx):
     rows = [RowSpec("Subjects, N", {"analysis_id": f"{AID}-KM"}, "N"),
             RowSpec("Events, n", {"analysis_id": f"{AID}-KM"}, "events"), *type_rows.get("events", []),
             RowSpec("Censored, n", {"analysis_id": f"{AID}-KM"}, "censored"), *type_rows.get("censored", []),
-            RowSpec(f"Median (months) (95% CI{'' if not secondary_method else ', ' + ci_text(primary)})",
+            RowSpec(f"Median (months) (95% CI{'' if not secondary_method else ', ' + km_ci_text(primary)})",
                     {"analysis_id": f"{AID}-KM"}, "km_median_ci")]
     footnotes = [population_note(ctx, "efficacy", big_n(ctx.adam["ADSL"], efficacy_pop)),
                  f"Times in months = days / {primary.days_per_month:g}. Median: first time the Kaplan-Meier "
                  "estimate falls below 0.5 (midpoint rule when it equals 0.5 over an interval, as SAS PROC LIFETEST).",
-                 f"95% CI of the median: {ci_text(primary)}."]
+                 f"95% CI of the median: {km_ci_text(primary)}."]
     if secondary_method and secondary_method != primary.ci_method:
         secondary = km_settings(ctx, ci_method=secondary_method)
         ards.append(compute_ard_km(adtte, analysis_id=f"{AID}-KM-{secondary_method.upper()}",
                                    settings=secondary, **common))
-        rows.append(RowSpec(f"95% CI ({ci_text(secondary)})",
+        rows.append(RowSpec(f"95% CI ({km_ci_text(secondary)})",
                             {"analysis_id": f"{AID}-KM-{secondary_method.upper()}"}, CI_ONLY, indent=1))
-        footnotes.append(f"Second interval: {ci_text(secondary)} (the style SPSS prints and the publication "
+        footnotes.append(f"Second interval: {km_ci_text(secondary)} (the style SPSS prints and the publication "
                          "reported); shown for comparison with the publication.")
     for t in rates:
         rows.append(RowSpec(f"Event-free rate at {t:g} months, % (95% CI)", {"analysis_id": f"{AID}-KM"},
