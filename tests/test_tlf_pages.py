@@ -101,6 +101,19 @@ def test_ae_listing_spans_pages_and_no_word_is_broken(outputs):
     cell_words = {w for row in o["table"].rows for cell in row for w in cell.split()}
     broken = sorted(w for w in cell_words if w not in pdf_words)
     assert not broken, f"words broken across lines in the PDF: {broken[:20]}"
+    # a date and its study day stay on one line (the column was one character short of "(113)"), and
+    # each record's relationship to both drugs and its start date share one PDF line with the subject
+    # (a date with an imputation flag, "2021-08-01 [D] (23)", is longer and may wrap)
+    header = o["table"].header[0]
+    cols = [header.index(h) for h in ("Related to anlotinib", "Related to PD-1 inhibitor", "Start date (study day)")]
+    lines = [" ".join(line.split()) for page in o["pages"] for line in page.splitlines()]
+    records = [(row[0], " ".join(row[c] for c in cols)) for row in o["table"].rows]
+    assert len(records) == 77  # ADAE's records, all in the safety population
+    for subject, want in records:
+        if "[" in want:
+            continue
+        assert any(line.startswith(subject + " ") and want in line for line in lines), \
+            f"not on one PDF line: {subject} ... {want!r}"
 
 
 def test_table_numbers_in_the_pdf_are_those_of_the_tables(outputs):

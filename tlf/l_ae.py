@@ -11,7 +11,7 @@ WRITES = ()
 
 COLUMNS = {"SUBJID": "Subject", "TERM": "Preferred term /\nreported term", "ATOXGR": "CTCAE\ngrade",
            "AESER": "Serious", "AERELANL": "Related to\nanlotinib", "AERELPD1": "Related to\nPD-1 inhibitor",
-           "START": "Start date\n(study day)", "END": "End date\n(study day)", "TRTEMFL": "Treatment-\nemergent",
+           "START": "Start date\n(study day)", "END": "End date\n(study day)", "TRTEMFL": "TEAE",
            "AEOUT": "Outcome"}
 
 
@@ -40,5 +40,6 @@ def derive(ctx):
                    "Start/end date: analysis date; [D] day imputed, [M] month and day imputed, [Y] year, month "
                    "and day imputed (the reported partial date is in AESTDTC/AEENDTC). Study day relative to the "
                    "first dose (day 1). Blank end date: ongoing at data cut-off.",
-                   "Grade: CTCAE. Relationship as assessed by the investigator for each drug."])
+                   "Grade: CTCAE. Relationship as assessed by the investigator for each drug. TEAE: "
+                   "treatment-emergent (ADAE TRTEMFL = Y)."])
     return {}
