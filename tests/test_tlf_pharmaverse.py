@@ -56,6 +56,7 @@ def test_columns_per_arm_and_total_with_n_from_adsl(run):
         pct(int((adsl["SEX"] == "F").sum()), len(adsl))]
     ages = adsl.groupby("TRT01A")["AGE"]
     assert row(t, "Mean (SD)", after="Age (years)")[:3] == [f"{ages.mean()[a]:.1f} ({ages.std()[a]:.2f})" for a in ARMS]
+    assert row(t, "Min, Max", after="Age (years)")[:3] == [f"{ages.min()[a]:.0f}, {ages.max()[a]:.0f}" for a in ARMS]
     for race in adsl["RACE"].unique():
         counts = adsl.loc[adsl["RACE"] == race, "TRT01A"].value_counts()
         assert row(t, race, after="Race, n (%)")[:3] == [pct(int(counts.get(a, 0)), n[a]) for a in ARMS]

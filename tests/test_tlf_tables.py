@@ -34,6 +34,13 @@ def data(study_tlf):
             "SUPPAE": xpt("sdtm", "suppae"), "EX": xpt("sdtm", "ex")}
 
 
+def sas_quantile(values, p):
+    """SAS's default quantile (QNTLDEF=5): the mean of two order statistics when n*p is whole."""
+    x, np_ = sorted(values), len(values) * p
+    j = int(np_)
+    return (x[j - 1] + x[j]) / 2 if np_ == j else x[j]
+
+
 def pct(n, d):
     return f"{n} ({100 * n / d:.1f}%)" if n else "0"
 
@@ -175,6 +182,16 @@ def test_duration_of_response_for_the_responders(study_tlf, data):
     assert any("95% CI (Brookmeyer-Crowley, log-log transform)" in f for f in t.footnotes)
 
 
+def test_baseline_age_in_whole_years(study_tlf, data):
+    adsl = data["ADSL"]
+    age = adsl.loc[adsl["SAFFL"] == "Y", "AGE"]
+    t = parse_table(study_tlf / "t_baseline.html")
+    assert row(t, "Mean (SD)", after="Age (years)") == [f"{age.mean():.1f} ({age.std():.2f})"] == ["63.6 (5.35)"]
+    assert row(t, "Median", after="Age (years)") == ["64.0"]
+    # ages are whole years: min and max as recorded (they printed 53.0, 74.0)
+    assert row(t, "Min, Max", after="Age (years)") == [f"{age.min():.0f}, {age.max():.0f}"] == ["53, 74"]
+
+
 def test_exposure_cycles_and_reductions_from_ex(study_tlf, data):
     ex = data["EX"]
     t = parse_table(study_tlf / "t_exposure.html")
@@ -182,6 +199,10 @@ def test_exposure_cycles_and_reductions_from_ex(study_tlf, data):
     cycles = anlo.groupby("USUBJID")["VISITNUM"].nunique()
     cells = row(t, "Mean (SD)", after="Number of cycles started")
     assert cells[0] == f"{cycles.mean():.1f} ({cycles.std():.2f})"
+    # whole cycles: min and max as counted, the quartiles with one decimal more
+    assert row(t, "Min, Max", after="Number of cycles started")[0] == f"{cycles.min()}, {cycles.max()}"
+    assert row(t, "Q1, Q3", after="Number of cycles started")[0] == \
+        f"{sas_quantile(cycles, 0.25):.1f}, {sas_quantile(cycles, 0.75):.1f}"
     reduced = anlo.loc[anlo["EXADJ"] == "DOSE REDUCED FOR TOXICITY", "USUBJID"].nunique()
     assert row(t, "Dose reduced for toxicity, n (%)") == [pct(reduced, 29), "0"]
     days = anlo.groupby("USUBJID").apply(lambda d: (d["EXENDY"].max() - d["EXSTDY"].min() + 1), include_groups=False)

@@ -59,7 +59,7 @@ def derive(ctx):
                                    population=safety_pop, denominator=adsl))
     ard = pd.concat(ards, ignore_index=True)
 
-    rows = [RowSpec("Age (years)"), *continuous_rows(analysis_id=f"{AID}-AGE")]
+    rows = [RowSpec("Age (years)"), *continuous_rows(analysis_id=f"{AID}-AGE", decimals=0)]
     for heading, var, _, labels in CATEGORICAL:
         rows += [RowSpec(heading), *level_rows(ard, analysis_id=f"{AID}-{var}", labels=labels)]
         if var == "METSITEG":

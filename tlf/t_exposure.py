@@ -20,11 +20,12 @@ WRITES = ("T_EXPOSURE",)
 AID = "T14.3.5"
 ANLOTINIB = "ANLOTINIB"
 #: the statistics per drug: (analysis suffix, row heading, per-subject variable)
-MEASURES = [("CYCLES", "Number of cycles started", "CYCLES"),
-            ("DUR", "Duration of exposure (days)", "DURATION"),
-            ("CUMDOSE", "Cumulative dose (mg)", "CUMDOSE"),
-            ("DI", "Dose intensity (mg per cycle)", "DOSEINT"),
-            ("RDI", "Relative dose intensity (%)", "RDI")]
+#: key, heading, variable, decimals of the values (None: a ratio, shown with one decimal)
+MEASURES = [("CYCLES", "Number of cycles started", "CYCLES", 0),
+            ("DUR", "Duration of exposure (days)", "DURATION", 0),
+            ("CUMDOSE", "Cumulative dose (mg)", "CUMDOSE", 0),
+            ("DI", "Dose intensity (mg per cycle)", "DOSEINT", None),
+            ("RDI", "Relative dose intensity (%)", "RDI", None)]
 
 
 def exposure_by_subject(ex: pd.DataFrame, *, planned_per_cycle: dict[str, float]) -> pd.DataFrame:
@@ -62,7 +63,7 @@ def derive(ctx):
     den = in_pop.merge(pd.DataFrame({"DRUG": drugs}), how="cross")
     ards = [compute_ard_continuous(exp, analysis_id=f"{AID}-{key}", variables=[var], by_vars=["DRUG"],
                                    population=safety_pop, column_order=drugs, dataset_name="EX")
-            for key, _, var in MEASURES]
+            for key, _, var, _ in MEASURES]
     den = den.merge(adsl, on="USUBJID", how="left")
     ards.append(compute_ard_any_event(exp, analysis_id=f"{AID}-ADJ", denominator=den, by_vars=["DRUG"],
                                       population=safety_pop,
@@ -71,8 +72,8 @@ def derive(ctx):
                                                   "Dose interrupted for an adverse event, n (%)": "INTERRUPTED == 'Y'"}))
     ard = pd.concat(ards, ignore_index=True)
     rows = []
-    for key, heading, _ in MEASURES:
-        rows += [RowSpec(heading), *continuous_rows(analysis_id=f"{AID}-{key}")]
+    for key, heading, _, decimals in MEASURES:
+        rows += [RowSpec(heading), *continuous_rows(analysis_id=f"{AID}-{key}", decimals=decimals)]
     rows += [RowSpec(label, {"group_value": label, "group_var": "CATEGORY"}, "n_pct")
              for label in ("Dose reduced for toxicity, n (%)", "Dose interrupted for an adverse event, n (%)")]
     n = big_n(adsl, safety_pop)

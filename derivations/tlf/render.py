@@ -328,9 +328,35 @@ CONTINUOUS_ROWS = (("n", "n"), ("Mean (SD)", "mean_sd"), ("Median", "median"),
                    ("Q1, Q3", "q1_q3"), ("Min, Max", "min_max"))
 
 
-def continuous_rows(*, indent: int = 1, **select: Any) -> list[RowSpec]:
-    """The five usual rows of a continuous summary (n, Mean (SD), Median, Q1, Q3, Min, Max)."""
-    return [RowSpec(label, dict(select), rule, indent) for label, rule in CONTINUOUS_ROWS]
+def continuous_rules(decimals: int) -> dict[str, FormatRule]:
+    """The formats of a continuous summary of values recorded with ``decimals`` decimals, the convention
+    of submission tables: min and max as recorded, mean, median and quartiles with one more decimal,
+    SD with two more.
+
+    >>> [str(r) for r in continuous_rules(0).values()][1:3]
+    ["mean_sd_0: '{mean:.1f} ({sd:.2f})' (missing 'NE')", "median_0: '{median:.1f}' (missing 'NE')"]
+    >>> continuous_rules(0)["min_max"].format({"min": 53.0, "max": 74.0})
+    '53, 74'
+    """
+    d = int(decimals)
+    if d < 0:
+        raise DerivationError("decimals must be 0 or more", value=decimals)
+    return {"n": FORMAT_RULES["n"],
+            "mean_sd": FormatRule(f"mean_sd_{d}", f"{{mean:.{d + 1}f}} ({{sd:.{d + 2}f}})"),
+            "median": FormatRule(f"median_{d}", f"{{median:.{d + 1}f}}"),
+            "q1_q3": FormatRule(f"q1_q3_{d}", f"{{q1:.{d + 1}f}}, {{q3:.{d + 1}f}}"),
+            "min_max": FormatRule(f"min_max_{d}", f"{{min:.{d}f}}, {{max:.{d}f}}")}
+
+
+def continuous_rows(*, indent: int = 1, decimals: int | None = None, **select: Any) -> list[RowSpec]:
+    """The five usual rows of a continuous summary (n, Mean (SD), Median, Q1, Q3, Min, Max).
+
+    ``decimals``: the decimals the values are recorded with (0 for age in years, cycles, days);
+    the formats then follow :func:`continuous_rules` (``53, 74`` for min and max of ages, not
+    ``53.0, 74.0``). Without it: one decimal for mean, median, quartiles, min and max, two for SD.
+    """
+    rules = continuous_rules(decimals) if decimals is not None else {r: r for _, r in CONTINUOUS_ROWS}
+    return [RowSpec(label, dict(select), rules[rule], indent) for label, rule in CONTINUOUS_ROWS]
 
 
 def occurrence_rows(ard: pd.DataFrame, *, rule: str | FormatRule = "n_pct", **select: Any) -> list[RowSpec]:
@@ -551,6 +577,7 @@ __all__ = [
     "continuous_rows",
     "occurrence_rows",
     "CONTINUOUS_ROWS",
+    "continuous_rules",
     "rtf_escape",
     "RtfRaw",
     "html_cells",

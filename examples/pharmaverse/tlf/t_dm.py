@@ -31,7 +31,7 @@ def derive(ctx):
         ards.append(compute_ard_counts(adsl, analysis_id=f"{AID}-{var}", variables=[var],
                                        order={var: order or observed}, **by))
     ard = pd.concat(ards, ignore_index=True)
-    rows = [RowSpec("Age (years)"), *continuous_rows(analysis_id=f"{AID}-AGE")]
+    rows = [RowSpec("Age (years)"), *continuous_rows(analysis_id=f"{AID}-AGE", decimals=0)]
     for heading, var, _ in CATEGORICAL:
         rows += [RowSpec(heading), *level_rows(ard, analysis_id=f"{AID}-{var}", labels=LABELS.get(var, {}))]
     table = build_table(ard, title="Demographic Characteristics", table_id="Table 14.1.1", subtitle=label,
