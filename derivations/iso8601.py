@@ -8,6 +8,7 @@ What is here, and who uses it:
   (a complete --DTC as the framework writes it);
 * :func:`parse_dtc`: the components of --DTC values, each distinct value parsed once;
 * calendar arithmetic: :func:`days_in_month`, :func:`month_start`, :func:`day_numbers`;
+* :func:`compute_is_complete`: whether text is a complete date (or datetime), for readers;
 * :func:`compute_complete_date`: the date of a --DTC when its date part is complete
   (partial dates are missing, or an error); :func:`compute_date` for a column that must
   hold dates;
@@ -205,6 +206,40 @@ def _iso8601_valid(values: pd.Series) -> pd.Series:
         parsed = pd.to_datetime(text[full].str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
         ok.loc[full] = parsed.notna()
     return (ok | blank).astype(bool)
+
+
+def compute_is_complete(values: pd.Series, *, time: bool = False) -> pd.Series:
+    """True where a text value is a complete ISO 8601 date (or datetime) in the calendar, or blank.
+
+    What a reader checks before it turns text into a date: ``2021-03`` read by pandas is
+    2021-03-01, a day nobody collected.
+
+    Parameters
+    ----------
+    values
+        ISO 8601 text; missing and blank values count as complete (nothing to read).
+    time
+        ``False`` (default): a date, ``YYYY-MM-DD``, without a time part. ``True``: a date
+        and at least hours and minutes (``YYYY-MM-DDThh:mm``, seconds and a fraction optional).
+
+    Returns
+    -------
+    pandas.Series
+        Boolean, aligned with ``values``.
+
+    Examples
+    --------
+    >>> compute_is_complete(pd.Series(["2021-03-15", "2021-03", "2021-02-30", "2021-03-15T10:30", None])).tolist()
+    [True, False, False, False, True]
+    >>> compute_is_complete(pd.Series(["2021-03-15T10:30:05.5", "2021-03-15", "2021-03-15T-:30"]), time=True).tolist()
+    [True, False, False]
+    """
+    fields, matched = parse_dtc(values)
+    needed = [0, 1, 2, 3, 4] if time else [0, 1, 2]
+    complete = matched & ~np.isnan(fields[:, needed]).any(axis=1) & ~invalid_components(fields)
+    if not time:
+        complete &= np.isnan(fields[:, 3:]).all(axis=1)
+    return pd.Series(complete | is_missing(values).to_numpy(), index=values.index)
 
 
 # --------------------------------------------------------------------------- complete dates
@@ -413,6 +448,7 @@ __all__ = [
     "parse_dtc",
     "invalid_components",
     "compute_iso8601_valid",
+    "compute_is_complete",
     "compute_complete_date",
     "compute_date",
     "compute_study_day",
