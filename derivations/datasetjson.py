@@ -56,6 +56,7 @@ import pandas as pd
 
 from .core import compute_on_distinct
 from .findings import DerivationError, FileError
+from .iso8601 import compute_is_complete
 from .metadata import DatasetMeta, VariableMeta
 
 DATASET_JSON_VERSION = "1.1.0"
@@ -433,7 +434,15 @@ def _decode(values: list, col: Column) -> pd.Series:
         ser = pd.Series(values, dtype=object)
         return pd.Series(ser.tolist()) if ser.notna().any() else ser
     if dtype in ("date", "datetime"):
-        return pd.to_datetime(pd.Series(values, dtype=object), format="ISO8601", utc=False)
+        text = pd.Series(values, dtype=object)
+        # a partial value would be read as its first day or month (pandas' ISO 8601): never a guess
+        bare = text.str.replace(r"(?:Z|[+-]\d{2}:?\d{2})$", "", regex=True) if dtype == "datetime" else text
+        complete = compute_is_complete(bare, time=dtype == "datetime").to_numpy()
+        if not complete.all():
+            i = int(np.flatnonzero(~complete)[0])
+            raise ValueError(f"row {i + 1} holds {values[i]!r}, not a complete ISO 8601 {dtype}"
+                             + (f"; {int((~complete).sum())} such values" if (~complete).sum() > 1 else ""))
+        return pd.to_datetime(text, format="ISO8601", utc=False)
     if dtype == "time":
         return pd.to_timedelta(pd.Series(values, dtype=object))
     if dtype == "boolean":

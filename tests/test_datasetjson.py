@@ -180,3 +180,32 @@ def test_nullable_integer_missing_is_null(tmp_path):
                               creation_datetime="2022-07-04T00:00:00")
     rows = json.loads(path.read_text())["rows"]
     assert rows == [["a", 1], ["b", None]]
+
+
+def test_partial_dates_are_not_read_as_their_first_day(tmp_path):
+    df = pd.DataFrame({"USUBJID": ["1", "2", "3"], "TRTSDT": pd.to_datetime(["2021-08-02", None, "2021-09-15"]),
+                       "TRTSDTM": pd.to_datetime(["2021-08-02 10:30:00", None, "2021-09-15 08:00:05"])})
+    path = write_dataset_json(df, tmp_path / "x.json", name="X", label="X", creation_datetime="2024-01-01T00:00:00")
+    doc = json.loads(path.read_text())
+    assert [c["dataType"] for c in doc["columns"]] == ["string", "date", "datetime"]
+
+    def read_with(column, values):
+        edited = json.loads(path.read_text())
+        k = [c["name"] for c in edited["columns"]].index(column)
+        for row, value in zip(edited["rows"], values):
+            row[k] = value
+        (tmp_path / "edited.json").write_text(json.dumps(edited))
+        return read_dataset_json(tmp_path / "edited.json")[0]
+
+    # pandas' ISO 8601 reading gave 2021-08-01 and 2021-01-01 for these
+    with pytest.raises(DerivationError, match=r"row 1 holds '2021-08', not a complete ISO 8601 date; 2 such values"
+                                              r".*variable TRTSDT"):
+        read_with("TRTSDT", ["2021-08", None, "2021"])
+    with pytest.raises(DerivationError, match=r"row 3 holds '2021-09-15', not a complete ISO 8601 datetime"):
+        read_with("TRTSDTM", ["2021-08-02T10:30:00", None, "2021-09-15"])
+    with pytest.raises(DerivationError, match=r"row 1 holds '2021-02-30'"):
+        read_with("TRTSDT", ["2021-02-30", None, "2021-09-15"])
+    # complete values with a fraction of a second, or without seconds, still read
+    back = read_with("TRTSDTM", ["2021-08-02T10:30:00.5", None, "2021-09-15T08:00"])
+    assert back["TRTSDTM"].tolist()[::2] == [pd.Timestamp("2021-08-02 10:30:00.5"), pd.Timestamp("2021-09-15 08:00")]
+    assert read_with("TRTSDTM", [None, None, None])["TRTSDTM"].isna().all()
