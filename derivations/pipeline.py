@@ -19,19 +19,18 @@ Example
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Iterable, Mapping
 
 import pandas as pd
 
-from .findings import DerivationError, Findings
+from .csvout import write_csv
+from .findings import DerivationError, Finding, Findings
 from .io import read_dataset_folder
-from .program import Program, producers, run_order
+from .plausibility import check_plausibility
+from .program import Program, producers, program_errors, run_order
 from .study import STAGES, RunContext, Study
 
 
@@ -106,7 +105,8 @@ def run_stage(ctx: RunContext, stage: str, *, only: Iterable[str] | None = None)
         for name in program.reads:
             if ctx.dataset(name) is None:
                 raise _missing_input(ctx, program, name, ran)
-        result = program.derive(ctx.for_program(program))
+        with program_errors(ctx.study.root / stage / f"{program.name}.py"):
+            result = program.derive(ctx.for_program(program))
         result = {} if result is None else result
         if not isinstance(result, Mapping):
             raise DerivationError(f"{program.label}: derive(ctx) returned {type(result).__name__}, not a dict",
@@ -159,29 +159,35 @@ def write_stage(datasets: dict[str, pd.DataFrame], spec, folder: Path, created) 
     return files
 
 
-def write_ard(results: dict[str, pd.DataFrame], folder: Path) -> list[Path]:
-    """Analysis results data of the TLF programs as CSV, one file per analysis (deterministic)."""
+def write_ard(results: dict[str, pd.DataFrame], folder: Path, findings: Findings | None = None) -> list[Path]:
+    """Analysis results data of the TLF programs as CSV, one file per analysis (deterministic; text that
+    would start a spreadsheet formula is neutralised, see :mod:`derivations.csvout`, with a note)."""
     folder.mkdir(parents=True, exist_ok=True)
     files = []
     for name, frame in sorted(results.items()):
         if isinstance(frame, pd.DataFrame):
             path = folder / f"{name.lower()}.csv"
-            frame.to_csv(path, index=False, lineterminator="\n", float_format="%.10g")
+            if write_csv(frame, path, float_format="%.10g") and findings is not None:
+                findings.add("note", "csv_formula_guard", "text cells starting with =, +, - or @ were written "
+                             "with a leading ' so that a spreadsheet shows them as text", dataset=name,
+                             value=f"{folder.name}/{path.name}")
             files.append(path)
     return files
 
 
-def _swap_into_place(staging: Path, out_dir: Path) -> None:
-    mask = os.umask(0)
-    os.umask(mask)
-    os.chmod(staging, 0o777 & ~mask)  # mkdtemp makes 0700
-    old = None
-    if out_dir.exists():
-        old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
-        os.replace(out_dir, old)
-    os.replace(staging, out_dir)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+def study_inputs(study: Study, raw_dir=None, given=None) -> dict[str, Path | None]:
+    """What a run of ``study`` reads, by name, for :func:`derivations.outdir.check_output_folder`."""
+    inputs: dict[str, Path | None] = {"the study folder": study.root, "study.toml": study.root / "study.toml",
+                                      "the raw data folder": Path(raw_dir) if raw_dir else study.raw_dir}
+    for stage in STAGES:
+        inputs[f"the {stage} programs folder"] = study.root / stage
+        spec = study.spec_path(stage)
+        if spec is not None:
+            inputs[f"the {stage} spec"] = spec
+            inputs[f"the {stage} spec folder"] = spec.parent
+    for stage, folder in (given or {}).items():
+        inputs[f"the --{stage} folder"] = Path(folder) if folder else None
+    return inputs
 
 
 def run_study(
@@ -190,73 +196,132 @@ def run_study(
     *,
     raw_dir: str | Path | None = None,
     sdtm_dir: str | Path | None = None,
-    stages: Iterable[str] = STAGES,
+    adam_dir: str | Path | None = None,
+    stages: Iterable[str] | str | None = None,
 ) -> RunResult:
     """Run the study's stages and write the outputs atomically to ``out_dir``.
 
     ``raw_dir`` replaces the study's raw folder (e.g. a generated large study);
-    ``sdtm_dir`` reads SDTM from a folder of XPT/parquet files instead of
-    running the SDTM programs (default: ``[sdtm] input`` of study.toml, its text in
-    ``[sdtm] encoding``; ``[sdtm] files = {DM = "v1.4.0/dm.parquet"}`` in
-    study.toml takes named datasets from other files under that folder). Raises :class:`RunFailed` when a program fails
-    or validation finds errors; nothing is written then.
+    ``sdtm_dir`` / ``adam_dir`` read that stage from a folder of XPT/parquet
+    files instead of deriving it (default for SDTM: ``[sdtm] input`` of study.toml;
+    ``[sdtm] files = {DM = "v1.4.0/dm.parquet"}`` takes named datasets from other
+    files under that folder).
+    A partial run (``stages``) reads the stage before it from the previous
+    output when no folder is given, and keeps the stages it does not run
+    (see :mod:`derivations.outdir` for the output folder contract). Raises
+    :class:`RunFailed` when validation finds errors; nothing is written then.
     """
+    from .outdir import Staging, check_output_folder, parse_stages, plan_run
+
     study = study if isinstance(study, Study) else Study.load(study)
     if sdtm_dir is None:
         sdtm_dir = study.sdtm_input  # [sdtm] input in study.toml (with its [sdtm] encoding)
-    out_dir = Path(out_dir).resolve()
-    stages = [s for s in STAGES if s in set(stages)]
+    given = {k: Path(v).expanduser().resolve() for k, v in {"sdtm": sdtm_dir, "adam": adam_dir}.items() if v}
+    plan = plan_run(Path(out_dir).resolve(), parse_stages(stages, STAGES), given=given, valid=STAGES,
+                    needs={"adam": "sdtm", "tlf": "adam"})
+    out_dir = check_output_folder(out_dir, inputs=study_inputs(study, raw_dir, given), kept=plan.keep.values())
     ctx = RunContext(study=study, raw_dir=Path(raw_dir).resolve() if raw_dir else None)
     result = RunResult(out_dir=out_dir, findings=ctx.findings)
+    for severity, note in plan.notes:
+        ctx.findings.add(severity, "partial_run", note)
+    for stage, folder in plan.read.items():
+        ctx.store(stage).update(_read_stage(ctx, stage, folder, from_given=folder == given.get(stage)))
 
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
-    try:
-        if sdtm_dir is not None:
-            files = study.settings.get("sdtm", {}).get("files")
-            ctx.sdtm.update(read_dataset_folder(Path(sdtm_dir), files, encoding=study.encoding("sdtm")))
-        for stage in stages:
-            if stage == "sdtm" and sdtm_dir is not None:
-                continue
-            t0, c0 = time.perf_counter(), time.process_time()
-            (staging / stage).mkdir(exist_ok=True)
-            ctx.stage_dir = staging / stage
-            produced = run_stage(ctx, stage)
-            result.datasets[stage] = produced
-            errors = ctx.findings.errors
-            if errors:
-                raise RunFailed(
-                    f"{stage}: {len(errors)} error finding(s); nothing was written:\n"
-                    + "\n".join(str(e) for e in errors[:50])
-                    + ("\n..." if len(errors) > 50 else ""),
-                    ctx.findings,
-                )
-            if stage == "sdtm":
-                ctx.release_raw()  # every raw record is in SDTM or in the findings now
-            t1, c1 = time.perf_counter(), time.process_time()
-            if stage in ("sdtm", "adam") and produced:
-                result.files += write_stage(produced, ctx.spec(stage), staging / stage, study.created)
-            elif stage == "tlf" and produced:
-                result.files += write_ard(produced, staging / stage / "ard")
-            t2, c2 = time.perf_counter(), time.process_time()
-            result.timings[stage] = {"derive_wall": t1 - t0, "derive_cpu": c1 - c0,
-                                     "write_wall": t2 - t1, "write_cpu": c2 - c1,
-                                     "rows": int(sum(len(d) for d in produced.values()
-                                                     if isinstance(d, pd.DataFrame)))}
+    with Staging(out_dir) as staging:
+        by_stage = {}
+        for stage, folder in plan.keep.items():
+            by_stage[stage] = read_stage_findings(staging.keep(stage, folder))
+        for stage in plan.run:
+            start = len(ctx.findings)
+            result.timings[stage] = _run_and_write(ctx, stage, staging.path, result)
+            by_stage[stage] = ctx.findings.items[start:]
+            write_stage_findings(by_stage[stage], staging.path / stage)
+        # findings in stage order, whether derived now or kept from the previous output
+        items = ctx.findings.items
+        items[:] = items[:len(plan.notes)] + [f for s in STAGES for f in by_stage.get(s, [])]
         # -- submission package: Dataset-JSON beside each XPT, define.xml per stage, submission/ + manifest
         from .submission import write_package
 
-        write_package(staging, study, result.datasets)
+        write_package(staging.path, study, result.datasets)
         # -- end submission package
-        report = ctx.findings.to_frame()
-        report.to_csv(staging / "findings.csv", index=False, lineterminator="\n")
-        (staging / "findings.txt").write_text(ctx.findings.report() + "\n", encoding="utf-8")
-        _swap_into_place(staging, out_dir)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    result.files = [out_dir / p.relative_to(staging) for p in result.files]
+        write_findings(ctx.findings, staging.path)
+        staging.commit()
+    result.files = [out_dir / p.relative_to(staging.path) for p in result.files]
     return result
+
+
+def _read_stage(ctx: RunContext, stage: str, folder: Path, *, from_given: bool) -> dict[str, pd.DataFrame]:
+    """An earlier stage's datasets from a folder (``--sdtm``/``--adam`` or the previous output), with the
+    types a run derives them with (the spec's, as :func:`finalize_dataset` casts them)."""
+    files = ctx.study.settings.get(stage, {}).get("files") if from_given else None
+    data = read_dataset_folder(folder, files, encoding=ctx.study.encoding(stage))
+    if not data:
+        raise DerivationError(f"{folder} holds no {stage.upper()} datasets (no .xpt or .parquet file)",
+                              value=str(folder), hint=f"pass --{stage} DIR, a folder of {stage.upper()} XPT/parquet "
+                                                      f"files, or run the {stage} stage too")
+    if ctx.study.spec_path(stage) is None:
+        return data
+    spec = ctx.spec(stage)
+    return {name: finalize_dataset(frame, spec, name, program=f"the {stage} folder {folder}")
+            if (folder / f"{name.lower()}.xpt").is_file() else frame for name, frame in data.items()}
+
+
+def _run_and_write(ctx: RunContext, stage: str, staging: Path, result: RunResult) -> dict[str, float]:
+    """Derive one stage into the staging folder; :class:`RunFailed` when validation found errors."""
+    t0, c0 = time.perf_counter(), time.process_time()
+    (staging / stage).mkdir(exist_ok=True)
+    ctx.stage_dir = staging / stage
+    produced = run_stage(ctx, stage)
+    result.datasets[stage] = produced
+    ctx.findings.extend(check_plausibility(produced, stage=stage, settings=ctx.settings))
+    errors = ctx.findings.errors
+    if errors:
+        raise RunFailed(
+            f"{stage}: {len(errors)} error finding(s); nothing was written:\n"
+            + "\n".join(str(e) for e in errors[:50])
+            + ("\n..." if len(errors) > 50 else ""),
+            ctx.findings,
+        )
+    if stage == "sdtm":
+        ctx.release_raw()  # every raw record is in SDTM or in the findings now
+    t1, c1 = time.perf_counter(), time.process_time()
+    if stage in ("sdtm", "adam") and produced:
+        result.files += write_stage(produced, ctx.spec(stage), staging / stage, ctx.study.created)
+    elif stage == "tlf" and produced:
+        result.files += write_ard(produced, staging / stage / "ard", ctx.findings)
+    t2, c2 = time.perf_counter(), time.process_time()
+    return {"derive_wall": t1 - t0, "derive_cpu": c1 - c0, "write_wall": t2 - t1, "write_cpu": c2 - c1,
+            "rows": int(sum(len(d) for d in produced.values() if isinstance(d, pd.DataFrame)))}
+
+
+STAGE_FINDINGS = ".findings.jsonl"
+
+
+def write_stage_findings(findings: Iterable[Finding], folder: Path) -> None:
+    """The findings of one stage, kept in its folder so that a partial run can carry them over."""
+    import json
+
+    def plain(value):
+        return value.item() if hasattr(value, "item") else str(value)
+
+    lines = [json.dumps(asdict(f), default=plain, ensure_ascii=False) + "\n" for f in findings]
+    (folder / STAGE_FINDINGS).write_text("".join(lines), encoding="utf-8")
+
+
+def read_stage_findings(folder: Path) -> list[Finding]:
+    """The findings a stage folder of an earlier output recorded (``[]`` when it has none)."""
+    import json
+
+    path = folder / STAGE_FINDINGS
+    if not path.is_file():
+        return []
+    return [Finding(**json.loads(line)) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+def write_findings(findings: Findings, folder: Path) -> None:
+    """``findings.csv`` and ``findings.txt`` of a run."""
+    write_csv(findings.to_frame(), folder / "findings.csv")
+    (folder / "findings.txt").write_text(findings.report() + "\n", encoding="utf-8")
 
 
 def validate_folder(study: str | Path | Study, folder: str | Path) -> Findings:

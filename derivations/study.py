@@ -73,7 +73,6 @@ Example ``study.toml``::
 from __future__ import annotations
 
 import dataclasses
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -134,9 +133,9 @@ class Study:
                 f"{path} not found: a study folder needs a study.toml "
                 "(pass --study PATH to select another study)"
             )
-        with path.open("rb") as fh:
-            settings = tomllib.load(fh)
-        return cls(root=root, settings=settings)
+        from .settings import load_settings
+
+        return cls(root=root, settings=load_settings(path, root=root))
 
     @property
     def created(self):

@@ -1,4 +1,4 @@
-"""Direct mappings: copy a raw column, set a constant.
+"""Direct mappings: copy a raw column, set a constant, read a number.
 
 --SEQ is numbered by :func:`derivations.adam.records.derive_var_obs_number` (re-exported
 by :mod:`derivations.sdtm`); ``derive_var_seq`` here is its deprecated predecessor.
@@ -21,7 +21,8 @@ import pandas as pd
 
 from ..adam.records import numbered_positions
 from ..core import Filter, assert_has_columns, filter_mask
-from ._util import as_list, as_text
+from ..findings import RawDataError
+from ._util import as_list, as_text, subject_at
 
 
 def derive_var_assign(dataset: pd.DataFrame, *, source: str, new_var: str) -> pd.DataFrame:
@@ -57,6 +58,56 @@ def derive_var_assign(dataset: pd.DataFrame, *, source: str, new_var: str) -> pd
     else:
         out[new_var] = as_text(col)
     return out
+
+
+def compute_numeric(
+    values: pd.Series,
+    *,
+    source: str | None = None,
+    dataset: str | None = None,
+    variable: str | None = None,
+    usubjid: pd.Series | None = None,
+    integer: bool | None = None,
+) -> pd.Series:
+    """Numbers from raw text; a text that is not a number is an error naming file, line, subject and value.
+
+    Blank text is a missing value. ``source`` is the raw page (``"dm.csv"``):
+    with the default RangeIndex of a page read by ``ctx.raw``, index ``i`` is
+    line ``i + 2`` of the file (line 1 is the header). ``integer=True`` returns
+    ``Int64`` (a fraction is an error); ``None`` picks ``Int64`` when every
+    value is whole, ``float64`` otherwise.
+
+    >>> compute_numeric(pd.Series(["61", "", "57"])).tolist()
+    [61, <NA>, 57]
+    >>> compute_numeric(pd.Series(["61", "sixty"]), source="dm.csv", dataset="DM", variable="AGE",
+    ...                 usubjid=pd.Series(["S-01", "S-02"]))
+    Traceback (most recent call last):
+    ...
+    derivations.findings.RawDataError: dm.csv line 3: text in a numeric field (dataset DM, variable AGE, USUBJID S-02, row 1, value 'sixty'): correct the raw value to a number, or leave it blank if it is missing
+    """
+    text = as_text(values)
+    number = pd.to_numeric(text.mask(text == ""), errors="coerce")
+    bad = (text != "") & (number.isna() | ~np.isfinite(number.fillna(0)))
+    if bad.any():
+        pos = int(np.flatnonzero(bad.to_numpy())[0])
+        label = values.index[pos]
+        where = f"{source} line {int(label) + 2}: " if source and isinstance(label, (int, np.integer)) else (
+            f"{source}: " if source else "")
+        more = int(bad.sum()) - 1
+        raise RawDataError(
+            f"{where}text in a numeric field" + (f" ({more} more record(s) like it)" if more else ""),
+            dataset=dataset, variable=variable, usubjid=subject_at(usubjid, pos),
+            row=int(label) if isinstance(label, (int, np.integer)) else pos, value=text.iloc[pos],
+            hint="correct the raw value to a number, or leave it blank if it is missing")
+    whole = bool(((number.dropna() % 1) == 0).all())
+    if integer and not whole:
+        pos = int(np.flatnonzero(((number % 1) != 0).fillna(False).to_numpy())[0])
+        raise RawDataError(f"{source + ': ' if source else ''}a whole number is expected", dataset=dataset,
+                           variable=variable, usubjid=subject_at(usubjid, pos), value=text.iloc[pos],
+                           hint="correct the raw value")
+    if integer or (integer is None and whole):
+        return number.round().astype("Int64")
+    return number.astype("float64")
 
 
 def derive_var_hardcode(
