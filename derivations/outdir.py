@@ -399,7 +399,8 @@ class RunPlan:
     ``run``: the stages the run derives, in order; ``read``: earlier stages read
     from a folder (``--sdtm``/``--adam`` or the previous output); ``keep``: stage
     folders of the previous output carried over unchanged into the new one;
-    ``notes``: one sentence per choice made, for the findings report.
+    ``notes``: one sentence per choice made, for the findings report. A stage read from the
+    previous output is read only as far as the running programs' READS need it.
     """
 
     run: tuple[str, ...]
@@ -438,8 +439,8 @@ def plan_run(out: Path, stages: Iterable[str], *, given: Mapping[str, str | Path
                 notes.append(("note", f"{stage} datasets read from {given[stage]} (not derived)"))
         elif previous and (out / stage).is_dir():
             keep[stage] = out / stage
-            if any(needs.get(r) == stage for r in run):
-                read[stage] = out / stage
+            if any(valid.index(r) > valid.index(stage) for r in run):
+                read[stage] = out / stage  # (only the datasets the run's programs read are read)
     if not run:
         raise UsageError(f"no stage left to run: {', '.join(stages)} would all be read from --{'/--'.join(given)}",
                          hint="drop the --sdtm/--adam folder of a stage you want derived")

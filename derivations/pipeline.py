@@ -224,8 +224,11 @@ def run_study(
     result = RunResult(out_dir=out_dir, findings=ctx.findings)
     for severity, note in plan.notes:
         ctx.findings.add(severity, "partial_run", note)
+    wanted = {name for stage in plan.run for p in study.programs(stage) for name in study.program(stage, p).reads}
     for stage, folder in plan.read.items():
-        ctx.store(stage).update(_read_stage(ctx, stage, folder, from_given=folder == given.get(stage)))
+        from_given = folder == given.get(stage)
+        ctx.store(stage).update(_read_stage(ctx, stage, folder, from_given=from_given,
+                                            names=None if from_given else wanted))
 
     with Staging(out_dir) as staging:
         by_stage = {}
@@ -250,20 +253,31 @@ def run_study(
     return result
 
 
-def _read_stage(ctx: RunContext, stage: str, folder: Path, *, from_given: bool) -> dict[str, pd.DataFrame]:
+def _read_stage(ctx: RunContext, stage: str, folder: Path, *, from_given: bool,
+                names: set[str] | None = None) -> dict[str, pd.DataFrame]:
     """An earlier stage's datasets from a folder (``--sdtm``/``--adam`` or the previous output), with the
-    types a run derives them with (the spec's, as :func:`finalize_dataset` casts them)."""
+    types a run derives them with (the spec's, as :func:`finalize_dataset` casts them); ``names``: only
+    those datasets (the previous output's stage, as far as the running programs read it)."""
+    if names is not None:
+        from .io import read_dataset
+
+        return {p.stem.upper(): _as_derived(ctx, stage, folder, p.stem.upper(),
+                                            read_dataset(p, encoding=ctx.study.encoding(stage))[0])
+                for p in sorted(folder.glob("*.xpt")) if p.stem.upper() in names}
     files = ctx.study.settings.get(stage, {}).get("files") if from_given else None
     data = read_dataset_folder(folder, files, encoding=ctx.study.encoding(stage))
     if not data:
         raise DerivationError(f"{folder} holds no {stage.upper()} datasets (no .xpt or .parquet file)",
                               value=str(folder), hint=f"pass --{stage} DIR, a folder of {stage.upper()} XPT/parquet "
                                                       f"files, or run the {stage} stage too")
+    return {name: _as_derived(ctx, stage, folder, name, frame) if (folder / f"{name.lower()}.xpt").is_file()
+            else frame for name, frame in data.items()}
+
+
+def _as_derived(ctx: RunContext, stage: str, folder: Path, name: str, frame: pd.DataFrame) -> pd.DataFrame:
     if ctx.study.spec_path(stage) is None:
-        return data
-    spec = ctx.spec(stage)
-    return {name: finalize_dataset(frame, spec, name, program=f"the {stage} folder {folder}")
-            if (folder / f"{name.lower()}.xpt").is_file() else frame for name, frame in data.items()}
+        return frame
+    return finalize_dataset(frame, ctx.spec(stage), name, program=f"the {stage} folder {folder}")
 
 
 def _run_and_write(ctx: RunContext, stage: str, staging: Path, result: RunResult) -> dict[str, float]:

@@ -143,8 +143,12 @@ SETTINGS: list[Setting] = [
             "severity per plausibility rule id: \"error\", \"warning\", \"note\" or \"off\" (`derive rules`)"),
     Setting("plausibility.rules", "tables", [], "the study's own plausibility rules (fields as `derive rules` "
                                                "prints them: id, kind, datasets, variables, limit, severity, ...)"),
-    Setting("tlf.populations", "table", {}, "analysis populations: name = \"filter on ADSL\", "
-                                            "e.g. safety = \"SAFFL == 'Y'\""),
+    Setting("tlf.populations", "table", {}, "analysis populations: name = \"filter on ADSL\", or a table "
+                                            "[tlf.populations.<name>] with filter, label and definition"),
+    Setting("tlf.exposure", "table", {}, "exposure table parameters (cycle_days, planned dose per cycle, ...)"),
+    Setting("tlf.ars", "table", {}, "CDISC ARS reporting event settings ([tlf.ars.purposes]: output -> purpose)"),
+    Setting("tlf.book", "boolean", False, "make the TLF book (one PDF of all RTF outputs; needs LibreOffice)"),
+    Setting("tlf.book_max_pages", "integer", 500, "no TLF book above this many pages"),
     Setting("tlf.treatment", "table", {}, "the treatment column: label = \"...\", short_label = \"...\" "
                                           "(figure legends)"),
 ]
@@ -305,9 +309,11 @@ def _check_value(row: Setting, value: Any, where: str, root: Path | None) -> Non
         if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
             raise bad()
     elif t == "table":
-        if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        if not isinstance(value, dict):
             raise bad()
         if row.name == "files":
+            if not all(isinstance(v, str) for v in value.values()):
+                raise bad("each value a path in quotes")
             for v in value.values():
                 if Path(v).is_absolute() or ".." in Path(v).parts:
                     raise bad(f"{v!r}: a path under the folder, without '..'")

@@ -267,7 +267,7 @@ TOML = [
          message=r"study\.toml is not valid TOML: .*line 3"),
     Case("toml", "malformed-section", breaks=(edit("study/study.toml", "[sdtm]", "[sdtm"),),
          message=r"not valid TOML.*line 7"),
-    Case("toml", "duplicate-key", breaks=(append("study/study.toml", 'days_per_month = 31\n'),),
+    Case("toml", "duplicate-key", breaks=(append("study/study.toml", '[tlf]\nprograms = []\n'),),
          message=r"not valid TOML.*line"),
     Case("toml", "not-utf8", breaks=(edit("study/study.toml", "Toy study", "Toy stüdy"),
                                      recode("study/study.toml", "latin-1")), message=r"not (valid TOML|UTF-8)"),
@@ -309,9 +309,9 @@ TOML = [
     Case("toml", "spec-absolute", breaks=(toml("sdtm", "spec", '"/etc/passwd"'),),
          message=r"spec must be .*without '\.\.'"),
     Case("toml", "raw-escapes", breaks=(toml("study", "raw", '"../../elsewhere"'),), message=r"raw must be"),
-    Case("toml", "section-is-value", breaks=(edit("study/study.toml", "[study]\n", 'tlf = 1\n[study]\n'),
-                                             edit("study/study.toml", "[tlf]\n", "[tlf-gone]\n")),
-         message=r"tlf must be a \[tlf\] section"),
+    Case("toml", "section-is-value", breaks=(edit("study/study.toml", "[study]\n", 'adam = 1\n[study]\n'),
+                                             edit("study/study.toml", "[adam]\n", "[adam-gone]\n")),
+         message=r"adam must be a \[adam\] section"),
     Case("toml", "km-method-choice", breaks=(toml("tlf", "km_ci_method", '"brookmeyer"'),),
          message=r"'brookmeyer' is not one of .*did you mean 'brookmeyer-crowley'"),
     Case("toml", "rate-months-text", breaks=(toml("tlf", "km_rate_months", '["six"]'),), message=r"'six' is not a number"),
@@ -612,16 +612,16 @@ PLAUS = [
 # --------------------------------------------------------------------------- csv: no formula in a CSV a spreadsheet opens
 CSV = [
     Case("csv", f"ard-{name}", breaks=(edit("study/tlf/t_sex.py", '"Sex "', repr(prefix + "Sex ")),), exit=0,
-         message=r"1 note", check=_both(_csv_cell("tlf/ard/t_sex.csv", r"^n,F,2,'" + re.escape(prefix) + "Sex F,"),
+         message=r"1 note", check=_both(_csv_cell("tlf/ard/t_sex.csv", r",SEX,F,.*,n,2,n,'" + re.escape(prefix) + "Sex F,"),
                                         finding(r"csv_formula_guard.*t_sex\.csv", "note")))
     for name, prefix in (("equals", "="), ("plus", "+"), ("minus", "-"), ("at", "@"), ("tab", "\t"))
 ] + [
     Case("csv", "ard-hyperlink", breaks=(edit("study/tlf/t_sex.py", '"Sex "', repr('=HYPERLINK("http://x";"')),),
-         exit=0, message=r"1 note", check=_csv_cell("tlf/ard/t_sex.csv", r'^n,F,2,"\'=HYPERLINK\(""http://x""')),
-    Case("csv", "ard-number-text-kept", breaks=(edit("study/tlf/t_sex.py", '"Sex " + ard["SEX"].astype(str)', '"-3.5"'),),
-         exit=0, message=r"0 note", check=_csv_cell("tlf/ard/t_sex.csv", r"^n,F,2,-3.5,")),
+         exit=0, message=r"1 note", check=_csv_cell("tlf/ard/t_sex.csv", r',n,2,n,"\'=HYPERLINK\(""http://x""')),
+    Case("csv", "ard-number-text-kept", breaks=(edit("study/tlf/t_sex.py", '"Sex " + ard["group_value"].astype(str)', '"-3.5"'),),
+         exit=0, message=r"0 note", check=_csv_cell("tlf/ard/t_sex.csv", r",SEX,F,.*,n,2,n,-3.5,")),
     Case("csv", "ard-negative-number-kept", breaks=(edit("study/tlf/t_sex.py", 'round(365 / per_month, 4)', "-1.5"),),
-         exit=0, message=r"0 note", check=_csv_cell("tlf/ard/t_sex.csv", r"^n,F,2,Sex F,-1.5$")),
+         exit=0, message=r"0 note", check=_csv_cell("tlf/ard/t_sex.csv", r",SEX,F,.*,n,2,n,Sex F,-1.5$")),
     Case("csv", "findings-value-formula", breaks=(edit("study/raw/ex.csv", "004,ANLOTINIB", "004,=1+1\x1b"),),
          exit=0, message=r"1 warning", check=_csv_cell("findings.csv", r"control_characters,EX,EXTRT,TOY-004,\d+,'=1\+1")),
     Case("csv", "findings-value-at", breaks=(edit("study/raw/ex.csv", "004,ANLOTINIB", "004,@SUM\x1b"),),
@@ -660,7 +660,7 @@ EMBEDDED = [
          breaks=(edit("study/raw/surv.csv", '"001","Dead","01NOV2021","Disease progression",""\n', ""),),
          message=r"4 warning", check=finding(r"missing_page.*surv\.csv.*NCT04984096-001|NCT04984096-001.*surv", "warning")),
     Case("embedded", "tlf-from-previous-output", study="embedded", argv="run --study {study} --out {out} --stages tlf",
-         exit=0, message=r"tlf: T_AE, T_BASELINE, T_RESPONSE, T_TTE",
+         exit=0, message=r"tlf: T_AE, .*T_TTE",
          check=keeps("sdtm/dm.xpt", "adam/adsl.xpt", "adam/adtte.xpt", "tlf/ard/t_tte.csv", "tlf/t_tte.rtf")),
 ]
 

@@ -54,6 +54,13 @@ agegr1_cut = 65
 [tlf]
 programs = ["t_sex"]
 days_per_month = 30
+
+[tlf.populations]
+safety = "SAFFL == 'Y'"
+
+[tlf.treatment]
+label = "Toy drug"
+short_label = "Toy"
 '''
 
 DM = '''
@@ -144,18 +151,24 @@ def derive(ctx):
 
 T_SEX = '''
 import pandas as pd
+from derivations.tlf import RowSpec, build_table, columns_from_ard, compute_ard_counts, level_rows
 
 READS = ("ADSL",)
 WRITES = ("T_SEX",)
+AID = "T14.1.1-SEX"
 
 def derive(ctx):
     adsl = ctx.adam["ADSL"]
-    ard = adsl.groupby("SEX").size().rename("n").reset_index()
-    ard.insert(0, "stat", "n")
-    ard["label"] = "Sex " + ard["SEX"].astype(str)
+    safety = ctx.settings["tlf"]["populations"]["safety"]
+    ard = compute_ard_counts(adsl, analysis_id=AID, variables=["SEX"], population=safety, order={"SEX": ["F", "M"]})
+    rows = [RowSpec("Sex, n (%)"), *level_rows(ard, analysis_id=AID, labels={"F": "Female", "M": "Male"})]
+    columns = columns_from_ard(ard, analysis_id=AID, labels={"Total": ctx.settings["tlf"]["treatment"]["label"]})
+    table = build_table(ard, title="Sex", subtitle="Safety Population", table_id="Table 14.1.1", rows=rows,
+                        columns=columns, source="ADSL")
+    ctx.outputs.publish_table(table, "t_sex")
     per_month = float(ctx.settings["tlf"].get("days_per_month", 30.4375))
-    ard["months"] = round(365 / per_month, 4)
-    return {"T_SEX": ard}
+    label = "Sex " + ard["group_value"].astype(str)
+    return {"T_SEX": ard.assign(label=label, months=round(365 / per_month, 4))}
 '''
 
 
