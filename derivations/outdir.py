@@ -410,15 +410,14 @@ class RunPlan:
 
 
 def plan_run(out: Path, stages: Iterable[str], *, given: Mapping[str, str | Path | None],
-             valid: Iterable[str], needs: Mapping[str, str]) -> RunPlan:
+             valid: Iterable[str]) -> RunPlan:
     """Plan a run into ``out`` of ``stages``, given input folders ``given`` (``{"sdtm": dir}``).
 
     A stage with a given folder is read from it and not derived. A stage that is
     not run is kept from the previous output (when ``out`` is an output folder
-    holding it), unless a given folder replaces it. ``needs`` maps a stage to the
-    one whose datasets it must have (``{"adam": "sdtm", "tlf": "adam"}``): a run
-    stage whose need is neither run, given nor in the previous output is a
-    :class:`UsageError` naming the ways out.
+    holding it), unless a given folder replaces it; an earlier stage kept is also
+    read (as far as the running programs READ it). A dataset that a program reads
+    and no source provides is named by the pipeline when that program is due.
     """
     out = Path(out)
     valid, stages = list(valid), list(stages)
@@ -444,13 +443,6 @@ def plan_run(out: Path, stages: Iterable[str], *, given: Mapping[str, str | Path
     if not run:
         raise UsageError(f"no stage left to run: {', '.join(stages)} would all be read from --{'/--'.join(given)}",
                          hint="drop the --sdtm/--adam folder of a stage you want derived")
-    for stage in run:
-        need = needs.get(stage)
-        if need and need not in run and need not in read:
-            raise UsageError(
-                f"stage {stage} needs the {need} datasets, but the {need} stage does not run and "
-                f"{out / need} holds no earlier output",
-                hint=f"add {need} to --stages, or pass --{need} DIR (a folder of {need.upper()} XPT/parquet files)")
     first_run = min((valid.index(s) for s in run), default=len(valid))
     for stage, path in keep.items():
         if valid.index(stage) > first_run:

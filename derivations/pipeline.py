@@ -20,7 +20,7 @@ Example
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Mapping
 
@@ -217,8 +217,7 @@ def run_study(
     if sdtm_dir is None:
         sdtm_dir = study.sdtm_input  # [sdtm] input in study.toml (with its [sdtm] encoding)
     given = {k: Path(v).expanduser().resolve() for k, v in {"sdtm": sdtm_dir, "adam": adam_dir}.items() if v}
-    plan = plan_run(Path(out_dir).resolve(), parse_stages(stages, STAGES), given=given, valid=STAGES,
-                    needs={"adam": "sdtm", "tlf": "adam"})
+    plan = plan_run(Path(out_dir).resolve(), parse_stages(stages, STAGES), given=given, valid=STAGES)
     out_dir = check_output_folder(out_dir, inputs=study_inputs(study, raw_dir, given), kept=plan.keep.values())
     ctx = RunContext(study=study, raw_dir=Path(raw_dir).resolve() if raw_dir else None)
     result = RunResult(out_dir=out_dir, findings=ctx.findings)
@@ -233,12 +232,14 @@ def run_study(
     with Staging(out_dir) as staging:
         by_stage = {}
         for stage, folder in plan.keep.items():
-            by_stage[stage] = read_stage_findings(staging.keep(stage, folder))
+            staging.keep(stage, folder)
+            by_stage[stage] = read_stage_findings(out_dir, stage)
+            write_stage_findings(by_stage[stage], staging.path, stage)
         for stage in plan.run:
             start = len(ctx.findings)
             result.timings[stage] = _run_and_write(ctx, stage, staging.path, result)
             by_stage[stage] = ctx.findings.items[start:]
-            write_stage_findings(by_stage[stage], staging.path / stage)
+            write_stage_findings(by_stage[stage], staging.path, stage)
         # findings in stage order, whether derived now or kept from the previous output
         items = ctx.findings.items
         items[:] = items[:len(plan.notes)] + [f for s in STAGES for f in by_stage.get(s, [])]
@@ -275,9 +276,14 @@ def _read_stage(ctx: RunContext, stage: str, folder: Path, *, from_given: bool,
 
 
 def _as_derived(ctx: RunContext, stage: str, folder: Path, name: str, frame: pd.DataFrame) -> pd.DataFrame:
-    if ctx.study.spec_path(stage) is None:
+    """Each variable cast to its spec type (XPT holds integers as doubles); records and columns as read."""
+    from .shaping import cast_to_spec
+
+    if ctx.study.spec_path(stage) is None or name not in ctx.spec(stage).datasets:
         return frame
-    return finalize_dataset(frame, ctx.spec(stage), name, program=f"the {stage} folder {folder}")
+    ds = ctx.spec(stage).dataset(name)
+    cast = {v.name: cast_to_spec(frame[v.name], v)[0] for v in ds.variables if v.name in frame.columns}
+    return frame.assign(**cast) if cast else frame
 
 
 def _run_and_write(ctx: RunContext, stage: str, staging: Path, result: RunResult) -> dict[str, float]:
@@ -308,28 +314,28 @@ def _run_and_write(ctx: RunContext, stage: str, staging: Path, result: RunResult
             "rows": int(sum(len(d) for d in produced.values() if isinstance(d, pd.DataFrame)))}
 
 
-STAGE_FINDINGS = ".findings.jsonl"
+STAGE_FINDINGS = ".derive-findings"
 
 
-def write_stage_findings(findings: Iterable[Finding], folder: Path) -> None:
-    """The findings of one stage, kept in its folder so that a partial run can carry them over."""
-    import json
-
-    def plain(value):
-        return value.item() if hasattr(value, "item") else str(value)
-
-    lines = [json.dumps(asdict(f), default=plain, ensure_ascii=False) + "\n" for f in findings]
-    (folder / STAGE_FINDINGS).write_text("".join(lines), encoding="utf-8")
+def write_stage_findings(findings: Iterable[Finding], out: Path, stage: str) -> None:
+    """The findings of one stage (``OUT/.derive-findings/<stage>.csv``), so that a partial run that keeps
+    the stage carries them over (as text, not neutralised for spreadsheets: it is read back, not opened)."""
+    (out / STAGE_FINDINGS).mkdir(exist_ok=True)
+    Findings(list(findings)).to_frame().to_csv(out / STAGE_FINDINGS / f"{stage}.csv", index=False,
+                                               lineterminator="\n")
 
 
-def read_stage_findings(folder: Path) -> list[Finding]:
-    """The findings a stage folder of an earlier output recorded (``[]`` when it has none)."""
-    import json
+def read_stage_findings(out: Path, stage: str) -> list[Finding]:
+    """The findings of ``stage`` that an earlier output recorded (``[]`` when it has none); values as text."""
+    from .io import read_dataset
 
-    path = folder / STAGE_FINDINGS
+    path = out / STAGE_FINDINGS / f"{stage}.csv"
     if not path.is_file():
         return []
-    return [Finding(**json.loads(line)) for line in path.read_text(encoding="utf-8").splitlines() if line]
+    frame = read_dataset(path)[0]
+    return [Finding(r["severity"], r["check"], r["message"], r["dataset"] or None, r["variable"] or None,
+                    r["usubjid"] or None, int(r["row"]) if r["row"] else None, r["value"] if r["value"] else None)
+            for r in frame.to_dict("records")]
 
 
 def write_findings(findings: Findings, folder: Path) -> None:

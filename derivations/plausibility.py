@@ -132,7 +132,6 @@ RULES: tuple[PlausibilityRule, ...] = (
 )
 
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
-_ISO = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
 
 
 def rules_for(settings: Mapping[str, Any] | None) -> list[PlausibilityRule]:
@@ -251,24 +250,32 @@ def _check(rule: PlausibilityRule, name: str, data: pd.DataFrame, var: str, cuto
         if rule.kind == "control_characters":
             bad = text.str.contains(_CONTROL)
             message = rule.description
-        elif rule.kind == "end_before_start":
-            start = re.sub(r"ENDTC$", "STDTC", var)
-            if start not in data.columns:
-                return
-            st = data[start].astype("string").fillna("")
-            full = text.str.len().ge(10) & st.str.len().ge(10)
-            bad = full & (text.str.slice(0, 10) < st.str.slice(0, 10))
-            message = f"{rule.description} ({start} {{start}})"
         else:
-            date = text.str.split("T").str[0]
-            iso = date.str.fullmatch(_ISO.pattern)
-            if rule.kind == "after_cutoff":
+            from .iso8601 import parse_dtc
+
+            fields, matched = parse_dtc(col)
+            year, month, day = fields[:, 0], fields[:, 1], fields[:, 2]
+            if rule.kind == "end_before_start":
+                start = re.sub(r"ENDTC$", "STDTC", var)
+                if start not in data.columns:
+                    return
+                sf, _ = parse_dtc(data[start])
+                both = ~np.isnan(fields[:, :3]).any(axis=1) & ~np.isnan(sf[:, :3]).any(axis=1)
+                end_key = year * 10000 + month * 100 + day
+                start_key = sf[:, 0] * 10000 + sf[:, 1] * 100 + sf[:, 2]
+                bad = pd.Series(both & (end_key < start_key), index=col.index)
+                message = f"{rule.description} ({start} {{start}})"
+            elif rule.kind == "after_cutoff":
                 if cutoff is None:
                     return
-                bad = iso & (date > cutoff)
+                cut = pd.Timestamp(cutoff)
+                # the earliest day the (possibly partial) date can be: unknown month/day count as the first
+                earliest = year * 10000 + np.nan_to_num(month, nan=1) * 100 + np.nan_to_num(day, nan=1)
+                bad = pd.Series(matched & ~np.isnan(year) & (earliest > cut.year * 10000 + cut.month * 100 + cut.day),
+                                index=col.index)
                 message = f"{rule.description} (cut-off {cutoff})"
             else:
-                bad = iso & (date.str.slice(0, 4) < f"{int(rule.limit):04d}")
+                bad = pd.Series(matched & (year < rule.limit), index=col.index)
                 message = rule.description
     else:
         if pd.api.types.is_bool_dtype(col) or not pd.api.types.is_numeric_dtype(col):

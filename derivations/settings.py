@@ -27,7 +27,6 @@ tlf.days_per_month (number, default 30.4375): months = days / this factor in Kap
 from __future__ import annotations
 
 import datetime as _dt
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping
@@ -292,7 +291,7 @@ def _check_value(row: Setting, value: Any, where: str, root: Path | None) -> Non
         for item in value:
             if t == "numbers" and (isinstance(item, bool) or not isinstance(item, (int, float))):
                 raise bad(f"{item!r} is not a number")
-            if t in ("names", "texts") and not isinstance(item, str):
+            if t == "texts" and not isinstance(item, str):
                 raise bad(f"{item!r} is not a text")
             if t == "names":
                 from .program import check_program_name
@@ -330,11 +329,8 @@ def _check_date(row: Setting, value: Any, bad) -> None:
         return
     if not isinstance(value, str):
         raise bad()
-    pattern = r"\d{4}-\d{2}-\d{2}" if row.type == "date" else r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2})?)?"
-    if not re.fullmatch(pattern, value):
-        raise bad()
     try:
-        parsed = _dt.datetime.fromisoformat(value)
+        parsed = (_dt.date if row.type == "date" else _dt.datetime).fromisoformat(value.strip())
     except ValueError as exc:
         raise bad(str(exc)) from exc
     if parsed.year < 1900:

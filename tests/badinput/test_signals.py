@@ -25,8 +25,9 @@ def _start(study: Path, out: Path) -> subprocess.Popen:
 
 def _wait_for_staging(root: Path, proc: subprocess.Popen) -> Path:
     for _ in range(600):
-        found = [p for p in root.iterdir() if p.name.startswith(".out.derive-staging-") and (p / "sdtm").exists()]
-        if found:
+        found = [p for p in root.iterdir() if p.name.startswith(".out.derive-staging-") and (p / "adam").exists()]
+        if found:  # the ADaM stage has begun: its program is about to sleep
+            time.sleep(0.5)
             return found[0]
         assert proc.poll() is None, proc.communicate()
         time.sleep(0.05)
