@@ -139,15 +139,28 @@ def main(argv: list[str] | None = None) -> int:
                 return EXIT_OK if exc.code in (0, None) else EXIT_INPUT
             command, out = args.command, getattr(args, "out", None)
             return _COMMANDS[args.command](args)
-        except KeyboardInterrupt as exc:
-            signum = getattr(exc, "signum", signal.SIGINT)
-            _say(command, f"interrupted ({signal.Signals(signum).name}); nothing was replaced"
-                          + _unchanged(command, out, ": "))
-            return 128 + int(signum)
         except BaseException as exc:  # noqa: BLE001 - the one place every failure is mapped to a message
             if isinstance(exc, SystemExit):
                 raise
+            interrupt = _interrupt_of(exc)
+            if interrupt is not None:
+                signum = getattr(interrupt, "signum", signal.SIGINT)
+                _say(command, f"interrupted ({signal.Signals(signum).name}); nothing was replaced"
+                              + _unchanged(command, out, ": "))
+                return 128 + int(signum)
             return _report(command, exc, out)
+
+
+def _interrupt_of(exc: BaseException) -> KeyboardInterrupt | None:
+    """The interrupt (Ctrl-C, SIGTERM) behind ``exc``: ``exc`` itself, or one it was raised while handling
+    (clean-up that fails while a child process still writes, e.g. a temporary folder that is not yet empty)."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, KeyboardInterrupt):
+            return exc
+        seen.add(id(exc))
+        exc = exc.__context__
+    return None
 
 
 def _say(command: str, text: str) -> None:

@@ -28,6 +28,7 @@ Example
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import importlib
 import importlib.machinery
@@ -78,23 +79,39 @@ class ProgramError(DerivationError):
 @contextmanager
 def program_errors(path: Path):
     """Turn an exception raised while loading or running the program ``path`` into a :class:`ProgramError`
-    naming the file and the line (the full traceback goes to the log by way of ``__cause__``)."""
-    import traceback
+    naming the file and the line (the full traceback goes to the log by way of ``__cause__``).
 
+    A full disk, an exceeded quota or a read-only file system is not the program's fault: that
+    ``OSError`` passes through, and the command line names it and what to free or choose."""
     try:
         yield
     except DerivationError:
         raise
+    except OSError as exc:
+        if exc.errno in _ENVIRONMENT_ERRNOS:
+            raise
+        raise _program_error(path, exc) from exc
     except (Exception, SystemExit) as exc:
-        frames = [f for f in traceback.extract_tb(exc.__traceback__) if Path(f.filename) == path]
-        if isinstance(exc, SyntaxError) and exc.filename and Path(exc.filename) == path:
-            line = exc.lineno
-        else:
-            line = frames[-1].lineno if frames else None
-        text = " ".join(str(exc).split()) or type(exc).__name__
-        where = f"{path.parent.name}/{path.name}" + (f" line {line}" if line else "")
-        raise ProgramError(f"program {where} failed: {type(exc).__name__}: {text[:300]}",
-                           hint="correct the program, or the data it reads") from exc
+        raise _program_error(path, exc) from exc
+
+
+#: errors of the machine, not of a program (the command line names them and their fix)
+_ENVIRONMENT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS})
+
+
+def _program_error(path: Path, exc: BaseException) -> "ProgramError":
+    """The :class:`ProgramError` for ``exc`` raised by the program ``path``: its file, line and exception."""
+    import traceback
+
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if Path(f.filename) == path]
+    if isinstance(exc, SyntaxError) and exc.filename and Path(exc.filename) == path:
+        line = exc.lineno
+    else:
+        line = frames[-1].lineno if frames else None
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    where = f"{path.parent.name}/{path.name}" + (f" line {line}" if line else "")
+    return ProgramError(f"program {where} failed: {type(exc).__name__}: {text[:300]}",
+                        hint="correct the program, or the data it reads")
 
 
 def check_program_name(stage: str, name: object) -> str:

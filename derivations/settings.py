@@ -125,6 +125,8 @@ SETTINGS: list[Setting] = [
     Setting("adam.sd_min_days", "integer", 42, "RECIST BOR: SD counts from treatment start + this many days"),
     Setting("adam.confirm_days", "integer", 28, "RECIST BOR: CR/PR confirmed at least this many days later"),
     Setting("adam.trtem_end_window", "integer", 30, "TRTEMFL: AE start up to last dose + this many days"),
+    Setting("adam.ontrt_end_window", "integer", 30,
+            "ONTRTFL (BDS): on treatment from the day after first dose up to last dose + this many days"),
     Setting("tlf.days_per_month", "number", 30.4375,
             "months = days / this factor in Kaplan-Meier times and rates"),
     Setting("tlf.km_median_rule", "choice", "sas", "Kaplan-Meier median rule", ("sas", "first")),
@@ -148,6 +150,11 @@ SETTINGS: list[Setting] = [
     Setting("tlf.ars", "table", {}, "CDISC ARS reporting event settings ([tlf.ars.purposes]: output -> purpose)"),
     Setting("tlf.book", "boolean", False, "make the TLF book (one PDF of all RTF outputs; needs LibreOffice)"),
     Setting("tlf.book_max_pages", "integer", 500, "no TLF book above this many pages"),
+    Setting("qc.programs", "names", [], "the QC programs (files qc/<name>.py) that `derive qc` runs"),
+    Setting("qc.checks", "table", {}, "what each QC program double-programs: program = dataset or output name"),
+    Setting("qc.ard_tolerance", "number", 0.0, "outputs: |QC - production| of each ARD statistic allowed"),
+    Setting("qc.ard_method", "choice", "absolute", "outputs: how ard_tolerance applies",
+            ("absolute", "relative", "percent")),
     Setting("tlf.treatment", "table", {}, "the treatment column: label = \"...\", short_label = \"...\" "
                                           "(figure legends)"),
 ]

@@ -83,7 +83,7 @@ def compute_numeric(
     ...                 usubjid=pd.Series(["S-01", "S-02"]))
     Traceback (most recent call last):
     ...
-    derivations.findings.RawDataError: dm.csv line 3: text in a numeric field (dataset DM, variable AGE, USUBJID S-02, row 1, value 'sixty'): correct the raw value to a number, or leave it blank if it is missing
+    derivations.findings.RawDataError: dm.csv line 3: text in a numeric field (dataset DM, variable AGE, USUBJID S-02, value 'sixty'): correct the raw value to a number, or leave it blank if it is missing
     """
     text = as_text(values)
     number = pd.to_numeric(text.mask(text == ""), errors="coerce")
@@ -91,13 +91,13 @@ def compute_numeric(
     if bad.any():
         pos = int(np.flatnonzero(bad.to_numpy())[0])
         label = values.index[pos]
-        where = f"{source} line {int(label) + 2}: " if source and isinstance(label, (int, np.integer)) else (
-            f"{source}: " if source else "")
+        on_line = bool(source) and isinstance(label, (int, np.integer))
+        where = f"{source} line {int(label) + 2}: " if on_line else (f"{source}: " if source else "")
         more = int(bad.sum()) - 1
         raise RawDataError(
             f"{where}text in a numeric field" + (f" ({more} more record(s) like it)" if more else ""),
             dataset=dataset, variable=variable, usubjid=subject_at(usubjid, pos),
-            row=int(label) if isinstance(label, (int, np.integer)) else pos, value=text.iloc[pos],
+            row=None if on_line else pos + 1, value=text.iloc[pos],  # the line says where; no 0-based row
             hint="correct the raw value to a number, or leave it blank if it is missing")
     whole = bool(((number.dropna() % 1) == 0).all())
     if integer and not whole:

@@ -10,7 +10,7 @@ import json
 import re
 
 from harness import (
-    EACCES, ENOSPC, EROFS, RUN, Case, append, delete, edit, mkdir, oserror, patch, recode, symlink, toml,
+    EACCES, ENOSPC, EROFS, RUN, Case, append, delete, edit, edit_bytes, mkdir, oserror, patch, recode, symlink, toml,
     toml_drop, truncate, truncate_xpt, write,
 )
 
@@ -202,10 +202,33 @@ INTERRUPT = [
                                                              _raiser(RuntimeError("boom"))),),
          exit=3, message=r"internal error \(RuntimeError: boom\).*derive-error\.log",
          check=lambda ws, o: None if "Traceback" in (ws.out / "derive-error.log").read_text() else 1 / 0),
+    Case("interrupt", "disk-full-in-program", breaks=(edit("study/sdtm/ex.py", "def derive(ctx):",
+                                                           "def derive(ctx):\n    raise OSError(28, 'No space left on "
+                                                           "device', 'ex.rtf')"),),
+         message=r"ex\.rtf: no space left on the device: free some space and run again; the previous output in .* "
+                 r"is unchanged",
+         check=lambda ws, o: not (ws.out / "derive-error.log").exists() or 1 / 0),  # a full disk is no program bug
+    Case("interrupt", "read-only-in-program", breaks=(edit("study/tlf/t_sex.py", "def derive(ctx):",
+                                                           "def derive(ctx):\n    raise OSError(30, 'Read-only file "
+                                                           "system', 't.rtf')"),),
+         message=r"t\.rtf: the file system is read-only: choose a writable --out folder"),
+    Case("interrupt", "sigint-then-cleanup-fails", breaks=(edit("study/sdtm/ex.py", "def derive(ctx):",
+                                                                "def derive(ctx):\n    try:\n        raise KeyboardInterrupt"
+                                                                "\n    finally:\n        raise OSError(39, 'Directory not "
+                                                                "empty', 'user')"),),
+         exit=130, message=r"^derive run: interrupted \(SIGINT\); nothing was replaced: the previous output"),
     Case("interrupt", "swap-fails", breaks=(patch("derivations.outdir._exchange",
                                                   _raiser(OSError(16, "Device or resource busy", "/o"))),),
          message=r"busy"),
 ]
+
+def _diff_cells(path):
+    """The BASE column of a differences CSV."""
+    import csv
+
+    with path.open(newline="", encoding="utf-8") as fh:
+        return [row["BASE"] for row in csv.DictReader(fh)]
+
 
 # --------------------------------------------------------------------------- commands: validate / check / define / compare / usage
 COMMANDS = [
@@ -257,6 +280,19 @@ COMMANDS = [
          breaks=(write("elsewhere/c.html", '<!DOCTYPE html><meta name="generator" content="derive compare">'),),
          argv="compare {out}/sdtm/dm.xpt {out}/sdtm/dm.xpt --by USUBJID --html {ws}/elsewhere/c.html", exit=0,
          message=r"(?i)equal"),
+    Case("commands", "compare-diffs-keeps-others-csv", breaks=(write("elsewhere/mine.csv", "a,b\n1,2\n"),),
+         argv="compare {out}/sdtm/dm.xpt {out}/sdtm/dm.xpt --by USUBJID --out-diffs {ws}/elsewhere/mine.csv",
+         message=r"mine\.csv exists and is not a differences dataset derive wrote; it is not replaced"),
+    Case("commands", "compare-diffs-no-formula", out="elsewhere/d.csv",
+         breaks=(write("elsewhere/a.csv", "USUBJID,X\n1,=1+1\n2,@SUM(A1)\n"), write("elsewhere/b.csv", "USUBJID,X\n1,ok\n2,ok\n")),
+         argv="compare {ws}/elsewhere/a.csv {ws}/elsewhere/b.csv --by USUBJID --out-diffs {ws}/elsewhere/d.csv",
+         exit=1, message=r"wrote 2 difference\(s\)",
+         check=lambda ws, o: _diff_cells(ws.path("elsewhere/d.csv")) == ["'=1+1", "'@SUM(A1)"] or 1 / 0),
+    Case("commands", "compare-diffs-rewrites-own", out="elsewhere/d.csv",
+         breaks=(write("elsewhere/d.csv", "TYPE,USUBJID,VARIABLE,COMPVAR,BASE,COMPARE,DIFF\n"),
+                 write("elsewhere/a.csv", "USUBJID,X\n1,a\n"), write("elsewhere/b.csv", "USUBJID,X\n1,b\n")),
+         argv="compare {ws}/elsewhere/a.csv {ws}/elsewhere/b.csv --by USUBJID --out-diffs {ws}/elsewhere/d.csv",
+         exit=1, message=r"wrote 1 difference\(s\)"),
     Case("commands", "help", argv="--help", exit=0, message=r"exit codes"),
     Case("commands", "settings-table", argv="settings", exit=0, message=r"tlf\.days_per_month\s+number"),
 ]
@@ -365,6 +401,9 @@ PROGRAM = [
 NUMERIC = [
     Case("numeric", "age-text", breaks=(edit("study/raw/dm.csv", ",61,", ",sixty-one,"),),
          message=r"dm\.csv line 2: text in a numeric field .*AGE.*TOY-001.*sixty-one"),
+    Case("numeric", "age-text-exact", breaks=(edit("study/raw/dm.csv", ",61,", ",sixty-one,"),),  # no 0-based row
+         message=r"^derive run: error: dm\.csv line 2: text in a numeric field \(dataset DM, variable AGE, USUBJID "
+                 r"TOY-001, value 'sixty-one'\): correct the raw value to a number, or leave it blank if it is missing\n$"),
     Case("numeric", "age-comma-decimal", breaks=(edit("study/raw/dm.csv", ",57,", ',"57,5",'),),
          message=r"dm\.csv line 3: text in a numeric field .*AGE.*'57,5'"),
     Case("numeric", "age-inf", breaks=(edit("study/raw/dm.csv", ",70,", ",inf,"),), message=r"dm\.csv line 4.*'inf'"),
@@ -460,6 +499,9 @@ SPEC = [
          message=r"Variables.*row \d+.*Length"),
     Case("spec", "length-text", breaks=(_spec_edit("Variables", ("DM", "SEX"), "Length", "one"),),
          message=r"Length.*'one'"),
+    Case("spec", "length-text-says-what-to-fix", breaks=(_spec_edit("Variables", ("DM", "SEX"), "Length", "one"),),
+         message=r"sdtm_spec\.xlsx Variables row \d+ \(DM\.SEX\) Length: 'one' is not a whole number: enter a whole "
+                 r"number \(e\.g\. 8\), or leave the cell empty: fix the workbook"),
     Case("spec", "name-too-long", breaks=(_spec_edit("Variables", ("DM", "AGE"), "Variable", "AGEATBASELINE"),),
          message=r"AGEATBASELINE", exit=2),
     Case("spec", "label-too-long", breaks=(_spec_edit("Variables", ("DM", "AGE"), "Label", "A" * 41),),
@@ -659,6 +701,13 @@ EMBEDDED = [
     Case("embedded", "survival-page-missing-subject", study="embedded", argv=EMB, exit=0,
          breaks=(edit("study/raw/surv.csv", '"001","Dead","01NOV2021","Disease progression",""\n', ""),),
          message=r"4 warning", check=finding(r"missing_page.*surv\.csv.*NCT04984096-001|NCT04984096-001.*surv", "warning")),
+    Case("embedded", "xpt-cp1252-text", study="embedded", argv="validate --study {study} --out {out}",
+         breaks=(edit_bytes("out/sdtm/ae.xpt", b"Nausee", b"Naus\xe9e"),),
+         message=r"ae\.xpt: text is not utf-8 \(byte 0xE9 in b'Naus\\xe9e'\) \(dataset AE, variable AETERM, row \d+\): "
+                 r".*declare it, e\.g\. \[sdtm\] encoding = \"cp1252\""),
+    Case("embedded", "xpt-cp1252-declared", study="embedded", argv="validate --study {study} --out {out}", exit=0,
+         breaks=(edit_bytes("out/sdtm/ae.xpt", b"Nausee", b"Naus\xe9e"), toml("sdtm", "encoding", '"cp1252"')),
+         message=r"0 finding"),
     Case("embedded", "tlf-from-previous-output", study="embedded", argv="run --study {study} --out {out} --stages tlf",
          exit=0, message=r"tlf: T_AE, .*T_TTE",
          check=keeps("sdtm/dm.xpt", "adam/adsl.xpt", "adam/adtte.xpt", "tlf/ard/t_tte.csv", "tlf/t_tte.rtf")),

@@ -130,6 +130,18 @@ def mkdir(rel: str):
     return lambda ws: ws.path(rel).mkdir(parents=True, exist_ok=True)
 
 
+def edit_bytes(rel: str, old: bytes, new: bytes):
+    """Replace the first ``old`` by ``new`` (same length) in a binary file, e.g. one text value of an XPT."""
+    assert len(old) == len(new)
+
+    def run(ws: Workspace):
+        data = ws.path(rel).read_bytes()
+        assert old in data, f"break of {rel}: {old!r} not found"
+        ws.path(rel).write_bytes(data.replace(old, new, 1))
+
+    return run
+
+
 def truncate(rel: str, keep: int | float):
     """Keep the first ``keep`` bytes (an int) or that fraction of the file (a float)."""
 
