@@ -71,12 +71,31 @@ def compute_numeric(
 ) -> pd.Series:
     """Numbers from raw text; a text that is not a number is an error naming file, line, subject and value.
 
-    Blank text is a missing value. ``source`` is the raw page (``"dm.csv"``):
-    with the default RangeIndex of a page read by ``ctx.raw``, index ``i`` is
-    line ``i + 2`` of the file (line 1 is the header). ``integer=True`` returns
-    ``Int64`` (a fraction is an error); ``None`` picks ``Int64`` when every
-    value is whole, ``float64`` otherwise.
+    Blank text is a missing value; ``inf`` and ``nan`` written out are text, not numbers.
 
+    Parameters
+    ----------
+    values
+        The raw column (text as read from the page).
+    source
+        The raw page named in the error (``"dm.csv"``). With the default RangeIndex of a
+        page read by ``ctx.raw``, index ``i`` is line ``i + 2`` of the file (line 1 is the
+        header); with another index the error names the record instead.
+    dataset, variable
+        The SDTM dataset and variable the values become (named in the error).
+    usubjid
+        The subject of each value (aligned with ``values``), named in the error.
+    integer
+        ``True``: ``Int64`` (a fraction is an error); ``None`` (default): ``Int64`` when every
+        value is whole, ``float64`` otherwise; ``False``: ``float64``.
+
+    Returns
+    -------
+    pandas.Series
+        The numbers, missing where the text is blank.
+
+    Examples
+    --------
     >>> compute_numeric(pd.Series(["61", "", "57"])).tolist()
     [61, <NA>, 57]
     >>> compute_numeric(pd.Series(["61", "sixty"]), source="dm.csv", dataset="DM", variable="AGE",
