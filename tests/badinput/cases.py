@@ -11,7 +11,7 @@ import re
 
 from harness import (
     EACCES, ENOSPC, EROFS, RUN, Case, append, delete, edit, edit_bytes, mkdir, oserror, patch, recode, symlink, toml,
-    toml_drop, truncate, truncate_xpt, write,
+    toml_drop, truncate, truncate_xpt, truncate_xpt_records, write,
 )
 
 R = RUN
@@ -708,6 +708,12 @@ EMBEDDED = [
     Case("embedded", "xpt-cp1252-declared", study="embedded", argv="validate --study {study} --out {out}", exit=0,
          breaks=(edit_bytes("out/sdtm/ae.xpt", b"Nausee", b"Naus\xe9e"), toml("sdtm", "encoding", '"cp1252"')),
          message=r"0 finding"),
+    *(Case("embedded", f"xpt-cut-at-record-{cmd}", study="embedded", argv=f"{cmd} --study {{study}} --out {{out}}",
+           breaks=(truncate_xpt_records("out/sdtm/dm.xpt", 16),),
+           message=r"dm\.xpt: 16 record\(s\) read, but dm\.json beside it, a Dataset-JSON of the same dataset, holds 29")
+      for cmd in ("validate", "check")),
+    Case("embedded", "xpt-cut-at-record-sdtm-input", study="embedded", argv="run --study {study} --out {out} --stages adam",
+         breaks=(truncate_xpt_records("out/sdtm/dm.xpt", 16),), message=r"dm\.xpt: 16 record\(s\) read.*holds 29"),
     Case("embedded", "tlf-from-previous-output", study="embedded", argv="run --study {study} --out {out} --stages tlf",
          exit=0, message=r"tlf: T_AE, .*T_TTE",
          check=keeps("sdtm/dm.xpt", "adam/adsl.xpt", "adam/adtte.xpt", "tlf/ard/t_tte.csv", "tlf/t_tte.rtf")),

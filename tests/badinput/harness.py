@@ -163,6 +163,23 @@ def truncate_xpt(rel: str, fraction: float):
     return run
 
 
+def truncate_xpt_records(rel: str, keep: int):
+    """Keep the headers and the first ``keep`` records of an XPT (cut where a record ends on an 80-byte
+    boundary, the file reads as a complete, shorter dataset: v5 stores no record count)."""
+
+    def run(ws: Workspace):
+        from derivations.xpt import xpt_layout
+
+        path = ws.path(rel)
+        layout = xpt_layout(path)
+        assert keep * layout.row_length % 80 == 0 and keep < layout.records, "pick a record on an 80-byte boundary"
+        with path.open("r+b") as fh:
+            fh.truncate(layout.data_start + keep * layout.row_length)
+        assert xpt_layout(path).records == keep
+
+    return run
+
+
 def recode(rel: str, encoding: str, bom: bytes = b""):
     def run(ws: Workspace):
         text = _text(ws, rel)
