@@ -66,6 +66,10 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--stages", default=None,
                      help="comma-separated stages to run: sdtm,adam,tlf (default: all); the others are kept "
                           "from the previous output, and the stage before the first is read from it")
+    run.add_argument("--only", default=None, metavar="PROGRAM[,PROGRAM]",
+                     help="run these programs (e.g. adtte, or adam/adtte) against the previous output in --out: "
+                          "their inputs are read from there or from --sdtm/--adam (a program that writes a "
+                          "missing one runs too); only their outputs are replaced, every other file is kept")
 
     for name, text in (("validate", "validate the XPT files of an output folder against the study's specs"),
                        ("define", "write define.xml 2.1 (+ stylesheet) for the sdtm/ and adam/ folders of an "
@@ -278,7 +282,7 @@ def _run(args) -> int:
     from .pipeline import run_study
 
     result = run_study(args.study, args.out, raw_dir=args.raw, sdtm_dir=args.sdtm, adam_dir=args.adam,
-                       stages=args.stages)
+                       stages=args.stages, only=args.only)
     counts = {s: sum(f.severity == s for f in result.findings) for s in ("error", "warning", "note")}
     for stage, datasets in result.datasets.items():
         if datasets:

@@ -19,6 +19,7 @@ Example
 
 from __future__ import annotations
 
+import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -198,8 +199,12 @@ def run_study(
     sdtm_dir: str | Path | None = None,
     adam_dir: str | Path | None = None,
     stages: Iterable[str] | str | None = None,
+    only: Iterable[str] | str | None = None,
 ) -> RunResult:
     """Run the study's stages and write the outputs atomically to ``out_dir``.
+
+    ``only`` (``"adtte"``, ``"adam/adtte,t_ae"`` or a list) runs those programs instead of whole
+    stages, against the previous output in ``out_dir`` (:func:`run_programs`).
 
     ``raw_dir`` replaces the study's raw folder (e.g. a generated large study);
     ``sdtm_dir`` / ``adam_dir`` read that stage from a folder of XPT/parquet
@@ -214,6 +219,13 @@ def run_study(
     from .outdir import Staging, check_output_folder, parse_stages, plan_run
 
     study = study if isinstance(study, Study) else Study.load(study)
+    if only is not None:
+        if stages is not None:
+            from .outdir import UsageError
+
+            raise UsageError("--only and --stages cannot be combined",
+                             hint="--only runs the named programs (and what they need) without whole stages")
+        return run_programs(study, out_dir, only, raw_dir=raw_dir, sdtm_dir=sdtm_dir, adam_dir=adam_dir)
     if sdtm_dir is None:
         sdtm_dir = study.sdtm_input  # [sdtm] input in study.toml (with its [sdtm] encoding)
     given = {k: Path(v).expanduser().resolve() for k, v in {"sdtm": sdtm_dir, "adam": adam_dir}.items() if v}
@@ -251,6 +263,206 @@ def run_study(
         write_findings(ctx.findings, staging.path)
         staging.commit()
     result.files = [out_dir / p.relative_to(staging.path) for p in result.files]
+    return result
+
+
+def _dataset_names(folder: Path, files: Mapping | None = None) -> set[str]:
+    """Names of the datasets a folder holds (``*.xpt`` / ``*.parquet``; ``files``: ``[sdtm] files``)."""
+    names = {p.stem.upper() for pattern in ("*.xpt", "*.parquet") for p in folder.glob(pattern)}
+    return names | {str(k).upper() for k in (files or {})}
+
+
+def _programs_to_run(study: Study, targets: list[Program], available: Mapping[str, str],
+                     given: Mapping[str, Path]) -> tuple[list[Program], list[tuple[str, str]]]:
+    """The named programs plus the programs that write what they read and no source holds (``available``:
+    dataset -> where it is read from), each stage in the order of its READS/WRITES; with the notes."""
+    made_by = producers(study.all_programs())
+    chosen: dict[tuple[str, str], Program] = {(p.stage, p.name): p for p in targets}
+    notes: list[tuple[str, str]] = []
+    queue = list(targets)
+    while queue:
+        program = queue.pop(0)
+        for name in program.reads:
+            writer = made_by.get(name)
+            if (writer is not None and (writer.stage, writer.name) in chosen) or name in available:
+                continue
+            if writer is None:
+                raise DerivationError(
+                    f"--only: {program.label} reads {name}, which no program listed in study.toml writes and no "
+                    "input folder holds", dataset=name,
+                    hint=f"pass --{'adam' if name.startswith('AD') else 'sdtm'} DIR holding {name}, or run "
+                         "the whole study")
+            if writer.stage in given:
+                raise DerivationError(
+                    f"--only: {program.label} reads {name}, which the --{writer.stage} folder "
+                    f"{given[writer.stage]} does not hold", dataset=name,
+                    hint=f"add {name} to that folder, or drop --{writer.stage} so that {writer.label} derives it")
+            chosen[(writer.stage, writer.name)] = writer
+            queue.append(writer)
+            notes.append(("note", f"{writer.label} run too: {program.label} reads {name}, which the previous "
+                                  "output does not hold"))
+    order = []
+    for stage in STAGES:
+        listed = [study.program(stage, n) for n in study.programs(stage)]
+        order += [p for p in run_order(listed) if (stage, p.name) in chosen]
+    return order, notes
+
+
+def run_programs(
+    study: str | Path | Study,
+    out_dir: str | Path,
+    targets: Iterable[str] | str,
+    *,
+    raw_dir: str | Path | None = None,
+    sdtm_dir: str | Path | None = None,
+    adam_dir: str | Path | None = None,
+) -> RunResult:
+    """Run named programs on their own (``derive run --only adtte``) against a previous output.
+
+    ``targets``: program names as study.toml lists them (``"adtte"``, or ``"adam/adtte"`` when a
+    name is in two stages), comma-separated or a list; an unknown name is an error listing the
+    study's programs. Each program reads its READS from the programs of this run that write
+    them, else from ``sdtm_dir`` / ``adam_dir`` (default for SDTM: ``[sdtm] input``), else from
+    the previous output in ``out_dir``; a dataset none of them holds is derived by running the
+    program that writes it too (a note says so), and so on up the chain ("plus what they need").
+
+    The programs' datasets are shaped to the spec and validated as in a full run and replace
+    their earlier files in ``out_dir``; every other file is kept: the other datasets and
+    stages, the findings of the other datasets (this run's replace those of its datasets), the
+    TLF index, ARS reporting event and book (a warning when an analysis result changed, since they
+    now describe the earlier one). The define.xml of a stage that ran is rewritten from its kept
+    and new datasets, the submission folder and manifest too. A program that reads a dataset this
+    run re-derived but was not run itself gets a warning: its outputs are from the earlier data.
+    Staged and swapped like a full run: a failure leaves ``out_dir`` untouched.
+    """
+    from .define import write_define
+    from .outdir import Staging, UsageError, check_output_folder, is_output_folder
+    from .submission import document_files, write_dataset_jsons, write_submission
+
+    study = study if isinstance(study, Study) else Study.load(study)
+    names = [t for t in (targets.split(",") if isinstance(targets, str) else targets)]
+    if not names or any(not str(t).strip() for t in names):
+        raise UsageError("--only names no program", value=str(targets),
+                         hint="give program names as study.toml lists them, e.g. --only adsl,adtte")
+    targets_found: list[Program] = []
+    for t in names:
+        program = study.find_program(t)
+        if program not in targets_found:
+            targets_found.append(program)
+    if sdtm_dir is None:
+        sdtm_dir = study.sdtm_input
+    given = {k: Path(v).expanduser().resolve() for k, v in {"sdtm": sdtm_dir, "adam": adam_dir}.items() if v}
+    for program in targets_found:
+        if program.stage in given:
+            raise UsageError(f"--only {program.name}: the {program.stage} stage is read from --{program.stage} "
+                             f"{given[program.stage]}, so {program.label} does not run",
+                             hint=f"drop --{program.stage} (or [sdtm] input) to run {program.label}")
+    out = Path(out_dir).expanduser().resolve()
+    previous = out.is_dir() and is_output_folder(out)
+    sources: dict[str, Path] = {}  # stage -> folder its earlier datasets are read from
+    available: dict[str, str] = {}
+    for stage in ("sdtm", "adam"):
+        folder = given.get(stage) or (out / stage if previous and (out / stage).is_dir() else None)
+        if folder is not None:
+            sources[stage] = folder
+            files = study.settings.get(stage, {}).get("files") if stage in given else None
+            available.update(dict.fromkeys(_dataset_names(folder, files), stage))
+    programs, notes = _programs_to_run(study, targets_found, available, given)
+    stages = [s for s in STAGES if any(p.stage == s for p in programs)]
+    kept = [out / s for s in STAGES if previous and (out / s).is_dir()]
+    out = check_output_folder(out, inputs=study_inputs(study, raw_dir, given), kept=kept)
+
+    ctx = RunContext(study=study, raw_dir=Path(raw_dir).resolve() if raw_dir else None)
+    result = RunResult(out_dir=out, findings=ctx.findings)
+    run_notes = Findings()  # about the run as a whole; listed first in findings.txt
+    for severity, note in notes:
+        run_notes.add(severity, "partial_run", note)
+    written = {d for p in programs for d in p.writes}
+    wanted = {d for p in programs for d in p.reads} - written
+    for stage, folder in sources.items():
+        from_given = stage in given
+        need = None if from_given else {d for d in wanted if available.get(d) == stage}
+        if need != set():
+            ctx.store(stage).update(_read_stage(ctx, stage, folder, from_given=from_given, names=need))
+
+    changed: set[str] = set()  # datasets whose file this run changed
+    with Staging(out) as staging:
+        by_stage: dict[str, list[Finding]] = {}
+        for stage in STAGES:
+            if not (previous and (out / stage).is_dir()):
+                continue
+            by_stage[stage] = read_stage_findings(out, stage)
+            write_stage_findings(by_stage[stage], staging.path, stage)
+            if stage in stages:  # copied, not linked: this run writes into it
+                shutil.copytree(out / stage, staging.path / stage, symlinks=True)
+            else:
+                staging.keep(stage, out / stage)
+        for stage in stages:
+            start = len(ctx.findings)
+            only = [p.name for p in programs if p.stage == stage]
+            folder = staging.path / stage
+            folder.mkdir(exist_ok=True)
+            ctx.stage_dir = folder
+            produced = run_stage(ctx, stage, only=only)
+            result.datasets[stage] = produced
+            ctx.findings.extend(check_plausibility(produced, stage=stage, settings=ctx.settings))
+            errors = ctx.findings.errors
+            if errors:
+                raise RunFailed(f"{', '.join(p.label for p in programs if p.stage == stage)}: {len(errors)} error "
+                                "finding(s); nothing was written:\n" + "\n".join(str(e) for e in errors[:50])
+                                + ("\n..." if len(errors) > 50 else ""), ctx.findings)
+            if stage in ("sdtm", "adam") and produced:
+                spec = ctx.spec(stage)
+                before = {n: (folder / f"{n.lower()}.xpt").read_bytes() for n in produced
+                          if (folder / f"{n.lower()}.xpt").is_file()}
+                for name in produced:  # new files, never written through a link into the previous output
+                    for suffix in (".xpt", ".json"):
+                        (folder / f"{name.lower()}{suffix}").unlink(missing_ok=True)
+                result.files += write_stage(produced, spec, folder, study.created)
+                changed |= {n for n in before if before[n] != (folder / f"{n.lower()}.xpt").read_bytes()}
+                write_dataset_jsons(produced, spec, folder, created=study.created, study_id=study.studyid)
+                earlier = {}
+                if previous and (out / stage).is_dir():
+                    others = _dataset_names(out / stage) - set(produced)
+                    earlier = _read_stage(ctx, stage, out / stage, from_given=False, names=others) if others else {}
+                for stale in ("define.xml", "define.html"):
+                    (folder / stale).unlink(missing_ok=True)
+                write_define(spec, folder, created=study.created, datasets={**earlier, **produced},
+                             ct_version=study.settings.get("study", {}).get("ct_version"), settings=study.settings)
+            elif stage == "tlf" and produced:
+                before = {n: (folder / "ard" / f"{n.lower()}.csv").read_bytes() for n in produced
+                          if (folder / "ard" / f"{n.lower()}.csv").is_file()}
+                for name in produced:
+                    (folder / "ard" / f"{name.lower()}.csv").unlink(missing_ok=True)
+                result.files += write_ard(produced, folder / "ard", ctx.findings)
+                results = sorted(n for n in before if before[n] != (folder / "ard" / f"{n.lower()}.csv")
+                                 .read_bytes())
+                if results:
+                    run_notes.add("warning", "partial_run",
+                                  f"analysis results {', '.join(results)} changed: the review index, ARS reporting "
+                                  "event and TLF book were kept from the previous output and describe the earlier "
+                                  "results; run the tlf stage (--stages tlf) to rebuild them", dataset=results[0])
+            # the stage's findings: this run's about its datasets, the earlier ones about the others
+            mine = set(produced) | {d for p in programs if p.stage == stage for d in p.writes}
+            by_stage[stage] = ([f for f in by_stage.get(stage, []) if f.dataset not in mine]
+                               + ctx.findings.items[start:])
+            write_stage_findings(by_stage[stage], staging.path, stage)
+        ran = {(p.stage, p.name) for p in programs}
+        for name in sorted(changed):  # programs downstream of a changed dataset that did not run
+            behind = [p.label for p in study.all_programs() if name in p.reads and (p.stage, p.name) not in ran]
+            if behind:
+                run_notes.add("warning", "partial_run",
+                              f"{name} changed, and {', '.join(behind)} read it but did not run: their outputs "
+                              f"in {out.name}/ are from the earlier {name}", dataset=name,
+                              )
+        items = ctx.findings.items
+        items[:] = run_notes.items + [f for s in STAGES for f in by_stage.get(s, [])]
+        documents = {s: document_files(ctx.spec(s), study.root, s) for s in ("sdtm", "adam")
+                     if study.spec_path(s) is not None}
+        write_submission(staging.path, study.studyid, documents=documents)
+        write_findings(ctx.findings, staging.path)
+        staging.commit()
+    result.files = [out / p.relative_to(staging.path) for p in result.files]
     return result
 
 

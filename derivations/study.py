@@ -217,6 +217,22 @@ class Study:
                                        f"(defined: {', '.join(populations) or 'none'})")
         return populations[name]
 
+    def find_program(self, target: str) -> Program:
+        """The program named ``target`` on the command line: ``"adtte"`` (listed in one stage of study.toml)
+        or ``"adam/adtte"`` (``.py`` may follow). Any other name is an error listing the study's programs."""
+        text = str(target).strip().removesuffix(".py")
+        stage, _, name = text.rpartition("/")
+        listed = [(s, n) for s in STAGES for n in self.programs(s) if n == name and stage in ("", s)]
+        if len(listed) == 1:
+            return self.program(*listed[0])
+        if len(listed) > 1:
+            raise DerivationError(f"program {name!r} is listed in several stages: "
+                                  f"{', '.join(f'{s}/{n}' for s, n in listed)}", value=target,
+                                  hint=f"name it with its stage, e.g. {listed[0][0]}/{name}")
+        known = ", ".join(f"{s}/{n}" for s in STAGES for n in self.programs(s))
+        raise DerivationError(f"{target!r} is not a program listed in study.toml", value=target,
+                              hint=f"the programs are {known or 'none'}")
+
     def all_programs(self) -> list[Program]:
         """Every program listed in study.toml, stage by stage."""
         return [self.program(stage, name) for stage in STAGES for name in self.programs(stage)]
