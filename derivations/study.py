@@ -229,8 +229,12 @@ class Study:
             raise DerivationError(f"program {name!r} is listed in several stages: "
                                   f"{', '.join(f'{s}/{n}' for s, n in listed)}", value=target,
                                   hint=f"name it with its stage, e.g. {listed[0][0]}/{name}")
-        known = ", ".join(f"{s}/{n}" for s in STAGES for n in self.programs(s))
-        raise DerivationError(f"{target!r} is not a program listed in study.toml", value=target,
+        from .settings import did_you_mean
+
+        every = [f"{s}/{n}" for s in STAGES for n in self.programs(s)]
+        known = ", ".join(every)
+        close = did_you_mean(text, every if stage else [n for s in STAGES for n in self.programs(s)])
+        raise DerivationError(f"{target!r} is not a program listed in study.toml{close}", value=target,
                               hint=f"the programs are {known or 'none'}")
 
     def all_programs(self) -> list[Program]:

@@ -210,7 +210,9 @@ def test_only_an_unknown_program_is_exit_2_naming_the_programs(tmp_path, capsys)
     before = _sums(out)
     assert main(["run", "--study", str(study), "--out", str(out), "--only", "adsl,adtte"]) == 2
     err = capsys.readouterr().err
-    assert "'adtte' is not a program listed in study.toml" in err
+    assert "'adtte' is not a program listed in study.toml (value 'adtte')" in err
+    assert main(["run", "--study", str(study), "--out", str(out), "--only", "adls"]) == 2
+    assert "'adls' is not a program listed in study.toml (did you mean 'adsl'?)" in capsys.readouterr().err
     assert "the programs are sdtm/dm, adam/adsl, tlf/t_age" in err
     assert main(["run", "--study", str(study), "--out", str(out), "--only", "sdtm/adsl"]) == 2
     assert "'sdtm/adsl' is not a program listed in study.toml" in capsys.readouterr().err
