@@ -143,15 +143,19 @@ def run_stage(ctx: RunContext, stage: str, *, only: Iterable[str] | None = None)
     return produced
 
 
-def write_stage(datasets: dict[str, pd.DataFrame], spec, folder: Path, created) -> list[Path]:
+def write_stage(datasets: dict[str, pd.DataFrame], spec, folder: Path, created, *,
+                names: Iterable[str] | None = None) -> list[Path]:
     """Each dataset as ``folder/<name>.xpt``, character lengths fitted to the data
-    (:func:`derivations.lengths.submission_lengths`, as Dataset-JSON and define.xml state them)."""
+    (:func:`derivations.lengths.submission_lengths`, as Dataset-JSON and define.xml state them);
+    ``names``: write only those (the lengths are still fitted over all ``datasets`` of the stage)."""
     from .lengths import submission_lengths
     from .xpt import variables_from_spec, write_xpt
 
     lengths = submission_lengths(datasets, spec)
     files = []
     for name, frame in sorted(datasets.items()):
+        if names is not None and name not in names:
+            continue
         ds = spec.dataset(name)
         path = folder / f"{name.lower()}.xpt"
         write_xpt(frame, path, label=ds.label, variables=variables_from_spec(ds, lengths.get(ds.name)),
@@ -413,21 +417,32 @@ def run_programs(
                                 + ("\n..." if len(errors) > 50 else ""), ctx.findings)
             if stage in ("sdtm", "adam") and produced:
                 spec = ctx.spec(stage)
-                before = {n: (folder / f"{n.lower()}.xpt").read_bytes() for n in produced
-                          if (folder / f"{n.lower()}.xpt").is_file()}
-                for name in produced:  # new files, never written through a link into the previous output
-                    for suffix in (".xpt", ".json"):
-                        (folder / f"{name.lower()}{suffix}").unlink(missing_ok=True)
-                result.files += write_stage(produced, spec, folder, study.created)
-                changed |= {n for n in before if before[n] != (folder / f"{n.lower()}.xpt").read_bytes()}
-                write_dataset_jsons(produced, spec, folder, created=study.created, study_id=study.studyid)
+                from .lengths import submission_lengths, xpt_file_lengths
+
                 earlier = {}
                 if previous and (out / stage).is_dir():
                     others = _dataset_names(out / stage) - set(produced)
                     earlier = _read_stage(ctx, stage, out / stage, from_given=False, names=others) if others else {}
+                everything = {**earlier, **produced}
+                # character lengths are fitted over the stage's datasets: a kept dataset whose fitted lengths
+                # change with the new data is rewritten too (read back from its file)
+                fitted, on_file = submission_lengths(everything, spec), xpt_file_lengths(folder)
+                rewrite = set(produced) | {n for n in earlier if fitted.get(n) != on_file.get(n)}
+                before = {n: (folder / f"{n.lower()}.xpt").read_bytes() for n in rewrite
+                          if (folder / f"{n.lower()}.xpt").is_file()}
+                for name in rewrite:  # new files, never written through a link into the previous output
+                    for suffix in (".xpt", ".json"):
+                        (folder / f"{name.lower()}{suffix}").unlink(missing_ok=True)
+                result.files += write_stage(everything, spec, folder, study.created, names=rewrite)
+                changed |= {n for n in before if before[n] != (folder / f"{n.lower()}.xpt").read_bytes()}
+                for name in sorted(rewrite - set(produced)):
+                    run_notes.add("note", "partial_run", f"{name} rewritten: the character lengths it shares with "
+                                                         "the datasets of this run changed", dataset=name)
+                write_dataset_jsons(everything, spec, folder, created=study.created, study_id=study.studyid,
+                                    names=rewrite)
                 for stale in ("define.xml", "define.html"):
                     (folder / stale).unlink(missing_ok=True)
-                write_define(spec, folder, created=study.created, datasets={**earlier, **produced},
+                write_define(spec, folder, created=study.created, datasets=everything,
                              ct_version=study.settings.get("study", {}).get("ct_version"), settings=study.settings)
             elif stage == "tlf" and produced:
                 before = {n: (folder / "ard" / f"{n.lower()}.csv").read_bytes() for n in produced

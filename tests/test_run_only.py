@@ -244,3 +244,41 @@ def test_only_on_the_embedded_study_gives_the_full_run_bytes(study_tlf, tmp_path
     shutil.copytree(full, out)
     run_study(ROOT, out, only=program)
     assert _sums(out) == _sums(full)
+
+
+def test_only_rewrites_a_kept_dataset_whose_shared_lengths_change(tmp_path):
+    from derivations.lengths import xpt_file_lengths
+
+    adx = ('READS = ("ADSL",)\nWRITES = ("ADX",)\n\n\ndef derive(ctx):\n'
+           '    return {"ADX": ctx.adam["ADSL"][["STUDYID", "USUBJID", "AGEGR1"]]}\n')
+    study = make_toy_study(tmp_path / "study", programs={"adam/adsl.py": ADSL, "adam/adx.py": adx},
+                           order={"sdtm": ["dm"], "adam": ["adsl", "adx"]})
+
+    def var(ds, order, name, data_type="text", length=8):
+        return VariableSpec(ds, name, name.title(), data_type, length=length, order=order)
+
+    write_spec(Spec(study={"StudyName": "TOY", "StandardName": "ADaMIG", "StandardVersion": "1.3"}, datasets={
+        "ADSL": DatasetSpec("ADSL", label="ADSL", keys=["STUDYID", "USUBJID"], variables=[
+            var("ADSL", 1, "STUDYID"), var("ADSL", 2, "USUBJID", length=12), var("ADSL", 3, "AGE", "integer"),
+            var("ADSL", 4, "AGEGR1")]),
+        "ADX": DatasetSpec("ADX", label="ADX", keys=["STUDYID", "USUBJID"], variables=[
+            var("ADX", 1, "STUDYID"), var("ADX", 2, "USUBJID", length=12), var("ADX", 3, "AGEGR1")])}),
+        study / "specs" / "adam_spec.xlsx")
+    text = (study / "study.toml").read_text().replace("[adam]\n", '[adam]\nspec = "specs/adam_spec.xlsx"\n')
+    (study / "study.toml").write_text(text)
+    out = tmp_path / "out"
+    run_study(study, out)
+    lengths = {"STUDYID": 3, "USUBJID": 7, "AGEGR1": 4}  # TOY, TOY-001, ">=60"
+    assert xpt_file_lengths(out / "adam") == {"ADSL": lengths, "ADX": lengths}
+    (study / "adam" / "adsl.py").write_text(ADSL.replace("CUT = 60", "CUT = 1000"))
+    run_study(study, out, only="adsl")
+    # AGEGR1 "<1000" needs 5 bytes; the stage's datasets share a variable's length, so ADX is rewritten too
+    # (its values still the earlier ones: adx did not run)
+    longer = {**lengths, "AGEGR1": 5}
+    assert xpt_file_lengths(out / "adam") == {"ADSL": longer, "ADX": longer}
+    assert _xpt(out / "adam" / "adx.xpt")["AGEGR1"].tolist() == [">=60", "<60"]
+    expect_dfs_equal(_findings(out), pd.DataFrame({
+        "severity": ["note", "warning"], "dataset": ["ADX", "ADSL"],
+        "message": ["ADX rewritten: the character lengths it shares with the datasets of this run changed",
+                    "ADSL changed, and adam/adx.py read it but did not run: their outputs in out/ are from the "
+                    "earlier ADSL"]}), keys=["message"])
