@@ -103,7 +103,7 @@ def derive(ctx):
     # MT.AVISIT / MT.ANL01FL: per-visit variables only on the per-visit parameters
     subject_level = ~adrs["PARAMCD"].isin(PER_VISIT)
     for var in ("VISIT", "AVISIT", "ANL01FL", "ANL02FL"):
-        adrs[var] = adrs[var].astype(object).where(~subject_level & adrs[var].notna(), "")
+        adrs[var] = adrs[var].where(~subject_level, "")
     for var in ("VISITNUM", "AVISITN"):
         adrs[var] = adrs[var].where(~subject_level)
     # (MT.ADRS.AVAL and MT.SRC: set by each parameter's block above; blank when a record has no single source)

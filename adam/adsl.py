@@ -30,6 +30,8 @@ DTHDT_RULE = ImputationRule(highest="M", date="first", min_dates=("TRTSDT",))
 LINE_TEXT = {1: "1st line", 2: "2nd line", 3: "3rd line"}
 #: DM / SUPPDM variables the derivations use that ADSL does not keep
 NOT_KEPT = ["DTHDTC", "RFPENDTC", "PRIORRES", "TRTLINE"]
+#: SUPPDM qualifiers from the baseline page (raw bl): a subject with none of them has no baseline page
+BASELINE_PAGE_QNAMS = ("ECOGBL", "SMOKHX", "ALCOHX", "STAGE", "METSITE", "PRIORRES", "TRTLINE")
 #: MT.EFFFL / ADRS MDIS: measurable disease = a target lesion identified at baseline.
 BASELINE_TARGET = "TUSTRESC == 'TARGET' and VISIT == 'BASELINE'"
 
@@ -74,9 +76,11 @@ def derive(ctx):
     adsl = derive_vars_supp_back(adsl, dataset_add=sdtm["SUPPDM"])
     adsl["ECOGBL"] = pd.to_numeric(adsl["ECOGBL"].mask(adsl["ECOGBL"] == ""))
     adsl = adsl.rename(columns={"SMOKHX": "SMOKHXFL", "ALCOHX": "ALCHXFL"})
-    # MT.METSITEN
+    # MT.METSITEN: 0 when the baseline page lists no site; missing (not 0) when the subject has no baseline page
+    supp = sdtm["SUPPDM"]
+    on_page = adsl["USUBJID"].isin(supp.loc[supp["QNAM"].isin(BASELINE_PAGE_QNAMS), "USUBJID"])
     sites = adsl["METSITE"].astype(str).str.strip()
-    adsl["METSITEN"] = (sites.str.count(";") + 1).where(sites != "", 0)
+    adsl["METSITEN"] = (sites.str.count(";") + 1).where(sites != "", 0).where(on_page)
     # MT.LINE
     adsl["LINEN"] = pd.to_numeric(adsl["TRTLINE"].mask(adsl["TRTLINE"] == ""))
     adsl["LINE"] = adsl["LINEN"].map(LINE_TEXT)

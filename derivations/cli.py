@@ -1,43 +1,88 @@
-"""The ``derive`` command (also ``python -m derivations``).
+"""The ``derive`` command (also ``python -m derivations``): one entry point, no tracebacks.
 
 Imports are lazy so that ``derive --help`` answers at once.
 
-Exit codes: 0 success; 1 the run or check found errors (or datasets differ, for
-``compare``); 2 the command could not run (bad arguments, missing files,
-unreadable input).
+Every failure becomes one message on stderr — what went wrong, where (file,
+line or record, dataset, variable, subject, value) and what to fix — and an
+exit code:
+
+====  =====================================================================
+0     success (``compare``: the datasets are equal)
+1     the run or check found errors (``compare``: the datasets differ)
+2     the command could not run: bad arguments, a missing or unreadable
+      input, an output folder it must not replace, a full disk
+3     an internal error (a bug): one line says so and names the log file
+      holding the traceback (``OUT/derive-error.log``, or the system's
+      temporary folder when there is no output folder to write to)
+130   interrupted (Ctrl-C; 143 for SIGTERM): the previous output is unchanged
+====  =====================================================================
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import sys
+from contextlib import contextmanager
+
+EXIT_OK, EXIT_FOUND, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+class Interrupted(KeyboardInterrupt):
+    """A termination signal (SIGTERM, SIGHUP) turned into an exception, so that clean-up runs."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("allow_abbrev", False)  # --stage is not --stages
+        super().__init__(*args, **kwargs)
+
+    def error(self, message):  # one line of usage + the problem, exit 2 (as argparse does)
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_INPUT, f"{self.prog}: error: {message}\n")
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="derive",
         description="Spec-driven CDISC derivations: raw -> SDTM -> ADaM -> tables, XPT v5, validation.",
+        epilog="exit codes: 0 ok, 1 errors found (compare: different), 2 could not run (bad input or usage), "
+               "3 internal error (traceback in the log file named), 130/143 interrupted",
     )
     sub = p.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="run a study's pipeline and write its outputs atomically")
     run.add_argument("--study", default=".", help="study folder (default: the current folder)")
-    run.add_argument("--out", default="output", help="output folder (default: output/)")
+    run.add_argument("--out", default="output",
+                     help="output folder (default: output/); replaced only if new, empty or written by derive")
     run.add_argument("--raw", default=None, help="raw data folder replacing the study's raw/")
     run.add_argument("--sdtm", default=None, help="read SDTM from this folder (XPT/parquet) instead of deriving it")
-    run.add_argument("--stages", default="sdtm,adam,tlf", help="comma-separated stages to run (default: all)")
+    run.add_argument("--adam", default=None, help="read ADaM from this folder (XPT/parquet) instead of deriving it")
+    run.add_argument("--stages", default=None,
+                     help="comma-separated stages to run: sdtm,adam,tlf (default: all); the others are kept "
+                          "from the previous output, and the stage before the first is read from it")
+    run.add_argument("--only", default=None, metavar="PROGRAM[,PROGRAM]",
+                     help="run these programs (e.g. adtte, or adam/adtte) against the previous output in --out: "
+                          "their inputs are read from there or from --sdtm/--adam (a program that writes a "
+                          "missing one runs too); only their outputs are replaced, every other file is kept")
 
-    val = sub.add_parser("validate", help="validate the XPT files of an output folder against the study's specs")
-    val.add_argument("--study", default=".")
-    val.add_argument("--out", default="output", help="output folder holding sdtm/ and adam/ (default: output/)")
+    for name, text in (("validate", "validate the XPT files of an output folder against the study's specs"),
+                       ("define", "write define.xml 2.1 (+ stylesheet) for the sdtm/ and adam/ folders of an "
+                                  "output folder"),
+                       ("check", "run the SDTM/ADaM conformance rules on the XPT files of an output folder")):
+        cmd = sub.add_parser(name, help=text)
+        cmd.add_argument("--study", default=".", help="study folder (default: the current folder)")
+        cmd.add_argument("--out", default="output", help="output folder holding sdtm/ and adam/ (default: output/)")
 
-    dfn = sub.add_parser("define", help="write define.xml 2.1 (+ stylesheet) for the sdtm/ and adam/ folders of an output folder")
-    dfn.add_argument("--study", default=".")
-    dfn.add_argument("--out", default="output", help="output folder holding sdtm/ and adam/ (default: output/)")
+    sub.add_parser("settings", help="print the settings study.toml may hold (key, type, default, description)")
 
-    chk = sub.add_parser("check", help="run the SDTM/ADaM conformance rules on the XPT files of an output folder")
-    chk.add_argument("--study", default=".")
-    chk.add_argument("--out", default="output", help="output folder holding sdtm/ and adam/ (default: output/)")
+    rules = sub.add_parser("rules", help="print the plausibility rules in force for a study (defaults + study.toml)")
+    rules.add_argument("--study", default=".", help="study folder (default: the current folder)")
 
     new = sub.add_parser("new", help="scaffold a study folder, or one program of a study, from the templates")
     new.add_argument("what", choices=["study", "program"], help="study: a runnable study folder; program: one program")
@@ -87,42 +132,157 @@ def _compare_parser(sub) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run ``derive`` with ``argv``; return the exit code. Never raises, never prints a traceback."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    args = _parser().parse_args(argv)
+    command, out = (argv[0] if argv else "derive"), None
+    with _signals_as_exceptions():
+        try:
+            try:
+                args = _parser().parse_args(argv)
+            except SystemExit as exc:  # --help (0) or a usage error (2), already printed
+                return EXIT_OK if exc.code in (0, None) else EXIT_INPUT
+            command, out = args.command, getattr(args, "out", None)
+            return _COMMANDS[args.command](args)
+        except BaseException as exc:  # noqa: BLE001 - the one place every failure is mapped to a message
+            if isinstance(exc, SystemExit):
+                raise
+            interrupt = _interrupt_of(exc)
+            if interrupt is not None:
+                signum = getattr(interrupt, "signum", signal.SIGINT)
+                _say(command, f"interrupted ({signal.Signals(signum).name}); nothing was replaced"
+                              + _unchanged(command, out, ": "))
+                return 128 + int(signum)
+            return _report(command, exc, out)
+
+
+def _interrupt_of(exc: BaseException) -> KeyboardInterrupt | None:
+    """The interrupt (Ctrl-C, SIGTERM) behind ``exc``: ``exc`` itself, or one it was raised while handling
+    (clean-up that fails while a child process still writes, e.g. a temporary folder that is not yet empty)."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, KeyboardInterrupt):
+            return exc
+        seen.add(id(exc))
+        exc = exc.__context__
+    return None
+
+
+def _say(command: str, text: str) -> None:
+    print(terminal_safe(f"derive {command}: {text}"), file=sys.stderr)
+
+
+def terminal_safe(text: str) -> str:
+    r"""``text`` with control characters (an ANSI escape from a hostile file...) shown as ``\x1b``, so that
+    nothing read from the input can move the cursor, clear or recolour the terminal; newlines and tabs stay.
+
+    >>> terminal_safe("bad \x1b[2J value")
+    'bad \\x1b[2J value'
+    """
+    import re
+
+    return re.sub(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def _report(command: str, exc: BaseException, out) -> int:
+    """Print one message for ``exc``; return its exit code."""
+    from .findings import DerivationError
+
+    if isinstance(exc, DerivationError):
+        from .pipeline import RunFailed
+
+        kind = "failed" if isinstance(exc, RunFailed) else "error"
+        cause = exc.__cause__
+        if getattr(exc, "log_traceback", False) and cause is not None:
+            log = _log(command, cause, out)
+            _say(command, f"{kind}: {exc} (traceback: {log})")
+        else:
+            _say(command, f"{kind}: {exc}")
+        return EXIT_FOUND if isinstance(exc, RunFailed) else EXIT_INPUT
+    if isinstance(exc, OSError):
+        _say(command, f"error: {_os_error(exc)}" + _unchanged(command, out, "; "))
+        return EXIT_INPUT
+    log = _log(command, exc, out)
+    _say(command, f"internal error ({type(exc).__name__}: {_one_line(exc)}); the traceback is in {log}: "
+                  f"if the input looks right, please report it with that file")
+    return EXIT_INTERNAL
+
+
+def _unchanged(command: str, out, sep: str) -> str:
+    """What a failed or interrupted run left: the previous output, or nothing."""
+    from pathlib import Path
+
+    if command != "run" or not out:
+        return ""
+    if Path(out).is_dir():
+        return f"{sep}the previous output in {out} is unchanged"
+    return f"{sep}nothing was written to {out}"
+
+
+def _log(command: str, exc: BaseException, out) -> str:
+    """Write ``exc``'s traceback to the log file; return its path."""
+    import traceback
+
+    from .outdir import write_error_log
+
+    text = "".join(traceback.format_exception(exc))
+    return str(write_error_log(out if command == "run" else None, f"derive {command}\n{text}"))
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
+def _os_error(exc: OSError) -> str:
+    import errno
+
+    where = exc.filename or ""
+    if exc.filename2:
+        where = f"{where} -> {exc.filename2}"
+    fixes = {
+        errno.ENOSPC: "no space left on the device: free some space and run again",
+        errno.EDQUOT: "disk quota exceeded: free some space and run again",
+        errno.EROFS: "the file system is read-only: choose a writable --out folder",
+        errno.EACCES: "permission denied: choose a folder you can write to, or fix its permissions",
+        errno.EPERM: "operation not permitted: choose a folder you can write to, or fix its permissions",
+        errno.ENOENT: "not found: check the path",
+        errno.EISDIR: "is a folder, not a file: check the path",
+        errno.ENOTDIR: "is not a folder: check the path",
+    }
+    text = fixes.get(exc.errno) or (exc.strerror or _one_line(exc))
+    if isinstance(exc, FileNotFoundError) and not exc.filename and exc.args:
+        return _one_line(exc)  # our own FileNotFoundError("... not found: ...") messages
+    return f"{where}: {text}" if where else text
+
+
+@contextmanager
+def _signals_as_exceptions():
+    """SIGTERM and SIGHUP raise :class:`Interrupted` (SIGINT raises KeyboardInterrupt), so staging is removed."""
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum, frame):
+        raise Interrupted(signum)
+
+    saved = {}
+    for sig in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+        if sig is not None:
+            saved[sig] = signal.signal(sig, handler)
     try:
-        if args.command == "run":
-            return _run(args)
-        if args.command == "validate":
-            return _validate(args)
-        if args.command == "define":
-            return _define(args)
-        if args.command == "check":
-            return _check(args)
-        if args.command == "new":
-            return _new(args)
-        if args.command == "spec":
-            return _spec_from_define(args)
-        if args.command == "compare":
-            return _compare(args)
-    except FileNotFoundError as exc:
-        print(f"derive {args.command}: {exc}", file=sys.stderr)
-        return 2
-    return 2
+        yield
+    finally:
+        for sig, old in saved.items():
+            signal.signal(sig, old)
 
 
 def _run(args) -> int:
-    from .findings import DerivationError
-    from .pipeline import RunFailed, run_study
+    from .pipeline import run_study
 
-    stages = [s.strip() for s in args.stages.split(",") if s.strip()]
-    try:
-        result = run_study(args.study, args.out, raw_dir=args.raw, sdtm_dir=args.sdtm, stages=stages)
-    except RunFailed as exc:
-        print(f"derive run failed: {exc}", file=sys.stderr)
-        return 1
-    except DerivationError as exc:
-        print(f"derive run failed: {exc}", file=sys.stderr)
-        return 1
+    result = run_study(args.study, args.out, raw_dir=args.raw, sdtm_dir=args.sdtm, adam_dir=args.adam,
+                       stages=args.stages, only=args.only)
     counts = {s: sum(f.severity == s for f in result.findings) for s in ("error", "warning", "note")}
     for stage, datasets in result.datasets.items():
         if datasets:
@@ -130,22 +290,40 @@ def _run(args) -> int:
     print(f"wrote {len(result.files)} dataset file(s) to {result.out_dir}")
     print(f"findings: {counts['error']} error(s), {counts['warning']} warning(s), {counts['note']} note(s)"
           f" -> {result.out_dir / 'findings.txt'}")
-    return 0
+    return EXIT_OK
 
 
-def _compare(args) -> int:
-    """Print the report; 0 equal, 1 different, 2 the compare could not run (one line on stderr says why)."""
+def _dataset_folders(args) -> list:
+    """The ``sdtm``/``adam`` folders of ``--out`` that hold datasets; exit 2 when there are none."""
+    from pathlib import Path
 
     from .findings import DerivationError
 
-    try:
-        return _compare_run(args)
-    except (DerivationError, OSError) as exc:
-        print(f"derive compare: error: {exc}", file=sys.stderr)
-        return 2
+    out = Path(args.out)
+    if not out.is_dir():
+        raise DerivationError(f"output folder {out} not found" if not out.exists() else f"{out} is not a folder",
+                              value=str(out), hint="pass --out DIR, the folder `derive run` wrote")
+    folders = [out / s for s in ("sdtm", "adam") if (out / s).is_dir() and any((out / s).glob("*.xpt"))]
+    if not folders:
+        raise DerivationError(f"{out} holds no datasets (no sdtm/*.xpt or adam/*.xpt)", value=str(out),
+                              hint="pass --out DIR, the folder `derive run` wrote")
+    return folders
 
 
-def _compare_run(args) -> int:
+def _findings_of(check) -> int:
+    """Run ``check(study, out)`` on the datasets of ``--out`` and print its findings; 1 when any is an error."""
+
+    def command(args) -> int:
+        _dataset_folders(args)
+        findings = check(args.study, args.out)
+        print(terminal_safe(findings.report()))
+        return EXIT_FOUND if findings.errors else EXIT_OK
+
+    return command
+
+
+def _compare(args) -> int:
+    """Print the report; 0 equal, 1 different, 2 the compare could not run (:func:`main` says why, in one line)."""
     from pathlib import Path
 
     from .compare import compare_datasets, compare_folders, spec_keys, write_differences
@@ -180,6 +358,10 @@ def _compare_run(args) -> int:
                                   with_vars=names(args.with_vars), base_meta=bmeta, compare_meta=cmeta, **options)
     sys.stdout.write(result.report_text(max_listed=args.max_listed))
     if args.html:
+        from .compare.html import GENERATOR
+        from .outdir import check_report_file
+
+        check_report_file(args.html, signature=f'<meta name="generator" content="{GENERATOR}">')
         Path(args.html).write_text(result.report_html(max_listed=args.max_listed), encoding="utf-8")
     if args.out_diffs:
         diffs = result.differences_dataset()
@@ -191,43 +373,77 @@ def _compare_run(args) -> int:
 
 
 def _validate(args) -> int:
-    from .findings import DerivationError
     from .pipeline import validate_folder
 
-    try:
-        findings = validate_folder(args.study, args.out)
-    except DerivationError as exc:
-        print(f"derive validate: {exc}", file=sys.stderr)
-        return 2
-    print(findings.report())
-    return 1 if findings.errors else 0
+    return _findings_of(validate_folder)(args)
 
 
 def _define(args) -> int:
     from pathlib import Path
 
-    from .define import write_define
-    from .findings import DerivationError
-    from .pipeline import read_dataset_folder
+    from .define import DefineError, check_define, write_define
+    from .io import read_dataset_folder
     from .spec import read_spec
     from .study import Study
 
-    try:
-        study = Study.load(args.study)
-        ct = study.settings.get("study", {}).get("ct_version")
-        for stage in ("sdtm", "adam"):
-            folder = Path(args.out) / stage
-            spec_path = study.spec_path(stage)
-            if spec_path is None or not folder.is_dir():
-                continue
-            data = read_dataset_folder(folder, encoding=study.encoding(stage)) or None
-            path = write_define(read_spec(spec_path), folder, created=study.created, datasets=data, ct_version=ct,
+    study = Study.load(args.study)
+    specs = {}
+    for stage in ("sdtm", "adam"):  # a spec that cannot become define.xml is named before anything else
+        spec_path = study.spec_path(stage)
+        if spec_path is not None and (Path(args.out) / stage).is_dir():
+            specs[stage] = spec = read_spec(spec_path)
+            problems = check_define(spec, study.settings)
+            if problems:
+                raise DefineError(f"spec {spec_path} cannot become define.xml: {len(problems)} problem(s):\n  "
+                                  + "\n  ".join(problems), hint="fix the spec workbook")
+    ct = study.settings.get("study", {}).get("ct_version")
+    folders = _dataset_folders(args)
+    _refuse_overwriting_others_defines(Path(args.out), [f for f in folders if f.name in specs])
+    for folder in folders:
+        if folder.name in specs:
+            data = read_dataset_folder(folder) or None
+            path = write_define(specs[folder.name], folder, created=study.created, datasets=data, ct_version=ct,
                                 settings=study.settings)
             print(f"wrote {path}")
-    except DerivationError as exc:
-        print(f"derive define: {exc}", file=sys.stderr)
-        return 2
-    return 0
+    return EXIT_OK
+
+
+def _check(args) -> int:
+    from .conformance import check_folder
+
+    return _findings_of(check_folder)(args)
+
+
+def _settings(args) -> int:
+    from .settings import settings_table
+
+    print(settings_table())
+    return EXIT_OK
+
+
+def _rules(args) -> int:
+    from .plausibility import rules_table
+    from .study import Study
+
+    print(rules_table(Study.load(args.study).settings))
+    return EXIT_OK
+
+
+def _refuse_overwriting_others_defines(out, folders) -> None:
+    """``derive define`` into a folder that derive did not write must not replace a define.xml found there."""
+    from .define import HTML, STYLESHEET
+    from .outdir import OutputFolderError, is_output_folder
+
+    if is_output_folder(out):
+        return
+    for folder in folders:
+        present = [name for name in ("define.xml", HTML, STYLESHEET) if (folder / name).exists()]
+        if present:
+            raise OutputFolderError(
+                f"{folder} already holds {', '.join(present)}, and {out} is not a folder derive wrote",
+                value=str(folder / present[0]),
+                hint="move that define.xml away first (derive define writes define.xml, define.html and "
+                     "define2-1.xsl), or run it on the output folder of derive run")
 
 
 def _spec_from_define(args) -> int:
@@ -238,56 +454,45 @@ def _spec_from_define(args) -> int:
     from .spec import write_spec
 
     source, target = Path(args.define), Path(args.output)
+    if not source.is_file():
+        raise DerivationError(f"{source} not found", hint="give the path of a define.xml")
+    if target.suffix.lower() != ".xlsx":
+        raise DerivationError(f"{target}: the workbook must be an .xlsx file", hint="name it spec.xlsx")
+    if target.exists():
+        raise DerivationError(f"{target} exists: derive does not replace a workbook it may not have written",
+                              value=str(target), hint="give a new file name, or move the old workbook away first")
+    spec = spec_from_define(source)
+    tmp = target.with_name(f".{target.name}.tmp.xlsx")
     try:
-        if not source.is_file():
-            raise DerivationError(f"{source} not found", hint="give the path of a define.xml")
-        if target.suffix.lower() != ".xlsx":
-            raise DerivationError(f"{target}: the workbook must be an .xlsx file", hint="name it spec.xlsx")
-        spec = spec_from_define(source)
-        tmp = target.with_name(f".{target.name}.tmp.xlsx")
         write_spec(spec, tmp)
         tmp.replace(target)
-    except DerivationError as exc:
-        print(f"derive spec from-define: {exc}", file=sys.stderr)
-        return 2
+    finally:
+        tmp.unlink(missing_ok=True)
     n_vars = sum(len(d.variables) for d in spec.datasets.values())
     print(f"wrote {target}: {len(spec.datasets)} datasets, {n_vars} variables, {len(spec.codelists)} codelists, "
           f"{len(spec.where_clauses)} where clauses")
-    return 0
-
-
-def _check(args) -> int:
-    from .conformance import check_folder
-    from .findings import DerivationError
-
-    try:
-        findings = check_folder(args.study, args.out)
-    except DerivationError as exc:
-        print(f"derive check: {exc}", file=sys.stderr)
-        return 2
-    print(findings.report())
-    return 1 if findings.errors else 0
+    return EXIT_OK
 
 
 def _new(args) -> int:
     from pathlib import Path
 
-    from .findings import DerivationError
     from .scaffold import new_program, new_study
 
-    try:
-        if args.what == "study":
-            root = Path(args.target)
-            new_study(root, studyid=args.studyid or root.resolve().name.upper())
-            print(f"wrote study {root}: run it with  derive run --study {root}")
-        else:
-            path = new_program(args.study, args.target)
-            stub = "" if path.parent.name == "tlf" else "; spec stub added for its dataset"
-            print(f"wrote {path} (listed in study.toml [{path.parent.name}] programs{stub})")
-    except DerivationError as exc:
-        print(f"derive new: {exc}", file=sys.stderr)
-        return 2
-    return 0
+    if args.what == "study":
+        root = Path(args.target)
+        new_study(root, studyid=args.studyid or root.resolve().name.upper())
+        print(f"wrote study {root}: run it with  derive run --study {root}")
+    else:
+        path = new_program(args.study, args.target)
+        stub = "" if path.parent.name == "tlf" else "; spec stub added for its dataset"
+        print(f"wrote {path} (listed in study.toml [{path.parent.name}] programs{stub})")
+    return EXIT_OK
+
+
+_COMMANDS = {"settings": _settings, "rules": _rules, "new": _new, "spec": _spec_from_define, "run": _run,
+             "validate": _validate, "define": _define, "check": _check,
+             "compare": _compare}
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -190,7 +190,7 @@ class Findings:
             d = asdict(f)
             d["value"] = None if f.value is None else str(f.value)
             rows.append(d)
-        return pd.DataFrame(rows, columns=cols)
+        return pd.DataFrame(rows, columns=cols).astype({"row": "Int64"})
 
     def report(self) -> str:
         """Plain-text report, one finding per line, errors first."""

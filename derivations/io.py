@@ -33,6 +33,7 @@ Example
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Mapping
@@ -58,7 +59,28 @@ class Reader:
 def _read_xpt(path: Path, *, encoding: str | None = None, sas_dates: bool = True):
     from .xpt import read_xpt
 
-    return read_xpt(path, encoding=encoding, sas_dates=sas_dates)
+    df, meta = read_xpt(path, encoding=encoding, sas_dates=sas_dates)
+    _check_twin_count(path, len(df))
+    return df, meta
+
+
+_RECORDS = re.compile(rb'"records"\s*:\s*(\d+)')
+
+
+def _check_twin_count(path: Path, records: int) -> None:
+    """An XPT v5 file holds no record count, so one cut at a record boundary reads as a shorter dataset:
+    when the Dataset-JSON written with it (``dm.json`` beside ``dm.xpt``) names another count, that is
+    an error naming both files."""
+    twin = path.with_suffix(".json")
+    if not twin.is_file():
+        return
+    with twin.open("rb") as fh:
+        head = fh.read(4096)  # "records" comes before the columns and rows
+    match = _RECORDS.search(head)
+    if match and int(match.group(1)) != records:
+        raise FileError(f"{records} record(s) read, but {twin.name} beside it, a Dataset-JSON of the same dataset, "
+                        f"holds {int(match.group(1))}: one of them is truncated or out of date", path=path,
+                        hint="write both again (derive run), or remove the one that is out of date")
 
 
 def _sidecar(path: Path) -> Path:

@@ -19,9 +19,7 @@ Example
 
 from __future__ import annotations
 
-import os
 import shutil
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,9 +27,11 @@ from typing import Iterable, Mapping
 
 import pandas as pd
 
-from .findings import DerivationError, Findings
+from .csvout import write_csv
+from .findings import DerivationError, Finding, Findings
 from .io import read_dataset_folder
-from .program import Program, producers, run_order
+from .plausibility import check_plausibility
+from .program import Program, producers, program_errors, run_order
 from .study import STAGES, RunContext, Study
 
 
@@ -106,7 +106,8 @@ def run_stage(ctx: RunContext, stage: str, *, only: Iterable[str] | None = None)
         for name in program.reads:
             if ctx.dataset(name) is None:
                 raise _missing_input(ctx, program, name, ran)
-        result = program.derive(ctx.for_program(program))
+        with program_errors(ctx.study.root / stage / f"{program.name}.py"):
+            result = program.derive(ctx.for_program(program))
         result = {} if result is None else result
         if not isinstance(result, Mapping):
             raise DerivationError(f"{program.label}: derive(ctx) returned {type(result).__name__}, not a dict",
@@ -142,15 +143,19 @@ def run_stage(ctx: RunContext, stage: str, *, only: Iterable[str] | None = None)
     return produced
 
 
-def write_stage(datasets: dict[str, pd.DataFrame], spec, folder: Path, created) -> list[Path]:
+def write_stage(datasets: dict[str, pd.DataFrame], spec, folder: Path, created, *,
+                names: Iterable[str] | None = None) -> list[Path]:
     """Each dataset as ``folder/<name>.xpt``, character lengths fitted to the data
-    (:func:`derivations.lengths.submission_lengths`, as Dataset-JSON and define.xml state them)."""
+    (:func:`derivations.lengths.submission_lengths`, as Dataset-JSON and define.xml state them);
+    ``names``: write only those (the lengths are still fitted over all ``datasets`` of the stage)."""
     from .lengths import submission_lengths
     from .xpt import variables_from_spec, write_xpt
 
     lengths = submission_lengths(datasets, spec)
     files = []
     for name, frame in sorted(datasets.items()):
+        if names is not None and name not in names:
+            continue
         ds = spec.dataset(name)
         path = folder / f"{name.lower()}.xpt"
         write_xpt(frame, path, label=ds.label, variables=variables_from_spec(ds, lengths.get(ds.name)),
@@ -159,29 +164,35 @@ def write_stage(datasets: dict[str, pd.DataFrame], spec, folder: Path, created) 
     return files
 
 
-def write_ard(results: dict[str, pd.DataFrame], folder: Path) -> list[Path]:
-    """Analysis results data of the TLF programs as CSV, one file per analysis (deterministic)."""
+def write_ard(results: dict[str, pd.DataFrame], folder: Path, findings: Findings | None = None) -> list[Path]:
+    """Analysis results data of the TLF programs as CSV, one file per analysis (deterministic; text that
+    would start a spreadsheet formula is neutralised, see :mod:`derivations.csvout`, with a note)."""
     folder.mkdir(parents=True, exist_ok=True)
     files = []
     for name, frame in sorted(results.items()):
         if isinstance(frame, pd.DataFrame):
             path = folder / f"{name.lower()}.csv"
-            frame.to_csv(path, index=False, lineterminator="\n", float_format="%.10g")
+            if write_csv(frame, path, float_format="%.10g") and findings is not None:
+                findings.add("note", "csv_formula_guard", "text cells starting with =, +, - or @ were written "
+                             "with a leading ' so that a spreadsheet shows them as text", dataset=name,
+                             value=f"{folder.name}/{path.name}")
             files.append(path)
     return files
 
 
-def _swap_into_place(staging: Path, out_dir: Path) -> None:
-    mask = os.umask(0)
-    os.umask(mask)
-    os.chmod(staging, 0o777 & ~mask)  # mkdtemp makes 0700
-    old = None
-    if out_dir.exists():
-        old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
-        os.replace(out_dir, old)
-    os.replace(staging, out_dir)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+def study_inputs(study: Study, raw_dir=None, given=None) -> dict[str, Path | None]:
+    """What a run of ``study`` reads, by name, for :func:`derivations.outdir.check_output_folder`."""
+    inputs: dict[str, Path | None] = {"the study folder": study.root, "study.toml": study.root / "study.toml",
+                                      "the raw data folder": Path(raw_dir) if raw_dir else study.raw_dir}
+    for stage in STAGES:
+        inputs[f"the {stage} programs folder"] = study.root / stage
+        spec = study.spec_path(stage)
+        if spec is not None:
+            inputs[f"the {stage} spec"] = spec
+            inputs[f"the {stage} spec folder"] = spec.parent
+    for stage, folder in (given or {}).items():
+        inputs[f"the --{stage} folder"] = Path(folder) if folder else None
+    return inputs
 
 
 def run_study(
@@ -190,73 +201,374 @@ def run_study(
     *,
     raw_dir: str | Path | None = None,
     sdtm_dir: str | Path | None = None,
-    stages: Iterable[str] = STAGES,
+    adam_dir: str | Path | None = None,
+    stages: Iterable[str] | str | None = None,
+    only: Iterable[str] | str | None = None,
 ) -> RunResult:
     """Run the study's stages and write the outputs atomically to ``out_dir``.
 
+    ``only`` (``"adtte"``, ``"adam/adtte,t_ae"`` or a list) runs those programs instead of whole
+    stages, against the previous output in ``out_dir`` (:func:`run_programs`).
+
     ``raw_dir`` replaces the study's raw folder (e.g. a generated large study);
-    ``sdtm_dir`` reads SDTM from a folder of XPT/parquet files instead of
-    running the SDTM programs (default: ``[sdtm] input`` of study.toml, its text in
-    ``[sdtm] encoding``; ``[sdtm] files = {DM = "v1.4.0/dm.parquet"}`` in
-    study.toml takes named datasets from other files under that folder). Raises :class:`RunFailed` when a program fails
-    or validation finds errors; nothing is written then.
+    ``sdtm_dir`` / ``adam_dir`` read that stage from a folder of XPT/parquet
+    files instead of deriving it (default for SDTM: ``[sdtm] input`` of study.toml;
+    ``[sdtm] files = {DM = "v1.4.0/dm.parquet"}`` takes named datasets from other
+    files under that folder).
+    A partial run (``stages``) reads the stage before it from the previous
+    output when no folder is given, and keeps the stages it does not run
+    (see :mod:`derivations.outdir` for the output folder contract). Raises
+    :class:`RunFailed` when validation finds errors; nothing is written then.
     """
+    from .outdir import Staging, check_output_folder, parse_stages, plan_run
+
     study = study if isinstance(study, Study) else Study.load(study)
+    if only is not None:
+        if stages is not None:
+            from .outdir import UsageError
+
+            raise UsageError("--only and --stages cannot be combined",
+                             hint="--only runs the named programs (and what they need) without whole stages")
+        return run_programs(study, out_dir, only, raw_dir=raw_dir, sdtm_dir=sdtm_dir, adam_dir=adam_dir)
     if sdtm_dir is None:
         sdtm_dir = study.sdtm_input  # [sdtm] input in study.toml (with its [sdtm] encoding)
-    out_dir = Path(out_dir).resolve()
-    stages = [s for s in STAGES if s in set(stages)]
+    given = {k: Path(v).expanduser().resolve() for k, v in {"sdtm": sdtm_dir, "adam": adam_dir}.items() if v}
+    plan = plan_run(Path(out_dir).resolve(), parse_stages(stages, STAGES), given=given, valid=STAGES)
+    out_dir = check_output_folder(out_dir, inputs=study_inputs(study, raw_dir, given), kept=plan.keep.values())
     ctx = RunContext(study=study, raw_dir=Path(raw_dir).resolve() if raw_dir else None)
     result = RunResult(out_dir=out_dir, findings=ctx.findings)
+    for severity, note in plan.notes:
+        ctx.findings.add(severity, "partial_run", note)
+    wanted = {name for stage in plan.run for p in study.programs(stage) for name in study.program(stage, p).reads}
+    for stage, folder in plan.read.items():
+        from_given = folder == given.get(stage)
+        ctx.store(stage).update(_read_stage(ctx, stage, folder, from_given=from_given,
+                                            names=None if from_given else wanted))
 
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
-    try:
-        if sdtm_dir is not None:
-            files = study.settings.get("sdtm", {}).get("files")
-            ctx.sdtm.update(read_dataset_folder(Path(sdtm_dir), files, encoding=study.encoding("sdtm")))
-        for stage in stages:
-            if stage == "sdtm" and sdtm_dir is not None:
-                continue
-            t0, c0 = time.perf_counter(), time.process_time()
-            (staging / stage).mkdir(exist_ok=True)
-            ctx.stage_dir = staging / stage
-            produced = run_stage(ctx, stage)
-            result.datasets[stage] = produced
-            errors = ctx.findings.errors
-            if errors:
-                raise RunFailed(
-                    f"{stage}: {len(errors)} error finding(s); nothing was written:\n"
-                    + "\n".join(str(e) for e in errors[:50])
-                    + ("\n..." if len(errors) > 50 else ""),
-                    ctx.findings,
-                )
-            if stage == "sdtm":
-                ctx.release_raw()  # every raw record is in SDTM or in the findings now
-            t1, c1 = time.perf_counter(), time.process_time()
-            if stage in ("sdtm", "adam") and produced:
-                result.files += write_stage(produced, ctx.spec(stage), staging / stage, study.created)
-            elif stage == "tlf" and produced:
-                result.files += write_ard(produced, staging / stage / "ard")
-            t2, c2 = time.perf_counter(), time.process_time()
-            result.timings[stage] = {"derive_wall": t1 - t0, "derive_cpu": c1 - c0,
-                                     "write_wall": t2 - t1, "write_cpu": c2 - c1,
-                                     "rows": int(sum(len(d) for d in produced.values()
-                                                     if isinstance(d, pd.DataFrame)))}
+    with Staging(out_dir) as staging:
+        by_stage = {}
+        for stage, folder in plan.keep.items():
+            staging.keep(stage, folder)
+            by_stage[stage] = read_stage_findings(out_dir, stage)
+            write_stage_findings(by_stage[stage], staging.path, stage)
+        for stage in plan.run:
+            start = len(ctx.findings)
+            result.timings[stage] = _run_and_write(ctx, stage, staging.path, result)
+            by_stage[stage] = ctx.findings.items[start:]
+            write_stage_findings(by_stage[stage], staging.path, stage)
+        # findings in stage order, whether derived now or kept from the previous output
+        items = ctx.findings.items
+        items[:] = items[:len(plan.notes)] + [f for s in STAGES for f in by_stage.get(s, [])]
         # -- submission package: Dataset-JSON beside each XPT, define.xml per stage, submission/ + manifest
         from .submission import write_package
 
-        write_package(staging, study, result.datasets)
+        write_package(staging.path, study, result.datasets)
         # -- end submission package
-        report = ctx.findings.to_frame()
-        report.to_csv(staging / "findings.csv", index=False, lineterminator="\n")
-        (staging / "findings.txt").write_text(ctx.findings.report() + "\n", encoding="utf-8")
-        _swap_into_place(staging, out_dir)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    result.files = [out_dir / p.relative_to(staging) for p in result.files]
+        write_findings(ctx.findings, staging.path)
+        staging.commit()
+    result.files = [out_dir / p.relative_to(staging.path) for p in result.files]
     return result
+
+
+def _dataset_names(folder: Path, files: Mapping | None = None) -> set[str]:
+    """Names of the datasets a folder holds (``*.xpt`` / ``*.parquet``; ``files``: ``[sdtm] files``)."""
+    names = {p.stem.upper() for pattern in ("*.xpt", "*.parquet") for p in folder.glob(pattern)}
+    return names | {str(k).upper() for k in (files or {})}
+
+
+def _programs_to_run(study: Study, targets: list[Program], available: Mapping[str, str],
+                     given: Mapping[str, Path]) -> tuple[list[Program], list[tuple[str, str]]]:
+    """The named programs plus the programs that write what they read and no source holds (``available``:
+    dataset -> where it is read from), each stage in the order of its READS/WRITES; with the notes."""
+    made_by = producers(study.all_programs())
+    chosen: dict[tuple[str, str], Program] = {(p.stage, p.name): p for p in targets}
+    notes: list[tuple[str, str]] = []
+    queue = list(targets)
+    while queue:
+        program = queue.pop(0)
+        for name in program.reads:
+            writer = made_by.get(name)
+            if (writer is not None and (writer.stage, writer.name) in chosen) or name in available:
+                continue
+            if writer is None:
+                raise DerivationError(
+                    f"--only: {program.label} reads {name}, which no program listed in study.toml writes and no "
+                    "input folder holds", dataset=name,
+                    hint=f"pass --{'adam' if name.startswith('AD') else 'sdtm'} DIR holding {name}, or run "
+                         "the whole study")
+            if writer.stage in given:
+                raise DerivationError(
+                    f"--only: {program.label} reads {name}, which the --{writer.stage} folder "
+                    f"{given[writer.stage]} does not hold", dataset=name,
+                    hint=f"add {name} to that folder, or drop --{writer.stage} so that {writer.label} derives it")
+            chosen[(writer.stage, writer.name)] = writer
+            queue.append(writer)
+            notes.append(("note", f"{writer.label} run too: {program.label} reads {name}, which the previous "
+                                  "output does not hold"))
+    order = []
+    for stage in STAGES:
+        listed = [study.program(stage, n) for n in study.programs(stage)]
+        order += [p for p in run_order(listed) if (stage, p.name) in chosen]
+    return order, notes
+
+
+def run_programs(
+    study: str | Path | Study,
+    out_dir: str | Path,
+    targets: Iterable[str] | str,
+    *,
+    raw_dir: str | Path | None = None,
+    sdtm_dir: str | Path | None = None,
+    adam_dir: str | Path | None = None,
+) -> RunResult:
+    """Run named programs on their own (``derive run --only adtte``) against a previous output.
+
+    ``targets``: program names as study.toml lists them (``"adtte"``, or ``"adam/adtte"`` when a
+    name is in two stages), comma-separated or a list; an unknown name is an error listing the
+    study's programs. Each program reads its READS from the programs of this run that write
+    them, else from ``sdtm_dir`` / ``adam_dir`` (default for SDTM: ``[sdtm] input``), else from
+    the previous output in ``out_dir``; a dataset none of them holds is derived by running the
+    program that writes it too (a note says so), and so on up the chain ("plus what they need").
+
+    The programs' datasets are shaped to the spec and validated as in a full run and replace
+    their earlier files in ``out_dir``; every other file is kept: the other datasets and
+    stages, the findings of the other datasets (this run's replace those of its datasets), the
+    TLF index, ARS reporting event and book (a warning when an analysis result changed, since they
+    now describe the earlier one). The define.xml of a stage that ran is rewritten from its kept
+    and new datasets, the submission folder and manifest too. A program that reads a dataset this
+    run re-derived but was not run itself gets a warning: its outputs are from the earlier data.
+    Staged and swapped like a full run: a failure leaves ``out_dir`` untouched.
+    """
+    from .define import write_define
+    from .outdir import Staging, UsageError, check_output_folder, is_output_folder
+    from .submission import document_files, write_dataset_jsons, write_submission
+
+    study = study if isinstance(study, Study) else Study.load(study)
+    names = [t for t in (targets.split(",") if isinstance(targets, str) else targets)]
+    if not names or any(not str(t).strip() for t in names):
+        raise UsageError("--only names no program", value=str(targets),
+                         hint="give program names as study.toml lists them, e.g. --only adsl,adtte")
+    targets_found: list[Program] = []
+    for t in names:
+        program = study.find_program(t)
+        if program not in targets_found:
+            targets_found.append(program)
+    if sdtm_dir is None:
+        sdtm_dir = study.sdtm_input
+    given = {k: Path(v).expanduser().resolve() for k, v in {"sdtm": sdtm_dir, "adam": adam_dir}.items() if v}
+    for program in targets_found:
+        if program.stage in given:
+            raise UsageError(f"--only {program.name}: the {program.stage} stage is read from --{program.stage} "
+                             f"{given[program.stage]}, so {program.label} does not run",
+                             hint=f"drop --{program.stage} (or [sdtm] input) to run {program.label}")
+    out = Path(out_dir).expanduser().resolve()
+    previous = out.is_dir() and is_output_folder(out)
+    sources: dict[str, Path] = {}  # stage -> folder its earlier datasets are read from
+    available: dict[str, str] = {}
+    for stage in ("sdtm", "adam"):
+        folder = given.get(stage) or (out / stage if previous and (out / stage).is_dir() else None)
+        if folder is not None:
+            sources[stage] = folder
+            files = study.settings.get(stage, {}).get("files") if stage in given else None
+            available.update(dict.fromkeys(_dataset_names(folder, files), stage))
+    programs, notes = _programs_to_run(study, targets_found, available, given)
+    stages = [s for s in STAGES if any(p.stage == s for p in programs)]
+    kept = [out / s for s in STAGES if previous and (out / s).is_dir()]
+    out = check_output_folder(out, inputs=study_inputs(study, raw_dir, given), kept=kept)
+
+    ctx = RunContext(study=study, raw_dir=Path(raw_dir).resolve() if raw_dir else None)
+    result = RunResult(out_dir=out, findings=ctx.findings)
+    run_notes = Findings()  # about the run as a whole; listed first in findings.txt
+    for severity, note in notes:
+        run_notes.add(severity, "partial_run", note)
+    written = {d for p in programs for d in p.writes}
+    wanted = {d for p in programs for d in p.reads} - written
+    for stage, folder in sources.items():
+        from_given = stage in given
+        need = None if from_given else {d for d in wanted if available.get(d) == stage}
+        if need != set():
+            ctx.store(stage).update(_read_stage(ctx, stage, folder, from_given=from_given, names=need))
+
+    changed: set[str] = set()  # datasets whose file this run changed
+    with Staging(out) as staging:
+        by_stage: dict[str, list[Finding]] = {}
+        for stage in STAGES:
+            if not (previous and (out / stage).is_dir()):
+                continue
+            by_stage[stage] = read_stage_findings(out, stage)
+            write_stage_findings(by_stage[stage], staging.path, stage)
+            if stage in stages:  # copied, not linked: this run writes into it
+                shutil.copytree(out / stage, staging.path / stage, symlinks=True)
+            else:
+                staging.keep(stage, out / stage)
+        for stage in stages:
+            start = len(ctx.findings)
+            only = [p.name for p in programs if p.stage == stage]
+            folder = staging.path / stage
+            folder.mkdir(exist_ok=True)
+            ctx.stage_dir = folder
+            produced = run_stage(ctx, stage, only=only)
+            result.datasets[stage] = produced
+            ctx.findings.extend(check_plausibility(produced, stage=stage, settings=ctx.settings))
+            errors = ctx.findings.errors
+            if errors:
+                raise RunFailed(f"{', '.join(p.label for p in programs if p.stage == stage)}: {len(errors)} error "
+                                "finding(s); nothing was written:\n" + "\n".join(str(e) for e in errors[:50])
+                                + ("\n..." if len(errors) > 50 else ""), ctx.findings)
+            if stage in ("sdtm", "adam") and produced:
+                spec = ctx.spec(stage)
+                from .lengths import submission_lengths, xpt_file_lengths
+
+                earlier = {}
+                if previous and (out / stage).is_dir():
+                    others = _dataset_names(out / stage) - set(produced)
+                    earlier = _read_stage(ctx, stage, out / stage, from_given=False, names=others) if others else {}
+                everything = {**earlier, **produced}
+                # character lengths are fitted over the stage's datasets: a kept dataset whose fitted lengths
+                # change with the new data is rewritten too (read back from its file)
+                fitted, on_file = submission_lengths(everything, spec), xpt_file_lengths(folder)
+                rewrite = set(produced) | {n for n in earlier if fitted.get(n) != on_file.get(n)}
+                before = {n: (folder / f"{n.lower()}.xpt").read_bytes() for n in rewrite
+                          if (folder / f"{n.lower()}.xpt").is_file()}
+                for name in rewrite:  # new files, never written through a link into the previous output
+                    for suffix in (".xpt", ".json"):
+                        (folder / f"{name.lower()}{suffix}").unlink(missing_ok=True)
+                result.files += write_stage(everything, spec, folder, study.created, names=rewrite)
+                changed |= {n for n in before if before[n] != (folder / f"{n.lower()}.xpt").read_bytes()}
+                for name in sorted(rewrite - set(produced)):
+                    run_notes.add("note", "partial_run", f"{name} rewritten: the character lengths it shares with "
+                                                         "the datasets of this run changed", dataset=name)
+                write_dataset_jsons(everything, spec, folder, created=study.created, study_id=study.studyid,
+                                    names=rewrite)
+                for stale in ("define.xml", "define.html"):
+                    (folder / stale).unlink(missing_ok=True)
+                write_define(spec, folder, created=study.created, datasets=everything,
+                             ct_version=study.settings.get("study", {}).get("ct_version"), settings=study.settings)
+            elif stage == "tlf" and produced:
+                before = {n: (folder / "ard" / f"{n.lower()}.csv").read_bytes() for n in produced
+                          if (folder / "ard" / f"{n.lower()}.csv").is_file()}
+                for name in produced:
+                    (folder / "ard" / f"{name.lower()}.csv").unlink(missing_ok=True)
+                result.files += write_ard(produced, folder / "ard", ctx.findings)
+                results = sorted(n for n in before if before[n] != (folder / "ard" / f"{n.lower()}.csv")
+                                 .read_bytes())
+                if results:
+                    run_notes.add("warning", "partial_run",
+                                  f"analysis results {', '.join(results)} changed: the review index, ARS reporting "
+                                  "event and TLF book were kept from the previous output and describe the earlier "
+                                  "results; run the tlf stage (--stages tlf) to rebuild them", dataset=results[0])
+            # the stage's findings: this run's about its datasets, the earlier ones about the others
+            mine = set(produced) | {d for p in programs if p.stage == stage for d in p.writes}
+            by_stage[stage] = ([f for f in by_stage.get(stage, []) if f.dataset not in mine]
+                               + ctx.findings.items[start:])
+            write_stage_findings(by_stage[stage], staging.path, stage)
+        ran = {(p.stage, p.name) for p in programs}
+        for name in sorted(changed):  # programs downstream of a changed dataset that did not run
+            behind = [p.label for p in study.all_programs() if name in p.reads and (p.stage, p.name) not in ran]
+            if behind:
+                run_notes.add("warning", "partial_run",
+                              f"{name} changed, and {', '.join(behind)} read it but did not run: their outputs "
+                              f"in {out.name}/ are from the earlier {name}", dataset=name,
+                              )
+        items = ctx.findings.items
+        items[:] = run_notes.items + [f for s in STAGES for f in by_stage.get(s, [])]
+        documents = {s: document_files(ctx.spec(s), study.root, s) for s in ("sdtm", "adam")
+                     if study.spec_path(s) is not None}
+        write_submission(staging.path, study.studyid, documents=documents)
+        write_findings(ctx.findings, staging.path)
+        staging.commit()
+    result.files = [out / p.relative_to(staging.path) for p in result.files]
+    return result
+
+
+def _read_stage(ctx: RunContext, stage: str, folder: Path, *, from_given: bool,
+                names: set[str] | None = None) -> dict[str, pd.DataFrame]:
+    """An earlier stage's datasets from a folder (``--sdtm``/``--adam`` or the previous output), with the
+    types a run derives them with (the spec's, as :func:`finalize_dataset` casts them); ``names``: only
+    those datasets (the previous output's stage, as far as the running programs read it)."""
+    if names is not None:
+        from .io import read_dataset
+
+        return {p.stem.upper(): _as_derived(ctx, stage, folder, p.stem.upper(),
+                                            read_dataset(p, encoding=ctx.study.encoding(stage))[0])
+                for p in sorted(folder.glob("*.xpt")) if p.stem.upper() in names}
+    files = ctx.study.settings.get(stage, {}).get("files") if from_given else None
+    data = read_dataset_folder(folder, files, encoding=ctx.study.encoding(stage))
+    if not data:
+        raise DerivationError(f"{folder} holds no {stage.upper()} datasets (no .xpt or .parquet file)",
+                              value=str(folder), hint=f"pass --{stage} DIR, a folder of {stage.upper()} XPT/parquet "
+                                                      f"files, or run the {stage} stage too")
+    return {name: _as_derived(ctx, stage, folder, name, frame) if (folder / f"{name.lower()}.xpt").is_file()
+            else frame for name, frame in data.items()}
+
+
+def _as_derived(ctx: RunContext, stage: str, folder: Path, name: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """Each variable cast to its spec type (XPT holds integers as doubles); records and columns as read."""
+    from .shaping import cast_to_spec
+
+    if ctx.study.spec_path(stage) is None or name not in ctx.spec(stage).datasets:
+        return frame
+    ds = ctx.spec(stage).dataset(name)
+    cast = {v.name: cast_to_spec(frame[v.name], v)[0] for v in ds.variables if v.name in frame.columns}
+    return frame.assign(**cast) if cast else frame
+
+
+def _run_and_write(ctx: RunContext, stage: str, staging: Path, result: RunResult) -> dict[str, float]:
+    """Derive one stage into the staging folder; :class:`RunFailed` when validation found errors."""
+    t0, c0 = time.perf_counter(), time.process_time()
+    (staging / stage).mkdir(exist_ok=True)
+    ctx.stage_dir = staging / stage
+    produced = run_stage(ctx, stage)
+    result.datasets[stage] = produced
+    ctx.findings.extend(check_plausibility(produced, stage=stage, settings=ctx.settings))
+    errors = ctx.findings.errors
+    if errors:
+        raise RunFailed(
+            f"{stage}: {len(errors)} error finding(s); nothing was written:\n"
+            + "\n".join(str(e) for e in errors[:50])
+            + ("\n..." if len(errors) > 50 else ""),
+            ctx.findings,
+        )
+    if stage == "sdtm":
+        ctx.release_raw()  # every raw record is in SDTM or in the findings now
+    t1, c1 = time.perf_counter(), time.process_time()
+    if stage in ("sdtm", "adam") and produced:
+        result.files += write_stage(produced, ctx.spec(stage), staging / stage, ctx.study.created)
+    elif stage == "tlf" and produced:
+        result.files += write_ard(produced, staging / stage / "ard", ctx.findings)
+    t2, c2 = time.perf_counter(), time.process_time()
+    return {"derive_wall": t1 - t0, "derive_cpu": c1 - c0, "write_wall": t2 - t1, "write_cpu": c2 - c1,
+            "rows": int(sum(len(d) for d in produced.values() if isinstance(d, pd.DataFrame)))}
+
+
+STAGE_FINDINGS = ".derive-findings"
+
+
+def write_stage_findings(findings: Iterable[Finding], out: Path, stage: str) -> None:
+    """The findings of one stage (``OUT/.derive-findings/<stage>.csv``), so that a partial run that keeps
+    the stage carries them over (as text, not neutralised for spreadsheets: it is read back, not opened)."""
+    (out / STAGE_FINDINGS).mkdir(exist_ok=True)
+    Findings(list(findings)).to_frame().to_csv(out / STAGE_FINDINGS / f"{stage}.csv", index=False,
+                                               lineterminator="\n")
+
+
+def read_stage_findings(out: Path, stage: str) -> list[Finding]:
+    """The findings of ``stage`` that an earlier output recorded (``[]`` when it has none); values as text."""
+    from .io import read_dataset
+
+    path = out / STAGE_FINDINGS / f"{stage}.csv"
+    if not path.is_file():
+        return []
+    frame = read_dataset(path)[0]
+    return [Finding(r["severity"], r["check"], r["message"], r["dataset"] or None, r["variable"] or None,
+                    r["usubjid"] or None, int(r["row"]) if r["row"] else None, r["value"] if r["value"] else None)
+            for r in frame.to_dict("records")]
+
+
+def write_findings(findings: Findings, folder: Path) -> None:
+    """``findings.csv`` and ``findings.txt`` of a run."""
+    write_csv(findings.to_frame(), folder / "findings.csv")
+    (folder / "findings.txt").write_text(findings.report() + "\n", encoding="utf-8")
 
 
 def validate_folder(study: str | Path | Study, folder: str | Path) -> Findings:

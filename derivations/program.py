@@ -28,6 +28,7 @@ Example
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import importlib
 import importlib.machinery
@@ -36,6 +37,7 @@ import keyword
 import re
 import sys
 import types
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
@@ -65,6 +67,51 @@ class Program:
 
     def __str__(self) -> str:
         return f"{self.label}: reads {', '.join(self.reads) or '-'}; writes {', '.join(self.writes) or '-'}"
+
+
+class ProgramError(DerivationError):
+    """A study program raised an exception that is not a :class:`DerivationError` (a bug in the program,
+    or data it does not expect); the message names the program file and line."""
+
+    log_traceback = True  # the command line writes the program's traceback to the log
+
+
+@contextmanager
+def program_errors(path: Path):
+    """Turn an exception raised while loading or running the program ``path`` into a :class:`ProgramError`
+    naming the file and the line (the full traceback goes to the log by way of ``__cause__``).
+
+    A full disk, an exceeded quota or a read-only file system is not the program's fault: that
+    ``OSError`` passes through, and the command line names it and what to free or choose."""
+    try:
+        yield
+    except DerivationError:
+        raise
+    except OSError as exc:
+        if exc.errno in _ENVIRONMENT_ERRNOS:
+            raise
+        raise _program_error(path, exc) from exc
+    except (Exception, SystemExit) as exc:
+        raise _program_error(path, exc) from exc
+
+
+#: errors of the machine, not of a program (the command line names them and their fix)
+_ENVIRONMENT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS})
+
+
+def _program_error(path: Path, exc: BaseException) -> "ProgramError":
+    """The :class:`ProgramError` for ``exc`` raised by the program ``path``: its file, line and exception."""
+    import traceback
+
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if Path(f.filename) == path]
+    if isinstance(exc, SyntaxError) and exc.filename and Path(exc.filename) == path:
+        line = exc.lineno
+    else:
+        line = frames[-1].lineno if frames else None
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    where = f"{path.parent.name}/{path.name}" + (f" line {line}" if line else "")
+    return ProgramError(f"program {where} failed: {type(exc).__name__}: {text[:300]}",
+                        hint="correct the program, or the data it reads")
 
 
 def check_program_name(stage: str, name: object) -> str:
@@ -136,7 +183,12 @@ def load_program(root: Path, stage: str, name: str) -> Program:
     label = f"{stage}/{name}.py"
     if not path.is_file():
         raise FileNotFoundError(f"program {label} listed in study.toml [{stage}] programs is missing ({path})")
-    module = importlib.import_module(f"{study_package(root)}.{stage}.{name}")
+    saved, sys.dont_write_bytecode = sys.dont_write_bytecode, True  # no __pycache__ written into the study
+    try:
+        with program_errors(path):
+            module = importlib.import_module(f"{study_package(root)}.{stage}.{name}")
+    finally:
+        sys.dont_write_bytecode = saved
     if Path(module.__file__ or "").resolve() != path:
         raise DerivationError(f"{label}: imported {module.__file__} instead of {path}",
                               hint=f"a package {stage}/{name}/ shadows the program file: rename one of them")

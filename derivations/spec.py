@@ -438,15 +438,18 @@ class _Workbook:
         return out
 
 
+_WHOLE_HINT = "enter a whole number (e.g. 8), or leave the cell empty: fix the workbook"
+
+
 def _int(value: str, *, where: str) -> int | None:
     if not value:
         return None
     try:
         number = float(value)
     except ValueError:
-        raise SpecError(f"{where}: {value!r} is not a whole number") from None
+        raise SpecError(f"{where}: {value!r} is not a whole number", hint=_WHOLE_HINT) from None
     if not number.is_integer():
-        raise SpecError(f"{where}: {value!r} is not a whole number")
+        raise SpecError(f"{where}: {value!r} is not a whole number", hint=_WHOLE_HINT)
     return int(number)
 
 

@@ -73,7 +73,6 @@ Example ``study.toml``::
 from __future__ import annotations
 
 import dataclasses
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -134,9 +133,9 @@ class Study:
                 f"{path} not found: a study folder needs a study.toml "
                 "(pass --study PATH to select another study)"
             )
-        with path.open("rb") as fh:
-            settings = tomllib.load(fh)
-        return cls(root=root, settings=settings)
+        from .settings import load_settings
+
+        return cls(root=root, settings=load_settings(path, root=root))
 
     @property
     def created(self):
@@ -217,6 +216,26 @@ class Study:
                                   hint=f"add [tlf.populations.{name}] with filter, label and definition "
                                        f"(defined: {', '.join(populations) or 'none'})")
         return populations[name]
+
+    def find_program(self, target: str) -> Program:
+        """The program named ``target`` on the command line: ``"adtte"`` (listed in one stage of study.toml)
+        or ``"adam/adtte"`` (``.py`` may follow). Any other name is an error listing the study's programs."""
+        text = str(target).strip().removesuffix(".py")
+        stage, _, name = text.rpartition("/")
+        listed = [(s, n) for s in STAGES for n in self.programs(s) if n == name and stage in ("", s)]
+        if len(listed) == 1:
+            return self.program(*listed[0])
+        if len(listed) > 1:
+            raise DerivationError(f"program {name!r} is listed in several stages: "
+                                  f"{', '.join(f'{s}/{n}' for s, n in listed)}", value=target,
+                                  hint=f"name it with its stage, e.g. {listed[0][0]}/{name}")
+        from .settings import did_you_mean
+
+        every = [f"{s}/{n}" for s in STAGES for n in self.programs(s)]
+        known = ", ".join(every)
+        close = did_you_mean(text, every if stage else [n for s in STAGES for n in self.programs(s)])
+        raise DerivationError(f"{target!r} is not a program listed in study.toml{close}", value=target,
+                              hint=f"the programs are {known or 'none'}")
 
     def all_programs(self) -> list[Program]:
         """Every program listed in study.toml, stage by stage."""

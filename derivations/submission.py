@@ -223,8 +223,10 @@ def _without_trailing_blanks(values):
     return compute_on_distinct(values, lambda s: s.astype(str).str.rstrip(" "), missing="").astype(object)
 
 
-def write_dataset_jsons(datasets, spec, folder: str | Path, *, created, study_id: str = "") -> list[Path]:
-    """Dataset-JSON 1.1 beside each XPT (``folder/<name>.json``), attributes from the spec.
+def write_dataset_jsons(datasets, spec, folder: str | Path, *, created, study_id: str = "",
+                        names=None) -> list[Path]:
+    """Dataset-JSON 1.1 beside each XPT (``folder/<name>.json``), attributes from the spec; ``names``: only
+    those datasets (lengths still fitted over all ``datasets``, as :func:`derivations.pipeline.write_stage`).
 
     Item OIDs are the define.xml ones (``IT.<DATASET>.<VARIABLE>``) and
     ``metaDataRef`` points at ``define.xml`` in the same folder. Character values and lengths
@@ -241,6 +243,8 @@ def write_dataset_jsons(datasets, spec, folder: str | Path, *, created, study_id
     lengths = submission_lengths(datasets, spec)
     files = []
     for name, frame in sorted(datasets.items()):
+        if names is not None and name not in names:
+            continue
         ds = spec.dataset(name)
         keys = {k: i for i, k in enumerate(ds.keys, start=1)}
         variables = []

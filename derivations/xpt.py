@@ -590,6 +590,20 @@ def _layout(path: Path, mm, size: int) -> XptLayout:
     return XptLayout(version, dataset, tuple(variables), row_length, data_start, kept)
 
 
+def _header_texts(head: bytes):
+    """``(offset, bytes)`` of the text in a transport file's headers: the eight header records, and the
+    name, label, format and informat of every variable descriptor (the rest of a descriptor is binary)."""
+    yield 0, head[:640]
+    try:
+        size, count = int(head[3 * 80 + 74:3 * 80 + 78]), int(head[7 * 80 + 53:7 * 80 + 58])
+    except ValueError:
+        return
+    for i in range(count):
+        at = 640 + i * size
+        for lo, hi in ((8, 16), (16, 56), (56, 64), (72, 80)):
+            yield at + lo, head[at + lo:at + hi]
+
+
 def _encoding_error(path: Path, layout: XptLayout, encoding: str) -> FileError:
     """The first text value (or header text) that is not ``encoding``, named by variable and record."""
     import codecs
@@ -601,11 +615,13 @@ def _encoding_error(path: Path, layout: XptLayout, encoding: str) -> FileError:
     hint = ("the file was written in another encoding (the CDISC pilot's datasets are cp1252): declare it, "
             "e.g. [sdtm] encoding = \"cp1252\" in study.toml" if decoder == "utf-8" else
             f"the file is not {encoding} either: declare the encoding it was written in")
-    try:
-        head.decode(decoder)
-    except UnicodeDecodeError as exc:
-        return FileError(f"header text is not {encoding} (byte 0x{head[exc.start]:02X} at byte {exc.start} "
-                         f"of the file: {head[max(0, exc.start - 20):exc.start + 20]!r})", path=path, hint=hint)
+    for start, text in _header_texts(head):  # (binary fields of the descriptors, such as positions, are not text)
+        try:
+            text.decode(decoder)
+        except UnicodeDecodeError as exc:
+            at = start + exc.start
+            return FileError(f"header text is not {encoding} (byte 0x{head[at]:02X} at byte {at} of the file: "
+                             f"{text.rstrip(b' ')!r})", path=path, hint=hint)
     rows = data.reshape(layout.records, layout.row_length) if layout.row_length else data.reshape(0, 0)
     for name, kind, length, position in layout.variables:
         if kind != "char":

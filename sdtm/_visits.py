@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from derivations.core import compute_on_distinct
+from derivations.findings import RawDataError
 
 ASSESSMENT_WEEKS = 6
 CYCLE_DAYS = 21
@@ -27,9 +28,23 @@ def _visitnum(visit: pd.Series) -> pd.Series:
     return (week / ASSESSMENT_WEEKS + 1).where(text != "BASELINE", 1.0).astype(float)
 
 
-def visitnum(visit: pd.Series) -> pd.Series:
-    """``Baseline`` -> 1, ``Week 6`` -> 2, ``Week 12`` -> 3 ... (planned every 6 weeks)."""
-    return compute_on_distinct(visit, _visitnum, missing=np.nan).astype(float)
+def visitnum(visit: pd.Series, *, dataset: str | None = None, usubjid: pd.Series | None = None) -> pd.Series:
+    """``Baseline`` -> 1, ``Week 6`` -> 2, ``Week 12`` -> 3 ... (planned every 6 weeks).
+
+    Another label (``Unscheduled``) is an error naming it: this study has no rule for
+    numbering an unscheduled assessment, and a guessed number would move it between visits.
+    """
+    num = compute_on_distinct(visit, _visitnum, missing=np.nan).astype(float)
+    bad = num.isna() & visit.astype(str).str.strip().ne("")
+    if bad.any():
+        pos = int(np.flatnonzero(bad.to_numpy())[0])
+        raise RawDataError(
+            "visit label is not BASELINE or WEEK <n> (planned every 6 weeks), so it has no VISITNUM",
+            dataset=dataset, variable="VISIT", usubjid=None if usubjid is None else str(usubjid.iloc[pos]),
+            value=visit.iloc[pos],
+            hint="correct the label on the raw page, or add a rule for it (e.g. unscheduled scans) to "
+                 "sdtm/_visits.py")
+    return num
 
 
 def cycle_visitnum(cycle: pd.Series) -> pd.Series:

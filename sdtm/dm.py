@@ -11,6 +11,7 @@ import pandas as pd
 from derivations.sdtm import (
     QualifierSpec,
     compute_dtc,
+    compute_numeric,
     derive_dataset_supp,
     derive_var_ct,
 )
@@ -58,7 +59,7 @@ def derive(ctx):
     dm["DTHDTC"] = s.map(dth).fillna("")
     dm["DTHFL"] = dm["DTHDTC"].ne("").map({True: "Y", False: ""})
     dm["BRTHDTC"] = compute_dtc(raw["BRTHDAT"], dataset="DM", variable="BRTHDTC", usubjid=u)
-    dm["AGE"] = pd.to_numeric(raw["AGE"])
+    dm["AGE"] = compute_numeric(raw["AGE"], source="dm.csv", dataset="DM", variable="AGE", usubjid=u)
     dm["AGEU"] = raw["AGEU"].str.upper()
     # MT.CT: sex, race, ethnicity
     for var, codelist, syn in (("SEX", "SEX", SEX), ("RACE", "RACE", None), ("ETHNIC", "ETHNIC", None)):
@@ -78,6 +79,14 @@ def derive(ctx):
     # SUPPDM: baseline disease characteristics from the baseline page
     bl = ctx.raw("bl", ["SUBJID", "ECOG", "SMOKE", "DRINK", "STAGE", "METSITE", "PRIORRES", "LINE"])
     bl["USUBJID"] = studyid + "-" + bl["SUBJID"]
+    for page, subjects, dataset, what in (  # report only: the values stay missing, never a default
+            ("bl", bl["SUBJID"], "SUPPDM", "its baseline characteristics (ECOG, stage, metastatic sites, line) "
+                                           "are missing"),
+            ("surv", surv.index, "DM", "its survival status is unknown: DTHDTC is blank and OS censors the "
+                                       "subject at the last date known alive")):
+        for usubjid in dm.loc[~dm["SUBJID"].isin(subjects), "USUBJID"]:
+            ctx.findings.add("warning", "missing_page", f"subject in DM has no record on the {page} page "
+                             f"({page}.csv): {what}", dataset=dataset, usubjid=usubjid)
     for var in ("SMOKE", "DRINK", "PRIORRES"):
         bl = derive_var_ct(bl, source=var, new_var=var, codelist=cl["NY"], synonyms=YN,
                            dataset_name="SUPPDM", findings=ctx.findings)

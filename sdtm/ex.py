@@ -6,7 +6,7 @@ from the tumour-assessment visits (BASELINE = 1, WEEK 6 = 2, ...).
 
 import pandas as pd
 
-from derivations.sdtm import derive_var_ct, derive_var_dtc, derive_var_dy, derive_var_obs_number
+from derivations.sdtm import compute_numeric, derive_var_ct, derive_var_dtc, derive_var_dy, derive_var_obs_number
 
 from ._epochs import derive_epoch
 from ._visits import cycle_visitnum
@@ -27,6 +27,10 @@ def derive(ctx):
     pd1 = ctx.raw("ex_pd1", ["SUBJID", "CYCLE", "EXTRT", "EXDOSE", "EXDOSU", "EXROUTE", "EXSTDAT"])
     # MT.EXENDTC: the PD-1 infusion ends the day it starts
     pd1 = pd1.assign(EXFREQ="Q3W", EXENDAT=pd1["EXSTDAT"], EXADJ="")
+    for page, frame in (("ex_anlo.csv", anlo), ("ex_pd1.csv", pd1)):  # text in a number names file and line
+        for var in ("EXDOSE", "CYCLE"):
+            compute_numeric(frame[var], source=page, dataset="EX", variable=var,
+                            usubjid=studyid + "-" + frame["SUBJID"])
     raw = pd.concat([anlo, pd1[anlo.columns]], ignore_index=True)
 
     # MT.USUBJID

@@ -36,7 +36,7 @@ def derive(ctx):
                        dataset_name="RS", findings=ctx.findings)
     # MT.VISITNUM: the tumour-assessment schedule (TV); MT.LNKGRP: only the overall response links to TR
     rs["RSEVAL"] = "INVESTIGATOR"
-    rs["VISITNUM"] = visitnum(long["VISIT"])
+    rs["VISITNUM"] = visitnum(long["VISIT"], dataset="RS", usubjid=rs["USUBJID"])
     rs["VISIT"] = long["VISIT"].str.upper()
     rs["RSLNKGRP"] = linkgrp(rs["VISITNUM"]).where(rs["RSTESTCD"] == "OVRLRESP", "")
     rs = derive_var_dtc(rs.assign(_D=long["ASMDAT"]), new_var="RSDTC", date="_D", dataset_name="RS",

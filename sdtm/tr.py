@@ -10,7 +10,7 @@ lesion's (and the sum's) last measurement before the first dose.
 
 import pandas as pd
 
-from derivations.sdtm import derive_var_dtc, derive_var_dy, derive_var_lobxfl, derive_var_obs_number
+from derivations.sdtm import compute_numeric, derive_var_dtc, derive_var_dy, derive_var_lobxfl, derive_var_obs_number
 
 from ._epochs import derive_epoch
 from ._visits import linkgrp, visitnum
@@ -35,7 +35,8 @@ def derive(ctx):
         "SUBJID": tl["SUBJID"], "VISIT": tl["VISIT"], "ASMDAT": tl["ASMDAT"], "TRLNKID": tl["LESID"],
         "TRGRPID": "TARGET", "TRTESTCD": tl["NODAL"].str.upper().map({"Y": "SAXIS", "N": "LDIAM"}),
         "TRORRES": tl["DIAM"], "TRORRESU": "mm"})
-    diam = pd.to_numeric(tl["DIAM"])
+    diam = compute_numeric(tl["DIAM"], source="tl.csv", dataset="TR", variable="TRORRES",
+                           usubjid=studyid + "-" + tl["SUBJID"])
     sums = (tl.assign(_D=diam).groupby(["SUBJID", "VISIT", "ASMDAT"], sort=False)["_D"].sum()
             .reset_index().rename(columns={"_D": "TRORRES"}))
     sums = sums.assign(TRLNKID="", TRGRPID="TARGET", TRTESTCD="SUMDIAM", TRORRESU="mm",
@@ -70,7 +71,7 @@ def derive(ctx):
     # method and evaluator of every scan; MT.VISITNUM: the tumour-assessment schedule (TV); MT.LNKGRP
     tr["TRMETHOD"] = "CT SCAN"
     tr["TREVAL"] = "INVESTIGATOR"
-    tr["VISITNUM"] = visitnum(raw["VISIT"])
+    tr["VISITNUM"] = visitnum(raw["VISIT"], dataset="TR", usubjid=tr["USUBJID"])
     tr["VISIT"] = raw["VISIT"].str.upper()
     tr["TRLNKGRP"] = linkgrp(tr["VISITNUM"])
     tr = derive_var_dtc(tr.assign(_D=raw["ASMDAT"]), new_var="TRDTC", date="_D", dataset_name="TR",

@@ -37,7 +37,7 @@ def derive(ctx):
     # method and evaluator of every scan; MT.VISITNUM: the tumour-assessment schedule (TV)
     tu["TUMETHOD"] = "CT SCAN"
     tu["TUEVAL"] = "INVESTIGATOR"
-    tu["VISITNUM"] = visitnum(raw["VISIT"])
+    tu["VISITNUM"] = visitnum(raw["VISIT"], dataset="TU", usubjid=tu["USUBJID"])
     tu["VISIT"] = raw["VISIT"].str.upper()
     tu = derive_var_dtc(tu.assign(_D=raw["ASMDAT"]), new_var="TUDTC", date="_D", dataset_name="TU",
                         findings=ctx.findings).drop(columns="_D")

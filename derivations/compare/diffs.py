@@ -115,7 +115,11 @@ def key_text(frame: pd.DataFrame, keys: list[str]) -> pd.Series:
 
 
 def write_differences(frame: pd.DataFrame, path: str | Path) -> Path:
-    """Write the differences dataset as ``.csv`` (UTF-8, every value as text) or ``.parquet``, atomically."""
+    """Write the differences dataset as ``.csv`` (UTF-8, every value as text) or ``.parquet``, atomically.
+
+    An existing ``path`` is replaced only when it is a differences dataset (a file of someone else's is
+    refused); in the CSV a text that a spreadsheet would run as a formula gets a leading ``'``
+    (:mod:`derivations.csvout`)."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
@@ -123,16 +127,38 @@ def write_differences(frame: pd.DataFrame, path: str | Path) -> Path:
                               value=str(path), hint="name a .csv or .parquet file")
     if path.is_dir():
         raise DerivationError(f"--out-diffs {path} is a folder", value=str(path), hint="name a .csv or .parquet file")
+    if path.exists() and not _is_differences_file(path):
+        from ..outdir import OutputFolderError
+
+        raise OutputFolderError(f"--out-diffs {path} exists and is not a differences dataset derive wrote; it is "
+                                "not replaced", value=str(path), hint="give a new file name, or move that file away")
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     try:
         if suffix == ".csv":
-            frame.to_csv(tmp, index=False, lineterminator="\n")
+            from ..csvout import write_csv
+
+            write_csv(frame, tmp)  # a value such as '=HYPERLINK(...)' cannot run as a formula in a spreadsheet
         else:
             frame.to_parquet(tmp, index=False)
         tmp.replace(path)
     finally:
         tmp.unlink(missing_ok=True)
     return path
+
+
+def _is_differences_file(path: Path) -> bool:
+    """True when ``path`` holds a differences dataset (its columns include those of :data:`COLUMNS`)."""
+    try:
+        if path.suffix.lower() == ".csv":
+            with path.open(encoding="utf-8", errors="replace") as fh:
+                names = fh.readline().rstrip("\r\n").split(",")
+        else:
+            import pyarrow.parquet as pq
+
+            names = pq.read_schema(path).names
+    except Exception:  # noqa: BLE001 - anything unreadable is not ours
+        return False
+    return bool(names) and names[0] in ("TYPE", "DATASET") and set(COLUMNS) <= set(names)
 
 
 __all__ = ["differences_dataset", "write_differences", "value_text", "key_text", "COLUMNS"]

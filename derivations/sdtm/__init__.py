@@ -8,7 +8,7 @@ object; nothing is study-specific. Modules:
 ``epoch``    EpochRule, derive_var_epoch
 ``ct``       derive_var_ct
 ``flags``    derive_var_lobxfl (--LOBXFL, last observation before exposure)
-``mapping``  derive_var_assign, derive_var_hardcode
+``mapping``  derive_var_assign, derive_var_hardcode, compute_numeric
 --SEQ        derive_var_obs_number (one contract with ADaM's ASEQ; derive_var_seq is deprecated)
 ``text``     compute_ascii, assert_ascii, compute_split_text, derive_vars_split_text
 ``supp``     QualifierSpec, derive_dataset_supp, derive_vars_supp_back
@@ -22,7 +22,7 @@ from .ct import derive_var_ct
 from .dates import compute_dtc, compute_study_day, derive_var_dtc, derive_var_dy
 from .epoch import EpochRule, derive_var_epoch
 from .flags import derive_var_lobxfl
-from .mapping import derive_var_assign, derive_var_hardcode, derive_var_seq
+from .mapping import compute_numeric, derive_var_assign, derive_var_hardcode, derive_var_seq
 from .results import (
     ReferenceRanges,
     TestMap,
@@ -47,6 +47,7 @@ __all__ = [
     "derive_var_hardcode",
     "derive_var_seq",
     "derive_var_obs_number",
+    "compute_numeric",
     "compute_ascii",
     "assert_ascii",
     "compute_split_text",

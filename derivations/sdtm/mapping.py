@@ -1,4 +1,4 @@
-"""Direct mappings: copy a raw column, set a constant.
+"""Direct mappings: copy a raw column, set a constant, read a number.
 
 --SEQ is numbered by :func:`derivations.adam.records.derive_var_obs_number` (re-exported
 by :mod:`derivations.sdtm`); ``derive_var_seq`` here is its deprecated predecessor.
@@ -21,7 +21,8 @@ import pandas as pd
 
 from ..adam.records import numbered_positions
 from ..core import Filter, assert_has_columns, filter_mask
-from ._util import as_list, as_text
+from ..findings import RawDataError
+from ._util import as_list, as_text, subject_at
 
 
 def derive_var_assign(dataset: pd.DataFrame, *, source: str, new_var: str) -> pd.DataFrame:
@@ -57,6 +58,75 @@ def derive_var_assign(dataset: pd.DataFrame, *, source: str, new_var: str) -> pd
     else:
         out[new_var] = as_text(col)
     return out
+
+
+def compute_numeric(
+    values: pd.Series,
+    *,
+    source: str | None = None,
+    dataset: str | None = None,
+    variable: str | None = None,
+    usubjid: pd.Series | None = None,
+    integer: bool | None = None,
+) -> pd.Series:
+    """Numbers from raw text; a text that is not a number is an error naming file, line, subject and value.
+
+    Blank text is a missing value; ``inf`` and ``nan`` written out are text, not numbers.
+
+    Parameters
+    ----------
+    values
+        The raw column (text as read from the page).
+    source
+        The raw page named in the error (``"dm.csv"``). With the default RangeIndex of a
+        page read by ``ctx.raw``, index ``i`` is line ``i + 2`` of the file (line 1 is the
+        header); with another index the error names the record instead.
+    dataset, variable
+        The SDTM dataset and variable the values become (named in the error).
+    usubjid
+        The subject of each value (aligned with ``values``), named in the error.
+    integer
+        ``True``: ``Int64`` (a fraction is an error); ``None`` (default): ``Int64`` when every
+        value is whole, ``float64`` otherwise; ``False``: ``float64``.
+
+    Returns
+    -------
+    pandas.Series
+        The numbers, missing where the text is blank.
+
+    Examples
+    --------
+    >>> compute_numeric(pd.Series(["61", "", "57"])).tolist()
+    [61, <NA>, 57]
+    >>> compute_numeric(pd.Series(["61", "sixty"]), source="dm.csv", dataset="DM", variable="AGE",
+    ...                 usubjid=pd.Series(["S-01", "S-02"]))
+    Traceback (most recent call last):
+    ...
+    derivations.findings.RawDataError: dm.csv line 3: text in a numeric field (dataset DM, variable AGE, USUBJID S-02, value 'sixty'): correct the raw value to a number, or leave it blank if it is missing
+    """
+    text = as_text(values)
+    number = pd.to_numeric(text.mask(text == ""), errors="coerce")
+    bad = (text != "") & (number.isna() | ~np.isfinite(number.fillna(0)))
+    if bad.any():
+        pos = int(np.flatnonzero(bad.to_numpy())[0])
+        label = values.index[pos]
+        on_line = bool(source) and isinstance(label, (int, np.integer))
+        where = f"{source} line {int(label) + 2}: " if on_line else (f"{source}: " if source else "")
+        more = int(bad.sum()) - 1
+        raise RawDataError(
+            f"{where}text in a numeric field" + (f" ({more} more record(s) like it)" if more else ""),
+            dataset=dataset, variable=variable, usubjid=subject_at(usubjid, pos),
+            row=None if on_line else pos + 1, value=text.iloc[pos],  # the line says where; no 0-based row
+            hint="correct the raw value to a number, or leave it blank if it is missing")
+    whole = bool(((number.dropna() % 1) == 0).all())
+    if integer and not whole:
+        pos = int(np.flatnonzero(((number % 1) != 0).fillna(False).to_numpy())[0])
+        raise RawDataError(f"{source + ': ' if source else ''}a whole number is expected", dataset=dataset,
+                           variable=variable, usubjid=subject_at(usubjid, pos), value=text.iloc[pos],
+                           hint="correct the raw value")
+    if integer or (integer is None and whole):
+        return number.round().astype("Int64")
+    return number.astype("float64")
 
 
 def derive_var_hardcode(

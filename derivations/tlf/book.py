@@ -116,7 +116,7 @@ def convert_to_pdf(rtfs: Sequence[str | Path], outdir: str | Path, *, soffice: s
     outdir.mkdir(parents=True, exist_ok=True)
     if not rtfs:
         return []
-    with tempfile.TemporaryDirectory(prefix="lo-profile-") as profile:
+    with tempfile.TemporaryDirectory(prefix="lo-profile-", ignore_cleanup_errors=True) as profile:
         cmd = [soffice, f"-env:UserInstallation={Path(profile).as_uri()}", "--headless", "--norestore",
                "--nolockcheck", "--convert-to", "pdf", "--outdir", str(outdir), *map(str, rtfs)]
         env = {**os.environ, "HOME": profile}

@@ -23,8 +23,6 @@ def treatment(ctx) -> tuple[str, list[str], str]:
 
 
 def population(ctx, name: str) -> tuple[str, str]:
-    """(filter, label) of population ``name`` (``[tlf.populations.<name>]``)."""
-    pops = tlf(ctx).get("populations", {})
-    if name not in pops:
-        raise DerivationError(f"study.toml [tlf.populations] has no population {name!r}")
-    return pops[name]["filter"], pops[name]["label"]
+    """(filter, label) of population ``name`` (``[tlf.populations.<name>]``, read by the framework)."""
+    pop = ctx.population(name)
+    return pop.filter, pop.label
