@@ -63,6 +63,9 @@ def finalize_dataset(dataset: pd.DataFrame, spec, name: str, *, program: str = "
     return shape_to_spec(dataset, spec, name, program=program, findings=findings)
 
 
+_STAGE_NAMES = {"sdtm": "SDTM", "adam": "ADaM", "tlf": "TLF"}
+
+
 def _missing_input(ctx: RunContext, program: Program, name: str, ran: Iterable[str]) -> DerivationError:
     """The error for a READS entry that no earlier program or input folder provided."""
     try:
@@ -73,6 +76,13 @@ def _missing_input(ctx: RunContext, program: Program, name: str, ran: Iterable[s
         why = (f"no program listed in study.toml writes {name}"
                + (" and it was not read from an SDTM folder (--sdtm)" if name[:2] != "AD" else ""))
         hint = f"add a program with {name} in its WRITES, or remove {name} from READS"
+    elif made_by.stage != program.stage and ctx.store(made_by.stage):
+        read = sorted(ctx.store(made_by.stage))
+        shown = ", ".join(read[:5]) + (f" and {len(read) - 5} more" if len(read) > 5 else "")
+        why = (f"the {made_by.stage} stage did not run, and the {_STAGE_NAMES[made_by.stage]} datasets read "
+               f"({shown}) do not include it")
+        hint = (f"give --{made_by.stage} the folder that holds {name.lower()}.xpt (or .parquet), or run the "
+                f"{made_by.stage} stage too")
     elif made_by.stage != program.stage:
         why = f"{made_by.label} writes it, but the {made_by.stage} stage did not run"
         hint = f"run the {made_by.stage} stage too" + (", or read SDTM with --sdtm DIR" if made_by.stage == "sdtm" else "")

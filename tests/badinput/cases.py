@@ -153,6 +153,9 @@ STAGES = [
          message=r"notes.txt.*not found|not a folder"),
     Case("stages", "sdtm-xpt-corrupt", breaks=(write("out/sdtm/dm.xpt", b"garbage"),), argv=R + " --stages adam",
          message=r"dm\.xpt"),
+    Case("stages", "adam-dir-is-sdtm-folder", argv=R + " --stages tlf --adam {out}/sdtm --sdtm {out}/sdtm",
+         message=r"tlf/t_sex\.py reads ADSL, which is missing: the adam stage did not run, and the ADaM datasets read "
+                 r"\(DM, EX, TR\) do not include it \(dataset ADSL\): give --adam the folder that holds adsl\.xpt"),
     Case("stages", "all-given-nothing-to-run", argv=R + " --stages sdtm --sdtm {out}/sdtm",
          message=r"no stage left to run"),
     Case("stages", "unknown-option", argv=R + " --stage sdtm", message=r"unrecognized arguments: --stage"),
