@@ -142,15 +142,24 @@ def main(argv: list[str] | None = None) -> int:
             except SystemExit as exc:  # --help (0) or a usage error (2), already printed
                 return EXIT_OK if exc.code in (0, None) else EXIT_INPUT
             command, out = args.command, getattr(args, "out", None)
+            from .outdir import forget_commits
+
+            forget_commits()
             return _COMMANDS[args.command](args)
         except BaseException as exc:  # noqa: BLE001 - the one place every failure is mapped to a message
             if isinstance(exc, SystemExit):
                 raise
             interrupt = _interrupt_of(exc)
             if interrupt is not None:
+                from .outdir import was_committed
+
                 signum = getattr(interrupt, "signum", signal.SIGINT)
-                _say(command, f"interrupted ({signal.Signals(signum).name}); nothing was replaced"
-                              + _unchanged(command, out, ": "))
+                if command == "run" and out and was_committed(out):  # the signal came just after the swap
+                    _say(command, f"interrupted ({signal.Signals(signum).name}) after the new output was complete "
+                                  f"and in place in {out}")
+                else:
+                    _say(command, f"interrupted ({signal.Signals(signum).name}); nothing was replaced"
+                                  + _unchanged(command, out, ": "))
                 return 128 + int(signum)
             return _report(command, exc, out)
 

@@ -226,9 +226,42 @@ def clean_leftovers(out: str | Path) -> list[Path]:
         if OLD_TAG in p.name and not out.exists():
             os.replace(p, out)  # the swap stopped between its two renames: the previous output comes back
         else:
-            shutil.rmtree(p, ignore_errors=True)
+            remove_output_folder(p)
         done.append(p)
     return done
+
+
+def remove_output_folder(path: str | Path) -> None:
+    """Remove a marked folder (an output, or a staging folder) with its marker last, so that a removal cut
+    short by a signal leaves a marked folder, which the next run into the same output removes."""
+    path = Path(path)
+    try:
+        for child in path.iterdir():
+            if child.name == MARKER:
+                continue
+            if child.is_dir() and not child.is_symlink():
+                shutil.rmtree(child, ignore_errors=True)
+            else:
+                child.unlink(missing_ok=True)
+        (path / MARKER).unlink(missing_ok=True)
+        path.rmdir()
+    except OSError:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+#: the outputs this process swapped into place (so that an interrupt just after the swap is not reported
+#: as "nothing was replaced")
+_COMMITTED: list[Path] = []
+
+
+def forget_commits() -> None:
+    """Start a new command: no output swapped into place yet."""
+    _COMMITTED.clear()
+
+
+def was_committed(out: str | Path) -> bool:
+    """True when a run of this process swapped a new output into ``out``."""
+    return Path(out).resolve() in _COMMITTED
 
 
 _RENAME_EXCHANGE = 2
@@ -282,7 +315,7 @@ class Staging:
 
     def __exit__(self, *exc) -> None:
         if not self.committed:
-            shutil.rmtree(self.path, ignore_errors=True)
+            remove_output_folder(self.path)
 
     def keep(self, rel: str, source: Path) -> Path:
         """Carry ``source`` (a stage folder of the previous output) into the staging folder as ``rel``.
@@ -311,17 +344,21 @@ class Staging:
             if self.out.is_symlink() or not self.out.is_dir():
                 raise OutputFolderError(f"--out {self.out} is no longer a folder", value=str(self.out))
             if _exchange(self.path, self.out):
-                self.committed = True
-                shutil.rmtree(self.path, ignore_errors=True)  # now the previous output
+                self._done()
+                remove_output_folder(self.path)  # now the previous output
                 return
             old = self.out.with_name(f".{self.out.name}.{OLD_TAG}-{os.getpid()}-0")
             os.replace(self.out, old)
             os.replace(self.path, self.out)
-            self.committed = True
-            shutil.rmtree(old, ignore_errors=True)
+            self._done()
+            remove_output_folder(old)
             return
         os.replace(self.path, self.out)
+        self._done()
+
+    def _done(self) -> None:
         self.committed = True
+        _COMMITTED.append(self.out)
 
 
 def check_report_file(path: str | Path, *, signature: str) -> Path:

@@ -178,7 +178,25 @@ def _interrupt(signum):
     return _raiser(Interrupted(signum))
 
 
+def _interrupt_after_swap(ws):
+    """remove_output_folder that removes the previous output after the swap, then gets a Ctrl-C."""
+    import derivations.outdir as outdir
+
+    real = outdir.remove_output_folder
+
+    def fake(path):
+        real(path)
+        if outdir.was_committed(ws.out):
+            raise KeyboardInterrupt
+
+    return fake
+
+
 INTERRUPT = [
+    Case("interrupt", "sigint-just-after-swap", breaks=(patch("derivations.outdir.remove_output_folder",
+                                                              _interrupt_after_swap),),
+         exit=130, message=r"interrupted \(SIGINT\) after the new output was complete and in place in .*out\n$",
+         check=lambda ws, o: (ws.out / "findings.txt").is_file() or 1 / 0),
     Case("interrupt", "sigint", breaks=(patch("derivations.pipeline.write_findings", _raiser(KeyboardInterrupt())),),
          exit=130, message=r"interrupted \(SIGINT\).*previous output in .* is unchanged"),
     Case("interrupt", "sigterm", breaks=(patch("derivations.pipeline.write_findings", _interrupt(15)),),
