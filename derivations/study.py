@@ -352,7 +352,15 @@ class RunContext:
         if name not in self._raw_cache:
             path = raw_dir / f"{name}.csv"
             if not path.exists():
-                raise RawDataError(f"raw extract {path} not found", dataset=name)
+                given = "--raw" if self.raw_dir else "[study] raw in study.toml"
+                if not raw_dir.is_dir():
+                    raise RawDataError(f"raw extract {path} not found: the raw data folder {raw_dir} "
+                                       + ("is not a folder" if raw_dir.exists() else "does not exist"), dataset=name,
+                                       hint=f"give the folder of the raw CSV pages ({given})")
+                program = self.program.label if self.program else "the program"
+                raise RawDataError(f"raw extract {path} not found", dataset=name,
+                                   hint=f"export the {name} page as {name}.csv into {raw_dir} ({given}), or "
+                                        f"remove \"{name}\" from RAW in {program}")
             self._raw_cache[name] = read_raw_page(path, encoding=self.study.encoding("raw"))
         frame = self._raw_cache[name]
         if columns is not None:

@@ -411,7 +411,14 @@ PROGRAM = [
          message=r"program sdtm/ex\.py line \d+ failed: SystemExit"),
     Case("program", "not-in-spec", breaks=(edit("study/sdtm/ex.py", 'return {"EX": ex}', 'return {"EX": ex, "XX": ex}'),),
          message=r"sdtm/ex\.py returned XX, which it does not declare"),
-    Case("program", "raw-page-missing", breaks=(delete("study/raw/tr.csv"),), message=r"raw extract .*tr\.csv not found"),
+    Case("program", "raw-page-missing", breaks=(delete("study/raw/tr.csv"),),
+         message=r"raw extract .*tr\.csv not found \(dataset tr\): export the tr page as tr\.csv into .*raw "
+                 r"\(\[study\] raw in study\.toml\), or remove \"tr\" from RAW in sdtm/tr\.py"),
+    Case("program", "raw-folder-missing", breaks=(delete("study/raw"),),
+         message=r"raw extract .*dm\.csv not found: the raw data folder .*study/raw does not exist \(dataset dm\): "
+                 r"give the folder of the raw CSV pages \(\[study\] raw in study\.toml\)"),
+    Case("program", "raw-option-missing", argv=R + " --raw {ws}/nowhere",
+         message=r"the raw data folder .*/nowhere does not exist .*\(--raw\)"),
     Case("program", "raw-column-missing", breaks=(edit("study/raw/ex.csv", "EXDOSE", "DOSE"),),
          message=r"ex\.csv lacks column\(s\) EXDOSE"),
     Case("program", "no-bytecode-in-study", exit=0, message=r"wrote",
