@@ -210,10 +210,27 @@ def _report(command: str, exc: BaseException, out) -> int:
     if isinstance(exc, OSError):
         _say(command, f"error: {_os_error(exc)}" + _unchanged(command, out, "; "))
         return EXIT_INPUT
+    missing = _missing_package(exc)
+    if missing:
+        _say(command, f"error: the Python package {missing!r} is not installed"
+                      + _unchanged(command, out, "; ")
+                      + ": install the project with its dependencies (pip install -e . in the project folder)")
+        return EXIT_INPUT
     log = _log(command, exc, out)
     _say(command, f"internal error ({type(exc).__name__}: {_one_line(exc)}); the traceback is in {log}: "
                   f"if the input looks right, please report it with that file")
     return EXIT_INTERNAL
+
+
+def _missing_package(exc: BaseException) -> str | None:
+    """The top-level name of a package that is not installed, when ``exc`` is (or was raised from) its
+    import: an installation to complete, not a bug (a module of this project that is missing stays one)."""
+    while exc is not None:
+        if isinstance(exc, ModuleNotFoundError) and exc.name:
+            top = exc.name.split(".")[0]
+            return None if top == __name__.split(".")[0] else top
+        exc = exc.__cause__ or exc.__context__
+    return None
 
 
 def _unchanged(command: str, out, sep: str) -> str:

@@ -238,6 +238,15 @@ INTERRUPT = [
                                                                 "\n    finally:\n        raise OSError(39, 'Directory not "
                                                                 "empty', 'user')"),),
          exit=130, message=r"^derive run: interrupted \(SIGINT\); nothing was replaced: the previous output"),
+    Case("interrupt", "package-not-installed",
+         breaks=(patch("derivations.pipeline.write_findings",
+                       _raiser(ModuleNotFoundError("No module named 'pypdf'", name="pypdf"))),),
+         message=r"the Python package 'pypdf' is not installed; the previous output in .* is unchanged: install the "
+                 r"project with its dependencies"),
+    Case("interrupt", "own-module-missing-is-internal",
+         breaks=(patch("derivations.pipeline.write_findings",
+                       _raiser(ModuleNotFoundError("No module named 'derivations.nope'", name="derivations.nope"))),),
+         exit=3, message=r"internal error \(ModuleNotFoundError: No module named 'derivations\.nope'\)"),
     Case("interrupt", "swap-fails", breaks=(patch("derivations.outdir._exchange",
                                                   _raiser(OSError(16, "Device or resource busy", "/o"))),),
          message=r"busy"),
