@@ -502,21 +502,14 @@ def generate(n_subjects: int = 29, seed: int = 20220703, out_dir: str | Path | N
     cyc = np.arange(len(es)) - np.repeat(np.cumsum(ncyc) - ncyc, ncyc) + 1
     cstart = d0[es] + 21 * (cyc - 1)
     start_dose = np.where(rng.random(n) < 0.7, 12, 10)
+    # reductions and interruptions follow the adverse events' actions (_adjust_exposure below);
+    # these draws are kept only so that every later page draws the same random numbers as before
     red1 = np.where(rng.random(n) < 0.3, rng.integers(2, 6, n), 999)
-    red2 = np.where(rng.random(n) < 0.3, red1 + rng.integers(1, 4, n), 999)
-    dose = start_dose[es] - 2 * (cyc >= red1[es]) - 2 * (cyc >= red2[es])
-    dose = np.maximum(dose, 8)
-    interrupted = rng.random(len(es)) < 0.08
-    cend = cstart + np.where(interrupted, rng.integers(5, 12, len(es)), 13)
-    cend = np.minimum(cend, last_tx_day[es])
-    reduced = np.concatenate([[False], (dose[1:] < dose[:-1]) & (es[1:] == es[:-1])])
-    adj = np.where(interrupted, "Adverse event", np.where(reduced, "Dose reduced for toxicity", ""))
-    pages["ex_anlo"] = pd.DataFrame({
-        "SUBJID": subjid[es], "CYCLE": cyc, "EXTRT": _pick(rng, ["Anlotinib", "anlotinib", "ANLOTINIB"], len(es)),
-        "EXDOSE": dose, "EXDOSU": "mg", "EXFREQ": "QD",
-        "EXROUTE": _pick(rng, ["Oral", "oral", "PO", "po"], len(es)),
-        "EXSTDAT": fmt_date(cstart), "EXENDAT": fmt_date(cend), "EXADJ": adj,
-    })
+    rng.random(n), rng.integers(1, 4, n), rng.random(len(es))
+    hold_days = rng.integers(5, 12, len(es))  # days taken in a cycle interrupted before it began
+    del red1
+    exro = {"EXTRT": _pick(rng, ["Anlotinib", "anlotinib", "ANLOTINIB"], len(es)),
+            "EXROUTE": _pick(rng, ["Oral", "oral", "PO", "po"], len(es))}
     pd1 = p["pd1"].to_numpy()
     typed = np.empty(len(es), dtype=object)
     for drug, opts in PD1_TYPED.items():
@@ -583,6 +576,12 @@ def generate(n_subjects: int = 29, seed: int = 20220703, out_dir: str | Path | N
 
     # -- adverse events -------------------------------------------------------
     pages["ae"], events = _adverse_events(n, rng, subjid, d0, last_tx_day, end_fu)
+    dose, cend, adj = _adjust_exposure(pages["ae"], events, es, cstart, start_dose, hold_days, last_tx_day)
+    pages["ex_anlo"] = pd.DataFrame({
+        "SUBJID": subjid[es], "CYCLE": cyc, "EXTRT": exro["EXTRT"],
+        "EXDOSE": dose, "EXDOSU": "mg", "EXFREQ": "QD", "EXROUTE": exro["EXROUTE"],
+        "EXSTDAT": fmt_date(cstart), "EXENDAT": fmt_date(cend), "EXADJ": adj,
+    })
 
     # -- end of treatment, survival, subsequent therapy, comments -----------
     e_ = np.flatnonzero(eot > 0)
@@ -623,6 +622,45 @@ def generate(n_subjects: int = 29, seed: int = 20220703, out_dir: str | Path | N
     if out_dir is not None:
         write_pages(pages, out_dir)
     return pages
+
+
+def _adjust_exposure(ae, events, es, cstart, start_dose, hold_days, last_tx_day):
+    """Anlotinib dose, last day taken and EXADJ per cycle, driven by the AEs' action taken.
+
+    One decision per event drives both pages: an AE with AEACNANL 'Dose reduced' lowers the dose
+    by 2 mg (12 -> 10 -> 8) from the first free cycle starting after its onset; 'Drug interrupted'
+    ends the first free cycle whose dosing days (1-14) reach its onset early (on the day before
+    onset, or after ``hold_days`` when the onset was in the rest week before). Each cycle carries
+    at most one adjustment, and EXADJ names the AE. An AE whose reduction has no cycle left (or
+    dose already 8 mg) is an interruption instead; one with no cycle left to interrupt has its
+    action set to 'Dose not changed' (``ae`` is changed in place). Every other cycle: 14 days.
+    """
+    dose = start_dose[es].copy()
+    cend = cstart + 13
+    adj = np.full(len(es), "", dtype=object)
+    used = np.zeros(len(es), dtype=bool)
+    acn = ae["AEACNANL"].to_numpy().copy()
+    act = np.flatnonzero(np.isin(acn, ["Dose reduced", "Drug interrupted"]))
+    first = np.searchsorted(es, np.arange(len(start_dose)))
+    last = np.searchsorted(es, np.arange(len(start_dose)), side="right")
+    for i in act[np.lexsort((act, events["start"].to_numpy()[act], events["sid"].to_numpy()[act]))]:
+        s, onset, pt = events.at[i, "sid"], events.at[i, "start"], ae.at[i, "AEDECOD"]
+        cyc = np.arange(first[s], last[s])
+        c = cyc[~used[cyc] & (cstart[cyc] > onset) & (dose[cyc] > 8)][:1]
+        if acn[i] == "Dose reduced" and len(c):
+            c = c[0]
+            dose[c:last[s]] -= 2
+            used[c], adj[c] = True, f"Dose reduced for toxicity ({pt})"
+            continue
+        c = cyc[~used[cyc] & (cstart[cyc] + 12 >= onset) & (cstart[cyc] <= onset + 21)][:1]
+        if len(c):
+            c = c[0]
+            cend[c] = max(onset - 1, cstart[c]) if onset >= cstart[c] else cstart[c] + hold_days[c]
+            used[c], adj[c], acn[i] = True, f"Adverse event ({pt})", "Drug interrupted"
+        else:
+            acn[i] = "Dose not changed"
+    ae["AEACNANL"] = acn
+    return dose, np.minimum(cend, last_tx_day[es]), adj
 
 
 def _adverse_events(n, rng, subjid, d0, last_tx_day, end_fu) -> pd.DataFrame:

@@ -139,6 +139,8 @@ SDTM_CHANGES: dict[tuple[str, str], dict] = {
     ("DS", "DSSTDTC"): {"origin": "Derived", "method": "MT.DSSTDTC"},
     ("TS", "TSVAL"): {"length": 200},
     ("DS", "DSTERM"): {"length": 200},
+    # the reason names the adverse event: 'DOSE REDUCED FOR TOXICITY (<AEDECOD>)'
+    ("EX", "EXADJ"): {"length": 200},
 }
 
 #: Trial design and subject visit datasets (SDTMIG 3.4 section 7; SV section 5).

@@ -227,6 +227,45 @@ def test_long_comment_and_exposure(pages):
     assert (gap == 21).all()
 
 
+def _adjustments(pages):
+    """Per subject: AEs whose anlotinib action is a reduction / interruption, and EX cycles adjusted so."""
+    ae, ex = pages["ae"], pages["ex_anlo"].copy()
+    ex["_DROP"] = ex.groupby("SUBJID")["EXDOSE"].diff().lt(0)
+    ex["_SHORT"] = (_d(ex["EXENDAT"]) - _d(ex["EXSTDAT"])).dt.days < 13
+    counts = pd.DataFrame({
+        "ae_reduced": ae[ae["AEACNANL"] == "Dose reduced"].groupby("SUBJID").size(),
+        "ae_interrupted": ae[ae["AEACNANL"] == "Drug interrupted"].groupby("SUBJID").size(),
+        "ex_reduced": ex[ex["EXADJ"].str.startswith("Dose reduced for toxicity (")].groupby("SUBJID").size(),
+        "ex_interrupted": ex[ex["EXADJ"].str.startswith("Adverse event (")].groupby("SUBJID").size(),
+    }).fillna(0).astype(int)
+    return ae, ex, counts
+
+
+@pytest.mark.parametrize("n,seed", [(29, 20220703), (1000, 3)])
+def test_ae_action_taken_drives_the_exposure_adjustments(pages, n, seed):
+    """One decision per AE: its anlotinib action taken is the EX cycle's reduction or interruption."""
+    ae, ex, counts = _adjustments(pages if n == 29 else generate(n, seed))
+    assert (counts["ae_reduced"] == counts["ex_reduced"]).all()
+    assert (counts["ae_interrupted"] == counts["ex_interrupted"]).all()
+    adjusted = ex[ex["EXADJ"] != ""]
+    # a reduction lowers the dose by 2 mg from that cycle; the dose never drops without one
+    red = adjusted["EXADJ"].str.startswith("Dose reduced")
+    assert adjusted.loc[red, "_DROP"].all() and (ex["_DROP"] <= ex["EXADJ"].str.startswith("Dose reduced")).all()
+    # an interrupted cycle stops before its 14th dosing day
+    assert adjusted.loc[~red, "_SHORT"].all()
+    # EXADJ names the AE: the subject's AEs with that action and preferred term, one cycle each
+    named = adjusted.assign(AEDECOD=adjusted["EXADJ"].str.extract(r"\((.*)\)$")[0],
+                            AEACNANL=np.where(red, "Dose reduced", "Drug interrupted"))
+    key = ["SUBJID", "AEACNANL", "AEDECOD"]
+    acted = ae[ae["AEACNANL"].isin(["Dose reduced", "Drug interrupted"])]
+    assert named.groupby(key).size().to_dict() == acted.groupby(key).size().to_dict()
+    if n == 29:  # counted by hand from raw/ae.csv and raw/ex_anlo.csv
+        assert counts.loc[counts["ex_reduced"] > 0].index.tolist() == ["003", "004", "011", "021", "024", "025"]
+        assert counts["ex_reduced"].sum() == 7  # 021 twice (cycles 5 and 8: 12 -> 10 -> 8 mg)
+        assert counts.loc[counts["ex_interrupted"] > 0].index.tolist() == ["014", "021", "028"]
+        assert counts["ex_interrupted"].sum() == 3
+
+
 def test_any_size_same_structure():
     small = generate(29, 20220703)
     big = generate(1000, 3)

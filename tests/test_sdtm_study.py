@@ -86,6 +86,27 @@ def test_ex(sdtm):
     assert not ex.duplicated(["USUBJID", "EXTRT", "EXSTDTC"]).any()
 
 
+def test_ae_action_taken_matches_ex_adjustments(sdtm):
+    """Per subject, AEs with anlotinib action DOSE REDUCED / DRUG INTERRUPTED (SUPPAE.AEACNANL) are as many
+    as the anlotinib EX records reduced / interrupted, and EXADJ names each AE."""
+    ae, supp, ex = sdtm["AE"], sdtm["SUPPAE"], sdtm["EX"]
+    acn = supp[supp["QNAM"] == "AEACNANL"].assign(AESEQ=lambda d: d["IDVARVAL"].astype(float).astype(int))
+    acn = acn.merge(ae.assign(AESEQ=ae["AESEQ"].astype(int)), on=["USUBJID", "AESEQ"])
+    anlo = ex[ex["EXTRT"] == "ANLOTINIB"]
+    for action, reason in [("DOSE REDUCED", "DOSE REDUCED FOR TOXICITY"), ("DRUG INTERRUPTED", "ADVERSE EVENT")]:
+        from_ae = acn[acn["QVAL"] == action].groupby("USUBJID")["AEDECOD"].agg(lambda s: sorted(s.str.upper()))
+        adj = anlo[anlo["EXADJ"].str.startswith(reason + " (")]
+        from_ex = adj.groupby("USUBJID")["EXADJ"].agg(lambda s: sorted(s.str.extract(r"\((.*)\)$")[0]))
+        assert from_ae.to_dict() == from_ex.to_dict(), action
+    assert set(anlo["EXADJ"]) - {""} == set(anlo.loc[anlo["EXADJ"].str.match(r"(DOSE REDUCED FOR TOXICITY|ADVERSE EVENT) \("), "EXADJ"])
+    s21 = anlo[anlo["USUBJID"] == "NCT04984096-021"]
+    assert s21["EXDOSE"].tolist() == [12, 12, 12, 12, 10, 10, 10, 8]
+    assert s21["EXADJ"].tolist()[4:] == ["DOSE REDUCED FOR TOXICITY (NAUSEA)", "ADVERSE EVENT (ANAEMIA)", "",
+                                         "DOSE REDUCED FOR TOXICITY (FATIGUE)"]
+    # interrupted on the day before the anaemia began (23MAY2021): 9 of 14 dosing days
+    assert s21["EXENDTC"].tolist()[5] == "2021-05-22"
+
+
 def test_ae(ctx, sdtm):
     ae, supp = sdtm["AE"], sdtm["SUPPAE"]
     assert len(ae) == 77 and not ae.duplicated(["USUBJID", "AESEQ"]).any()

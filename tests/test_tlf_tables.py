@@ -92,7 +92,9 @@ def test_ae_overview_against_adae_and_suppae(study_tlf, data):
     t = parse_table(study_tlf / "t_ae_overview.html")
     for label, count in expected.items():
         assert row(t, label) == [pct(count, n)], label
-    assert expected["Any TEAE"] == 29 and expected["TEAE leading to dose reduction (anlotinib)"] > 0
+    assert expected["Any TEAE"] == 29 and expected["TEAE leading to dose reduction (anlotinib)"] == 6
+    # anlotinib interrupted in 014, 021, 028 (the exposure table's 3) and the PD-1 inhibitor in 011
+    assert expected["TEAE leading to interruption of either drug"] == 4
 
 
 @pytest.mark.parametrize("name,related", [("t_teae", False), ("t_teae_rel", True)])
@@ -203,8 +205,12 @@ def test_exposure_cycles_and_reductions_from_ex(study_tlf, data):
     assert row(t, "Min, Max", after="Number of cycles started")[0] == f"{cycles.min()}, {cycles.max()}"
     assert row(t, "Q1, Q3", after="Number of cycles started")[0] == \
         f"{sas_quantile(cycles, 0.25):.1f}, {sas_quantile(cycles, 0.75):.1f}"
-    reduced = anlo.loc[anlo["EXADJ"] == "DOSE REDUCED FOR TOXICITY", "USUBJID"].nunique()
+    reduced = anlo.loc[anlo["EXADJ"].str.startswith("DOSE REDUCED FOR TOXICITY ("), "USUBJID"].nunique()
+    interrupted = anlo.loc[anlo["EXADJ"].str.startswith("ADVERSE EVENT ("), "USUBJID"].nunique()
+    # the AE overview's anlotinib actions (raw/ae.csv AEACNANL): 003 004 011 021 024 025; 014 021 028
+    assert (reduced, interrupted) == (6, 3)
     assert row(t, "Dose reduced for toxicity, n (%)") == [pct(reduced, 29), "0"]
+    assert row(t, "Dose interrupted for an adverse event, n (%)") == [pct(interrupted, 29), "0"]
     days = anlo.groupby("USUBJID").apply(lambda d: (d["EXENDY"].max() - d["EXSTDY"].min() + 1), include_groups=False)
     assert row(t, "Median", after="Duration of exposure (days)")[0] == f"{days.median():.1f}"
 

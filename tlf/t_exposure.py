@@ -40,8 +40,8 @@ def exposure_by_subject(ex: pd.DataFrame, *, planned_per_cycle: dict[str, float]
         "CYCLES": g["VISITNUM"].nunique(),
         "DURATION": g["EXENDY"].max() - g["EXSTDY"].min() + 1,
         "CUMDOSE": g["DOSE"].sum(),
-        "REDUCED": g["EXADJ"].agg(lambda s: "Y" if (s == "DOSE REDUCED FOR TOXICITY").any() else "N"),
-        "INTERRUPTED": g["EXADJ"].agg(lambda s: "Y" if (s == "ADVERSE EVENT").any() else "N"),
+        "REDUCED": g["EXADJ"].agg(lambda s: "Y" if s.str.startswith("DOSE REDUCED FOR TOXICITY").any() else "N"),
+        "INTERRUPTED": g["EXADJ"].agg(lambda s: "Y" if s.str.startswith("ADVERSE EVENT").any() else "N"),
     }).reset_index()
     planned = out["DRUG"].map(planned_per_cycle).astype(float)
     out["DOSEINT"] = out["CUMDOSE"] / out["CYCLES"]
@@ -87,8 +87,8 @@ def derive(ctx):
                    f"Dose intensity: cumulative dose / cycles started. Relative dose intensity: dose intensity / planned "
                    f"dose per cycle (anlotinib {planned['Anlotinib']:g} mg: 12 mg once daily, days 1-14; PD-1 "
                    f"inhibitor {planned['PD-1 inhibitor']:g} mg every {cycle} days).",
-                   "Dose reduced / interrupted: EX records with EXADJ = DOSE REDUCED FOR TOXICITY / ADVERSE EVENT "
-                   "(an anlotinib cycle stopped early)."],
+                   "Dose reduced / interrupted: EX records with EXADJ starting DOSE REDUCED FOR TOXICITY / ADVERSE EVENT "
+                   "(an anlotinib cycle stopped early), followed by the adverse event in brackets."],
         source="EX (SDTM; no ADEX in this study), ADSL")
     ctx.outputs.publish_table(table, "t_exposure")
     return {"T_EXPOSURE": ard}
