@@ -443,10 +443,174 @@ def add_adam_metadata(spec: Spec) -> Spec:
     return spec
 
 
+# ---------------------------------------------------------------------------- ADaM BDS datasets (issue 14)
+def _a(dataset: str, name: str, data_type: str = "text", length: int | None = None, *, label: str = "",
+       origin: str = "Derived", method: str = "", codelist: str = "", predecessor: str = "",
+       mandatory: bool = False) -> VariableSpec:
+    """An ADaM variable the BDS programs write (IG variables get the IG's label from :func:`conform_to_ig`)."""
+    fmt = ""
+    if data_type == "date":
+        data_type, fmt = "integer", "DATE9."
+    if data_type in ("integer", "float"):
+        length = None
+    return VariableSpec(dataset, name, label=label, data_type=data_type, length=length, format=fmt,
+                        mandatory=mandatory, codelist=codelist, origin=origin, method=method,
+                        source=predecessor, predecessor=predecessor)
+
+
+def _adsl(dataset: str) -> list[VariableSpec]:
+    """The ADSL variables a BDS dataset of the study carries."""
+    out = []
+    for name, label, data_type, length, codelist, mandatory in (
+            ("STUDYID", "Study Identifier", "text", 20, "", True),
+            ("USUBJID", "Unique Subject Identifier", "text", 30, "", True),
+            ("SUBJID", "Subject Identifier for the Study", "text", 10, "", False),
+            ("SITEID", "Study Site Identifier", "text", 10, "", False),
+            ("TRT01A", "Actual Treatment for Period 01", "text", 40, "", False),
+            ("SAFFL", "Safety Population Flag", "text", 1, "NY", False),
+            ("TRTSDT", "Date of First Exposure to Treatment", "date", None, "", False),
+            ("TRTEDT", "Date of Last Exposure to Treatment", "date", None, "", False)):
+        out.append(_a(dataset, name, data_type, length, label=label, origin="Predecessor", codelist=codelist,
+                      predecessor=f"ADSL.{name}", mandatory=mandatory))
+    out.append(_a(dataset, "TRTA", length=40, label="Actual Treatment", method="MT.TRTA"))
+    return out
+
+
+def _timing(dataset: str, domain: str) -> list[VariableSpec]:
+    """Dates, visits, windows and flags of a BDS dataset of the study."""
+    d = dataset
+    return [
+        _a(d, "ADT", "date", label="Analysis Date", method="MT.BDS.ADT"),
+        _a(d, "ADY", "integer", label="Analysis Relative Day", method="MT.ADY"),
+        _a(d, "VISIT", length=20, label="Visit Name", origin="Predecessor", predecessor=f"{domain}.VISIT"),
+        _a(d, "VISITNUM", "float", label="Visit Number", origin="Predecessor", predecessor=f"{domain}.VISITNUM"),
+        _a(d, "AVISIT", length=10, label="Analysis Visit", method="MT.BDS.AVISIT"),
+        _a(d, "AVISITN", "integer", label="Analysis Visit (N)", method="MT.BDS.AVISIT"),
+        _a(d, "AWLO", "integer", label="Analysis Window Beginning Timepoint", method="MT.BDS.AVISIT"),
+        _a(d, "AWHI", "integer", label="Analysis Window Ending Timepoint", method="MT.BDS.AVISIT"),
+        _a(d, "AWTARGET", "integer", label="Analysis Window Target", method="MT.BDS.AVISIT"),
+        _a(d, "AWU", length=4, label="Analysis Window Unit", codelist="AVALU", method="MT.BDS.AVISIT"),
+        _a(d, "ONTRTFL", length=1, label="On Treatment Record Flag", codelist="Y", method="MT.ONTRTFL"),
+        _a(d, "ANL01FL", length=1, label="Analysis Flag 01", codelist="Y", method="MT.BDS.ANL01FL"),
+        _a(d, "ASEQ", "integer", label="Analysis Sequence Number", method="MT.BDS.ASEQ"),
+    ]
+
+
+def _baseline(dataset: str) -> list[VariableSpec]:
+    d = dataset
+    return [_a(d, "BASE", "float", label="Baseline Value", method="MT.BDS.BASE"),
+            _a(d, "ABLFL", length=1, label="Baseline Record Flag", codelist="Y", method="MT.BDS.BASE"),
+            _a(d, "CHG", "float", label="Change from Baseline", method="MT.BDS.CHG"),
+            _a(d, "PCHG", "float", label="Percent Change from Baseline", method="MT.BDS.CHG")]
+
+
+_TOX = [("L", "Low"), ("H", "High")]
+ADAM_DATASETS: dict[str, tuple[dict, list[VariableSpec]]] = {
+    "ADLB": (dict(label="Laboratory Analysis Dataset", cls="BASIC DATA STRUCTURE",
+                  structure="One record per subject per parameter per LB record",
+                  keys=["STUDYID", "USUBJID", "PARAMCD", "ADT", "LBSEQ"]),
+             _adsl("ADLB") + [
+                 _a("ADLB", "LBSEQ", "integer", label="Sequence Number", origin="Predecessor",
+                    predecessor="LB.LBSEQ"),
+                 _a("ADLB", "PARCAT1", length=10, label="Parameter Category 1", origin="Predecessor",
+                    predecessor="LB.LBCAT"),
+                 _a("ADLB", "PARAMCD", length=8, label="Parameter Code", origin="Assigned", codelist="PARAMCD_LB",
+                    method="MT.ADLB.PARAM", mandatory=True),
+                 _a("ADLB", "PARAM", length=40, label="Parameter", origin="Assigned", codelist="PARAM_LB",
+                    method="MT.ADLB.PARAM", mandatory=True),
+                 _a("ADLB", "PARAMN", "integer", label="Parameter (N)", origin="Assigned", method="MT.ADLB.PARAM"),
+                 _a("ADLB", "AVAL", "float", label="Analysis Value", origin="Predecessor", predecessor="LB.LBSTRESN"),
+                 _a("ADLB", "ANRLO", "float", label="Analysis Normal Range Lower Limit", origin="Predecessor",
+                    predecessor="LB.LBSTNRLO"),
+                 _a("ADLB", "ANRHI", "float", label="Analysis Normal Range Upper Limit", origin="Predecessor",
+                    predecessor="LB.LBSTNRHI"),
+                 _a("ADLB", "ANRIND", length=6, label="Analysis Reference Range Indicator", codelist="NRIND",
+                    method="MT.ANRIND"),
+             ] + _baseline("ADLB") + [
+                 _a("ADLB", "BNRIND", length=6, label="Baseline Reference Range Indicator", codelist="NRIND",
+                    method="MT.BDS.BASE"),
+                 _a("ADLB", "R2BASE", "float", label="Ratio to Baseline", method="MT.R2BASE"),
+                 _a("ADLB", "SHIFT1", length=20, label="Shift 1", method="MT.SHIFT1"),
+             ] + [v for d, word in _TOX for v in (
+                 _a("ADLB", f"ATOXDSC{d}", length=40, label=f"Analysis Toxicity Description {word}",
+                    origin="Assigned", method="MT.ADLB.ATOXDSC"),
+                 _a("ADLB", f"ATOXGR{d}", length=1, label=f"Analysis Toxicity Grade {word}", codelist="TOXGRLB",
+                    method="MT.ADLB.ATOXGR"),
+                 _a("ADLB", f"BTOXGR{d}", length=1, label=f"Baseline Toxicity Grade {word}", codelist="TOXGRLB",
+                    method="MT.BDS.BASE"))]
+             + _timing("ADLB", "LB")),
+    "ADVS": (dict(label="Vital Signs Analysis Dataset", cls="BASIC DATA STRUCTURE",
+                  structure="One record per subject per parameter per analysis date",
+                  keys=["STUDYID", "USUBJID", "PARAMCD", "ADT"]),
+             _adsl("ADVS") + [
+                 _a("ADVS", "VSSEQ", "integer", label="Sequence Number", origin="Predecessor",
+                    predecessor="VS.VSSEQ"),
+                 _a("ADVS", "PARAMCD", length=8, label="Parameter Code", origin="Assigned", codelist="PARAMCD_VS",
+                    method="MT.ADVS.PARAM", mandatory=True),
+                 _a("ADVS", "PARAM", length=40, label="Parameter", origin="Assigned", codelist="PARAM_VS",
+                    method="MT.ADVS.PARAM", mandatory=True),
+                 _a("ADVS", "PARAMN", "integer", label="Parameter (N)", origin="Assigned", method="MT.ADVS.PARAM"),
+                 _a("ADVS", "AVAL", "float", label="Analysis Value", method="MT.ADVS.AVAL"),
+             ] + _baseline("ADVS") + [
+                 _a("ADVS", "CRIT1", length=20, label="Analysis Criterion 1", method="MT.ADVS.CRIT1"),
+                 _a("ADVS", "CRIT1FL", length=1, label="Criterion 1 Evaluation Result Flag", codelist="NY",
+                    method="MT.ADVS.CRIT1"),
+             ] + _timing("ADVS", "VS")),
+}
+#: where the new datasets go in the define's order: after this dataset
+ADAM_DATASET_AFTER = {"ADLB": "ADAE", "ADVS": "ADLB"}
+ADAM_CODELISTS: dict[str, Codelist] = {
+    "NRIND": _cl("NRIND", "Reference Range Indicator", ["LOW", "NORMAL", "HIGH"], nci_code="C78736"),
+    "TOXGRLB": _cl("TOXGRLB", "Laboratory Toxicity Grade (CTCAE v5.0)", ["0", "1", "2", "3", "4"],
+                   terminology="Sponsor", extensible=False,
+                   decodes={"0": "Normal or not abnormal in this direction", "1": "Grade 1 (mild)",
+                            "2": "Grade 2 (moderate)", "3": "Grade 3 (severe)", "4": "Grade 4 (life-threatening)"}),
+}
+
+
+def _param_codelists() -> dict[str, Codelist]:
+    """PARAMCD / PARAM codelists of ADLB and ADVS from the programs' parameter tables (one home)."""
+    from adam.adlb import PARAMS as LB_PARAMS
+    from adam.advs import COMPUTED, PARAMS as VS_PARAMS
+
+    vs = list(zip(VS_PARAMS["PARAMCD"], VS_PARAMS["PARAM"], VS_PARAMS["PARAMN"])) + [
+        (c["PARAMCD"], c["PARAM"], c["PARAMN"]) for c in COMPUTED.values()]
+    out = {}
+    for ds, rows in (("LB", list(zip(LB_PARAMS["PARAMCD"], LB_PARAMS["PARAM"], LB_PARAMS["PARAMN"]))), ("VS", vs)):
+        rows = sorted(rows, key=lambda r: r[2])
+        out[f"PARAMCD_{ds}"] = _cl(f"PARAMCD_{ds}", f"AD{ds} Parameter Code", [r[0] for r in rows],
+                                   terminology="Sponsor", extensible=False, decodes={r[0]: r[1] for r in rows})
+        out[f"PARAM_{ds}"] = _cl(f"PARAM_{ds}", f"AD{ds} Parameter", [r[1] for r in rows], terminology="Sponsor",
+                                 extensible=False)
+    return out
+
+
+def add_adam_datasets(spec: Spec) -> Spec:
+    """ADLB and ADVS exactly as :data:`ADAM_DATASETS` has them (this script owns them), with their codelists."""
+    datasets = dict(spec.datasets)
+    for name, (attrs, variables) in ADAM_DATASETS.items():
+        new = DatasetSpec(name, standard="ADaMIG 1.3", repeating="Yes", reference_data="No",
+                          variables=[replace(v, order=i) for i, v in enumerate(variables, 1)], **attrs)
+        if name in datasets:
+            datasets[name] = new
+            continue
+        items = list(datasets.items())
+        pos = next((i + 1 for i, (k, _) in enumerate(items) if k == ADAM_DATASET_AFTER.get(name)), len(items))
+        datasets = dict(items[:pos] + [(name, new)] + items[pos:])
+    spec.datasets = datasets
+    for cid, cl in {**ADAM_CODELISTS, **_param_codelists()}.items():
+        old = spec.codelists.get(cid)
+        if old is None or [t.term for t in old.terms] != [t.term for t in cl.terms] or old.name != cl.name or (
+                cl.terminology == "Sponsor" and old != cl):
+            spec.codelists[cid] = cl
+    return spec
+
+
 def conform(spec: Spec) -> Spec:
     ig = ig_for_spec(spec)
     if ig is not None and ig.standard == "ADAMIG":
         spec = add_adam_metadata(spec)
+        spec = add_adam_datasets(spec)
     if ig is not None and ig.standard == "SDTMIG":
         spec = add_sdtm_metadata(spec)
     spec = conform_to_ig(spec)

@@ -54,7 +54,7 @@ SDTM_DOCUMENTS = {
 ADAM_DOCUMENTS = {
     "ADRG": Document("ADRG", "Analysis Data Reviewer's Guide", "adrg.pdf"),
     **{f"PGM.{n.upper()}": Document(f"PGM.{n.upper()}", f"{n.upper()} program (adam/{n}.py)", f"../programs/{n}.txt")
-       for n in ("adsl", "adrs", "adtte", "adae", "adtr")},
+       for n in ("adsl", "adrs", "adtte", "adae", "adtr", "adlb", "advs")},
 }
 
 # ---------------------------------------------------------------------------- ADaM methods
@@ -118,6 +118,46 @@ ADAM_METHODS = {
     "MT.ADTTE.ADT.DOR": ("DOR event or censoring", "Responders only. Events (CNSR = 0): the first PD or death before "
                          "new anti-cancer therapy, the earliest. Otherwise censored at the last adequate assessment "
                          "(CNSR = 1), or the last one before new anti-cancer therapy (CNSR = 3).", "PGM.ADTTE"),
+    # BDS findings: ADLB and ADVS (adam/adlb.py, adam/advs.py, windows in adam/_bds.py)
+    "MT.TRTA": ("Actual treatment", "TRT01A (one treatment period).", ""),
+    "MT.BDS.ADT": ("Analysis date", "LBDTC / VSDTC, complete dates (the date of the sample or measurement).", ""),
+    "MT.BDS.AVISIT": ("Analysis visit windows", "From ADY: Baseline up to day 1 (target 1); Cycle 2 days 2-32 (target "
+                      "22); Cycle n (n >= 3) days 21 x (n - 1) + 1 +/- 10 (target 21 x (n - 1) + 1), up to Cycle 60; "
+                      "AVISITN = 0 for Baseline, n for Cycle n; AWLO/AWHI/AWTARGET the window in study days (AWU "
+                      "DAYS). A record outside every window has no AVISIT and is reported.", ""),
+    "MT.BDS.ANL01FL": ("Analysed record of the window", "Y on the one record per subject, parameter and AVISITN with a "
+                       "value that is closest to AWTARGET (of two equally close, the later); blank otherwise.", ""),
+    "MT.BDS.BASE": ("Baseline", "ABLFL = Y on the last record with a value on or before TRTSDT per subject and "
+                    "parameter (by ADT, then --SEQ); BASE, BNRIND, BTOXGRL, BTOXGRH: AVAL, ANRIND, ATOXGRL, ATOXGRH "
+                    "of that record on every record of the subject and parameter.", ""),
+    "MT.BDS.CHG": ("Change from baseline", "CHG = AVAL - BASE; PCHG = 100 x CHG / BASE (missing when BASE is 0); "
+                   "on records after TRTSDT only.", ""),
+    "MT.BDS.ASEQ": ("Analysis sequence number", "1, 2, ... per subject after sorting by PARAMN, ADT (ADLB: then "
+                    "LBSEQ).", ""),
+    "MT.ONTRTFL": ("On-treatment flag", "Y when TRTSDT < ADT <= TRTEDT + {adam.ontrt_end_window} days (or ADT = "
+                   "TRTSDT); blank otherwise.", ""),
+    "MT.ANRIND": ("Reference range indicator", "LOW when AVAL < ANRLO, HIGH when AVAL > ANRHI, NORMAL otherwise; blank "
+                  "without a value or a range.", "PGM.ADLB"),
+    "MT.R2BASE": ("Ratio to baseline", "AVAL / BASE (missing when BASE is 0); on records after TRTSDT only.",
+                  "PGM.ADLB"),
+    "MT.SHIFT1": ("Shift from baseline", "BNRIND || ' to ' || ANRIND, NULL for a missing indicator; blank on the "
+                  "baseline record.", "PGM.ADLB"),
+    "MT.ADLB.PARAM": ("Laboratory parameter", "PARAMCD = LBTESTCD; PARAM the test and its standard unit (LBSTRESU, "
+                      "which must be that unit); PARAMN and PARCAT1 (LBCAT) as the PARAMS table of the program.",
+                      "PGM.ADLB"),
+    "MT.ADLB.ATOXDSC": ("CTCAE term", "The CTCAE v5.0 term each parameter is graded by, low (ATOXDSCL) and high "
+                        "(ATOXDSCH); blank where none applies (table PARAMS of the program).", "PGM.ADLB"),
+    "MT.ADLB.ATOXGR": ("Laboratory toxicity grade", "ATOXGRL / ATOXGRH: CTCAE v5.0 grade 0-4 of AVAL for the term "
+                       "ATOXDSCL / ATOXDSCH from the value criteria (ULN/LLN from ANRHI/ANRLO; the liver and creatinine "
+                       "criteria relative to baseline where the baseline is abnormal); grades needing clinical "
+                       "information are not derived; blank without a term or a value.", "PGM.ADLB"),
+    "MT.ADVS.PARAM": ("Vital-sign parameter", "PARAMCD = VSTESTCD; PARAM the test and its unit (VSSTRESU); MAP and BMI "
+                      "computed (table PARAMS and COMPUTED of the program).", "PGM.ADVS"),
+    "MT.ADVS.AVAL": ("Vital-sign value", "VSSTRESN; MAP = (SYSBP + 2 x DIABP) / 3 of the same date; BMI = WEIGHT / "
+                     "(HEIGHT / 100)^2 of the same date, HEIGHT from the subject's baseline measurement.", "PGM.ADVS"),
+    "MT.ADVS.CRIT1": ("Blood pressure criterion", "SYSBP: CRIT1 'SYSBP >= 140 mmHg'; DIABP: CRIT1 'DIABP >= 90 mmHg' "
+                      "(CTCAE v5.0 hypertension grade 2 or higher); CRIT1FL Y when met, N when not; blank for other "
+                      "parameters and missing values.", "PGM.ADVS"),
 }
 ADAM_COMMENTS = {
     "COM.ADTTE": "AVAL is in days; the tables show months as AVAL / {tlf.days_per_month}, the publication's factor. "

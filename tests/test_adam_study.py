@@ -56,7 +56,7 @@ def sas_median(time, event) -> float:
 def test_run_has_no_errors_and_writes_every_adam_dataset(run):
     assert run.findings.errors == []
     names = sorted(p.name for p in (run.out_dir / "adam").glob("*.xpt"))
-    assert names == ["adae.xpt", "adrs.xpt", "adsl.xpt", "adtr.xpt", "adtte.xpt"]
+    assert names == ["adae.xpt", "adlb.xpt", "adrs.xpt", "adsl.xpt", "adtr.xpt", "adtte.xpt", "advs.xpt"]
 
 
 def test_spec_is_consistent_and_keys_are_unique(adam):
@@ -348,3 +348,61 @@ def test_a_lesion_finding_is_reported_once_although_adrs_and_adtr_both_derive_re
     adtr = ctx.adam["ADTR"]
     assert adtr.loc[(adtr["USUBJID"] == "NCT04984096-001") & (adtr["AVISIT"] == "WEEK 6"), "ADT"].astype(str).tolist() \
         == ["2021-09-07", "2021-10-19"]
+
+
+# ----------------------------------------------------------------------------- ADLB, ADVS
+
+
+def _worst(frame: pd.DataFrame, paramcd: str, grade_var: str) -> dict:
+    on = frame[(frame["PARAMCD"] == paramcd) & (frame["ONTRTFL"] == "Y")]
+    return pd.to_numeric(on[grade_var]).groupby(on["USUBJID"]).max().value_counts().sort_index().to_dict()
+
+
+def _ae_worst(adae: pd.DataFrame, term: str) -> dict:
+    te = adae[(adae["AEDECOD"] == term) & (adae["TRTEMFL"] == "Y")]
+    return te.groupby("USUBJID")["ATOXGRN"].max().value_counts().sort_index().to_dict()
+
+
+def test_adlb_ctcae_grades_agree_with_the_adverse_events(adam):
+    adlb, adae = adam["ADLB"], adam["ADAE"]
+    # 29 subjects: the worst on-treatment CTCAE v5.0 grade of each subject equals the worst grade of the
+    # matching treatment-emergent AE: anaemia 6 x grade 1 + 9 x grade 2, lymphopenia 7 / 3 / 2 (the
+    # paper's 2 grade 3-4 lymphopenias), AST increased 3 x grade 2; every other subject grade 0
+    assert _ae_worst(adae, "Anaemia") == {1: 6, 2: 9}
+    assert _worst(adlb, "HGB", "ATOXGRL") == {0: 14, 1: 6, 2: 9}
+    assert _ae_worst(adae, "Lymphocyte count decreased") == {1: 7, 2: 3, 3: 2}
+    assert _worst(adlb, "LYM", "ATOXGRL") == {0: 17, 1: 7, 2: 3, 3: 2}
+    assert _ae_worst(adae, "Aspartate aminotransferase increased") == {2: 3}
+    assert _worst(adlb, "AST", "ATOXGRH") == {0: 26, 2: 3}
+    for term, param, var in (("Anaemia", "HGB", "ATOXGRL"), ("Lymphocyte count decreased", "LYM", "ATOXGRL"),
+                             ("Aspartate aminotransferase increased", "AST", "ATOXGRH")):
+        te = adae[(adae["AEDECOD"] == term) & (adae["TRTEMFL"] == "Y")].groupby("USUBJID")["ATOXGRN"].max()
+        on = adlb[(adlb["PARAMCD"] == param) & (adlb["ONTRTFL"] == "Y")]
+        lab = pd.to_numeric(on[var]).groupby(on["USUBJID"]).max()
+        assert lab[lab > 0].to_dict() == te.to_dict(), term
+    # no other laboratory value is abnormal by CTCAE (nothing the AE page does not report)
+    graded = pd.to_numeric(adlb["ATOXGRL"]).fillna(0).gt(0) | pd.to_numeric(adlb["ATOXGRH"]).fillna(0).gt(0)
+    assert set(adlb.loc[graded, "PARAMCD"]) == {"HGB", "LYM", "AST"}
+
+
+def test_adlb_records_baseline_and_visits(adam, run):
+    adlb, lb = adam["ADLB"], run.datasets["sdtm"]["LB"]
+    # one ADLB record per LB record; 29 x 20 baselines less the 3 baseline tests not done
+    assert len(adlb) == len(lb) == 5172 and adlb["LBSEQ"].notna().all()
+    assert (adlb["ABLFL"] == "Y").sum() == 577 and (adlb.loc[adlb["ABLFL"] == "Y", "AVISIT"] == "Baseline").all()
+    analysed = adlb[adlb["ANL01FL"] == "Y"]
+    assert not analysed.duplicated(["USUBJID", "PARAMCD", "AVISITN"]).any() and analysed["AVAL"].notna().all()
+    assert adlb["AVISIT"].notna().all()
+    # the 13 tests not done keep their record, without a value, grade or analysis flag
+    nd = adlb[adlb["AVAL"].isna()]
+    assert len(nd) == 13 and nd["ANL01FL"].isna().all() and nd["ATOXGRL"].isna().all()
+
+
+def test_advs_blood_pressure_criterion_matches_the_hypertension_events(adam):
+    advs, adae = adam["ADVS"], adam["ADAE"]
+    assert advs.groupby("PARAMCD").size().to_dict() == {
+        "BMI": 246, "DIABP": 246, "HEIGHT": 29, "MAP": 246, "PULSE": 246, "SYSBP": 246, "TEMP": 246, "WEIGHT": 246}
+    flagged = set(advs.loc[advs["CRIT1FL"] == "Y", "USUBJID"])
+    grade2 = set(adae.loc[(adae["AEDECOD"] == "Hypertension") & (adae["ATOXGRN"] >= 2), "USUBJID"])
+    assert flagged == grade2 == {"NCT04984096-023", "NCT04984096-025", "NCT04984096-026"}
+    assert (advs["CRIT1FL"] == "Y").sum() == 8

@@ -73,7 +73,7 @@ def test_a_define_20_gives_the_same_spec_but_what_20_cannot_say(defines, tmp_pat
     v21 = spec_from_define(defines["adam"])
     v20 = spec_from_define(to_define_20(defines["adam"]))
     assert v20.study["StandardName"] == "ADaM-IG" and v20.study["StandardVersion"] == "1.3"
-    assert list(v20.datasets) == list(v21.datasets) == ["ADSL", "ADRS", "ADTTE", "ADAE", "ADTR"]
+    assert list(v20.datasets) == list(v21.datasets) == ["ADSL", "ADRS", "ADTTE", "ADAE", "ADLB", "ADVS", "ADTR"]
     for name, ds in v21.datasets.items():
         other = v20.datasets[name]
         assert other.variables == ds.variables, name

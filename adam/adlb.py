@@ -1,0 +1,131 @@
+"""ADLB: laboratory analysis dataset (BDS), one record per LB record, from LB and ADSL.
+
+One parameter per laboratory test (:data:`PARAMS`), in the standard (SI) units of LB; analysis
+visits from the windows of adam/_bds.py; baseline the last result on or before the first dose;
+on treatment from the day after the first dose to [adam] ontrt_end_window days after the last;
+CTCAE v5.0 grades of the terms :data:`PARAMS` names, at baseline and at each record; reference
+range indicator and its shift from baseline. Spec methods MT.xxx are named per block.
+"""
+
+import pandas as pd
+
+from derivations.adam import (
+    CTCAE_V5,
+    derive_var_analysis_ratio,
+    derive_var_anrind,
+    derive_var_atoxgr_dir,
+    derive_var_base,
+    derive_var_chg,
+    derive_var_extreme_flag,
+    derive_var_obs_number,
+    derive_var_ontrtfl,
+    derive_var_pchg,
+    derive_var_shift,
+    derive_var_window_flag,
+    derive_vars_dt,
+    derive_vars_dy,
+    derive_vars_merged,
+    derive_vars_visit_window,
+)
+from derivations.core import assert_subjects_in
+from derivations.findings import DerivationError
+
+from ._bds import ADSL_VARS, WINDOWS, report_unwindowed
+
+READS = ("ADSL", "LB")
+WRITES = ("ADLB",)
+
+KEYS = ["STUDYID", "USUBJID"]
+_PARAM_COLUMNS = ["LBTESTCD", "PARAMCD", "PARAM", "PARAMN", "UNIT", "ATOXDSCL", "ATOXDSCH"]
+#: MT.PARAMCD / MT.ATOXDSC: LB test -> parameter, its unit (LBSTRESU) and the CTCAE v5.0 terms it is
+#: graded by, low and high (None: not graded in that direction; CTCAE v5.0 grades hyperglycaemia by
+#: intervention, not by value)
+PARAMS = pd.DataFrame([
+    ("HGB", "HGB", "Hemoglobin (g/L)", 1, "g/L", "Anemia", "Hemoglobin increased"),
+    ("RBC", "RBC", "Erythrocytes (10^12/L)", 2, "10^12/L", None, None),
+    ("WBC", "WBC", "Leukocytes (10^9/L)", 3, "10^9/L", "White blood cell decreased", "Leukocytosis"),
+    ("NEUT", "NEUT", "Neutrophils (10^9/L)", 4, "10^9/L", "Neutrophil count decreased", None),
+    ("LYM", "LYM", "Lymphocytes (10^9/L)", 5, "10^9/L", "Lymphocyte count decreased", "Lymphocyte count increased"),
+    ("MONO", "MONO", "Monocytes (10^9/L)", 6, "10^9/L", None, None),
+    ("EOS", "EOS", "Eosinophils (10^9/L)", 7, "10^9/L", None, None),
+    ("PLAT", "PLAT", "Platelets (10^9/L)", 8, "10^9/L", "Platelet count decreased", None),
+    ("ALT", "ALT", "Alanine Aminotransferase (U/L)", 11, "U/L", None, "Alanine aminotransferase increased"),
+    ("AST", "AST", "Aspartate Aminotransferase (U/L)", 12, "U/L", None, "Aspartate aminotransferase increased"),
+    ("ALP", "ALP", "Alkaline Phosphatase (U/L)", 13, "U/L", None, "Alkaline phosphatase increased"),
+    ("GGT", "GGT", "Gamma Glutamyl Transferase (U/L)", 14, "U/L", None, "GGT increased"),
+    ("BILI", "BILI", "Bilirubin (umol/L)", 15, "umol/L", None, "Blood bilirubin increased"),
+    ("ALB", "ALB", "Albumin (g/L)", 16, "g/L", "Hypoalbuminemia", None),
+    ("CREAT", "CREAT", "Creatinine (umol/L)", 17, "umol/L", None, "Creatinine increased"),
+    ("BUN", "BUN", "Blood Urea Nitrogen (mmol/L)", 18, "mmol/L", None, None),
+    ("GLUC", "GLUC", "Glucose (mmol/L)", 19, "mmol/L", "Hypoglycemia", None),
+    ("SODIUM", "SODIUM", "Sodium (mmol/L)", 20, "mmol/L", "Hyponatremia", "Hypernatremia"),
+    ("K", "K", "Potassium (mmol/L)", 21, "mmol/L", "Hypokalemia", "Hyperkalemia"),
+    ("CA", "CA", "Calcium (mmol/L)", 22, "mmol/L", "Hypocalcemia", "Hypercalcemia"),
+], columns=_PARAM_COLUMNS)
+#: LB variables used (LBSEQ, VISIT and VISITNUM are kept: the record's origin and visit)
+LB_VARS = ["LBSEQ", "LBTESTCD", "LBCAT", "VISIT", "VISITNUM", "LBDTC"]
+#: used on the way, not kept
+NOT_KEPT = ["LBTESTCD", "LBCAT", "LBDTC", "LBSTRESU", "UNIT", "AWTDIFF"]
+
+
+def derive(ctx):
+    adsl, lb = ctx.adam["ADSL"], ctx.sdtm["LB"]
+    assert_subjects_in(lb, dataset_ref=adsl, dataset_name="LB", ref_name="ADSL")
+    unknown = sorted(set(lb["LBTESTCD"]) - set(PARAMS["LBTESTCD"]))
+    if unknown:
+        raise DerivationError(f"LB test(s) {', '.join(unknown)} have no parameter", dataset="LB",
+                              variable="LBTESTCD", value=unknown[0], hint="add them to PARAMS in adam/adlb.py")
+    adlb = lb[KEYS + LB_VARS + ["LBSTRESN", "LBSTRESU", "LBSTNRLO", "LBSTNRHI"]].copy()
+    adlb = derive_vars_merged(adlb, dataset_add=adsl, by_vars=KEYS, new_vars=ADSL_VARS)
+
+    # MT.PARAMCD: the parameter and its unit; a result in another unit would be graded wrongly
+    adlb = derive_vars_merged(adlb, dataset_add=PARAMS, by_vars=["LBTESTCD"])
+    other = adlb["LBSTRESN"].notna() & (adlb["LBSTRESU"] != adlb["UNIT"])
+    if other.any():
+        bad = adlb[other].iloc[0]
+        raise DerivationError(f"{bad['PARAMCD']} result in {bad['LBSTRESU']!r}, the parameter is in {bad['UNIT']!r}",
+                              dataset="LB", variable="LBSTRESU", usubjid=bad["USUBJID"], value=bad["LBSTRESU"],
+                              hint="convert the result in sdtm/lb.py UNITS, or change PARAMS")
+    adlb["PARCAT1"] = adlb["LBCAT"]
+    adlb["AVAL"] = adlb.pop("LBSTRESN")
+    adlb["ANRLO"], adlb["ANRHI"] = adlb.pop("LBSTNRLO"), adlb.pop("LBSTNRHI")
+
+    # MT.ADT / MT.ADY
+    adlb = derive_vars_dt(adlb, dtc="LBDTC", new_vars_prefix="A", findings=ctx.findings)
+    adlb = derive_vars_dy(adlb, reference_date="TRTSDT", source_vars=["ADT"])
+    # MT.AVISIT
+    adlb = derive_vars_visit_window(adlb, windows=WINDOWS)
+    report_unwindowed(adlb, findings=ctx.findings, dataset_name="ADLB")
+    # MT.ONTRTFL
+    adlb = derive_var_ontrtfl(adlb, start_date="ADT", ref_start_date="TRTSDT", ref_end_date="TRTEDT",
+                              ref_end_window=int(ctx.settings["adam"]["ontrt_end_window"]))
+    # MT.ANRIND
+    adlb = derive_var_anrind(adlb)
+
+    # MT.ABLFL: the last result on or before the first dose; MT.BASE
+    by = KEYS + ["PARAMCD"]
+    adlb = derive_var_extreme_flag(adlb, by_vars=by, order=["ADT", "LBSEQ"], new_var="ABLFL", mode="last",
+                                   filter="AVAL.notna() and ADT <= TRTSDT", false_value=None)
+    adlb = derive_var_base(adlb, by_vars=by)
+    adlb = derive_var_base(adlb, by_vars=by, source_var="ANRIND", new_var="BNRIND")
+    post = adlb["ADT"] > adlb["TRTSDT"]
+    adlb["CHG"] = derive_var_chg(adlb)["CHG"].where(post)
+    adlb["PCHG"] = derive_var_pchg(adlb)["PCHG"].where(post)
+    adlb["R2BASE"] = derive_var_analysis_ratio(adlb)["R2BASE"].where(post)
+
+    # MT.ATOXGR: CTCAE v5.0 (baseline-dependent criteria use BASE and BNRIND); MT.BTOXGR
+    for var, desc, direction in (("ATOXGRL", "ATOXDSCL", "L"), ("ATOXGRH", "ATOXDSCH", "H")):
+        adlb = derive_var_atoxgr_dir(adlb, new_var=var, tox_description_var=desc, direction=direction,
+                                     criteria=CTCAE_V5, unit_var="LBSTRESU")
+    for src, new in (("ATOXGRL", "BTOXGRL"), ("ATOXGRH", "BTOXGRH")):
+        adlb = derive_var_base(adlb, by_vars=by, source_var=src, new_var=new)
+    # MT.SHIFT1
+    adlb = derive_var_shift(adlb, new_var="SHIFT1", from_var="BNRIND", to_var="ANRIND", filter="ABLFL != 'Y'")
+
+    # MT.ANL01FL: the record closest to the window's target day
+    adlb = derive_var_window_flag(adlb, windows=WINDOWS, by_vars=KEYS + ["PARAMCD"], filter="AVAL.notna()")
+    adlb["TRTA"] = adlb["TRT01A"]
+    # MT.ASEQ
+    adlb = derive_var_obs_number(adlb, new_var="ASEQ", by_vars=KEYS, order=["PARAMN", "ADT", "LBSEQ"],
+                                 dataset_name="ADLB")
+    return {"ADLB": adlb.drop(columns=NOT_KEPT)}
