@@ -148,9 +148,9 @@ ADAM_METHODS = {
     "MT.ADLB.ATOXDSC": ("CTCAE term", "The CTCAE v5.0 term each parameter is graded by, low (ATOXDSCL) and high "
                         "(ATOXDSCH); blank where none applies (table PARAMS of the program).", "PGM.ADLB"),
     "MT.ADLB.ATOXGR": ("Laboratory toxicity grade", "ATOXGRL / ATOXGRH: CTCAE v5.0 grade 0-4 of AVAL for the term "
-                       "ATOXDSCL / ATOXDSCH from the value criteria (ULN/LLN from ANRHI/ANRLO; the liver and creatinine "
-                       "criteria relative to baseline where the baseline is abnormal); grades needing clinical "
-                       "information are not derived; blank without a term or a value.", "PGM.ADLB"),
+                       "ATOXDSCL / ATOXDSCH from the value criteria (ULN/LLN from ANRHI/ANRLO; the liver and "
+                       "creatinine criteria relative to baseline where the baseline is abnormal); grades needing "
+                       "clinical information are not derived; blank without a term or a value.", "PGM.ADLB"),
     "MT.ADVS.PARAM": ("Vital-sign parameter", "PARAMCD = VSTESTCD; PARAM the test and its unit (VSSTRESU); MAP and BMI "
                       "computed (table PARAMS and COMPUTED of the program).", "PGM.ADVS"),
     "MT.ADVS.AVAL": ("Vital-sign value", "VSSTRESN; MAP = (SYSBP + 2 x DIABP) / 3 of the same date; BMI = WEIGHT / "

@@ -24,11 +24,11 @@ from reviewer_tools import PROBE, Links, chromium, dump_dom, rtf_to_pdf_text
 ROOT = Path(__file__).resolve().parents[1]
 STAMP = "Data extraction date: 2022-07-04"  # study.toml [study] created, labelled as what it is
 TABLES = ["t_baseline", "t_disp", "t_response", "t_tte", "t_dor", "t_ae", "t_ae_overview", "t_teae", "t_teae_rel",
-          "t_exposure"]
+          "t_exposure", "t_lab_shift", "t_lab_ae"]
 LISTINGS = ["l_ae"]
 FIGURES = ["f_km_pfs", "f_km_os", "f_waterfall", "f_swimmer"]
-ARDS = ["t_ae", "t_ae_overview", "t_baseline", "t_disp", "t_dor", "t_exposure", "t_response", "t_teae",
-        "t_teae_rel", "t_tte"]
+ARDS = ["t_ae", "t_ae_overview", "t_baseline", "t_disp", "t_dor", "t_exposure", "t_lab_ae", "t_lab_shift",
+        "t_response", "t_teae", "t_teae_rel", "t_tte"]
 DOCUMENTS = ["tlf_book.pdf", "ars.json"]
 
 

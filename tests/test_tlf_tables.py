@@ -217,7 +217,8 @@ def test_exposure_cycles_and_reductions_from_ex(study_tlf, data):
 
 def test_one_population_wording_everywhere(study_tlf):
     efficacy = ["t_response", "t_tte", "t_dor", "f_km_pfs", "f_km_os", "f_waterfall", "f_swimmer"]
-    safety = ["t_baseline", "t_disp", "t_ae", "t_ae_overview", "t_teae", "t_teae_rel", "t_exposure", "l_ae"]
+    safety = ["t_baseline", "t_disp", "t_ae", "t_ae_overview", "t_teae", "t_teae_rel", "t_exposure", "t_lab_shift",
+              "t_lab_ae", "l_ae"]
     for name in efficacy + safety:
         text = squeeze(re.sub(r"\\line |\\par\s*|\\\w+-?\d* ?", " ", (study_tlf / f"{name}.rtf").read_text()))
         note, other = (EFFICACY_NOTE, "Safety population") if name in efficacy else (SAFETY_NOTE, "Efficacy population")

@@ -9,7 +9,8 @@ imputation, study day, durations), :mod:`.baseline` (BASE/CHG/PCHG),
 BDS findings, exposure and medications: :mod:`.visits` (analysis visit windows, ANL01FL),
 :mod:`.ranges` (ANRIND, shifts, ratios), :mod:`.toxicity` (CTCAE grades from criteria held
 as data), :mod:`.derived_records` (BASETYPE, LOCF and summary records), :mod:`.computed`
-(BMI, BSA, MAP, QTc, RR, absolute differentials), :mod:`.categorize` (groupings from a
+(BMI, BSA, MAP, QTc, RR, absolute differentials), :mod:`.crosscheck` (AE grades against laboratory
+grades), :mod:`.categorize` (groupings from a
 table of conditions, codes and decodes from codelists), :mod:`.exposure` (ADEX parameters,
 dose intensity, dose reductions), :mod:`.medications` (ATC classes, SMQ/CQ queries); the
 on-treatment and criterion flags are in :mod:`.flags`.
@@ -36,6 +37,7 @@ from .extreme import (
     filter_extreme,
 )
 from .categorize import derive_var_code, derive_var_decode, derive_vars_cat
+from .crosscheck import AE_LAB_PAIRS, AeLabPair, compute_ae_lab_concordance
 from .computed import (
     Formula,
     compute_bmi,
@@ -103,6 +105,9 @@ __all__ = [
     "create_single_dose_dataset",
     # BDS findings, exposure, medications
     "VisitWindows",
+    "AeLabPair",
+    "AE_LAB_PAIRS",
+    "compute_ae_lab_concordance",
     "derive_vars_visit_window",
     "derive_var_window_flag",
     "derive_var_ontrtfl",
