@@ -406,3 +406,24 @@ def test_advs_blood_pressure_criterion_matches_the_hypertension_events(adam):
     grade2 = set(adae.loc[(adae["AEDECOD"] == "Hypertension") & (adae["ATOXGRN"] >= 2), "USUBJID"])
     assert flagged == grade2 == {"NCT04984096-023", "NCT04984096-025", "NCT04984096-026"}
     assert (advs["CRIT1FL"] == "Y").sum() == 8
+
+
+def test_adlb_per_subject_partition_equals_the_whole(run, adam):
+    """Every ADLB derivation is by subject: the program on three subject partitions, concatenated, gives the
+    whole run's ADLB (how a study too large for memory derives it partition by partition)."""
+    from derivations.testing import expect_dfs_equal
+
+    study = Study.load(ROOT)
+    lb, adsl = run.datasets["sdtm"]["LB"], adam["ADSL"]
+    subjects = sorted(adsl["USUBJID"])
+    parts = []
+    for k in range(3):
+        chunk = set(subjects[k::3])
+        ctx = RunContext(study=study)
+        ctx.sdtm["LB"] = lb[lb["USUBJID"].isin(chunk)].reset_index(drop=True)
+        ctx.adam["ADSL"] = adsl[adsl["USUBJID"].isin(chunk)].reset_index(drop=True)
+        parts.append(study.load_program("adam", "adlb")(ctx)["ADLB"])
+    whole = adam["ADLB"]
+    joined = pd.concat(parts, ignore_index=True)[list(whole.columns)]
+    assert len(joined) == len(whole) == 5172
+    expect_dfs_equal(joined, whole, keys=["USUBJID", "ASEQ"], check_kinds=False)

@@ -330,7 +330,8 @@ def derive_var_atoxgr_dir(
                 variable=tox_description_var, value=name,
                 hint="grade low terms (ATOXDSCL) with direction='L' and high terms (ATOXDSCH) with 'H'")
         rows = np.flatnonzero(present & (desc.astype(str).to_numpy() == name))
-        sub = dataset.iloc[rows]
+        used = {source_var, "ANRLO", "ANRHI", "BASE", "BNRIND", "USUBJID", *term.variables}
+        sub = dataset[[c for c in dataset.columns if c in used]].iloc[rows]  # the term's records, used columns
         needed = [v for v in term.variables if v not in ("BASE_HIGH", "BASE_LOW")]
         needed = [source_var if v == "AVAL" else v for v in needed]
         if any(v in ("BASE_HIGH", "BASE_LOW") for v in term.variables):
