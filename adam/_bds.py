@@ -8,6 +8,7 @@ to the target day is analysed (ANL01FL), the later of two equally close.
 """
 
 from derivations.adam import VisitWindows
+from derivations.findings import DerivationError
 
 #: the ADSL variables the BDS datasets carry (treatment, dates, population)
 ADSL_VARS = ["SUBJID", "SITEID", "TRT01A", "TRTSDT", "TRTEDT", "SAFFL"]
@@ -15,7 +16,7 @@ ADSL_VARS = ["SUBJID", "SITEID", "TRT01A", "TRTSDT", "TRTEDT", "SAFFL"]
 CYCLE_DAYS = 21
 #: the last cycle a window is defined for (a record after it is reported, not windowed silently)
 LAST_CYCLE = 60
-#: MT.AVISIT: analysis visit windows (study days)
+#: MT.BDS.AVISIT: analysis visit windows (study days)
 WINDOWS = VisitWindows.from_records(
     [("Baseline", 0, None, 1, 1)]
     + [(f"Cycle {n}", n, 2 if n == 2 else CYCLE_DAYS * (n - 1) + 1 - CYCLE_DAYS // 2,
@@ -30,3 +31,23 @@ def report_unwindowed(data, *, findings, dataset_name: str) -> None:
         findings.add("warning", "outside_visit_windows", f"{param} on study day {ady:g} is in no analysis visit "
                      f"window (the last ends on day {WINDOWS.frame()['AWHI'].max():g}); AVISIT left blank",
                      dataset=dataset_name, variable="AVISIT", usubjid=usubjid, value=f"ADY {ady:g}")
+
+
+def merge_params(records, params, *, testcd: str, unit_var: str, dataset_name: str, program: str):
+    """The records with their parameter (the ``params`` table, joined on ``testcd``); a test without a
+    parameter, or a result in another unit than the parameter's (column UNIT), is an error."""
+    from derivations.adam import derive_vars_merged
+
+    unknown = sorted(set(records[testcd]) - set(params[testcd]))
+    if unknown:
+        raise DerivationError(f"{dataset_name} test(s) {', '.join(unknown)} have no parameter", dataset=dataset_name,
+                              variable=testcd, value=unknown[0], hint=f"add them to PARAMS in {program}")
+    out = derive_vars_merged(records, dataset_add=params, by_vars=[testcd])
+    value = unit_var.replace("STRESU", "STRESN")
+    other = out[value].notna() & (out[unit_var] != out["UNIT"])
+    if other.any():
+        bad = out[other].iloc[0]
+        raise DerivationError(f"{bad['PARAMCD']} result in {bad[unit_var]!r}, the parameter is in {bad['UNIT']!r}",
+                              dataset=dataset_name, variable=unit_var, usubjid=bad["USUBJID"], value=bad[unit_var],
+                              hint=f"convert the result in sdtm/{dataset_name.lower()}.py UNITS, or change PARAMS")
+    return out

@@ -28,16 +28,15 @@ from derivations.adam import (
     derive_vars_visit_window,
 )
 from derivations.core import assert_subjects_in
-from derivations.findings import DerivationError
 
-from ._bds import ADSL_VARS, WINDOWS, report_unwindowed
+from ._bds import ADSL_VARS, WINDOWS, merge_params, report_unwindowed
 
 READS = ("ADSL", "LB")
 WRITES = ("ADLB",)
 
 KEYS = ["STUDYID", "USUBJID"]
 _PARAM_COLUMNS = ["LBTESTCD", "PARAMCD", "PARAM", "PARAMN", "UNIT", "ATOXDSCL", "ATOXDSCH"]
-#: MT.PARAMCD / MT.ATOXDSC: LB test -> parameter, its unit (LBSTRESU) and the CTCAE v5.0 terms it is
+#: MT.ADLB.PARAM / MT.ADLB.ATOXDSC: LB test -> parameter, its unit (LBSTRESU) and the CTCAE v5.0 terms it is
 #: graded by, low and high (None: not graded in that direction; CTCAE v5.0 grades hyperglycaemia by
 #: intervention, not by value)
 PARAMS = pd.DataFrame([
@@ -71,29 +70,19 @@ NOT_KEPT = ["LBTESTCD", "LBCAT", "LBDTC", "LBSTRESU", "UNIT", "AWTDIFF"]
 def derive(ctx):
     adsl, lb = ctx.adam["ADSL"], ctx.sdtm["LB"]
     assert_subjects_in(lb, dataset_ref=adsl, dataset_name="LB", ref_name="ADSL")
-    unknown = sorted(set(lb["LBTESTCD"]) - set(PARAMS["LBTESTCD"]))
-    if unknown:
-        raise DerivationError(f"LB test(s) {', '.join(unknown)} have no parameter", dataset="LB",
-                              variable="LBTESTCD", value=unknown[0], hint="add them to PARAMS in adam/adlb.py")
     adlb = lb[KEYS + LB_VARS + ["LBSTRESN", "LBSTRESU", "LBSTNRLO", "LBSTNRHI"]].copy()
     adlb = derive_vars_merged(adlb, dataset_add=adsl, by_vars=KEYS, new_vars=ADSL_VARS)
-
-    # MT.PARAMCD: the parameter and its unit; a result in another unit would be graded wrongly
-    adlb = derive_vars_merged(adlb, dataset_add=PARAMS, by_vars=["LBTESTCD"])
-    other = adlb["LBSTRESN"].notna() & (adlb["LBSTRESU"] != adlb["UNIT"])
-    if other.any():
-        bad = adlb[other].iloc[0]
-        raise DerivationError(f"{bad['PARAMCD']} result in {bad['LBSTRESU']!r}, the parameter is in {bad['UNIT']!r}",
-                              dataset="LB", variable="LBSTRESU", usubjid=bad["USUBJID"], value=bad["LBSTRESU"],
-                              hint="convert the result in sdtm/lb.py UNITS, or change PARAMS")
+    # MT.ADLB.PARAM: the parameter and its unit (a result in another unit would be graded wrongly)
+    adlb = merge_params(adlb, PARAMS, testcd="LBTESTCD", unit_var="LBSTRESU", dataset_name="LB",
+                        program="adam/adlb.py")
     adlb["PARCAT1"] = adlb["LBCAT"]
     adlb["AVAL"] = adlb.pop("LBSTRESN")
     adlb["ANRLO"], adlb["ANRHI"] = adlb.pop("LBSTNRLO"), adlb.pop("LBSTNRHI")
 
-    # MT.ADT / MT.ADY
+    # MT.BDS.ADT / MT.ADY
     adlb = derive_vars_dt(adlb, dtc="LBDTC", new_vars_prefix="A", findings=ctx.findings)
     adlb = derive_vars_dy(adlb, reference_date="TRTSDT", source_vars=["ADT"])
-    # MT.AVISIT
+    # MT.BDS.AVISIT
     adlb = derive_vars_visit_window(adlb, windows=WINDOWS)
     report_unwindowed(adlb, findings=ctx.findings, dataset_name="ADLB")
     # MT.ONTRTFL
@@ -102,7 +91,7 @@ def derive(ctx):
     # MT.ANRIND
     adlb = derive_var_anrind(adlb)
 
-    # MT.ABLFL: the last result on or before the first dose; MT.BASE
+    # MT.BDS.BASE: the last result on or before the first dose; MT.BDS.CHG, MT.R2BASE
     by = KEYS + ["PARAMCD"]
     adlb = derive_var_extreme_flag(adlb, by_vars=by, order=["ADT", "LBSEQ"], new_var="ABLFL", mode="last",
                                    filter="AVAL.notna() and ADT <= TRTSDT", false_value=None)
@@ -113,7 +102,7 @@ def derive(ctx):
     adlb["PCHG"] = derive_var_pchg(adlb)["PCHG"].where(post)
     adlb["R2BASE"] = derive_var_analysis_ratio(adlb)["R2BASE"].where(post)
 
-    # MT.ATOXGR: CTCAE v5.0 (baseline-dependent criteria use BASE and BNRIND); MT.BTOXGR
+    # MT.ADLB.ATOXGR: CTCAE v5.0 (baseline-dependent criteria use BASE and BNRIND); BTOXGRL/H: MT.BDS.BASE
     for var, desc, direction in (("ATOXGRL", "ATOXDSCL", "L"), ("ATOXGRH", "ATOXDSCH", "H")):
         adlb = derive_var_atoxgr_dir(adlb, new_var=var, tox_description_var=desc, direction=direction,
                                      criteria=CTCAE_V5, unit_var="LBSTRESU")
@@ -122,10 +111,10 @@ def derive(ctx):
     # MT.SHIFT1
     adlb = derive_var_shift(adlb, new_var="SHIFT1", from_var="BNRIND", to_var="ANRIND", filter="ABLFL != 'Y'")
 
-    # MT.ANL01FL: the record closest to the window's target day
+    # MT.BDS.ANL01FL: the record closest to the window's target day
     adlb = derive_var_window_flag(adlb, windows=WINDOWS, by_vars=KEYS + ["PARAMCD"], filter="AVAL.notna()")
     adlb["TRTA"] = adlb["TRT01A"]
-    # MT.ASEQ
+    # MT.BDS.ASEQ
     adlb = derive_var_obs_number(adlb, new_var="ASEQ", by_vars=KEYS, order=["PARAMN", "ADT", "LBSEQ"],
                                  dataset_name="ADLB")
     return {"ADLB": adlb.drop(columns=NOT_KEPT)}
