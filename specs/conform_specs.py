@@ -560,7 +560,7 @@ ADAM_DATASETS: dict[str, tuple[dict, list[VariableSpec]]] = {
 #: where the new datasets go in the define's order: after this dataset
 ADAM_DATASET_AFTER = {"ADLB": "ADAE", "ADVS": "ADLB"}
 ADAM_CODELISTS: dict[str, Codelist] = {
-    "NRIND": _cl("NRIND", "Reference Range Indicator", ["LOW", "NORMAL", "HIGH"], nci_code="C78736"),
+    "NRIND": SDTM_CODELISTS["NRIND"],  # the same terms and NCI codes as in SDTM
     "TOXGRLB": _cl("TOXGRLB", "Laboratory Toxicity Grade (CTCAE v5.0)", ["0", "1", "2", "3", "4"],
                    terminology="Sponsor", extensible=False,
                    decodes={"0": "Normal or not abnormal in this direction", "1": "Grade 1 (mild)",
@@ -600,8 +600,7 @@ def add_adam_datasets(spec: Spec) -> Spec:
     spec.datasets = datasets
     for cid, cl in {**ADAM_CODELISTS, **_param_codelists()}.items():
         old = spec.codelists.get(cid)
-        if old is None or [t.term for t in old.terms] != [t.term for t in cl.terms] or old.name != cl.name or (
-                cl.terminology == "Sponsor" and old != cl):
+        if old != cl:
             spec.codelists[cid] = cl
     return spec
 
