@@ -32,7 +32,8 @@ def derive(ctx):
     safety_pop = population(ctx, "safety")
     adsl, adlb, adae = ctx.adam["ADSL"], ctx.adam["ADLB"], ctx.adam["ADAE"]
     safety = set(adsl.loc[filter_mask(adsl, safety_pop), "USUBJID"])
-    pairs = [p for p in AE_LAB_PAIRS if p.paramcd in set(adlb["PARAMCD"])]
+    in_adlb = set(adlb["PARAMCD"].unique())
+    pairs = [p for p in AE_LAB_PAIRS if p.paramcd in in_adlb]
     both = compute_ae_lab_concordance(adae, adlb, pairs=pairs, filter=TEAE, filter_add=ON_TREATMENT)
     both = both[both["USUBJID"].isin(safety)].merge(adsl[["USUBJID", "SAFFL"]], on="USUBJID")
     for r in both[both["STATUS"] != "agree"].itertuples(index=False):  # report: the discordant subjects
@@ -42,15 +43,16 @@ def derive(ctx):
                          dataset="ADLB", variable=f"ATOXGR{r.DIRECTION}", usubjid=r.USUBJID,
                          value=f"AE {r.AEGR} / lab {'-' if pd.isna(r.LABGR) else int(r.LABGR)}")
     params = adlb.drop_duplicates("PARAMCD").set_index("PARAMCD")
+    on_treatment = adlb.loc[filter_mask(adlb, safety_pop) & filter_mask(adlb, ON_TREATMENT),
+                            ["USUBJID", "SAFFL", "PARAMCD", "ATOXGRL", "ATOXGRH"]]
     n = big_n(adsl, safety_pop)
     ards, rows = [], []
     for pair in pairs:
         aid = f"{AID}-{pair.paramcd}-{pair.direction}"
         frame = both[(both["AEDECOD"] == pair.term)]
         lab = frame[frame["LABGR"].notna()]
-        graded = (filter_mask(adlb, safety_pop) & filter_mask(adlb, ON_TREATMENT)
-                  & adlb[f"ATOXGR{pair.direction}"].notna())
-        evaluable = adlb[graded & (adlb["PARAMCD"] == pair.paramcd)][["USUBJID", "SAFFL"]].drop_duplicates()
+        graded = on_treatment[on_treatment["PARAMCD"] == pair.paramcd]
+        evaluable = graded.loc[graded[f"ATOXGR{pair.direction}"].notna(), ["USUBJID", "SAFFL"]].drop_duplicates()
         for var, _, rule in COLUMNS:
             data, denominator = (lab, evaluable) if var.startswith("LAB") else (frame, adsl)
             flagged = data.assign(**{var: filter_mask(data, rule).map({True: "Y", False: "N"})})
