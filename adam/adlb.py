@@ -113,6 +113,7 @@ def derive(ctx):
 
     # MT.BDS.ANL01FL: the record closest to the window's target day
     adlb = derive_var_window_flag(adlb, windows=WINDOWS, by_vars=KEYS + ["PARAMCD"], filter="AVAL.notna()")
+    # MT.TRTA
     adlb["TRTA"] = adlb["TRT01A"]
     # MT.BDS.ASEQ
     adlb = derive_var_obs_number(adlb, new_var="ASEQ", by_vars=KEYS, order=["PARAMN", "ADT", "LBSEQ"],

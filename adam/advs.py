@@ -97,6 +97,7 @@ def derive(ctx):
 
     # MT.BDS.ANL01FL
     advs = derive_var_window_flag(advs, windows=WINDOWS, by_vars=key, filter="AVAL.notna()")
+    # MT.TRTA
     advs["TRTA"] = advs["TRT01A"]
     # MT.BDS.ASEQ
     advs = derive_var_obs_number(advs, new_var="ASEQ", by_vars=KEYS, order=["PARAMN", "ADT"], dataset_name="ADVS")
