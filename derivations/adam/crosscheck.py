@@ -92,19 +92,46 @@ def compute_ae_lab_concordance(
 
     Parameters
     ----------
-    adae : AE records with ``AEDECOD`` and ``grade_var`` (numeric CTCAE grade); ``filter`` selects
-        the events compared (default: treatment-emergent).
-    adlb : laboratory records with ``PARAMCD`` and ATOXGRL/ATOXGRH (``"0"``-``"4"``) as each pair
-        needs; ``filter_add`` selects the values compared (default: on treatment).
-    pairs : the AE term <-> parameter pairs (:data:`AE_LAB_PAIRS` by default).
+    adae : DataFrame
+        AE records with ``subject_keys``, ``AEDECOD`` and ``grade_var``.
+    adlb : DataFrame
+        Laboratory records with ``subject_keys``, ``PARAMCD`` and, for each direction the pairs
+        use, ``ATOXGRL`` / ``ATOXGRH`` (``"0"``-``"4"``; missing when the value is not graded).
+    pairs : iterable of AeLabPair, default AE_LAB_PAIRS
+        The AE preferred term <-> parameter and direction pairs to compare (each term once).
+    filter : str, default "TRTEMFL == 'Y'"
+        Selects the AE records compared (treatment-emergent events).
+    filter_add : str, default "ONTRTFL == 'Y'"
+        Selects the laboratory records compared (on-treatment values).
+    grade_var : str, default "ATOXGRN"
+        The numeric CTCAE grade of ``adae``.
+    subject_keys : sequence of str, default ("USUBJID",)
+        The variables that identify a subject in both datasets.
 
     Returns
     -------
-    DataFrame with ``subject_keys``, AEDECOD, PARAMCD, DIRECTION, AEGR (worst AE grade; 0
-    without the event), LABGR (worst graded value; missing without one) and STATUS: ``"agree"``,
-    ``"AE higher"``, ``"lab higher"`` or ``"no lab value"`` (an event, and no graded value). A
-    subject appears for a pair when it has the event or a graded value of the parameter; sorted
-    by pair (in ``pairs`` order) and subject.
+    DataFrame
+        ``subject_keys``, AEDECOD, PARAMCD, DIRECTION, AEGR (worst AE grade; 0 without the
+        event), LABGR (worst graded value; missing without one) and STATUS: ``"agree"``,
+        ``"AE higher"``, ``"lab higher"`` or ``"no lab value"`` (an event, and no graded value).
+        A subject appears for a pair when it has the event or a graded value of the parameter;
+        sorted by pair (in ``pairs`` order) and subject.
+
+    Raises
+    ------
+    DerivationError
+        No pairs, an AE term paired twice, or a variable missing from either dataset.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> adae = pd.DataFrame({"USUBJID": ["1", "2"], "AEDECOD": "Anaemia", "ATOXGRN": [2, 1],
+    ...                      "TRTEMFL": "Y"})
+    >>> adlb = pd.DataFrame({"USUBJID": ["1", "1", "2", "3"], "PARAMCD": "HGB", "ONTRTFL": "Y",
+    ...                      "ATOXGRL": ["0", "2", "0", "1"]})
+    >>> out = compute_ae_lab_concordance(adae, adlb, pairs=[AeLabPair("Anaemia", "HGB", "L")])
+    >>> out[["USUBJID", "AEGR", "LABGR", "STATUS"]].values.tolist()
+    [['1', 2, 2.0, 'agree'], ['2', 1, 0.0, 'AE higher'], ['3', 0, 1.0, 'lab higher']]
     """
     pairs = list(pairs)
     keys = list(subject_keys)
