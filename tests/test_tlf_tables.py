@@ -245,7 +245,8 @@ def test_tlf_book_has_every_output_in_contents_order(study_tlf, study_pdfs):
     # per section its tables, then its figures (numbered apart from the tables), then the listings
     assert numbers == ["Table 14.1.1", "Table 14.1.2", "Table 14.2.1", "Table 14.2.2", "Table 14.2.3",
                        "Figure 14.2.1", "Figure 14.2.2", "Figure 14.2.3", "Figure 14.2.4", "Table 14.3.1",
-                       "Table 14.3.2", "Table 14.3.3", "Table 14.3.4", "Table 14.3.5", "Listing 16.2.7"]
+                       "Table 14.3.2", "Table 14.3.3", "Table 14.3.4", "Table 14.3.5", "Table 14.3.6",
+                       "Table 14.3.7", "Listing 16.2.7"]
     toc = outline[1][1]
     assert len(book.pages) == toc + sum(pages.values())
     # each bookmark points at the first page of its output, whose page 1 shows that output's title
