@@ -62,7 +62,7 @@ import tempfile
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, Sequence
 from xml.sax.saxutils import escape, quoteattr
 
 from .findings import SpecError
@@ -814,6 +814,84 @@ def write_define(
     _atomic_write(folder / HTML, html)
     _atomic_write(folder / "define.xml", xml)
     return folder / "define.xml"
+
+
+def define_with_parts(xml: bytes, parts: Mapping[str, Sequence[Any]]) -> bytes:
+    """The define.xml of a package in which datasets over the size limit are submitted as numbered parts.
+
+    Each split dataset's ``ItemGroupDef`` is replaced by one per part (``ADLB`` -> ``ADLB1``, ``ADLB2`` ...:
+    Define-XML 2.1 gives an ``ItemGroupDef`` one ``def:leaf``, so each file is a dataset of its own), in its
+    place and with the whole dataset's variables (the same ``ItemDef``s), keys, class, structure and label;
+    its ``def:leaf`` links the part's file, and a ``def:CommentDef`` says which part it is, of which dataset,
+    its records and subjects (before the dataset's own comment, which it keeps). ``Domain`` stays the
+    parent domain (LB1 -> LB).
+
+    Parameters
+    ----------
+    xml
+        The define.xml of the whole datasets (:func:`define_xml`).
+    parts
+        Dataset name -> its parts (:class:`derivations.xpt.XptPart`, from :func:`derivations.xpt.split_xpt`).
+
+    The result is checked against the Define-XML 2.1 schema and its own references
+    (:func:`assert_valid_define`); a dataset the document lacks is a :class:`DefineError`.
+    """
+    import copy
+
+    from lxml import etree
+
+    root = etree.fromstring(xml)
+    tree = root.getroottree()
+    mdv = root.find(f".//{{{NS_ODM}}}MetaDataVersion")
+    groups = {ig.get("Name"): ig for ig in mdv.iterfind(f"{{{NS_ODM}}}ItemGroupDef")}
+    missing = sorted(set(parts) - set(groups))
+    if missing:
+        raise DefineError(f"define.xml has no dataset {', '.join(missing)} to list the parts of",
+                          dataset=missing[0], hint="write the define.xml of the datasets that were split")
+    comments = {c.get("OID"): c for c in mdv.iterfind(f"{{{NS_DEF}}}CommentDef")}
+    new_comments = []
+    for name, dataset_parts in parts.items():
+        ig = groups[name]
+        own = comments.get(ig.get(f"{{{NS_DEF}}}CommentOID") or "")
+        own_text = "".join(own.find(f"{{{NS_ODM}}}Description").itertext()).strip() if own is not None else ""
+        for part in dataset_parts:
+            member, href = part.member, part.path.name
+            twin = copy.deepcopy(ig)
+            for attr, value in (("OID", _oid("IG", member)), ("Name", member), ("SASDatasetName", member),
+                                (f"{{{NS_DEF}}}ArchiveLocationID", _oid("LF", member)),
+                                (f"{{{NS_DEF}}}CommentOID", _oid("COM", member, "PART"))):
+                twin.set(attr, value)
+            leaf = twin.find(f"{{{NS_DEF}}}leaf")
+            leaf.set("ID", _oid("LF", member))
+            leaf.set(f"{{{NS_XLINK}}}href", href)
+            leaf.find(f"{{{NS_DEF}}}title").text = href
+            ig.addprevious(twin)
+            text = (f"Part {part.number} of {part.of} of {name}, split by subject because {name} is larger than "
+                    f"the FDA's limit for one dataset file: records {part.first_record:,} to "
+                    f"{part.first_record + part.records - 1:,} of {name} ({part.records:,} records, "
+                    f"{part.subjects:,} subjects, {part.first_subject} to {part.last_subject}). The parts, read "
+                    f"in order, hold every record of {name}; no subject is in two parts.")
+            comment = etree.Element(f"{{{NS_DEF}}}CommentDef", OID=_oid("COM", member, "PART"))
+            description = etree.SubElement(comment, f"{{{NS_ODM}}}Description")
+            translated = etree.SubElement(description, f"{{{NS_ODM}}}TranslatedText")
+            translated.set("{http://www.w3.org/XML/1998/namespace}lang", "en")
+            translated.text = text + (f" {own_text}" if own_text else "")
+            new_comments.append(comment)
+        mdv.remove(ig)
+        if own is not None and not root.xpath("//*[@def:CommentOID=$oid]", namespaces={"def": NS_DEF},
+                                                oid=own.get("OID")):
+            mdv.remove(own)  # the dataset's comment lives on in its parts' comments
+    leaves = mdv.findall(f"{{{NS_DEF}}}leaf")
+    tail = groups[next(iter(parts))].tail if parts else None
+    for comment in new_comments:  # def:CommentDef elements come before the document leaves
+        comment.tail = tail
+        if leaves:
+            leaves[0].addprevious(comment)
+        else:
+            mdv.append(comment)
+    out = etree.tostring(tree, xml_declaration=True, encoding="UTF-8")
+    assert_valid_define(out, where="define.xml with dataset parts")
+    return out
 
 
 def define_schema():

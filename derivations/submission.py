@@ -155,7 +155,8 @@ def document_files(spec, study_root: str | Path, stage: str) -> dict[str, bytes]
 
 
 def write_submission(out_dir: str | Path, study_id: str, *, target: str | Path | None = None,
-                     documents: dict[str, dict[str, bytes]] | None = None) -> Path:
+                     documents: dict[str, dict[str, bytes]] | None = None,
+                     max_dataset_bytes: int | None = None) -> Path:
     """Lay out ``out_dir/submission`` from ``out_dir/sdtm`` and ``out_dir/adam``; returns the folder.
 
     Copies each stage's ``*.xpt``, ``define.xml``, stylesheet and ``define.html``,
@@ -165,9 +166,18 @@ def write_submission(out_dir: str | Path, study_id: str, *, target: str | Path |
     The folder is built under a temporary name and renamed into place, so a failure
     leaves no half-written submission. ``target`` places it elsewhere (default
     ``out_dir/submission``).
+
+    An XPT file larger than ``max_dataset_bytes`` (default the FDA's 5 GB,
+    :data:`derivations.xpt.FDA_MAX_DATASET_BYTES`) goes into the package as numbered parts by
+    subject (``adlb1.xpt``, ``adlb2.xpt`` ...; :func:`derivations.xpt.split_xpt`) in its place, and
+    the package's define.xml and define.html list the parts (:func:`derivations.define.define_with_parts`);
+    the run's own folder keeps the whole file and its define.
     """
-    from .define import check_leaves
+    from .define import HTML, check_leaves, define_html, define_with_parts
     from .findings import DerivationError
+    from .xpt import FDA_MAX_DATASET_BYTES, split_xpt
+
+    limit = FDA_MAX_DATASET_BYTES if max_dataset_bytes is None else int(max_dataset_bytes)
 
     out_dir = Path(out_dir)
     target = Path(target) if target is not None else out_dir / "submission"
@@ -182,8 +192,17 @@ def write_submission(out_dir: str | Path, study_id: str, *, target: str | Path |
             files += [p for p in (src / "define.xml", src / "define2-1.xsl", src / "define.html") if p.is_file()]
             dest = tmp / rel
             dest.mkdir(parents=True, exist_ok=True)
+            parts = {}
             for f in files:
-                shutil.copyfile(f, dest / f.name)
+                split = split_xpt(f, dest, max_bytes=limit) if f.suffix == ".xpt" else []
+                if split:
+                    parts[f.stem.upper()] = split
+                else:
+                    shutil.copyfile(f, dest / f.name)
+            if parts and (dest / "define.xml").is_file():
+                xml = define_with_parts((dest / "define.xml").read_bytes(), parts)
+                (dest / "define.xml").write_bytes(xml)
+                (dest / HTML).write_bytes(define_html(xml))
             for href, data in ((documents or {}).get(stage) or {}).items():
                 path = (dest / href).resolve()
                 if not path.is_relative_to(tmp.resolve()):
@@ -282,9 +301,10 @@ def write_dataset_jsons(datasets, spec, folder: str | Path, *, created, study_id
     return files
 
 
-def write_package(out_dir: str | Path, study, datasets_by_stage) -> list[Path]:
+def write_package(out_dir: str | Path, study, datasets_by_stage, *, max_dataset_bytes: int | None = None) -> list[Path]:
     """Everything around the XPT files of a run folder: Dataset-JSON, define.xml + stylesheet per stage,
-    and ``out_dir/submission`` with its manifest. ``datasets_by_stage``: {"sdtm": {name: frame}, ...}.
+    and ``out_dir/submission`` with its manifest. ``datasets_by_stage``: {"sdtm": {name: frame}, ...};
+    ``max_dataset_bytes``: the largest XPT file of the submission (:func:`write_submission`).
     """
     from .define import write_define
     from .spec import read_spec
@@ -304,6 +324,6 @@ def write_package(out_dir: str | Path, study, datasets_by_stage) -> list[Path]:
                                   settings=study.settings))
     documents = {stage: document_files(read_spec(study.spec_path(stage)), study.root, stage)
                  for stage in ("sdtm", "adam") if study.spec_path(stage) is not None}
-    sub = write_submission(out_dir, study.studyid, documents=documents)
+    sub = write_submission(out_dir, study.studyid, documents=documents, max_dataset_bytes=max_dataset_bytes)
     files += [p for p in sorted(sub.rglob("*")) if p.is_file()]
     return files

@@ -429,6 +429,11 @@ def write_xpt(
     name = path.stem.upper()
     chunks = xpt_bytes(dataset, name=name, label=label, variables=variables, created=created, subject_keys=subject_keys)
     first = next(chunks)  # runs every check before a file is opened
+    return _write_atomic(path, first, chunks)
+
+
+def _write_atomic(path: Path, first: bytes, chunks: Iterable[bytes]) -> Path:
+    """``first`` then ``chunks`` to ``path`` through a temporary file renamed into place."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
@@ -729,3 +734,174 @@ def variables_from_spec(dataset_spec, lengths: Mapping[str, int] | None = None) 
         length = lengths.get(v.name, v.length) if v.xpt_type == "char" else None
         out.append(XptVariable(v.name, v.label, v.xpt_type, length, fmt))
     return out
+
+
+# --------------------------------------------------------------------------- parts of a large dataset
+
+#: The FDA's limit for one dataset file (Study Data Technical Conformance Guide: a dataset over 5 GB is
+#: submitted split into datasets of at most 5 GB). Decimal gigabytes, the stricter reading of "GB".
+FDA_MAX_DATASET_BYTES = 5_000_000_000
+
+
+@dataclass(frozen=True)
+class XptPart:
+    """One numbered part of a dataset split by subject (:func:`split_xpt`).
+
+    ``first_record`` is the 1-based number in the whole dataset of the part's first record;
+    ``first_subject``/``last_subject`` the subject values of its first and last records.
+    """
+
+    path: Path
+    member: str
+    number: int
+    of: int
+    first_record: int
+    records: int
+    subjects: int
+    first_subject: str
+    last_subject: str
+
+
+def _part_bytes(header: int, records: int, row_length: int) -> int:
+    return header + -(-records * row_length // 80) * 80
+
+
+def _subject_runs(path: Path, layout: XptLayout, subject: str) -> tuple[np.ndarray, np.ndarray]:
+    """Start record (0-based) of each subject's run of records, and the subject values, read from the file;
+    a subject with records in two places is an error (a part must hold every record of its subjects)."""
+    found = [v for v in layout.variables if v[0] == subject]
+    if not found or found[0][1] != "char":
+        raise XptError(f"cannot split {path.name} by subject: it has no character variable {subject}",
+                       dataset=layout.member, variable=subject,
+                       hint="only a dataset with a subject variable is split; give subject_keys")
+    _, _, length, position = found[0]
+    data = np.memmap(path, dtype=np.uint8, mode="r", offset=layout.data_start,
+                     shape=(layout.records, layout.row_length))
+    starts, values, previous = [], [], None
+    step = max(1, 64_000_000 // max(layout.row_length, 1))
+    for lo in range(0, layout.records, step):
+        ids = np.ascontiguousarray(data[lo:lo + step, position:position + length]).view(f"S{length}").ravel()
+        new = np.flatnonzero(ids[1:] != ids[:-1]) + 1
+        if previous is None or ids[0] != previous:
+            new = np.concatenate([[0], new])
+        starts.append(new + lo)
+        values.append(ids[new])
+        previous = ids[-1]
+    del data
+    starts_all = np.concatenate(starts) if starts else np.zeros(0, dtype=np.int64)
+    values_all = np.concatenate(values) if values else np.zeros(0, dtype=f"S{length}")
+    distinct, first_at, counts = np.unique(values_all, return_index=True, return_counts=True)
+    if (counts > 1).any():
+        twice = np.flatnonzero(values_all == distinct[counts > 1][0])
+        raise XptError(
+            f"cannot split {path.name} by subject: the records of one subject are not together (records "
+            f"{starts_all[twice[0]] + 1} and {starts_all[twice[1]] + 1} start two runs of them)",
+            dataset=layout.member, variable=subject, usubjid=distinct[counts > 1][0].decode("ascii").rstrip(),
+            hint="sort the dataset by its keys (subject first) before writing it")
+    return starts_all, values_all
+
+
+def split_xpt(path: str | Path, folder: str | Path | None = None, *, max_bytes: int = FDA_MAX_DATASET_BYTES,
+              subject_keys: str | Sequence[str] = "USUBJID") -> list[XptPart]:
+    """Split a transport file larger than ``max_bytes`` into numbered parts by subject; ``[]`` when it fits.
+
+    The parts (``lb.xpt`` -> ``lb1.xpt``, ``lb2.xpt`` ... in ``folder``, default beside the file) are each a
+    complete XPORT v5 file of at most ``max_bytes``, with the whole file's header, variables and label and
+    the member name of the part's file (``LB1``). Every subject's records lie in one part, and the parts'
+    records, read in order, are the whole file's records byte for byte: the records are copied, not
+    encoded again. Parts are filled in record order up to ``max_bytes`` (the FDA's 5 GB by default).
+
+    Parameters
+    ----------
+    path
+        A transport file written by :func:`write_xpt` (sorted by its keys, so a subject's records lie
+        together).
+    folder
+        Where the parts go (the folder of ``path`` when not given); each is written atomically.
+    max_bytes
+        The largest part, in bytes (:data:`FDA_MAX_DATASET_BYTES`).
+    subject_keys
+        The subject variable (the last of several keys): a subject is never split across parts.
+
+    Raises :class:`~derivations.findings.XptError` naming the subject when one subject's records alone
+    exceed ``max_bytes``, when a subject's records are not together, or when a part's name would not be a
+    SAS v5 name (``SUPPQUAL`` + a number has 9 characters).
+
+    Example
+    -------
+    >>> import pandas as pd, tempfile, pathlib, datetime
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> lb = pd.DataFrame({"USUBJID": ["S-1"] * 30 + ["S-2"] * 30 + ["S-3"] * 20, "LBSEQ": range(80)})
+    >>> path = write_xpt(lb, folder / "lb.xpt", created=datetime.datetime(2022, 7, 4))
+    >>> parts = split_xpt(path, max_bytes=1_600)
+    >>> [(p.path.name, p.member, p.records, p.first_subject, p.last_subject) for p in parts]
+    [('lb1.xpt', 'LB1', 30, 'S-1', 'S-1'), ('lb2.xpt', 'LB2', 50, 'S-2', 'S-3')]
+    >>> pd.concat([read_xpt(p.path)[0] for p in parts], ignore_index=True).equals(read_xpt(path)[0])
+    True
+    """
+    path = Path(path)
+    folder = Path(folder) if folder is not None else path.parent
+    size = path.stat().st_size
+    if size <= max_bytes:
+        return []
+    layout = xpt_layout(path)
+    if layout.version != 5:
+        raise XptError(f"{path.name} is a version 8 transport file; only version 5 files are split",
+                       dataset=layout.member, hint="write the dataset with write_xpt (XPORT v5)")
+    with open(path, "rb") as fh:
+        header = bytearray(fh.read(layout.data_start))
+    starts, values = _subject_runs(path, layout, subject_column(subject_keys))
+    ends = np.append(starts[1:], layout.records)
+    plan: list[tuple[int, int]] = []  # (first subject index, last subject index + 1) of each part
+    first = 0
+    for i, (lo, hi) in enumerate(zip(starts, ends)):
+        if _part_bytes(len(header), int(hi - lo), layout.row_length) > max_bytes:
+            raise XptError(
+                f"cannot split {path.name} into parts of at most {max_bytes:,} bytes: one subject's "
+                f"{hi - lo:,} records alone take {_part_bytes(len(header), int(hi - lo), layout.row_length):,}",
+                dataset=layout.member, usubjid=values[i].decode("ascii").rstrip(),
+                hint="a subject is never split across parts: raise the limit")
+        if _part_bytes(len(header), int(hi - starts[first]), layout.row_length) > max_bytes:
+            plan.append((first, i))
+            first = i
+    plan.append((first, len(starts)))
+    stem = path.stem.upper()
+    members = [f"{stem}{k}" for k in range(1, len(plan) + 1)]
+    if not _NAME.match(members[-1]):
+        raise XptError(f"{path.name} needs {len(plan)} parts, and the part name {members[-1]} is not a SAS v5 "
+                       "name (at most 8 characters)", dataset=layout.member,
+                       hint="a dataset split into parts needs a name short enough to take the part number")
+    spans = [(int(starts[a]), int(ends[b - 1])) for a, b in plan]
+    with open(path, "rb") as fh:
+        if all(v[1] == "char" for v in layout.variables):
+            for k, (lo, hi) in enumerate(spans, start=1):
+                fh.seek(layout.data_start + (hi - 1) * layout.row_length)
+                if not fh.read(layout.row_length).strip(b" "):
+                    raise XptError(f"part {k} of {path.name} would end with an all-blank record, which a reader "
+                                   "takes for the file's padding and drops", dataset=layout.member, row=hi,
+                                   hint="give the dataset a numeric variable, or remove the blank record")
+
+        def records(lo: int, hi: int):
+            fh.seek(layout.data_start + lo * layout.row_length)
+            left = (hi - lo) * layout.row_length
+            while left:
+                block = fh.read(min(left, 1 << 26))
+                if not block:
+                    raise _layout_error(path, "the file ended while its records were copied")
+                left -= len(block)
+                yield block
+            if (hi - lo) * layout.row_length % 80:
+                yield b" " * (80 - (hi - lo) * layout.row_length % 80)
+
+        parts: list[XptPart] = []
+        try:
+            for k, ((a, b), (lo, hi), member) in enumerate(zip(plan, spans, members), start=1):
+                header[5 * 80 + 8:5 * 80 + 16] = _pad(member, 8)  # the member name of the DSCRPTR record
+                target = _write_atomic(folder / f"{member.lower()}.xpt", bytes(header), records(lo, hi))
+                parts.append(XptPart(target, member, k, len(plan), lo + 1, hi - lo, b - a,
+                                     values[a].decode("ascii").rstrip(), values[b - 1].decode("ascii").rstrip()))
+        except BaseException:
+            for part in parts:  # no half set of parts is left behind
+                part.path.unlink(missing_ok=True)
+            raise
+    return parts
