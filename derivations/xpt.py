@@ -775,19 +775,23 @@ def _subject_runs(path: Path, layout: XptLayout, subject: str) -> tuple[np.ndarr
                        dataset=layout.member, variable=subject,
                        hint="only a dataset with a subject variable is split; give subject_keys")
     _, _, length, position = found[0]
-    data = np.memmap(path, dtype=np.uint8, mode="r", offset=layout.data_start,
-                     shape=(layout.records, layout.row_length))
     starts, values, previous = [], [], None
-    step = max(1, 64_000_000 // max(layout.row_length, 1))
-    for lo in range(0, layout.records, step):
-        ids = np.ascontiguousarray(data[lo:lo + step, position:position + length]).view(f"S{length}").ravel()
-        new = np.flatnonzero(ids[1:] != ids[:-1]) + 1
-        if previous is None or ids[0] != previous:
-            new = np.concatenate([[0], new])
-        starts.append(new + lo)
-        values.append(ids[new])
-        previous = ids[-1]
-    del data
+    step = max(1, (1 << 26) // layout.row_length)  # records read at a time (64 MB), so memory stays flat
+    with open(path, "rb") as fh:
+        fh.seek(layout.data_start)
+        for lo in range(0, layout.records, step):
+            count = min(step, layout.records - lo)
+            block = np.frombuffer(fh.read(count * layout.row_length), dtype=np.uint8)
+            if len(block) != count * layout.row_length:
+                raise _layout_error(path, "the file ended while its subjects were read")
+            rows = block.reshape(count, layout.row_length)[:, position:position + length]
+            ids = np.ascontiguousarray(rows).view(f"S{length}").ravel()
+            new = np.flatnonzero(ids[1:] != ids[:-1]) + 1
+            if previous is None or ids[0] != previous:
+                new = np.concatenate([[0], new])
+            starts.append(new + lo)
+            values.append(ids[new])
+            previous = ids[-1]
     starts_all = np.concatenate(starts) if starts else np.zeros(0, dtype=np.int64)
     values_all = np.concatenate(values) if values else np.zeros(0, dtype=f"S{length}")
     distinct, first_at, counts = np.unique(values_all, return_index=True, return_counts=True)
