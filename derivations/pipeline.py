@@ -117,7 +117,7 @@ def run_stage(ctx: RunContext, stage: str, *, only: Iterable[str] | None = None)
             if ctx.dataset(name) is None:
                 raise _missing_input(ctx, program, name, ran)
         with program_errors(ctx.study.root / stage / f"{program.name}.py"):
-            result = program.derive(ctx.for_program(program))
+            result = _derive(ctx, stage, program)
         result = {} if result is None else result
         if not isinstance(result, Mapping):
             raise DerivationError(f"{program.label}: derive(ctx) returned {type(result).__name__}, not a dict",
@@ -151,6 +151,21 @@ def run_stage(ctx: RunContext, stage: str, *, only: Iterable[str] | None = None)
 
         finish_tlf(ctx, produced)  # ARS reporting event, TLF book, review index
     return produced
+
+
+def _derive(ctx: RunContext, stage: str, program: Program):
+    """What ``program`` returns: from the whole datasets, or, when ``[<stage>] partitions`` names it, from
+    subject partitions on Dask, concatenated (:func:`derivations.partition.derive_partitioned`)."""
+    settings = ctx.settings.get(stage, {})
+    n = int(settings.get("partitions", {}).get(program.name, 1))
+    if n <= 1:
+        return program.derive(ctx.for_program(program))
+    from .partition import derive_partitioned
+
+    result, findings = derive_partitioned(ctx, program, n,
+                                          scheduler=settings.get("partition_scheduler", "synchronous"))
+    ctx.findings.extend(findings)
+    return result
 
 
 def write_stage(datasets: dict[str, pd.DataFrame], spec, folder: Path, created, *,

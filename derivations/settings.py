@@ -127,6 +127,10 @@ SETTINGS: list[Setting] = [
     Setting("adam.trtem_end_window", "integer", 30, "TRTEMFL: AE start up to last dose + this many days"),
     Setting("adam.ontrt_end_window", "integer", 30,
             "ONTRTFL (BDS): on treatment from the day after first dose up to last dose + this many days"),
+    Setting("adam.partitions", "table", {}, "programs derived per subject partition on Dask and concatenated: "
+                                            "program = number of partitions, e.g. { adlb = 4 }"),
+    Setting("adam.partition_scheduler", "choice", "synchronous", "Dask scheduler of [adam] partitions: one "
+            "partition at a time (least memory) or side by side on the cores", ("synchronous", "threads")),
     Setting("tlf.days_per_month", "number", 30.4375,
             "months = days / this factor in Kaplan-Meier times and rates"),
     Setting("tlf.km_median_rule", "choice", "sas", "Kaplan-Meier median rule", ("sas", "first")),
@@ -317,6 +321,9 @@ def _check_value(row: Setting, value: Any, where: str, root: Path | None) -> Non
     elif t == "table":
         if not isinstance(value, dict):
             raise bad()
+        if row.name == "partitions" and not all(isinstance(v, int) and not isinstance(v, bool) and v >= 1
+                                                for v in value.values()):
+            raise bad("each value a whole number of partitions, 1 or more")
         if row.name == "files":
             if not all(isinstance(v, str) for v in value.values()):
                 raise bad("each value a path in quotes")
