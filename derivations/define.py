@@ -866,11 +866,13 @@ def define_with_parts(xml: bytes, parts: Mapping[str, Sequence[Any]]) -> bytes:
             leaf.set(f"{{{NS_XLINK}}}href", href)
             leaf.find(f"{{{NS_DEF}}}title").text = href
             ig.addprevious(twin)
-            text = (f"Part {part.number} of {part.of} of {name}, split by subject because {name} is larger than "
-                    f"the FDA's limit for one dataset file: records {part.first_record:,} to "
-                    f"{part.first_record + part.records - 1:,} of {name} ({part.records:,} records, "
-                    f"{part.subjects:,} subjects, {part.first_subject} to {part.last_subject}). The parts, read "
-                    f"in order, hold every record of {name}; no subject is in two parts.")
+            who = (f"subject {part.first_subject}" if part.subjects == 1 else
+                   f"{part.subjects:,} subjects, {part.first_subject} to {part.last_subject}")
+            text = (f"Part {part.number} of {part.of} of {name}, split by subject into files of at most "
+                    f"{part.max_bytes:,} bytes (the FDA's Study Data Technical Conformance Guide splits a dataset "
+                    f"over 5 GB): records {part.first_record:,} to {part.first_record + part.records - 1:,} of "
+                    f"{name} ({part.records:,} records, {who}). The parts, read in order, hold every record of "
+                    f"{name}; no subject is in two parts.")
             comment = etree.Element(f"{{{NS_DEF}}}CommentDef", OID=_oid("COM", member, "PART"))
             description = etree.SubElement(comment, f"{{{NS_ODM}}}Description")
             translated = etree.SubElement(description, f"{{{NS_ODM}}}TranslatedText")

@@ -748,7 +748,8 @@ class XptPart:
     """One numbered part of a dataset split by subject (:func:`split_xpt`).
 
     ``first_record`` is the 1-based number in the whole dataset of the part's first record;
-    ``first_subject``/``last_subject`` the subject values of its first and last records.
+    ``first_subject``/``last_subject`` the subject values of its first and last records; ``max_bytes``
+    the limit the dataset was split at.
     """
 
     path: Path
@@ -760,6 +761,7 @@ class XptPart:
     subjects: int
     first_subject: str
     last_subject: str
+    max_bytes: int = FDA_MAX_DATASET_BYTES
 
 
 def _part_bytes(header: int, records: int, row_length: int) -> int:
@@ -903,7 +905,8 @@ def split_xpt(path: str | Path, folder: str | Path | None = None, *, max_bytes: 
                 header[5 * 80 + 8:5 * 80 + 16] = _pad(member, 8)  # the member name of the DSCRPTR record
                 target = _write_atomic(folder / f"{member.lower()}.xpt", bytes(header), records(lo, hi))
                 parts.append(XptPart(target, member, k, len(plan), lo + 1, hi - lo, b - a,
-                                     values[a].decode("ascii").rstrip(), values[b - 1].decode("ascii").rstrip()))
+                                     values[a].decode("ascii").rstrip(), values[b - 1].decode("ascii").rstrip(),
+                                     max_bytes))
         except BaseException:
             for part in parts:  # no half set of parts is left behind
                 part.path.unlink(missing_ok=True)

@@ -137,9 +137,16 @@ def test_submission_of_the_study_lists_every_part_of_adlb_in_a_valid_define(stud
         leaf = ig.find(f"{{{NS_DEF}}}leaf")
         assert leaf.get(f"{{{NS_XLINK}}}href") == f"adlb{k}.xpt" and ig.get("SASDatasetName") == name
         comment = doc.find(f".//{{{NS_DEF}}}CommentDef[@OID='{ig.get(f'{{{NS_DEF}}}CommentOID')}']")
-        text = "".join(comment.itertext())
-        assert text.startswith(f"Part {k} of 3 of ADLB, split by subject") and "no subject is in two parts" in text
-        assert f"({len(frames[k - 1]):,} records" in text
+        # the part's records and subjects as its file holds them
+        frame = frames[k - 1]
+        first = sum(len(f) for f in frames[:k - 1]) + 1
+        ids = frame["USUBJID"].unique()
+        who = f"subject {ids[0]}" if len(ids) == 1 else f"{len(ids)} subjects, {ids[0]} to {ids[-1]}"
+        assert "".join(comment.itertext()) == (
+            f"Part {k} of 3 of ADLB, split by subject into files of at most {limit:,} bytes (the FDA's Study Data "
+            f"Technical Conformance Guide splits a dataset over 5 GB): records {first:,} to "
+            f"{first + len(frame) - 1:,} of ADLB ({len(frame):,} records, {who}). The parts, read in order, hold "
+            "every record of ADLB; no subject is in two parts.")
     assert "adlb1.xpt" in (adam / "define.html").read_text() and verify_manifest(sub) == []
     # SDTM LB (the same records, fewer variables) is under this limit; with a lower one it is split too, and
     # each part keeps LB as its domain
