@@ -246,6 +246,12 @@ def check_settings(settings: Mapping[str, Any], path: str | Path = "study.toml",
         if row.required and row.name not in settings.get(row.section, {}):
             raise SettingsError(f"{where}: required key {row.name} missing from [{row.section}]",
                                 variable=row.key, hint=f"add it: {row}")
+    adam = settings.get("adam", {}) if isinstance(settings.get("adam"), dict) else {}
+    for name in adam.get("partitions", {}):
+        if name not in adam.get("programs", []):
+            raise SettingsError(f"{where}: [adam] partitions names {name!r}, which is not one of the [adam] programs"
+                                f"{did_you_mean(name, adam.get('programs', []))}", variable="adam.partitions",
+                                value=name, hint="name a program listed in [adam] programs")
     if "plausibility" in settings:
         from .plausibility import rules_for
 

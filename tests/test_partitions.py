@@ -71,7 +71,11 @@ def test_every_record_of_a_subject_is_in_one_partition():
 
 def test_partition_settings_are_checked():
     base = {"study": {"studyid": "X"}}
-    assert check_settings({**base, "adam": {"partitions": {"adlb": 4}, "partition_scheduler": "threads"}})
+    assert check_settings({**base, "adam": {"programs": ["adlb"], "partitions": {"adlb": 4},
+                                            "partition_scheduler": "threads"}})
+    with pytest.raises(SettingsError, match=r"partitions names 'adlbb', which is not one of the \[adam\] programs "
+                                            r"\(did you mean 'adlb'\?\)"):
+        check_settings({**base, "adam": {"programs": ["adsl", "adlb"], "partitions": {"adlbb": 4}}})
     with pytest.raises(SettingsError, match=r"partitions must be a table .*each value a whole number"):
         check_settings({**base, "adam": {"partitions": {"adlb": 0}}})
     with pytest.raises(SettingsError, match=r"partition_scheduler = 'thread' is not one of .*did you mean 'threads'"):
