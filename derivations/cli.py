@@ -283,7 +283,14 @@ def _os_error(exc: OSError) -> str:
 
 @contextmanager
 def _signals_as_exceptions():
-    """SIGTERM and SIGHUP raise :class:`Interrupted` (SIGINT raises KeyboardInterrupt), so staging is removed."""
+    """SIGTERM and SIGHUP raise :class:`Interrupted` (SIGINT raises KeyboardInterrupt), so staging is removed.
+
+    An interrupt that lands while a finalizer runs (an object's ``__del__``, a weakref callback, often
+    inside the garbage collector) is swallowed by Python ("Exception ignored in ..."), and the run would
+    go on to replace the output. While the command runs, such an interrupt is sent again to the main
+    thread once the finalizer has ended, so that it always ends the run (exit 130/143, previous output
+    intact) and no "Exception ignored" noise reaches the terminal.
+    """
     import threading
 
     if threading.current_thread() is not threading.main_thread():
@@ -297,9 +304,29 @@ def _signals_as_exceptions():
     for sig in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
         if sig is not None:
             saved[sig] = signal.signal(sig, handler)
+    previous_hook, done = sys.unraisablehook, threading.Event()
+    main_ident = threading.main_thread().ident
+
+    def redeliver(signum: int) -> None:
+        # from another thread, after the finalizer that swallowed the interrupt has returned: a signal
+        # sent to the main thread also wakes a blocking call (sleep, read) there
+        if not done.wait(0.02):
+            signal.pthread_kill(main_ident, signum)
+
+    def unraisable(unraisable) -> None:
+        exc = unraisable.exc_value
+        if isinstance(exc, KeyboardInterrupt) and not done.is_set():
+            signum = int(getattr(exc, "signum", signal.SIGINT))
+            threading.Thread(target=redeliver, args=(signum,), name="derive-interrupt", daemon=True).start()
+            return
+        previous_hook(unraisable)
+
+    sys.unraisablehook = unraisable
     try:
         yield
     finally:
+        done.set()
+        sys.unraisablehook = previous_hook
         for sig, old in saved.items():
             signal.signal(sig, old)
 

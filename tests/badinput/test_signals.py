@@ -1,5 +1,6 @@
 """Real signals on a real `derive run` process: SIGTERM and SIGINT end it with one line and the
-previous output intact; after SIGKILL the next run removes the staging folder left behind."""
+previous output intact, also when they land in a finalizer (where Python swallows the exception);
+after SIGKILL the next run removes the staging folder left behind."""
 
 from __future__ import annotations
 
@@ -73,4 +74,47 @@ def test_sigkill_leftover_is_removed_by_the_next_run(slow_study):
     from derivations.cli import main
 
     assert main(["run", "--study", str(root / "study"), "--out", str(root / "out"), "--stages", "tlf"]) == 0
+    assert sorted(p.name for p in root.iterdir()) == ["out", "study"]
+
+
+FINALIZER = '''\
+import time
+from pathlib import Path
+
+
+class _Finalizer:
+    """An object whose finalizer is running when the signal comes (a library's __del__, a weakref callback):
+    Python swallows an exception raised there ("Exception ignored in ...")."""
+
+    def __del__(self):
+        Path(__file__).with_name("in-finalizer").touch()
+        time.sleep(5)
+
+'''
+
+
+@pytest.mark.parametrize("sig,code,name", [(signal.SIGTERM, 143, "SIGTERM"), (signal.SIGINT, 130, "SIGINT")])
+def test_signal_during_a_finalizer_still_ends_the_run(slow_study, sig, code, name):
+    """The interrupt Python swallows in a finalizer is delivered again: the run ends at once with one line and
+    the previous output intact (it went on after the program's sleep and replaced the output: exit 0)."""
+    root = slow_study
+    adsl = root / "study" / "adam" / "adsl.py"
+    adsl.write_text(FINALIZER + adsl.read_text().replace("import time; time.sleep(60)",
+                                                         "_Finalizer()\n    time.sleep(20)"))
+    before = snapshot(root / "out")
+    proc = _start(root / "study", root / "out")
+    mark = root / "study" / "adam" / "in-finalizer"
+    for _ in range(1200):
+        if mark.exists() or proc.poll() is not None:
+            break
+        time.sleep(0.05)
+    assert mark.exists(), proc.communicate()
+    started = time.monotonic()
+    proc.send_signal(sig)
+    stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == code, (time.monotonic() - started, stderr)
+    assert stderr.strip().splitlines() == [f"derive run: interrupted ({name}); nothing was replaced: "
+                                           f"the previous output in {root / 'out'} is unchanged"]
+    mark.unlink()
+    assert diff(before, snapshot(root / "out")) == []
     assert sorted(p.name for p in root.iterdir()) == ["out", "study"]
