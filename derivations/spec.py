@@ -666,16 +666,53 @@ def _read_others(book: _Workbook, spec: Spec) -> None:
 DEFAULT_CT_VERSION = "2024-09-27"
 
 
+#: workbooks read in this process: (suffix, sha256 of the file's bytes) -> the Spec read from them, pickled
+#: (so that every caller gets its own copy); a run reads each spec several times (programs, define.xml,
+#: the submission package), and reading a workbook costs 50-100 times more than unpickling it
+_READ_CACHE: dict[tuple[str, str], bytes] = {}
+_READ_CACHE_SIZE = 16
+
+
+def _workbook_key(path: Path) -> tuple[str, str] | None:
+    """What the Spec read from ``path`` depends on: its suffix and its bytes (None: unreadable)."""
+    import hashlib
+
+    try:
+        return path.suffix.lower(), hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
 def read_spec(path: str | Path) -> Spec:
     """Read a P21 define-spec workbook (.xlsx) into a :class:`Spec`.
 
     Raises :class:`SpecError` naming sheet, row and column for what a spec cell must
     not be: a formula, merged cells, a length below 1, an empty Dataset cell, a cell
     that should be a whole number; and for an ``.xls`` or a damaged ``.xlsx``.
+
+    A workbook whose bytes were read before in this process is not parsed again: the caller gets
+    a fresh copy of the Spec read then (with ``path`` set to this one). A workbook with problems is
+    never kept, so its error is raised on every read.
     """
+    import pickle
+
     path = Path(path)
     if not path.is_file():
         raise SpecError(f"spec workbook {path} not found")
+    key = _workbook_key(path)
+    if key is not None and key in _READ_CACHE:
+        spec = pickle.loads(_READ_CACHE[key])
+        spec.path = path
+        return spec
+    spec = _read_spec(path)
+    if key is not None and _workbook_key(path) == key:  # the bytes hashed are the bytes read
+        if len(_READ_CACHE) >= _READ_CACHE_SIZE:
+            del _READ_CACHE[next(iter(_READ_CACHE))]
+        _READ_CACHE[key] = pickle.dumps(spec, protocol=pickle.HIGHEST_PROTOCOL)
+    return spec
+
+
+def _read_spec(path: Path) -> Spec:
     book = _Workbook(path)
     try:
         spec = Spec(path=path)
