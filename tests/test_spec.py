@@ -147,3 +147,30 @@ def test_read_write_read_loses_nothing_that_was_read(tmp_path):
                  "documents"):
         assert getattr(second, part) == getattr(first, part), part
     assert "WhereClauses" in openpyxl.load_workbook(tmp_path / "ours.xlsx").sheetnames
+
+
+def test_a_workbook_read_again_is_a_fresh_copy_of_the_same_spec(tmp_path, monkeypatch):
+    import shutil
+
+    import derivations.spec as spec_module
+
+    first = write_spec(toy_spec(), tmp_path / "a.xlsx")
+    spec = read_spec(first)
+    parsed = []
+    monkeypatch.setattr(spec_module, "_Workbook", lambda path: parsed.append(path) or 1 / 0)
+    twin = tmp_path / "b" / "a.xlsx"
+    twin.parent.mkdir()
+    shutil.copy(first, twin)
+    again = read_spec(twin)  # the same bytes: not parsed again
+    assert parsed == [] and again.path == twin and again.locations == spec.locations
+    again.path = first
+    assert again == spec
+    again.datasets["DM"].variables.pop()  # a caller's change stays its own
+    assert read_spec(first).datasets["DM"].variables == spec.datasets["DM"].variables
+    monkeypatch.undo()
+    wb = openpyxl.load_workbook(twin)
+    wb["Variables"].cell(row=2, column=1).value = "=1+1"  # other bytes: read, and the problem raised every time
+    wb.save(twin)
+    for _ in range(2):
+        with pytest.raises(SpecError, match="formula"):
+            read_spec(twin)
