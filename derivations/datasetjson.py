@@ -14,8 +14,12 @@ integers, ``float``/``double`` as JSON numbers (shortest text that reads back
 as the same double), ``decimal`` as strings with a dot, ``boolean`` as
 true/false, ``date``/``datetime``/``time`` as ISO 8601 strings; a SAS numeric
 date (a datetime64 column) gets ``targetDataType: "integer"`` so that a reader
-turns it back into a number. Missing values are ``null``; an empty string
-stays ``""``.
+turns it back into a number. Text (or date objects) in a date/datetime/time
+column with ``targetDataType: "integer"`` must be complete ISO 8601 values
+(the one definition the reader checks too): a partial date (``2021-08``), a day
+not in the calendar or other text has no SAS number and is an error naming the
+dataset, variable, USUBJID, row and value, never completed or coerced to null.
+Missing values are ``null``; an empty string stays ``""``.
 
 The output is deterministic: the creation date/time is passed in (no clock),
 attribute and column order are fixed, so the same inputs give the same bytes.
@@ -196,16 +200,38 @@ def _columns(dataset: pd.DataFrame, name: str, variables: Iterable[Any] | None) 
     return cols
 
 
+def _is_complete(text: pd.Series, data_type: str) -> np.ndarray:
+    """Where ISO 8601 text is a complete value of ``data_type`` (missing and blank values count as complete):
+    ``date`` YYYY-MM-DD; ``datetime`` YYYY-MM-DDThh:mm, seconds, a fraction and an offset (``Z``, ``+02:00``)
+    optional; ``time`` hh:mm, seconds and a fraction optional; each in the calendar and the clock. What a
+    value must be to become a SAS number (targetDataType integer): a partial date has no number.
+
+    >>> _is_complete(pd.Series(["2021-03-15", "2021-03", "2021-02-30", "2021-03-15T10:30"]), "date").tolist()
+    [True, False, False, False]
+    >>> _is_complete(pd.Series(["2021-03-15T10:30+02:00", "2021-03-15", "2021-03-15T24:00"]), "datetime").tolist()
+    [True, False, False]
+    >>> _is_complete(pd.Series(["10:30", "10:30:05.5", "10", "25:00", None]), "time").tolist()
+    [True, True, False, False, True]
+    """
+    if data_type == "datetime":
+        text = text.str.replace(r"(?:Z|[+-]\d{2}:?\d{2})$", "", regex=True)
+    elif data_type == "time":  # a time is checked as the time of a datetime
+        text = "1970-01-01T" + text.where(text.str.strip() != "")
+    return compute_is_complete(text, time=data_type != "date").to_numpy()
+
+
 def _missing_to_none(values: np.ndarray, missing: np.ndarray) -> np.ndarray:
     out = values.astype(object, copy=True)
     out[missing] = None
     return out
 
 
-def _encode(series: pd.Series, col: Column, dataset_name: str) -> np.ndarray | pd.Series:
+def _encode(series: pd.Series, col: Column, dataset_name: str,
+            subjects: pd.Series | None = None) -> np.ndarray | pd.Series:
     """One column as JSON-ready values: an object array of Python values (None for missing),
     for a double column a float array (NaN for missing), for a text column held as a pandas
-    string dtype the column itself (NA for missing). :func:`_python_values` makes all three lists."""
+    string dtype the column itself (NA for missing). :func:`_python_values` makes all three lists.
+    ``subjects`` (the dataset's USUBJID, when it has one) names the subject of a bad value."""
     dtype, kind = col.data_type, series.dtype.kind
     if dtype in ("string", "URI") and isinstance(series.dtype, pd.StringDtype):
         return series  # text already: nothing to check or convert
@@ -213,7 +239,11 @@ def _encode(series: pd.Series, col: Column, dataset_name: str) -> np.ndarray | p
 
     def bad(msg: str, hint: str) -> DerivationError:
         pos = int(np.flatnonzero(bad_mask)[0]) if bad_mask is not None and bad_mask.any() else None
-        return DerivationError(msg, dataset=dataset_name, variable=col.name, row=pos,
+        more = int(bad_mask.sum()) - 1 if pos is not None else 0
+        subject = None if pos is None or subjects is None else subjects.iloc[pos]
+        return DerivationError(msg + (f"; {more} more such value(s)" if more else ""), dataset=dataset_name,
+                               variable=col.name, usubjid=None if pd.isna(subject) else str(subject),
+                               row=None if pos is None else pos + 1,  # records counted from 1, as the reader does
                                value=None if pos is None else series.iloc[pos], hint=hint)
 
     bad_mask = None
@@ -233,12 +263,17 @@ def _encode(series: pd.Series, col: Column, dataset_name: str) -> np.ndarray | p
             text = (pd.Series(h).astype(str).str.zfill(2) + ":" + pd.Series(m).astype(str).str.zfill(2)
                     + ":" + pd.Series(s).astype(str).str.zfill(2))
             return _missing_to_none(text.to_numpy(dtype=object), missing)
-        values = pd.to_datetime(series, errors="coerce") if kind != "M" else series
-        if getattr(values.dt, "tz", None) is not None:
-            values = values.dt.tz_convert("UTC").dt.tz_localize(None)
-        bad_mask = values.isna().to_numpy() & ~missing
-        if bad_mask.any():
-            raise bad("value is not a date/time", "correct the value or declare the column as string")
+        if kind == "M":
+            values = series
+            if getattr(values.dt, "tz", None) is not None:
+                values = values.dt.tz_convert("UTC").dt.tz_localize(None)
+        else:  # text or date objects: each value must be a complete date/time, never coerced or completed
+            values, bad_mask = _stamps(series, dtype, missing)
+            if bad_mask.any():
+                raise bad(f"value is not a complete ISO 8601 {dtype} ({_FORMS[dtype]}), so it has no SAS number "
+                          f"(targetDataType integer)",
+                          "correct the value" + (", impute a partial date (with its --DTF flag)" if dtype != "time"
+                                                 else "") + ", or declare the column as text (no targetDataType)")
         fmt = {"date": "%Y-%m-%d", "datetime": "%Y-%m-%dT%H:%M:%S", "time": "%H:%M:%S"}[dtype]
         if dtype == "datetime" and (values.dropna().dt.microsecond != 0).any():
             fmt += ".%f"
@@ -273,6 +308,42 @@ def _encode(series: pd.Series, col: Column, dataset_name: str) -> np.ndarray | p
     return num + 0.0  # NaN = missing; + 0.0: a negative zero is written as 0.0
 
 
+_FORMS = {"date": "YYYY-MM-DD", "datetime": "YYYY-MM-DDThh:mm[:ss]", "time": "hh:mm[:ss]"}
+
+
+def _stamps(series: pd.Series, data_type: str, missing: np.ndarray) -> tuple[pd.Series, np.ndarray]:
+    """An object column of a date/datetime/time column as naive timestamps (an offset converted to UTC, a
+    time on 1970-01-01), and where a value is not one: text that is not a complete ISO 8601 value
+    (:func:`_is_complete`; blank included), or an object that is neither text nor a date/time."""
+    codes, uniques = pd.factorize(series.to_numpy(dtype=object), use_na_sentinel=True)
+    stamps = np.full(len(uniques) + 1, np.datetime64("NaT"), dtype="datetime64[ns]")
+    ok = np.zeros(len(uniques) + 1, dtype=bool)
+    ok[-1] = True  # missing stays missing
+    text = pd.Series([u if isinstance(u, str) else None for u in uniques], dtype=object)
+    complete = _is_complete(text, data_type) & text.notna().to_numpy() & (text.str.strip() != "").to_numpy()
+    for i, value in enumerate(uniques):
+        if isinstance(value, str):
+            if not complete[i]:
+                continue
+            value = ("1970-01-01T" if data_type == "time" else "") + value.strip().replace(",", ".")
+        elif isinstance(value, dt.time) and data_type == "time":
+            value = "1970-01-01T" + value.isoformat()
+        elif not isinstance(value, (dt.date, np.datetime64)):
+            continue
+        try:
+            stamp = pd.Timestamp(value)
+        except (ValueError, OverflowError):
+            continue
+        if stamp.tzinfo is not None:
+            stamp = stamp.tz_convert("UTC").tz_localize(None)
+        try:
+            stamps[i], ok[i] = stamp.as_unit("ns").to_datetime64(), True
+        except (ValueError, OverflowError):  # a year the nanosecond clock cannot hold (before 1677, after 2262)
+            continue
+    codes = np.where(codes < 0, len(uniques), codes)
+    return pd.Series(stamps[codes], index=series.index), ~ok[codes] & ~missing
+
+
 def _python_values(values: np.ndarray | pd.Series) -> list:
     """What :func:`_encode` returned, as a list of Python values with None for missing."""
     if isinstance(values, pd.Series) or values.dtype.kind == "f":
@@ -304,7 +375,8 @@ def dataset_json_document(
         item_group_oid=item_group_oid, study_oid=study_oid, metadata_version_oid=metadata_version_oid,
         metadata_ref=metadata_ref, file_oid=file_oid, db_last_modified_datetime=db_last_modified_datetime,
         originator=originator, source_system=source_system, source_system_version=source_system_version)
-    encoded = [_python_values(_encode(dataset[c.name], c, name)) for c in columns]
+    subjects = dataset["USUBJID"] if "USUBJID" in dataset.columns else None
+    encoded = [_python_values(_encode(dataset[c.name], c, name, subjects)) for c in columns]
     doc["rows"] = [list(r) for r in zip(*encoded)] if encoded else [[] for _ in range(len(dataset))]
     return doc
 
@@ -413,7 +485,8 @@ def write_dataset_json(
             else:
                 doc, columns = _document_head(dataset, **meta)
                 # column by column to JSON text (each distinct value once), then joined row by row in chunks
-                texts = [_json_texts(_encode(dataset[c.name], c, name)) for c in columns]
+                subjects = dataset["USUBJID"] if "USUBJID" in dataset.columns else None
+                texts = [_json_texts(_encode(dataset[c.name], c, name, subjects)) for c in columns]
                 fh.write(json.dumps(doc, ensure_ascii=False, allow_nan=False)[:-1] + ', "rows": [\n')
                 n = len(dataset)
                 for start in range(0, n, ROWS_PER_CHUNK):
@@ -436,8 +509,7 @@ def _decode(values: list, col: Column) -> pd.Series:
     if dtype in ("date", "datetime"):
         text = pd.Series(values, dtype=object)
         # a partial value would be read as its first day or month (pandas' ISO 8601): never a guess
-        bare = text.str.replace(r"(?:Z|[+-]\d{2}:?\d{2})$", "", regex=True) if dtype == "datetime" else text
-        complete = compute_is_complete(bare, time=dtype == "datetime").to_numpy()
+        complete = _is_complete(text, dtype)
         if not complete.all():
             i = int(np.flatnonzero(~complete)[0])
             raise ValueError(f"row {i + 1} holds {values[i]!r}, not a complete ISO 8601 {dtype}"

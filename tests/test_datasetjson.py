@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -209,3 +210,56 @@ def test_partial_dates_are_not_read_as_their_first_day(tmp_path):
     back = read_with("TRTSDTM", ["2021-08-02T10:30:00.5", None, "2021-09-15T08:00"])
     assert back["TRTSDTM"].tolist()[::2] == [pd.Timestamp("2021-08-02 10:30:00.5"), pd.Timestamp("2021-09-15 08:00")]
     assert read_with("TRTSDTM", [None, None, None])["TRTSDTM"].isna().all()
+
+
+def _write_dates(tmp_path, values, data_type="date", name="TRTSDT"):
+    df = pd.DataFrame({"USUBJID": ["NCT04984096-001", "NCT04984096-002", "NCT04984096-003"],
+                       name: pd.Series(values, dtype=object)})
+    return write_dataset_json(df, tmp_path / "adsl.json", name="ADSL", label="Subject-Level Analysis Dataset",
+                              creation_datetime="2024-01-01T00:00:00",
+                              variables=[{"name": "USUBJID"},
+                                         {"name": name, "data_type": data_type, "target_data_type": "integer"}])
+
+
+@pytest.mark.parametrize("values,bad,n", [
+    (["2021-08-02", "2021-08", None], "'2021-08'", 1),            # was written as 2021-08-01
+    ([dt.date(2021, 8, 2), "2021", "2021-09"], "'2021'", 2),      # was written as 2021-01-01 and 2021-09-01
+    (["2021-08-02", None, "2021-02-30"], "'2021-02-30'", 1),      # not in the calendar
+    (["2021-08-02", "02AUG2021", None], "'02AUG2021'", 1),
+    (["2021-08-02", "", None], "''", 1),
+    (["2021-08-02", 20210802, None], "20210802", 1),
+])
+def test_writer_refuses_a_date_text_that_is_not_a_complete_date(tmp_path, values, bad, n):
+    """An object column of a date with targetDataType integer: each value must be a complete ISO 8601 date
+    (iso8601.compute_is_complete, as the reader checks); nothing is completed, coerced or written."""
+    pos = next(i for i, v in enumerate(values) if repr(v) == bad or str(v) == bad)
+    subject = f"NCT04984096-00{pos + 1}"
+    more = f"; {n - 1} more such value\\(s\\)" if n > 1 else ""
+    with pytest.raises(DerivationError, match=rf"^value is not a complete ISO 8601 date \(YYYY-MM-DD\), so it has "
+                                              rf"no SAS number \(targetDataType integer\){more} \(dataset ADSL, "
+                                              rf"variable TRTSDT, USUBJID {subject}, row {pos + 1}, value "
+                                              rf"{re.escape(bad)}\): correct the value, impute a partial date"):
+        _write_dates(tmp_path, values)
+    assert list(tmp_path.iterdir()) == []  # no file, no temporary file
+
+
+def test_writer_refuses_an_incomplete_datetime_or_time(tmp_path):
+    with pytest.raises(DerivationError, match=r"not a complete ISO 8601 datetime .*USUBJID NCT04984096-002, row 2, "
+                                              r"value '2021-08-02'"):
+        _write_dates(tmp_path, ["2021-08-02T10:30", "2021-08-02", None], "datetime", "TRTSDTM")
+    with pytest.raises(DerivationError, match=r"not a complete ISO 8601 time .*USUBJID NCT04984096-003, row 3, "
+                                              r"value '24:00'"):
+        _write_dates(tmp_path, ["10:30", None, "24:00"], "time", "TRTSTM")
+
+
+def test_writer_writes_complete_date_texts_and_objects_as_they_are(tmp_path):
+    rows = lambda path: [r[1] for r in json.loads(path.read_text())["rows"]]  # noqa: E731
+    assert rows(_write_dates(tmp_path, [dt.date(2021, 8, 2), "2024-02-29", None])) == ["2021-08-02", "2024-02-29",
+                                                                                       None]
+    assert rows(_write_dates(tmp_path, ["2021-08-02T10:30", "2021-08-02T10:30:05", dt.datetime(2021, 9, 15, 8)],
+                             "datetime", "TRTSDTM")) == ["2021-08-02T10:30:00", "2021-08-02T10:30:05",
+                                                         "2021-09-15T08:00:00"]
+    assert rows(_write_dates(tmp_path, ["10:30", dt.time(8, 0, 5), None], "time", "TRTSTM")) == [
+        "10:30:00", "08:00:05", None]
+    back, _ = read_dataset_json(tmp_path / "adsl.json")
+    assert back["TRTSTM"].tolist()[:2] == [pd.Timedelta("10:30:00"), pd.Timedelta("08:00:05")]
