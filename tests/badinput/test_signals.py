@@ -20,8 +20,12 @@ from harness import diff, snapshot
 
 def _start(study: Path, out: Path) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    # SIGINT at its default in the child, as for a command started at a terminal: a test run started in the
+    # background by a non-interactive shell inherits SIGINT ignored, and Python then never raises
+    # KeyboardInterrupt (the run would go on; it timed out once that way)
     return subprocess.Popen([sys.executable, "-m", "derivations", "run", "--study", str(study), "--out", str(out)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=out.parent)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=out.parent,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
 def _wait_for_staging(root: Path, proc: subprocess.Popen) -> Path:
