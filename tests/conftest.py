@@ -31,6 +31,16 @@ def study_tlf(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def embedded_sdtm_adam(tmp_path_factory):
+    """``run_study`` of the embedded study's sdtm and adam stages, in process, once per session: the
+    :class:`~derivations.pipeline.RunResult` (its ``out_dir`` and ``datasets`` are read-only for the tests:
+    copy a frame or the folder before changing it)."""
+    from derivations.pipeline import run_study
+
+    return run_study(ROOT, tmp_path_factory.mktemp("embedded-sdtm-adam") / "out", stages=("sdtm", "adam"))
+
+
+@pytest.fixture(scope="session")
 def study_pdfs(study_tlf, tmp_path_factory) -> dict[str, Path]:
     """``{output file stem: PDF}`` for every RTF of the run, converted in one LibreOffice call."""
     from reviewer_tools import binary

@@ -25,9 +25,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory):
-    out = tmp_path_factory.mktemp("study") / "out"
-    return run_study(ROOT, out, stages=("sdtm", "adam"))
+def run(embedded_sdtm_adam):
+    return embedded_sdtm_adam  # the session's run (tests/conftest.py): copy before changing
 
 
 @pytest.fixture(scope="module")

@@ -18,12 +18,9 @@ D21, D20 = b"http://www.cdisc.org/ns/def/v2.1", b"http://www.cdisc.org/ns/def/v2
 
 
 @pytest.fixture(scope="module")
-def defines(tmp_path_factory):
-    """Our SDTM and ADaM define.xml as a run writes them (lengths fitted to the data)."""
-    from derivations.pipeline import run_study
-
-    out = tmp_path_factory.mktemp("run") / "out"
-    run_study(ROOT, out, stages=["sdtm", "adam"])
+def defines(embedded_sdtm_adam):
+    """Our SDTM and ADaM define.xml as a run writes them (lengths fitted to the data; the session's run)."""
+    out = embedded_sdtm_adam.out_dir
     return {stage: (out / stage / "define.xml").read_bytes() for stage in ("sdtm", "adam")}
 
 

@@ -233,8 +233,8 @@ def test_a_number_with_a_fraction_in_an_integer_variable_is_an_error_naming_the_
     assert "derived by sdtm/dm.py" in found.message
 
 
-def test_embedded_adam_integer_variables_are_nullable_integers(tmp_path):
-    adam = run_study(ROOT, tmp_path / "out", stages=["sdtm", "adam"]).datasets["adam"]
+def test_embedded_adam_integer_variables_are_nullable_integers(embedded_sdtm_adam):
+    adam = embedded_sdtm_adam.datasets["adam"]
     spec = Study.load(ROOT)
     from derivations.spec import read_spec
 

@@ -17,7 +17,6 @@ import pytest
 
 from derivations.compare import compare_datasets
 from derivations.io import read_dataset
-from derivations.pipeline import run_study
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -41,10 +40,8 @@ KNOWN_PRODUCTION_DISCREPANCIES: dict[str, str] = {}
 
 
 @pytest.fixture(scope="module")
-def run_dir(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("qc_adsl") / "out"
-    run_study(ROOT, out, stages=("sdtm", "adam"))
-    return out
+def run_dir(embedded_sdtm_adam) -> Path:
+    return embedded_sdtm_adam.out_dir  # the session's run (tests/conftest.py): read-only
 
 
 @pytest.fixture(scope="module")

@@ -13,16 +13,15 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from derivations.pipeline import run_study
 from derivations.study import RunContext, Study
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
-def adam(tmp_path_factory):
-    out = tmp_path_factory.mktemp("swim") / "out"
-    return run_study(ROOT, out, stages=["sdtm", "adam"]).datasets["adam"]
+def adam(embedded_sdtm_adam):
+    # the session's run (tests/conftest.py); copies, as the program run here gets them
+    return {name: frame.copy() for name, frame in embedded_sdtm_adam.datasets["adam"].items()}
 
 
 def _run_swimmer(adam, tmp_path, monkeypatch, limit: int):
