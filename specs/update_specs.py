@@ -126,8 +126,9 @@ ADAM_METHODS = {
     "MT.TRTA": ("Actual treatment", "TRT01A (one treatment period).", ""),
     "MT.BDS.ADT": ("Analysis date", "LBDTC / VSDTC, complete dates (the date of the sample or measurement).", ""),
     "MT.BDS.BASE": ("Baseline", "ABLFL = Y on the last record with a value on or before TRTSDT per subject and "
-                    "parameter (by ADT, then --SEQ); BASE, BNRIND, BTOXGRL, BTOXGRH: AVAL, ANRIND, ATOXGRL, ATOXGRH "
-                    "of that record on every record of the subject and parameter.", ""),
+                    "parameter (by ADT; ADLB: then LBSEQ); BASE = AVAL of that record, and in ADLB BNRIND, BTOXGRL, "
+                    "BTOXGRH = ANRIND, ATOXGRL, ATOXGRH of that record, on every record of the subject and "
+                    "parameter.", ""),
     "MT.BDS.CHG": ("Change from baseline", "CHG = AVAL - BASE; PCHG = 100 x CHG / BASE (missing when BASE is 0); "
                    "on records after TRTSDT only.", ""),
     "MT.BDS.ASEQ": ("Analysis sequence number", "1, 2, ... per subject after sorting by PARAMN, ADT (ADLB: then "
@@ -187,7 +188,8 @@ def study_methods(study_root: Path = ROOT) -> dict[str, tuple[str, str, str]]:
                            "term ATOXDSCL / ATOXDSCH, the first criterion met from grade 4 down (0 when none); ULN = "
                            "ANRHI, LLN = ANRLO; 'baseline was abnormal' is BNRIND HIGH (for a decrease: LOW); grades "
                            "needing clinical information are not derived; blank without a term, a value or the limit "
-                           "a criterion needs. Criteria: " + criteria + ".", "PGM.ADLB"),
+                           "a criterion needs. Calcium (CA) is graded as measured: total serum calcium, not corrected for albumin. "
+                           "Criteria: " + criteria + ".", "PGM.ADLB"),
         "MT.ADVS.PARAM": ("Vital-sign parameter", "From VSTESTCD, in the unit of VS (VSSTRESU must be the parameter's "
                           "unit, else the run stops): " + _param_text(advs.PARAMS, "VSTESTCD")
                           + ". Computed per date: " + computed + ".", "PGM.ADVS"),

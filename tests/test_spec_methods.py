@@ -48,7 +48,9 @@ def test_the_lab_and_vital_sign_methods_state_their_values(methods):
             ) in methods["adam:MT.BDS.AVISIT"]
     assert "closest to the target day (of two equally close, the later)" in methods["adam:MT.BDS.ANL01FL"]
     assert "ADT <= TRTEDT + 30 days" in methods["adam:MT.ONTRTFL"]
-    assert "last record with a value on or before TRTSDT" in methods["adam:MT.BDS.BASE"]
+    assert "last record with a value on or before TRTSDT per subject and parameter (by ADT; ADLB: then LBSEQ)" \
+        in methods["adam:MT.BDS.BASE"]
+    assert "total serum calcium, not corrected for albumin" in methods["adam:MT.ADLB.ATOXGR"]
     assert ("LYM: Lymphocyte count decreased (low, 10^9/L): grade 4 <0.2 x 10e9/L; grade 3 <0.5 - 0.2 x 10e9/L; "
             "grade 2 <0.8 - 0.5 x 10e9/L; grade 1 <LLN - 0.8 x 10e9/L |") in methods["adam:MT.ADLB.ATOXGR"]
     assert "HGB low: Anemia;" in methods["adam:MT.ADLB.ATOXDSC"]
