@@ -188,8 +188,8 @@ def study_methods(study_root: Path = ROOT) -> dict[str, tuple[str, str, str]]:
                            "term ATOXDSCL / ATOXDSCH, the first criterion met from grade 4 down (0 when none); ULN = "
                            "ANRHI, LLN = ANRLO; 'baseline was abnormal' is BNRIND HIGH (for a decrease: LOW); grades "
                            "needing clinical information are not derived; blank without a term, a value or the limit "
-                           "a criterion needs. Calcium (CA) is graded as measured: total serum calcium, not corrected for albumin. "
-                           "Criteria: " + criteria + ".", "PGM.ADLB"),
+                           "a criterion needs. Calcium (CA) is graded as measured: total serum calcium, not "
+                           "corrected for albumin. Criteria: " + criteria + ".", "PGM.ADLB"),
         "MT.ADVS.PARAM": ("Vital-sign parameter", "From VSTESTCD, in the unit of VS (VSSTRESU must be the parameter's "
                           "unit, else the run stops): " + _param_text(advs.PARAMS, "VSTESTCD")
                           + ". Computed per date: " + computed + ".", "PGM.ADVS"),

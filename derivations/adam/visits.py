@@ -197,7 +197,7 @@ def _describe_windows(frame: pd.DataFrame, day: str) -> list[str]:
     """One text per window, runs of numbered windows linear in their number as one text."""
     import re
 
-    rows = list(frame.itertuples(index=False))
+    rows = list(frame.itertuples(index=False))  # report: the few rows of the window table, one text per window
     out, i = [], 0
     while i < len(rows):
         m = re.fullmatch(r"(.*\D)(\d+)", str(rows[i].AVISIT))
