@@ -390,6 +390,13 @@ def _comparisons(expr: str) -> tuple:
         tree = None
     if tree is not None:
         for node in ast.walk(tree):
+            # COLUMN.isin([...]) compares like COLUMN in [...]
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "isin"
+                    and isinstance(node.func.value, ast.Name) and len(node.args) == 1):
+                kind = _literal_kind(node.args[0])
+                if kind is not None:
+                    found.append((node.func.value.id, kind, ast.unparse(node.args[0])))
+                continue
             if not isinstance(node, ast.Compare):
                 continue
             operands = [node.left, *node.comparators]
@@ -439,6 +446,10 @@ def check_filter_types(dataset: pd.DataFrame, filter: str) -> None:
     Traceback (most recent call last):
     ...
     derivations.findings.DerivationError: filter "VISITNUM == '3'" compares VISITNUM, a numeric variable (float64), with the text '3' (variable VISITNUM, value '3'): write the literal as a number (3), or compare a text variable
+    >>> check_filter_types(df, "VISITNUM.isin(['1', '3'])")
+    Traceback (most recent call last):
+    ...
+    derivations.findings.DerivationError: filter "VISITNUM.isin(['1', '3'])" compares VISITNUM, a numeric variable (float64), with the text ['1', '3'] (variable VISITNUM, value "['1', '3']"): write the literal as a number ([1, 3]), or compare a text variable
     """
     for name, kind, literal in _comparisons(filter):
         if name not in dataset.columns:
@@ -448,7 +459,12 @@ def check_filter_types(dataset: pd.DataFrame, filter: str) -> None:
             unquoted = literal.replace("'", "").replace('"', "")
             what, fix = "numeric", f"write the literal as a number ({unquoted}), or compare a text variable"
         elif kind == "number" and col_kind == "text":
-            what, fix = "text", f"write the literal as text ('{literal}'), or compare a numeric variable"
+            try:
+                value = ast.literal_eval(literal)
+            except (ValueError, SyntaxError):  # pragma: no cover - _comparisons only yields literals
+                value = literal
+            as_text = repr([str(v) for v in value]) if isinstance(value, (list, tuple, set)) else f"'{literal}'"
+            what, fix = "text", f"write the literal as text ({as_text}), or compare a numeric variable"
         elif kind == "number" and col_kind == "datetime":
             what, fix = "date", f"compare with a date: {name} <= '2021-01-31' or another date variable"
         else:
@@ -456,7 +472,7 @@ def check_filter_types(dataset: pd.DataFrame, filter: str) -> None:
         other = "the text" if kind == "text" else "the number"
         raise DerivationError(
             f"filter {filter!r} compares {name}, a {what} variable ({dataset[name].dtype}), with {other} {literal}",
-            variable=name, value=literal.strip("'\""), hint=fix)
+            variable=name, value=literal if literal[:1] in "[(" else literal.strip("'\""), hint=fix)
 
 
 __all__ = [

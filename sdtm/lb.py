@@ -105,7 +105,7 @@ def derive(ctx):
     lb.insert(2, "USUBJID", studyid + "-" + lb["SUBJID"])
     lb["SEX"] = lb["USUBJID"].map(dm.set_index("USUBJID")["SEX"])
 
-    # reference ranges of the lb_ranges page; MT.STRESU: results and ranges in standard units; MT.NRIND
+    # MT.LBSTNR: reference ranges of the lb_ranges page; MT.STRESU: results and ranges in standard units; MT.NRIND
     ranges = ctx.raw("lb_ranges", list(RANGE_COLUMNS)).rename(columns=RANGE_COLUMNS)
     lb = derive_vars_ref_ranges(lb, domain="LB", ranges=ReferenceRanges.from_frame(ranges), findings=ctx.findings)
     lb = derive_vars_std_units(lb, domain="LB", conversions=UNITS)

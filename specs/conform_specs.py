@@ -141,6 +141,8 @@ SDTM_CHANGES: dict[tuple[str, str], dict] = {
     ("DS", "DSTERM"): {"length": 200},
     # the reason names the adverse event: 'DOSE REDUCED FOR TOXICITY (<AEDECOD>)'
     ("EX", "EXADJ"): {"length": 200},
+    ("LB", "LBSTNRLO"): {"method": "MT.LBSTNR"},
+    ("LB", "LBSTNRHI"): {"method": "MT.LBSTNR"},
 }
 
 #: Trial design and subject visit datasets (SDTMIG 3.4 section 7; SV section 5).
@@ -225,7 +227,7 @@ def _findings(domain: str, label: str, structure: str, keys: list[str], test_len
         _v(d, f"{d}STRESU", length=10, codelist=unit_codelist, method=f"MT.STRESU"),
     ]
     if ranges:
-        res += [_v(d, f"{d}STNRLO", "float", method="MT.STRESU"), _v(d, f"{d}STNRHI", "float", method="MT.STRESU"),
+        res += [_v(d, f"{d}STNRLO", "float", method="MT.LBSTNR"), _v(d, f"{d}STNRHI", "float", method="MT.LBSTNR"),
                 _v(d, f"{d}NRIND", length=8, codelist="NRIND", method="MT.NRIND")]
     res.append(_v(d, f"{d}STAT", length=8, origin=origin, codelist="ND", source=f"{d.lower()} pages: ND"))
     if spec:
@@ -346,7 +348,8 @@ SDTM_METHODS: dict[str, tuple[str, str]] = {
                   "(RFXSTDTC blank; ACTARMCD and ACTARM are then null); blank for treated subjects."),
     "MT.ACTARMUD": ("Unplanned actual arm", "Blank: the single arm is the only treatment a subject can receive, "
                     "so no actual arm is unplanned."),
-    "MT.ACTARM": ("Actual arm", "The planned arm when RFXSTDTC is not missing, else null (see ARMNRS)."),
+    "MT.ACTARM": ("Actual arm", "The planned arm when RFXSTDTC is not missing, else null (ARMNRS then ASSIGNED, NOT "
+                  "TREATED)."),
     "MT.TSVALCD": ("Trial summary value codes", "TSVALCD: the NCI code of TSVAL in the parameter's CDISC CT "
                    "codelist (TSVCDREF CDISC CT, TSVCDVER the CT version of study.toml); REGID: the registry "
                    "number (ClinicalTrials.gov); dates: TSVCDREF ISO 8601; blank for free text."),
@@ -356,18 +359,122 @@ SDTM_METHODS: dict[str, tuple[str, str]] = {
     "MT.SV": ("Subject visits", "One record per subject and visit with data in EX, TU, TR, RS, LB or VS: SVSTDTC / "
               "SVENDTC the first / last date of the visit's records; SVOCCUR Y; SVPRESP Y for the visits planned in TV, "
               "blank for unscheduled visits, whose SVUPDES says why they happened."),
-    "MT.LBTESTCD": ("Laboratory test", "The page column of each test gives LBTESTCD, LBTEST, LBCAT, LBSPEC and the "
-                    "unit printed on the CRF (LBORRESU); table HEMATOLOGY / CHEMISTRY of sdtm/lb.py."),
-    "MT.VSTESTCD": ("Vital sign test", "The page column of each test gives VSTESTCD, VSTEST and the unit printed on "
-                    "the CRF (VSORRESU); height at the baseline visit only (sdtm/vs.py)."),
-    "MT.STRESU": ("Standard units", "--STRESN = --ORRES x factor, rounded half away from zero to the standard "
-                  "unit's decimals (g/dL x 10 -> g/L; creatinine mg/dL x 88.4 -> umol/L; bilirubin mg/dL x 17.1 -> "
-                  "umol/L; urea nitrogen mg/dL x 0.357, glucose mg/dL x 0.0555, calcium mg/dL x 0.2495 -> mmol/L; "
-                  "other units are the standard ones); --STRESC the same number as text, or the operator and number "
-                  "of a result such as <0.1; --STNRLO/--STNRHI the ranges converted alike."),
     "MT.NRIND": ("Reference range indicator", "LOW when LBSTRESN < LBSTNRLO, HIGH when LBSTRESN > LBSTNRHI, NORMAL "
                  "otherwise; blank without a result or a range."),
 }
+#: the SDTM programs whose --SEQ order MT.SEQ states (every program that numbers records)
+SEQ_FUNCTION = "derive_var_obs_number"
+
+
+# ---------------------------------------------------------------------------- methods stated from the programs
+# A method text states the rule with the values in force (issue 12): the test tables, unit conversions,
+# normal ranges and --SEQ orders are read from the programs and the raw range file that apply them, so the
+# define cannot drift from what the programs do (--check fails when they change and the spec was not rebuilt).
+
+def _study():
+    from derivations.study import Study
+
+    return Study.load(ROOT)
+
+
+def _tests_text(domain: str, tests, where: str) -> str:
+    """'<where>: HGB Hemoglobin (g/dL), ...' of a TestMap (a page column named otherwise than its test says so)."""
+    frame = tests.frame()
+    items = []
+    for r in frame.itertuples(index=False):
+        column = "" if r.COLUMN == r.TESTCD else f" (page column {r.COLUMN})"
+        unit = f" ({r.ORRESU})" if "ORRESU" in frame and r.ORRESU else ""
+        items.append(f"{r.TESTCD} {r.TEST}{unit}{column}")
+    return f"{where}: " + ", ".join(items)
+
+
+def _decimals(n: int) -> str:
+    return "1 decimal" if n == 1 else f"{n} decimals"
+
+
+def _units_text(conversions) -> str:
+    """Each (test, unit) of a UnitConversions table: the factor, the standard unit and its decimals."""
+    items = []
+    for r in conversions.frame().itertuples(index=False):
+        if r.FACTOR == 1 and r.ORRESU == r.STRESU:
+            items.append(f"{r.TESTCD} {r.STRESU} as collected, {_decimals(r.DECIMALS)}")
+        else:
+            items.append(f"{r.TESTCD} {r.ORRESU} x {r.FACTOR:g} = {r.STRESU}, {_decimals(r.DECIMALS)}")
+    return "; ".join(items)
+
+
+def _ranges_text(study, lb) -> str:
+    """The laboratory's normal ranges as collected and in the standard unit (converted as the program does)."""
+    import pandas as pd
+
+    from derivations.io import read_raw_page
+    from derivations.sdtm import derive_vars_std_units
+
+    raw = read_raw_page(study.raw_dir / "lb_ranges.csv", encoding=study.encoding("raw"))
+    ranges = raw[list(lb.RANGE_COLUMNS)].rename(columns=lb.RANGE_COLUMNS)
+    records = pd.DataFrame({"LBTESTCD": ranges["TESTCD"], "LBORRES": "", "LBORRESU": ranges["ORRESU"],
+                            "LBORNRLO": ranges["ORNRLO"], "LBORNRHI": ranges["ORNRHI"]})
+    std = derive_vars_std_units(records, domain="LB", conversions=lb.UNITS)
+    stresu = {(r.TESTCD, r.ORRESU): r.STRESU for r in lb.UNITS.frame().itertuples(index=False)}
+    items = []
+    for (testcd, unit), group in ranges.assign(STNRLO=std["LBSTNRLO"], STNRHI=std["LBSTNRHI"]).groupby(
+            ["TESTCD", "ORRESU"], sort=False):
+        parts = []
+        for r in group.itertuples(index=False):
+            sex = f"{r.SEX} " if r.SEX else ""
+            same = unit == stresu[(testcd, unit)] and (float(r.ORNRLO), float(r.ORNRHI)) == (r.STNRLO, r.STNRHI)
+            converted = "" if same else f" = {r.STNRLO:g}-{r.STNRHI:g} {stresu[(testcd, unit)]}"
+            parts.append(f"{sex}{r.ORNRLO}-{r.ORNRHI} {unit}{converted}")
+        items.append(f"{testcd} " + ", ".join(parts))
+    return "; ".join(items)
+
+
+def _seq_orders(study) -> list[str]:
+    """'<domain>: <order>' of each SDTM program's --SEQ, read from its derive_var_obs_number call."""
+    import ast
+
+    out = []
+    for name in study.programs("sdtm"):
+        tree = ast.parse((study.root / "sdtm" / f"{name}.py").read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == SEQ_FUNCTION:
+                kw = {k.arg: ast.literal_eval(k.value) for k in node.keywords
+                      if k.arg in ("new_var", "by_vars", "order")}
+                if "new_var" not in kw or not str(kw["new_var"]).endswith("SEQ"):
+                    continue
+                order = ", ".join(kw.get("order", [])) or "the order the values are listed"
+                out.append(f"{kw['new_var']} within {', '.join(kw['by_vars'])} by {order}")
+    return out
+
+
+def study_methods() -> dict[str, tuple[str, str]]:
+    """The methods whose text is stated from the programs' tables (see above)."""
+    study = _study()
+    lb, vs = study.program("sdtm", "lb").module, study.program("sdtm", "vs").module
+    hem = lb.HEMATOLOGY.frame()
+    chem = lb.CHEMISTRY.frame()
+    return {
+        "MT.SEQ": ("Sequence number", "Consecutive integers from 1 per subject (TS: per parameter) after sorting "
+                   "the records: " + "; ".join(_seq_orders(study)) + "."),
+        "MT.LBTESTCD": ("Laboratory test", "LBTESTCD, LBTEST, LBCAT, LBSPEC and the unit printed on the CRF "
+                        "(LBORRESU) by the page column of the result. "
+                        + _tests_text("LB", lb.HEMATOLOGY, f"Haematology page (LBCAT {hem['CAT'].iloc[0]}, LBSPEC "
+                                                           f"{hem['SPEC'].iloc[0]})") + ". "
+                        + _tests_text("LB", lb.CHEMISTRY, f"Chemistry page (LBCAT {chem['CAT'].iloc[0]}, LBSPEC "
+                                                          f"{chem['SPEC'].iloc[0]})") + "."),
+        "MT.VSTESTCD": ("Vital sign test", "VSTESTCD, VSTEST and the unit printed on the CRF (VSORRESU) by the page "
+                        "column of the result. " + _tests_text("VS", vs.VITALS, "At every visit") + ". "
+                        + _tests_text("VS", vs.BASELINE_ONLY, "At the baseline visit only (a blank later is not a "
+                                                              "test not done)") + "."),
+        "MT.STRESU": ("Standard units", "--STRESN = --ORRES x factor, rounded half away from zero to the standard "
+                      "unit's decimals; --STRESC the same number as text, or the operator and number of a result such "
+                      "as <0.1; --STNRLO/--STNRHI the ranges converted alike; a numeric result whose test and unit "
+                      "are not below stops the run. LB: " + _units_text(lb.UNITS) + ". VS: "
+                      + _units_text(vs.UNITS) + "."),
+        "MT.LBSTNR": ("Normal range in standard units", "The central laboratory's normal ranges (LBORNRLO-LBORNRHI, "
+                      "by test, unit and sex; no sex: both) converted to the standard unit as the result (MT.STRESU): "
+                      + _ranges_text(study, lb) + "."),
+    }
 
 
 def add_sdtm_metadata(spec: Spec) -> Spec:
@@ -405,7 +512,7 @@ def add_sdtm_metadata(spec: Spec) -> Spec:
             missing = [t for t in terms if t not in cl.values]
             if missing:
                 spec.codelists[cid] = replace(cl, terms=cl.terms + tuple(Term(t) for t in missing))
-    for mid, (name, text) in SDTM_METHODS.items():
+    for mid, (name, text) in {**SDTM_METHODS, **study_methods()}.items():
         old = spec.methods.get(mid)
         new = Method(mid, name, old.type if old else "Computation", text)
         if old != new:

@@ -72,8 +72,10 @@ ADAM_METHODS = {
     "MT.ADTR.AVAL": ("Sum of diameters", "Sum over the target lesions (TU TUSTRESC = 'TARGET') of TR TRSTRESN at "
                      "the assessment: longest diameter, short axis for lymph nodes (RECIST 1.1); missing when a "
                      "target lesion is not measured.", "PGM.ADTR"),
-    "MT.ADRS.AVALC": ("Response value", "Per PARAMCD: see the value-level metadata.", "PGM.ADRS"),
-    "MT.ADRS.ADT": ("Response date", "Per PARAMCD: see the value-level metadata.", "PGM.ADRS"),
+    "MT.ADRS.AVALC": ("Response value", "Per PARAMCD (OVR, OVRDER, BOR, CBOR, RSP, CRSP, DCR, PD, LSTA, DEATH, "
+                      "MDIS), each with its method in the value-level metadata.", "PGM.ADRS"),
+    "MT.ADRS.ADT": ("Response date", "Per PARAMCD (OVR, OVRDER, BOR, CBOR, RSP, CRSP, DCR, PD, LSTA, DEATH, MDIS), "
+                    "each with its method in the value-level metadata.", "PGM.ADRS"),
     "MT.ADRS.AVALC.OVR": ("OVR", "RS.RSSTRESC of RSTESTCD = 'OVRLRESP' and RSEVAL = 'INVESTIGATOR'.", "PGM.ADRS"),
     "MT.ADRS.AVALC.OVRDER": ("OVRDER", "Overall response at each assessment derived from the TU/TR lesion data by "
                              "RECIST 1.1: target CR (non-nodal targets 0 mm, nodal targets < 10 mm short axis), PR "
@@ -101,9 +103,11 @@ ADAM_METHODS = {
                            "PGM.ADRS"),
     "MT.ADRS.ADT.DEATH": ("Death date", "ADSL.DTHDT.", "PGM.ADRS"),
     "MT.ADRS.ADT.MDIS": ("Baseline lesion date", "TUDTC of the first baseline TARGET lesion.", "PGM.ADRS"),
-    "MT.ADTTE.STARTDT": ("Origin", "Per PARAMCD: see the value-level metadata.", "PGM.ADTTE"),
-    "MT.ADTTE.ADT": ("Event or censoring", "Per PARAMCD: see the value-level metadata. The earliest event date; "
-                     "without an event, the latest censoring date.", "PGM.ADTTE"),
+    "MT.ADTTE.STARTDT": ("Origin", "Per PARAMCD: TRTSDT for PFS and OS, the first response for DOR (each with its "
+                         "method in the value-level metadata).", "PGM.ADTTE"),
+    "MT.ADTTE.ADT": ("Event or censoring", "Per PARAMCD (PFS, OS, DOR), each with its events and censorings in the "
+                     "value-level metadata: the earliest event date; without an event, the latest censoring date.",
+                     "PGM.ADTTE"),
     "MT.ADTTE.STARTDT.TRT": ("Treatment start", "ADSL.TRTSDT.", "PGM.ADTTE"),
     "MT.ADTTE.STARTDT.DOR": ("First response", "ADT of ADRS PARAMCD = 'RSP' with AVALC = 'Y' (responders only).",
                              "PGM.ADTTE"),
@@ -121,44 +125,79 @@ ADAM_METHODS = {
     # BDS findings: ADLB and ADVS (adam/adlb.py, adam/advs.py, windows in adam/_bds.py)
     "MT.TRTA": ("Actual treatment", "TRT01A (one treatment period).", ""),
     "MT.BDS.ADT": ("Analysis date", "LBDTC / VSDTC, complete dates (the date of the sample or measurement).", ""),
-    "MT.BDS.AVISIT": ("Analysis visit windows", "From ADY: Baseline up to day 1 (target 1); Cycle 2 days 2-32 (target "
-                      "22); Cycle n (n >= 3) days 21 x (n - 1) + 1 +/- 10 (target 21 x (n - 1) + 1), up to Cycle 60; "
-                      "AVISITN = 0 for Baseline, n for Cycle n; AWLO/AWHI/AWTARGET the window in study days (AWU "
-                      "DAYS). A record outside every window has no AVISIT and is reported.", ""),
-    "MT.BDS.ANL01FL": ("Analysed record of the window", "Y on the one record per subject, parameter and AVISITN with a "
-                       "value that is closest to AWTARGET (of two equally close, the later); blank otherwise.", ""),
     "MT.BDS.BASE": ("Baseline", "ABLFL = Y on the last record with a value on or before TRTSDT per subject and "
-                    "parameter (by ADT, then --SEQ); BASE, BNRIND, BTOXGRL, BTOXGRH: AVAL, ANRIND, ATOXGRL, ATOXGRH "
-                    "of that record on every record of the subject and parameter.", ""),
+                    "parameter (by ADT; ADLB: then LBSEQ); BASE = AVAL of that record, and in ADLB BNRIND, BTOXGRL, "
+                    "BTOXGRH = ANRIND, ATOXGRL, ATOXGRH of that record, on every record of the subject and "
+                    "parameter.", ""),
     "MT.BDS.CHG": ("Change from baseline", "CHG = AVAL - BASE; PCHG = 100 x CHG / BASE (missing when BASE is 0); "
                    "on records after TRTSDT only.", ""),
     "MT.BDS.ASEQ": ("Analysis sequence number", "1, 2, ... per subject after sorting by PARAMN, ADT (ADLB: then "
                     "LBSEQ).", ""),
-    "MT.ONTRTFL": ("On-treatment flag", "Y when TRTSDT < ADT <= TRTEDT + {adam.ontrt_end_window} days (or ADT = "
-                   "TRTSDT); blank otherwise.", ""),
+    "MT.ONTRTFL": ("On-treatment flag", "Y when TRTSDT <= ADT <= TRTEDT + {adam.ontrt_end_window} days, or when "
+                   "ADT is missing (a record that cannot be dated counts as on treatment); blank otherwise.", ""),
     "MT.ANRIND": ("Reference range indicator", "LOW when AVAL < ANRLO, HIGH when AVAL > ANRHI, NORMAL otherwise; blank "
                   "without a value or a range.", "PGM.ADLB"),
     "MT.R2BASE": ("Ratio to baseline", "AVAL / BASE (missing when BASE is 0); on records after TRTSDT only.",
                   "PGM.ADLB"),
     "MT.SHIFT1": ("Shift from baseline", "BNRIND || ' to ' || ANRIND, NULL for a missing indicator; blank on the "
                   "baseline record.", "PGM.ADLB"),
-    "MT.ADLB.PARAM": ("Laboratory parameter", "PARAMCD = LBTESTCD; PARAM the test and its standard unit (LBSTRESU, "
-                      "which must be that unit); PARAMN and PARCAT1 (LBCAT) as the PARAMS table of the program.",
-                      "PGM.ADLB"),
-    "MT.ADLB.ATOXDSC": ("CTCAE term", "The CTCAE v5.0 term each parameter is graded by, low (ATOXDSCL) and high "
-                        "(ATOXDSCH); blank where none applies (table PARAMS of the program).", "PGM.ADLB"),
-    "MT.ADLB.ATOXGR": ("Laboratory toxicity grade", "ATOXGRL / ATOXGRH: CTCAE v5.0 grade 0-4 of AVAL for the term "
-                       "ATOXDSCL / ATOXDSCH from the value criteria (ULN/LLN from ANRHI/ANRLO; the liver and "
-                       "creatinine criteria relative to baseline where the baseline is abnormal); grades needing "
-                       "clinical information are not derived; blank without a term or a value.", "PGM.ADLB"),
-    "MT.ADVS.PARAM": ("Vital-sign parameter", "PARAMCD = VSTESTCD; PARAM the test and its unit (VSSTRESU); MAP and BMI "
-                      "computed (table PARAMS and COMPUTED of the program).", "PGM.ADVS"),
     "MT.ADVS.AVAL": ("Vital-sign value", "VSSTRESN; MAP = (SYSBP + 2 x DIABP) / 3 of the same date; BMI = WEIGHT / "
                      "(HEIGHT / 100)^2 of the same date, HEIGHT from the subject's baseline measurement.", "PGM.ADVS"),
-    "MT.ADVS.CRIT1": ("Blood pressure criterion", "SYSBP: CRIT1 'SYSBP >= 140 mmHg'; DIABP: CRIT1 'DIABP >= 90 mmHg' "
-                      "(CTCAE v5.0 hypertension grade 2 or higher); CRIT1FL Y when met, N when not; blank for other "
-                      "parameters and missing values.", "PGM.ADVS"),
 }
+
+
+# ---------------------------------------------------------------------------- methods stated from the programs
+# A method text states the rule with the values in force: the windows, parameter tables, CTCAE criteria and
+# criteria of ADLB/ADVS are read from the programs that apply them (adam/_bds.py, adam/adlb.py, adam/advs.py),
+# so define.xml cannot drift from what they do: --check fails when a table changes and the spec was not rebuilt.
+
+def _param_text(params, testcd: str) -> str:
+    return "; ".join(f"{getattr(r, testcd)} -> PARAMCD {r.PARAMCD}, PARAM '{r.PARAM}', PARAMN {r.PARAMN:g}"
+                     for r in params.itertuples(index=False))
+
+
+def study_methods(study_root: Path = ROOT) -> dict[str, tuple[str, str, str]]:
+    """The BDS methods whose text is stated from the programs' tables (see above)."""
+    from derivations.study import Study
+
+    study = Study.load(study_root)
+    adlb, advs = study.program("adam", "adlb").module, study.program("adam", "advs").module
+    windows, ctcae, params = adlb.WINDOWS, adlb.CTCAE_V5, adlb.PARAMS
+    graded = []
+    for r in params.itertuples(index=False):
+        for direction, term in (("low", r.ATOXDSCL), ("high", r.ATOXDSCH)):
+            if isinstance(term, str) and term:
+                graded.append((r.PARAMCD, direction, term))
+    terms = "; ".join(f"{code} {direction}: {term}" for code, direction, term in graded)
+    criteria = " | ".join(f"{code}: {ctcae.term(term).describe()}" for code, _, term in graded)
+    crit = "; ".join(f"{code}: CRIT1 '{text}' when {cond.replace('AVAL', code)}" for code, cond, text in advs.CRITERIA)
+    computed = "; ".join(f"PARAMCD {v['PARAMCD']}, PARAM '{v['PARAM']}', PARAMN {v['PARAMN']:g}"
+                         for v in advs.COMPUTED.values())
+    return {
+        "MT.BDS.AVISIT": ("Analysis visit windows", f"Windows of study day {windows.day_var} (relative to TRTSDT): "
+                          + windows.describe() + f". AWLO/AWHI/AWTARGET the window's limits and target (AWU "
+                          f"{windows.unit}). A record outside every window has no AVISIT and is reported.", ""),
+        "MT.BDS.ANL01FL": ("Analysed record of the window", "Y on one record per subject, parameter and AVISITN with "
+                           f"a value: {windows.selection}; blank otherwise.", ""),
+        "MT.ADLB.PARAM": ("Laboratory parameter", "From LBTESTCD, in the standard unit of LB (LBSTRESU must be the "
+                          "parameter's unit, else the run stops); PARCAT1 = LBCAT. " + _param_text(params, "LBTESTCD")
+                          + ".", "PGM.ADLB"),
+        "MT.ADLB.ATOXDSC": ("CTCAE term", f"The {ctcae.name} term each parameter is graded by, low (ATOXDSCL) and high "
+                            f"(ATOXDSCH); blank for the other parameters and directions: {terms}.", "PGM.ADLB"),
+        "MT.ADLB.ATOXGR": ("Laboratory toxicity grade", f"ATOXGRL / ATOXGRH: {ctcae.name} grade 0-4 of AVAL for the "
+                           "term ATOXDSCL / ATOXDSCH, the first criterion met from grade 4 down (0 when none); ULN = "
+                           "ANRHI, LLN = ANRLO; 'baseline was abnormal' is BNRIND HIGH (for a decrease: LOW); grades "
+                           "needing clinical information are not derived; blank without a term, a value or the limit "
+                           "a criterion needs. Calcium (CA) is graded as measured: total serum calcium, not "
+                           "corrected for albumin. Criteria: " + criteria + ".", "PGM.ADLB"),
+        "MT.ADVS.PARAM": ("Vital-sign parameter", "From VSTESTCD, in the unit of VS (VSSTRESU must be the parameter's "
+                          "unit, else the run stops): " + _param_text(advs.PARAMS, "VSTESTCD")
+                          + ". Computed per date: " + computed + ".", "PGM.ADVS"),
+        "MT.ADVS.CRIT1": ("Blood pressure criterion", crit + " (CTCAE v5.0 hypertension grade 2 or higher); CRIT1FL "
+                          "Y when met, N when not; blank for other parameters and missing values.", "PGM.ADVS"),
+    }
+
+
 ADAM_COMMENTS = {
     "COM.ADTTE": "AVAL is in days; the tables show months as AVAL / {tlf.days_per_month}, the publication's factor. "
                  "Kaplan-Meier medians use the {tlf.km_median_rule} rule.",
@@ -225,7 +264,7 @@ def metadata(sdtm, adam) -> list[str]:
     if adam.documents != ADAM_DOCUMENTS:
         adam.documents = dict(ADAM_DOCUMENTS)
         notes.append("adam: Documents are the reviewer's guide and the programs")
-    for mid, (name, text, doc) in ADAM_METHODS.items():
+    for mid, (name, text, doc) in {**ADAM_METHODS, **study_methods()}.items():
         old = adam.methods.get(mid)
         new = Method(mid, name, old.type if old else "Computation", text, document=doc)
         if old != new:

@@ -185,6 +185,12 @@ def test_trtemfl_explicit_n_and_simple_rule():
     simple = derive_var_trtemfl(ae, end_window=30, rule="start_on_or_after", false_value="N")["TRTEMFL"].tolist()
     assert admiral == ["Y", "N", "Y", "N", "N"]  # missing start: Y (admiral, conservative)
     assert simple == ["Y", "N", "N", "N", "N"]  # missing start: N (ASTDT >= TRTSDT is false)
+    # the simple rule needs no AENDT (the pilot's ADAE has none); admiral's does
+    no_end = ae.drop(columns="AENDT")
+    assert derive_var_trtemfl(no_end, end_window=30, rule="start_on_or_after", false_value="N")["TRTEMFL"].tolist() \
+        == ["Y", "N", "N", "N", "N"]
+    with pytest.raises(DerivationError, match="AENDT not found"):
+        derive_var_trtemfl(no_end)
     with pytest.raises(DerivationError, match="rule="):
         derive_var_trtemfl(ae, rule="sas")
 

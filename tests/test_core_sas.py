@@ -46,6 +46,12 @@ def test_filter_comparing_a_number_with_text_is_an_error_naming_column_and_types
     assert filter_mask(df, "VISITNUM == 3 and AVALC == '3'").tolist() == [False, True]
     assert filter_mask(df, "ADT <= '2021-06-30'").tolist() == [True, False]  # dates against ISO text: fine
     assert filter_mask(df, "-1 < VISITNUM").tolist() == [True, True]
+    # Series.isin in a query string selected nothing, silently, like ==
+    with pytest.raises(DerivationError, match=r"VISITNUM, a numeric variable \(float64\), with the text \['1', '3'\]"):
+        filter_mask(df, "VISITNUM.isin(['1', '3'])")
+    with pytest.raises(DerivationError, match=r"AVALC, a text variable .*write the literal as text \(\['1', '3'\]\)"):
+        filter_mask(df, "~AVALC.isin([1, 3]) & (VISITNUM > 0)")
+    assert filter_mask(df, "VISITNUM.isin([3]) | AVALC.isin(['1'])").tolist() == [True, True]
 
 
 def test_missing_values_sort_first_as_sas_when_asked():

@@ -95,7 +95,8 @@ def derive_var_trtemfl(
     new_var
         The new flag; default ``"TRTEMFL"``.
     start_date, end_date
-        Event start and end (date or datetime columns); defaults ``"ASTDT"``, ``"AENDT"``.
+        Event start and end (date or datetime columns); defaults ``"ASTDT"``, ``"AENDT"``
+        (the end is read by ``rule="admiral"`` only).
     trt_start_date, trt_end_date
         Treatment start and end; defaults ``"TRTSDT"``, ``"TRTEDT"`` (the end only with
         ``end_window``).
@@ -143,7 +144,8 @@ def derive_var_trtemfl(
             variable=initial_intensity or intensity,
             hint="give both (e.g. AEITOXGR and AETOXGR) or neither",
         )
-    needed = [start_date, end_date, trt_start_date]
+    # the simple rule reads no end date: an ADAE without AENDT (the CDISC pilot's) can use it
+    needed = [start_date, trt_start_date] + ([end_date] if rule == "admiral" else [])
     if end_window is not None:
         if end_window < 0:
             raise DerivationError("end_window must be a non-negative number of days", value=end_window)
@@ -152,11 +154,12 @@ def derive_var_trtemfl(
         needed += [initial_intensity, intensity]
     assert_has_columns(dataset, needed)
     start = as_datetime(dataset[start_date])
-    end = as_datetime(dataset[end_date])
     trt_start = as_datetime(dataset[trt_start_date])
 
     not_treated = trt_start.isna()
-    ended_before = end.notna() & (end < trt_start)
+    if rule == "admiral":
+        end = as_datetime(dataset[end_date])
+        ended_before = end.notna() & (end < trt_start)
     no_start = start.isna()
     new_ae = start >= trt_start
     if end_window is None:
@@ -171,7 +174,7 @@ def derive_var_trtemfl(
         cur = _intensity_codes(dataset[intensity], intensity_order, intensity)
         worsened = (start < trt_start) & ((ini < cur) | ini.isna() | cur.isna())
     if rule == "start_on_or_after":
-        flag = (new_ae & in_window).to_numpy(dtype=bool)
+        flag = (new_ae & in_window).fillna(False).to_numpy(dtype=bool)
     else:
         flag = np.select(
             [not_treated, ended_before, no_start, new_ae & in_window, worsened],

@@ -129,6 +129,35 @@ class ToxicityTerm:
                     names.append(name)
         return names
 
+    def describe(self, assume_qualifiers: bool = False) -> str:
+        """The criteria as one sentence, e.g. for a define.xml method: each grade with its CTCAE text.
+
+        Grades that need a clinical qualifier are left out unless ``assume_qualifiers`` (as
+        :func:`derive_var_atoxgr_dir` applies them); grades that need clinical information only
+        are named as not derived.
+
+        >>> print(CTCAE_V5.term("Anemia").describe())
+        Anemia (low, g/L): grade 3 Hgb <80 g/L; grade 2 Hgb <100 - 80 g/L; grade 1 Hgb <LLN - 100 g/L; not derived (clinical information): grade 3: transfusion indicated; grade 4: life-threatening consequences; grade 5: death
+        """
+        by_grade: dict[str, list[str]] = {}
+        skipped: list[str] = []
+        for rule in self.rules:
+            if rule.grade is None:
+                continue
+            text = rule.criterion or rule.condition
+            if rule.qualifier and not assume_qualifiers:
+                skipped.append(f"grade {rule.grade}: {text}")
+                continue
+            if rule.qualifier:
+                text += f" (assumed: {rule.qualifier})"
+            by_grade.setdefault(rule.grade, []).append(text)
+        direction = {"L": "low", "H": "high"}[self.direction]
+        parts = [f"grade {g} " + ", ".join(texts) for g, texts in by_grade.items()]
+        clinical = skipped + ([self.clinical] if self.clinical else [])
+        if clinical:
+            parts.append("not derived (clinical information): " + "; ".join(clinical))
+        return f"{self.term} ({direction}{', ' + self.unit if self.unit else ''}): " + "; ".join(parts)
+
     def __str__(self) -> str:
         head = f"{self.term} ({self.direction}, {self.unit or 'no unit'}; {self.version})"
         lines = [head, *map(str, self.rules), f"  {'otherwise':<32} -> 0"]

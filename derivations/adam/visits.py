@@ -122,6 +122,41 @@ class VisitWindows:
             return ["-AVAL", day], "first"
         return ["AVAL", day], "first"
 
+    @property
+    def selection(self) -> str:
+        """The rule for several records in one window, in words.
+
+        >>> VisitWindows.from_records([("Week 2", 2, 2, 21, 15)]).selection
+        'the record closest to the target day (of two equally close, the later)'
+        """
+        return {"closest": f"the record closest to the target day (of two equally close, the {self.tie})",
+                "first": "the first record", "last": "the last record", "highest": "the record with the highest "
+                "AVAL (of two equal, the earlier)", "lowest": "the record with the lowest AVAL (of two equal, the "
+                "earlier)"}[self.select]
+
+    def describe(self) -> str:
+        """The windows with their day limits as one sentence, e.g. for a define.xml method.
+
+        A run of at least three windows named ``<name> n`` whose AVISITN, AWLO, AWHI and
+        AWTARGET are each linear in n is written once, as formulas in n, with its first window
+        spelt out.
+
+        >>> windows = VisitWindows.from_records([("Baseline", 0, None, 1, 1), ("Cycle 2", 2, 2, 32, 22)]
+        ...     + [(f"Cycle {n}", n, 21 * n - 30, 21 * n - 10, 21 * n - 20) for n in range(3, 61)])
+        >>> print(windows.describe())
+        Baseline (AVISITN 0): ADY <= 1, target 1; Cycle 2 (AVISITN 2): ADY 2 to 32, target 22; Cycle n for n = 3 to 60 (AVISITN n): ADY 21n - 30 to 21n - 10, target 21n - 20 (Cycle 3: 33 to 53, target 43)
+        """
+        frame = self.frame()
+        groups = frame.groupby(list(self.by_vars), sort=False, dropna=False) if self.by_vars else [((), frame)]
+        texts = []
+        for key, group in groups:
+            text = "; ".join(_describe_windows(group, self.day_var))
+            if self.by_vars:
+                key = key if isinstance(key, tuple) else (key,)
+                text = ", ".join(f"{v} {k}" for v, k in zip(self.by_vars, key)) + ": " + text
+            texts.append(text)
+        return ". ".join(texts)
+
     def __str__(self) -> str:
         rule = {"closest": f"closest to AWTARGET, ties: {self.tie}", "first": "the first", "last": "the last",
                 "highest": "the highest AVAL", "lowest": "the lowest AVAL"}[self.select]
@@ -130,6 +165,74 @@ class VisitWindows:
             frame[col] = frame[col].map(lambda v: f"{v:g}" if isinstance(v, float) else v)
         return (f"analysis visit windows (study day {self.day_var}; several records in a window: {rule})\n"
                 + frame.to_string(index=False))
+
+
+def _num(v: Any) -> str:
+    return f"{v:g}"
+
+
+def _linear(a: float, b: float) -> str:
+    """``a * n + b`` as text: 21n - 30, n + 1, n, 5."""
+    if a == 0:
+        return _num(b)
+    head = "n" if a == 1 else f"{_num(a)}n"
+    return head if b == 0 else f"{head} {'+' if b > 0 else '-'} {_num(abs(b))}"
+
+
+def _one_window(r: Any, day: str) -> str:
+    lo, hi = r.AWLO, r.AWHI
+    if pd.isna(lo) and pd.isna(hi):
+        days = f"any {day}"
+    elif pd.isna(lo):
+        days = f"{day} <= {_num(hi)}"
+    elif pd.isna(hi):
+        days = f"{day} >= {_num(lo)}"
+    else:
+        days = f"{day} {_num(lo)} to {_num(hi)}"
+    target = "" if pd.isna(r.AWTARGET) else f", target {_num(r.AWTARGET)}"
+    return f"{r.AVISIT} (AVISITN {_num(r.AVISITN)}): {days}{target}"
+
+
+def _describe_windows(frame: pd.DataFrame, day: str) -> list[str]:
+    """One text per window, runs of numbered windows linear in their number as one text."""
+    import re
+
+    rows = list(frame.itertuples(index=False))  # report: the few rows of the window table, one text per window
+    out, i = [], 0
+    while i < len(rows):
+        m = re.fullmatch(r"(.*\D)(\d+)", str(rows[i].AVISIT))
+        j = i + 1
+        if m is not None:
+            name, n0 = m.group(1), int(m.group(2))
+            cols = ("AVISITN", "AWLO", "AWHI", "AWTARGET")
+
+            def fits(k: int, a: dict) -> bool:
+                mk = re.fullmatch(r"(.*\D)(\d+)", str(rows[k].AVISIT))
+                if mk is None or mk.group(1) != name:
+                    return False
+                n = int(mk.group(2))
+                return n == n0 + (k - i) and all(
+                    not pd.isna(getattr(rows[k], c)) and getattr(rows[k], c) == a[c][0] * n + a[c][1] for c in cols)
+
+            if i + 2 < len(rows) and all(not pd.isna(getattr(rows[i + q], c)) for q in (0, 1) for c in cols):
+                a = {}
+                for c in cols:
+                    slope = getattr(rows[i + 1], c) - getattr(rows[i], c)
+                    a[c] = (slope, getattr(rows[i], c) - slope * n0)
+                while j < len(rows) and fits(j, a):
+                    j += 1
+        if j - i >= 3:
+            first = rows[i]
+            n1 = n0 + (j - i) - 1
+            f = {c: _linear(*a[c]) for c in ("AVISITN", "AWLO", "AWHI", "AWTARGET")}
+            out.append(f"{name}n for n = {n0} to {n1} (AVISITN {f['AVISITN']}): {day} {f['AWLO']} to {f['AWHI']}, "
+                       f"target {f['AWTARGET']} ({first.AVISIT}: {_num(first.AWLO)} to {_num(first.AWHI)}, target "
+                       f"{_num(first.AWTARGET)})")
+            i = j
+        else:
+            out.append(_one_window(rows[i], day))
+            i += 1
+    return out
 
 
 def derive_vars_visit_window(
