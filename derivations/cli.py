@@ -97,7 +97,27 @@ def _parser() -> argparse.ArgumentParser:
     frd.add_argument("-o", "--output", required=True, help="the .xlsx workbook to write")
 
     _compare_parser(sub)
+    _qc_parser(sub)
     return p
+
+
+def _progress_arguments(p) -> None:
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress lines on stderr")
+    p.add_argument("--progress", action="store_true",
+                   help="progress lines on stderr even when it is not a terminal (a pipe, a log file)")
+
+
+def _qc_parser(sub) -> None:
+    """``derive qc``: the study's QC programs run apart from production and compared (:mod:`derivations.qc`)."""
+    p = sub.add_parser(
+        "qc", help="run the study's QC (double) programs and compare them with the production outputs",
+        description="Run the QC programs of study.toml [qc] against the production outputs of derive run --out DIR "
+                    "and write the QC report to DIR/qc/ (HTML and CSV). Exit code 0: every check equal, 1: "
+                    "differences, 2: a check could not run.")
+    p.add_argument("--study", default=".", help="study folder (default: the current folder)")
+    p.add_argument("--out", default="output", help="output folder of derive run (default: output/); the report "
+                                                   "goes to OUT/qc/")
+    _progress_arguments(p)
 
 
 def _compare_parser(sub) -> None:
@@ -346,6 +366,18 @@ def _run(args) -> int:
     return EXIT_OK
 
 
+def _qc(args) -> int:
+    """Print the QC summary; the exit code is the verdict (0 equal, 1 differences, 2 could not run)."""
+    from .progress import Progress
+    from .qc import run_qc
+
+    result = run_qc(args.study, args.out, progress=Progress(quiet=args.quiet, force=args.progress))
+    sys.stdout.write(result.report_text())
+    print(f"QC report: {result.out_dir / 'qc' / 'qc_report.html'} (as data: qc_report.csv), "
+          f"{result.seconds:.1f} s")
+    return result.exit_code
+
+
 def _dataset_folders(args) -> list:
     """The ``sdtm``/``adam`` folders of ``--out`` that hold datasets; exit 2 when there are none."""
     from pathlib import Path
@@ -545,7 +577,7 @@ def _new(args) -> int:
 
 _COMMANDS = {"settings": _settings, "rules": _rules, "new": _new, "spec": _spec_from_define, "run": _run,
              "validate": _validate, "define": _define, "check": _check,
-             "compare": _compare}
+             "compare": _compare, "qc": _qc}
 
 
 if __name__ == "__main__":  # pragma: no cover

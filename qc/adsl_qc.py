@@ -1,9 +1,9 @@
-"""Independent QC (double-programming) derivation of ADSL for NCT04984096.
+"""QC ADSL: independent (double-programming) derivation of ADSL for NCT04984096.
 
 Written from the ADaM spec (specs/adam_spec.xlsx, ADSL variables and Methods sheet)
-and the SDTM datasets only, in plain pandas, without derivations.adam and without
-looking at the production program adam/adsl.py. The result is meant to be compared
-with the production ADSL by derivations.compare.compare_datasets.
+and the SDTM datasets only, in plain pandas, without the framework's derivations and
+without looking at the production program adam/adsl.py. ``derive qc`` compares
+QC_ADSL with production ADSL (study.toml [qc.checks.adsl_qc]).
 
 Example
 -------
@@ -18,9 +18,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from derivations.sdtm import derive_vars_supp_back
+from ._common import KEYS, iso_date, supp_wide, text
 
-KEYS = ["STUDYID", "USUBJID"]
+READS = ("DM", "SUPPDM", "EX", "DS", "CM", "PR", "TU", "AE", "RS", "TR")
+WRITES = ("QC_ADSL",)
 
 #: ADSL variables the QC program derives (in spec order)
 QC_VARIABLES = [
@@ -36,16 +37,8 @@ DATE_VARIABLES = ["TRTSDT", "TRTEDT", "DTHDT", "LSTALVDT", "DCUTDT", "EOTDT", "N
 LINE_TEXT = {1: "1st line", 2: "2nd line", 3: "3rd line"}
 
 
-def _text(series: pd.Series) -> pd.Series:
-    """Text with missing as "" and surrounding blanks removed."""
-    return series.astype(object).where(series.notna(), "").astype(str).str.strip()
-
-
-def _to_date(series: pd.Series) -> pd.Series:
-    """Complete ISO dates (YYYY-MM-DD...) -> datetime64; partial/blank -> NaT."""
-    txt = _text(series).str.slice(0, 10)
-    complete = txt.str.fullmatch(r"\d{4}-\d{2}-\d{2}")
-    return pd.to_datetime(txt.where(complete, None), format="%Y-%m-%d", errors="coerce")
+_text = text
+_to_date = iso_date
 
 
 def _per_subject(frame: pd.DataFrame, value: str, how: str) -> pd.Series:
@@ -122,8 +115,7 @@ def derive_adsl_qc(sdtm: dict[str, pd.DataFrame], settings: dict) -> pd.DataFram
     adsl["EFFFL"] = np.where((adsl["SAFFL"] == "Y") & subj.isin(tgt.unique()), "Y", "N")
 
     # SUPPDM back to the subject (MT.SUPPDM, MT.LINE, MT.PD1TRT)
-    wide = derive_vars_supp_back(dm[["USUBJID"]], dataset_add=sdtm["SUPPDM"])
-    wide = wide.set_index("USUBJID")
+    wide = supp_wide(sdtm["SUPPDM"])
 
     def supp(qnam: str) -> pd.Series:
         if qnam not in wide.columns:
@@ -203,3 +195,7 @@ def derive_adsl_qc(sdtm: dict[str, pd.DataFrame], settings: dict) -> pd.DataFram
                 "ACTARM", "ACTARMCD", "DTHFL", "AGEGR1", "SAFFL", "EFFFL"):
         adsl[var] = _text(adsl[var])
     return adsl[QC_VARIABLES].sort_values(KEYS, ignore_index=True)
+
+
+def derive(ctx):
+    return {"QC_ADSL": derive_adsl_qc({name: ctx.sdtm[name] for name in READS}, ctx.settings)}

@@ -1,15 +1,13 @@
 """Double programming: the independent QC ADSL (qc/adsl_qc.py) against production ADSL.
 
-The pipeline (sdtm, adam) runs once into a temporary folder; production adsl.xpt is read
-back with derivations.io.read_dataset, the QC ADSL is built from the written SDTM XPT
-files, and both are compared with derivations.compare.compare_datasets per variable.
+The session's one run of the embedded study (conftest ``study_tlf``) gives production adsl.xpt,
+read back with derivations.io.read_dataset; the QC ADSL is built from the written SDTM XPT
+files, and both are compared with derivations.compare.compare_datasets variable by variable
+(``derive qc`` compares the whole dataset: tests/test_qc_stage.py).
 """
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-import tomllib
 from pathlib import Path
 
 import pandas as pd
@@ -17,20 +15,11 @@ import pytest
 
 from derivations.compare import compare_datasets
 from derivations.io import read_dataset
+from derivations.study import Study
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def _load_qc_module():
-    # qc/ is a study folder, not part of the installed package: import it by path
-    spec = importlib.util.spec_from_file_location("qc_adsl_qc", ROOT / "qc" / "adsl_qc.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-_qc = _load_qc_module()
+STUDY = Study.load(ROOT)
+_qc = STUDY.program("qc", "adsl_qc").module   # qc/ is a stage package of the study
 DATE_VARIABLES, KEYS, QC_VARIABLES, derive_adsl_qc = (
     _qc.DATE_VARIABLES, _qc.KEYS, _qc.QC_VARIABLES, _qc.derive_adsl_qc)
 
@@ -55,9 +44,7 @@ def qc(run_dir) -> pd.DataFrame:
     for path in sorted((run_dir / "sdtm").glob("*.xpt")):
         df, _ = read_dataset(path)
         sdtm[path.stem.upper()] = df
-    with open(ROOT / "study.toml", "rb") as fh:
-        settings = tomllib.load(fh)
-    adsl = derive_adsl_qc(sdtm, settings)
+    adsl = derive_adsl_qc(sdtm, STUDY.settings)
     # production XPT dates come back as datetime64: put the QC dates on the same footing
     for var in DATE_VARIABLES:
         adsl[var] = pd.to_datetime(adsl[var])
