@@ -70,6 +70,7 @@ def _parser() -> argparse.ArgumentParser:
                      help="run these programs (e.g. adtte, or adam/adtte) against the previous output in --out: "
                           "their inputs are read from there or from --sdtm/--adam (a program that writes a "
                           "missing one runs too); only their outputs are replaced, every other file is kept")
+    _progress_arguments(run)
 
     for name, text in (("validate", "validate the XPT files of an output folder against the study's specs"),
                        ("define", "write define.xml 2.1 (+ stylesheet) for the sdtm/ and adam/ folders of an "
@@ -354,15 +355,16 @@ def _signals_as_exceptions():
 def _run(args) -> int:
     from .pipeline import run_study
 
+    from .progress import Progress
+    from .runlog import run_summary
+
     result = run_study(args.study, args.out, raw_dir=args.raw, sdtm_dir=args.sdtm, adam_dir=args.adam,
-                       stages=args.stages, only=args.only)
-    counts = {s: sum(f.severity == s for f in result.findings) for s in ("error", "warning", "note")}
+                       stages=args.stages, only=args.only,
+                       progress=Progress(quiet=args.quiet, force=args.progress))
     for stage, datasets in result.datasets.items():
         if datasets:
             print(f"{stage}: {', '.join(sorted(datasets))}")
-    print(f"wrote {len(result.files)} dataset file(s) to {result.out_dir}")
-    print(f"findings: {counts['error']} error(s), {counts['warning']} warning(s), {counts['note']} note(s)"
-          f" -> {result.out_dir / 'findings.txt'}")
+    print(run_summary(result.out_dir, result.findings, result.seconds, run_log=result.run_log))
     return EXIT_OK
 
 

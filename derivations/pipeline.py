@@ -32,6 +32,7 @@ from .findings import DerivationError, Finding, Findings
 from .io import read_dataset_folder
 from .plausibility import check_plausibility
 from .program import Program, producers, program_errors, run_order
+from .progress import Progress, silent
 from .study import STAGES, RunContext, Study
 
 
@@ -50,6 +51,8 @@ class RunResult:
     datasets: dict[str, dict[str, pd.DataFrame]] = field(default_factory=dict)
     files: list[Path] = field(default_factory=list)
     timings: dict[str, dict[str, float]] = field(default_factory=dict)
+    seconds: float = 0.0
+    run_log: Path | None = None
 
 
 def finalize_dataset(dataset: pd.DataFrame, spec, name: str, *, program: str = "a program",
@@ -92,14 +95,17 @@ def _missing_input(ctx: RunContext, program: Program, name: str, ran: Iterable[s
     return DerivationError(f"{program.label} reads {name}, which is missing: {why}", dataset=name, hint=hint)
 
 
-def run_stage(ctx: RunContext, stage: str, *, only: Iterable[str] | None = None) -> dict[str, pd.DataFrame]:
+def run_stage(ctx: RunContext, stage: str, *, only: Iterable[str] | None = None,
+              progress: Progress | None = None) -> dict[str, pd.DataFrame]:
     """Run the stage's programs in the order their READS/WRITES give; return their datasets, shaped to
     the spec and validated (for the TLF stage: the ARD, after which the review index is written).
 
-    ``only`` runs those programs alone (their inputs must be in ``ctx`` already).
+    ``only`` runs those programs alone (their inputs must be in ``ctx`` already); ``progress``
+    shows each program as it starts and ends (:mod:`derivations.progress`).
     """
     from .schema import validate_dataset
 
+    progress = progress or silent()
     store = ctx.store(stage)
     produced: dict[str, pd.DataFrame] = {}
     spec = ctx.spec(stage) if ctx.study.spec_path(stage) else None
@@ -116,8 +122,13 @@ def run_stage(ctx: RunContext, stage: str, *, only: Iterable[str] | None = None)
         for name in program.reads:
             if ctx.dataset(name) is None:
                 raise _missing_input(ctx, program, name, ran)
-        with program_errors(ctx.study.root / stage / f"{program.name}.py"):
-            result = _derive(ctx, stage, program)
+        progress.start(stage, program.name)
+        try:
+            with program_errors(ctx.study.root / stage / f"{program.name}.py"):
+                result = _derive(ctx, stage, program)
+        except BaseException:
+            progress.end(stage, program.name, status="failed")
+            raise
         result = {} if result is None else result
         if not isinstance(result, Mapping):
             raise DerivationError(f"{program.label}: derive(ctx) returned {type(result).__name__}, not a dict",
@@ -145,11 +156,14 @@ def run_stage(ctx: RunContext, stage: str, *, only: Iterable[str] | None = None)
                                      f"dataset produced by {program.label} is not in the spec", dataset=key)
             store[key] = frame
             produced[key] = frame
+        progress.end(stage, program.name, {k: len(produced[k]) for k in program.writes})
         ran.append(program.name)
     if stage == "tlf" and ctx.stage_dir is not None and only is None:
         from .tlf.publish import finish_tlf
 
+        progress.start(stage, "index, ARS, TLF book")
         finish_tlf(ctx, produced)  # ARS reporting event, TLF book, review index
+        progress.end(stage, "index, ARS, TLF book")
     return produced
 
 
@@ -229,6 +243,7 @@ def run_study(
     adam_dir: str | Path | None = None,
     stages: Iterable[str] | str | None = None,
     only: Iterable[str] | str | None = None,
+    progress: Progress | None = None,
 ) -> RunResult:
     """Run the study's stages and write the outputs atomically to ``out_dir``.
 
@@ -243,10 +258,16 @@ def run_study(
     A partial run (``stages``) reads the stage before it from the previous
     output when no folder is given, and keeps the stages it does not run
     (see :mod:`derivations.outdir` for the output folder contract). Raises
-    :class:`RunFailed` when validation finds errors; nothing is written then.
+    :class:`RunFailed` when validation finds errors; nothing is written then. ``progress`` shows each
+    program as it runs; the run log (``run.log``: timings, package versions, input checksums) is written
+    beside the findings.
     """
+    import datetime as _dt
+
     from .outdir import Staging, check_output_folder, parse_stages, plan_run
 
+    started, t_run = _dt.datetime.now(_dt.timezone.utc), time.perf_counter()
+    progress = progress or silent()
     study = study if isinstance(study, Study) else Study.load(study)
     if only is not None:
         if stages is not None:
@@ -254,7 +275,9 @@ def run_study(
 
             raise UsageError("--only and --stages cannot be combined",
                              hint="--only runs the named programs (and what they need) without whole stages")
-        return run_programs(study, out_dir, only, raw_dir=raw_dir, sdtm_dir=sdtm_dir, adam_dir=adam_dir)
+        result = run_programs(study, out_dir, only, raw_dir=raw_dir, sdtm_dir=sdtm_dir, adam_dir=adam_dir)
+        result.seconds = time.perf_counter() - t_run
+        return result
     if sdtm_dir is None:
         sdtm_dir = study.sdtm_input  # [sdtm] input in study.toml (with its [sdtm] encoding)
     given = {k: Path(v).expanduser().resolve() for k, v in {"sdtm": sdtm_dir, "adam": adam_dir}.items() if v}
@@ -278,7 +301,7 @@ def run_study(
             write_stage_findings(by_stage[stage], staging.path, stage)
         for stage in plan.run:
             start = len(ctx.findings)
-            result.timings[stage] = _run_and_write(ctx, stage, staging.path, result)
+            result.timings[stage] = _run_and_write(ctx, stage, staging.path, result, progress)
             by_stage[stage] = ctx.findings.items[start:]
             write_stage_findings(by_stage[stage], staging.path, stage)
         # findings in stage order, whether derived now or kept from the previous output
@@ -287,9 +310,18 @@ def run_study(
         # -- submission package: Dataset-JSON beside each XPT, define.xml per stage, submission/ + manifest
         from .submission import write_package
 
+        progress.start("package", "submission")
         write_package(staging.path, study, result.datasets)
+        progress.end("package", "submission")
         # -- end submission package
         write_findings(ctx.findings, staging.path)
+        from .runlog import write_run_log
+
+        result.seconds = time.perf_counter() - t_run
+        write_run_log(staging.path / "run.log", study=study, started=started, seconds=result.seconds,
+                      timings=result.timings, programs=progress.records, findings=ctx.findings,
+                      out_dir=staging.path, raw_dir=ctx.raw_dir, sdtm_dir=given.get("sdtm"))
+        result.run_log = out_dir / "run.log"
         staging.commit()
     result.files = [out_dir / p.relative_to(staging.path) for p in result.files]
     return result
@@ -538,12 +570,14 @@ def _as_derived(ctx: RunContext, stage: str, folder: Path, name: str, frame: pd.
     return frame.assign(**cast) if cast else frame
 
 
-def _run_and_write(ctx: RunContext, stage: str, staging: Path, result: RunResult) -> dict[str, float]:
+def _run_and_write(ctx: RunContext, stage: str, staging: Path, result: RunResult,
+                   progress: Progress | None = None) -> dict[str, float]:
     """Derive one stage into the staging folder; :class:`RunFailed` when validation found errors."""
     t0, c0 = time.perf_counter(), time.process_time()
     (staging / stage).mkdir(exist_ok=True)
     ctx.stage_dir = staging / stage
-    produced = run_stage(ctx, stage)
+    progress = progress or silent()
+    produced = run_stage(ctx, stage, progress=progress)
     result.datasets[stage] = produced
     ctx.findings.extend(check_plausibility(produced, stage=stage, settings=ctx.settings))
     errors = ctx.findings.errors
@@ -558,7 +592,9 @@ def _run_and_write(ctx: RunContext, stage: str, staging: Path, result: RunResult
         ctx.release_raw()  # every raw record is in SDTM or in the findings now
     t1, c1 = time.perf_counter(), time.process_time()
     if stage in ("sdtm", "adam") and produced:
+        progress.start(stage, "XPT")
         result.files += write_stage(produced, ctx.spec(stage), staging / stage, ctx.study.created)
+        progress.end(stage, "XPT")
     elif stage == "tlf" and produced:
         result.files += write_ard(produced, staging / stage / "ard", ctx.findings)
     t2, c2 = time.perf_counter(), time.process_time()
