@@ -1,7 +1,9 @@
 """What a run shows while it works: one line per program as it starts and ends, on stderr.
 
 A :class:`Progress` writes to a terminal only, unless asked (``force=True``: ``--progress``);
-``quiet=True`` (``-q``) silences it. Lines are plain text, one per event, so that a log
+``quiet=True`` (``-q``) silences it. A program that runs long (a large study) says it is still
+running every ``heartbeat`` seconds (``[adam] adlb still running, 60 s``), so that a run at
+100,000 subjects is never silent for minutes. Lines are plain text, one per event, so that a log
 file captured with ``--progress 2>run.log`` reads as well as the terminal::
 
     [adam] adsl ...
@@ -26,6 +28,7 @@ Example
 from __future__ import annotations
 
 import sys
+import threading
 import time
 from typing import Callable, Mapping, TextIO
 
@@ -34,27 +37,43 @@ class Progress:
     """Progress lines on ``stream`` (default stderr), only to a terminal unless ``force``; never when ``quiet``."""
 
     def __init__(self, stream: TextIO | None = None, *, quiet: bool = False, force: bool = False,
-                 clock: Callable[[], float] = time.perf_counter) -> None:
+                 clock: Callable[[], float] = time.perf_counter, heartbeat: float | None = 30.0) -> None:
         self.stream = stream if stream is not None else sys.stderr
         isatty = getattr(self.stream, "isatty", lambda: False)
         self.enabled = not quiet and (force or bool(isatty()))
         self._clock = clock
         self._started: dict[tuple[str, str], float] = {}
+        self._beats: dict[tuple[str, str], threading.Event] = {}
+        self.heartbeat = heartbeat
+        self._lock = threading.Lock()
         #: one ``(stage, program, seconds, rows, status)`` per ended program, written or not (the run log's)
         self.records: list[tuple[str, str, float, dict, str]] = []
 
     def _write(self, line: str) -> None:
         if self.enabled:
-            self.stream.write(line + "\n")
-            self.stream.flush()
+            with self._lock:
+                self.stream.write(line + "\n")
+                self.stream.flush()
+
+    def _beat(self, stage: str, name: str, stop: threading.Event) -> None:
+        waited = 0.0
+        while not stop.wait(self.heartbeat):
+            waited += self.heartbeat
+            self._write(f"[{stage}] {name} still running, {waited:g} s")
 
     def start(self, stage: str, name: str) -> None:
         """A program starts."""
         self._started[(stage, name)] = self._clock()
         self._write(f"[{stage}] {name} ...")
+        if self.enabled and self.heartbeat:
+            stop = self._beats[(stage, name)] = threading.Event()
+            threading.Thread(target=self._beat, args=(stage, name, stop), daemon=True).start()
 
     def end(self, stage: str, name: str, rows: Mapping[str, int] | None = None, *, status: str = "done") -> float:
         """A program ended (``status``: done, failed); returns its wall time in seconds."""
+        stop = self._beats.pop((stage, name), None)
+        if stop is not None:
+            stop.set()
         begun, now = self._started.pop((stage, name), None), self._clock()
         seconds = now - begun if begun is not None else 0.0
         self.records.append((stage, name, seconds, dict(rows or {}), status))

@@ -46,6 +46,7 @@ import pandas as pd
 from .findings import DerivationError, Findings
 from .program import Program, run_order
 from .progress import Progress, silent
+from .runlog import log_header, program_lines, sha256
 from .study import RunContext, Study
 
 STAGE = "qc"
@@ -57,7 +58,7 @@ ARD_VALUE = "stat_value"
 MARKER = ".derive-qc"
 REPORT_COLUMNS = ["CHECK", "PROGRAM", "QC_DATASET", "PRODUCTION", "KIND", "COMPARED", "EQUAL", "N_VARIABLES",
                   "N_RECORDS", "N_VALUES_DIFFERENT", "N_RECORDS_ONE_SIDE", "N_VARIABLES_ONE_SIDE", "KEYS",
-                  "CRITERION", "WHERE", "SECONDS", "MESSAGE"]
+                  "CRITERION", "WHERE", "PRODUCTION_FILE", "PRODUCTION_SHA256", "SECONDS", "MESSAGE"]
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,8 @@ class CheckOutcome:
     error: str | None = None
     seconds: float = 0.0
     qc_rows: int | None = None
+    production_file: Path | None = None
+    production_sha256: str = ""
 
     @property
     def compared(self) -> bool:
@@ -115,7 +118,9 @@ class CheckOutcome:
             "N_RECORDS_ONE_SIDE": (s["n_base_only_rows"] + s["n_compare_only_rows"]) if s else None,
             "N_VARIABLES_ONE_SIDE": (s["n_base_only_vars"] + s["n_compare_only_vars"]) if s else None,
             "KEYS": ", ".join(c.keys) if c else "", "CRITERION": c.criterion() if c else "",
-            "WHERE": (c.where or "") if c else "", "SECONDS": round(self.seconds, 2), "MESSAGE": self.error or "",
+            "WHERE": (c.where or "") if c else "", "PRODUCTION_FILE": self.production_file.as_posix()
+            if self.production_file else "", "PRODUCTION_SHA256": self.production_sha256,
+            "SECONDS": round(self.seconds, 2), "MESSAGE": self.error or "",
         }
 
 
@@ -264,6 +269,13 @@ def _independence_error(study: Study, program: Program, check: QcCheck) -> str |
 
 
 # ------------------------------------------------------------------------------ production
+def _production_path(out_dir: Path, check: QcCheck) -> Path:
+    """Where production's dataset (``adam/<name>.xpt``) or ARD (``tlf/ard/<name>.csv``) of ``check`` is."""
+    if check.kind == "dataset":
+        return out_dir / "adam" / f"{check.production.lower()}.xpt"
+    return out_dir / "tlf" / "ard" / f"{check.production.lower()}.csv"
+
+
 def _read_production(out_dir: Path, check: QcCheck) -> tuple[pd.DataFrame, object]:
     from .io import read_dataset
 
@@ -333,7 +345,9 @@ def run_qc(study: str | Path | Study = ".", out_dir: str | Path = "output", *,
     """Run the QC programs of ``study`` against the production outputs in ``out_dir`` and write
     ``out_dir/qc/`` (see the module docstring). Raises :class:`DerivationError` when nothing can
     be checked (no production outputs, no QC programs, an unsafe qc/ folder)."""
-    t_start = time.perf_counter()
+    import datetime as _dt
+
+    started, t_start = _dt.datetime.now(_dt.timezone.utc), time.perf_counter()
     progress = progress or silent()
     study = study if isinstance(study, Study) else Study.load(study)
     out_dir = Path(out_dir).resolve()
@@ -385,6 +399,8 @@ def run_qc(study: str | Path | Study = ".", out_dir: str | Path = "output", *,
             qc_store[check.qc_name] = qc_frame
             outcome.qc_rows = len(qc_frame)
             production, meta = _read_production(out_dir, check)
+            path = _production_path(out_dir, check)
+            outcome.production_file, outcome.production_sha256 = path.relative_to(out_dir), sha256(path)
             outcome.result = compare_check(check, production, meta, qc_frame)
         except Exception as exc:  # noqa: BLE001 - one QC program failing must not stop the others
             outcome.error = f"{type(exc).__name__}: {exc}"
@@ -393,7 +409,8 @@ def run_qc(study: str | Path | Study = ".", out_dir: str | Path = "output", *,
         progress.end(STAGE, name, {check.qc_name: outcome.qc_rows} if outcome.qc_rows is not None else None,
                      status=status)
     result.seconds = time.perf_counter() - t_start
-    result.files = _write_report(result, qc_store, target, findings)
+    log = _log_lines(result, study, started, progress)
+    result.files = _write_report(result, qc_store, target, findings, log)
     progress.note(STAGE, f"report {target / 'qc_report.html'}")
     return result
 
@@ -428,13 +445,31 @@ outputs through their analysis results data, statistic by statistic within the s
 <td class="{{ 'equal' if r.EQUAL == 'Y' else 'unequal' }}">{{ r.EQUAL or "-" }}</td>
 <td class="num">{{ num(r.N_VARIABLES) }}</td><td class="num">{{ num(r.N_RECORDS) }}</td>
 <td class="num">{{ num(r.N_VALUES_DIFFERENT) }}</td><td class="num">{{ num(r.N_RECORDS_ONE_SIDE) }}</td>
-<td>{{ "ARD statistic (" ~ r.KEYS.count(",") + 1 ~ " identity columns)" if r.KIND == "output" else r.KEYS }}</td><td>{{ r.CRITERION }}{% if r.WHERE %}; where {{ r.WHERE }}{% endif %}</td><td>{{ r.MESSAGE }}</td></tr>
+<td>{{ "ARD statistic (%d identity columns)" % (r.KEYS.count(",") + 1) if r.KIND == "output" else r.KEYS }}</td><td>{{ r.CRITERION }}{% if r.WHERE %}; where {{ r.WHERE }}{% endif %}</td><td>{{ r.MESSAGE }}</td></tr>
 {% endfor %}</table>
-<p class="muted">As data: qc_report.csv. Every difference: diffs/&lt;CHECK&gt;.csv. PROC COMPARE reports: compare/&lt;CHECK&gt;.txt.</p>
+<p class="muted">As data: qc_report.csv (with the sha256 of each production file compared). Every difference:
+diffs/&lt;CHECK&gt;.csv. PROC COMPARE reports: compare/&lt;CHECK&gt;.txt. The run record: qc.log.</p>
 {% for s in sections %}{{ s }}{% endfor %}"""
 
 
-def _write_report(result: QcResult, qc_store: dict[str, pd.DataFrame], target: Path, findings: Findings) -> list[Path]:
+def _log_lines(result: QcResult, study: Study, started, progress: Progress) -> list[str]:
+    """The QC run record (qc/qc.log): versions, each program's time, each check's verdict, and the sha256 of the
+    production files compared and of the QC programs and settings."""
+    lines = log_header("derive qc log", study=study, started=started, seconds=result.seconds)
+    lines += program_lines(progress.records)
+    lines += ["", "checks"]
+    for o in result.outcomes:
+        verdict = ("equal" if o.equal else "DIFFERENT") if o.compared else f"could not run: {o.error}"
+        lines.append(f"  {(o.check.production if o.check else o.program):<12} {verdict}")
+    lines += ["", "production compared (sha256)"]
+    lines += [f"  {o.production_sha256}  {o.production_file.as_posix()}" for o in result.outcomes if o.production_file]
+    lines += ["", "inputs (sha256)", f"  {sha256(study.root / 'study.toml')}  study.toml"]
+    lines += [f"  {sha256(p)}  {STAGE}/{p.name}" for p in sorted((study.root / STAGE).glob("*.py"))]
+    return lines
+
+
+def _write_report(result: QcResult, qc_store: dict[str, pd.DataFrame], target: Path, findings: Findings,
+                  log: list[str]) -> list[Path]:
     """Write DIR/qc/ in a staging folder and swap it into place (only a qc/ folder derive qc wrote is replaced)."""
     from markupsafe import Markup
 
@@ -470,6 +505,7 @@ def _write_report(result: QcResult, qc_store: dict[str, pd.DataFrame], target: P
             num=_num, sections=[Markup(s) for s in sections])
         (staging / "qc_report.html").write_text(page("QC report", body), encoding="utf-8")
         (staging / "qc_report.txt").write_text(result.report_text(), encoding="utf-8")
+        (staging / "qc.log").write_text("\n".join(log) + "\n", encoding="utf-8")
         if findings.items:
             (staging / "findings.txt").write_text(findings.report() + "\n", encoding="utf-8")
         files = sorted(p.relative_to(staging) for p in staging.rglob("*") if p.is_file())

@@ -132,6 +132,30 @@ def _display(path: Path, root: Path) -> str:
         return str(path)
 
 
+def log_header(title: str, *, study, started: _dt.datetime, seconds: float, argv: list[str] | None = None) -> list[str]:
+    """The lines every log starts with: when, how long, the command, the study, Python and package versions."""
+    lines = [title, "",
+             f"started      {started.astimezone(_dt.timezone.utc).isoformat(timespec='seconds')}",
+             f"total        {seconds:.2f} s",
+             f"command      {' '.join(argv if argv is not None else sys.argv)}",
+             f"study        {study.root} (STUDYID {study.studyid})",
+             f"python       {platform.python_version()} on {platform.platform()}", "",
+             "packages"]
+    return lines + [f"  {name:<12} {version}" for name, version in package_versions().items()]
+
+
+def program_lines(records: Iterable[tuple]) -> list[str]:
+    """One line per :class:`~derivations.progress.Progress` record: program, seconds, status, rows."""
+    records = list(records)
+    if not records:
+        return []
+    lines = ["", "programs     seconds   status     rows"]
+    for stage, name, secs, rows, status in records:
+        sizes = ", ".join(f"{k} {v:,}" for k, v in (rows or {}).items())
+        lines.append(f"  {stage + '/' + name:<24} {secs:8.2f}   {status:<9}  {sizes}")
+    return lines
+
+
 def write_run_log(path: Path, *, study, started: _dt.datetime, seconds: float,
                   timings: Mapping[str, Mapping[str, float]], programs: Iterable[tuple] = (),
                   findings=None, out_dir: Path | None = None, raw_dir: Path | None = None,
@@ -139,24 +163,12 @@ def write_run_log(path: Path, *, study, started: _dt.datetime, seconds: float,
     """Write the run log (text) to ``path``; ``programs`` are :class:`~derivations.progress.Progress` records
     ``(stage, program, seconds, rows, status)``."""
     root = Path(study.root)
-    lines = ["derive run log", "",
-             f"started      {started.astimezone(_dt.timezone.utc).isoformat(timespec='seconds')}",
-             f"total        {seconds:.2f} s",
-             f"command      {' '.join(argv if argv is not None else sys.argv)}",
-             f"study        {root} (STUDYID {study.studyid})",
-             f"python       {platform.python_version()} on {platform.platform()}", "",
-             "packages"]
-    lines += [f"  {name:<12} {version}" for name, version in package_versions().items()]
+    lines = log_header("derive run log", study=study, started=started, seconds=seconds, argv=argv)
     lines += ["", "stages       derive s (cpu s)   write s (cpu s)   rows"]
     for stage, t in timings.items():
         lines.append(f"  {stage:<10} {t.get('derive_wall', 0):8.2f} ({t.get('derive_cpu', 0):6.2f})   "
                      f"{t.get('write_wall', 0):7.2f} ({t.get('write_cpu', 0):6.2f})   {int(t.get('rows', 0)):,}")
-    records = list(programs)
-    if records:
-        lines += ["", "programs     seconds   status   rows"]
-        for stage, name, secs, rows, status in records:
-            sizes = ", ".join(f"{k} {v:,}" for k, v in (rows or {}).items())
-            lines.append(f"  {stage + '/' + name:<24} {secs:8.2f}   {status:<7}  {sizes}")
+    lines += program_lines(programs)
     if out_dir is not None:
         counts = outputs_by_kind(out_dir)
         lines += ["", "outputs      " + ", ".join(f"{k} {n}" for k, n in counts.items())]
@@ -170,4 +182,5 @@ def write_run_log(path: Path, *, study, started: _dt.datetime, seconds: float,
     return path
 
 
-__all__ = ["KINDS", "kind_of", "outputs_by_kind", "run_summary", "input_files", "package_versions", "write_run_log"]
+__all__ = ["KINDS", "kind_of", "outputs_by_kind", "run_summary", "input_files", "package_versions", "write_run_log",
+           "log_header", "program_lines", "sha256"]

@@ -8,6 +8,7 @@ and the written qc/ folder never touch the shared run.
 from __future__ import annotations
 
 import ast
+import hashlib
 import shutil
 import subprocess
 import sys
@@ -70,11 +71,17 @@ def test_report_files(qc_run):
     result, out = qc_run
     qc = out / "qc"
     names = sorted(p.relative_to(qc).as_posix() for p in qc.rglob("*") if p.is_file())
-    assert names == sorted([MARKER, "qc_report.csv", "qc_report.html", "qc_report.txt",
+    assert names == sorted([MARKER, "qc_report.csv", "qc_report.html", "qc_report.txt", "qc.log",
                             *(f"compare/{c.lower()}.txt" for c in EXPECTED),
                             *(f"data/qc_{c.lower()}.csv" for c in EXPECTED)])
     data = pd.read_csv(qc / "qc_report.csv", keep_default_na=False)
     assert data["EQUAL"].tolist() == ["Y"] * 5 and data["N_RECORDS"].tolist() == [29, 447, 67, 62, 60]
+    # the run record: what was compared, exactly (sha256 of the production files), and with what
+    log = (qc / "qc.log").read_text(encoding="utf-8")
+    adsl_sha = hashlib.sha256((out / "adam" / "adsl.xpt").read_bytes()).hexdigest()
+    assert f"  {adsl_sha}  adam/adsl.xpt" in log and "  T_TTE        equal" in log
+    assert data.set_index("CHECK").loc["ADSL", "PRODUCTION_SHA256"] == adsl_sha
+    assert data.set_index("CHECK").loc["T_TTE", "PRODUCTION_FILE"] == "tlf/ard/t_tte.csv"
     html = (qc / "qc_report.html").read_text(encoding="utf-8")
     assert "Verdict: 5 of 5 check(s) equal." in html and 'id="T_TTE"' in html
     # the QC statistics themselves, as a reviewer reads them: ORR 9/29 with its exact CI, median PFS 160 / 30

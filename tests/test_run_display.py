@@ -23,7 +23,8 @@ def test_progress_lines_and_run_log(tmp_path):
     result = run_study(study, tmp_path / "out", stages=["sdtm"], progress=Progress(stream, force=True))
     lines = stream.getvalue().splitlines()
     assert lines[0] == "[sdtm] dm ..." and lines[1].startswith("[sdtm] dm done in ") and lines[1].endswith(": DM 2 rows")
-    assert lines[2:4] == ["[package] submission ...", lines[3]] and lines[3].startswith("[package] submission done")
+    assert lines[2] == "[sdtm] XPT ..." and lines[3].startswith("[sdtm] XPT done in ")
+    assert lines[4] == "[package] submission ..." and lines[5].startswith("[package] submission done in ")
     log = (tmp_path / "out" / "run.log").read_text(encoding="utf-8")
     assert result.run_log == tmp_path / "out" / "run.log" and result.seconds > 0
     raw = hashlib.sha256((study / "raw" / "dm.csv").read_bytes()).hexdigest()
@@ -54,3 +55,20 @@ def test_progress_not_on_a_pipe_unless_asked(tmp_path):
     assert quiet.returncode == asked.returncode == 0
     assert quiet.stderr == ""
     assert "[sdtm] dm ..." in asked.stderr.splitlines()
+
+
+def test_a_long_program_says_it_is_still_running():
+    import time
+
+    stream = io.StringIO()
+    progress = Progress(stream, force=True, heartbeat=0.05)
+    progress.start("adam", "adlb")
+    time.sleep(0.3)
+    progress.end("adam", "adlb", {"ADLB": 9_619_980})
+    lines = stream.getvalue().splitlines()
+    assert lines[0] == "[adam] adlb ..." and lines[1] == "[adam] adlb still running, 0.05 s"
+    assert lines[-1].startswith("[adam] adlb done in ") and lines[-1].endswith(": ADLB 9,619,980 rows")
+    assert all(line.startswith("[adam] adlb still running, ") for line in lines[1:-1]) and len(lines) >= 4
+    time.sleep(0.15)
+    assert len(stream.getvalue().splitlines()) == len(lines)  # nothing after the end
+    assert Progress(io.StringIO(), heartbeat=0.05)._beats == {}  # not a terminal: no thread at all
