@@ -411,11 +411,24 @@ def run_qc(study: str | Path | Study = ".", out_dir: str | Path = "output", *,
     result.seconds = time.perf_counter() - t_start
     log = _log_lines(result, study, started, progress)
     result.files = _write_report(result, qc_store, target, findings, log)
+    _list_in_output_marker(out_dir, target)
     progress.note(STAGE, f"report {target / 'qc_report.html'}")
     return result
 
 
 # ------------------------------------------------------------------------------ report
+def _list_in_output_marker(out_dir: Path, target: Path) -> None:
+    """The output folder's marker (:mod:`derivations.outdir`) lists the qc/ files too: derive qc wrote them, so
+    the next ``derive run --out DIR`` may replace the folder with them. Files someone else put there stay foreign."""
+    from .outdir import MARKER as OUTPUT_MARKER, files_of, foreign_files, write_marker
+
+    if not (out_dir / OUTPUT_MARKER).is_file():
+        return
+    ours = {p.relative_to(out_dir).as_posix() for p in target.rglob("*") if p.is_file()}
+    others = set(foreign_files(out_dir)) - ours
+    write_marker(out_dir, [f for f in files_of(out_dir) if f not in others])
+
+
 def _check_replaceable(target: Path) -> None:
     """``DIR/qc`` may be replaced only when derive qc wrote it and every file in it (its marker lists them)."""
     if not target.exists():

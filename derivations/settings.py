@@ -116,6 +116,13 @@ SETTINGS: list[Setting] = [
         Setting(f"{stage}.spec", "file", None, f"the {stage.upper()} spec workbook (P21 define-spec)"),
         Setting(f"{stage}.programs", "names", [], f"the {stage} programs (files {stage}/<name>.py) in run order"),
     )),
+    Setting("qc.programs", "names", [], "the QC (double) programs (files qc/<name>.py) that derive qc runs"),
+    Setting("qc.checks", "table", {}, "what each QC program double-programs: program = \"ADSL\" (a production ADaM "
+                                      "dataset) or \"T_TTE\" (an output, through its ARD), or a table "
+                                      "{ production, tolerance, method, where, by }"),
+    Setting("qc.ard_tolerance", "number", 0.0, "outputs: |QC - production| allowed per ARD statistic"),
+    Setting("qc.ard_method", "choice", "absolute", "how ard_tolerance applies (PROC COMPARE METHOD=)",
+            choices=("absolute", "relative", "percent")),
     Setting("sdtm.input", "folder", None, "a folder of SDTM datasets (XPT/parquet) read instead of running the "
                                           "SDTM programs, as --sdtm DIR does (which wins)"),
     *(Setting(f"{stage}.files", "table", {}, f"{stage.upper()} datasets read from other files under the "

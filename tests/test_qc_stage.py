@@ -158,6 +158,17 @@ def test_cli_exit_codes_and_summary(study_tlf, tmp_path):
     assert res.returncode == 2 and "holds no production outputs" in res.stderr
 
 
+def test_the_output_folder_marker_lists_the_qc_files(study_tlf, tmp_path):
+    """After derive qc, derive run --out DIR may still replace DIR: its marker lists what derive qc wrote."""
+    from derivations.outdir import files_of, foreign_files, write_marker
+
+    out = production_copy(study_tlf, tmp_path / "out")
+    write_marker(out, files_of(out))                    # as derive run leaves it
+    (out / "notes.txt").write_text("mine", encoding="utf-8")
+    run_qc(ROOT, out)
+    assert foreign_files(out) == ["notes.txt"]          # the qc/ files are listed; someone's notes are not
+
+
 def test_a_qc_folder_it_did_not_write_is_left_alone(study_tlf, tmp_path):
     out = production_copy(study_tlf, tmp_path / "out")
     (out / "qc").mkdir()
