@@ -59,9 +59,12 @@ def kind_of(relative: Path) -> str:
 
 
 def outputs_by_kind(out_dir: str | Path, files: Iterable[Path] | None = None) -> dict[str, int]:
-    """Number of files of each kind (kinds without files left out), in :data:`KINDS` order."""
+    """Number of files of each kind (kinds without files left out, hidden bookkeeping not counted), in
+    :data:`KINDS` order."""
     out_dir = Path(out_dir)
-    files = [p for p in out_dir.rglob("*") if p.is_file() and not p.name.startswith(".")] if files is None else files
+    if files is None:  # bookkeeping (hidden files and folders: markers, per-stage findings) is not an output
+        files = [p for p in out_dir.rglob("*")
+                 if p.is_file() and not any(part.startswith(".") for part in p.relative_to(out_dir).parts)]
     counts: dict[str, int] = {}
     for path in files:
         kind = kind_of(Path(path).relative_to(out_dir))

@@ -39,7 +39,8 @@ def test_summary_counts_files_by_kind(tmp_path, capsys):
     study = make_toy_study(tmp_path / "study")
     assert main(["run", "--study", str(study), "--out", str(tmp_path / "out"), "--stages", "sdtm", "-q"]) == 0
     captured = capsys.readouterr()
-    files = [p for p in (tmp_path / "out").rglob("*") if p.is_file() and not p.name.startswith(".")]
+    out = tmp_path / "out"
+    files = [p for p in out.rglob("*") if p.is_file() and not any(x.startswith(".") for x in p.relative_to(out).parts)]
     assert f"wrote {len(files)} files to {(tmp_path / 'out').resolve()}" in captured.out
     assert outputs_by_kind(tmp_path / "out") == {"datasets": 2, "define": 3, "package": 5, "records": 3}
     assert f"run log: {(tmp_path / 'out').resolve() / 'run.log'}" in captured.out
