@@ -35,8 +35,6 @@ Example
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,6 +42,7 @@ from pathlib import Path
 import pandas as pd
 
 from .findings import DerivationError, Findings
+from .outdir import MARKER as OUTPUT_MARKER, Staging, files_of, foreign_files, is_output_folder, write_marker
 from .program import Program, run_order
 from .progress import Progress, silent
 from .runlog import log_header, program_lines, sha256
@@ -54,8 +53,8 @@ STAGE = "qc"
 ARD_KEYS = ("analysis_id", "group_var", "group_value", "column_var", "column_value", "parent_value", "grade_band",
             "stat_name")
 ARD_VALUE = "stat_value"
-#: the file that marks DIR/qc as written by derive qc (so a later derive qc may replace it)
-MARKER = ".derive-qc"
+#: the file that marks DIR/qc as written by derive qc and lists its files (so a later derive qc may replace it)
+MARKER = OUTPUT_MARKER
 REPORT_COLUMNS = ["CHECK", "PROGRAM", "QC_DATASET", "PRODUCTION", "KIND", "COMPARED", "EQUAL", "N_VARIABLES",
                   "N_RECORDS", "N_VALUES_DIFFERENT", "N_RECORDS_ONE_SIDE", "N_VARIABLES_ONE_SIDE", "KEYS",
                   "CRITERION", "WHERE", "PRODUCTION_FILE", "PRODUCTION_SHA256", "SECONDS", "MESSAGE"]
@@ -420,8 +419,6 @@ def run_qc(study: str | Path | Study = ".", out_dir: str | Path = "output", *,
 def _list_in_output_marker(out_dir: Path, target: Path) -> None:
     """The output folder's marker (:mod:`derivations.outdir`) lists the qc/ files too: derive qc wrote them, so
     the next ``derive run --out DIR`` may replace the folder with them. Files someone else put there stay foreign."""
-    from .outdir import MARKER as OUTPUT_MARKER, files_of, foreign_files, write_marker
-
     if not (out_dir / OUTPUT_MARKER).is_file():
         return
     ours = {p.relative_to(out_dir).as_posix() for p in target.rglob("*") if p.is_file()}
@@ -433,13 +430,10 @@ def _check_replaceable(target: Path) -> None:
     """``DIR/qc`` may be replaced only when derive qc wrote it and every file in it (its marker lists them)."""
     if not target.exists():
         return
-    marker = target / MARKER
-    if not target.is_dir() or not marker.is_file():
+    if not target.is_dir() or not is_output_folder(target):
         raise DerivationError(f"{target} exists and was not written by derive qc: it is left as it is",
                               hint="move it away, or run derive qc on another output folder")
-    written = set(marker.read_text(encoding="utf-8").splitlines()) | {MARKER}
-    others = sorted(p.relative_to(target).as_posix() for p in target.rglob("*")
-                    if p.is_file() and p.relative_to(target).as_posix() not in written)
+    others = foreign_files(target)
     if others:
         raise DerivationError(f"{target} holds {len(others)} file(s) derive qc did not write ({', '.join(others[:5])}"
                               f"{', ...' if len(others) > 5 else ''}): nothing is replaced",
@@ -488,10 +482,9 @@ def _write_report(result: QcResult, qc_store: dict[str, pd.DataFrame], target: P
 
     from .compare import write_differences
     from .compare.html import _env, page, report_html_section
-    from .pipeline import _swap_into_place
 
-    staging = Path(tempfile.mkdtemp(prefix=f".{STAGE}.tmp-", dir=target.parent))
-    try:
+    with Staging(target) as stage:
+        staging = stage.path
         frame = result.frame()
         frame.to_csv(staging / "qc_report.csv", index=False, lineterminator="\n")
         sections = []
@@ -521,12 +514,8 @@ def _write_report(result: QcResult, qc_store: dict[str, pd.DataFrame], target: P
         (staging / "qc.log").write_text("\n".join(log) + "\n", encoding="utf-8")
         if findings.items:
             (staging / "findings.txt").write_text(findings.report() + "\n", encoding="utf-8")
-        files = sorted(p.relative_to(staging) for p in staging.rglob("*") if p.is_file())
-        (staging / MARKER).write_text("".join(f"{p.as_posix()}\n" for p in files), encoding="utf-8")
-        _swap_into_place(staging, target)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+        files = [Path(f) for f in files_of(staging)] + [Path(MARKER)]
+        stage.commit()
     return [target / p for p in files]
 
 
