@@ -287,7 +287,7 @@ def _read_production(out_dir: Path, check: QcCheck) -> tuple[pd.DataFrame, objec
     path = out_dir / "tlf" / "ard" / f"{check.production.lower()}.csv"
     if not path.is_file():
         raise FileNotFoundError(f"production ARD of {check.production} not found: {path} (run derive run first)")
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame, _ = read_dataset(path)  # every column as text, empty cells empty strings
     if ARD_VALUE not in frame.columns:
         raise DerivationError(f"{path} has no {ARD_VALUE} column", hint="is it an ARD written by derive run?")
     frame[ARD_VALUE] = pd.to_numeric(frame[ARD_VALUE].replace("", None), errors="raise")
