@@ -275,9 +275,8 @@ def run_study(
 
             raise UsageError("--only and --stages cannot be combined",
                              hint="--only runs the named programs (and what they need) without whole stages")
-        result = run_programs(study, out_dir, only, raw_dir=raw_dir, sdtm_dir=sdtm_dir, adam_dir=adam_dir)
-        result.seconds = time.perf_counter() - t_run
-        return result
+        return run_programs(study, out_dir, only, raw_dir=raw_dir, sdtm_dir=sdtm_dir, adam_dir=adam_dir,
+                            progress=progress)
     if sdtm_dir is None:
         sdtm_dir = study.sdtm_input  # [sdtm] input in study.toml (with its [sdtm] encoding)
     given = {k: Path(v).expanduser().resolve() for k, v in {"sdtm": sdtm_dir, "adam": adam_dir}.items() if v}
@@ -377,6 +376,7 @@ def run_programs(
     raw_dir: str | Path | None = None,
     sdtm_dir: str | Path | None = None,
     adam_dir: str | Path | None = None,
+    progress: Progress | None = None,
 ) -> RunResult:
     """Run named programs on their own (``derive run --only adtte``) against a previous output.
 
@@ -394,12 +394,17 @@ def run_programs(
     now describe the earlier one). The define.xml of a stage that ran is rewritten from its kept
     and new datasets, the submission folder and manifest too. A program that reads a dataset this
     run re-derived but was not run itself gets a warning: its outputs are from the earlier data.
-    Staged and swapped like a full run: a failure leaves ``out_dir`` untouched.
+    Staged and swapped like a full run: a failure leaves ``out_dir`` untouched. The run log
+    (``run.log``) is this run's record: the programs that ran, their times and rows, the inputs.
     """
+    import datetime as _dt
+
     from .define import write_define
     from .outdir import Staging, UsageError, check_output_folder, is_output_folder
     from .submission import document_files, write_dataset_jsons, write_submission
 
+    started, t_run = _dt.datetime.now(_dt.timezone.utc), time.perf_counter()
+    progress = progress or silent()
     study = study if isinstance(study, Study) else Study.load(study)
     names = [t for t in (targets.split(",") if isinstance(targets, str) else targets)]
     if not names or any(not str(t).strip() for t in names):
@@ -464,7 +469,7 @@ def run_programs(
             folder = staging.path / stage
             folder.mkdir(exist_ok=True)
             ctx.stage_dir = folder
-            produced = run_stage(ctx, stage, only=only)
+            produced = run_stage(ctx, stage, only=only, progress=progress)
             result.datasets[stage] = produced
             ctx.findings.extend(check_plausibility(produced, stage=stage, settings=ctx.settings))
             errors = ctx.findings.errors
@@ -533,6 +538,14 @@ def run_programs(
                      if study.spec_path(s) is not None}
         write_submission(staging.path, study.studyid, documents=documents)
         write_findings(ctx.findings, staging.path)
+        from .runlog import write_run_log
+
+        result.seconds = time.perf_counter() - t_run
+        (staging.path / "run.log").unlink(missing_ok=True)
+        write_run_log(staging.path / "run.log", study=study, started=started, seconds=result.seconds,
+                      timings=result.timings, programs=progress.records, findings=ctx.findings,
+                      out_dir=staging.path, raw_dir=ctx.raw_dir, sdtm_dir=given.get("sdtm"))
+        result.run_log = out / "run.log"
         staging.commit()
     result.files = [out / p.relative_to(staging.path) for p in result.files]
     return result
