@@ -174,7 +174,7 @@ class QcResult:
                          "Records one side", "Criterion"],
                         [[r.PRODUCTION or "-", r.PROGRAM, r.KIND, r.COMPARED, r.EQUAL or "-",
                           _num(r.N_VARIABLES), _num(r.N_RECORDS), _num(r.N_VALUES_DIFFERENT),
-                          _num(r.N_RECORDS_ONE_SIDE), r.CRITERION] for r in f.itertuples()])
+                          _num(r.N_RECORDS_ONE_SIDE), r.CRITERION] for r in f.itertuples()])  # the report: one line per check
         for o in self.outcomes:
             if o.error:
                 lines += ["", f"{STAGE}/{o.program}.py could not run: {o.error}"]
