@@ -1,6 +1,6 @@
 """Double programming: the independent QC ADSL (qc/adsl_qc.py) against production ADSL.
 
-The session's one run of the embedded study (conftest ``study_tlf``) gives production adsl.xpt,
+The session's one run of the embedded study (conftest ``embedded_sdtm_adam``) gives production adsl.xpt,
 read back with derivations.io.read_dataset; the QC ADSL is built from the written SDTM XPT
 files, and both are compared with derivations.compare.compare_datasets variable by variable
 (``derive qc`` compares the whole dataset: tests/test_qc_stage.py).
