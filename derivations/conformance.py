@@ -17,9 +17,9 @@ Why not pointblank: pointblank 1.1.1 does ship an in-process engine
 (``pointblank.metadata._conformance``, a private module) with 362 hand-curated
 SDTMIG 3.4 rules (its own ids ``SDTM-001``..., not CDISC CORE ids) and a CDISC
 CT subset of 25 codelists (2024-09-27, no NCI codes). Run on the embedded
-study it reports EXDOSFRQ ``Q3W`` as not in FREQ (the subset lacks it; it is
-CDISC CT) and AEACN ``MULTIPLE`` (SDTMIG AE assumption for several study
-treatments), and pulls about 35 packages (great-tables, narwhals, rich,
+study it reported EXDOSFRQ ``Q3W`` as not in FREQ (rightly: CT's submission
+value is ``EVERY 3 WEEKS``, C64535, which the study now uses) and AEACN
+``MULTIPLE`` (the SDTMIG AE assumption for several study treatments), and pulls about 35 packages (great-tables, narwhals, rich,
 requests ...). The rules below are our own and read the spec's codelists.
 
 Example

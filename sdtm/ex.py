@@ -17,6 +17,7 @@ RAW = ("ex_anlo", "ex_pd1")
 
 ROUTE = {"PO": "ORAL", "IV": "INTRAVENOUS", "INTRAVENOUS DRIP": "INTRAVENOUS"}
 DOSFRM = {"ANLOTINIB": "CAPSULE"}  # PD-1 antibodies: INJECTION
+PD1_FREQ = "EVERY 3 WEEKS"  # the protocol's regimen (not on the CRF page); CT FREQ C64535, not "Q3W"
 
 
 def derive(ctx):
@@ -26,7 +27,7 @@ def derive(ctx):
                                "EXSTDAT", "EXENDAT", "EXADJ"])
     pd1 = ctx.raw("ex_pd1", ["SUBJID", "CYCLE", "EXTRT", "EXDOSE", "EXDOSU", "EXROUTE", "EXSTDAT"])
     # MT.EXENDTC: the PD-1 infusion ends the day it starts
-    pd1 = pd1.assign(EXFREQ="Q3W", EXENDAT=pd1["EXSTDAT"], EXADJ="")
+    pd1 = pd1.assign(EXFREQ=PD1_FREQ, EXENDAT=pd1["EXSTDAT"], EXADJ="")
     for page, frame in (("ex_anlo.csv", anlo), ("ex_pd1.csv", pd1)):  # text in a number names file and line
         for var in ("EXDOSE", "CYCLE"):
             compute_numeric(frame[var], source=page, dataset="EX", variable=var,

@@ -15,7 +15,8 @@ What it changes:
 * CO: RDOMAIN before USUBJID (IG order, rule IG0003); COVAL1's label in title case (IG0005);
 * the SDTM variables and datasets the programs add for SDTMIG 3.4 (tables below): the MedDRA
   hierarchy in AE, ARMNRS/ACTARMUD in DM, TSVALCD/TSVCDREF/TSVCDVER in TS, --LOBXFL in TR/TU,
-  EPOCH in CM/PR/TU, DSSCAT terms, and the trial design datasets TA, TE, TV, TI and SV, each
+  EPOCH in CM/PR/TU, DSSCAT terms, EXDOSFRQ's FREQ terms as CT spells them (EVERY 3 WEEKS,
+  not Q3W), and the trial design datasets TA, TE, TV, TI and SV, each
   with its codelists and methods; the variables of every SDTM domain in IG order (IG0003).
 
 Labels and roles of the added variables come from the IG; the tables give what the IG does
@@ -143,6 +144,7 @@ SDTM_CHANGES: dict[tuple[str, str], dict] = {
     ("EX", "EXADJ"): {"length": 200},
     ("LB", "LBSTNRLO"): {"method": "MT.LBSTNR"},
     ("LB", "LBSTNRHI"): {"method": "MT.LBSTNR"},
+    ("EX", "EXDOSFRQ"): {"length": 20},  # CT FREQ terms such as EVERY 3 WEEKS
 }
 
 #: Trial design and subject visit datasets (SDTMIG 3.4 section 7; SV section 5).
@@ -273,6 +275,8 @@ SDTM_CODELISTS: dict[str, Codelist] = {
     "ETCD": _cl("ETCD", "Element Code", ["SCRN", "TRT", "FU"], terminology="Sponsor", extensible=False,
                 decodes={"SCRN": "Screening", "TRT": "Anlotinib + PD-1 inhibitor", "FU": "Follow-up"}),
     "IECAT": _cl("IECAT", "Category for Inclusion/Exclusion", ["INCLUSION", "EXCLUSION"], nci_code="C66797"),
+    # CT's submission value for every 3 weeks is EVERY 3 WEEKS (C64535); Q3W is not a FREQ term
+    "FREQ": _cl("FREQ", "Frequency", ["QD", "EVERY 3 WEEKS"], nci_code="C71113"),
     "DSSCAT": _cl("DSSCAT", "Subcategory for Disposition Event", ["STUDY PARTICIPATION", "STUDY TREATMENT"],
                   nci_code="C170443"),
     "DSCAT": _cl("DSCAT", "Category for Disposition Event", ["DISPOSITION EVENT", "OTHER EVENT",

@@ -205,8 +205,10 @@ def test_a_term_is_extended_only_when_its_codelist_is_extensible_and_it_has_no_n
                 assert cl.xpath("odm:Alias/@Name", namespaces=NS), cl.get("OID")  # a CDISC codelist
                 assert not item.xpath("odm:Alias", namespaces=NS)
                 extended.setdefault(cl.get("OID"), []).append(item.get("CodedValue"))
-    # RECIST's short axis has no CT test code (CT names it LPERP); Q3W is not CT's EVERY 3 WEEKS
-    assert extended == {"CL.FREQ": ["Q3W"], "CL.TRTESTCD": ["SAXIS"], "CL.TRTEST": ["Short Axis"]}
+    # RECIST's short axis has no CT test code (CT names it LPERP); EX's frequencies are CT's (QD, EVERY 3 WEEKS)
+    assert extended == {"CL.TRTESTCD": ["SAXIS"], "CL.TRTEST": ["Short Axis"]}
+    assert _codelist_terms(etree.parse(str(path)), "CL.FREQ") == [
+        ("QD", None, ["C25473"]), ("EVERY 3 WEEKS", None, ["C64535"])]
     sdtm, adam = etree.parse(str(path)), etree.parse(str(adam_define))
     assert _codelist_terms(sdtm, "CL.RACE") == _codelist_terms(adam, "CL.RACE")
     assert _codelist_terms(adam, "CL.AGEU") == [("YEARS", None, ["C29848"])]

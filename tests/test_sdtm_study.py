@@ -78,6 +78,11 @@ def test_ex(sdtm):
     assert anl["EXSTDTC"].tolist() == ["2021-07-27", "2021-08-17", "2021-09-07"]
     assert anl["EXSTDY"].tolist() == [1, 22, 43] and anl["EXENDY"].tolist() == [14, 35, 44]
     assert set(ex["EXROUTE"]) == {"ORAL", "INTRAVENOUS"}  # from Oral/oral/PO/po/IV/iv/Intravenous/...
+    # CT FREQ submission values: anlotinib QD (C25473), the PD-1 antibody EVERY 3 WEEKS (C64535; not "Q3W")
+    assert ex.groupby("EXTRT")["EXDOSFRQ"].unique().map(list).to_dict() == {
+        "ANLOTINIB": ["QD"], "CAMRELIZUMAB": ["EVERY 3 WEEKS"], "SINTILIMAB": ["EVERY 3 WEEKS"],
+        "TISLELIZUMAB": ["EVERY 3 WEEKS"], "TORIPALIMAB": ["EVERY 3 WEEKS"]}
+    assert ex["EXDOSFRQ"].value_counts().to_dict() == {"QD": 246, "EVERY 3 WEEKS": 246}
     assert set(ex.loc[ex["EXTRT"] == "ANLOTINIB", "EXDOSE"]) == {8, 10, 12}
     assert set(ex["EPOCH"]) == {"TREATMENT"} and (ex["EXSTDY"] >= 1).all()
     # the dosing schedule of TV: CYCLE n is visit 100 + n, apart from the tumour-assessment visits

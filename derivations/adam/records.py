@@ -204,10 +204,12 @@ def derive_param_exist_flag(
     return concat_rows([dataset, new])
 
 
-#: Dose frequency (CDISC FREQ codelist) -> days between administrations; "ONCE" = a single dose.
+#: Dose frequency -> days between administrations; "ONCE" = a single dose. The CDISC FREQ codelist's
+#: submission values (ONCE C64576, QD C25473, QOD/Q2D C64525, Q3D C64533, EVERY WEEK C67069, EVERY 2/3/4
+#: WEEKS C71127/C64535/C64529), then sponsor spellings that CT does not have (QW, Q1W, Q2W, Q3W, Q4W).
 DOSE_FREQ_DAYS: tuple[tuple[str, int], ...] = (
-    ("ONCE", 0), ("QD", 1), ("QOD", 2), ("Q2D", 2), ("Q3D", 3), ("QW", 7), ("Q1W", 7), ("Q2W", 14),
-    ("Q3W", 21), ("Q4W", 28),
+    ("ONCE", 0), ("QD", 1), ("QOD", 2), ("Q2D", 2), ("Q3D", 3), ("EVERY WEEK", 7), ("EVERY 2 WEEKS", 14),
+    ("EVERY 3 WEEKS", 21), ("EVERY 4 WEEKS", 28), ("QW", 7), ("Q1W", 7), ("Q2W", 14), ("Q3W", 21), ("Q4W", 28),
 )
 
 
@@ -249,7 +251,7 @@ def create_single_dose_dataset(
     ``new_freq`` the frequency written on the copies (``None`` keeps it).
 
     >>> import pandas as pd
-    >>> ex = pd.DataFrame({"USUBJID": ["1", "1"], "EXDOSFRQ": ["QD", "QW"], "EXDOSE": [5.0, 9.0],
+    >>> ex = pd.DataFrame({"USUBJID": ["1", "1"], "EXDOSFRQ": ["QD", "EVERY WEEK"], "EXDOSE": [5.0, 9.0],
     ...     "ASTDT": pd.to_datetime(["2021-01-01", "2021-02-01"]),
     ...     "AENDT": pd.to_datetime(["2021-01-03", "2021-02-15"])})
     >>> out = create_single_dose_dataset(ex, start_date="ASTDT", end_date="AENDT")
