@@ -17,6 +17,17 @@ EMBEDDED_IGNORE = shutil.ignore_patterns(".venv", ".git", "output", "tests", "be
                                          "__pycache__", "*.egg-info", ".pytest_cache", ".ci", "README.md")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _matplotlib_font_cache():
+    """matplotlib's font cache built in the real home before any case points $HOME into its workspace:
+    the first import in a process writes ~/.cache/matplotlib, which a case's check of "nothing written
+    outside --out" saw only when no earlier test had imported matplotlib (the TLF case failed alone,
+    passed in the full suite). Every case now starts from the state the full suite gives it."""
+    from matplotlib import font_manager
+
+    font_manager.findfont("DejaVu Sans")
+
+
 @pytest.fixture(scope="session")
 def toy_baseline(tmp_path_factory):
     """(study template, its complete output) of the three-stage toy study."""
