@@ -197,6 +197,16 @@ def test_counts_codelist_order_zero_missing_and_total():
     assert (pct["N"], round(pct["pct"], 2)) == (3, 66.67)
 
 
+def test_counts_missing_listed_in_the_order_is_one_row():
+    # "Missing" placed by the order (a baseline grade that could not be derived), and present both as
+    # that label and as a missing value: one row, at its place in the order, counting both subjects
+    adlb = pd.DataFrame({"USUBJID": ["1", "2", "3"], "BGR": ["0", "Missing", None]})
+    ard = compute_ard_counts(adlb, analysis_id="B", variables=["BGR"], order={"BGR": ["0", "Missing", "1"]})
+    n = ard.query("stat_name == 'n'")
+    assert n[["group_value", "stat_value"]].values.tolist() == [["0", 1.0], ["Missing", 2.0], ["1", 0.0]]
+    assert len(ard) == 9
+
+
 def test_counts_value_outside_codelist_raises():
     with pytest.raises(DerivationError, match="not in the display order"):
         compute_ard_counts(_adsl(), analysis_id="X", variables=["AGEGR1"], order={"AGEGR1": ["<65"]})

@@ -119,7 +119,7 @@ def _ordered_levels(observed: Iterable[str], order: Sequence | None, missing_lab
             )
     else:
         levels = sorted(v for v in observed if v != missing_label)
-    if missing_label in observed:
+    if missing_label in observed and missing_label not in levels:  # once, where the order puts it
         levels.append(missing_label)
     return levels
 
