@@ -207,6 +207,51 @@ def test_counts_missing_listed_in_the_order_is_one_row():
     assert len(ard) == 9
 
 
+def _lab_grades():
+    # worst grade per subject and parameter; subject 5 is outside the population; ALB has no records
+    return pd.DataFrame({
+        "USUBJID": ["1", "2", "3", "1", "2", "4", "5", "5"],
+        "SAFFL": ["Y", "Y", "Y", "Y", "Y", "Y", "N", "N"],
+        "PARAMCD": ["HGB", "HGB", "HGB", "ALT", "ALT", "ALT", "HGB", "ALT"],
+        "ARM": ["A", "B", "B", "A", "B", "B", "A", "A"],
+        "GRADE": ["0", "2", None, "1", "1", "3", "4", "4"],
+        "HIGH": ["N", "Y", "N", "Y", "Y", "Y", "Y", "Y"],
+    })
+
+
+def test_counts_by_analysis_equal_one_call_per_analysis():
+    lab, adsl = _lab_grades(), _adsl().assign(USUBJID=["1", "2", "3", "4", "5", "6"])
+    order = {"GRADE": ["0", "1", "2", "3", "4", "Missing"], "HIGH": ["Y", "N"]}
+    kw = dict(variables=["GRADE", "HIGH"], population="SAFFL == 'Y'", by_vars=["ARM"], total=True,
+              dataset_name="ADLB")
+    params = ["HGB", "ALT", "ALB"]
+    results = []
+    for denominator in (None, adsl):  # N per parameter (its own records), or the population's (ADSL)
+        grouped = compute_ard_counts(lab, analysis_id="T", analysis_var="PARAMCD", denominator=denominator,
+                                     order={**order, "PARAMCD": params}, **kw)
+        one_by_one = pd.concat(
+            [compute_ard_counts(lab[lab["PARAMCD"] == p], analysis_id=f"T-{p}", order=order,
+                                denominator=lab[lab["PARAMCD"] == p] if denominator is None else adsl,
+                                column_order=["A", "B"], **kw) for p in params], ignore_index=True)
+        pd.testing.assert_frame_equal(grouped, one_by_one)
+        results.append(grouped)
+    # by hand: HGB's N in arm B are its subjects 2 and 3 (ADSL's: 3, 4, 5); grade 2 in arm B: subject 2
+    select = dict(analysis_id="T-HGB", group_var="GRADE", group_value="2", column_value="B")
+    assert [ard_stats(r, **select) for r in results] == [{"n": 1, "N": 2, "pct": 50}, {"n": 1, "N": 3, "pct": 100 / 3}]
+    assert list(dict.fromkeys(grouped["analysis_id"])) == ["T-HGB", "T-ALT", "T-ALB"]
+    # every analysis has the same rows: a level seen in one (HGB's missing grade) is a row of each
+    unordered = compute_ard_counts(lab, analysis_id="T", analysis_var="PARAMCD", variables=["GRADE"])
+    assert unordered.groupby("analysis_id", sort=False)["group_value"].unique().map(list).to_dict() == {
+        "T-ALT": ["0", "1", "2", "3", "4", "Missing"], "T-HGB": ["0", "1", "2", "3", "4", "Missing"]}
+    assert ard_stats(unordered, analysis_id="T-ALT", group_value="Missing") == {"n": 0, "N": 4, "pct": 0}  # 1, 2, 4, 5
+
+
+def test_counts_by_analysis_value_outside_the_order_raises():
+    with pytest.raises(DerivationError, match=r"\['ALT'\] not in the display order"):
+        compute_ard_counts(_lab_grades(), analysis_id="T", analysis_var="PARAMCD", variables=["HIGH"],
+                           order={"PARAMCD": ["HGB"]})
+
+
 def test_counts_value_outside_codelist_raises():
     with pytest.raises(DerivationError, match="not in the display order"):
         compute_ard_counts(_adsl(), analysis_id="X", variables=["AGEGR1"], order={"AGEGR1": ["<65"]})

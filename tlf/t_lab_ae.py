@@ -28,6 +28,24 @@ COLUMNS = [
 ]
 
 
+def _ard(*, lab: pd.DataFrame, events: pd.DataFrame, evaluable: pd.DataFrame, adsl: pd.DataFrame,
+         pairs: list[str], population: str) -> pd.DataFrame:
+    """The subjects of each column (n, N, %), one analysis per pair (PAIR, "HGB-L"): the laboratory columns of
+    the subjects with a graded value (N: the evaluable subjects of the pair), the AE columns of the population."""
+    frames = []
+    for source, data, denominator, dataset_name in (("LAB", lab, evaluable, "ADLB"), ("AE", events, adsl, "ADAE")):
+        columns = [(var, rule) for var, _, rule in COLUMNS if var.startswith(source)]
+        flagged = data.assign(**{var: filter_mask(data, rule).map({True: "Y", False: "N"}) for var, rule in columns})
+        frames.append(compute_ard_counts(flagged, analysis_id=AID, analysis_var="PAIR",
+                                         variables=[var for var, _ in columns], denominator=denominator,
+                                         population=population, dataset_name=dataset_name,
+                                         order={"PAIR": pairs, **{var: ["Y", "N"] for var, _ in columns}}))
+    ard = pd.concat(frames, ignore_index=True)
+    position = {f"{AID}-{p}": i for i, p in enumerate(pairs)}
+    ard = ard.sort_values("analysis_id", key=lambda s: s.map(position), kind="stable")  # each pair: LAB, then AE
+    return ard[ard["group_value"] == "Y"].reset_index(drop=True)
+
+
 def derive(ctx):
     safety_pop = population(ctx, "safety")
     adsl, adlb, adae = ctx.adam["ADSL"], ctx.adam["ADLB"], ctx.adam["ADAE"]
@@ -43,27 +61,21 @@ def derive(ctx):
                          dataset="ADLB", variable=f"ATOXGR{r.DIRECTION}", usubjid=r.USUBJID,
                          value=f"AE {r.AEGR} / lab {'-' if pd.isna(r.LABGR) else int(r.LABGR)}")
     params = adlb.drop_duplicates("PARAMCD").set_index("PARAMCD")
-    on_treatment = adlb.loc[filter_mask(adlb, safety_pop) & filter_mask(adlb, ON_TREATMENT),
-                            ["USUBJID", "SAFFL", "PARAMCD", "ATOXGRL", "ATOXGRH"]]
+    on_treatment = adlb.loc[filter_mask(adlb, safety_pop) & filter_mask(adlb, ON_TREATMENT)]
+    # the subjects with a graded on-treatment value of each parameter and direction: N of the laboratory columns
+    evaluable = pd.concat([on_treatment.loc[on_treatment[f"ATOXGR{d}"].notna(), ["USUBJID", "SAFFL", "PARAMCD"]]
+                           .assign(PAIR=on_treatment["PARAMCD"] + "-" + d) for d in DIRECTIONS]).drop_duplicates()
+    both = both.assign(PAIR=both["PARAMCD"] + "-" + both["DIRECTION"])
     n = big_n(adsl, safety_pop)
-    ards, rows = [], []
-    for pair in pairs:
-        aid = f"{AID}-{pair.paramcd}-{pair.direction}"
-        frame = both[(both["AEDECOD"] == pair.term)]
-        lab = frame[frame["LABGR"].notna()]
-        graded = on_treatment[on_treatment["PARAMCD"] == pair.paramcd]
-        evaluable = graded.loc[graded[f"ATOXGR{pair.direction}"].notna(), ["USUBJID", "SAFFL"]].drop_duplicates()
-        for var, _, rule in COLUMNS:
-            data, denominator = (lab, evaluable) if var.startswith("LAB") else (frame, adsl)
-            flagged = data.assign(**{var: filter_mask(data, rule).map({True: "Y", False: "N"})})
-            ard = compute_ard_counts(flagged, analysis_id=aid, variables=[var], denominator=denominator,
-                                     population=safety_pop,
-                                     order={var: ["Y", "N"]}, dataset_name="ADLB" if var.startswith("LAB") else "ADAE")
-            ards.append(ard[ard["group_value"] == "Y"])
+    ard = _ard(lab=both[both["LABGR"].notna()], events=both, evaluable=evaluable, adsl=adsl,
+               pairs=[f"{p.paramcd}-{p.direction}" for p in pairs], population=safety_pop)
+    n_of = evaluable.groupby("PAIR")["USUBJID"].nunique()
+    rows = []
+    for pair in pairs:  # one row per pair: the report's rows
+        pid = f"{pair.paramcd}-{pair.direction}"
         term = params.loc[pair.paramcd, f"ATOXDSC{pair.direction}"]
-        rows.append(RowSpec(f"{term} / {pair.term} ({pair.paramcd} {DIRECTIONS[pair.direction]}, N={len(evaluable)})",
-                            {"analysis_id": aid}, "n_pct"))
-    ard = pd.concat(ards, ignore_index=True)
+        rows.append(RowSpec(f"{term} / {pair.term} ({pair.paramcd} {DIRECTIONS[pair.direction]}, "
+                            f"N={n_of.get(pid, 0)})", {"analysis_id": f"{AID}-{pid}"}, "n_pct"))
     columns = [ColumnSpec(header, {"group_var": var}) for var, header, _ in COLUMNS]
     discordant = int((both["STATUS"] != "agree").sum())
     table = build_table(

@@ -15,34 +15,31 @@ AID = "T14.3.6"
 BASELINE_LEVELS = GRADES + [MISSING]
 
 
-def _shift_ard(frame: pd.DataFrame, aid: str, population: str) -> pd.DataFrame:
-    """n, N and % of the evaluable subjects (a graded on-treatment value) per baseline and worst grade."""
-    evaluable = frame[frame["WGR"].notna()].assign(CELL=lambda f: f["BGR"] + ">" + f["WGR"])
+def _shift_ard(evaluable: pd.DataFrame, terms: list[str], population: str) -> pd.DataFrame:
+    """n, N and % of the evaluable subjects (a graded on-treatment value) per baseline and worst grade, one
+    analysis per term (``TERMID``): the cells (CELL "baseline>worst") and the baseline totals (BGR)."""
     cells = [f"{b}>{w}" for b in BASELINE_LEVELS for w in GRADES]
-    ard = compute_ard_counts(evaluable, analysis_id=aid, variables=["CELL"], order={"CELL": cells},
-                             population=population, dataset_name="ADLB")
-    ard[["baseline_grade", "worst_grade"]] = ard["group_value"].str.split(">", expand=True)
-    total = compute_ard_counts(evaluable, analysis_id=aid, variables=["BGR"], order={"BGR": BASELINE_LEVELS},
-                               population=population, dataset_name="ADLB")
-    total = total.assign(baseline_grade=total["group_value"], worst_grade="Total")
-    return pd.concat([ard, total], ignore_index=True)
+    ard = compute_ard_counts(evaluable.assign(CELL=evaluable["BGR"] + ">" + evaluable["WGR"]), analysis_id=AID,
+                             analysis_var="TERMID", variables=["CELL", "BGR"], population=population,
+                             order={"TERMID": terms, "CELL": cells, "BGR": BASELINE_LEVELS}, dataset_name="ADLB")
+    grades = ard["group_value"].str.partition(">")
+    return ard.assign(baseline_grade=grades[0], worst_grade=grades[2].where(ard["group_var"] == "CELL", "Total"))
 
 
 def derive(ctx):
     safety_pop = population(ctx, "safety")
     adlb = ctx.adam["ADLB"]
+    terms = graded_terms(adlb).assign(TERMID=lambda t: t["PARAMCD"] + "-" + t["DIRECTION"])
     grades = worst_grades(adlb, safety_pop).merge(ctx.adam["ADSL"][["USUBJID", "SAFFL"]], on="USUBJID")
-    ards, rows = [], []
-    for term in graded_terms(adlb).itertuples(index=False):  # one per graded term: a report block each
-        aid = f"{AID}-{term.PARAMCD}-{term.DIRECTION}"
-        frame = grades[(grades["PARAMCD"] == term.PARAMCD) & (grades["DIRECTION"] == term.DIRECTION)]
-        ard = _shift_ard(frame, aid, safety_pop)
-        ards.append(ard)
-        n = int(frame["WGR"].notna().sum())
-        rows.append(RowSpec(f"{term.PARAM}: {term.TERM} ({DIRECTIONS[term.DIRECTION]}), N={n}"))
+    evaluable = grades[grades["WGR"].notna()].assign(TERMID=lambda g: g["PARAMCD"] + "-" + g["DIRECTION"])
+    ard = _shift_ard(evaluable, list(terms["TERMID"]), safety_pop)
+    n_of = evaluable["TERMID"].value_counts()
+    rows = []
+    for term in terms.itertuples(index=False):  # one per graded term: a report block each
+        aid = f"{AID}-{term.TERMID}"
+        rows.append(RowSpec(f"{term.PARAM}: {term.TERM} ({DIRECTIONS[term.DIRECTION]}), N={n_of.get(term.TERMID, 0)}"))
         rows += [RowSpec(f"Baseline grade {b}" if b != MISSING else "Baseline missing",
                          {"analysis_id": aid, "baseline_grade": b}, "n_pct", indent=1) for b in BASELINE_LEVELS]
-    ard = pd.concat(ards, ignore_index=True)
     columns = [ColumnSpec(f"Grade {w}\nn (%)", {"worst_grade": w}) for w in GRADES]
     columns.append(ColumnSpec("Total\nn (%)", {"worst_grade": "Total"}))
     table = build_table(

@@ -187,6 +187,25 @@ def _denominators(denominator: pd.DataFrame, population: Filter, by_vars, total,
     return column_var, levels, big_n
 
 
+def _denominators_by_analysis(denominator: pd.DataFrame, population: Filter, by_vars, total, column_order,
+                              subject_var: str, dataset_name: str, analysis_var: str | None,
+                              analyses: Sequence[str]) -> tuple[str, list[str], np.ndarray]:
+    """As :func:`_denominators`, N as an array (analysis, column): per analysis when the denominator
+    has ``analysis_var``, otherwise the same N for every analysis."""
+    if analysis_var is None or analysis_var not in denominator.columns:
+        column_var, levels, big_n = _denominators(denominator, population, by_vars, total, column_order,
+                                                  subject_var, dataset_name)
+        return column_var, levels, np.tile(big_n.to_numpy(float), (len(analyses), 1))
+    assert_has_columns(denominator, [subject_var, *(by_vars or [])], name=dataset_name)
+    den = denominator.loc[filter_mask(denominator, population)]
+    column_var, colvals, levels = _columns(den, by_vars, total, column_order)
+    den = _expand_total(den[[subject_var]].assign(_a=_str_levels(den[analysis_var], MISSING).to_numpy()),
+                        colvals, total, column_var)
+    idx = pd.MultiIndex.from_product([list(analyses), levels])
+    big_n = den.groupby(["_a", "_col"], sort=False)[subject_var].nunique().reindex(idx, fill_value=0)
+    return column_var, levels, big_n.to_numpy(float).reshape(len(analyses), len(levels))
+
+
 @renamed_arguments(subject_var="subject_keys")
 def compute_ard_counts(
     dataset: pd.DataFrame,
@@ -202,6 +221,7 @@ def compute_ard_counts(
     total: bool = False,
     subject_keys: str | Sequence[str] = "USUBJID",
     dataset_name: str = "ADSL",
+    analysis_var: str | None = None,
 ) -> pd.DataFrame:
     """Subjects (n), denominator (N) and percentage by level of each categorical variable.
 
@@ -209,13 +229,16 @@ def compute_ard_counts(
     (default: ``dataset``) gives N per column after the ``population`` filter.
     Every level of ``order[var]`` gets a row, zero counts included; a missing value
     is counted under ``"Missing"``; a value outside the order raises.
+    With ``analysis_var`` the counts are made once for many analyses (a laboratory table's
+    parameters): each analysis gets the block of every variable, with the same rows and columns.
 
     Parameters
     ----------
     dataset
         The analysis dataset (ADSL, ADAE, ...).
     analysis_id
-        The analysis identifier written on every row (e.g. ``"T14.2.1-ORR"``).
+        The analysis identifier written on every row (e.g. ``"T14.2.1-ORR"``); with
+        ``analysis_var``, the prefix of each analysis' identifier.
     variables
         Categorical variables, each a block of rows.
     population
@@ -230,6 +253,7 @@ def compute_ard_counts(
     order
         ``{var: [levels]}``: the levels of a variable in display order (every level gets a
         row, zero counts included; a value outside the order raises); otherwise sorted.
+        ``order[analysis_var]`` lists the analyses the same way.
     column_order
         The column levels in display order; ``None``: sorted.
     total
@@ -238,6 +262,14 @@ def compute_ard_counts(
         The column(s) identifying a subject; subjects are counted by the last one; default ``"USUBJID"``.
     dataset_name
         The dataset's name written in the ``dataset`` column and in messages; default ``"ADSL"``.
+    analysis_var
+        A variable whose values are separate analyses (e.g. ``"PARAMCD"``: one block per
+        parameter): a record counts in the analysis of its value, identified as
+        ``"<analysis_id>-<value>"``, and its N comes from the denominator's records of the same
+        value (or from all of them when the denominator has no ``analysis_var``: ADSL). The
+        analyses follow ``order[analysis_var]``, otherwise sorted values. The result equals one
+        call per analysis (levels and columns taken over all analyses); ``None`` (default): one
+        analysis, ``analysis_id``.
 
     Returns
     -------
@@ -251,43 +283,62 @@ def compute_ard_counts(
     ...                          order={"AGEGR1": ["<65", ">=65"]}, total=True)
     >>> ard.query("stat_name == 'n'")[["group_value", "column_value", "stat_value"]].values.tolist()
     [['<65', 'X', 1.0], ['<65', 'Y', 1.0], ['<65', 'Total', 2.0], ['>=65', 'X', 1.0], ['>=65', 'Y', 0.0], ['>=65', 'Total', 1.0]]
+
+    One analysis per parameter, each with the N of the subjects that have the parameter:
+
+    >>> adlb = pd.DataFrame({"USUBJID": ["A", "B", "A", "C"], "PARAMCD": ["HGB", "HGB", "ALT", "ALT"],
+    ...                      "HIGH": ["Y", "N", "N", "N"]})
+    >>> ard = compute_ard_counts(adlb, analysis_id="T1", variables=["HIGH"], analysis_var="PARAMCD",
+    ...                          order={"PARAMCD": ["HGB", "ALT"], "HIGH": ["Y", "N"]})
+    >>> ard.query("stat_name == 'n'")[["analysis_id", "group_value", "stat_value"]].values.tolist()
+    [['T1-HGB', 'Y', 1.0], ['T1-HGB', 'N', 1.0], ['T1-ALT', 'Y', 0.0], ['T1-ALT', 'N', 2.0]]
     """
     subject_var = subject_column(subject_keys)
     order = dict(order or {})
     denominator = dataset if denominator is None else denominator
-    assert_has_columns(dataset, [subject_var, *variables, *(by_vars or [])], name=dataset_name)
-    column_var, levels_col, big_n = _denominators(denominator, population, by_vars, total,
-                                                  column_order, subject_var, dataset_name)
+    split = [analysis_var] if analysis_var else []
+    assert_has_columns(dataset, [subject_var, *variables, *(by_vars or []), *split], name=dataset_name)
     recs = dataset.loc[filter_mask(dataset, population) & filter_mask(dataset, filter)]
+    if analysis_var:
+        analyses = _ordered_levels(_str_levels(recs[analysis_var], MISSING), order.get(analysis_var), MISSING)
+        ids = np.array([f"{analysis_id}-{a}" for a in analyses], dtype=object)
+    else:
+        analyses, ids = [""], np.array([analysis_id], dtype=object)
+    column_var, levels_col, big_n = _denominators_by_analysis(denominator, population, by_vars, total, column_order,
+                                                              subject_var, dataset_name, analysis_var, analyses)
     _, colvals, _ = _columns(recs, by_vars, total, column_order)
+    recs = recs[list(dict.fromkeys([subject_var, *variables, *split]))].assign(
+        _a=_str_levels(recs[analysis_var], MISSING).to_numpy() if analysis_var else "")
     recs = _expand_total(recs, colvals, total, column_var)
-    frames = []
+    n_a, n_c = len(analyses), len(levels_col)
+    blocks = []
     for var in variables:
         vals = _str_levels(recs[var], MISSING)
         levels = _ordered_levels(vals, order.get(var), MISSING)
         counts = (
             recs.assign(_lvl=vals.to_numpy())
-            .groupby(["_lvl", "_col"], sort=False)[subject_var]
+            .groupby(["_a", "_lvl", "_col"], sort=False)[subject_var]
             .nunique()
         )
-        idx = pd.MultiIndex.from_product([levels, levels_col], names=["_lvl", "_col"])
-        n = counts.reindex(idx, fill_value=0).astype(float)
-        bign = big_n.reindex(idx.get_level_values("_col")).to_numpy(float)
+        idx = pd.MultiIndex.from_product([analyses, levels, levels_col], names=["_a", "_lvl", "_col"])
+        n = counts.reindex(idx, fill_value=0).to_numpy(float)
+        bign = np.broadcast_to(big_n[:, None, :], (n_a, len(levels), n_c)).ravel()
         with np.errstate(divide="ignore", invalid="ignore"):
-            pct = np.where(bign > 0, 100.0 * n.to_numpy() / bign, np.nan)
-        base = pd.DataFrame({"group_value": idx.get_level_values("_lvl"),
-                             "column_value": idx.get_level_values("_col")})
-        stats = pd.concat(
-            [base.assign(stat_name=s, stat_value=v, _k=k)
-             for k, (s, v) in enumerate([("n", n.to_numpy()), ("N", bign), ("pct", pct)])],
-            ignore_index=True,
-        )
-        stats["_lvlk"] = stats["group_value"].map({l: i for i, l in enumerate(levels)})
-        stats["_colk"] = stats["column_value"].map({l: i for i, l in enumerate(levels_col)})
-        stats = stats.sort_values(["_lvlk", "_colk", "_k"], kind="mergesort")
-        frames.append(stats.assign(group_var=var).drop(columns=["_k", "_lvlk", "_colk"]))
-    return _finish(pd.concat(frames, ignore_index=True), analysis_id=analysis_id,
-                   dataset_name=dataset_name, population=population, column_var=column_var, filter=filter)
+            pct = np.where(bign > 0, 100.0 * n / bign, np.nan)
+        # rows by analysis, level, column, then n, N, %
+        k = 3
+        blocks.append({
+            "_a": np.repeat(np.repeat(np.arange(n_a), len(levels) * n_c), k),
+            "group_var": var,
+            "group_value": np.repeat(np.asarray(idx.get_level_values("_lvl"), dtype=object), k),
+            "column_value": np.repeat(np.asarray(idx.get_level_values("_col"), dtype=object), k),
+            "stat_name": np.tile(np.array(["n", "N", "pct"], dtype=object), len(idx)),
+            "stat_value": np.column_stack([n, bign, pct]).ravel(),
+        })
+    rows = pd.concat([pd.DataFrame(b) for b in blocks], ignore_index=True)
+    rows = rows.take(np.argsort(rows["_a"].to_numpy(), kind="stable"))  # each analysis: its variables in turn
+    return _finish(rows.drop(columns="_a"), analysis_id=ids[rows["_a"].to_numpy()], dataset_name=dataset_name,
+                   population=population, column_var=column_var, filter=filter)
 
 
 def _quantiles(values: pd.Series, q: float, method: str) -> float:
