@@ -9,7 +9,7 @@ import pytest
 from derivations.findings import DerivationError
 from derivations.tlf import Row, production_stamp, render_figure_rtf, render_rtf, table_plan
 from derivations.tlf.figures import censor_marks, figure_bytes, plot_km, plot_waterfall, zero_stub
-from derivations.tlf.layout import (align_numbers, align_text, compute_column_widths, heading_parents,
+from derivations.tlf.layout import (align_numbers, align_text, compute_column_widths, heading_parents, tie_phrases,
                                     is_numeric_column, measure_column, paginate, wrap)
 from derivations.tlf.render import Table
 from derivations.tlf.rtf import CONTINUED, Frame, png_size
@@ -182,3 +182,73 @@ def test_km_censor_marks_thinned_and_at_risk_labels_clear_of_numbers():
     first = next(t for t in axr.texts if t.get_text() == "10000").get_window_extent()
     assert label.x1 < first.x0  # the group label ends before the first number at risk
     assert label.x0 >= 0  # and is not cut off at the figure's left edge
+
+
+# --------------------------------------------------------------------------- headers, widths and blocks
+
+
+def _rtf_rows(text: str) -> list[str]:
+    """The table rows of an RTF document (each from its \\trowd to its \\row)."""
+    return [r for r in text.split("\\row\n") if "\\trowd" in r]
+
+
+def test_header_phrases_are_never_broken_and_widths_come_from_the_content():
+    assert tie_phrases("Grade 4\nn (%)") == "Grade\u00a04\nn\u00a0(%)"
+    assert tie_phrases("Adverse event\ngrade 3-4") == "Adverse event\ngrade\u00a03\u20114"
+    assert tie_phrases("Baseline grade") == "Baseline grade" and tie_phrases("Anlotinib + PD-1") == "Anlotinib + PD-1"
+    long_label = "Alkaline phosphatase increased / Blood alkaline phosphatase increased " * 2 + "(ALP high, N=29)"
+    table = Table(title="Lab abnormalities", table_id="Table 14.3.7",
+                  columns=["Parameter", "Grade 4\nn (%)", "Adverse event\ngrade 3-4\nn (%)"],
+                  rows=[Row(long_label, ["1 (3.4%)", "0"]), Row("Anaemia", ["0", "12 (41.4%)"])])
+    plan = table_plan(table)
+    # landscape letter, 9 pt: 115 characters; "1 (3.4%)" (8) is wider than "Grade 4" (7); "Adverse event"
+    # keeps its line (13, the header row stays at 3 lines) and the long label takes what is left
+    assert plan.chars == [94, 8, 13]
+    text = render_rtf(table)
+    assert "Grade\\~4\\line n\\~(%)" in text and "Adverse event\\line grade\\~3\\_4\\line n\\~(%)" in text
+    # a header row of 3 lines with "Adverse event" whole beats one of 4 when the label would wrap
+    # once more: the doctest of compute_column_widths shows the choice with the numbers
+    heads = ["Term", "Adverse event\ngrade\u00a03\u20114"]
+    fits = compute_column_widths([measure_column(["Term", "A long preferred term"]), measure_column(heads[1:])],
+                                 usable_chars=30, fill=False, lengths=[[4, 21], [1]], headers=heads, header_weight=3)
+    assert [f.chars for f in fits] == [17, 13]
+
+
+def test_rtf_rows_repeat_the_header_keep_blocks_together_and_never_split():
+    table = _long_table(n_groups=7, per_group=9)  # blocks of 10 rows: a SOC and its 9 PTs
+    plan = table_plan(table)
+    assert plan.capacity // plan.heights[0] == 36  # rows a page holds: the 70 rows would fill 2 pages,
+    assert len(plan.pages) == 3  # but a block that does not fit moves whole to the next page
+    for page in plan.pages:
+        assert not any(r.continued for r in page.rows)
+        assert len(page.rows) % 10 == 0 and table.rows[page.rows[0].index].indent == 0
+    text = render_rtf(table)
+    rows = _rtf_rows(text)
+    assert len(rows) == len(plan.pages) + len(table.rows)
+    heads = [r for r in rows if "\\trhdr" in r]
+    assert len(heads) == len(plan.pages)  # the column header row on every page, kept with the first row
+    assert all("\\intbl\\keepn" in r for r in heads)
+    assert all("\\trkeep" in r for r in rows)  # no row is split across pages
+    body = [r for r in rows if "\\trhdr" not in r]
+    keep = ["\\keepn" in r for r in body]
+    # every row of a block but its last is kept with the next: the SOC and its PTs
+    assert keep == ([True] * 9 + [False]) * 7
+    assert all(r.count("\\keepn") == len(table.columns) for r, k in zip(body, keep) if k)
+
+
+def test_a_block_longer_than_a_page_is_split_and_continued():
+    table = _long_table(n_groups=2, per_group=40)
+    plan = table_plan(table)
+    assert len(plan.pages) == 3
+    assert [r.continued for r in plan.pages[1].rows][:1] == [True]
+    body = [r for r in _rtf_rows(render_rtf(table)) if "\\trhdr" not in r]
+    # the last row of each page and of each block is not kept with the next
+    ends = []
+    k = 0
+    for page in plan.pages:
+        k += len(page.rows)
+        ends.append(k - 1)
+    for i, r in enumerate(body):
+        last_of_block = i in ends or (i + 1 < len(body) and "System organ class 1" in body[i + 1]
+                                      and "continued" not in body[i + 1])
+        assert ("\\keepn" in r) != last_of_block, i

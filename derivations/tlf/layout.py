@@ -14,10 +14,14 @@ pages LibreOffice or Word lay out are the pages planned here:
 - **Numbers** (:func:`align_numbers`) are aligned in a column on the first
   number's decimal point (or units digit), and, between cells of the same form
   (``n (x.x%)``, ``(lo, hi)``, ...), on every number and parenthesis.
-- **Paging** (:func:`paginate`) fills pages with whole rows; a heading row (one
-  followed by more indented rows) is never the last row of a page, and a group
-  split over pages is headed ``"<heading> (continued)"`` on the next page;
-  ``page_by`` groups each start a page.
+- **Header phrases** (:func:`tie_phrases`): a number, grade or range is tied to
+  the word before it (``Grade 4``, ``grade 3-4``, ``n (%)``), so a column is never
+  narrower than such a phrase and no header breaks inside one.
+- **Paging** (:func:`paginate`) fills pages with whole rows; a block (a heading
+  row, one followed by more indented rows, and its group) starts a new page when
+  it does not fit on the current one but fits on one; a heading row is never the
+  last row of a page, and a group split over pages is headed
+  ``"<heading> (continued)"`` on the next page; ``page_by`` groups each start a page.
 
 >>> align_text(["9 (31.0%)", "29 (100.0%)", "0", "(15.3, 50.8)"])
 ['  9 ( 31.0%)', ' 29 (100.0%)', '  0', '(15.3, 50.8)']
@@ -30,6 +34,7 @@ from __future__ import annotations
 import functools
 import math
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Sequence
 
@@ -183,6 +188,39 @@ def wrap(text: str, width: int) -> list[str]:
                 line = word
         out.append(line)
     return out
+
+
+#: a non-breaking space and a non-breaking hyphen (RTF ``\\~`` and ``\\_``)
+NBSP, NBHY = "\u00a0", "\u2011"
+#: a header word that belongs to the word before it: a number, grade or range (``4``, ``3-4``,
+#: ``>=3``, ``N=29``, ``(N=29)``) or a bracketed symbol (``(%)``)
+TIED_WORD = re.compile(r"\(?(?:[Nn]=)?[<>=\u2264\u2265]*\d[\d.,/\u2013-]*%?\)?,?|\([^\w\s]+\)")
+
+
+@functools.lru_cache(maxsize=4096)
+def tie_phrases(text: str, *, hyphens: bool = True) -> str:
+    """``text`` (a column header) with each short phrase made unbreakable: a number, grade or range
+    (:data:`TIED_WORD`) is joined to the word before it by a non-breaking space, and with
+    ``hyphens`` its hyphens become non-breaking hyphens, so that ``Grade 4`` or ``grade 3-4``
+    never end one line and start the next. Line breaks (``\\n``) are kept.
+
+    >>> tie_phrases("Adverse event\\ngrade 3-4\\nn (%)", hyphens=False).split("\\n")
+    ['Adverse event', 'grade\xa03-4', 'n\xa0(%)']
+    >>> tie_phrases("Grade 4 (N=29)"), tie_phrases("Anlotinib + PD-1")
+    ('Grade\xa04\xa0(N=29)', 'Anlotinib + PD-1')
+    >>> tie_phrases("grade 3-4")
+    'grade\xa03\u20114'
+    """
+    lines = []
+    for line in str(text).split("\n"):
+        out: list[str] = []
+        for word in line.split(" "):
+            if out and out[-1] and TIED_WORD.fullmatch(word):
+                out[-1] += NBSP + (word.replace("-", NBHY) if hyphens else word)
+            else:
+                out.append(word)
+        lines.append(" ".join(out))
+    return "\n".join(lines)
 
 
 @functools.lru_cache(maxsize=1 << 18)
@@ -392,6 +430,9 @@ def compute_column_widths(
     max_chars: int | None = None,
     fill: bool = True,
     lengths: Sequence[Sequence[int]] | None = None,
+    cells: Sequence[Sequence[tuple[str, int]]] | None = None,
+    headers: Sequence[str] | None = None,
+    header_weight: int = 1,
     what: str = "table",
 ) -> list[ColumnFit]:
     """Widths (characters) of the columns of a table from their (natural, minimum) measures.
@@ -422,6 +463,18 @@ def compute_column_widths(
     lengths
         The lengths of every cell of each column: with them width is taken where it makes
         the fewest cells wrap; ``None`` (default): in proportion to what each column can give.
+    cells
+        ``(text, indent)`` of every cell of each column: with them width is taken where it adds
+        the fewest lines (the texts wrapped as :func:`wrap` does); ``None`` (default): ``lengths``
+        decides.
+    headers
+        The column headers (with ``lengths`` or ``cells`` only): the height of the header row (in lines)
+        is chosen with the widths, each line costing ``header_weight`` wrapped cells, and no
+        column is narrower than its header needs at that height; ``None`` (default):
+        headers are not considered.
+    header_weight
+        What one more line of the header row costs, in wrapped cells (the header row is
+        repeated on every page: the number of pages is a fair weight); default 1.
     what
         The table's name in the error message; default ``"table"``.
 
@@ -446,6 +499,18 @@ def compute_column_widths(
     >>> m = [(45, 19), (15, 10), (26, 18), (7, 7)]
     >>> [f.chars for f in compute_column_widths(m, usable_chars=70)]
     [24, 15, 24, 7]
+
+    With the headers, the header row's height is chosen with the widths: here two lines
+    (``Adverse event`` / ``grade 3-4``) and one wrapped term beat three header lines:
+
+    >>> heads = ["Term", "Adverse event grade\xa03-4"]
+    >>> m = [measure_column(["Term", "A long preferred term"]), measure_column(heads[1:])]
+    >>> lengths = [[4, 21], [1, 1]]
+    >>> [f.chars for f in compute_column_widths(m, usable_chars=30, fill=False, lengths=lengths)]
+    [21, 9]
+    >>> [f.chars for f in compute_column_widths(m, usable_chars=30, fill=False, lengths=lengths,
+    ...                                         headers=heads, header_weight=3)]
+    [17, 13]
     """
     fixed = list(fixed or [None] * len(measures))
     fits: list[ColumnFit] = []
@@ -468,7 +533,12 @@ def compute_column_widths(
                 f"{what}: the columns need at least {least} characters but a line holds {usable_chars}",
                 value=[f.minimum for f in fits],
                 hint="use landscape, a smaller font, fewer columns, or shorter words in the widest column")
-        fits = _level_down(fits, usable_chars) if lengths is None else _cheapest_first(fits, usable_chars, lengths)
+        if lengths is None and cells is None:
+            fits = _level_down(fits, usable_chars)
+        elif headers is None:
+            fits = _cheapest_first(fits, usable_chars, _narrowing_cost(lengths, cells))[0]
+        else:
+            fits = _fit_with_headers(fits, usable_chars, _narrowing_cost(lengths, cells), headers, header_weight)
     elif fill and total < usable_chars:
         grow = [0 if f.fixed else f.chars for f in fits]
         add = _distribute(usable_chars - total, grow)
@@ -476,29 +546,83 @@ def compute_column_widths(
     return fits
 
 
-def _cheapest_first(fits: list[ColumnFit], usable_chars: int, lengths: Sequence[Sequence[int]]) -> list[ColumnFit]:
-    """Take width one character at a time where it makes the fewest cells wrap."""
+def _narrowing_cost(lengths: Sequence[Sequence[int]] | None,
+                    cells: Sequence[Sequence[tuple[str, int]]] | None):
+    """``cost(j, w)``: the lines added to column j's cells when it is narrowed from w to w - 1
+    characters (from the cells' texts), or the cells that fit in w but not in w - 1 (from their
+    lengths). Each value is computed once."""
     import numpy as np
 
-    sorted_len = [np.sort(np.asarray(list(ls), dtype=np.int64)) for ls in lengths]
+    memo: dict[tuple[int, int], int] = {}
+    if cells is not None:
+        counted = [Counter(col) for col in cells]
+
+        def compute(j: int, w: int) -> int:
+            return sum(n * (line_count(t, max(1, w - 1 - ind)) - line_count(t, max(1, w - ind)))
+                       for (t, ind), n in counted[j].items())
+    else:
+        sorted_len = [np.sort(np.asarray(list(ls), dtype=np.int64)) for ls in lengths]
+
+        def compute(j: int, w: int) -> int:
+            arr = sorted_len[j]
+            return int(np.searchsorted(arr, w, "right") - np.searchsorted(arr, w, "left"))
+
+    def cost(j: int, w: int) -> int:
+        if (j, w) not in memo:
+            memo[j, w] = compute(j, w)
+        return memo[j, w]
+
+    return cost
+
+
+def _cheapest_first(fits: list[ColumnFit], usable_chars: int, cost, floors: Sequence[int] | None = None
+                    ) -> tuple[list[ColumnFit], int]:
+    """Take width one character at a time where it costs least (``cost(j, w)``, see
+    :func:`_narrowing_cost`), never below a column's floor (default: its minimum); the widths and
+    the total cost."""
+    floors = list(floors) if floors is not None else [f.minimum for f in fits]
     width = [f.chars for f in fits]
     excess = sum(width) - usable_chars
+    total = 0
     while excess > 0:
         best, best_key = None, None
         for j, f in enumerate(fits):
-            if f.fixed or width[j] <= f.minimum:
+            if f.fixed or width[j] <= floors[j]:
                 continue
-            arr = sorted_len[j]
-            # cells that fit in width[j] characters but not in one less
-            cost = int(np.searchsorted(arr, width[j], "right") - np.searchsorted(arr, width[j], "left"))
-            key = (cost, -width[j], j)
+            key = (cost(j, width[j]), -width[j], j)
             if best_key is None or key < best_key:
                 best, best_key = j, key
-        if best is None:  # cannot happen: the minimums fit (checked by the caller)
+        if best is None:  # cannot happen: the floors fit (checked by the caller)
             break
         width[best] -= 1
         excess -= 1
-    return [ColumnFit(w, f.minimum, f.natural, f.fixed) for w, f in zip(width, fits)]
+        total += best_key[0]
+    return [ColumnFit(w, f.minimum, f.natural, f.fixed) for w, f in zip(width, fits)], total
+
+
+def _fit_with_headers(fits: list[ColumnFit], usable_chars: int, cost, headers: Sequence[str],
+                      header_weight: int) -> list[ColumnFit]:
+    """:func:`_cheapest_first` for each height of the header row (in lines) that fits, each column
+    kept wide enough for its header in that many lines; the height with the least cost plus
+    ``header_weight`` per header line wins (the lowest on a tie)."""
+    def narrowest(f: ColumnFit, head: str, lines: int) -> int:
+        w = f.chars
+        while w > f.minimum and line_count(head, w - 1) <= lines:
+            w -= 1
+        return w
+
+    low = max(line_count(h, f.chars) for h, f in zip(headers, fits))
+    high = max(line_count(h, f.chars if f.fixed else f.minimum) for h, f in zip(headers, fits))
+    best: tuple[int, list[ColumnFit]] | None = None
+    for lines in range(low, high + 1):
+        floors = [f.chars if f.fixed else narrowest(f, h, lines) for h, f in zip(headers, fits)]
+        if sum(floors) > usable_chars:
+            continue
+        out, total = _cheapest_first(fits, usable_chars, cost, floors)
+        if best is None or total + header_weight * lines < best[0]:
+            best = (total + header_weight * lines, out)
+    assert best is not None  # the minimums fit (checked by the caller): the highest header does
+    return best[1]
 
 
 def _level_down(fits: list[ColumnFit], usable_chars: int) -> list[ColumnFit]:
@@ -592,6 +716,26 @@ def heading_parents(indents: Sequence[int]) -> list[list[int]]:
     return out
 
 
+def block_ends(indents: Sequence[int]) -> list[int]:
+    """For each row, the index after the last row of its block: for a heading, the end of its
+    group (the next row indented as little as itself); for any other row, the next row.
+
+    >>> block_ends([0, 1, 1, 0, 1, 2, 2, 0])
+    [3, 2, 3, 7, 7, 6, 7, 8]
+    """
+    n = len(indents)
+    out = [i + 1 for i in range(n)]
+    stack: list[int] = []
+    for i, ind in enumerate(indents):
+        while stack and indents[stack[-1]] >= ind:
+            out[stack.pop()] = i
+        if i + 1 < n and indents[i + 1] > ind:
+            stack.append(i)
+    for h in stack:
+        out[h] = n
+    return out
+
+
 def paginate(
     heights: Sequence[int],
     indents: Sequence[int],
@@ -605,6 +749,10 @@ def paginate(
 ) -> list[Page]:
     """Rows (by height, twips) onto pages of ``capacity`` twips below the column headers.
 
+    A block (a heading row and the rows of its group, e.g. a parameter's rows or a
+    system organ class with its preferred terms) that does not fit on what is left of
+    a page starts a new page when it fits on one; a block longer than a page is split,
+    its heading never the last row of a page and repeated as ``"(continued)"``.
     ``continued_heights[i]`` is the height of row i repeated as ``"(continued)"``;
     ``page_by`` labels start a new page at each change (their line takes
     ``page_by_height``); ``max_rows`` caps the rows of a page.
@@ -613,12 +761,18 @@ def paginate(
     [[0, 1, 2], [0, 3, 4]]
     >>> [[r.continued for r in p.rows] for p in paginate([10] * 5, [0, 1, 1, 1, 1], 30)][1]
     [True, False, False]
+    >>> [[r.index for r in p.rows] for p in paginate([10] * 6, [0, 1, 1, 0, 1, 1], 40)]  # blocks kept whole
+    [[0, 1, 2], [3, 4, 5]]
     """
     n = len(heights)
     cont = list(continued_heights or heights)
     labels = list(page_by) if page_by is not None else [None] * n
     parents = heading_parents(indents)
     is_heading = [i + 1 < n and indents[i + 1] > indents[i] for i in range(n)]
+    ends = block_ends(indents)
+    sums = [0]
+    for h in heights:
+        sums.append(sums[-1] + h)
     pages: list[Page] = []
     page: Page | None = None
     used = 0
@@ -641,10 +795,22 @@ def paginate(
         rows_ok = max_rows is None or sum(1 for r in page.rows if not r.continued) < max_rows
         return used + need <= capacity and rows_ok
 
+    def block_moves(i: int) -> bool:
+        """A block that does not fit here but fits on a page of its own starts that page."""
+        if not is_heading[i]:
+            return False
+        need = sums[ends[i]] - sums[i]
+        own = sum(1 for r in page.rows if not r.continued)
+        fresh = (page_by_height if labels[i] is not None else 0) + sum(cont[h] for h in parents[i])
+        if max_rows is not None and ends[i] - i > max_rows:
+            return False
+        rows_ok = max_rows is None or own + ends[i] - i <= max_rows
+        return (used + need > capacity or not rows_ok) and fresh + need <= capacity
+
     for i in range(n):
         if page is None or labels[i] != page.page_by:
             new_page(i)
-        elif not fits(i):
+        elif not fits(i) or block_moves(i):
             if not any(not r.continued for r in page.rows):
                 pass  # nothing of its own on this page yet: place it anyway (checked below)
             else:
@@ -666,6 +832,10 @@ __all__ = [
     "chars_in",
     "words",
     "wrap",
+    "NBSP",
+    "NBHY",
+    "TIED_WORD",
+    "tie_phrases",
     "line_count",
     "longest_line",
     "is_numeric_column",
@@ -679,5 +849,6 @@ __all__ = [
     "PageRow",
     "Page",
     "heading_parents",
+    "block_ends",
     "paginate",
 ]

@@ -4,11 +4,17 @@
   footnotes and one production line (program path, data cut-off, production
   stamp, ``Page x of y`` from the PAGE and NUMPAGES fields) in the page
   **footer**: they repeat on every page whoever paginates the file.
-- Tables are **paged here** (:mod:`.layout`): whole rows per page, the column
-  header row on every page (and marked ``\\trhdr``), a group split over pages
-  headed ``"(continued)"``, ``page_by`` groups on pages of their own. Column
-  widths come from the content, text is left- and top-aligned, numbers are
-  aligned on the decimal point and the parenthesis.
+- Tables are **paged here** (:mod:`.layout`): whole rows per page (``\\trkeep``),
+  the column header row on every page (and marked ``\\trhdr``), a block (a
+  heading row and its group: a parameter's rows, a SOC and its PTs) on one page
+  when it fits on one, its rows but the last kept with the next (``\\keepn``)
+  should a word processor paginate again, a block longer than a page headed
+  ``"(continued)"`` on the next, ``page_by`` groups on pages of their own.
+  Column widths come from the content; header phrases such as ``Grade 4`` or
+  ``n (%)`` are never broken (non-breaking spaces and hyphens, ``\\~`` ``\\_``),
+  and the header row takes the fewest lines that do not cost a page. Text is
+  left- and top-aligned, numbers are aligned on the decimal point and the
+  parenthesis.
 - Figures are one embedded PNG scaled to the page, with the same titles and footer.
 
 The output is 7-bit ASCII (non-ASCII as ``\\uN?``) and deterministic.
@@ -31,8 +37,9 @@ from typing import Any, Sequence
 import jinja2
 
 from ..findings import DerivationError
-from .layout import (PageLayout, align_numbers, chars_in, compute_column_widths, is_numeric_column,
-                     line_count, longest_line, measure_column, paginate, segments_text, wrap)
+from .layout import (NBHY, NBSP, PageLayout, align_numbers, block_ends, chars_in, compute_column_widths,
+                     is_numeric_column, line_count, measure_column, paginate, segments_text,
+                     tie_phrases, wrap)
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 CONTINUED = " (continued)"
@@ -58,6 +65,8 @@ def rtf_escape(text: Any) -> str:
     'a\\{b\\}\\\\c \\u8805? 5 \\u233?'
     >>> rtf_escape("😀")   # outside the BMP: a UTF-16 surrogate pair
     '\\u-10179?\\u-8704?'
+    >>> rtf_escape("grade\u00a03\u20114")   # non-breaking space and hyphen
+    'grade\\~3\\_4'
     """
     if isinstance(text, RtfRaw):
         return str(text)
@@ -79,6 +88,10 @@ def rtf_escape(text: Any) -> str:
             out.append("\\line ")
         elif ch == "\t":
             out.append("\\tab ")
+        elif ch == NBSP:
+            out.append("\\~")
+        elif ch == NBHY:
+            out.append("\\_")
         elif ch == "\r":
             continue
         elif 32 <= code < 127:
@@ -241,6 +254,11 @@ class _RowWriter:
         return out
 
 
+def _keep_with_next(row: str) -> str:
+    """The cells of a row with their paragraphs kept with the next (``\\keepn``)."""
+    return row.replace("\\intbl", "\\intbl\\keepn")
+
+
 def plan_table(table, layout: PageLayout, *, body_height: int, max_rows: int | None = None) -> tuple[TablePlan, dict]:
     """Column widths, cell texts and pages of ``table`` (a :class:`~derivations.tlf.render.Table`).
 
@@ -250,6 +268,7 @@ def plan_table(table, layout: PageLayout, *, body_height: int, max_rows: int | N
     cw, pad, lh, pad_v = layout.char_twips, layout.cell_pad, layout.line_twips, layout.cell_pad_v
     what = table.full_title or "table"
     ncol, nrow = len(table.columns), len(table.rows)
+    heads = [tie_phrases(h) for h in table.columns]  # "Grade 4", "n (%)" never broken
     data_cols = [[r.cells[j] for r in table.rows] for j in range(ncol - 1)]
     numeric = [False] + [is_numeric_column(c) for c in data_cols]
     segments = [align_numbers(c) if num else None for c, num in zip(data_cols, numeric[1:])]
@@ -260,14 +279,14 @@ def plan_table(table, layout: PageLayout, *, body_height: int, max_rows: int | N
     labels = [r.label for r in table.rows]
     label_texts = labels + [labels[i] + CONTINUED for i in range(nrow) if heading[i]]
     label_indents = indents + [indents[i] for i in range(nrow) if heading[i]]
-    measures = [measure_column([table.columns[0], *label_texts], indents=[0, *label_indents])]
+    measures = [measure_column([heads[0], *label_texts], indents=[0, *label_indents])]
     for j, col in enumerate(texts):
-        head = measure_column([table.columns[j + 1]])
+        head = measure_column([heads[j + 1]])
         if numeric[j + 1]:
             body = measure_column(col, numeric=True)
             measures.append((max(head[0], body[0]), max(head[1], body[1])))
         else:
-            measures.append(measure_column([table.columns[j + 1], *col]))
+            measures.append(measure_column([heads[j + 1], *col]))
     slack = int(cw * COLUMN_SLACK)  # LibreOffice must not find a full line one twip too wide
     usable_chars = int((layout.usable_width - (2 * pad + slack) * ncol - 1) // cw)
     fixed = None
@@ -278,35 +297,56 @@ def plan_table(table, layout: PageLayout, *, body_height: int, max_rows: int | N
                                   hint="give a width in inches, or None for a width from the content")
         fixed = [None if w is None else chars_in(w * 1440 - 2 * pad - slack, layout.font_size)
                  for w in table.column_widths]
-    lengths = [[i + n for i, n in zip(indents, _per_distinct(labels, longest_line))]]
-    lengths += [_per_distinct(col, longest_line) for col in texts]
-    fits = compute_column_widths(measures, usable_chars=usable_chars, fixed=fixed, lengths=lengths, what=what)
-    chars = [f.chars for f in fits]
-    twips = [int(round(c * cw)) + 2 * pad + slack for c in chars]
-    spare = layout.usable_width - sum(twips)
-    if spare > 0:
-        twips[0] += spare
-    inner = [t - 2 * pad for t in twips]
-    wrap_at = [chars_in(i - slack + 1, layout.font_size) for i in inner]
+    cell_texts = [list(zip(labels, indents))] + [[(t, 0) for t in col] for col in texts]
+    page_by = list(table.page_by) if getattr(table, "page_by", None) is not None else None
+    if page_by is not None and len(page_by) != nrow:
+        raise DerivationError(f"{what}: page_by needs one label per row", value=len(page_by))
+    page_by_lines = max((len(wrap(str(p) + CONTINUED, layout.chars_per_line)) for p in set(page_by or []) if p),
+                        default=0)
+
+    def paged(chars: list[int]) -> dict[str, Any]:
+        """Twips, wrapping widths, heights and pages of the table with columns of ``chars``."""
+        twips = [int(round(c * cw)) + 2 * pad + slack for c in chars]
+        spare = layout.usable_width - sum(twips)
+        if spare > 0:
+            twips[0] += spare
+        inner = [t - 2 * pad for t in twips]
+        wrap_at = [chars_in(i - slack + 1, layout.font_size) for i in inner]
+        head_lines = max(line_count(h, wrap_at[j]) for j, h in enumerate(heads))
+        # heights of the rows (lines of the tallest cell), counted once per distinct text
+        lines = [max(1, line_count(lab, max(1, wrap_at[0] - ind))) for lab, ind in zip(labels, indents)]
+        for j, col in enumerate(texts):
+            if not numeric[j + 1]:  # numbers never wrap
+                width = wrap_at[j + 1]
+                col_lines = _per_distinct(col, lambda t, w=width: line_count(t, w))
+                lines = [max(a, b) for a, b in zip(lines, col_lines)]
+        heights = [n * lh + 2 * pad_v for n in lines]
+        cont_heights = [line_count(labels[i] + CONTINUED, max(1, wrap_at[0] - indents[i])) * lh + 2 * pad_v
+                        if heading[i] else heights[i] for i in range(nrow)]
+        capacity = body_height - (head_lines * lh + 2 * pad_v) - TABLE_TAIL_TWIPS
+        pages = paginate(heights, [r.indent for r in table.rows], capacity, continued_heights=cont_heights,
+                         page_by=page_by, page_by_height=page_by_lines * lh, max_rows=max_rows, what=what)
+        return {"chars": chars, "twips": twips, "inner": inner, "head_lines": head_lines, "heights": heights,
+                "capacity": capacity, "pages": pages, "key": (len(pages), head_lines, sum(lines))}
+
+    # The header row's height is chosen with the widths: the fewest header lines (header phrases whole,
+    # see tie_phrases) unless the lines they take from the body cost a page; then the fewest pages,
+    # header lines and body lines, in that order.
+    options = {}
+    for weight in (10 ** 9, 1, 0):
+        fits = compute_column_widths(measures, usable_chars=usable_chars, fixed=fixed, cells=cell_texts, what=what,
+                                     headers=heads, header_weight=weight)
+        chars = [f.chars for f in fits]
+        if tuple(chars) not in options:
+            options[tuple(chars)] = paged(chars)
+    best = min(options.values(), key=lambda o: o["key"])
+    chars, twips, inner, heights, pages = best["chars"], best["twips"], best["inner"], best["heights"], best["pages"]
+    capacity = best["capacity"]
     cellx = [sum(twips[:k + 1]) for k in range(ncol)]
     writer = _RowWriter(cellx, layout)
-
     # the column header row, repeated on every page
-    head_lines = max(line_count(h, wrap_at[j]) for j, h in enumerate(table.columns))
-    head = writer.head_def + "".join(writer.cell(h, "qc" if numeric[j] else "ql") for j, h in enumerate(table.columns))
-    head += "\\row\n"
-    head_height = head_lines * lh + 2 * pad_v
-
-    # heights of the rows (lines of the tallest cell), counted once per distinct text
-    lines = [max(1, line_count(lab, max(1, wrap_at[0] - ind))) for lab, ind in zip(labels, indents)]
-    for j, col in enumerate(texts):
-        if not numeric[j + 1]:  # numbers never wrap
-            width = wrap_at[j + 1]
-            col_lines = _per_distinct(col, lambda t, w=width: line_count(t, w))
-            lines = [max(a, b) for a, b in zip(lines, col_lines)]
-    heights = [n * lh + 2 * pad_v for n in lines]
-    cont_heights = [line_count(labels[i] + CONTINUED, max(1, wrap_at[0] - indents[i])) * lh + 2 * pad_v
-                    if heading[i] else heights[i] for i in range(nrow)]
+    head = writer.head_def + "".join(writer.cell(h, "qc" if numeric[j] else "ql") for j, h in enumerate(heads))
+    head = _keep_with_next(head) + "\\row\n"
 
     # the cells of each row, as RTF
     leads = []
@@ -321,23 +361,26 @@ def plan_table(table, layout: PageLayout, *, body_height: int, max_rows: int | N
         body = [a + b for a, b in zip(body, cells)]
     blank = "".join(writer.cell("") for _ in range(ncol - 1))
 
-    page_by = list(table.page_by) if getattr(table, "page_by", None) is not None else None
-    if page_by is not None and len(page_by) != nrow:
-        raise DerivationError(f"{what}: page_by needs one label per row", value=len(page_by))
-    page_by_lines = max((len(wrap(str(p) + CONTINUED, layout.chars_per_line)) for p in set(page_by or []) if p),
-                        default=0)
-    capacity = body_height - head_height - TABLE_TAIL_TWIPS
-    pages = paginate(heights, [r.indent for r in table.rows], capacity, continued_heights=cont_heights,
-                     page_by=page_by, page_by_height=page_by_lines * lh, max_rows=max_rows, what=what)
+    # each row of a block but its last is kept with the next row (\\keepn), should a word processor
+    # paginate the document again
+    ends = block_ends([r.indent for r in table.rows])
+    top_end, k = [0] * nrow, 0  # the end of the outermost block each row is in
+    while k < nrow:
+        top_end[k:ends[k]] = [ends[k]] * (ends[k] - k)
+        k = ends[k]
     out_pages = []
     for pg in pages:
         rows = []
-        for pr in pg.rows:
+        for n, pr in enumerate(pg.rows):
             if pr.continued:
                 src = table.rows[pr.index]
-                rows.append(writer.cell(src.label + CONTINUED, "ql", label_li[pr.index], src.bold) + blank)
+                row = writer.cell(src.label + CONTINUED, "ql", label_li[pr.index], src.bold) + blank
             else:
-                rows.append(body[pr.index])
+                row = body[pr.index]
+            nxt = pg.rows[n + 1].index if n + 1 < len(pg.rows) else None
+            if nxt is not None and nxt < top_end[pr.index]:
+                row = _keep_with_next(row)
+            rows.append(row)
         text = "".join(writer.body_def + r + "\\row\n" for r in rows[:-1])
         if rows:
             text += writer.last_def + rows[-1] + "\\row\n"
