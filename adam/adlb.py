@@ -5,12 +5,18 @@ visits from the windows of adam/_bds.py; baseline the last result on or before t
 on treatment from the day after the first dose to [adam] ontrt_end_window days after the last;
 CTCAE v5.0 grades of the terms :data:`PARAMS` names, at baseline and at each record; reference
 range indicator and its shift from baseline. Spec methods MT.xxx are named per block.
+
+Calcium is graded as CTCAE v5.0 states its terms: on the albumin-corrected serum calcium, a
+parameter computed per sample (:data:`COMPUTED`, Payne's formula), not on the measured total
+calcium (CA), which keeps no grade.
 """
 
 import pandas as pd
 
 from derivations.adam import (
     CTCAE_V5,
+    Formula,
+    derive_param_computed,
     derive_var_analysis_ratio,
     derive_var_anrind,
     derive_var_atoxgr_dir,
@@ -38,7 +44,8 @@ KEYS = ["STUDYID", "USUBJID"]
 _PARAM_COLUMNS = ["LBTESTCD", "PARAMCD", "PARAM", "PARAMN", "UNIT", "ATOXDSCL", "ATOXDSCH"]
 #: MT.ADLB.PARAM / MT.ADLB.ATOXDSC: LB test -> parameter, its unit (LBSTRESU) and the CTCAE v5.0 terms it is
 #: graded by, low and high (None: not graded in that direction; CTCAE v5.0 grades hyperglycaemia by
-#: intervention, not by value)
+#: intervention, not by value). A parameter without LBTESTCD is computed (:data:`COMPUTED`); CTCAE v5.0
+#: grades hypo- and hypercalcaemia on corrected serum calcium, so CACORR is graded and CA is not.
 PARAMS = pd.DataFrame([
     ("HGB", "HGB", "Hemoglobin (g/L)", 1, "g/L", "Anemia", "Hemoglobin increased"),
     ("RBC", "RBC", "Erythrocytes (10^12/L)", 2, "10^12/L", None, None),
@@ -59,8 +66,21 @@ PARAMS = pd.DataFrame([
     ("GLUC", "GLUC", "Glucose (mmol/L)", 19, "mmol/L", "Hypoglycemia", None),
     ("SODIUM", "SODIUM", "Sodium (mmol/L)", 20, "mmol/L", "Hyponatremia", "Hypernatremia"),
     ("K", "K", "Potassium (mmol/L)", 21, "mmol/L", "Hypokalemia", "Hyperkalemia"),
-    ("CA", "CA", "Calcium (mmol/L)", 22, "mmol/L", "Hypocalcemia", "Hypercalcemia"),
+    ("CA", "CA", "Calcium (mmol/L)", 22, "mmol/L", None, None),
+    (None, "CACORR", "Calcium, albumin-corrected (mmol/L)", 23, "mmol/L", "Hypocalcemia", "Hypercalcemia"),
 ], columns=_PARAM_COLUMNS)
+#: MT.ADLB.AVAL: parameters computed from others of the same sample (subject, visit, date): PARAMCD ->
+#: source parameters, AVAL, and what it is (define.xml states it)
+COMPUTED = {
+    "CACORR": {"sources": ("CA", "ALB"), "AVAL": Formula("CA + 0.02 * (40 - ALB)"),
+               "about": "the albumin-corrected serum calcium by Payne's formula in SI units, 0.02 mmol/L calcium "
+                        "per g/L albumin below 40 g/L (Payne RB et al., Br Med J 1973;4:643-6)"},
+}
+#: the variables of a computed record taken from its first source parameter's record (CA's range is
+#: the corrected value's: laboratories report adjusted calcium against the total calcium range)
+COMPUTED_FROM_SOURCE = ["PARCAT1", "ANRLO", "ANRHI"]
+#: one sample: the by variables of a computed parameter
+SAMPLE = KEYS + ["VISIT", "VISITNUM", "LBDTC"]
 #: LB variables used (LBSEQ, VISIT and VISITNUM are kept: the record's origin and visit)
 LB_VARS = ["LBSEQ", "LBTESTCD", "LBCAT", "VISIT", "VISITNUM", "LBDTC"]
 #: used on the way, not kept
@@ -71,13 +91,21 @@ def derive(ctx):
     adsl, lb = ctx.adam["ADSL"], ctx.sdtm["LB"]
     assert_subjects_in(lb, dataset_ref=adsl, dataset_name="LB", ref_name="ADSL")
     adlb = lb[KEYS + LB_VARS + ["LBSTRESN", "LBSTRESU", "LBSTNRLO", "LBSTNRHI"]].copy()
-    adlb = derive_vars_merged(adlb, dataset_add=adsl, by_vars=KEYS, new_vars=ADSL_VARS)
     # MT.ADLB.PARAM: the parameter and its unit (a result in another unit would be graded wrongly)
-    adlb = merge_params(adlb, PARAMS, testcd="LBTESTCD", unit_var="LBSTRESU", dataset_name="LB",
-                        program="adam/adlb.py")
+    adlb = merge_params(adlb, PARAMS[PARAMS["LBTESTCD"].notna()], testcd="LBTESTCD", unit_var="LBSTRESU",
+                        dataset_name="LB", program="adam/adlb.py")
     adlb["PARCAT1"] = adlb["LBCAT"]
     adlb["AVAL"] = adlb.pop("LBSTRESN")
     adlb["ANRLO"], adlb["ANRHI"] = adlb.pop("LBSTNRLO"), adlb.pop("LBSTNRHI")
+    # MT.ADLB.AVAL: the computed parameters, one record per sample (subject, visit, date) with every source value
+    for code, rule in COMPUTED.items():
+        param = PARAMS.loc[PARAMS["PARAMCD"] == code].drop(columns="LBTESTCD").iloc[0].to_dict()
+        first = rule["sources"][0]
+        from_source = {var: (lambda wide, col=f"{var}.{first}": wide[col]) for var in COMPUTED_FROM_SOURCE}
+        adlb = derive_param_computed(adlb, by_vars=SAMPLE, parameters=list(rule["sources"]),
+                                     set_values_to={**param, "LBSTRESU": param["UNIT"], "AVAL": rule["AVAL"],
+                                                    **from_source})
+    adlb = derive_vars_merged(adlb, dataset_add=adsl, by_vars=KEYS, new_vars=ADSL_VARS)
 
     # MT.BDS.ADT / MT.ADY
     adlb = derive_vars_dt(adlb, dtc="LBDTC", new_vars_prefix="A", findings=ctx.findings)

@@ -780,6 +780,11 @@ LAB_AE = {
                 4: ("abs", 0.05, 0.18)}),                                                    # Lymphocyte count decreased
     10: ("AST", {1: ("uln", 1.2, 2.8), 2: ("uln", 3.2, 4.8), 3: ("uln", 5.5, 18.0)}),          # AST increased
 }
+#: calcium: CTCAE grades the albumin-corrected value (Payne, in the page's units: corrected = total +
+#: 0.8 x (4.0 - albumin g/dL) mg/dL), so the drawn calcium is the corrected one and the page records
+#: the total the laboratory measures; both stay this far (mg/dL) inside the normal range
+CA_PER_ALB = 0.8
+CA_MARGIN = 0.15
 #: Hypertension (AE_TERMS index 2) in the vital signs: systolic / diastolic ranges per grade (mmHg)
 VS_HYPERTENSION = {1: ((130, 139), (85, 89)), 2: ((142, 158), (90, 98)), 3: ((162, 175), (101, 108))}
 
@@ -826,6 +831,16 @@ def _within(rng, level, cv, lo, hi):
     step = np.clip(rng.normal(0.0, 1.0, len(level)), -2, 2) * cv
     margin = 0.05 * (hi - lo)
     return np.clip(level * (1 + step), lo + margin, hi - margin)
+
+
+def _total_calcium(drawn, albumin, lo, hi):
+    """The total calcium (mg/dL) a page records for each ``drawn`` value, read as the albumin-corrected
+    calcium: with albumin above 4.0 g/dL the total is higher than the corrected value, so the corrected
+    value is placed in the part of the range [lo, hi] that keeps both inside it (no random draws)."""
+    lift = CA_PER_ALB * (np.round(albumin, 1) - 4.0)  # total - corrected, with the albumin as typed
+    c_lo = np.maximum(lo, lo - lift) + CA_MARGIN
+    c_hi = np.maximum(np.minimum(hi, hi - lift) - CA_MARGIN, c_lo)
+    return c_lo + (drawn - lo) / (hi - lo) * (c_hi - c_lo) + lift
 
 
 def _ae_windows(rows: pd.DataFrame, events: pd.DataFrame, term: int) -> tuple[np.ndarray, np.ndarray]:
@@ -883,6 +898,10 @@ def _lab_pages(rng, visits, subjid, sex, events) -> dict[str, pd.DataFrame]:
             first = np.r_[True, sid[1:] != sid[:-1]]
             hgb0 = values["HGB"][first][np.cumsum(first) - 1]
             values["RBC"] = values["RBC"] * values["HGB"] / hgb0
+        else:
+            ca = next(t for t in LAB_PANEL if t[0] == "CA")
+            values["CA"] = _total_calcium(values["CA"], values["ALB"], np.where(male, ca[4], ca[6])[sid],
+                                          np.where(male, ca[5], ca[7])[sid])
         for col, _page, unit, dec, *_ in panel:
             typed = _typed(values[col], dec)
             if col in LAB_NOT_DONE:

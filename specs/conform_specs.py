@@ -630,7 +630,7 @@ ADAM_DATASETS: dict[str, tuple[dict, list[VariableSpec]]] = {
                  _a("ADLB", "PARAM", length=40, label="Parameter", origin="Assigned", codelist="PARAM_LB",
                     method="MT.ADLB.PARAM", mandatory=True),
                  _a("ADLB", "PARAMN", "integer", label="Parameter (N)", origin="Assigned", method="MT.ADLB.PARAM"),
-                 _a("ADLB", "AVAL", "float", label="Analysis Value", origin="Predecessor", predecessor="LB.LBSTRESN"),
+                 _a("ADLB", "AVAL", "float", label="Analysis Value", method="MT.ADLB.AVAL"),
                  _a("ADLB", "ANRLO", "float", label="Analysis Normal Range Lower Limit", origin="Predecessor",
                     predecessor="LB.LBSTNRLO"),
                  _a("ADLB", "ANRHI", "float", label="Analysis Normal Range Upper Limit", origin="Predecessor",

@@ -152,8 +152,20 @@ ADAM_METHODS = {
 # so define.xml cannot drift from what they do: --check fails when a table changes and the spec was not rebuilt.
 
 def _param_text(params, testcd: str) -> str:
-    return "; ".join(f"{getattr(r, testcd)} -> PARAMCD {r.PARAMCD}, PARAM '{r.PARAM}', PARAMN {r.PARAMN:g}"
-                     for r in params.itertuples(index=False))
+    """Test -> parameter, one item per row; a row without a test is a computed parameter."""
+    return "; ".join(f"{getattr(r, testcd) if isinstance(getattr(r, testcd), str) else 'computed'} -> PARAMCD "
+                     f"{r.PARAMCD}, PARAM '{r.PARAM}', PARAMN {r.PARAMN:g}" for r in params.itertuples(index=False))
+
+
+def _computed_text(params, computed: dict, by: list[str]) -> str:
+    """The computed parameters of a BDS program: formula over the source parameters' AVAL, and what it is."""
+    units = dict(zip(params["PARAMCD"], params["UNIT"]))
+    items = []
+    for code, rule in computed.items():
+        sources = ", ".join(f"{s} ({units[s]})" for s in rule["sources"])
+        items.append(f"{code} ({units[code]}) = {rule['AVAL']}, with the AVAL of {sources}: {rule['about']}")
+    return (f"one record per {', '.join(by[:-1])} and {by[-1]} with a value of every source parameter (no LBSEQ; "
+            "PARCAT1, ANRLO and ANRHI those of the first source parameter's record): " + "; ".join(items))
 
 
 def study_methods(study_root: Path = ROOT) -> dict[str, tuple[str, str, str]]:
@@ -188,8 +200,11 @@ def study_methods(study_root: Path = ROOT) -> dict[str, tuple[str, str, str]]:
                            "term ATOXDSCL / ATOXDSCH, the first criterion met from grade 4 down (0 when none); ULN = "
                            "ANRHI, LLN = ANRLO; 'baseline was abnormal' is BNRIND HIGH (for a decrease: LOW); grades "
                            "needing clinical information are not derived; blank without a term, a value or the limit "
-                           "a criterion needs. Calcium (CA) is graded as measured: total serum calcium, not "
-                           "corrected for albumin. Criteria: " + criteria + ".", "PGM.ADLB"),
+                           "a criterion needs. Calcium is graded as CTCAE states its terms, on the "
+                           "albumin-corrected serum calcium (CACORR); the measured total calcium (CA) has no grade. "
+                           "Criteria: " + criteria + ".", "PGM.ADLB"),
+        "MT.ADLB.AVAL": ("Laboratory analysis value", "LB.LBSTRESN of the LB record, in the standard unit. Computed "
+                         "parameters, " + _computed_text(params, adlb.COMPUTED, adlb.SAMPLE[1:]) + ".", "PGM.ADLB"),
         "MT.ADVS.PARAM": ("Vital-sign parameter", "From VSTESTCD, in the unit of VS (VSSTRESU must be the parameter's "
                           "unit, else the run stops): " + _param_text(advs.PARAMS, "VSTESTCD")
                           + ". Computed per date: " + computed + ".", "PGM.ADVS"),

@@ -175,3 +175,124 @@ def test_advs_whole_output(study):
     assert sorted(advs.columns) == sorted(read_spec(ROOT / "specs" / "adam_spec.xlsx").dataset("ADVS").variable_names)
     expect_dfs_equal(advs[expected.columns], expected, keys=["USUBJID", "ASEQ"], tolerance=1e-9, check_kinds=False)
     assert list(ctx.findings) == []
+
+
+# --------------------------------------------------------------------------- albumin-corrected calcium
+CA_ROWS = [  # CA in mmol/L (range 2.15-2.54), ALB in g/L (range 40-55); one sample per visit
+    (1, "CA", "CHEMISTRY", "BASELINE", 1.0, "2021-01-08", 2.30, "mmol/L", 2.15, 2.54),
+    (2, "ALB", "CHEMISTRY", "BASELINE", 1.0, "2021-01-08", 45.0, "g/L", 40.0, 55.0),
+    (3, "CA", "CHEMISTRY", "CYCLE 2", 102.0, "2021-01-31", 2.00, "mmol/L", 2.15, 2.54),
+    (4, "ALB", "CHEMISTRY", "CYCLE 2", 102.0, "2021-01-31", 30.0, "g/L", 40.0, 55.0),
+    (5, "CA", "CHEMISTRY", "CYCLE 3", 103.0, "2021-02-21", 2.10, "mmol/L", 2.15, 2.54),
+    (6, "ALB", "CHEMISTRY", "CYCLE 3", 103.0, "2021-02-21", 50.0, "g/L", 40.0, 55.0),
+    (7, "CA", "CHEMISTRY", "UNSCHEDULED", 103.01, "2021-03-01", 2.80, "mmol/L", 2.15, 2.54),
+    (8, "ALB", "CHEMISTRY", "UNSCHEDULED", 103.01, "2021-03-01", 25.0, "g/L", 40.0, 55.0),
+    (9, "CA", "CHEMISTRY", "CYCLE 5", 105.0, "2021-04-01", 2.40, "mmol/L", 2.15, 2.54),
+    (10, "ALB", "CHEMISTRY", "CYCLE 5", 105.0, "2021-04-01", NA, "", 40.0, 55.0),  # NOT DONE: no CACORR
+]
+
+
+def test_adlb_corrected_calcium_whole_output(study):
+    adlb, ctx = _run(study, "adlb", LB=_lb(CA_ROWS))
+    # CACORR = CA + 0.02 x (40 - ALB) mmol/L (Payne): 2.30 - 0.10 = 2.20; 2.00 + 0.20 = 2.20 (the measured 2.00
+    # is below the LLN, the corrected value is normal); 2.10 - 0.20 = 1.90; 2.80 + 0.30 = 3.10; none on 04-01.
+    # CTCAE v5.0 on CACORR: Hypocalcemia <2.0 - 1.75 grade 2 (1.90); Hypercalcemia >2.9 - 3.1 grade 2 (3.10 is
+    # not above 3.1). CA keeps no grade. Hypoalbuminemia: <LLN - 30 g/L grade 1 (30), <30 - 20 grade 2 (25).
+    # ADY: 01-08 -2, 01-31 22, 02-21 43, 03-01 51, 04-01 82; windows Baseline, Cycle 2 (2-32, target 22),
+    # Cycle 3 (33-53, target 43: 02-21 is analysed, not 03-01), Cycle 5 (75-95, target 85); on treatment up to
+    # 2021-03-22. ASEQ by PARAMN (ALB 16, CA 22, CACORR 23), ADT, LBSEQ.
+    alb = ("ALB", "Albumin (g/L)", 16, "Hypoalbuminemia", None)
+    ca = ("CA", "Calcium (mmol/L)", 22, None, None)
+    cc = ("CACORR", "Calcium, albumin-corrected (mmol/L)", 23, "Hypocalcemia", "Hypercalcemia")
+    cols = ["LBSEQ", "PARAMCD", "PARAM", "PARAMN", "ATOXDSCL", "ATOXDSCH", "PARCAT1", "VISIT", "VISITNUM", "ADT",
+            "ADY", "AVISIT", "AVISITN", "AWLO", "AWHI", "AWTARGET", "AWU", "AVAL", "ANRLO", "ANRHI", "ANRIND",
+            "ONTRTFL", "ABLFL", "BASE", "BNRIND", "CHG", "PCHG", "R2BASE", "ATOXGRL", "ATOXGRH", "BTOXGRL",
+            "BTOXGRH", "SHIFT1", "ANL01FL", "ASEQ"]
+    b = ("BASELINE", 1.0, D("2021-01-08"), -2, "Baseline", 0.0, NA, 1.0, 1.0, "DAYS")
+    c2 = ("CYCLE 2", 102.0, D("2021-01-31"), 22, "Cycle 2", 2.0, 2.0, 32.0, 22.0, "DAYS")
+    c3 = ("CYCLE 3", 103.0, D("2021-02-21"), 43, "Cycle 3", 3.0, 33.0, 53.0, 43.0, "DAYS")
+    un = ("UNSCHEDULED", 103.01, D("2021-03-01"), 51, "Cycle 3", 3.0, 33.0, 53.0, 43.0, "DAYS")
+    c5 = ("CYCLE 5", 105.0, D("2021-04-01"), 82, "Cycle 5", 5.0, 75.0, 95.0, 85.0, "DAYS")
+    rca, ralb = (2.15, 2.54), (40.0, 55.0)
+    rows = [
+        (2, *alb, "CHEMISTRY", *b, 45.0, *ralb, "NORMAL", None, "Y", 45.0, "NORMAL", NA, NA, NA,
+         "0", None, "0", None, None, "Y", 1),
+        (4, *alb, "CHEMISTRY", *c2, 30.0, *ralb, "LOW", "Y", None, 45.0, "NORMAL", -15.0, -100 * 15 / 45, 30 / 45,
+         "1", None, "0", None, "NORMAL to LOW", "Y", 2),
+        (6, *alb, "CHEMISTRY", *c3, 50.0, *ralb, "NORMAL", "Y", None, 45.0, "NORMAL", 5.0, 100 * 5 / 45, 50 / 45,
+         "0", None, "0", None, "NORMAL to NORMAL", "Y", 3),
+        (8, *alb, "CHEMISTRY", *un, 25.0, *ralb, "LOW", "Y", None, 45.0, "NORMAL", -20.0, -100 * 20 / 45, 25 / 45,
+         "2", None, "0", None, "NORMAL to LOW", None, 4),
+        (10, *alb, "CHEMISTRY", *c5, NA, *ralb, None, None, None, 45.0, "NORMAL", NA, NA, NA,
+         None, None, "0", None, "NORMAL to NULL", None, 5),
+        (1, *ca, "CHEMISTRY", *b, 2.30, *rca, "NORMAL", None, "Y", 2.30, "NORMAL", NA, NA, NA,
+         None, None, None, None, None, "Y", 6),
+        (3, *ca, "CHEMISTRY", *c2, 2.00, *rca, "LOW", "Y", None, 2.30, "NORMAL", -0.3, -100 * 0.3 / 2.3, 2 / 2.3,
+         None, None, None, None, "NORMAL to LOW", "Y", 7),
+        (5, *ca, "CHEMISTRY", *c3, 2.10, *rca, "LOW", "Y", None, 2.30, "NORMAL", -0.2, -100 * 0.2 / 2.3, 2.1 / 2.3,
+         None, None, None, None, "NORMAL to LOW", "Y", 8),
+        (7, *ca, "CHEMISTRY", *un, 2.80, *rca, "HIGH", "Y", None, 2.30, "NORMAL", 0.5, 100 * 0.5 / 2.3, 2.8 / 2.3,
+         None, None, None, None, "NORMAL to HIGH", None, 9),
+        (9, *ca, "CHEMISTRY", *c5, 2.40, *rca, "NORMAL", None, None, 2.30, "NORMAL", 0.1, 100 * 0.1 / 2.3,
+         2.4 / 2.3, None, None, None, None, "NORMAL to NORMAL", "Y", 10),
+        (NA, *cc, "CHEMISTRY", *b, 2.20, *rca, "NORMAL", None, "Y", 2.20, "NORMAL", NA, NA, NA,
+         "0", "0", "0", "0", None, "Y", 11),
+        (NA, *cc, "CHEMISTRY", *c2, 2.20, *rca, "NORMAL", "Y", None, 2.20, "NORMAL", 0.0, 0.0, 1.0,
+         "0", "0", "0", "0", "NORMAL to NORMAL", "Y", 12),
+        (NA, *cc, "CHEMISTRY", *c3, 1.90, *rca, "LOW", "Y", None, 2.20, "NORMAL", -0.3, -100 * 0.3 / 2.2, 1.9 / 2.2,
+         "2", "0", "0", "0", "NORMAL to LOW", "Y", 13),
+        (NA, *cc, "CHEMISTRY", *un, 3.10, *rca, "HIGH", "Y", None, 2.20, "NORMAL", 0.9, 100 * 0.9 / 2.2, 3.1 / 2.2,
+         "0", "2", "0", "0", "NORMAL to HIGH", None, 14),
+    ]
+    expected = pd.DataFrame(rows, columns=cols).assign(
+        STUDYID="S", USUBJID="S-1", SUBJID="1", SITEID="01", TRT01A="A", TRTA="A", SAFFL="Y",
+        TRTSDT=D("2021-01-10"), TRTEDT=D("2021-02-20"))
+    assert sorted(adlb.columns) == sorted(expected.columns)
+    expect_dfs_equal(adlb[expected.columns], expected, keys=["USUBJID", "ASEQ"], tolerance=1e-9, check_kinds=False)
+    assert list(ctx.findings) == []
+
+
+# (CA mmol/L, ALB g/L) -> (CACORR, ATOXGRL Hypocalcemia, ATOXGRH Hypercalcemia), range 2.15 - 2.54 mmol/L:
+# each CTCAE v5.0 limit met exactly and passed by 0.01 mmol/L, the corrections 0 and +/- 0.02 x 5-10 g/L
+CACORR_BOUNDARIES = [
+    ((2.00, 30.0), (2.20, "0", "0")),  # the measured 2.00 would be grade 1
+    ((2.15, 40.0), (2.15, "0", "0")),  # = LLN
+    ((2.24, 45.0), (2.14, "1", "0")),  # < LLN
+    ((2.10, 45.0), (2.00, "1", "0")),  # 2.0 is grade 1 (<LLN - 2.0)
+    ((2.09, 45.0), (1.99, "2", "0")),
+    ((1.85, 45.0), (1.75, "2", "0")),
+    ((1.84, 45.0), (1.74, "3", "0")),
+    ((1.70, 50.0), (1.50, "3", "0")),
+    ((1.69, 50.0), (1.49, "4", "0")),
+    ((2.54, 40.0), (2.54, "0", "0")),  # = ULN
+    ((2.45, 35.0), (2.55, "0", "1")),
+    ((2.80, 35.0), (2.90, "0", "1")),  # 2.9 is grade 1 (>ULN - 2.9)
+    ((2.81, 35.0), (2.91, "0", "2")),
+    ((2.90, 30.0), (3.10, "0", "2")),
+    ((2.91, 30.0), (3.11, "0", "3")),
+    ((3.20, 30.0), (3.40, "0", "3")),
+    ((3.21, 30.0), (3.41, "0", "4")),
+]
+
+
+def test_adlb_corrected_calcium_value_and_grade_at_the_ctcae_limits(study):
+    rows = []
+    for i, ((ca, alb), _) in enumerate(CACORR_BOUNDARIES):
+        day = (D("2021-01-12") + pd.Timedelta(days=i)).strftime("%Y-%m-%d")  # all on treatment, in Cycle 2
+        rows += [(2 * i + 1, "CA", "CHEMISTRY", f"UNSCHEDULED {i}", 101.01 + i / 100, day, ca, "mmol/L", 2.15, 2.54),
+                 (2 * i + 2, "ALB", "CHEMISTRY", f"UNSCHEDULED {i}", 101.01 + i / 100, day, alb, "g/L", 40.0, 55.0)]
+    adlb, _ = _run(study, "adlb", LB=_lb(rows))
+    got = adlb[adlb["PARAMCD"] == "CACORR"].sort_values("ADT")
+    assert len(got) == len(CACORR_BOUNDARIES)
+    expected = [e for _, e in CACORR_BOUNDARIES]
+    assert np.allclose(got["AVAL"].to_numpy(dtype=float), [e[0] for e in expected], rtol=0, atol=1e-12)
+    assert list(zip(got["ATOXGRL"], got["ATOXGRH"])) == [(e[1], e[2]) for e in expected]
+    measured = adlb[adlb["PARAMCD"] == "CA"]
+    assert measured[["ATOXDSCL", "ATOXDSCH", "ATOXGRL", "ATOXGRH"]].isna().all().all()
+
+
+def test_adlb_corrected_calcium_needs_one_sample_per_visit(study):
+    # two calcium results of one visit and date: which albumin goes with which is unknown -> an error
+    rows = CA_ROWS[:2] + [(11, "CA", "CHEMISTRY", "BASELINE", 1.0, "2021-01-08", 2.31, "mmol/L", 2.15, 2.54)]
+    with pytest.raises(DerivationError, match="CACORR.*not unique per by group"):
+        _run(study, "adlb", LB=_lb(rows))

@@ -382,13 +382,23 @@ def test_adlb_ctcae_grades_agree_with_the_adverse_events(adam):
     # no other laboratory value is abnormal by CTCAE (nothing the AE page does not report)
     graded = pd.to_numeric(adlb["ATOXGRL"]).fillna(0).gt(0) | pd.to_numeric(adlb["ATOXGRH"]).fillna(0).gt(0)
     assert set(adlb.loc[graded, "PARAMCD"]) == {"HGB", "LYM", "AST"}
+    # calcium is graded on the albumin-corrected value (no hypo-/hypercalcaemia AE: every subject grade 0);
+    # the measured total calcium has no grade
+    assert _worst(adlb, "CACORR", "ATOXGRL") == _worst(adlb, "CACORR", "ATOXGRH") == {0: 29}
+    assert adlb.loc[adlb["PARAMCD"] == "CA", ["ATOXDSCL", "ATOXDSCH", "ATOXGRL", "ATOXGRH"]].isna().all().all()
 
 
 def test_adlb_records_baseline_and_visits(adam, run):
     adlb, lb = adam["ADLB"], run.datasets["sdtm"]["LB"]
-    # one ADLB record per LB record; 29 x 20 baselines less the 3 baseline tests not done
-    assert len(adlb) == len(lb) == 5172 and adlb["LBSEQ"].notna().all()
-    assert (adlb["ABLFL"] == "Y").sum() == 577 and (adlb.loc[adlb["ABLFL"] == "Y", "AVISIT"] == "Baseline").all()
+    # one ADLB record per LB record, and one CACORR per chemistry sample (249, each with CA and ALB); baselines:
+    # 29 x 20 less the 3 baseline tests not done, and 29 CACORR
+    computed = adlb["PARAMCD"] == "CACORR"
+    assert len(lb) == 5172 and len(adlb) == 5172 + 249 and computed.sum() == 249
+    assert adlb.loc[~computed, "LBSEQ"].notna().all() and adlb.loc[computed, "LBSEQ"].isna().all()
+    assert (adlb["ABLFL"] == "Y").sum() == 577 + 29 and (adlb.loc[adlb["ABLFL"] == "Y", "AVISIT"] == "Baseline").all()
+    samples = adlb[adlb["PARAMCD"].isin(["CA", "ALB", "CACORR"])].pivot(
+        index=["USUBJID", "VISIT", "ADT"], columns="PARAMCD", values="AVAL")
+    assert len(samples) == 249 and np.allclose(samples["CACORR"], samples["CA"] + 0.02 * (40 - samples["ALB"]))
     analysed = adlb[adlb["ANL01FL"] == "Y"]
     assert not analysed.duplicated(["USUBJID", "PARAMCD", "AVISITN"]).any() and analysed["AVAL"].notna().all()
     assert adlb["AVISIT"].notna().all()
@@ -424,5 +434,5 @@ def test_adlb_per_subject_partition_equals_the_whole(run, adam):
         parts.append(study.load_program("adam", "adlb")(ctx)["ADLB"])
     whole = adam["ADLB"]
     joined = pd.concat(parts, ignore_index=True)[list(whole.columns)]
-    assert len(joined) == len(whole) == 5172
+    assert len(joined) == len(whole) == 5172 + 249
     expect_dfs_equal(joined, whole, keys=["USUBJID", "ASEQ"], check_kinds=False)

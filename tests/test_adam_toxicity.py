@@ -267,6 +267,15 @@ def test_units_direction_and_unknown_terms_are_loud():
                                              "U": ["GI/L"]}), new_var="G", tox_description_var="D", direction="L",
                                unit_var="U")
     assert gi["G"].tolist() == ["3"]  # GI/L is 10^9/L
+    # a test not done has no value and no unit (SDTM LBSTRESU is null): not gradable, and no unit error
+    not_done = pd.DataFrame({"USUBJID": "1", "ATOXDSCL": "Hypoalbuminemia", "AVAL": [None, 25.0, None],
+                             "ANRLO": 40.0, "LBSTRESU": [None, "g/L", ""]})
+    graded = derive_var_atoxgr_dir(not_done, new_var="G", tox_description_var="ATOXDSCL", direction="L",
+                                   unit_var="LBSTRESU")
+    assert graded["G"].tolist() == [None, "2", None]
+    with pytest.raises(DerivationError, match=r"1 record\(s\) are in \['MG/DL'\]"):  # a value still needs its unit
+        derive_var_atoxgr_dir(not_done.assign(AVAL=[None, 2.5, None], LBSTRESU=[None, "mg/dL", ""]), new_var="G",
+                              tox_description_var="ATOXDSCL", direction="L", unit_var="LBSTRESU")
 
 
 def test_atoxgr_combines_both_directions_as_admiral():

@@ -39,7 +39,7 @@ def test_partitioned_adam_folder_is_the_whole_one_byte_for_byte(runs):
         assert (folders["partitioned"] / name).read_bytes() == (folders["whole"] / name).read_bytes(), name
     assert [(runs["partitioned"].out_dir / f).read_bytes() for f in ("findings.csv", "findings.txt")] == \
            [(runs["whole"].out_dir / f).read_bytes() for f in ("findings.csv", "findings.txt")]
-    assert len(runs["whole"].datasets["adam"]["ADLB"]) == 5172
+    assert len(runs["whole"].datasets["adam"]["ADLB"]) == 5172 + 249  # LB records and one CACORR per sample
 
 
 def test_threads_and_more_partitions_give_the_same_adlb(runs):

@@ -50,7 +50,19 @@ def test_the_lab_and_vital_sign_methods_state_their_values(methods):
     assert "ADT <= TRTEDT + 30 days" in methods["adam:MT.ONTRTFL"]
     assert "last record with a value on or before TRTSDT per subject and parameter (by ADT; ADLB: then LBSEQ)" \
         in methods["adam:MT.BDS.BASE"]
-    assert "total serum calcium, not corrected for albumin" in methods["adam:MT.ADLB.ATOXGR"]
+    # CTCAE grades corrected serum calcium: the computed CACORR is graded, the measured CA is not
+    assert ("on the albumin-corrected serum calcium (CACORR); the measured total calcium (CA) has no grade"
+            in methods["adam:MT.ADLB.ATOXGR"])
+    assert "CACORR: Hypocalcemia (low, mmol/L): grade 4 <1.5 mmol/L;" in methods["adam:MT.ADLB.ATOXGR"]
+    assert "CA: " not in methods["adam:MT.ADLB.ATOXGR"] and "CA low" not in methods["adam:MT.ADLB.ATOXDSC"]
+    assert "CACORR low: Hypocalcemia; CACORR high: Hypercalcemia" in methods["adam:MT.ADLB.ATOXDSC"]
+    assert ("CACORR (mmol/L) = CA + 0.02 * (40 - ALB), with the AVAL of CA (mmol/L), ALB (g/L): the albumin-corrected "
+            "serum calcium by Payne's formula in SI units, 0.02 mmol/L calcium per g/L albumin below 40 g/L"
+            ) in methods["adam:MT.ADLB.AVAL"]
+    assert "one record per USUBJID, VISIT, VISITNUM and LBDTC with a value of every source parameter" \
+        in methods["adam:MT.ADLB.AVAL"]
+    assert "computed -> PARAMCD CACORR, PARAM 'Calcium, albumin-corrected (mmol/L)', PARAMN 23" \
+        in methods["adam:MT.ADLB.PARAM"]
     assert ("LYM: Lymphocyte count decreased (low, 10^9/L): grade 4 <0.2 x 10e9/L; grade 3 <0.5 - 0.2 x 10e9/L; "
             "grade 2 <0.8 - 0.5 x 10e9/L; grade 1 <LLN - 0.8 x 10e9/L |") in methods["adam:MT.ADLB.ATOXGR"]
     assert "HGB low: Anemia;" in methods["adam:MT.ADLB.ATOXDSC"]

@@ -54,7 +54,8 @@ class AeLabPair:
         return f"{self.term} <-> {self.paramcd} (ATOXGR{self.direction})"
 
 
-#: MedDRA preferred terms of CTCAE v5.0 laboratory terms -> the usual LBTESTCD (SDTM CT) and direction
+#: MedDRA preferred terms of CTCAE v5.0 laboratory terms -> the usual LBTESTCD (SDTM CT) and direction;
+#: calcium -> CACORR, the albumin-corrected calcium parameter (CTCAE grades corrected serum calcium)
 AE_LAB_PAIRS: tuple[AeLabPair, ...] = (
     AeLabPair("Anaemia", "HGB", "L"),
     AeLabPair("Lymphocyte count decreased", "LYM", "L"),
@@ -72,8 +73,8 @@ AE_LAB_PAIRS: tuple[AeLabPair, ...] = (
     AeLabPair("Hypernatraemia", "SODIUM", "H"),
     AeLabPair("Hypokalaemia", "K", "L"),
     AeLabPair("Hyperkalaemia", "K", "H"),
-    AeLabPair("Hypocalcaemia", "CA", "L"),
-    AeLabPair("Hypercalcaemia", "CA", "H"),
+    AeLabPair("Hypocalcaemia", "CACORR", "L"),  # CTCAE grades corrected calcium (albumin-corrected)
+    AeLabPair("Hypercalcaemia", "CACORR", "H"),
     AeLabPair("Hypoglycaemia", "GLUC", "L"),
 )
 

@@ -378,7 +378,9 @@ def derive_var_atoxgr_dir(
                 units = compute_on_distinct(pd.Series(raw, index=dataset.index),
                                             lambda u: [normalize_unit(x) for x in u], missing=None)
             found = units.iloc[rows]
-            ok = (found == normalize_unit(term.unit)).to_numpy(dtype=bool)
+            # a record without a value (not done) has no unit to check: it is not gradable anyway
+            ok = (found == normalize_unit(term.unit)).to_numpy(dtype=bool) | pd.isna(
+                pd.to_numeric(sub[source_var])).to_numpy()
             if unit_mismatch == "error" and not ok.all():
                 bad = found[~ok]
                 first = sub.iloc[int(np.flatnonzero(~ok)[0])]
@@ -547,6 +549,12 @@ def _above(term: str, unit: str, version: str, t4, t3, t2, text: tuple[str, ...]
 
 
 _LIFE = "grade 4: life-threatening consequences; grade 5: death"
+#: the calcium terms grade corrected serum calcium: measured total calcium falls with albumin, so it is
+#: corrected first (e.g. Payne: + 0.02 mmol/L per g/L albumin below 40 g/L, a computed parameter)
+_CORRECTED_CA = ("grade the albumin-corrected serum calcium (e.g. Payne: total calcium + 0.02 x (40 - albumin "
+                 "g/L) mmol/L), not measured total calcium; ionized calcium: '{} (ionized)'")
+_CORRECTED_CA_V4 = ("grade the albumin-corrected serum calcium (e.g. Payne: total calcium + 0.02 x (40 - albumin "
+                    "g/L) mmol/L), not measured total calcium")
 
 #: CTCAE v5.0 laboratory criteria (SI units), every term whose grade follows from the value.
 #: Hypophosphatemia and hyperglycemia are not graded by value in v5.0 (intervention-based) and
@@ -633,7 +641,7 @@ CTCAE_V5 = ToxicityCriteria("CTCAE v5.0", (
        ("1", "AVAL > ANRHI", "pH >normal, but <=7.5"), clinical=_LIFE),
     _above("Hypercalcemia", "mmol/L", V5, 3.4, 3.1, 2.9,
            ("corrected serum calcium >ULN - 2.9 mmol/L", ">2.9 - 3.1 mmol/L", ">3.1 - 3.4 mmol/L", ">3.4 mmol/L"),
-           note="corrected serum calcium; ionized calcium: 'Hypercalcemia (ionized)'"),
+           note=_CORRECTED_CA.format("Hypercalcemia")),
     _above("Hypercalcemia (ionized)", "mmol/L", V5, 1.8, 1.6, 1.5,
            ("ionized calcium >ULN - 1.5 mmol/L", ">1.5 - 1.6 mmol/L", ">1.6 - 1.8 mmol/L", ">1.8 mmol/L")),
     _above("Hyperkalemia", "mmol/L", V5, 7.0, 6.0, 5.5,
@@ -652,7 +660,7 @@ CTCAE_V5 = ToxicityCriteria("CTCAE v5.0", (
            clinical=_LIFE),
     _below("Hypocalcemia", "mmol/L", V5, 1.5, 1.75, 2.0,
            ("corrected serum calcium <LLN - 2.0 mmol/L", "<2.0 - 1.75 mmol/L", "<1.75 - 1.5 mmol/L", "<1.5 mmol/L"),
-           note="corrected serum calcium; ionized calcium: 'Hypocalcemia (ionized)'"),
+           note=_CORRECTED_CA.format("Hypocalcemia")),
     _below("Hypocalcemia (ionized)", "mmol/L", V5, 0.8, 0.9, 1.0,
            ("ionized calcium <LLN - 1.0 mmol/L", "<1.0 - 0.9 mmol/L", "<0.9 - 0.8 mmol/L", "<0.8 mmol/L")),
     _below("Hypoglycemia", "mmol/L", V5, 1.7, 2.2, 3.0,
@@ -717,7 +725,8 @@ CTCAE_V4 = ToxicityCriteria("CTCAE v4.03", (
     _below("White blood cell decreased", "10^9/L", V4, 1.0, 2.0, 3.0,
            ("<LLN - 3.0 x 10e9/L", "<3.0 - 2.0 x 10e9/L", "<2.0 - 1.0 x 10e9/L", "<1.0 x 10e9/L")),
     _above("Hypercalcemia", "mmol/L", V4, 3.4, 3.1, 2.9,
-           ("corrected serum calcium >ULN - 2.9 mmol/L", ">2.9 - 3.1 mmol/L", ">3.1 - 3.4 mmol/L", ">3.4 mmol/L")),
+           ("corrected serum calcium >ULN - 2.9 mmol/L", ">2.9 - 3.1 mmol/L", ">3.1 - 3.4 mmol/L", ">3.4 mmol/L"),
+           note=_CORRECTED_CA_V4),
     _t("Hyperglycemia", "H", "mmol/L", V4, NA_AVAL, ("4", "AVAL > 27.8", ">27.8 mmol/L"),
        ("3", "AVAL > 13.9", ">13.9 - 27.8 mmol/L"),
        note="non-fasting glucose: grades 1-2 need a fasting value ('Hyperglycemia (fasting)')"),
@@ -733,7 +742,8 @@ CTCAE_V4 = ToxicityCriteria("CTCAE v4.03", (
     _below("Hypoalbuminemia", "g/L", V4, None, 20, 30, ("<LLN - 30 g/L", "<30 - 20 g/L", "<20 g/L", ""),
            clinical=_LIFE),
     _below("Hypocalcemia", "mmol/L", V4, 1.5, 1.75, 2.0,
-           ("corrected serum calcium <LLN - 2.0 mmol/L", "<2.0 - 1.75 mmol/L", "<1.75 - 1.5 mmol/L", "<1.5 mmol/L")),
+           ("corrected serum calcium <LLN - 2.0 mmol/L", "<2.0 - 1.75 mmol/L", "<1.75 - 1.5 mmol/L", "<1.5 mmol/L"),
+           note=_CORRECTED_CA_V4),
     _below("Hypoglycemia", "mmol/L", V4, 1.7, 2.2, 3.0,
            ("<LLN - 3.0 mmol/L", "<3.0 - 2.2 mmol/L", "<2.2 - 1.7 mmol/L", "<1.7 mmol/L")),
     _t("Hypokalemia", "L", "mmol/L", V4, NA_AVAL, ("4", "AVAL < 2.5", "<2.5 mmol/L"),
