@@ -664,11 +664,14 @@ def define_xml(
     stylesheet: str | None = STYLESHEET,
     context: str = "Submission",
     settings: Mapping[str, Any] | None = None,
+    lengths: Mapping[str, Mapping[str, int]] | None = None,
 ) -> bytes:
     """The define.xml document for ``spec`` as UTF-8 bytes.
 
     ``datasets`` (name -> DataFrame) restricts the document to the datasets
-    that were produced and fits character lengths to the data. ``settings`` (the
+    that were produced and fits character lengths to the data (``lengths``: those
+    :func:`derivations.lengths.submission_lengths` gave for them, when the caller has them
+    already, as a run does; computed here when not given). ``settings`` (the
     study.toml settings) fill ``{section.key}`` in method and comment texts.
     Raises :class:`DefineError` listing every dangling reference (codelist,
     method, comment), unreadable where clause or unknown setting.
@@ -706,7 +709,8 @@ def define_xml(
                        ("def:DefineVersion", "2.1.0"))
     d = _Define(spec, names, {k.upper(): v for k, v in (datasets or {}).items()}, settings, adam,
                 _oid("STD", ig_name, ig_version), ct_version, mdv)
-    d.lengths = submission_lengths(d.frames, spec)
+    d.lengths = submission_lengths(d.frames, spec) if lengths is None else \
+        {k.upper(): dict(v) for k, v in lengths.items()}
     stds = mdv.add("def:Standards")
     _collect_references(d)
     _standards(d, stds, ig_name, ig_version, ct)
@@ -798,14 +802,17 @@ def write_define(
     datasets: Mapping[str, object] | None = None,
     ct_version: str | None = None,
     settings: Mapping[str, Any] | None = None,
+    lengths: Mapping[str, Mapping[str, int]] | None = None,
 ) -> Path:
     """Write ``folder/define.xml``, ``folder/define2-1.xsl`` and ``folder/define.html``; returns the define.xml path.
+    ``lengths``: the datasets' submitted character lengths when the caller has them (:func:`define_xml`).
 
     The document is built and validated (schema and references) before any file
     is touched, and each file is written to a temporary name and renamed: a
     spec error or a schema failure leaves the folder as it was.
     """
-    xml = define_xml(spec, created=created, datasets=datasets, ct_version=ct_version, settings=settings)
+    xml = define_xml(spec, created=created, datasets=datasets, ct_version=ct_version, settings=settings,
+                     lengths=lengths)
     folder = Path(folder)
     assert_valid_define(xml, where=str(folder / "define.xml"))
     xsl = stylesheet_bytes()

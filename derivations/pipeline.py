@@ -53,6 +53,7 @@ class RunResult:
     timings: dict[str, dict[str, float]] = field(default_factory=dict)
     seconds: float = 0.0
     run_log: Path | None = None
+    lengths: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)  # stage -> submitted lengths
 
 
 def finalize_dataset(dataset: pd.DataFrame, spec, name: str, *, program: str = "a program",
@@ -183,14 +184,15 @@ def _derive(ctx: RunContext, stage: str, program: Program):
 
 
 def write_stage(datasets: dict[str, pd.DataFrame], spec, folder: Path, created, *,
-                names: Iterable[str] | None = None) -> list[Path]:
+                names: Iterable[str] | None = None, lengths=None) -> list[Path]:
     """Each dataset as ``folder/<name>.xpt``, character lengths fitted to the data
     (:func:`derivations.lengths.submission_lengths`, as Dataset-JSON and define.xml state them);
-    ``names``: write only those (the lengths are still fitted over all ``datasets`` of the stage)."""
+    ``names``: write only those (the lengths are still fitted over all ``datasets`` of the stage);
+    ``lengths``: the stage's lengths when the run has them already (fitted here when not given)."""
     from .lengths import submission_lengths
     from .xpt import variables_from_spec, write_xpt
 
-    lengths = submission_lengths(datasets, spec)
+    lengths = submission_lengths(datasets, spec) if lengths is None else lengths
     files = []
     for name, frame in sorted(datasets.items()):
         if names is not None and name not in names:
@@ -310,7 +312,7 @@ def run_study(
         from .submission import write_package
 
         progress.start("package", "submission")
-        write_package(staging.path, study, result.datasets)
+        write_package(staging.path, study, result.datasets, lengths=result.lengths)
         progress.end("package", "submission")
         # -- end submission package
         write_findings(ctx.findings, staging.path)
@@ -495,17 +497,18 @@ def run_programs(
                 for name in rewrite:  # new files, never written through a link into the previous output
                     for suffix in (".xpt", ".json"):
                         (folder / f"{name.lower()}{suffix}").unlink(missing_ok=True)
-                result.files += write_stage(everything, spec, folder, study.created, names=rewrite)
+                result.files += write_stage(everything, spec, folder, study.created, names=rewrite, lengths=fitted)
                 changed |= {n for n in before if before[n] != (folder / f"{n.lower()}.xpt").read_bytes()}
                 for name in sorted(rewrite - set(produced)):
                     run_notes.add("note", "partial_run", f"{name} rewritten: the character lengths it shares with "
                                                          "the datasets of this run changed", dataset=name)
                 write_dataset_jsons(everything, spec, folder, created=study.created, study_id=study.studyid,
-                                    names=rewrite)
+                                    names=rewrite, lengths=fitted)
                 for stale in ("define.xml", "define.html"):
                     (folder / stale).unlink(missing_ok=True)
                 write_define(spec, folder, created=study.created, datasets=everything,
-                             ct_version=study.settings.get("study", {}).get("ct_version"), settings=study.settings)
+                             ct_version=study.settings.get("study", {}).get("ct_version"), settings=study.settings,
+                             lengths=fitted)
             elif stage == "tlf" and produced:
                 before = {n: (folder / "ard" / f"{n.lower()}.csv").read_bytes() for n in produced
                           if (folder / "ard" / f"{n.lower()}.csv").is_file()}
@@ -606,7 +609,11 @@ def _run_and_write(ctx: RunContext, stage: str, staging: Path, result: RunResult
     t1, c1 = time.perf_counter(), time.process_time()
     if stage in ("sdtm", "adam") and produced:
         progress.start(stage, "XPT")
-        result.files += write_stage(produced, ctx.spec(stage), staging / stage, ctx.study.created)
+        from .lengths import submission_lengths
+
+        result.lengths[stage] = submission_lengths(produced, ctx.spec(stage))  # once: XPT, Dataset-JSON, define
+        result.files += write_stage(produced, ctx.spec(stage), staging / stage, ctx.study.created,
+                                    lengths=result.lengths[stage])
         progress.end(stage, "XPT")
     elif stage == "tlf" and produced:
         result.files += write_ard(produced, staging / stage / "ard", ctx.findings)

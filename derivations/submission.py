@@ -243,9 +243,10 @@ def _without_trailing_blanks(values):
 
 
 def write_dataset_jsons(datasets, spec, folder: str | Path, *, created, study_id: str = "",
-                        names=None) -> list[Path]:
+                        names=None, lengths=None) -> list[Path]:
     """Dataset-JSON 1.1 beside each XPT (``folder/<name>.json``), attributes from the spec; ``names``: only
-    those datasets (lengths still fitted over all ``datasets``, as :func:`derivations.pipeline.write_stage`).
+    those datasets (lengths still fitted over all ``datasets``, as :func:`derivations.pipeline.write_stage`);
+    ``lengths``: those the XPT files were written with, when the run has them (fitted here when not given).
 
     Item OIDs are the define.xml ones (``IT.<DATASET>.<VARIABLE>``) and
     ``metaDataRef`` points at ``define.xml`` in the same folder. Character values and lengths
@@ -259,7 +260,7 @@ def write_dataset_jsons(datasets, spec, folder: str | Path, *, created, study_id
     from .lengths import submission_lengths
     from .xpt import variables_from_spec
 
-    lengths = submission_lengths(datasets, spec)
+    lengths = submission_lengths(datasets, spec) if lengths is None else lengths
     files = []
     for name, frame in sorted(datasets.items()):
         if names is not None and name not in names:
@@ -301,11 +302,16 @@ def write_dataset_jsons(datasets, spec, folder: str | Path, *, created, study_id
     return files
 
 
-def write_package(out_dir: str | Path, study, datasets_by_stage, *, max_dataset_bytes: int | None = None) -> list[Path]:
+def write_package(out_dir: str | Path, study, datasets_by_stage, *, max_dataset_bytes: int | None = None,
+                  lengths=None) -> list[Path]:
     """Everything around the XPT files of a run folder: Dataset-JSON, define.xml + stylesheet per stage,
     and ``out_dir/submission`` with its manifest. ``datasets_by_stage``: {"sdtm": {name: frame}, ...};
-    ``max_dataset_bytes``: the largest XPT file of the submission (:func:`write_submission`).
+    ``max_dataset_bytes``: the largest XPT file of the submission (:func:`write_submission`);
+    ``lengths``: {stage: lengths} the XPT files were written with (:func:`derivations.lengths.submission_lengths`
+    of the stage's datasets), so that they are fitted once per run; a stage it lacks is fitted here.
     """
+    from .lengths import submission_lengths
+
     from .define import write_define
     from .spec import read_spec
 
@@ -319,9 +325,12 @@ def write_package(out_dir: str | Path, study, datasets_by_stage, *, max_dataset_
             continue
         spec = read_spec(path)
         folder = out_dir / stage
-        files += write_dataset_jsons(frames, spec, folder, created=study.created, study_id=study.studyid)
+        fitted = (lengths or {}).get(stage)
+        fitted = submission_lengths(frames, spec) if fitted is None else fitted
+        files += write_dataset_jsons(frames, spec, folder, created=study.created, study_id=study.studyid,
+                                     lengths=fitted)
         files.append(write_define(spec, folder, created=study.created, datasets=frames, ct_version=ct,
-                                  settings=study.settings))
+                                  settings=study.settings, lengths=fitted))
     documents = {stage: document_files(read_spec(study.spec_path(stage)), study.root, stage)
                  for stage in ("sdtm", "adam") if study.spec_path(stage) is not None}
     sub = write_submission(out_dir, study.studyid, documents=documents, max_dataset_bytes=max_dataset_bytes)

@@ -53,7 +53,9 @@ _NAME = re.compile(r"^[A-Z_][A-Z0-9_]{0,7}$")
 _FORMAT = re.compile(r"^\$?([A-Z_][A-Z0-9_]*?)(\d*)\.?(\d*)$")
 _SAS_EPOCH = np.datetime64("1960-01-01", "s")
 _MONTHS = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]
-_CHUNK_ROWS = 200_000
+#: Rows encoded at a time by the writer (:func:`xpt_bytes`): what it holds beside the dataset is a chunk of
+#: this many records, whatever the size of the dataset.
+CHUNK_ROWS = 100_000
 
 
 @dataclass(frozen=True)
@@ -131,7 +133,9 @@ def ieee_to_ibm(values: np.ndarray) -> np.ndarray:
     return out
 
 
-def _numeric_values(series: pd.Series, var: XptVariable, ids: pd.Series | None, dataset: str) -> np.ndarray:
+def _numeric_values(series: pd.Series, var: XptVariable, ids: pd.Series | None, dataset: str,
+                    offset: int = 0) -> np.ndarray:
+    """``series`` (rows ``offset``... of the dataset) as float64 in SAS units; errors name the dataset's row."""
     fmt, _, _ = _parse_format(var.format)
     if pd.api.types.is_datetime64_any_dtype(series):
         secs = (series.to_numpy(dtype="datetime64[s]") - _SAS_EPOCH).astype("timedelta64[s]").astype(np.float64)
@@ -160,11 +164,30 @@ def _numeric_values(series: pd.Series, var: XptVariable, ids: pd.Series | None, 
         i = int(np.flatnonzero(bad.to_numpy())[0])
         raise XptError(
             "numeric variable holds a non-numeric value",
-            dataset=dataset, variable=var.name, row=i + 1,
-            usubjid=None if ids is None else str(ids.iloc[i]), value=series.iloc[i],
+            dataset=dataset, variable=var.name, row=offset + i + 1,
+            usubjid=_subject(ids, offset + i), value=series.iloc[i],
             hint="fix the derivation or declare the variable as text in the spec",
         ) from None
     return arr
+
+
+def _numeric_chunk(series: pd.Series, var: XptVariable, ids: pd.Series | None, dataset: str,
+                   lo: int, hi: int, *, check: bool = False) -> np.ndarray | None:
+    """Rows ``lo:hi`` of a numeric column as 8-byte IBM floats (big-endian); ``check``: only raise what
+    encoding them would raise (the values are not kept)."""
+    vals = _numeric_values(series.iloc[lo:hi], var, ids, dataset, lo)
+    if check:
+        with np.errstate(invalid="ignore"):
+            size = np.abs(vals[(vals != 0) & ~np.isnan(vals)])
+        if not len(size) or (size.min() > 1e-75 and size.max() < 1e75):  # well inside the IBM range
+            return None
+    try:
+        return ieee_to_ibm(vals).astype(">u8")
+    except ValueError as exc:
+        i = int(np.flatnonzero(~np.isfinite(vals) & ~np.isnan(vals))[0]) if np.isinf(vals).any() else \
+            int(np.nanargmax(np.abs(vals)))
+        raise XptError(str(exc), dataset=dataset, variable=var.name, row=lo + i + 1, usubjid=_subject(ids, lo + i),
+                       value=vals[i], hint="XPORT v5 stores IBM floats: fix or rescale the value") from None
 
 
 # --------------------------------------------------------------------------- checks
@@ -173,69 +196,167 @@ def _subject(ids: pd.Series | None, i: int) -> str | None:
     return None if ids is None else str(ids.iloc[i])
 
 
-def _char_bytes(series: pd.Series, var: XptVariable, ids: pd.Series | None, dataset: str) -> tuple[np.ndarray, int]:
-    """Encode a character column to a fixed-width, blank-padded byte array (via Arrow, no Python loop)."""
+def _is_text_column(series: pd.Series) -> bool:
+    return isinstance(series.dtype, pd.CategoricalDtype) or pd.api.types.is_string_dtype(series.dtype)
+
+
+def _to_arrow_text(values: pd.Series | pd.Index):
+    """Text values as one Arrow large_string array, missing values blank; ArrowTypeError/ArrowInvalid for a
+    value that is not text."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    s = series
-    if not (pd.api.types.is_string_dtype(s) or s.dtype == object):
-        raise XptError(
-            f"character variable has dtype {s.dtype}",
-            dataset=dataset, variable=var.name,
-            hint="convert it to text in the derivation or declare it numeric in the spec",
-        )
+    data = values.to_numpy(dtype=object, na_value=None) if values.dtype == object else values
+    arr = pc.fill_null(pa.array(data, type=pa.large_string(), from_pandas=True), "")
+    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
 
-    def fail(message: str, mask, hint: str):
-        i = int(np.flatnonzero(np.asarray(mask))[0])
-        raise XptError(message, dataset=dataset, variable=var.name, row=i + 1, usubjid=_subject(ids, i),
-                       value=s.iloc[i], hint=hint)
 
-    try:
-        arr = pa.array(s.to_numpy(dtype=object, na_value=None) if s.dtype == object else s, type=pa.large_string(),
-                       from_pandas=True)
-    except (pa.ArrowTypeError, pa.ArrowInvalid):
-        fail("character variable holds a non-text value",
-             ~(s.map(lambda x: isinstance(x, str)) | s.isna()).to_numpy(),
-             "convert the value to text in the derivation")
-    arr = pc.fill_null(arr, "")
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    # checks and padding on the distinct values, then one gather by code: columns repeat values a lot
-    encoded = pc.dictionary_encode(arr)
-    codes = encoded.indices.to_numpy(zero_copy_only=False)
-    values = pc.utf8_rtrim(encoded.dictionary, characters=" ")  # trailing blanks are the file's padding
+# the checks of a character value, in the order they are reported: a column's first failing check is
+# reported at its first failing record
+_CHAR_CHECKS = ("ascii", "over200", "width", "nul")
 
-    def rows(per_value: np.ndarray) -> np.ndarray:
-        return np.asarray(per_value)[codes]
 
-    ascii_ok = pc.string_is_ascii(values).to_numpy(zero_copy_only=False)
-    if not ascii_ok.all():
-        fail("non-ASCII character; SAS XPORT v5 holds ASCII only", ~rows(ascii_ok),
-             "transliterate it in the study program (derivations.sdtm.compute_ascii) so it is reported")
-    value_lengths = pc.binary_length(values).to_numpy(zero_copy_only=False).astype(np.int64)
-    longest = int(value_lengths.max()) if len(value_lengths) else 0
-    if longest > 200:
-        lengths = rows(value_lengths)
-        i = int(np.argmax(lengths > 200))
-        fail(f"value of {lengths[i]} bytes; SAS XPORT v5 allows at most 200", lengths > 200,
-             "split the text into continuation variables (SDTMIG 4.5.3) with derivations.sdtm.derive_vars_split_text")
-    width = var.length if var.length is not None else max(longest, 1)
-    if longest > width:
-        lengths = rows(value_lengths)
-        i = int(np.argmax(lengths > width))
-        fail(f"value of {lengths[i]} bytes is longer than the variable's length {width}", lengths > width,
-             "raise the length in the spec or fix the value; nothing is truncated")
-    nul = pc.match_substring(values, "\x00").to_numpy(zero_copy_only=False)
-    if nul.any():
-        fail("value holds a NUL byte", rows(nul), "remove control characters")
-    if len(arr) == 0:
-        return np.zeros(0, dtype=f"S{width}"), width
+class _CharColumn:
+    """A character column of the dataset: checked in row chunks (:meth:`check`), then encoded chunk by chunk
+    (:meth:`chunk`) as a fixed-width, blank-padded byte array. The checks and the padding run on the distinct
+    values of each chunk (via Arrow, no Python loop): columns repeat values a lot. A categorical column is
+    checked and padded once, on its categories, and encoded by its codes."""
+
+    def __init__(self, series: pd.Series, var: XptVariable, ids: pd.Series | None, dataset: str) -> None:
+        if not _is_text_column(series):
+            raise XptError(
+                f"character variable has dtype {series.dtype}",
+                dataset=dataset, variable=var.name,
+                hint="convert it to text in the derivation or declare it numeric in the spec",
+            )
+        self.series, self.var, self.ids, self.dataset = series, var, ids, dataset
+        self.categorical = isinstance(series.dtype, pd.CategoricalDtype)
+        self.width = var.length if var.length is not None else 1
+        self._table: np.ndarray | None = None  # categorical: padded bytes of each category, then of a blank
+        self._kept: tuple[int, int, object] | None = None  # the last chunk checked, kept for encoding it
+
+    def _fail(self, message: str, row: int, hint: str):
+        raise XptError(message, dataset=self.dataset, variable=self.var.name, row=row + 1,
+                       usubjid=_subject(self.ids, row), value=self.series.iloc[row], hint=hint)
+
+    def _non_text(self, lo: int, hi: int):
+        s = self.series.iloc[lo:hi]
+        mask = ~(s.map(lambda x: isinstance(x, str)) | s.isna()).to_numpy()
+        self._fail("character variable holds a non-text value", lo + int(np.flatnonzero(mask)[0]),
+                   "convert the value to text in the derivation")
+
+    @staticmethod
+    def _flags(values, limit: int | None) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        """Per distinct value (blank-trimmed Arrow text): which check it fails, and its length in bytes."""
+        import pyarrow.compute as pc
+
+        lengths = pc.binary_length(values).to_numpy(zero_copy_only=False).astype(np.int64)
+        flags = {"ascii": ~pc.string_is_ascii(values).to_numpy(zero_copy_only=False),
+                 "over200": lengths > 200,
+                 "width": lengths > limit if limit is not None else np.zeros(len(lengths), dtype=bool),
+                 "nul": pc.match_substring(values, "\x00").to_numpy(zero_copy_only=False)}
+        return flags, lengths
+
+    def _distinct(self, lo: int, hi: int):
+        """Codes (per row of ``lo:hi``) and the distinct values, blank-trimmed (trailing blanks are the file's
+        padding); a non-categorical column's, that is."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        try:
+            arr = _to_arrow_text(self.series.iloc[lo:hi])
+        except (pa.ArrowTypeError, pa.ArrowInvalid):
+            self._non_text(lo, hi)
+        encoded = pc.dictionary_encode(arr)
+        codes = encoded.indices.to_numpy(zero_copy_only=False)
+        return codes, pc.utf8_rtrim(encoded.dictionary, characters=" ")
+
+    def check(self, step: int) -> None:
+        """Every check of every value (the first failure raised, as described above); fixes the width."""
+        n = len(self.series)
+        first: dict[str, int] = {}  # check -> first failing row
+        longest = 0
+        if self.categorical:
+            import pyarrow as pa
+            import pyarrow.compute as pc
+
+            codes = self._codes = self.series.cat.codes.to_numpy()
+            used = np.zeros(len(self.series.cat.categories) + 1, dtype=bool)  # the last: missing (code -1)
+            for lo in range(0, n, step):
+                used[codes[lo:lo + step]] = True
+            cats = self.series.cat.categories.to_numpy(dtype=object).copy()
+            cats[~used[:-1]] = None  # a category no record has is neither checked nor written
+            try:
+                values = pc.utf8_rtrim(_to_arrow_text(pd.Series(cats, dtype=object)), characters=" ")
+            except (pa.ArrowTypeError, pa.ArrowInvalid):
+                self._non_text(0, n)
+            flags, lengths = self._flags(values, self.var.length)
+            longest = int(lengths.max()) if len(lengths) else 0
+            for check in _CHAR_CHECKS:
+                bad = np.flatnonzero(flags[check])
+                if len(bad):
+                    for lo in range(0, n, step):
+                        hit = np.flatnonzero(np.isin(codes[lo:lo + step], bad))
+                        if len(hit):
+                            first[check] = lo + int(hit[0])
+                            break
+                    break
+            self._value_lengths = lambda row: int(lengths[codes[row]])
+        else:
+            for lo in range(0, n, step):
+                hi = min(lo + step, n)
+                codes, values = self._distinct(lo, hi)
+                self._kept = (lo, hi, (codes, values))
+                flags, lengths = self._flags(values, self.var.length)
+                if len(lengths):
+                    longest = max(longest, int(lengths.max()))
+                for check in _CHAR_CHECKS:
+                    if check not in first and flags[check].any():
+                        first[check] = lo + int(np.argmax(flags[check][codes]))
+            self._value_lengths = lambda row: len(str(self.series.iloc[row]).rstrip(" ").encode("utf-8"))
+        if "ascii" in first:
+            self._fail("non-ASCII character; SAS XPORT v5 holds ASCII only", first["ascii"],
+                       "transliterate it in the study program (derivations.sdtm.compute_ascii) so it is reported")
+        if "over200" in first:
+            self._fail(f"value of {self._value_lengths(first['over200'])} bytes; SAS XPORT v5 allows at most 200",
+                       first["over200"], "split the text into continuation variables (SDTMIG 4.5.3) with "
+                       "derivations.sdtm.derive_vars_split_text")
+        if "width" in first:
+            self._fail(f"value of {self._value_lengths(first['width'])} bytes is longer than the variable's "
+                       f"length {self.width}", first["width"], "raise the length in the spec or fix the value; "
+                       "nothing is truncated")
+        if "nul" in first:
+            self._fail("value holds a NUL byte", first["nul"], "remove control characters")
+        if self.var.length is None:
+            self.width = max(longest, 1)
+        if self.categorical:
+            self._table = np.append(_padded(values, self.width), np.array([b" " * self.width],
+                                                                          dtype=f"S{self.width}"))
+
+    def chunk(self, lo: int, hi: int) -> np.ndarray:
+        """Rows ``lo:hi`` as fixed-width, blank-padded bytes (after :meth:`check`)."""
+        if self._table is not None:
+            return self._table[self._codes[lo:hi]]
+        if hi <= lo:
+            return np.zeros(0, dtype=f"S{self.width}")
+        if self._kept is not None and self._kept[:2] == (lo, hi):  # the last chunk checked: converted once
+            (codes, values), self._kept = self._kept[2], None
+        else:
+            codes, values = self._distinct(lo, hi)
+        return _padded(values, self.width)[codes]
+
+
+def _padded(values, width: int) -> np.ndarray:
+    """Blank-trimmed Arrow text values (each at most ``width`` bytes) as a ``S<width>`` array, blank-padded."""
+    import pyarrow.compute as pc
+
     padded = pc.utf8_rpad(values, width=width, padding=" ")
     k = len(padded)
+    if k == 0:
+        return np.zeros(0, dtype=f"S{width}")
     offsets = np.frombuffer(padded.buffers()[1], dtype=np.int64, count=k + 1, offset=padded.offset * 8)
     data = np.frombuffer(padded.buffers()[2], dtype=np.uint8)[offsets[0]:offsets[-1]]
-    return data.view(f"S{width}")[codes], width
+    return data.view(f"S{width}")
 
 
 def n_rows(frame: pd.DataFrame) -> int:
@@ -333,32 +454,35 @@ def xpt_bytes(
         raise XptError(f"variable(s) {', '.join(map(str, extra))} in the data but not in the metadata",
                        dataset=name, variable=str(extra[0]), hint="add them to the spec or drop them")
     id_col = subject_column(subject_keys)
-    ids = dataset[id_col].reset_index(drop=True) if id_col in dataset.columns else None
-    frame = dataset.reset_index(drop=True)
+    ids = dataset[id_col] if id_col in dataset.columns else None  # (rows are looked up by position)
+    n = n_rows(dataset)
+    step = max(1, int(CHUNK_ROWS))
 
-    # Encode every column first: all checks run before a single byte is produced.
-    columns: list[tuple[np.ndarray, int]] = []
+    # Check every column first, in row chunks: all checks run before a single byte is produced, and
+    # nothing of the size of the dataset is held beside it.
+    columns: list[tuple[XptVariable, pd.Series] | _CharColumn] = []
     for v in variables:
-        s = frame[v.name]
+        s = dataset[v.name]
         if v.type == "num":
-            vals = _numeric_values(s, v, ids, name)
-            try:
-                columns.append((ieee_to_ibm(vals).astype(">u8"), 8))
-            except ValueError as exc:
-                i = int(np.flatnonzero(~np.isfinite(vals) & ~np.isnan(vals))[0]) if np.isinf(vals).any() else \
-                    int(np.nanargmax(np.abs(vals)))
-                raise XptError(str(exc), dataset=name, variable=v.name, row=i + 1, usubjid=_subject(ids, i),
-                               value=vals[i], hint="XPORT v5 stores IBM floats: fix or rescale the value") from None
+            for lo in range(0, n, step):
+                _numeric_chunk(s, v, ids, name, lo, min(lo + step, n), check=True)
+            columns.append((v, s))
         else:
-            columns.append(_char_bytes(s, v, ids, name))
+            column = _CharColumn(s, v, ids, name)
+            column.check(step)
+            columns.append(column)
+    widths = [c.width if isinstance(c, _CharColumn) else 8 for c in columns]
 
-    if columns and n_rows(frame) and all(arr.dtype.kind == "S" for arr, _ in columns):
-        last_blank = all(not arr[-1].strip() for arr, _ in columns)
-        if last_blank:
+    def encode(lo: int, hi: int) -> list[np.ndarray]:
+        return [c.chunk(lo, hi) if isinstance(c, _CharColumn) else _numeric_chunk(c[1], c[0], ids, name, lo, hi)
+                for c in columns]
+
+    if columns and n and all(isinstance(c, _CharColumn) for c in columns):
+        if all(not arr[0].strip() for arr in encode(n - 1, n)):
             raise XptError(
                 "the last record has only blank values and the dataset has only character variables: "
                 "XPORT v5 readers cannot tell it from the file's blank padding and would drop it",
-                dataset=name, row=len(frame), usubjid=_subject(ids, len(frame) - 1),
+                dataset=name, row=n, usubjid=_subject(ids, n - 1),
                 hint="remove the empty record or sort it away from the end",
             )
 
@@ -374,26 +498,28 @@ def xpt_bytes(
     ]
     yield b"".join(header)
     position, names = 0, []
-    for i, (v, (_, width)) in enumerate(zip(variables, columns), start=1):
+    for i, (v, width) in enumerate(zip(variables, widths), start=1):
         names.append(_namestr(v, i, position, width))
         position += width
     yield _blocks(b"".join(names))
     yield _header("OBS")
 
+    # Records, a chunk of rows at a time: each column's values of the chunk encoded into one record array
     row_len = position
+    if not columns:
+        return
     dtype = np.dtype({
         "names": [f"f{i}" for i in range(len(columns))],
-        "formats": [arr.dtype if arr.dtype.kind == "S" else np.dtype(">u8") for arr, _ in columns],
-        "offsets": list(np.cumsum([0] + [w for _, w in columns[:-1]])) if columns else [],
+        "formats": [np.dtype(f"S{c.width}") if isinstance(c, _CharColumn) else np.dtype(">u8") for c in columns],
+        "offsets": [int(x) for x in np.cumsum([0] + widths[:-1])],
         "itemsize": row_len,
-    }) if columns else None
-    n = len(frame)
+    })
     written = 0
-    for start in range(0, n, _CHUNK_ROWS):
-        stop = min(start + _CHUNK_ROWS, n)
-        rec = np.zeros(stop - start, dtype=dtype)
-        for i, (arr, _) in enumerate(columns):
-            rec[f"f{i}"] = arr[start:stop]
+    for start in range(0, n, step):
+        stop = min(start + step, n)
+        rec = np.empty(stop - start, dtype=dtype)
+        for i, arr in enumerate(encode(start, stop)):
+            rec[f"f{i}"] = arr
         chunk = rec.tobytes()
         written += len(chunk)
         yield chunk
