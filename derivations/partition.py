@@ -17,10 +17,14 @@ at a time. ``[adam] partitions = { adlb = 4 }`` in study.toml makes the pipeline
 ``[adam] partition_scheduler`` picks Dask's scheduler: ``"synchronous"`` (one partition after
 the other, the least memory), ``"threads"`` (partitions side by side on the machine's cores).
 A subset of a program's partitioned input is built inside its task and freed after it, so
-the inputs are held once, not twice.
+the inputs are held once, not twice; its text is given to the program as the program would have
+returned it (:func:`derivations.shaping.expand_frame`), one partition at a time.
 
-What it does not change: the program's result is held whole in memory (the concatenation, and
-the stage's other datasets); see the README's "Where one machine stops".
+Each partition's datasets are held compactly until the last partition has run (text as one shared
+``str`` per distinct value, :func:`derivations.shaping.compact_text`), so the partitions' results
+cost about half of what the program returned. What it does not change: the program's result is
+held whole in memory (the concatenation, and the stage's other datasets); see the README's
+"Where one machine stops".
 
 Example
 -------
@@ -39,6 +43,7 @@ import numpy as np
 import pandas as pd
 
 from .findings import DerivationError, Findings
+from .shaping import compact_frame, expand_frame
 from .vocabulary import subject_column
 
 #: the schedulers a study may choose (``[adam] partition_scheduler``)
@@ -143,10 +148,13 @@ def derive_partitioned(ctx, program, n: int, *, scheduler: str = "synchronous") 
         stores: dict[str, dict] = {"sdtm": {}, "adam": {}, "ard": {}}
         for name, frame in inputs.items():
             stage = next(s for s in stores if name in ctx.store(s))
-            stores[stage][name] = frame.take(rows[name][k]).reset_index(drop=True) if name in rows else frame
+            part = frame.take(rows[name][k]).reset_index(drop=True) if name in rows else frame
+            stores[stage][name] = expand_frame(part) if isinstance(part, pd.DataFrame) else part
         part = dataclasses.replace(ctx, findings=Findings(), **stores).for_program(program)
         result = program.derive(part)
-        return ({} if result is None else dict(result)), part.findings
+        result = {} if result is None else dict(result)
+        # held compactly until every partition has run (one shared str per distinct text value)
+        return {k: compact_frame(v) if isinstance(v, pd.DataFrame) else v for k, v in result.items()}, part.findings
 
     done = dask.compute(*[dask.delayed(one, pure=False)(k) for k in range(parts)], scheduler=scheduler)
     findings = Findings()
