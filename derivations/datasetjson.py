@@ -53,7 +53,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -123,15 +123,24 @@ def _infer_type(series: pd.Series) -> tuple[str, str | None]:
     if kind == "M":
         if getattr(series.dt, "tz", None) is not None:
             return "datetime", "integer"
-        stamps = series.to_numpy()
-        stamps = stamps[~np.isnat(stamps)]
-        midnight = not (stamps - stamps.astype("datetime64[D]")).any()
+        values = series.to_numpy()
+        midnight = True
+        for lo in range(0, len(values), 1 << 20):  # a slice at a time: nothing of the column's size is made
+            stamps = values[lo:lo + (1 << 20)]
+            stamps = stamps[~np.isnat(stamps)]
+            if (stamps - stamps.astype("datetime64[D]")).any():
+                midnight = False
+                break
         return ("date" if midnight else "datetime"), "integer"
     if kind == "m":
         return "time", "integer"
     if kind == "O":
-        first = series.dropna()
-        first = first.iloc[0] if len(first) else None
+        first = None
+        for lo in range(0, len(series), 1 << 16):  # the first value that is not missing, found a slice at a time
+            present = series.iloc[lo:lo + (1 << 16)].dropna()
+            if len(present):
+                first = present.iloc[0]
+                break
         if isinstance(first, dt.datetime):
             return "datetime", "integer"
         if isinstance(first, dt.date):
@@ -227,11 +236,15 @@ def _missing_to_none(values: np.ndarray, missing: np.ndarray) -> np.ndarray:
 
 
 def _encode(series: pd.Series, col: Column, dataset_name: str,
-            subjects: pd.Series | None = None) -> np.ndarray | pd.Series:
+            subjects: pd.Series | None = None, *, offset: int = 0,
+            fraction: bool | None = None) -> np.ndarray | pd.Series:
     """One column as JSON-ready values: an object array of Python values (None for missing),
     for a double column a float array (NaN for missing), for a text column held as a pandas
     string dtype the column itself (NA for missing). :func:`_python_values` makes all three lists.
-    ``subjects`` (the dataset's USUBJID, when it has one) names the subject of a bad value."""
+    ``subjects`` (the dataset's USUBJID, when it has one) names the subject of a bad value.
+    ``series`` may be a chunk of the column: ``offset`` is the dataset's row number of its first
+    value, and ``fraction`` says whether the whole column's datetimes have a fraction of a second
+    (:func:`_has_fraction`; found in ``series`` when not given)."""
     dtype, kind = col.data_type, series.dtype.kind
     if dtype in ("string", "URI") and isinstance(series.dtype, pd.StringDtype):
         return series  # text already: nothing to check or convert
@@ -243,7 +256,7 @@ def _encode(series: pd.Series, col: Column, dataset_name: str,
         subject = None if pos is None or subjects is None else subjects.iloc[pos]
         return DerivationError(msg + (f"; {more} more such value(s)" if more else ""), dataset=dataset_name,
                                variable=col.name, usubjid=None if pd.isna(subject) else str(subject),
-                               row=None if pos is None else pos + 1,  # records counted from 1, as the reader does
+                               row=None if pos is None else offset + pos + 1,  # counted from 1, as the reader does
                                value=None if pos is None else series.iloc[pos], hint=hint)
 
     bad_mask = None
@@ -275,7 +288,7 @@ def _encode(series: pd.Series, col: Column, dataset_name: str,
                           "correct the value" + (", impute a partial date (with its --DTF flag)" if dtype != "time"
                                                  else "") + ", or declare the column as text (no targetDataType)")
         fmt = {"date": "%Y-%m-%d", "datetime": "%Y-%m-%dT%H:%M:%S", "time": "%H:%M:%S"}[dtype]
-        if dtype == "datetime" and (values.dropna().dt.microsecond != 0).any():
+        if dtype == "datetime" and (_fraction(values) if fraction is None else fraction):
             fmt += ".%f"
         if dtype == "date":
             bad_mask = (values != values.dt.normalize()).to_numpy() & ~missing
@@ -306,6 +319,29 @@ def _encode(series: pd.Series, col: Column, dataset_name: str,
         return np.array([None if np.isnan(v) else np.format_float_positional(v, unique=True, trim="-")
                          for v in num], dtype=object)
     return num + 0.0  # NaN = missing; + 0.0: a negative zero is written as 0.0
+
+
+def _fraction(values: pd.Series) -> bool:
+    """Whether a datetime64 column holds a time with a fraction of a second (written with ``.%f``)."""
+    return bool((values.dropna().dt.microsecond != 0).any())
+
+
+def _has_fraction(dataset: pd.DataFrame, col: Column, step: int, prepare=None) -> bool | None:
+    """:func:`_fraction` of a whole ``datetime`` column, a chunk of rows at a time, as :func:`_encode`
+    converts it; None for a column of another type or one written as text."""
+    series = dataset[col.name]
+    if col.data_type != "datetime" or series.dtype.kind == "m" or (
+            series.dtype.kind != "M" and col.target_data_type is None):
+        return None
+    for lo in range(0, len(series), step):
+        part = series.iloc[lo:lo + step]
+        if prepare is not None:
+            part = prepare(dataset.iloc[lo:lo + step][[col.name]])[col.name]
+        if part.dtype.kind != "M":
+            part = _stamps(part, "datetime", part.isna().to_numpy())[0]
+        if _fraction(part):
+            return True
+    return False
 
 
 _FORMS = {"date": "YYYY-MM-DD", "datetime": "YYYY-MM-DDThh:mm[:ss]", "time": "hh:mm[:ss]"}
@@ -460,6 +496,7 @@ def write_dataset_json(
     source_system: str | None = None,
     source_system_version: str | None = None,
     indent: int | None = None,
+    prepare: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
 ) -> Path:
     """Write ``dataset`` as a Dataset-JSON 1.1 file; returns the path.
 
@@ -470,6 +507,14 @@ def write_dataset_json(
     from the column (integer, double, date/datetime with targetDataType integer,
     string with the longest value's UTF-8 length). UTF-8, rows one line each when
     ``indent`` is None.
+
+    The rows are converted and written ``ROWS_PER_CHUNK`` at a time: what the writer holds beside
+    ``dataset`` is a chunk, whatever the number of records, and the bytes do not depend on the
+    chunk. ``prepare`` (optional) is applied to each chunk before it is written: a function of a
+    frame of some rows (and some or all columns) that returns the same rows and columns, value by
+    value (e.g. the values as an XPT file holds them); the columns' types are those declared in
+    ``variables`` or inferred from ``dataset``. A bad value is reported as for the whole column
+    (its first record, and how many more), in the first column that has one.
     """
     meta = dict(name=name, label=label, creation_datetime=creation_datetime, variables=variables,
                 item_group_oid=item_group_oid, study_oid=study_oid, metadata_version_oid=metadata_version_oid,
@@ -480,25 +525,48 @@ def write_dataset_json(
     try:
         with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
             if indent is not None:
-                doc = dataset_json_document(dataset, **meta)
+                doc = dataset_json_document(dataset if prepare is None else prepare(dataset), **meta)
                 fh.write(json.dumps(doc, ensure_ascii=False, allow_nan=False, indent=indent) + "\n")
             else:
-                doc, columns = _document_head(dataset, **meta)
-                # column by column to JSON text (each distinct value once), then joined row by row in chunks
-                subjects = dataset["USUBJID"] if "USUBJID" in dataset.columns else None
-                texts = [_json_texts(_encode(dataset[c.name], c, name, subjects)) for c in columns]
-                fh.write(json.dumps(doc, ensure_ascii=False, allow_nan=False)[:-1] + ', "rows": [\n')
-                n = len(dataset)
-                for start in range(0, n, ROWS_PER_CHUNK):
-                    chunk = [t[start:start + ROWS_PER_CHUNK] for t in texts]
-                    rows = map(", ".join, zip(*chunk)) if texts else [""] * min(ROWS_PER_CHUNK, n - start)
-                    fh.write(("" if start == 0 else ",\n") + "[" + "],\n[".join(rows) + "]")
-                fh.write(("\n" if n else "") + "]}\n")
+                _write_rows(fh, dataset, meta, prepare)
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
     return path
+
+
+def _write_rows(fh, dataset: pd.DataFrame, meta: dict, prepare) -> None:
+    """The document, its rows a chunk at a time: each column of a chunk to JSON text (each distinct value
+    once), then joined row by row."""
+    name, step = meta["name"], max(1, int(ROWS_PER_CHUNK))
+    doc, columns = _document_head(dataset, **meta)
+    fractions = {c.name: _has_fraction(dataset, c, step, prepare) for c in columns}
+    fh.write(json.dumps(doc, ensure_ascii=False, allow_nan=False)[:-1] + ', "rows": [\n')
+    n = len(dataset)
+    for start in range(0, n, step):
+        part = dataset.iloc[start:start + step]
+        part = part if prepare is None else prepare(part)
+        subjects = part["USUBJID"] if "USUBJID" in part.columns else None
+        try:
+            texts = [_json_texts(_encode(part[c.name], c, name, subjects, offset=start, fraction=fractions[c.name]))
+                     for c in columns]
+        except DerivationError:
+            _first_bad_value(dataset, columns, name, prepare)
+            raise
+        rows = map(", ".join, zip(*texts)) if texts else [""] * min(step, n - start)
+        fh.write(("" if start == 0 else ",\n") + "[" + "],\n[".join(rows) + "]")
+    fh.write(("\n" if n else "") + "]}\n")
+
+
+def _first_bad_value(dataset: pd.DataFrame, columns: list[Column], name: str, prepare) -> None:
+    """Raise the error of the first column with a bad value, converted whole (a chunk found one): its first
+    record and the count of the others, as when the dataset is converted at once."""
+    has_subjects = "USUBJID" in dataset.columns
+    for c in columns:
+        part = dataset[list(dict.fromkeys([c.name] + (["USUBJID"] if has_subjects else [])))]
+        part = part if prepare is None else prepare(part)
+        _encode(part[c.name], c, name, part["USUBJID"] if has_subjects else None)
 
 
 def _decode(values: list, col: Column) -> pd.Series:

@@ -282,19 +282,22 @@ def _is_standard_codelist(cl: Codelist) -> bool:
 # --------------------------------------------------------------------------- lengths from the data
 
 def _where_mask(frame, conds):
+    """Rows a where clause selects (a value compared as blank-stripped text), found on each column's distinct
+    values and then looked up by row: nothing is converted per record."""
     import numpy as np
+
+    from .lengths import distinct_values
 
     mask = np.ones(len(frame), dtype=bool)
     for var, op, vals in conds:
-        if var not in frame.columns:
+        if var not in frame.columns or op not in ("EQ", "IN", "NE", "NOTIN"):
             return None
-        col = frame[var].astype(str).str.strip()
-        if op in ("EQ", "IN"):
-            mask &= col.isin(vals).to_numpy()
-        elif op in ("NE", "NOTIN"):
-            mask &= ~col.isin(vals).to_numpy()
-        else:
-            return None
+        col = frame[var]
+        distinct = distinct_values(col)
+        hit = distinct.astype(str).str.strip().isin(vals).to_numpy()
+        if op in ("NE", "NOTIN"):
+            hit = ~hit
+        mask &= col.isin(distinct[hit].to_numpy()).to_numpy()
     return mask
 
 
@@ -319,11 +322,13 @@ def _significant_digits(frame, name: str) -> int | None:
 
     if frame is None or name not in frame.columns or not pd.api.types.is_numeric_dtype(frame[name]):
         return None
-    vals = frame[name].dropna().to_numpy(dtype=float)
-    if not len(vals):
+    column, step = frame[name], 1 << 20
+    if not column.notna().any():
         return None
-    for digits in range(0, 9):
-        if np.allclose(np.round(vals, digits), vals, rtol=0, atol=1e-9):
+    for digits in range(0, 9):  # the first that holds for every value; a slice of rows at a time
+        if all(np.allclose(np.round(vals, digits), vals, rtol=0, atol=1e-9)
+               for vals in (column.iloc[lo:lo + step].dropna().to_numpy(dtype=float)
+                            for lo in range(0, len(column), step))):
             return digits
     return 8
 

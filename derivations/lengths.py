@@ -20,7 +20,10 @@ What a submission states is the length the data need, and all three files state 
 The XPT writer (:func:`derivations.pipeline.write_stage`), the Dataset-JSON writer
 (:func:`derivations.submission.write_dataset_jsons`) and define.xml
 (:func:`derivations.define.define_xml`) take their lengths from :func:`submission_lengths`;
-nothing else computes one. On files, :func:`length_findings` checks what was written:
+nothing else computes one. A run computes them once per stage, before it writes the stage's XPT
+files, and hands the same lengths to Dataset-JSON and define.xml (``RunResult.lengths``); each
+column's length comes from its distinct values (Arrow text: two byte-level kernels per record),
+so 2M lab records take about 2 s (benchmarks/bench_write.py). On files, :func:`length_findings` checks what was written:
 ``xpt_length`` (error) a file's length above the spec's, ``define_length`` (error) a
 file's length other than define.xml's Length.
 
@@ -84,11 +87,20 @@ def compute_char_length(values: pd.Series) -> int:
     arrow = getattr(values.array, "_pa_array", None)
     if arrow is not None and str(arrow.type) in ("string", "large_string"):
         return _arrow_char_length(arrow)
-    distinct = pd.Series(np.asarray(values.unique(), dtype=object), dtype=object).dropna()
+    distinct = distinct_values(values).dropna()
     if distinct.empty:
         return 1
     lengths = distinct.astype(str).str.rstrip(" ").str.encode("utf-8").str.len()
     return max(int(lengths.max()), 1)
+
+
+def distinct_values(values: pd.Series, step: int = 1 << 20) -> pd.Series:
+    """The distinct values of a column (missing ones included), as an object Series, found a slice of rows
+    at a time: a hash table as large as the column is never made (pandas sizes one for every row)."""
+    parts = [np.asarray(values.iloc[lo:lo + step].unique(), dtype=object) for lo in range(0, len(values), step)]
+    if len(parts) > 1:
+        parts = [np.asarray(pd.unique(np.concatenate(parts)), dtype=object)]
+    return pd.Series(parts[0] if parts else np.zeros(0, dtype=object), dtype=object)
 
 
 def _arrow_char_length(arrow) -> int:
@@ -210,5 +222,5 @@ def folder_length_findings(folder: str | Path, spec=None) -> Findings:
                            define=define_lengths(define) if define.is_file() else None, where="XPT file")
 
 
-__all__ = ["compute_char_length", "submission_lengths", "length_findings", "folder_length_findings",
+__all__ = ["compute_char_length", "distinct_values", "submission_lengths", "length_findings", "folder_length_findings",
            "xpt_file_lengths", "define_lengths", "spec_lengths", "is_supp"]

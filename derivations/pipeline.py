@@ -537,13 +537,15 @@ def run_programs(
                 # change with the new data is rewritten too (read back from its file)
                 fitted, on_file = submission_lengths(everything, spec), xpt_file_lengths(folder)
                 rewrite = set(produced) | {n for n in earlier if fitted.get(n) != on_file.get(n)}
-                before = {n: (folder / f"{n.lower()}.xpt").read_bytes() for n in rewrite
+                from .submission import _sha256  # (a file's checksum, read in blocks: XPT files can be GBs)
+
+                before = {n: _sha256(folder / f"{n.lower()}.xpt") for n in rewrite
                           if (folder / f"{n.lower()}.xpt").is_file()}
                 for name in rewrite:  # new files, never written through a link into the previous output
                     for suffix in (".xpt", ".json"):
                         (folder / f"{name.lower()}{suffix}").unlink(missing_ok=True)
                 result.files += write_stage(everything, spec, folder, study.created, names=rewrite, lengths=fitted)
-                changed |= {n for n in before if before[n] != (folder / f"{n.lower()}.xpt").read_bytes()}
+                changed |= {n for n in before if before[n] != _sha256(folder / f"{n.lower()}.xpt")}
                 for name in sorted(rewrite - set(produced)):
                     run_notes.add("note", "partial_run", f"{name} rewritten: the character lengths it shares with "
                                                          "the datasets of this run changed", dataset=name)

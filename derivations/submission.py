@@ -36,6 +36,7 @@ import os
 import re
 import shutil
 import tempfile
+from functools import partial
 from pathlib import Path
 
 MANIFEST = "manifest.sha256"
@@ -242,6 +243,32 @@ def _without_trailing_blanks(values):
     return compute_on_distinct(values, lambda s: s.astype(str).str.rstrip(" "), missing="").astype(object)
 
 
+def _as_in_xpt(frame, *, chars, numbers):
+    """Rows of a dataset with the values as its XPT file holds them (applied a chunk of rows at a time):
+    a missing character value blank, trailing blanks dropped (they are padding); numbers as doubles."""
+    import numpy as np
+    import pandas as pd
+
+    chars = [c for c in chars if c in frame.columns]
+    frame = frame.assign(**{c: frame[c].fillna("") if isinstance(frame[c].dtype, pd.StringDtype)
+                            else frame[c].astype(object).where(frame[c].notna(), "") for c in chars})
+    frame = frame.assign(**{c: _without_trailing_blanks(frame[c]) for c in chars})
+    return frame.assign(**{c: frame[c].to_numpy(dtype="float64", na_value=np.nan) for c in numbers
+                           if c in frame.columns})
+
+
+def _all_whole(values, step: int = 1 << 20) -> bool:
+    """Whether every non-missing value of a numeric column is a whole number (a slice at a time)."""
+    import numpy as np
+
+    for lo in range(0, len(values), step):
+        num = values.iloc[lo:lo + step].to_numpy(dtype="float64", na_value=np.nan)
+        finite = num[~np.isnan(num)]
+        if not np.all(finite == np.round(finite)):
+            return False
+    return True
+
+
 def write_dataset_jsons(datasets, spec, folder: str | Path, *, created, study_id: str = "",
                         names=None, lengths=None) -> list[Path]:
     """Dataset-JSON 1.1 beside each XPT (``folder/<name>.json``), attributes from the spec; ``names``: only
@@ -278,26 +305,22 @@ def write_dataset_jsons(datasets, spec, folder: str | Path, *, created, study_id
             if v.format:
                 entry["display_format"] = v.format
             variables.append(entry)
-        # as the XPT holds them: a missing character value is blank, trailing blanks are padding
-        chars = [e["name"] for e in variables if e.get("data_type") == "string"]
-        frame = frame.assign(**{c: frame[c].fillna("") if isinstance(frame[c].dtype, pd.StringDtype)
-                                else frame[c].astype(object).where(frame[c].notna(), "") for c in chars})
-        frame = frame.assign(**{c: _without_trailing_blanks(frame[c]) for c in chars})
         # nullable numerics (Int64/Float64) as the doubles the XPT holds; integers declared when whole
+        chars = [e["name"] for e in variables if e.get("data_type") == "string"]
+        numbers = []
         for e in variables:
             col = frame[e["name"]]
             if e.get("data_type") or not pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col):
                 continue
-            num = col.to_numpy(dtype="float64", na_value=np.nan)
-            frame = frame.assign(**{e["name"]: num})
+            numbers.append(e["name"])
             spec_type = ds.variable(e["name"]).data_type.lower()
-            finite = num[~np.isnan(num)]
-            if spec_type == "integer" and not e.get("display_format") and np.all(finite == np.round(finite)):
-                e["data_type"] = "integer"
+            whole = spec_type == "integer" and not e.get("display_format") and _all_whole(col)
+            e["data_type"] = "integer" if whole else "double"
         path = Path(folder) / f"{name.lower()}.json"
         write_dataset_json(frame, path, name=name, label=ds.label, creation_datetime=created, variables=variables,
                            item_group_oid=f"IG.{name}", study_oid=f"STDY.{study_id}" if study_id else None,
-                           metadata_ref="define.xml", originator=None, source_system="derivations")
+                           metadata_ref="define.xml", originator=None, source_system="derivations",
+                           prepare=partial(_as_in_xpt, chars=chars, numbers=numbers))
         files.append(path)
     return files
 

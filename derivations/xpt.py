@@ -206,8 +206,14 @@ def _to_arrow_text(values: pd.Series | pd.Index):
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    data = values.to_numpy(dtype=object, na_value=None) if values.dtype == object else values
-    arr = pc.fill_null(pa.array(data, type=pa.large_string(), from_pandas=True), "")
+    if values.dtype == object:  # Arrow takes None, NaN, NA and NaT for missing; other missing values via pandas
+        try:
+            arr = pa.array(values.to_numpy(), type=pa.large_string(), from_pandas=True)
+        except (pa.ArrowTypeError, pa.ArrowInvalid):
+            arr = pa.array(values.to_numpy(dtype=object, na_value=None), type=pa.large_string(), from_pandas=True)
+    else:
+        arr = pa.array(values, type=pa.large_string(), from_pandas=True)
+    arr = pc.fill_null(arr, "")
     return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
 
 

@@ -58,3 +58,34 @@ def test_rtf_listing_has_one_page_per_chunk(tmp_path):
     assert len(pages) == 3
     assert all("Listing of BOR" in p and "Subject" in p for p in pages)
     assert "ESCC-000" in pages[0] and "ESCC-020" in pages[1] and "ESCC-044" in pages[2]
+
+
+def test_book_converts_its_contents_with_the_outputs(tmp_path, monkeypatch):
+    """The contents are planned from the pages the RTFs plan and converted in the outputs' LibreOffice call;
+    when an output's planned pages are wrong they are converted again: the same book either way."""
+    from pypdf import PdfReader
+    from reviewer_tools import binary
+
+    from derivations.tlf import book
+    from derivations.tlf.render import Table
+
+    soffice = binary("soffice", "libreoffice")
+    listing = tmp_path / "l_bor.rtf"
+    listing.write_text(render_listing(pd.DataFrame({"USUBJID": [f"S{i:02d}" for i in range(45)]}), title="BOR",
+                                      rows_per_page=20, columns={"USUBJID": "Subject"}), encoding="ascii")
+    table = tmp_path / "t_dm.rtf"
+    table.write_text(render_rtf(Table(title="Demographics", columns=["", "All"], rows=[], table_id="Table 14.1.1")),
+                     encoding="ascii")
+    calls = []
+    convert = book.convert_to_pdf
+    monkeypatch.setattr(book, "convert_to_pdf", lambda rtfs, *a, **k: calls.append(len(rtfs)) or convert(rtfs, *a, **k))
+    made = {}
+    for table_pages in (1, 2):  # as the RTF plans it (1 page), or wrong
+        entries = [book.BookEntry("Listing 16.2.1", "BOR", listing, "listing", 3),
+                   book.BookEntry("Table 14.1.1", "Demographics", table, "table", table_pages)]
+        calls.clear()
+        result = book.build_book(entries, tmp_path / f"book{table_pages}.pdf", study="S1", soffice=soffice)
+        made[table_pages] = (list(calls), result.first_page, result.toc_pages, result.path.read_bytes())
+    assert made[1][:3] == ([3], [2, 3], 1)  # 2 outputs + the contents in one call; contents on page 1
+    assert made[2][:3] == ([3, 1], [2, 3], 1)  # the guessed contents (listing on page 4) were wrong: again
+    assert made[1][3] == made[2][3] and len(PdfReader(tmp_path / "book1.pdf").pages) == 5

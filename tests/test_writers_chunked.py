@@ -136,3 +136,104 @@ def test_last_blank_record_of_a_text_only_dataset_is_an_error_whatever_the_chunk
     with pytest.raises(XptError, match="only blank values") as err:
         write_xpt(frame, tmp_path / "co.xpt", created=CREATED)
     assert err.value.row == 9
+
+
+# --------------------------------------------------------------------------- Dataset-JSON
+
+def _json(frame, path, chunk, monkeypatch, **kw):
+    from derivations import datasetjson
+
+    monkeypatch.setattr(datasetjson, "ROWS_PER_CHUNK", chunk)
+    variables = [{"name": "ADY", "data_type": "integer"}, {"name": "ATM", "data_type": "time", "target_data_type": "integer"}]
+    return datasetjson.write_dataset_json(frame, path, name="ADLB", label="Laboratory Analysis",
+                                          creation_datetime="2022-07-04T00:00:00", variables=variables,
+                                          **kw).read_bytes()
+
+
+def _json_frame() -> pd.DataFrame:
+    frame = _frame()
+    stamps = pd.to_datetime([f"2021-03-01T10:{i:02d}:00" for i in range(N)])
+    return frame.assign(ADTM=stamps.where(np.arange(N) != N - 1, pd.Timestamp("2021-03-02T10:00:00.250")),
+                        ATM=[f"10:{i:02d}" if i % 3 else None for i in range(N)],
+                        AFLAG=pd.array([True, False, None] * 7 + [True, True], dtype="boolean"))
+
+
+def test_dataset_json_bytes_do_not_depend_on_the_chunk_size(tmp_path, monkeypatch):
+    import json
+
+    frame = _json_frame()
+    whole = _json(frame, tmp_path / "adlb.json", 10**6, monkeypatch)
+    for chunk in (1, 7, N - 1, N):
+        assert _json(frame, tmp_path / "adlb.json", chunk, monkeypatch) == whole, chunk
+    rows = json.loads(whole)["rows"]
+    # the one datetime with a fraction of a second (the last record) gives every record of ADTM one
+    assert [r[8] for r in rows[:2]] + [rows[-1][8]] == ["2021-03-01T10:00:00.000000", "2021-03-01T10:01:00.000000",
+                                                        "2021-03-02T10:00:00.250000"]
+    assert rows[1][:7] == ["S-01", "LYM", "Week 6  ", None, "2", -1.75, -4]
+
+
+def test_dataset_json_prepare_runs_on_each_chunk(tmp_path, monkeypatch):
+    def blank(frame):  # what the submission's Dataset-JSON does to text: missing -> blank
+        return frame.assign(**{c: frame[c].astype(object).where(frame[c].notna(), "") for c in frame.columns
+                               if c in ("AVISIT", "ANRIND")})
+
+    frame = _json_frame()
+    whole = _json(blank(frame), tmp_path / "adlb.json", 10**6, monkeypatch)
+    for chunk in (1, 7):
+        assert _json(frame, tmp_path / "adlb.json", chunk, monkeypatch, prepare=blank) == whole
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 10**6])
+def test_dataset_json_bad_value_is_reported_as_for_the_whole_dataset(tmp_path, monkeypatch, chunk):
+    from derivations.findings import DerivationError
+
+    # ATM (a later column) is bad in an early record, ADY in two later ones: ADY is reported, at its first
+    # bad record, with the count of the others, whatever the chunk
+    frame = _json_frame().assign(ADY=lambda f: f["ADY"].astype("float64"))
+    frame.loc[[17, 20], "ADY"] = 2.5
+    frame.loc[2, "ATM"] = "25:00"
+    with pytest.raises(DerivationError, match=r"non-integer value in an integer column; 1 more such value\(s\)") as err:
+        _json(frame, tmp_path / "adlb.json", chunk, monkeypatch)
+    assert (err.value.variable, err.value.row, err.value.usubjid) == ("ADY", 18, "S-04")
+    assert not (tmp_path / "adlb.json").exists()
+    frame.loc[[17, 20], "ADY"] = 2.0
+    with pytest.raises(DerivationError, match="not a complete ISO 8601 time") as err:
+        _json(frame, tmp_path / "adlb.json", chunk, monkeypatch)
+    assert (err.value.variable, err.value.row, err.value.value) == ("ATM", 3, "25:00")
+
+
+@pytest.mark.parametrize("dtype", ["str", "category"])
+def test_submission_dataset_json_and_lengths_do_not_depend_on_chunk_or_text_dtype(tmp_path, monkeypatch, dtype):
+    import json
+
+    from derivations import datasetjson
+    from derivations.lengths import submission_lengths
+    from derivations.spec import DatasetSpec, Spec, VariableSpec
+    from derivations.submission import write_dataset_jsons
+
+    variables = [VariableSpec("ADLB", "USUBJID", "Unique Subject Identifier", length=12),
+                 VariableSpec("ADLB", "AVISIT", "Analysis Visit", length=20),
+                 VariableSpec("ADLB", "ATOXGR", "Analysis Toxicity Grade", length=1),
+                 VariableSpec("ADLB", "AVAL", "Analysis Value", data_type="float"),
+                 VariableSpec("ADLB", "ADY", "Analysis Relative Day", data_type="integer")]
+    spec = Spec(datasets={"ADLB": DatasetSpec("ADLB", "Laboratory Analysis", keys=["USUBJID"],
+                                              variables=variables)})
+    frame = _frame()[["USUBJID", "AVISIT", "ATOXGR", "AVAL", "ADY"]]
+    text = ["USUBJID", "AVISIT", "ATOXGR"]
+
+    def write(frame, chunk):
+        monkeypatch.setattr(datasetjson, "ROWS_PER_CHUNK", chunk)
+        lengths = submission_lengths({"ADLB": frame}, spec)
+        path, = write_dataset_jsons({"ADLB": frame}, spec, tmp_path, created="2022-07-04T00:00:00", lengths=lengths)
+        return lengths, path.read_bytes()
+
+    lengths, whole = write(frame.assign(**{c: frame[c].astype(object) for c in text}), 10**6)
+    assert lengths == {"ADLB": {"USUBJID": 4, "AVISIT": 8, "ATOXGR": 1}}
+    for chunk in (1, 7):
+        assert write(frame.assign(**{c: frame[c].astype(object).astype(dtype) for c in text}), chunk) == \
+            (lengths, whole)
+    doc = json.loads(whole)
+    assert [c["dataType"] for c in doc["columns"]] == ["string", "string", "string", "double", "integer"]
+    # as the XPT file holds them: missing text blank, trailing blanks dropped, numbers as doubles
+    assert doc["rows"][:3] == [["S-01", "Baseline", "1", None, None], ["S-01", "Week 6", "2", -1.75, -4],
+                               ["S-01", "", "", -0.5, -3]]

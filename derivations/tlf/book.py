@@ -5,7 +5,9 @@ reviewer's own tools would read the outputs: each output's RTF is converted to P
 by LibreOffice (all of them in one ``soffice`` call), a table of contents is
 rendered as one more RTF table (output number, title, page in the book) and
 converted, and the PDFs are joined with pypdf, which adds a bookmark per output
-and a link from each line of the contents to its output.
+and a link from each line of the contents to its output. The contents are planned
+from the pages each RTF plans and converted in the same call as the outputs; a
+second call converts them again only when LibreOffice paged an output otherwise.
 
 Order: by section (the output number without its last part: 14.1, 14.2, 14.3, 16.2), within a
 section the tables, then the figures, then the listings, each by number; outputs of one number
@@ -45,16 +47,20 @@ KIND_RANK = {"table": 0, "figure": 1, "listing": 2}
 #: how long one LibreOffice conversion call may take (seconds)
 SOFFICE_TIMEOUT = 1800
 TOC_TITLE = "Table of Contents"
+#: the file name (stem) of the contents' RTF and PDF
+TOC_STEM = "book_contents"
 
 
 @dataclass(frozen=True)
 class BookEntry:
-    """One output of the book: its number (``Table 14.2.1``), title, RTF file and kind."""
+    """One output of the book: its number (``Table 14.2.1``), title, RTF file and kind, and the pages its RTF
+    plans (``None``: not known); the contents are converted with the outputs when every entry's is known."""
 
     output_id: str
     title: str
     rtf: str | Path
     kind: str = "table"
+    pages: int | None = None
 
 
 @dataclass
@@ -165,24 +171,51 @@ def build_book(entries: Sequence[BookEntry], path: str | Path, *, study: str = "
     own_tmp = workdir is None
     work = Path(tempfile.mkdtemp(prefix=".book-", dir=path.parent)) if own_tmp else Path(workdir)
     try:
-        pdfs = convert_to_pdf([e.rtf for e in entries], work / "outputs", soffice=soffice)
-        counts = [len(PdfReader(p).pages) for p in pdfs]
-        # the contents' own length decides where the outputs start: plan it, convert it, check it
-        toc_pages = 1
-        for _ in range(3):
+        toc_rtf = work / "toc" / f"{TOC_STEM}.rtf"
+        toc_rtf.parent.mkdir(parents=True, exist_ok=True)
+        converted: dict[str, Path] = {}  # the contents' RTF text -> its PDF
+
+        def toc_text(counts: Sequence[int], toc_pages: int) -> tuple[list[int], int, str | None]:
+            """(first pages, contents pages, RTF text; None while the contents' planned length changes)."""
             firsts, page = [], toc_pages + 1
             for n in counts:
                 firsts.append(page)
                 page += n
             toc = _toc_table(entries, firsts, study=study, cutoff=cutoff)
             planned = len(table_plan(toc).pages)
-            if planned != toc_pages:
+            return firsts, planned, render_rtf(toc, stamp=stamp) if planned == toc_pages else None
+
+        # the contents as the RTFs plan the outputs' pages, converted with the outputs in one call
+        rtfs = [e.rtf for e in entries]
+        expected = [e.pages for e in entries]
+        guess = None
+        if all(isinstance(n, int) and n > 0 for n in expected) and TOC_STEM not in {Path(r).stem for r in rtfs}:
+            toc_pages = 1
+            for _ in range(3):
+                _, planned, guess = toc_text(expected, toc_pages)
+                if guess is not None:
+                    break
+                toc_pages = planned
+        if guess is not None:
+            guess_rtf = work / "guess" / f"{TOC_STEM}.rtf"
+            guess_rtf.parent.mkdir(parents=True, exist_ok=True)
+            guess_rtf.write_text(guess, encoding="ascii", newline="\n")
+            rtfs.append(guess_rtf)
+        pdfs = convert_to_pdf(rtfs, work / "outputs", soffice=soffice)
+        if guess is not None:
+            converted[guess] = pdfs.pop()
+        counts = [len(PdfReader(p).pages) for p in pdfs]
+        # the contents' own length decides where the outputs start: plan it, convert it, check it
+        toc_pages = 1
+        for _ in range(3):
+            firsts, planned, text = toc_text(counts, toc_pages)
+            if text is None:
                 toc_pages = planned
                 continue
-            toc_rtf = work / "toc" / "book_contents.rtf"
-            toc_rtf.parent.mkdir(parents=True, exist_ok=True)
-            toc_rtf.write_text(render_rtf(toc, stamp=stamp), encoding="ascii", newline="\n")
-            toc_pdf = convert_to_pdf([toc_rtf], work / "toc", soffice=soffice)[0]
+            if text not in converted:
+                toc_rtf.write_text(text, encoding="ascii", newline="\n")
+                converted[text] = convert_to_pdf([toc_rtf], work / "toc", soffice=soffice)[0]
+            toc_pdf = converted[text]
             actual = len(PdfReader(toc_pdf).pages)
             if actual == toc_pages:
                 break

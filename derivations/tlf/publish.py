@@ -226,7 +226,7 @@ def write_book(ctx: "RunContext") -> Path | None:
     if not settings.get("book", False):
         return None
     out = ctx.outputs._folder()
-    entries = [BookEntry(o.output_id, o.title, out / o.files["RTF"], o.kind)
+    entries = [BookEntry(o.output_id, o.title, out / o.files["RTF"], o.kind, o.pages)
                for o in ctx.outputs.published if "RTF" in o.files]
     pages = sum(o.pages for o in ctx.outputs.published if "RTF" in o.files)
     limit = int(settings.get("book_max_pages", BOOK_MAX_PAGES))
