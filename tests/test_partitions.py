@@ -52,7 +52,7 @@ def test_threads_and_more_partitions_give_the_same_adlb(runs):
     for n, scheduler in ((7, "threads"), (29, "synchronous"), (100, "threads")):
         result, findings = derive_partitioned(ctx, program, n, scheduler=scheduler)
         adlb = finalize_dataset(result["ADLB"], ctx.spec("adam"), "ADLB")
-        pd.testing.assert_frame_equal(adlb, whole.datasets["adam"]["ADLB"])
+        pd.testing.assert_frame_equal(adlb, whole.datasets["adam"].held("ADLB"))
         assert len(findings) == 0
 
 
@@ -92,11 +92,11 @@ def test_a_program_without_subject_data_cannot_be_partitioned(runs):
 
 
 def test_the_run_holds_lb_and_adlb_text_as_one_string_per_value(runs):
-    expected = {("LB", "LBTESTCD"): ("str", 20), ("ADLB", "PARAMCD"): ("str", 20), ("ADLB", "USUBJID"): ("str", 29),
+    expected = {("LB", "LBTESTCD"): ("str", 20), ("ADLB", "PARAMCD"): ("str", 21), ("ADLB", "USUBJID"): ("str", 29),
                 ("ADLB", "AVISIT"): ("object", 17), ("ADLB", "ANRIND"): ("object", 3)}
     for (name, column), (dtype, values) in expected.items():
         for run in runs.values():
-            col = run.datasets["sdtm" if name == "LB" else "adam"][name][column]
+            col = run.datasets["sdtm" if name == "LB" else "adam"].held(name)[column]  # as the run holds it
             assert str(col.dtype) == dtype and (dtype == "object" or col.dtype.storage == "python"), (name, column)
             texts = [v for v in col.to_numpy(dtype=object) if isinstance(v, str)]
             assert len(set(texts)) == values, (name, column, sorted(set(texts)))
@@ -107,7 +107,7 @@ def test_the_run_holds_lb_and_adlb_text_as_one_string_per_value(runs):
 
 
 def test_a_program_reads_its_inputs_arrow_stored_as_programs_return_them(runs):
-    lb = runs["whole"].datasets["sdtm"]["LB"]
+    lb = runs["whole"].datasets["sdtm"].held("LB")
     seen = {}
 
     def derive(ctx):
@@ -133,8 +133,9 @@ def test_the_writers_give_the_same_bytes_for_held_and_expanded_datasets(runs, tm
     from derivations.spec import read_spec
 
     run, study = runs["whole"], Study.load(ROOT)
-    held = run.datasets["adam"]
+    held = {name: run.datasets["adam"].held(name) for name in run.datasets["adam"]}
     assert held["ADLB"]["PARAMCD"].dtype.storage == "python"
+    assert run.datasets["adam"]["ADLB"]["PARAMCD"].dtype.storage == "pyarrow"  # RunResult: as programs see them
     expanded = {name: expand_frame(frame) for name, frame in held.items()}
     assert expanded["ADLB"]["PARAMCD"].dtype.storage == "pyarrow"
     files = write_stage(expanded, read_spec(study.spec_path("adam")), tmp_path, study.created)
