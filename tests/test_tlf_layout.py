@@ -252,3 +252,21 @@ def test_a_block_longer_than_a_page_is_split_and_continued():
         last_of_block = i in ends or (i + 1 < len(body) and "System organ class 1" in body[i + 1]
                                       and "continued" not in body[i + 1])
         assert ("\\keepn" in r) != last_of_block, i
+
+
+def test_a_heading_with_blank_cells_spans_the_table():
+    long = "Leukocytes (10^9/L): White blood cell decreased (low), N=29, baseline and worst grades per subject +"
+    rows = [Row(long, ["", ""]), Row("Baseline grade 0", ["29 (100.0%)", "0"], indent=1),
+            Row("Baseline grade 1", ["0", "0"], indent=1),
+            Row("Any grade, n (%)", ["3 (10.3%)", "1 (3.4%)"]), Row("Grade 3-4", ["1 (3.4%)", "0"], indent=1)]
+    table = Table(title="Shift", table_id="Table 14.3.6", columns=["Parameter\n  Baseline grade", "Grade 0\nn (%)",
+                                                                   "Grade 4\nn (%)"], rows=rows)
+    plan = table_plan(table)
+    # 100 characters: one line across the table (118 characters), where its first column (96 characters,
+    # what "29 (100.0%)" and "1 (3.4%)" leave of 115) would need 2; a heading with numbers does not span
+    assert plan.chars == [96, 11, 8] and len(long) == 100
+    line, pad_v = 216, 14
+    assert plan.heights == [line + 2 * pad_v] * 5
+    body = [r for r in _rtf_rows(render_rtf(table)) if "\\trhdr" not in r]
+    assert [r.count("\\cellx") for r in body] == [1, 3, 3, 3, 3]
+    assert "\\cellx12960\n" in body[0] and long.split()[0] in body[0] and "\\keepn" in body[0]

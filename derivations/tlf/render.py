@@ -45,7 +45,7 @@ from markupsafe import Markup, escape
 
 from ..core import round_sas
 from ..findings import DerivationError
-from .layout import PAPER, align_numbers, is_numeric_column
+from .layout import PAPER, align_numbers, is_numeric_column, tie_phrases
 from .rtf import RtfRaw, render_table_rtf, rtf_escape
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
@@ -430,6 +430,7 @@ def _html_env() -> jinja2.Environment:
                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
                              undefined=jinja2.StrictUndefined)
     env.filters["unbroken"] = html_unbroken
+    env.filters["tied"] = functools.partial(tie_phrases, hyphens=False)  # "Grade 4", "n (%)" kept whole
     return env
 
 
