@@ -10,8 +10,8 @@ from derivations.findings import DerivationError
 from derivations.tlf import Row, production_stamp, render_figure_rtf, render_rtf, table_plan
 from derivations.tlf.figures import censor_marks, figure_bytes, plot_km, plot_waterfall, zero_stub
 from derivations.tlf.layout import (align_numbers, align_text, compute_column_widths, heading_parents, tie_phrases,
-                                    is_numeric_column, measure_column, paginate, wrap)
-from derivations.tlf.render import Table
+                                    is_numeric_column, measure_column, paginate, spanning_rows, wrap)
+from derivations.tlf.render import Table, html_unbroken, render_html
 from derivations.tlf.rtf import CONTINUED, Frame, png_size
 
 
@@ -270,3 +270,17 @@ def test_a_heading_with_blank_cells_spans_the_table():
     body = [r for r in _rtf_rows(render_rtf(table)) if "\\trhdr" not in r]
     assert [r.count("\\cellx") for r in body] == [1, 3, 3, 3, 3]
     assert "\\cellx12960\n" in body[0] and long.split()[0] in body[0] and "\\keepn" in body[0]
+    # the HTML spans the same row: one <th colspan="3">, no <td>; the other rows keep their 2 cells
+    html_rows = re.findall(r"<tr>\n(.*?)</tr>", render_html(table).split("<tbody>")[1], flags=re.S)
+    assert [(r.count("<th "), r.count("<td"), 'colspan="3"' in r) for r in html_rows] == [
+        (1, 0, True), (1, 2, False), (1, 2, False), (1, 2, False), (1, 2, False)]
+    assert ">" + str(html_unbroken(long)) + "</th>" in html_rows[0]
+
+
+def test_only_a_heading_with_all_cells_blank_spans():
+    # a heading with a number, a row with blank cells that heads nothing, the last row, whitespace
+    assert spanning_rows([0, 1, 0, 0, 1, 1, 0], [["", ""], ["1", ""], ["", ""], ["", "2"], ["", ""],
+                                                  ["", ""], [" ", "\t"]]) == [
+        True, False, False, False, False, False, False]
+    assert spanning_rows([0, 1, 2, 1], [[" ", ""], ["", ""], ["3", "4"], ["", ""]]) == [True, True, False, False]
+    assert spanning_rows([0, 1], [[], []]) == [False, False]  # no data column: nothing to span

@@ -41,7 +41,7 @@ import jinja2
 from ..findings import DerivationError
 from .layout import (NBHY, NBSP, PageLayout, align_numbers, block_ends, chars_in, compute_column_widths,
                      is_numeric_column, line_count, measure_column, paginate, segments_text,
-                     tie_phrases, wrap)
+                     spanning_rows, tie_phrases, wrap)
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 CONTINUED = " (continued)"
@@ -290,7 +290,7 @@ def plan_table(table, layout: PageLayout, *, body_height: int, max_rows: int | N
     heading = [i + 1 < nrow and table.rows[i + 1].indent > r.indent for i, r in enumerate(table.rows)]
     labels = [r.label for r in table.rows]
     # a heading whose cells are all blank spans the table (its label is not held to the first column)
-    span = [heading[i] and ncol > 1 and not any(str(c).strip() for c in r.cells) for i, r in enumerate(table.rows)]
+    span = spanning_rows([r.indent for r in table.rows], [r.cells for r in table.rows])
     label_texts = [lab for lab, sp in zip(labels, span) if not sp]
     label_texts += [labels[i] + CONTINUED for i in range(nrow) if heading[i] and not span[i]]
     label_indents = [ind for ind, sp in zip(indents, span) if not sp]
