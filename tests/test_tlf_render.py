@@ -274,3 +274,14 @@ def test_html_subtitle_keeps_its_lines():
     header = render_rtf(table).split("{\\header", 1)[1].split("{\\footer", 1)[0]
     # the RTF: one header paragraph per line
     assert "Anlotinib & PD-1\\par" in header and " Data cut-off: 2022-07-03\\par" in header
+
+
+def test_html_header_keeps_the_indent_of_its_lines():
+    # "  Preferred term" heads the indented rows: 2 spaces, the 1.2rem of a row indented one level
+    table = Table(title="TEAEs", columns=["System organ class\n  Preferred term", "Any grade\nn (%)"],
+                  rows=[Row("Investigations", ["15 (51.7%)"]), Row("Anaemia", ["15 (51.7%)"], indent=1)])
+    html = render_html(table)
+    head = re.findall(r"<th scope=\"col\"[^>]*>(.*?)</th>", html)
+    assert head[0] == 'System organ class<br><span class="pad" style="width: 1.2rem"></span>Preferred term'
+    assert head[1] == 'Any grade<br>n\xa0<span class="nw">(%)</span>'
+    assert '<th scope="row" style="padding-left: 2.0rem">Anaemia</th>' in html  # 0.8 + 1.2
