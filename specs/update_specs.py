@@ -202,7 +202,7 @@ def study_methods(study_root: Path = ROOT) -> dict[str, tuple[str, str, str]]:
                            "needing clinical information are not derived; blank without a term, a value or the limit "
                            "a criterion needs. Calcium is graded as CTCAE states its terms, on the "
                            "albumin-corrected serum calcium (CACORR); the measured total calcium (CA) has no grade. "
-                           "ATOXGR: the grade with its direction (admiral's derive_var_atoxgr), the first that "
+                           "ATOXGR: the grade with its direction (as admiral combines them), the first that "
                            "applies: blank when ATOXGRL and ATOXGRH are both blank; -ATOXGRL when ATOXGRL is 1 or "
                            "more; ATOXGRH when ATOXGRH is 1 or more; 0 when both are 0, or one is 0 and the "
                            "parameter has no term in the other direction; else blank. "
