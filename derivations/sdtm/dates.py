@@ -424,8 +424,7 @@ def derive_var_dtc(
     """
     cols = [date] + ([time] if time else [])
     assert_has_columns(dataset, cols, name=dataset_name)
-    out = dataset.copy()
-    out[new_var] = compute_dtc(
+    dtc = compute_dtc(
         dataset[date],
         dataset=dataset_name,
         variable=new_var,
@@ -433,7 +432,7 @@ def derive_var_dtc(
         times=dataset[time] if time else None,
         findings=findings,
     )
-    return out
+    return dataset.assign(**{new_var: dtc})  # the input's columns are not copied (pandas copies on write)
 
 
 # --------------------------------------------------------------------------- study day
@@ -490,9 +489,8 @@ def derive_var_dy(
         ref = dataset[reference_date]
     else:
         ref = lookup_one_per_group(dataset, dataset_add, as_list(by_vars), [reference_date], new_var)[reference_date]
-    out = dataset.copy()
-    out[new_var] = compute_study_day(dataset[dtc].rename(dtc), ref.rename(reference_date))
-    return out
+    # assign: the input's columns are not copied (pandas copies on write)
+    return dataset.assign(**{new_var: compute_study_day(dataset[dtc].rename(dtc), ref.rename(reference_date))})
 
 
 __all__ = [
