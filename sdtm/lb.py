@@ -95,10 +95,10 @@ def derive(ctx):
     studyid = ctx.settings["study"]["studyid"]
     dm, ex = ctx.sdtm["DM"], ctx.sdtm["EX"]
     ids = ["SUBJID", "VISIT", "LBDAT"]
-    pages = [derive_findings_records(ctx.raw(page, ids + list(tests.frame()["COLUMN"])), domain="LB", tests=tests,
-                                     id_vars=ids, findings=ctx.findings, dataset_name=page)
-             for page, tests in (("lb_hem", HEMATOLOGY), ("lb_chem", CHEMISTRY))]
-    lb = pd.concat(pages, ignore_index=True)
+    # the pages' records are not kept apart from LB (LB drops and replaces their variables as it goes)
+    lb = pd.concat([derive_findings_records(ctx.raw(page, ids + list(tests.frame()["COLUMN"])), domain="LB",
+                                            tests=tests, id_vars=ids, findings=ctx.findings, dataset_name=page)
+                    for page, tests in (("lb_hem", HEMATOLOGY), ("lb_chem", CHEMISTRY))], ignore_index=True)
     lb.insert(0, "STUDYID", studyid)
     lb.insert(1, "DOMAIN", "LB")
     # MT.USUBJID

@@ -295,13 +295,20 @@ def compute_dtc(
         joined = pc.if_else(pa.array(time_empty), date_arr, pc.binary_join_element_wise(date_arr, time_arr, "T"))
     else:
         fast, joined = canon_d, date_arr
-    padded = pc.if_else(pa.array(fast), pc.utf8_rpad(joined, 19, "0"), "2000-01-01T00:00:00")
-    y, m, d, hh, mi, ss = (
-        _num(pc.utf8_slice_codeunits(padded, a, a + w))
-        for a, w in ((0, 4), (5, 2), (8, 2), (11, 2), (14, 2), (17, 2))
-    )
-    fast_ok = fast & (m >= 1) & (m <= 12) & (d >= 1) & (d <= days_in_month(y, m))
-    fast_ok &= (hh <= 23) & (mi <= 59) & (ss <= 59)
+    # the calendar checked on the canonical values only (raw EDC dates make no year, month... slices)
+    fast_ok = np.zeros(n, dtype=bool)
+    if fast.any():
+        at = None if fast.all() else np.flatnonzero(fast)
+        padded = pc.utf8_rpad(joined if at is None else pc.take(joined, pa.array(at)), 19, "0")
+        y, m, d, hh, mi, ss = (
+            _num(pc.utf8_slice_codeunits(padded, a, a + w))
+            for a, w in ((0, 4), (5, 2), (8, 2), (11, 2), (14, 2), (17, 2))
+        )
+        ok = (m >= 1) & (m <= 12) & (d >= 1) & (d <= days_in_month(y, m)) & (hh <= 23) & (mi <= 59) & (ss <= 59)
+        if at is None:
+            fast_ok = ok
+        else:
+            fast_ok[at] = ok
     out_arr = pc.if_else(pa.array(fast_ok), joined, "")
 
     # Everything else: each distinct date and each distinct time parsed once.
