@@ -36,8 +36,10 @@ def _neutralise(values: pd.Series) -> tuple[pd.Series, int]:
     if not (values.dtype == object or pd.api.types.is_string_dtype(values)):
         return values, 0
     text = values.astype("string")
-    risky = (text.str.startswith(_TRIGGER).fillna(False) & ~text.str.fullmatch(_NUMBER.pattern).fillna(False))
-    risky = risky.to_numpy(dtype=bool)
+    risky = text.str.startswith(_TRIGGER).fillna(False).to_numpy(dtype=bool)
+    if not risky.any():  # the number pattern only where a value starts like a formula
+        return values, 0
+    risky &= ~text.str.fullmatch(_NUMBER.pattern).fillna(False).to_numpy(dtype=bool)
     if not risky.any():
         return values, 0
     out = values.astype(object).copy()

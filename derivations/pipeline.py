@@ -315,6 +315,10 @@ def run_study(
         write_package(staging.path, study, result.datasets, lengths=result.lengths)
         progress.end("package", "submission")
         # -- end submission package
+        if "tlf" in plan.run:  # the TLF book, which LibreOffice made while the package was written
+            from .tlf.publish import wait_for_book
+
+            wait_for_book(ctx, progress)
         write_findings(ctx.findings, staging.path)
         from .runlog import write_run_log
 

@@ -89,3 +89,28 @@ def test_book_converts_its_contents_with_the_outputs(tmp_path, monkeypatch):
     assert made[1][:3] == ([3], [2, 3], 1)  # 2 outputs + the contents in one call; contents on page 1
     assert made[2][:3] == ([3, 1], [2, 3], 1)  # the guessed contents (listing on page 4) were wrong: again
     assert made[1][3] == made[2][3] and len(PdfReader(tmp_path / "book1.pdf").pages) == 5
+
+
+def test_book_in_the_background_writes_nothing_until_waited_for(tmp_path):
+    """The book is made outside the output folder while the run goes on; a failure is raised when the run
+    waits for it, and nothing of it is left in the output."""
+    import pytest
+
+    from derivations.findings import DerivationError
+    from derivations.tlf.book import BookEntry
+    from derivations.tlf.publish import PendingBook
+    from derivations.tlf.render import Table
+
+    out = tmp_path / "tlf"
+    out.mkdir()
+    rtf = out / "t_dm.rtf"
+    rtf.write_text(render_rtf(Table(title="Demographics", columns=["", "All"], rows=[], table_id="Table 14.1.1")),
+                   encoding="ascii")
+    failing = tmp_path / "soffice"
+    failing.write_text("#!/bin/sh\necho 'no display' >&2\nexit 1\n")
+    failing.chmod(0o755)
+    book = PendingBook([BookEntry("Table 14.1.1", "Demographics", rtf, "table", 1)], out / "tlf_book.pdf",
+                       soffice=str(failing))
+    with pytest.raises(DerivationError, match="LibreOffice did not convert"):
+        book.wait()
+    assert sorted(p.name for p in out.iterdir()) == ["t_dm.rtf"]

@@ -157,24 +157,29 @@ def _filter_text(*filters: Filter) -> str:
     return texts[0] if len(texts) == 1 else " and ".join(f"({t})" for t in texts)
 
 
-def _finish(rows: pd.DataFrame, *, analysis_id: str, dataset_name: str, population: Filter,
-            column_var: str, filter: Filter = None, response: Filter = None) -> pd.DataFrame:
-    out = rows.copy()
-    out["analysis_id"] = analysis_id
-    out["dataset"] = dataset_name
-    out["population"] = _population_text(population)
-    out["filter"] = _filter_text(filter, response)
-    out["column_var"] = column_var
-    for col in ("parent_value", "grade_band", "group_var", "group_value", "column_value"):
-        if col not in out.columns:
-            out[col] = ""
-    if "stat_label" not in out.columns:
-        out["stat_label"] = out["stat_name"].map(STAT_LABELS).fillna(out["stat_name"])
-    out["stat_value"] = out["stat_value"].astype(float)
+def _finish(rows: pd.DataFrame | Mapping[str, np.ndarray], *, analysis_id: str | np.ndarray, dataset_name: str,
+            population: Filter, column_var: str, filter: Filter = None, response: Filter = None) -> pd.DataFrame:
+    """The ARD frame of ``rows`` (a frame, or columns as arrays): :data:`ARD_COLUMNS`, text as objects."""
+    n = len(rows["stat_name"])
+    fixed = {"analysis_id": analysis_id, "dataset": dataset_name, "population": _population_text(population),
+             "filter": _filter_text(filter, response), "column_var": column_var}
+    data = {}
     for col in ARD_COLUMNS:
-        if col != "stat_value":
-            out[col] = out[col].astype(object)
-    return out[ARD_COLUMNS].reset_index(drop=True)
+        if col in fixed:
+            value = fixed[col]
+            data[col] = np.asarray(value, dtype=object) if np.ndim(value) else np.full(n, value, dtype=object)
+        elif col == "stat_value":
+            continue
+        elif col in rows:
+            data[col] = np.asarray(pd.Series(rows[col]).astype(object), dtype=object)
+        elif col == "stat_label":
+            names = pd.Series(rows["stat_name"])
+            data[col] = np.asarray(names.map(STAT_LABELS).fillna(names).astype(object), dtype=object)
+        else:
+            data[col] = np.full(n, "", dtype=object)
+    out = pd.DataFrame(data, dtype=object)
+    out.insert(ARD_COLUMNS.index("stat_value"), "stat_value", pd.Series(rows["stat_value"]).astype(float).to_numpy())
+    return out
 
 
 def _denominators(denominator: pd.DataFrame, population: Filter, by_vars, total, column_order,
@@ -311,7 +316,7 @@ def compute_ard_counts(
         _a=_str_levels(recs[analysis_var], MISSING).to_numpy() if analysis_var else "")
     recs = _expand_total(recs, colvals, total, column_var)
     n_a, n_c = len(analyses), len(levels_col)
-    blocks = []
+    parts: dict[str, list] = {"_a": [], "group_var": [], "group_value": [], "column_value": [], "stat_value": []}
     for var in variables:
         vals = _str_levels(recs[var], MISSING)
         levels = _ordered_levels(vals, order.get(var), MISSING)
@@ -319,26 +324,25 @@ def compute_ard_counts(
             recs.assign(_lvl=vals.to_numpy())
             .groupby(["_a", "_lvl", "_col"], sort=False)[subject_var]
             .nunique()
+            .to_dict()
         )
-        idx = pd.MultiIndex.from_product([analyses, levels, levels_col], names=["_a", "_lvl", "_col"])
-        n = counts.reindex(idx, fill_value=0).to_numpy(float)
+        cells = [(a, lvl, col) for a in range(n_a) for lvl in levels for col in levels_col]
+        n = np.array([counts.get((analyses[a], lvl, col), 0) for a, lvl, col in cells], dtype=float)
         bign = np.broadcast_to(big_n[:, None, :], (n_a, len(levels), n_c)).ravel()
         with np.errstate(divide="ignore", invalid="ignore"):
             pct = np.where(bign > 0, 100.0 * n / bign, np.nan)
         # rows by analysis, level, column, then n, N, %
-        k = 3
-        blocks.append({
-            "_a": np.repeat(np.repeat(np.arange(n_a), len(levels) * n_c), k),
-            "group_var": var,
-            "group_value": np.repeat(np.asarray(idx.get_level_values("_lvl"), dtype=object), k),
-            "column_value": np.repeat(np.asarray(idx.get_level_values("_col"), dtype=object), k),
-            "stat_name": np.tile(np.array(["n", "N", "pct"], dtype=object), len(idx)),
-            "stat_value": np.column_stack([n, bign, pct]).ravel(),
-        })
-    rows = pd.concat([pd.DataFrame(b) for b in blocks], ignore_index=True)
-    rows = rows.take(np.argsort(rows["_a"].to_numpy(), kind="stable"))  # each analysis: its variables in turn
-    return _finish(rows.drop(columns="_a"), analysis_id=ids[rows["_a"].to_numpy()], dataset_name=dataset_name,
-                   population=population, column_var=column_var, filter=filter)
+        parts["_a"].append(np.repeat([a for a, _, _ in cells], 3))
+        parts["group_var"].append(np.full(3 * len(cells), var, dtype=object))
+        parts["group_value"].append(np.repeat(np.array([lvl for _, lvl, _ in cells], dtype=object), 3))
+        parts["column_value"].append(np.repeat(np.array([col for _, _, col in cells], dtype=object), 3))
+        parts["stat_value"].append(np.column_stack([n, bign, pct]).ravel())
+    analysis = np.concatenate(parts.pop("_a"))
+    by_analysis = np.argsort(analysis, kind="stable")  # each analysis: its variables in turn
+    rows = {k: np.concatenate(v)[by_analysis] for k, v in parts.items()}
+    rows["stat_name"] = np.tile(np.array(["n", "N", "pct"], dtype=object), len(by_analysis) // 3)
+    return _finish(rows, analysis_id=ids[analysis[by_analysis]], dataset_name=dataset_name, population=population,
+                   column_var=column_var, filter=filter)
 
 
 def _quantiles(values: pd.Series, q: float, method: str) -> float:

@@ -29,6 +29,7 @@ as the label of its set or subset, without a condition, rather than guessed.
 from __future__ import annotations
 
 import ast
+import functools
 import json
 import math
 import re
@@ -204,9 +205,14 @@ def _raw(value: float) -> str | None:
 
 
 def _formatted(value: float, digits: int) -> str:
+    return _rule(digits).format({"x": value})
+
+
+@functools.lru_cache(maxsize=None)
+def _rule(digits: int):
     from .render import FormatRule
 
-    return FormatRule("x", f"{{x:.{digits}f}}").format({"x": value})
+    return FormatRule("x", f"{{x:.{digits}f}}")
 
 
 def _term(kind: str, value: str, allowed: Sequence[str], extensions: dict) -> dict:

@@ -3,8 +3,10 @@
 A TLF program calls ``ctx.outputs.publish_table(table, "t_ae")`` (or ``publish_listing`` /
 ``publish_figure``): the files are written into ``ctx.stage_dir`` and the output is listed
 for the index page. After the TLF stage the pipeline calls :func:`finish_tlf`, which writes
-the ARS reporting event of the stage's ARD (``ars.json``), the TLF book (``tlf_book.pdf``,
-when ``[tlf] book = true``) and the review index (``index.html``) linking everything.
+the ARS reporting event of the stage's ARD (``ars.json``) and the review index (``index.html``)
+linking everything, and starts the TLF book (``tlf_book.pdf``, when ``[tlf] book = true``):
+LibreOffice converts the outputs while the run goes on, and the pipeline writes the book with
+:func:`wait_for_book` before the output is committed.
 
 Every output shows the data cut-off (``[study] cutoff_date``) and the production stamp
 (:mod:`.stamp`: ``SOURCE_DATE_EPOCH``, else the data extraction date ``[study] created``,
@@ -215,12 +217,52 @@ def write_ars(ctx: "RunContext", ard: dict[str, pd.DataFrame]) -> Path | None:
     return write_reporting_event(event, ctx.outputs._folder() / ARS_FILE)
 
 
-def write_book(ctx: "RunContext") -> Path | None:
-    """The TLF book (``tlf_book.pdf``) when ``[tlf] book = true``: None, with a warning finding, when
-    LibreOffice is missing or the outputs have more pages than ``[tlf] book_max_pages``."""
+class PendingBook:
+    """The TLF book being made by LibreOffice in the background (:func:`start_book`): :meth:`wait` writes it.
+
+    LibreOffice runs as its own process, so the run goes on (the ARS, the index, the submission
+    package) while it converts; the book is made in a private temporary folder and only
+    :meth:`wait` writes ``tlf_book.pdf`` into the output, so a run that fails before waiting leaves
+    nothing of it behind.
+    """
+
+    def __init__(self, entries: list, path: Path, **options) -> None:
+        import threading
+
+        self.path = path
+        self._error: BaseException | None = None
+        self._pdf: bytes | None = None
+        self._thread = threading.Thread(target=self._build, args=(entries,), kwargs=options, name="tlf-book")
+        self._thread.start()
+
+    def _build(self, entries: list, **options) -> None:
+        import tempfile
+
+        from .book import build_book
+
+        try:
+            with tempfile.TemporaryDirectory(prefix="derive-book-") as tmp:
+                self._pdf = build_book(entries, Path(tmp) / self.path.name, **options).path.read_bytes()
+        except BaseException as exc:  # raised again by wait(), in the run's thread
+            self._error = exc
+
+    def wait(self) -> Path:
+        """Wait for LibreOffice, write the book (atomically) and return its path; raises what the book raised."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        tmp = self.path.with_name(f".{self.path.name}.tmp")
+        tmp.write_bytes(self._pdf)
+        tmp.replace(self.path)
+        return self.path
+
+
+def start_book(ctx: "RunContext") -> PendingBook | None:
+    """Start the TLF book (``tlf_book.pdf``) when ``[tlf] book = true``; see :class:`PendingBook`. None, with a
+    warning finding, when LibreOffice is missing or the outputs have more pages than ``[tlf] book_max_pages``."""
     import os
 
-    from .book import BookEntry, build_book, soffice_binary
+    from .book import BookEntry, soffice_binary
 
     settings = ctx.settings.get("tlf", {})
     if not settings.get("book", False):
@@ -247,20 +289,27 @@ def write_book(ctx: "RunContext") -> Path | None:
         import datetime as dt
 
         production = dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc).strftime("D:%Y%m%d%H%M%SZ")
-    result = build_book(entries, out / BOOK_FILE, study=study_line(ctx), cutoff=cutoff(ctx), stamp=stamp(ctx),
-                        production_date=production, soffice=soffice)
-    return result.path
+    return PendingBook(entries, out / BOOK_FILE, study=study_line(ctx), cutoff=cutoff(ctx), stamp=stamp(ctx),
+                       production_date=production, soffice=soffice)
+
+
+def write_book(ctx: "RunContext") -> Path | None:
+    """The TLF book (``tlf_book.pdf``), made now: :func:`start_book`, waited for."""
+    pending = start_book(ctx)
+    return None if pending is None else pending.wait()
 
 
 def finish_tlf(ctx: "RunContext", ard: dict[str, pd.DataFrame]) -> list[Path]:
-    """After the TLF stage: the ARS reporting event, the TLF book and the review index (linking both)."""
+    """After the TLF stage: the ARS reporting event, the review index (linking both) and the TLF book, which
+    LibreOffice makes while the run goes on: the run writes it with :func:`wait_for_book` before the output is
+    committed. Returns the files written (the index, ars.json)."""
     _check_links(ctx)
     written, documents = [], {}
-    ars = write_ars(ctx, ard)
-    book = write_book(ctx)
+    book = start_book(ctx)
+    ctx._tlf_book = book
     if book is not None:
-        documents["TLF book (PDF, all outputs with bookmarks)"] = book.name
-        written.append(book)
+        documents["TLF book (PDF, all outputs with bookmarks)"] = book.path.name
+    ars = write_ars(ctx, ard)
     if ars is not None:
         documents["Analysis results (CDISC ARS reporting event, JSON)"] = ars.name
         written.append(ars)
@@ -268,5 +317,25 @@ def finish_tlf(ctx: "RunContext", ard: dict[str, pd.DataFrame]) -> list[Path]:
     return written
 
 
-__all__ = ["Outputs", "write_index", "write_ars", "write_book", "finish_tlf", "stamp", "cutoff", "study_line",
-           "ARS_FILE", "BOOK_FILE"]
+def wait_for_book(ctx: "RunContext", progress=None) -> Path | None:
+    """Write the TLF book that :func:`finish_tlf` started (None when there is none), once; ``progress``
+    records the wait for LibreOffice as ``tlf/TLF book``. Raises what making the book raised."""
+    book = getattr(ctx, "_tlf_book", None)
+    if book is None:
+        return None
+    ctx._tlf_book = None
+    if progress is not None:
+        progress.start("tlf", "TLF book")
+    try:
+        path = book.wait()
+    except BaseException:
+        if progress is not None:
+            progress.end("tlf", "TLF book", status="failed")
+        raise
+    if progress is not None:
+        progress.end("tlf", "TLF book")
+    return path
+
+
+__all__ = ["Outputs", "write_index", "write_ars", "write_book", "start_book", "PendingBook", "finish_tlf",
+           "wait_for_book", "stamp", "cutoff", "study_line", "ARS_FILE", "BOOK_FILE"]
