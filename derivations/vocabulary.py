@@ -46,6 +46,8 @@ Names that look alike but mean something else, and so keep their own name:
   missing), and it sits beside ``filter_add`` in the same call.
 * ``condition`` of ``derive_vars_crit_flag`` is the criterion: records that fail it get
   ``"N"`` (``values_yn=True``); ``filter`` there names the records the criterion is judged on.
+* ``condition`` of ``derive_var_relative_flag`` picks the reference record (the first or last
+  meeting it); the records before or after it are flagged, every record takes part.
 * ``filter_join`` (``derive_vars_joined``) applies to the joined records, after the join.
 * ``definition`` (``derive_vars_cat``), ``windows`` (``derive_vars_visit_window``),
   ``criteria`` (``derive_var_atoxgr_dir``) and ``dataset_queries`` (``derive_vars_query``)

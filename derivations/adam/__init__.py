@@ -1,15 +1,16 @@
 """Generic ADaM derivations, modelled on admiral (R).
 
-Modules: :mod:`.merge` (derive_vars_merged family), :mod:`.extreme` (first/last
-records, flags, new records, extreme dates), :mod:`.dates` (ISO 8601
+Modules: :mod:`.merge` (derive_vars_merged family, derive_vars_transposed), :mod:`.extreme`
+(first/last records, flags incl. worst and relative flags, new records, extreme dates), :mod:`.dates` (ISO 8601
 imputation, study day, durations), :mod:`.baseline` (BASE/CHG/PCHG),
 :mod:`.flags` (TRTEMFL), :mod:`.tte` (time-to-event parameters), :mod:`.joined`
 (derive_vars_joined), :mod:`.records` (ASEQ, existence parameters, single doses).
 
 BDS findings, exposure and medications: :mod:`.visits` (analysis visit windows, ANL01FL),
 :mod:`.ranges` (ANRIND, shifts, ratios), :mod:`.toxicity` (CTCAE grades from criteria held
-as data), :mod:`.derived_records` (BASETYPE, LOCF and summary records), :mod:`.computed`
-(BMI, BSA, MAP, QTc, RR, absolute differentials), :mod:`.crosscheck` (AE grades against laboratory
+as data), :mod:`.derived_records` (BASETYPE, LOCF, summary and expected records), :mod:`.computed`
+(BMI, BSA, MAP, QTc, RR, absolute differentials, eGFR/creatinine clearance, values from "<x"
+results), :mod:`.crosscheck` (AE grades against laboratory
 grades), :mod:`.categorize` (groupings from a
 table of conditions, codes and decodes from codelists), :mod:`.exposure` (ADEX parameters,
 dose intensity, dose reductions), :mod:`.medications` (ATC classes, SMQ/CQ queries); the
@@ -34,16 +35,23 @@ from .extreme import (
     derive_extreme_records,
     derive_var_extreme_dt,
     derive_var_extreme_flag,
+    derive_var_relative_flag,
+    derive_var_worst_flag,
     filter_extreme,
 )
 from .categorize import derive_var_code, derive_var_decode, derive_vars_cat
 from .crosscheck import AE_LAB_PAIRS, AeLabPair, compute_ae_lab_concordance
 from .computed import (
+    CKD_EPI,
+    CkdEpi,
     Formula,
     compute_bmi,
     compute_bsa,
+    compute_egfr,
     compute_map,
     compute_qtc,
+    compute_qual_imputation,
+    compute_qual_imputation_dec,
     compute_rr,
     derive_param_bmi,
     derive_param_bsa,
@@ -53,7 +61,13 @@ from .computed import (
     derive_param_rr,
     derive_param_wbc_abs,
 )
-from .derived_records import Summary, derive_basetype_records, derive_locf_records, derive_summary_records
+from .derived_records import (
+    Summary,
+    derive_basetype_records,
+    derive_expected_records,
+    derive_locf_records,
+    derive_summary_records,
+)
 from .exposure import derive_param_doseint, derive_param_exposure, derive_var_dose_reduction_flag
 from .flags import derive_var_ontrtfl, derive_var_trtemfl, derive_vars_crit_flag
 from .medications import derive_vars_atc, derive_vars_query
@@ -61,7 +75,7 @@ from .ranges import compute_signif, derive_var_analysis_ratio, derive_var_anrind
 from .toxicity import CTCAE_V4, CTCAE_V5, GradeRule, ToxicityCriteria, ToxicityTerm, derive_var_atoxgr, derive_var_atoxgr_dir
 from .visits import VisitWindows, derive_var_window_flag, derive_vars_visit_window
 from .joined import derive_vars_joined
-from .merge import derive_var_merged_exist_flag, derive_var_merged_summary, derive_vars_merged
+from .merge import derive_var_merged_exist_flag, derive_var_merged_summary, derive_vars_merged, derive_vars_transposed
 from .records import (
     DoseFrequencies,
     create_single_dose_dataset,
@@ -74,10 +88,13 @@ __all__ = [
     "Col",
     "DuplicateRecordsWarning",
     "derive_vars_merged",
+    "derive_vars_transposed",
     "derive_var_merged_exist_flag",
     "derive_var_merged_summary",
     "filter_extreme",
     "derive_var_extreme_flag",
+    "derive_var_worst_flag",
+    "derive_var_relative_flag",
     "derive_extreme_records",
     "DateSource",
     "derive_var_extreme_dt",
@@ -127,12 +144,18 @@ __all__ = [
     "derive_summary_records",
     "derive_basetype_records",
     "derive_locf_records",
+    "derive_expected_records",
     "Formula",
     "compute_bmi",
     "compute_bsa",
     "compute_map",
     "compute_qtc",
     "compute_rr",
+    "compute_egfr",
+    "CkdEpi",
+    "CKD_EPI",
+    "compute_qual_imputation",
+    "compute_qual_imputation_dec",
     "derive_param_computed",
     "derive_param_bmi",
     "derive_param_bsa",

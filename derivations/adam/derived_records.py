@@ -1,6 +1,6 @@
 """Records derived from other records of a BDS dataset: BASETYPE copies, LOCF records, summary
-records (admiral ``derive_basetype_records``, ``derive_locf_records``,
-``derive_summary_records``).
+records, expected records a by group lacks (admiral ``derive_basetype_records``,
+``derive_locf_records``, ``derive_summary_records``, ``derive_expected_records``).
 
 >>> import pandas as pd
 >>> advs = pd.DataFrame({"USUBJID": "1", "PARAMCD": "SYSBP", "AVISITN": [2, 2, 2],
@@ -262,4 +262,71 @@ def derive_locf_records(
     return sort_by_order(out, by_vars + list(order)).reset_index(drop=True)
 
 
-__all__ = ["Summary", "derive_summary_records", "derive_basetype_records", "derive_locf_records"]
+def derive_expected_records(
+    dataset: pd.DataFrame,
+    *,
+    dataset_ref: pd.DataFrame,
+    by_vars: list[str] | None = None,
+    set_values_to: Mapping[str, Any] | None = None,
+) -> pd.DataFrame:
+    """Add the expected records a by group lacks (admiral ``derive_expected_records``): e.g.
+    a record for every scheduled visit of every parameter, so that a missed visit is a record
+    (then imputed by :func:`derive_locf_records`, or counted as missing).
+
+    ``dataset_ref`` lists the expected combinations (e.g. PARAMCD x AVISITN/AVISIT). Every by
+    group of ``dataset`` (the ``by_vars`` not in ``dataset_ref``, e.g. USUBJID) is crossed with
+    it; the combinations ``dataset`` has no record for are added, holding the by values, the
+    ``dataset_ref`` values and ``set_values_to`` (other variables missing). Every column of
+    ``dataset_ref`` is part of the match, so it should hold only the variables that define an
+    expected record. The output is sorted (stably, missing values last) by the by variables
+    and then the ``dataset_ref`` variables, as admiral does.
+
+    Parameters
+    ----------
+    dataset
+        The records (BDS, e.g. ADQS); it must have every ``by_vars`` and ``dataset_ref`` column.
+    dataset_ref
+        The expected combinations, one row each (a repeated row counts once): visit variables
+        (parameter-independent) or parameter and visit variables (per parameter).
+    by_vars
+        Columns of a group that is expected to have every combination, e.g. ``["USUBJID",
+        "PARAMCD"]``; those also in ``dataset_ref`` are taken from it. ``None`` (default): the
+        combinations of ``dataset_ref`` once for the whole dataset.
+    set_values_to
+        ``{variable: value}`` of the added records, e.g. ``{"DTYPE": "DERIVED"}`` (constants,
+        callables of the new records).
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> adqs = pd.DataFrame({"USUBJID": ["1", "1", "2"], "PARAMCD": "A", "AVISITN": [1, 2, 2],
+    ...                      "AVAL": [10.0, 11.0, 12.0]})
+    >>> visits = pd.DataFrame({"AVISITN": [1, 2]})
+    >>> out = derive_expected_records(adqs, dataset_ref=visits, by_vars=["USUBJID", "PARAMCD"],
+    ...     set_values_to={"DTYPE": "DERIVED"})
+    >>> out.astype(object).fillna("").values.tolist()
+    [['1', 'A', 1, 10.0, ''], ['1', 'A', 2, 11.0, ''], ['2', 'A', 1, '', 'DERIVED'], ['2', 'A', 2, 12.0, '']]
+    """
+    by_vars = as_list(by_vars)
+    ref_vars = list(dataset_ref.columns)
+    if not ref_vars:
+        raise DerivationError("derive_expected_records: dataset_ref has no variables", dataset="dataset_ref",
+                              hint="give the variables that define an expected record, e.g. AVISITN, AVISIT")
+    assert_has_columns(dataset, by_vars + ref_vars)
+    ids = [v for v in by_vars if v not in ref_vars]
+    expected = dataset_ref.drop_duplicates()
+    if ids:
+        expected = dataset[ids].drop_duplicates().merge(expected, how="cross")
+    keys = ids + ref_vars
+    found = expected.merge(dataset[keys].drop_duplicates(), on=keys, how="left", indicator=True)["_merge"]
+    new = set_values(expected.loc[(found == "left_only").to_numpy()].reset_index(drop=True),
+                     dict(set_values_to or {}))
+    out = concat_rows([dataset, new])
+    return sort_by_order(out, keys).reset_index(drop=True)
+
+
+__all__ = ["Summary", "derive_summary_records", "derive_expected_records", "derive_basetype_records", "derive_locf_records"]

@@ -1,7 +1,9 @@
 """First/last records per group: selection, flags, new records and extreme dates.
 
-admiral models: ``filter_extreme``, ``derive_var_extreme_flag``,
-``derive_extreme_records``, ``date_source`` / ``derive_var_extreme_dt``.
+admiral models: ``filter_extreme``, ``derive_var_extreme_flag``, ``derive_var_worst_flag``
+(highest or lowest value by parameter), ``derive_var_relative_flag`` (records before or after
+the first/last record meeting a condition), ``derive_extreme_records``, ``date_source`` /
+``derive_var_extreme_dt``.
 
 A baseline flag is an extreme flag: the last non-missing pre-dose value per
 subject and parameter::
@@ -189,6 +191,221 @@ def derive_var_extreme_flag(
         picked["__hit__"] = True
         hits = subset[keys].merge(picked, on=keys, how="left")["__hit__"].notna().to_numpy()
         flagged[subset_pos[hits]] = True
+    out = dataset.copy()
+    out[new_var] = flag_series(flagged, out.index, true_value, false_value)
+    return out
+
+
+def derive_var_worst_flag(
+    dataset: pd.DataFrame,
+    *,
+    by_vars: list[str],
+    order: list[str],
+    new_var: str,
+    param_var: str,
+    analysis_var: str,
+    worst_high: list[str],
+    worst_low: list[str],
+    true_value: Any = "Y",
+    false_value: Any = "",
+    filter: Filter = None,
+    check_type: str = "warning",
+    na_position: str = "last",
+) -> pd.DataFrame:
+    """Flag the worst record of each by group: the highest ``analysis_var`` for the parameters
+    in ``worst_high``, the lowest for those in ``worst_low`` (admiral ``derive_var_worst_flag``).
+
+    It is :func:`derive_var_extreme_flag` with ``order=["-AVAL", *order]`` (high) or
+    ``["AVAL", *order]`` (low) and ``mode="first"``, done per direction: ``order`` breaks ties
+    on the value (e.g. ``["-ADT"]``: the latest of two equal worst values). A missing value is
+    never the worst unless every value of the group is missing (missing sorts last, admiral).
+    Records of other parameters, and records outside ``filter``, get ``false_value``.
+
+    Parameters
+    ----------
+    dataset
+        The records to flag (BDS: ADVS, ADLB); returned as a copy with ``new_var`` added, rows
+        in input order.
+    by_vars
+        Columns that delimit a group, e.g. ``["USUBJID", "PARAMCD", "AVISIT"]``.
+    order
+        Tie-breakers after the value (``"-X"`` descending); may be ``[]``.
+    new_var
+        The flag, e.g. ``"WORSTFL"``; must be new.
+    param_var
+        The parameter column, e.g. ``"PARAMCD"``.
+    analysis_var
+        The numeric value judged, e.g. ``"AVAL"``.
+    worst_high, worst_low
+        ``param_var`` values whose worst is the highest / the lowest value, e.g.
+        ``["SYSBP", "DIABP"]`` and ``["RESP"]``; ``[]`` if none. A value in both lists, or one
+        the dataset does not have, raises :class:`~derivations.findings.DerivationError`.
+    true_value, false_value
+        Values of the flagged and the other records; defaults ``"Y"`` and ``""`` (``None``:
+        missing, as admiral).
+    filter
+        Which records take part (admiral ``restrict_derivation``), e.g. ``"AVISIT.notna()"``.
+    check_type
+        Records tied on ``by_vars``, ``analysis_var`` and ``order``: ``"warning"`` (default,
+        the first in input order is flagged), ``"error"`` or ``"none"``.
+    na_position
+        Where missing ``order`` values sort: ``"last"`` (default, admiral), ``"first"`` or
+        ``"sas"``; see :func:`derivations.core.sort_by_order`.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> advs = pd.DataFrame({"USUBJID": "1", "PARAMCD": ["SYSBP"] * 3 + ["RESP"] * 2 + ["TEMP"],
+    ...     "AVISIT": "WEEK 2", "ADT": pd.to_datetime(["2021-01-05", "2021-01-06", "2021-01-07",
+    ...     "2021-01-05", "2021-01-06", "2021-01-05"]), "AVAL": [130.0, 142.0, 142.0, 18.0, 14.0, 37.0]})
+    >>> derive_var_worst_flag(advs, by_vars=["USUBJID", "PARAMCD", "AVISIT"], order=["-ADT"],
+    ...     new_var="WORSTFL", param_var="PARAMCD", analysis_var="AVAL", worst_high=["SYSBP"],
+    ...     worst_low=["RESP"])["WORSTFL"].tolist()
+    ['', '', 'Y', '', 'Y', '']
+    """
+    by_vars = as_list(by_vars)
+    order = as_list(order)
+    worst_high, worst_low = as_list(worst_high), as_list(worst_low)
+    assert_has_columns(dataset, by_vars + parse_order(order)[0] + [param_var, analysis_var])
+    check_new_vars_absent(dataset, [new_var])
+    both = sorted(set(worst_high) & set(worst_low))
+    if both:
+        raise DerivationError(f"derive_var_worst_flag ({new_var}): parameter(s) {', '.join(both)} in both "
+                              "worst_high and worst_low", variable=param_var, value=both[0],
+                              hint="list each parameter in one direction only")
+    present = set(dataset[param_var].dropna().unique())
+    absent = [p for p in worst_high + worst_low if p not in present]
+    if absent:
+        raise DerivationError(f"derive_var_worst_flag ({new_var}): parameter(s) {', '.join(map(str, absent))} "
+                              f"not in {param_var}", variable=param_var, value=absent[0],
+                              hint="check the spelling, or drop the parameter from worst_high/worst_low")
+    mask = filter_mask(dataset, filter).to_numpy()
+    params = dataset[param_var]
+    flagged = np.zeros(len(dataset), dtype=bool)
+    for direction, chosen in ((analysis_var, worst_low), ("-" + analysis_var, worst_high)):
+        selected = mask & params.isin(chosen).to_numpy()
+        if not selected.any():
+            continue
+        pos = _extreme_positions(dataset.loc[selected], by_vars, [direction] + order, "first", check_type,
+                                 f"derive_var_worst_flag ({new_var})", na_position)
+        flagged[np.flatnonzero(selected)[pos]] = True
+    out = dataset.copy()
+    out[new_var] = flag_series(flagged, out.index, true_value, false_value)
+    return out
+
+
+RELATIVE_SELECTIONS = ("before", "after")
+
+
+def derive_var_relative_flag(
+    dataset: pd.DataFrame,
+    *,
+    by_vars: list[str],
+    order: list[str],
+    new_var: str,
+    condition: Filter,
+    mode: str,
+    selection: str,
+    inclusive: bool,
+    flag_no_ref_groups: bool = True,
+    true_value: Any = "Y",
+    false_value: Any = None,
+    check_type: str = "warning",
+    na_position: str = "last",
+) -> pd.DataFrame:
+    """Flag the records before or after the record where a condition holds, per by group
+    (admiral ``derive_var_relative_flag``): e.g. every response up to the first progression, or
+    every AE after the first COVID-19 AE.
+
+    Within each group, sorted by ``order``, the reference record is the first or last
+    (``mode``) record meeting ``condition``; the records before it or after it (``selection``)
+    are flagged, the reference record too when ``inclusive``. A group without a reference
+    record is flagged throughout when ``flag_no_ref_groups`` (nothing happened: every record
+    is "before"), else not at all.
+
+    Parameters
+    ----------
+    dataset
+        The records to flag; returned as a copy with ``new_var`` added, rows in input order.
+    by_vars
+        Columns that delimit a group, e.g. ``["USUBJID"]``; ``[]``: one group.
+    order
+        Columns that sort a group (``"-X"`` descending), e.g. ``["AVISITN"]`` or
+        ``["ASTDY", "AESEQ"]``.
+    new_var
+        The flag, e.g. ``"ANL02FL"``; must be new.
+    condition
+        What makes a record the reference: a query string (``"AVALC == 'PD'"``), a callable
+        ``df -> bool`` or a boolean Series. Not a record filter: every record is flagged or not.
+    mode
+        ``"first"`` or ``"last"`` record meeting ``condition``.
+    selection
+        ``"before"`` or ``"after"`` the reference record.
+    inclusive
+        ``True``: the reference record is flagged too; ``False``: it is not.
+    flag_no_ref_groups
+        ``True`` (default): groups without a reference record are flagged throughout;
+        ``False``: they are not flagged.
+    true_value, false_value
+        Values of the flagged and the other records; defaults ``"Y"`` and ``None`` (missing,
+        as admiral).
+    check_type
+        Records tied on ``by_vars + order``: ``"warning"`` (default), ``"error"`` or ``"none"``;
+        tied records keep their input order.
+    na_position
+        Where missing ``order`` values sort: ``"last"`` (default, admiral), ``"first"`` or
+        ``"sas"``; see :func:`derivations.core.sort_by_order`.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
+    Responses up to and including the first progression:
+
+    >>> import pandas as pd
+    >>> adrs = pd.DataFrame({"USUBJID": ["1", "1", "1", "2", "2"], "AVISITN": [1, 2, 3, 1, 2],
+    ...                      "AVALC": ["SD", "PD", "PD", "PR", "CR"]})
+    >>> derive_var_relative_flag(adrs, by_vars=["USUBJID"], order=["AVISITN"], new_var="ANL02FL",
+    ...     condition="AVALC == 'PD'", mode="first", selection="before", inclusive=True
+    ...     )["ANL02FL"].fillna("").tolist()
+    ['Y', 'Y', '', 'Y', 'Y']
+    """
+    check_choice("mode", mode, MODES)
+    check_choice("selection", selection, RELATIVE_SELECTIONS)
+    by_vars = as_list(by_vars)
+    order_cols = parse_order(order)[0]
+    assert_has_columns(dataset, by_vars + order_cols)
+    check_new_vars_absent(dataset, [new_var])
+    signal_duplicates(dataset, list(dict.fromkeys(by_vars + order_cols)), check_type=check_type, dataset=None,
+                      what=f"derive_var_relative_flag ({new_var})",
+                      hint="add variables to `order` so that the reference record is unique")
+    met = filter_mask(dataset, condition).to_numpy()
+    work = dataset[list(dict.fromkeys(by_vars + order_cols))].copy()
+    work["__pos__"] = np.arange(len(work))
+    work = sort_by_order(work, order, na_position=na_position)
+    if by_vars:
+        grouped = work.groupby(by_vars, sort=False, dropna=False)
+        group, rank = grouped.ngroup().to_numpy(), grouped.cumcount().to_numpy()
+    else:
+        group, rank = np.zeros(len(work), dtype=np.int64), np.arange(len(work))
+    pos = work["__pos__"].to_numpy()
+    ref_rank = pd.Series(rank[met[pos]]).groupby(group[met[pos]])
+    ref_rank = ref_rank.min() if mode == "first" else ref_rank.max()
+    ref = pd.Series(group).map(ref_rank).to_numpy(dtype=float)
+    has_ref = ~np.isnan(ref)
+    if selection == "before":
+        hit = rank <= ref if inclusive else rank < ref
+    else:
+        hit = rank >= ref if inclusive else rank > ref
+    hit = np.where(has_ref, hit, flag_no_ref_groups)
+    flagged = np.zeros(len(dataset), dtype=bool)
+    flagged[pos] = hit
     out = dataset.copy()
     out[new_var] = flag_series(flagged, out.index, true_value, false_value)
     return out
@@ -447,6 +664,9 @@ def derive_var_extreme_dt(
 __all__ = [
     "filter_extreme",
     "derive_var_extreme_flag",
+    "derive_var_worst_flag",
+    "RELATIVE_SELECTIONS",
+    "derive_var_relative_flag",
     "derive_extreme_records",
     "DateSource",
     "derive_var_extreme_dt",

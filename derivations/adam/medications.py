@@ -20,6 +20,7 @@ import pandas as pd
 from ..core import assert_has_columns, is_missing
 from ..findings import DerivationError
 from ._common import as_list, check_new_vars_absent
+from .merge import derive_vars_transposed
 
 ATC_LEVELS = ("CMATC1CD", "CMATC2CD", "CMATC3CD", "CMATC4CD")
 
@@ -64,7 +65,8 @@ def derive_vars_atc(
     Raises
     ------
     DerivationError
-        When FACM holds two values of one ATC level for one medication and path.
+        When FACM holds two values of one ATC level for one medication and path (the
+        transposition is :func:`derivations.adam.merge.derive_vars_transposed`).
 
     Examples
     --------
@@ -83,24 +85,13 @@ def derive_vars_atc(
     new = [f"ATC{i}CD" for i in range(1, 5)]
     check_new_vars_absent(dataset, new)
     fa = dataset_add.loc[dataset_add["FATESTCD"].isin(ATC_LEVELS)]
-    keys = list(mapping.values()) + id_vars
-    dup = fa.duplicated(keys + ["FATESTCD"], keep=False)
-    if dup.any():
-        row = fa.loc[dup].iloc[0]
-        raise DerivationError("FACM has more than one value for an ATC level of one medication and path",
-                              dataset="FACM", variable="FATESTCD", value=row["FATESTCD"],
-                              usubjid=str(row.get("USUBJID")), hint="give id_vars that tell the paths apart")
-    wide = fa.pivot(index=keys, columns="FATESTCD", values=value_var).reset_index()
-    wide = wide.rename(columns={f"CMATC{i}CD": f"ATC{i}CD" for i in range(1, 5)})
+    out = derive_vars_transposed(dataset, dataset_add=fa, by_vars=mapping, id_vars=id_vars, key_var="FATESTCD",
+                                 value_var=value_var)
+    out = out.rename(columns={f"CMATC{i}CD": f"ATC{i}CD" for i in range(1, 5)})
     for col in new:
-        if col not in wide.columns:
-            wide[col] = None
-    wide = wide.rename(columns={v: k for k, v in mapping.items()})
-    wide.columns.name = None
-    out = dataset.merge(wide[list(mapping) + new], on=list(mapping), how="left", validate="many_to_many")
-    for col in new:
-        out[col] = out[col].astype(object).where(out[col].notna(), None)
-    return out
+        if col not in out.columns:
+            out[col] = None
+    return out[list(dataset.columns) + new]
 
 
 def derive_vars_query(dataset: pd.DataFrame, *, dataset_queries: pd.DataFrame) -> pd.DataFrame:

@@ -1,4 +1,5 @@
-"""Add variables from another dataset (admiral ``derive_vars_merged`` family)."""
+"""Add variables from another dataset (admiral ``derive_vars_merged`` family, and
+``derive_vars_transposed``: variables from a vertical dataset, transposed)."""
 
 from __future__ import annotations
 
@@ -316,4 +317,108 @@ def derive_var_merged_summary(
     return out
 
 
-__all__ = ["derive_vars_merged", "derive_var_merged_exist_flag", "derive_var_merged_summary"]
+RELATIONSHIPS = ("one-to-one", "one-to-many", "many-to-one", "many-to-many")
+
+
+def derive_vars_transposed(
+    dataset: pd.DataFrame,
+    *,
+    dataset_add: pd.DataFrame,
+    by_vars: list[str] | Mapping[str, str],
+    key_var: str,
+    value_var: str,
+    id_vars: list[str] | None = None,
+    filter_add: Filter = None,
+    relationship: str | None = None,
+) -> pd.DataFrame:
+    """Add variables from a vertical dataset, transposed to one column per ``key_var`` value
+    (admiral ``derive_vars_transposed``): e.g. FACM's ATC codes onto CM, or SUPP-style or
+    parameter-per-record values onto one record.
+
+    The records of ``dataset_add`` selected by ``filter_add`` must be unique on ``by_vars``,
+    ``id_vars`` and ``key_var`` (else an error naming them). They are transposed: one row per
+    ``by_vars`` + ``id_vars``, one new column per ``key_var`` value (in order of first
+    appearance) holding ``value_var``, and left-joined onto ``dataset`` by ``by_vars``. With
+    ``id_vars`` a record of ``dataset`` may match several transposed rows and is then repeated,
+    once per row (admiral too); ``relationship`` makes such a case an error.
+
+    Parameters
+    ----------
+    dataset
+        The records to add variables to; their order is kept.
+    dataset_add
+        The vertical records (admiral ``dataset_merge``), with ``by_vars``, ``id_vars``,
+        ``key_var`` and ``value_var``.
+    by_vars
+        The join keys: a list of names both datasets have, or ``{variable of dataset: variable
+        of dataset_add}`` (``{"USUBJID": "USUBJID", "CMREFID": "FAREFID"}``).
+    key_var
+        The ``dataset_add`` column whose values name the new variables (e.g. ``"FATESTCD"``);
+        a name ``dataset`` has already raises.
+    value_var
+        The ``dataset_add`` column of their values (e.g. ``"FASTRESC"``).
+    id_vars
+        Further ``dataset_add`` columns that identify a transposed row (e.g. ``["FAGRPID"]``);
+        ``None`` (default): none. They are not added to ``dataset``.
+    filter_add
+        Which ``dataset_add`` records are transposed (e.g. ``"FATESTCD.str.startswith('CMATC')"``).
+    relationship
+        The expected join: ``"one-to-one"``, ``"one-to-many"``, ``"many-to-one"``,
+        ``"many-to-many"`` (``dataset`` to transposed rows), checked, a breach raises; ``None``
+        (default): not checked.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> cm = pd.DataFrame({"USUBJID": "1", "CMREFID": ["A", "B", "C"]})
+    >>> facm = pd.DataFrame({"USUBJID": "1", "FAREFID": ["A", "A", "B"],
+    ...     "FATESTCD": ["CMATC1CD", "CMATC2CD", "CMATC1CD"], "FASTRESC": ["N", "N02", "C"]})
+    >>> out = derive_vars_transposed(cm, dataset_add=facm, by_vars={"USUBJID": "USUBJID", "CMREFID": "FAREFID"},
+    ...     key_var="FATESTCD", value_var="FASTRESC")
+    >>> out.fillna("").values.tolist()
+    [['1', 'A', 'N', 'N02'], ['1', 'B', 'C', ''], ['1', 'C', '', '']]
+    """
+    mapping = dict(by_vars) if isinstance(by_vars, Mapping) else {v: v for v in as_list(by_vars)}
+    id_vars = as_list(id_vars)
+    if relationship is not None:
+        check_choice("relationship", relationship, RELATIONSHIPS)
+    assert_has_columns(dataset, list(mapping))
+    assert_has_columns(dataset_add, list(mapping.values()) + id_vars + [key_var, value_var], name="dataset_add")
+    add = dataset_add.loc[filter_mask(dataset_add, filter_add).to_numpy()]
+    keys = list(dict.fromkeys(list(mapping.values()) + id_vars))
+    dup = add.duplicated(keys + [key_var], keep=False)
+    if dup.any():
+        n = int(add.loc[dup, keys + [key_var]].drop_duplicates().shape[0])
+        raise DerivationError(
+            f"derive_vars_transposed: dataset_add has {n} combination(s) of {', '.join(keys + [key_var])} with "
+            f"more than one record, e.g. {by_values_text(add.loc[dup], keys + [key_var], limit=1)}",
+            dataset="dataset_add", variable=key_var,
+            usubjid=str(add.loc[dup, "USUBJID"].iloc[0]) if "USUBJID" in keys else None,
+            hint="add the variables that tell them apart to id_vars, or restrict filter_add")
+    names = list(pd.unique(add[key_var].dropna()))
+    check_new_vars_absent(dataset, [str(n) for n in names])
+    if not names:
+        return dataset.copy()
+    wide = add.loc[add[key_var].notna()].pivot(index=keys, columns=key_var, values=value_var)
+    wide = wide.reindex(columns=names).reset_index()
+    wide.columns.name = None
+    wide = wide[list(mapping.values()) + names].rename(columns={v: k for k, v in mapping.items()})
+    validate = relationship.replace("-", "_") if relationship else None
+    try:
+        out = dataset.merge(wide, on=list(mapping), how="left", validate=validate)
+    except pd.errors.MergeError as exc:
+        raise DerivationError(f"derive_vars_transposed: the join is not {relationship}: {exc}",
+                              dataset="dataset_add", hint="check by_vars and id_vars, or the relationship") from exc
+    for name in names:
+        if out[name].dtype == object:
+            out[name] = out[name].where(out[name].notna(), None)
+    if len(out) == len(dataset):
+        out.index = dataset.index
+    return out
+
+
+__all__ = ["derive_vars_transposed", "RELATIONSHIPS", "derive_vars_merged", "derive_var_merged_exist_flag", "derive_var_merged_summary"]
