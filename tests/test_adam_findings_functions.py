@@ -53,6 +53,8 @@ def test_egfr_by_creatinine_for_a_50_year_old_man_hand_checked():
     assert round(float(compute_egfr(0.6, "mg/dL", age=60, sex="F", race="BLACK OR AFRICAN AMERICAN",
                                     method="CKD-EPI")), 1) == \
         round(float(compute_egfr(0.6, "mg/dL", age=60, sex="F", method="CKD-EPI")), 1)
+    assert compute_egfr(scr, "mg/dL", age=50, sex="M", method="CKD-EPI-2021").tolist() == \
+        compute_egfr(scr, "mg/dL", age=50, sex="M", method="CKD-EPI").tolist()
     assert str(CKD_EPI["CKD-EPI-2009"]).endswith("* 1.159 [black]; k 0.7 F/0.9 M, a -0.329 F/-0.411 M")
 
 
