@@ -18,6 +18,7 @@ from derivations.adam import (
     derive_var_relative_flag,
     derive_var_worst_flag,
     derive_vars_transposed,
+    filter_relative,
 )
 from derivations.findings import DerivationError
 from bds_helpers import expect_frame, frame
@@ -184,6 +185,17 @@ def test_relative_flag_after_the_first_covid_ae_and_the_other_modes():
     with pytest.raises(DerivationError, match="have more than one record"):
         derive_var_relative_flag(adae, by_vars=["USUBJID"], order=["ASTDY"], condition="ACOVFL == 'Y'",
                                  new_var="X", mode="first", selection="after", inclusive=True, check_type="error")
+
+
+def test_filter_relative_keeps_what_the_relative_flag_flags_in_input_order():
+    adrs = frame("USUBJID AVISITN AVALC", ("1", 3, "PR"), ("1", 1, "SD"), ("1", 2, "PD"), ("2", 1, "PR"),
+                 ("1", 4, "PD"))
+    args = dict(by_vars=["USUBJID"], order=["AVISITN"], condition="AVALC == 'PD'")
+    expect_frame(filter_relative(adrs, mode="first", selection="after", inclusive=True, **args),
+                 frame("USUBJID AVISITN AVALC", ("1", 3, "PR"), ("1", 2, "PD"), ("2", 1, "PR"), ("1", 4, "PD")))
+    expect_frame(filter_relative(adrs, mode="last", selection="before", inclusive=False, keep_no_ref_groups=False,
+                                 **args),
+                 frame("USUBJID AVISITN AVALC", ("1", 3, "PR"), ("1", 1, "SD"), ("1", 2, "PD")))
 
 
 # --- derive_expected_records ---------------------------------------------------------------
