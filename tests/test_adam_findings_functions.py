@@ -11,6 +11,7 @@ import pytest
 
 from derivations.adam import (
     CKD_EPI,
+    DuplicateRecordsWarning,
     compute_egfr,
     compute_qual_imputation,
     compute_qual_imputation_dec,
@@ -145,6 +146,11 @@ def test_worst_flag_with_filter_and_refusals():
                                 param_var="PARAMCD", analysis_var="AVAL", worst_high=["SYSBP"], worst_low=[],
                                 filter="AVISIT.notna()", false_value=None)
     expect_frame(out, advs.assign(WORSTFL=[None, "Y", None]))
+    tied = frame("USUBJID PARAMCD AVAL", ("1", "SYSBP", 150.0), ("1", "SYSBP", 150.0))
+    with pytest.warns(DuplicateRecordsWarning, match="derive_var_worst_flag \\(WORSTFL\\): 1 group"):
+        out = derive_var_worst_flag(tied, by_vars=["USUBJID", "PARAMCD"], order=[], new_var="WORSTFL",
+                                    param_var="PARAMCD", analysis_var="AVAL", worst_high=["SYSBP"], worst_low=[])
+    expect_frame(out, tied.assign(WORSTFL=["Y", ""]))  # the first in input order
     with pytest.raises(DerivationError, match="SYSBP in both worst_high and worst_low"):
         derive_var_worst_flag(advs, by_vars=["USUBJID"], order=[], new_var="W", param_var="PARAMCD",
                               analysis_var="AVAL", worst_high=["SYSBP"], worst_low=["SYSBP"])
