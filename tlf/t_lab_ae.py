@@ -60,11 +60,15 @@ def derive(ctx):
                          f"{'none' if pd.isna(r.LABGR) else int(r.LABGR)} ({r.STATUS})",
                          dataset="ADLB", variable=f"ATOXGR{r.DIRECTION}", usubjid=r.USUBJID,
                          value=f"AE {r.AEGR} / lab {'-' if pd.isna(r.LABGR) else int(r.LABGR)}")
-    params = adlb.drop_duplicates("PARAMCD").set_index("PARAMCD")
-    on_treatment = adlb.loc[filter_mask(adlb, safety_pop) & filter_mask(adlb, ON_TREATMENT)]
+    # each parameter's first record: its CTCAE terms
+    params = adlb.loc[~adlb["PARAMCD"].duplicated(), ["PARAMCD"] + [f"ATOXDSC{d}" for d in DIRECTIONS]]
+    params = params.set_index("PARAMCD")
     # the subjects with a graded on-treatment value of each parameter and direction: N of the laboratory columns
-    evaluable = pd.concat([on_treatment.loc[on_treatment[f"ATOXGR{d}"].notna(), ["USUBJID", "SAFFL", "PARAMCD"]]
-                           .assign(PAIR=on_treatment["PARAMCD"] + "-" + d) for d in DIRECTIONS]).drop_duplicates()
+    # (filters on the whole of ADLB, then only the variables counted taken from its records)
+    on_treatment = filter_mask(adlb, safety_pop) & filter_mask(adlb, ON_TREATMENT)
+    evaluable = pd.concat([adlb.loc[on_treatment & adlb[f"ATOXGR{d}"].notna(), ["USUBJID", "SAFFL", "PARAMCD"]]
+                           .drop_duplicates().assign(PAIR=lambda e, d=d: e["PARAMCD"] + "-" + d)
+                           for d in DIRECTIONS])
     both = both.assign(PAIR=both["PARAMCD"] + "-" + both["DIRECTION"])
     n = big_n(adsl, safety_pop)
     ard = _ard(lab=both[both["LABGR"].notna()], events=both, evaluable=evaluable, adsl=adsl,

@@ -150,10 +150,14 @@ def compute_ae_lab_concordance(
     ae = adae.loc[filter_mask(adae, filter), keys + ["AEDECOD", grade_var]].merge(table, on="AEDECOD")
     ae_worst = ae.groupby(keys + ["_PAIR"])[grade_var].max().rename("AEGR")
 
-    lab = adlb.loc[filter_mask(adlb, filter_add)]
+    compared = filter_mask(adlb, filter_add)
     frames = []
     for d in directions:
-        sub = lab[keys + ["PARAMCD", f"ATOXGR{d}"]].merge(table[table["DIRECTION"] == d], on="PARAMCD")
+        # the compared records of the direction's parameters, with only the variables compared (a copy of every
+        # variable of the records would cost more than ADLB itself)
+        pairs_d = table[table["DIRECTION"] == d]
+        rows = compared & adlb["PARAMCD"].isin(pairs_d["PARAMCD"])
+        sub = adlb.loc[rows, list(dict.fromkeys(keys + ["PARAMCD"])) + [f"ATOXGR{d}"]].merge(pairs_d, on="PARAMCD")
         frames.append(sub.assign(_G=pd.to_numeric(sub[f"ATOXGR{d}"]))[keys + ["_PAIR", "_G"]])
     graded = pd.concat(frames, ignore_index=True)
     lab_worst = graded.dropna(subset=["_G"]).groupby(keys + ["_PAIR"])["_G"].max().rename("LABGR")
