@@ -87,7 +87,7 @@ UNITS = UnitConversions.from_records([
 ])
 #: the laboratory's normal-range file: its columns as the reference-range table names them
 RANGE_COLUMNS = {"TEST": "TESTCD", "UNIT": "ORRESU", "SEX": "SEX", "LOW": "ORNRLO", "HIGH": "ORNRHI"}
-#: variables used on the way that LB does not keep
+#: variables used on the way that LB does not keep (each dropped once used: 2M records hold 40-50 MB of each)
 NOT_KEPT = ["SUBJID", "LBDAT", "SEX", "_DATE"]
 
 
@@ -95,31 +95,38 @@ def derive(ctx):
     studyid = ctx.settings["study"]["studyid"]
     dm, ex = ctx.sdtm["DM"], ctx.sdtm["EX"]
     ids = ["SUBJID", "VISIT", "LBDAT"]
-    pages = [derive_findings_records(ctx.raw(page, ids + list(tests.frame()["COLUMN"])), domain="LB", tests=tests,
-                                     id_vars=ids, findings=ctx.findings, dataset_name=page)
-             for page, tests in (("lb_hem", HEMATOLOGY), ("lb_chem", CHEMISTRY))]
-    lb = pd.concat(pages, ignore_index=True)
+    # the pages' records are not kept apart from LB (LB drops and replaces their variables as it goes)
+    lb = pd.concat([derive_findings_records(ctx.raw(page, ids + list(tests.frame()["COLUMN"])), domain="LB",
+                                            tests=tests, id_vars=ids, findings=ctx.findings, dataset_name=page)
+                    for page, tests in (("lb_hem", HEMATOLOGY), ("lb_chem", CHEMISTRY))], ignore_index=True)
     lb.insert(0, "STUDYID", studyid)
     lb.insert(1, "DOMAIN", "LB")
     # MT.USUBJID
     lb.insert(2, "USUBJID", studyid + "-" + lb["SUBJID"])
+    lb = lb.drop(columns="SUBJID")
     lb["SEX"] = lb["USUBJID"].map(dm.set_index("USUBJID")["SEX"])
 
     # MT.LBSTNR: reference ranges of the lb_ranges page; MT.STRESU: results and ranges in standard units; MT.NRIND
     ranges = ctx.raw("lb_ranges", list(RANGE_COLUMNS)).rename(columns=RANGE_COLUMNS)
     lb = derive_vars_ref_ranges(lb, domain="LB", ranges=ReferenceRanges.from_frame(ranges), findings=ctx.findings)
+    lb = lb.drop(columns="SEX")
     lb = derive_vars_std_units(lb, domain="LB", conversions=UNITS)
     lb = derive_var_anrind(lb, new_var="LBNRIND", source_var="LBSTRESN", low_var="LBSTNRLO", high_var="LBSTNRHI")
     lb["LBNRIND"] = lb["LBNRIND"].fillna("").astype(str)
 
     lb = derive_var_dtc(lb, new_var="LBDTC", date="LBDAT", dataset_name="LB", findings=ctx.findings)
+    lb = lb.drop(columns="LBDAT")
     # MT.VISITNUM: planned visits by name; unscheduled ones after the subject's last planned visit (LB or EX)
     lb["VISITNUM"] = page_visitnum(lb["VISIT"])
     lb["VISIT"] = lb["VISIT"].str.upper()
     unscheduled = lb["VISIT"] == UNSCHEDULED
-    planned = pd.concat([lb.loc[~unscheduled, ["USUBJID", "VISITNUM", "LBDTC"]],
+    # the planned visits' dates: each subject, visit and date once (not a copy of every planned record)
+    visit_dates = ["USUBJID", "VISITNUM", "LBDTC"]
+    once = ~lb[visit_dates].assign(_UNS=unscheduled).duplicated()
+    planned = pd.concat([lb.loc[~unscheduled & once, visit_dates],
                          ex[["USUBJID", "VISITNUM", "EXSTDTC"]].rename(columns={"EXSTDTC": "LBDTC"})])
-    lb.loc[unscheduled, "VISITNUM"] = unscheduled_visitnum(lb.loc[unscheduled].rename(columns={"LBDTC": "_DATE"}),
+    lb.loc[unscheduled, "VISITNUM"] = unscheduled_visitnum(lb.loc[unscheduled, ["USUBJID", "LBDTC"]]
+                                                           .rename(columns={"LBDTC": "_DATE"}),
                                                            planned.rename(columns={"LBDTC": "_DATE"}))
     # MT.DY
     lb = derive_var_dy(lb, dataset_add=dm, new_var="LBDY", dtc="LBDTC")

@@ -140,9 +140,8 @@ def derive_var_anrind(
         ]
     values = np.select(conds, ["NORMAL", "NORMAL", "NORMAL", "LOW", "HIGH", "LOW LOW", "HIGH HIGH"], "")
     keep = filter_mask(dataset, filter).to_numpy() & (values != "")
-    out = dataset.copy()
-    out[new_var] = pd.Series(np.where(keep, values, None), index=dataset.index, dtype=object)
-    return out
+    # assign: the input's columns are not copied (pandas copies on write)
+    return dataset.assign(**{new_var: pd.Series(np.where(keep, values, None), index=dataset.index, dtype=object)})
 
 
 def derive_var_shift(

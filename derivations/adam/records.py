@@ -120,9 +120,7 @@ def derive_var_obs_number(
     positions, seq = numbered_positions(dataset, by, keys, na_position)
     numbers = np.empty(len(dataset), dtype=np.int64)
     numbers[positions] = seq
-    out = dataset.copy()
-    out[new_var] = numbers
-    return out
+    return dataset.assign(**{new_var: numbers})  # the input's columns are not copied (pandas copies on write)
 
 
 def derive_param_exist_flag(

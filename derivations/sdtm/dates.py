@@ -295,13 +295,20 @@ def compute_dtc(
         joined = pc.if_else(pa.array(time_empty), date_arr, pc.binary_join_element_wise(date_arr, time_arr, "T"))
     else:
         fast, joined = canon_d, date_arr
-    padded = pc.if_else(pa.array(fast), pc.utf8_rpad(joined, 19, "0"), "2000-01-01T00:00:00")
-    y, m, d, hh, mi, ss = (
-        _num(pc.utf8_slice_codeunits(padded, a, a + w))
-        for a, w in ((0, 4), (5, 2), (8, 2), (11, 2), (14, 2), (17, 2))
-    )
-    fast_ok = fast & (m >= 1) & (m <= 12) & (d >= 1) & (d <= days_in_month(y, m))
-    fast_ok &= (hh <= 23) & (mi <= 59) & (ss <= 59)
+    # the calendar checked on the canonical values only (raw EDC dates make no year, month... slices)
+    fast_ok = np.zeros(n, dtype=bool)
+    if fast.any():
+        at = None if fast.all() else np.flatnonzero(fast)
+        padded = pc.utf8_rpad(joined if at is None else pc.take(joined, pa.array(at)), 19, "0")
+        y, m, d, hh, mi, ss = (
+            _num(pc.utf8_slice_codeunits(padded, a, a + w))
+            for a, w in ((0, 4), (5, 2), (8, 2), (11, 2), (14, 2), (17, 2))
+        )
+        ok = (m >= 1) & (m <= 12) & (d >= 1) & (d <= days_in_month(y, m)) & (hh <= 23) & (mi <= 59) & (ss <= 59)
+        if at is None:
+            fast_ok = ok
+        else:
+            fast_ok[at] = ok
     out_arr = pc.if_else(pa.array(fast_ok), joined, "")
 
     # Everything else: each distinct date and each distinct time parsed once.
@@ -424,8 +431,7 @@ def derive_var_dtc(
     """
     cols = [date] + ([time] if time else [])
     assert_has_columns(dataset, cols, name=dataset_name)
-    out = dataset.copy()
-    out[new_var] = compute_dtc(
+    dtc = compute_dtc(
         dataset[date],
         dataset=dataset_name,
         variable=new_var,
@@ -433,7 +439,7 @@ def derive_var_dtc(
         times=dataset[time] if time else None,
         findings=findings,
     )
-    return out
+    return dataset.assign(**{new_var: dtc})  # the input's columns are not copied (pandas copies on write)
 
 
 # --------------------------------------------------------------------------- study day
@@ -490,9 +496,8 @@ def derive_var_dy(
         ref = dataset[reference_date]
     else:
         ref = lookup_one_per_group(dataset, dataset_add, as_list(by_vars), [reference_date], new_var)[reference_date]
-    out = dataset.copy()
-    out[new_var] = compute_study_day(dataset[dtc].rename(dtc), ref.rename(reference_date))
-    return out
+    # assign: the input's columns are not copied (pandas copies on write)
+    return dataset.assign(**{new_var: compute_study_day(dataset[dtc].rename(dtc), ref.rename(reference_date))})
 
 
 __all__ = [

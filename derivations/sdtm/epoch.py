@@ -211,9 +211,8 @@ def derive_var_epoch(
                 row=row_label(dataset.index, pos),
                 value=dataset[dtc].iloc[pos],
             )
-    out = dataset.copy()
-    out[new_var] = pd.Series(result, index=dataset.index, dtype=object).astype(str)
-    return out
+    # assign: the input's columns are not copied (pandas copies on write)
+    return dataset.assign(**{new_var: pd.Series(result, index=dataset.index, dtype=object).astype(str)})
 
 
 __all__ = ["EpochRule", "derive_var_epoch"]

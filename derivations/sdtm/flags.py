@@ -94,9 +94,8 @@ def derive_var_lobxfl(
     work = dataset[by + order].assign(**{_DATE: date})
     flagged = derive_var_extreme_flag(work, by_vars=by, order=[_DATE, *order], new_var=new_var, mode="last",
                                       filter=keep, check_type="error")
-    out = dataset.copy()
-    out[new_var] = np.where(flagged[new_var].to_numpy() == "Y", "Y", "")
-    return out
+    # assign: the input's columns are not copied (pandas copies on write)
+    return dataset.assign(**{new_var: np.where(flagged[new_var].to_numpy() == "Y", "Y", "")})
 
 
 __all__ = ["derive_var_lobxfl"]

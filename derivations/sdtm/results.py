@@ -414,16 +414,17 @@ def derive_vars_std_units(
     decimals = table["DECIMALS"].to_numpy(dtype=np.int64)
     stresu_tab = table["STRESU"].map(_blank_key).to_numpy(dtype=object)
 
-    key = as_text(dataset[testcd]) + "\x00" + compute_on_distinct(
-        dataset[orresu], lambda u: [unit_key(x) for x in u], missing="")
-    row = compute_on_distinct(key, lambda k: [index.get(x, -1) for x in k], missing=-1).to_numpy(dtype=np.int64)
+    # the conversion row of each distinct (test, unit) pair, spread over the records by the pair's code
+    pair_codes, key = _pair_keys(as_text(dataset[testcd]), compute_on_distinct(
+        dataset[orresu], lambda u: [unit_key(x) for x in u], missing=""))
+    row = np.array([index.get(k, -1) for k in key], dtype=np.int64)[pair_codes]
     parsed = _parse_column(dataset[orres])
     kind, op, number = parsed
     convert = (kind == "num") | (kind == "qual")
     unknown = convert & (row < 0)
     if unknown.any():
         first = int(np.flatnonzero(unknown)[0])
-        bad = pd.Series(key.to_numpy()[unknown]).str.replace("\x00", " in ", regex=False).str.rstrip(" in")
+        bad = pd.Series(key[pair_codes[unknown]]).str.replace("\x00", " in ", regex=False).str.rstrip(" in")
         raise DerivationError(
             f"{int(unknown.sum())} numeric result(s) have no unit conversion: "
             f"{listing(sorted(bad.unique()))}", dataset=name, variable=orresu,
@@ -434,14 +435,16 @@ def derive_vars_std_units(
     r = np.where(row >= 0, row, 0)
     dec = decimals[r]
     value = _round_rows(number * factor[r], dec)
-    out = dataset.copy()
+    added = {}  # the new variables, given to assign: the input's columns are not copied
     stresn = np.where(kind == "num", value, np.nan)
-    text = _format_rows(value, dec, convert)
-    stresc = np.where(kind == "num", text, np.where(kind == "qual", op + text, np.where(kind == "text",
-                      as_text(dataset[orres]).to_numpy(dtype=object), "")))
-    out[f"{d}STRESC"] = pd.Series(stresc, index=dataset.index).astype(str)
-    out[f"{d}STRESN"] = stresn
-    out[f"{d}STRESU"] = pd.Series(np.where(convert, stresu_tab[r], ""), index=dataset.index).astype(str)
+    stresc = _format_rows(value, dec, convert)  # numbers; then the operator of a qualified one, text as typed
+    qual, as_typed = kind == "qual", kind == "text"
+    stresc[qual] = op[qual] + stresc[qual]
+    stresc[as_typed] = as_text(dataset[orres])[as_typed].to_numpy(dtype=object)
+    stresc[~(convert | as_typed)] = ""
+    added[f"{d}STRESC"] = pd.Series(stresc, index=dataset.index).astype(str)
+    added[f"{d}STRESN"] = stresn
+    added[f"{d}STRESU"] = pd.Series(np.where(convert, stresu_tab[r], ""), index=dataset.index).astype(str)
     for lim, new in ((f"{d}ORNRLO", f"{d}STNRLO"), (f"{d}ORNRHI", f"{d}STNRHI")):
         if lim not in dataset.columns:
             continue
@@ -456,10 +459,17 @@ def derive_vars_std_units(
         if missing_conv.any():
             first = int(np.flatnonzero(missing_conv)[0])
             raise DerivationError(f"a reference range has no unit conversion for its test and unit", dataset=name,
-                                  variable=lim, value=str(key.iloc[first]).replace("\x00", " in "),
+                                  variable=lim, value=str(key[pair_codes[first]]).replace("\x00", " in "),
                                   hint="add the (TESTCD, ORRESU) row to the unit conversions")
-        out[new] = np.where(lk == "num", _round_rows(lnum * factor[r], dec), np.nan)
-    return out
+        added[new] = np.where(lk == "num", _round_rows(lnum * factor[r], dec), np.nan)
+    return dataset.assign(**added)
+
+
+def _pair_keys(first: pd.Series, second: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(code of each row's pair of values, ``"<first>\\x00<second>"`` of each distinct pair): the pairs of two
+    text columns joined once per distinct pair, not once per row."""
+    codes, uniques = pd.factorize(pd.MultiIndex.from_arrays([first, second]))
+    return codes, np.array([f"{a}\x00{b}" for a, b in uniques], dtype=object)
 
 
 def _parse_column(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -545,14 +555,16 @@ def derive_vars_ref_ranges(
     for col in ranges.keys:
         table[col] = table[col].map(_blank_key)
     table["_N"] = (table[ranges.keys] != "").sum(axis=1)
-    records = pd.DataFrame({"TESTCD": as_text(dataset[f"{d}TESTCD"]).to_numpy(),
-                            "ORRESU": compute_on_distinct(dataset[f"{d}ORRESU"], lambda u: [unit_key(x) for x in u],
-                                                          missing="").to_numpy(dtype=object)})
-    for col in extra:
-        records[col] = as_text(dataset[col]).to_numpy()
-    lo = np.full(len(dataset), "", dtype=object)
-    hi = np.full(len(dataset), "", dtype=object)
-    done = np.zeros(len(dataset), dtype=bool)
+    # the ranges are found for each distinct combination of the keys (row i of records), then spread over the
+    # records of the combination (combination: each record's row)
+    combination, records = pd.factorize(pd.MultiIndex.from_arrays(
+        [as_text(dataset[f"{d}TESTCD"]).array,
+         compute_on_distinct(dataset[f"{d}ORRESU"], lambda u: [unit_key(x) for x in u], missing="").array]
+        + [as_text(dataset[col]).array for col in extra]))
+    records = records.to_frame(index=False, name=["TESTCD", "ORRESU"] + extra).astype(object)
+    lo = np.full(len(records), "", dtype=object)
+    hi = np.full(len(records), "", dtype=object)
+    done = np.zeros(len(records), dtype=bool)
     # the most specific rows first; one merge per pattern of filled keys
     filled = table[ranges.keys].to_numpy(dtype=object) != ""
     patterns = table.assign(_P=[tuple(k for k, f in zip(ranges.keys, row) if f) for row in filled])
@@ -565,8 +577,10 @@ def derive_vars_ref_ranges(
         hi[pos[new]] = [_blank_key(v) for v in hit["ORNRHI"].to_numpy()[new]]
         done[pos[new]] = True
     covered = set(table["TESTCD"])
-    other_unit = ~done & records["TESTCD"].isin(covered).to_numpy() & (records["ORRESU"] != "").to_numpy()
+    other_unit = (~done & records["TESTCD"].isin(covered).to_numpy() & (records["ORRESU"] != "").to_numpy())[combination]
+    lo, hi = lo[combination], hi[combination]
     if other_unit.any():
+        records = records.iloc[combination].reset_index(drop=True)  # the records' keys again, for the messages
         pairs = records.loc[other_unit, ["TESTCD", "ORRESU"]].value_counts(sort=False)
         for (test, unit), count in pairs.items():
             first = int(np.flatnonzero(other_unit & (records["TESTCD"] == test).to_numpy()
@@ -579,10 +593,10 @@ def derive_vars_ref_ranges(
                                       hint="add the range in this unit, or pass findings= to report and continue")
             findings.add("warning", "reference_range_missing", message, dataset=name, variable=f"{d}ORNRLO",
                          usubjid=usubjid, value=unit)
-    out = dataset.copy()
-    out[f"{d}ORNRLO"] = pd.Series(lo, index=dataset.index).astype(str)
-    out[f"{d}ORNRHI"] = pd.Series(hi, index=dataset.index).astype(str)
-    return out
+    added = {}  # the new variables, given to assign: the input's columns are not copied
+    added[f"{d}ORNRLO"] = pd.Series(lo, index=dataset.index).astype(str)
+    added[f"{d}ORNRHI"] = pd.Series(hi, index=dataset.index).astype(str)
+    return dataset.assign(**added)
 
 
 __all__ = ["TestMap", "UnitConversions", "ReferenceRanges", "unit_key", "derive_findings_records",
