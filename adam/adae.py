@@ -10,6 +10,7 @@ from derivations.adam import (
     ImputationRule,
     derive_var_extreme_flag,
     derive_var_trtemfl,
+    derive_vars_cat,
     derive_vars_dt,
     derive_vars_duration,
     derive_vars_dy,
@@ -27,8 +28,15 @@ ADSL_VARS = ["SUBJID", "SITEID", "TRT01A", "TRTSDT", "TRTEDT", "SAFFL", "DTHDT",
 ASTDT_RULE = ImputationRule(highest="M", date="first", min_dates=("TRTSDT",))
 #: MT.AENDT: day/month missing -> last, not after death or the data cut-off
 AENDT_RULE = ImputationRule(highest="M", date="last", max_dates=("DTHDT", "DCUTDT"))
+#: MT.ADURN: the unit where there is a duration
+ADURU = [("condition", "ADURU"),
+         ("ADURN.notna()", "DAYS"),
+         ("True", "")]
 #: MT.AREL: related to either drug
 RELATED = "RELATED"
+AREL = [("condition", "AREL"),
+        (f"AEREL == '{RELATED}' or AERELANL == '{RELATED}' or AERELPD1 == '{RELATED}'", RELATED),
+        ("True", "NOT RELATED")]
 TEAE = "TRTEMFL == 'Y'"
 #: AE / SUPPAE / ADSL variables the derivations use or carry that ADAE does not keep
 NOT_KEPT = ["DOMAIN", "EPOCH", "AESTDY", "AEENDY", "AEENRTPT", "AEENTPT", "AEACNANL", "AEACNPD1", "DTHDT", "DCUTDT"]
@@ -52,7 +60,7 @@ def derive(ctx):
     adae = derive_vars_dy(adae, reference_date="TRTSDT", source_vars=["ASTDT", "AENDT"])
     # MT.ADURN
     adae = derive_vars_duration(adae, new_var="ADURN", start_date="ASTDT", end_date="AENDT")
-    adae["ADURU"] = np.where(adae["ADURN"].notna(), "DAYS", "")
+    adae = derive_vars_cat(adae, definition=ADURU)
 
     # MT.TRTEMFL
     adae = derive_var_trtemfl(adae, end_window=int(ctx.settings["adam"]["trtem_end_window"]))
@@ -60,8 +68,7 @@ def derive(ctx):
     adae["ATOXGR"] = adae["AETOXGR"]
     adae["ATOXGRN"] = pd.to_numeric(adae["ATOXGR"].mask(adae["ATOXGR"] == ""))
     # MT.AREL
-    related = adae[["AEREL", "AERELANL", "AERELPD1"]].eq(RELATED).any(axis=1)
-    adae["AREL"] = np.where(related, RELATED, "NOT RELATED")
+    adae = derive_vars_cat(adae, definition=AREL)
 
     # MT.AOCCFL, MT.AOCCPFL, MT.AOCCIFL, MT.AOCCPIFL (treatment-emergent AEs)
     first, worst = ["ASTDT", "AESEQ"], ["-ATOXGRN", "ASTDT", "AESEQ"]

@@ -3,8 +3,9 @@
 One parameter per laboratory test (:data:`PARAMS`), in the standard (SI) units of LB; analysis
 visits from the windows of adam/_bds.py; baseline the last result on or before the first dose;
 on treatment from the day after the first dose to [adam] ontrt_end_window days after the last;
-CTCAE v5.0 grades of the terms :data:`PARAMS` names, at baseline and at each record; reference
-range indicator and its shift from baseline. Spec methods MT.xxx are named per block.
+CTCAE v5.0 grades of the terms :data:`PARAMS` names (low, high, and the two combined in one signed
+grade ATOXGR), at baseline and at each record; reference range indicator and its shift from baseline.
+Spec methods MT.xxx are named per block.
 
 Calcium is graded as CTCAE v5.0 states its terms: on the albumin-corrected serum calcium, a
 parameter computed per sample (:data:`COMPUTED`, Payne's formula), not on the measured total
@@ -19,6 +20,7 @@ from derivations.adam import (
     derive_param_computed,
     derive_var_analysis_ratio,
     derive_var_anrind,
+    derive_var_atoxgr,
     derive_var_atoxgr_dir,
     derive_var_base,
     derive_var_chg,
@@ -134,7 +136,9 @@ def derive(ctx):
     for var, desc, direction in (("ATOXGRL", "ATOXDSCL", "L"), ("ATOXGRH", "ATOXDSCH", "H")):
         adlb = derive_var_atoxgr_dir(adlb, new_var=var, tox_description_var=desc, direction=direction,
                                      criteria=CTCAE_V5, unit_var="LBSTRESU")
-    for src, new in (("ATOXGRL", "BTOXGRL"), ("ATOXGRH", "BTOXGRH")):
+    # MT.ADLB.ATOXGR: ATOXGR, the grade with its direction (admiral): -ATOXGRL when low, ATOXGRH when high
+    adlb = derive_var_atoxgr(adlb)
+    for src, new in (("ATOXGRL", "BTOXGRL"), ("ATOXGRH", "BTOXGRH"), ("ATOXGR", "BTOXGR")):
         adlb = derive_var_base(adlb, by_vars=by, source_var=src, new_var=new)
     # MT.SHIFT1
     adlb = derive_var_shift(adlb, new_var="SHIFT1", from_var="BNRIND", to_var="ANRIND", filter="ABLFL != 'Y'")

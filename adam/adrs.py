@@ -9,7 +9,8 @@ Settings: [adam] sd_min_days, confirm_days (the BorRule windows).
 import numpy as np
 import pandas as pd
 
-from derivations.adam import derive_extreme_records, derive_var_obs_number, derive_vars_dy, derive_vars_merged
+from derivations.adam import (derive_extreme_records, derive_var_code, derive_var_decode, derive_var_obs_number,
+                              derive_vars_dy, derive_vars_merged)
 from derivations.core import assert_subjects_in
 from derivations.iso8601 import compute_complete_date
 from derivations.oncology import (
@@ -96,10 +97,11 @@ def derive(ctx):
                        "SRCVAR": lambda d: np.where(d["SRCSEQ"].notna(), "TUSTRESC", "")})
 
     # MT.ADRS.PARAM: PARAM / PARAMN from the spec codelists
-    codelists = ctx.spec("adam").codelists
-    adrs["PARAM"] = adrs["PARAMCD"].map(codelists["PARAMCD_RS"].decode())
-    paramn = {t.decode: int(t.term) for t in codelists["PARAMN_RS"].terms}
-    adrs["PARAMN"] = adrs["PARAMCD"].map(paramn)
+    # (the spec's PARAM replaces the derivations' default text)
+    spec = ctx.spec("adam")
+    adrs = derive_var_decode(adrs.drop(columns="PARAM"), source_var="PARAMCD", new_var="PARAM", spec=spec,
+                             dataset_name="ADRS")
+    adrs = derive_var_code(adrs, source_var="PARAMCD", new_var="PARAMN", spec=spec, dataset_name="ADRS")
     # MT.AVISIT / MT.ANL01FL: per-visit variables only on the per-visit parameters
     subject_level = ~adrs["PARAMCD"].isin(PER_VISIT)
     for var in ("VISIT", "AVISIT", "ANL01FL", "ANL02FL"):

@@ -12,7 +12,10 @@ from derivations.adam import (
     ImputationRule,
     compute_dtc_impute,
     derive_var_extreme_dt,
+    derive_var_code,
+    derive_var_decode,
     derive_var_merged_exist_flag,
+    derive_vars_cat,
     derive_vars_dt,
     derive_vars_duration,
     derive_vars_merged,
@@ -26,8 +29,11 @@ WRITES = ("ADSL",)
 KEYS = ["STUDYID", "USUBJID"]
 #: MT.DTHDT: admiral's usual death date rule.
 DTHDT_RULE = ImputationRule(highest="M", date="first", min_dates=("TRTSDT",))
-#: MT.LINE
-LINE_TEXT = {1: "1st line", 2: "2nd line", 3: "3rd line"}
+#: MT.EOTSTT: end-of-treatment status (first row that holds; blank for a subject never treated)
+EOTSTT = [("condition", "EOTSTT"),
+          ("_EOT == 'Y'", "DISCONTINUED"),
+          ("SAFFL == 'Y'", "ONGOING"),
+          ("True", "")]
 #: DM / SUPPDM variables the derivations use that ADSL does not keep
 NOT_KEPT = ["DTHDTC", "RFPENDTC", "PRIORRES", "TRTLINE"]
 #: SUPPDM qualifiers from the baseline page (raw bl): a subject with none of them has no baseline page
@@ -36,19 +42,30 @@ BASELINE_PAGE_QNAMS = ("ECOGBL", "SMOKHX", "ALCOHX", "STAGE", "METSITE", "PRIORR
 BASELINE_TARGET = "TUSTRESC == 'TARGET' and VISIT == 'BASELINE'"
 
 
+def agegr1(cut: int) -> pd.DataFrame:
+    """MT.AGEGR1: the age groups at ``cut`` years (study.toml [adam] agegr1_cut).
+
+    >>> agegr1(65)
+       condition AGEGR1
+    0   AGE < 65    <65
+    1  AGE >= 65   >=65
+    """
+    return pd.DataFrame([(f"AGE < {cut}", f"<{cut}"), (f"AGE >= {cut}", f">={cut}")], columns=["condition", "AGEGR1"])
+
+
 def derive(ctx):
     sdtm, settings = ctx.sdtm, ctx.settings
     cutoff = pd.Timestamp(settings["study"]["cutoff_date"])
     age_cut = int(settings["adam"]["agegr1_cut"])
     dm = sdtm["DM"]
+    spec = ctx.spec("adam")
 
     adsl = dm[KEYS + ["SUBJID", "SITEID", "AGE", "AGEU", "SEX", "RACE", "ARM", "ARMCD", "ACTARM", "ACTARMCD",
                       "DTHFL", "DTHDTC", "RFPENDTC"]].copy()
 
-    # MT.AGEGR1
-    age = adsl["AGE"]
-    adsl["AGEGR1N"] = pd.Series(np.where(age < age_cut, 1, 2), index=adsl.index).where(age.notna())
-    adsl["AGEGR1"] = adsl["AGEGR1N"].map({1: f"<{age_cut}", 2: f">={age_cut}"})
+    # MT.AGEGR1: the group, and its code from the spec's codelist AGEGR1N
+    adsl = derive_vars_cat(adsl, definition=agegr1(age_cut))
+    adsl = derive_var_code(adsl, source_var="AGEGR1", new_var="AGEGR1N", spec=spec, dataset_name="ADSL")
 
     # MT.TRT01P / MT.TRT01A
     adsl["TRT01P"] = adsl["ARM"]
@@ -83,7 +100,7 @@ def derive(ctx):
     adsl["METSITEN"] = (sites.str.count(";") + 1).where(sites != "", 0).where(on_page)
     # MT.LINE
     adsl["LINEN"] = pd.to_numeric(adsl["TRTLINE"].mask(adsl["TRTLINE"] == ""))
-    adsl["LINE"] = adsl["LINEN"].map(LINE_TEXT)
+    adsl = derive_var_decode(adsl, source_var="LINEN", new_var="LINE", spec=spec, dataset_name="ADSL")
 
     # MT.PRSURGFL: a prior cancer surgery in PR (checked against the baseline page's answer)
     adsl = derive_var_merged_exist_flag(adsl, dataset_add=sdtm["PR"], by_vars=KEYS, new_var="PRSURGFL",
@@ -114,8 +131,7 @@ def derive(ctx):
     adsl = derive_vars_merged(adsl, dataset_add=ds, by_vars=KEYS, new_vars={"EOTDT": "DSSTDT", "DCTREAS": "DSDECOD"},
                               filter_add="DSSCAT == 'STUDY TREATMENT'", order=["DSSTDT", "DSSEQ"], mode="first",
                               exist_flag="_EOT", missing_values={"DCTREAS": ""})
-    adsl["EOTSTT"] = np.where(adsl["_EOT"] == "Y", "DISCONTINUED", np.where(adsl["SAFFL"] == "Y", "ONGOING", ""))
-    adsl = adsl.drop(columns="_EOT")
+    adsl = derive_vars_cat(adsl, definition=EOTSTT).drop(columns="_EOT")
 
     # MT.NACTDT: first subsequent anti-cancer therapy
     cm = sdtm["CM"].assign(CMSTDT=lambda d: compute_dtc_impute(d["CMSTDTC"], highest_imputation="M"))

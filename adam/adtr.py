@@ -7,7 +7,8 @@ ANL01FL: post-baseline sums with every target lesion measured, on or after first
 new anti-cancer therapy. ANL02FL: the best (lowest) PCHG among them (waterfall plot).
 """
 
-from derivations.adam import derive_var_extreme_flag, derive_var_obs_number, derive_vars_dy, derive_vars_merged
+from derivations.adam import (derive_var_decode, derive_var_extreme_flag, derive_var_obs_number, derive_vars_dy,
+                              derive_vars_merged)
 from derivations.oncology import RecistRule, derive_param_recist_ovr
 
 READS = ("ADSL", "TU", "TR")
@@ -30,7 +31,7 @@ def derive(ctx):
         columns={"SUMDIAM": "AVAL"})
     # MT.ADTR.PARAM, MT.AVISIT
     adtr = adtr.assign(PARAMCD="SDIAM", AVISIT=adtr["VISIT"], AVISITN=adtr["VISITNUM"])
-    adtr["PARAM"] = adtr["PARAMCD"].map(spec.codelists["PARAMCD_TR"].decode())
+    adtr = derive_var_decode(adtr, source_var="PARAMCD", new_var="PARAM", spec=spec, dataset_name="ADTR")
     # MT.ADTR.CHG: change from baseline (PCHG as derived with the sums)
     adtr["CHG"] = adtr["AVAL"] - adtr["BASE"]
     adtr.loc[adtr["ABLFL"] == "Y", ["CHG", "PCHG"]] = float("nan")

@@ -8,7 +8,8 @@ rules. AVAL = ADT - STARTDT + 1 days.
 
 import pandas as pd
 
-from derivations.adam import CensorSource, EventSource, derive_param_tte, derive_var_aval_tte, derive_vars_merged
+from derivations.adam import (CensorSource, EventSource, derive_param_tte, derive_var_aval_tte, derive_var_code,
+                              derive_var_decode, derive_vars_merged)
 
 READS = ("ADSL", "ADRS")
 WRITES = ("ADTTE",)
@@ -88,9 +89,9 @@ def derive(ctx):
     # MT.ADTTE.AVAL
     adtte = derive_var_aval_tte(adtte, new_var_unit="AVALU")
     # MT.ADTTE.PARAM
-    codelists = ctx.spec("adam").codelists
-    adtte["PARAM"] = adtte["PARAMCD"].map(codelists["PARAMCD_TTE"].decode())
-    adtte["PARAMN"] = adtte["PARAMCD"].map({t.decode: int(t.term) for t in codelists["PARAMN_TTE"].terms})
+    spec = ctx.spec("adam")
+    adtte = derive_var_decode(adtte, source_var="PARAMCD", new_var="PARAM", spec=spec, dataset_name="ADTTE")
+    adtte = derive_var_code(adtte, source_var="PARAMCD", new_var="PARAMN", spec=spec, dataset_name="ADTTE")
 
     adtte = derive_vars_merged(adtte, dataset_add=adsl, by_vars=KEYS, new_vars=ADSL_VARS)
     return {"ADTTE": adtte}

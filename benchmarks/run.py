@@ -37,20 +37,29 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 class RssSampler(threading.Thread):
-    """Samples the process's resident memory (``/proc/self/statm``) every ``interval`` seconds."""
+    """Samples the process's resident memory (``/proc/self/statm``) every ``interval`` seconds: all of it, and
+    the part that is the process's own (resident minus file-backed pages: what a dataset held on disk and
+    memory-mapped does not count, since the system can drop its pages and read them again)."""
 
     def __init__(self, interval: float = 0.05):
         super().__init__(daemon=True)
-        self.interval, self.samples, self._halt = interval, [], threading.Event()
+        self.interval, self.samples, self.anon, self._halt = interval, [], [], threading.Event()
         self._page = os.sysconf("SC_PAGE_SIZE")
 
     def rss_mb(self) -> float:
+        return self.both_mb()[0]
+
+    def both_mb(self) -> tuple[float, float]:
         with open("/proc/self/statm") as fh:
-            return int(fh.read().split()[1]) * self._page / 2**20
+            fields = fh.read().split()
+        resident, shared = int(fields[1]), int(fields[2])
+        return resident * self._page / 2**20, (resident - shared) * self._page / 2**20
 
     def run(self):
         while not self._halt.is_set():
-            self.samples.append((time.perf_counter(), self.rss_mb()))
+            rss, anon = self.both_mb()
+            self.samples.append((time.perf_counter(), rss))
+            self.anon.append(anon)
             self._halt.wait(self.interval)
 
     def stop(self):
@@ -61,8 +70,45 @@ class RssSampler(threading.Thread):
         inside = [m for t, m in self.samples if start <= t <= end]
         return max(inside, default=0.0)
 
+    def peak_anon(self, start: float, end: float) -> float:
+        inside = [a for (t, _), a in zip(self.samples, self.anon) if start <= t <= end]
+        return max(inside, default=0.0)
 
-def one(n: int, stages: str, seed: int, profile: bool = False) -> dict:
+
+class ProgramPeaks:
+    """A ``derivations.progress.Progress`` that records, per program (and XPT step), its wall time, the
+    resident memory when it ended and the highest seen while it ran (from the run's :class:`RssSampler`)."""
+
+    def __init__(self, sampler: RssSampler):
+        from derivations.progress import Progress
+
+        self.sampler, self.rows = sampler, []
+        self.progress = Progress(sys.stderr, force=True, heartbeat=60.0)
+        self.records = self.progress.records
+
+    def start(self, stage: str, name: str) -> None:
+        self._t0, self._c0 = time.perf_counter(), time.process_time()
+        self.progress.start(stage, name)
+
+    def end(self, stage: str, name: str, rows=None, *, status: str = "done") -> float:
+        t1 = time.perf_counter()
+        seconds = self.progress.end(stage, name, rows, status=status)
+        self.rows.append({"stage": stage, "program": name, "wall": round(t1 - self._t0, 2),
+                          "cpu": round(time.process_time() - self._c0, 2),
+                          "rss_end_mb": round(self.sampler.rss_mb()),
+                          "peak_rss_mb": round(self.sampler.peak(self._t0, t1)),
+                          "anon_end_mb": round(self.sampler.both_mb()[1]),
+                          "peak_anon_mb": round(self.sampler.peak_anon(self._t0, t1))})
+        row = self.rows[-1]
+        print(f"   memory {stage}/{name}: peak {row['peak_rss_mb']:,} MB (own {row['peak_anon_mb']:,} MB), "
+              f"{row['rss_end_mb']:,} MB after it; {row['cpu']:.1f} s CPU", file=sys.stderr, flush=True)
+        return seconds
+
+    def note(self, stage: str, text: str) -> None:
+        self.progress.note(stage, text)
+
+
+def one(n: int, stages: str, seed: int, profile: bool = False, xpt_compare: bool = True, study=ROOT) -> dict:
     sys.path.insert(0, str(ROOT))
     from raw.generate import generate  # the study's generator
 
@@ -82,11 +128,12 @@ def one(n: int, stages: str, seed: int, profile: bool = False) -> dict:
         sampler = RssSampler()
         sampler.start()
         t0, c0 = time.perf_counter(), time.process_time()
-        result = run_study(ROOT, work / "out", raw_dir=work / "raw", stages=stages.split(","))
+        peaks = ProgramPeaks(sampler)
+        result = run_study(study, work / "out", raw_dir=work / "raw", stages=stages.split(","), progress=peaks)
         t_end = time.perf_counter()
         total = {"wall": t_end - t0, "cpu": time.process_time() - c0}
         sampler.stop()
-        out = {"subjects": n, "generate": gen, "pipeline": total, "stages": {}}
+        out = {"subjects": n, "generate": gen, "pipeline": total, "stages": {}, "programs": peaks.rows}
         if profiler is not None:
             profiler.stop()
             out["top_costs"] = top_costs(profiler, n)
@@ -106,11 +153,17 @@ def one(n: int, stages: str, seed: int, profile: bool = False) -> dict:
                                     "write_cpu": None, "rows": 0,
                                     "mb_written": sum(f.stat().st_size for f in package) / 1e6,
                                     "peak_rss_mb": sampler.peak(clock, t_end)}
-        rows = {k: len(v) for k, v in result.datasets.get("sdtm", {}).items()}
+        sdtm = result.datasets.get("sdtm", {})
+        rows = {k: sdtm.rows(k) if hasattr(sdtm, "rows") else len(sdtm[k]) for k in sdtm}
         out["sdtm_rows"] = rows
-        if rows:
+        out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # the run's (and generator's)
+        out["peak_anon_mb"] = sampler.peak_anon(t0, t_end)  # the run's own memory, without file-backed pages
+        out["files_mb"] = {d: round(sum(f.stat().st_size for f in (work / "out" / d).glob("**/*") if f.is_file()) / 1e6, 1)
+                           for d in ("sdtm", "adam", "tlf", "submission")}
+        out["largest_xpt_mb"] = {f.stem.upper(): round(f.stat().st_size / 1e6, 1) for f in
+                                 sorted((work / "out" / "adam").glob("*.xpt"), key=lambda f: -f.stat().st_size)[:3]}
+        if rows and xpt_compare:
             out["xpt_vs_pyreadstat"] = xpt_side_by_side(result, work)
-        out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         return out
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -181,18 +234,24 @@ def main(argv=None) -> int:
     ap.add_argument("--profile", action="store_true", help="profile each size with pyinstrument")
     ap.add_argument("--against", help="an earlier results file name (e.g. baseline): print this run's "
                                       "times and peaks as ratios of it, size by size")
+    ap.add_argument("--no-xpt-compare", action="store_true",
+                    help="skip writing the largest SDTM dataset with pyreadstat too (hours at 100,000 subjects with "
+                         "labs: pyreadstat writes about 2 MB/s)")
+    ap.add_argument("--study", default=str(ROOT), help="the study folder (default: the embedded study); e.g. a "
+                                                       "copy whose study.toml sets more [adam] partitions")
     ap.add_argument("--one", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.one is not None:
-        print(json.dumps(one(args.one, args.stages, args.seed, args.profile)))
+        print(json.dumps(one(args.one, args.stages, args.seed, args.profile, not args.no_xpt_compare,
+                             Path(args.study).resolve())))
         return 0
     results = []
     for n in [int(x) for x in args.sizes.split(",")]:
         proc = subprocess.run([sys.executable, __file__, "--one", str(n), "--stages", args.stages,
-                               "--seed", str(args.seed)] + (["--profile"] if args.profile else []),
-                              capture_output=True, text=True, cwd=ROOT)
+                               "--seed", str(args.seed), "--study", args.study] + (["--profile"] if args.profile else [])
+                              + (["--no-xpt-compare"] if args.no_xpt_compare else []),
+                              stdout=subprocess.PIPE, text=True, cwd=ROOT)  # progress lines go to our stderr
         if proc.returncode != 0:
-            print(proc.stderr, file=sys.stderr)
             return 1
         r = json.loads(proc.stdout.strip().splitlines()[-1])
         results.append(r)
@@ -202,6 +261,9 @@ def main(argv=None) -> int:
             print(f"   {stage:7s} derive {t['derive_wall']:6.2f} s wall {t['derive_cpu']:6.2f} s CPU | "
                   f"write {t['write_wall']:6.2f} s | {t['rows']:>10,} rows | {t['mb_written']:8.1f} MB | "
                   f"peak {t.get('peak_rss_mb', 0):6.0f} MB")
+        for p in sorted(r.get("programs", []), key=lambda p: -p["peak_rss_mb"])[:5]:
+            print(f"   peak {p['peak_rss_mb']:6,} MB (own {p.get('peak_anon_mb', 0):6,} MB) in {p['stage']}/{p['program']} "
+                  f"({p['wall']:.1f} s; {p['rss_end_mb']:,} MB after it)")
         for c in r.get("top_costs", [])[:8]:
             print(f"   profile {c['wall']:7.2f} s  {c['call']}")
         x = r.get("xpt_vs_pyreadstat")

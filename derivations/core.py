@@ -20,6 +20,7 @@ Example
 from __future__ import annotations
 
 import ast
+import re
 from typing import Any, Callable, Iterable, Union
 
 import numpy as np
@@ -36,6 +37,7 @@ def filter_mask(dataset: pd.DataFrame, filter: Filter) -> pd.Series:
         return pd.Series(True, index=dataset.index)
     if isinstance(filter, str):
         check_filter_types(dataset, filter)
+        dataset = _truth_columns(dataset, filter)
         fast = _fast_query(dataset, filter)
         if fast is not None:
             return fast
@@ -51,7 +53,48 @@ def filter_mask(dataset: pd.DataFrame, filter: Filter) -> pd.Series:
     else:
         mask = filter
     mask = pd.Series(mask, index=dataset.index) if not isinstance(mask, pd.Series) else mask
+    _check_truth_values(mask, filter)
     return mask.fillna(False).astype(bool)
+
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _truth_columns(dataset: pd.DataFrame, filter: str) -> pd.DataFrame:
+    """``dataset`` with the object columns of True/False that ``filter`` names as boolean columns.
+
+    ``not FLAG`` / ``~FLAG`` on an object column of Python bools is bitwise on the integers
+    (``~True`` is -2, true), so such a column is read as the boolean it holds.
+    """
+    convert = {}
+    for name in set(_IDENTIFIER.findall(filter)):
+        if name not in dataset.columns:
+            continue
+        col = dataset[name]
+        if col.dtype != object or not len(col):
+            continue
+        first = col.iloc[0]
+        if not (isinstance(first, (bool, np.bool_)) or first is None or first is pd.NA
+                or (isinstance(first, float) and first != first)):
+            continue  # a text column (the usual case): decided by its first value
+        if pd.api.types.infer_dtype(col, skipna=True) == "boolean":
+            convert[name] = col.astype("boolean")
+    return dataset.assign(**convert) if convert else dataset
+
+
+def _check_truth_values(mask: pd.Series, filter: Filter) -> None:
+    """Raise unless ``mask`` holds True/False (or missing) per record: a filter giving numbers or
+    text (``AVALC`` alone, ``AVAL + 1``) would select records by their truthiness, silently."""
+    dtype = mask.dtype
+    if pd.api.types.is_bool_dtype(dtype):
+        return
+    if dtype == object and pd.api.types.infer_dtype(mask, skipna=True) in ("boolean", "empty"):
+        return
+    shown = filter if isinstance(filter, str) else "(callable or array)"
+    example = mask.dropna().iloc[0] if mask.notna().any() else None
+    example = example.item() if isinstance(example, np.generic) else example
+    raise DerivationError(f"filter {shown!r} gives {dtype} values, not True/False per record",
+                          value=example, hint="write a condition (e.g. FLAG == 'Y', AVAL > 0)")
 
 
 def parse_order(order: Iterable[str] | None) -> tuple[list[str], list[bool]]:

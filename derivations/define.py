@@ -712,7 +712,9 @@ def define_xml(
                        ("Name", f"{studyid} {ig_name} {ig_version}"),
                        ("Description", f"Data definitions for the {ig_name} {ig_version} datasets of {studyid}"),
                        ("def:DefineVersion", "2.1.0"))
-    d = _Define(spec, names, {k.upper(): v for k, v in (datasets or {}).items()}, settings, adam,
+    from .spill import LastLoaded
+
+    d = _Define(spec, names, LastLoaded(datasets or {}), settings, adam,
                 _oid("STD", ig_name, ig_version), ct_version, mdv)
     d.lengths = submission_lengths(d.frames, spec) if lengths is None else \
         {k.upper(): dict(v) for k, v in lengths.items()}

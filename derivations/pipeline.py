@@ -33,6 +33,7 @@ from .io import read_dataset_folder
 from .plausibility import check_plausibility
 from .program import Program, producers, program_errors, run_order
 from .progress import Progress, silent
+from .spill import DatasetStore, HeldOnDisk, held_frames
 from .study import STAGES, RunContext, Study
 
 
@@ -99,7 +100,8 @@ def _missing_input(ctx: RunContext, program: Program, name: str, ran: Iterable[s
 def run_stage(ctx: RunContext, stage: str, *, only: Iterable[str] | None = None,
               progress: Progress | None = None) -> dict[str, pd.DataFrame]:
     """Run the stage's programs in the order their READS/WRITES give; return their datasets, shaped to
-    the spec and validated (for the TLF stage: the ARD, after which the review index is written).
+    the spec and validated (for the TLF stage: the ARD, after which the review index is written), each read
+    as a program gets it (:meth:`derivations.spill.DatasetStore.view`; ``.holding()``: as the run holds them).
 
     ``only`` runs those programs alone (their inputs must be in ``ctx`` already); ``progress``
     shows each program as it starts and ends (:mod:`derivations.progress`).
@@ -108,7 +110,7 @@ def run_stage(ctx: RunContext, stage: str, *, only: Iterable[str] | None = None,
 
     progress = progress or silent()
     store = ctx.store(stage)
-    produced: dict[str, pd.DataFrame] = {}
+    produced = DatasetStore()  # what the stage derived, as the run holds it (in memory or on disk)
     spec = ctx.spec(stage) if ctx.study.spec_path(stage) else None
     programs = run_order([ctx.study.program(stage, name) for name in ctx.study.programs(stage)])
     if only is not None:
@@ -119,9 +121,9 @@ def run_stage(ctx: RunContext, stage: str, *, only: Iterable[str] | None = None,
                                   hint=f"[{stage}] programs lists {', '.join(p.name for p in programs) or 'none'}")
         programs = [p for p in programs if p.name in only]
     ran: list[str] = []
-    for program in programs:
+    for i, program in enumerate(programs):
         for name in program.reads:
-            if ctx.dataset(name) is None:
+            if not any(name in s for s in (ctx.sdtm, ctx.adam, ctx.ard)):
                 raise _missing_input(ctx, program, name, ran)
         progress.start(stage, program.name)
         try:
@@ -145,19 +147,31 @@ def run_stage(ctx: RunContext, stage: str, *, only: Iterable[str] | None = None,
                                   dataset=lacking[0], hint="return every dataset of WRITES, or remove it from WRITES")
         for key in program.writes:
             frame = returned[key]
-            if not isinstance(frame, pd.DataFrame):
+            if isinstance(frame, HeldOnDisk):  # shaped per subject partition and held on disk (_derive)
+                ctx.findings.extend(validate_dataset(frame.load(), spec, key))
+            elif not isinstance(frame, pd.DataFrame):
                 raise DerivationError(f"{program.label} returned {type(frame).__name__} for {key}, not a DataFrame",
                                       dataset=key)
-            if spec is not None:
+            elif spec is not None:
                 if key in spec.datasets:
                     frame = finalize_dataset(frame, spec, key, program=program.label, findings=ctx.findings)
                     ctx.findings.extend(validate_dataset(frame, spec, key))
                 else:
                     ctx.findings.add("error", "not_in_spec",
                                      f"dataset produced by {program.label} is not in the spec", dataset=key)
-            store[key] = frame
+            returned[key] = None
+            if isinstance(store, DatasetStore):
+                store.hold(key, frame)  # on disk from [study] spill_records records
+                frame = store.held(key)
+            else:
+                store[key] = frame
             produced[key] = frame
-        progress.end(stage, program.name, {k: len(produced[k]) for k in program.writes})
+        # what the program returned is held shaped and compact now: free its own frames before the next program
+        result = returned = frame = None
+        later = {page for p in programs[i + 1:] for page in p.raw}
+        ctx.release_raw([page for page in program.raw if page not in later])  # its last reader has run
+        release_memory(collect=sum(produced.rows(k) for k in program.writes) >= 100_000)
+        progress.end(stage, program.name, {k: produced.rows(k) for k in program.writes})
         ran.append(program.name)
     if stage == "tlf" and ctx.stage_dir is not None and only is None:
         from .tlf.publish import finish_tlf
@@ -165,7 +179,7 @@ def run_stage(ctx: RunContext, stage: str, *, only: Iterable[str] | None = None,
         progress.start(stage, "index, ARS, TLF book")
         finish_tlf(ctx, produced)  # ARS reporting event, TLF book, review index
         progress.end(stage, "index, ARS, TLF book")
-    return produced
+    return produced.view()
 
 
 def _derive(ctx: RunContext, stage: str, program: Program):
@@ -174,13 +188,77 @@ def _derive(ctx: RunContext, stage: str, program: Program):
     settings = ctx.settings.get(stage, {})
     n = int(settings.get("partitions", {}).get(program.name, 1))
     if n <= 1:
-        return program.derive(ctx.for_program(program))
+        return program.derive(_inputs_expanded(ctx, program).for_program(program))
     from .partition import derive_partitioned
 
-    result, findings = derive_partitioned(ctx, program, n,
-                                          scheduler=settings.get("partition_scheduler", "synchronous"))
+    store = ctx.store(stage)
+    spec = ctx.spec(stage) if ctx.study.spec_path(stage) else None
+    shape = None
+    largest = max([s.rows(name) if isinstance(s, DatasetStore) else len(s[name])
+                   for name in program.reads for s in (ctx.sdtm, ctx.adam) if name in s]
+                  + [len(ctx.raw(page)) for page in program.raw], default=0)
+    if isinstance(store, DatasetStore) and store.spills(largest) and spec is not None:  # as large as what it reads
+        def shape(name: str, frame: pd.DataFrame, findings):
+            """A partition's dataset shaped to the spec (its findings' rows are the partition's) and held on
+            disk; ``None`` when it is not in the spec or cannot be held there."""
+            if name not in spec.datasets:
+                return None
+            frame = finalize_dataset(frame, spec, name, program=program.label, findings=findings)
+            from .spill import write_part
+
+            return write_part(frame, store.path(name).with_suffix(".arrow"))
+
+    result, findings = derive_partitioned(ctx, program, n, scheduler=settings.get("partition_scheduler", "synchronous"),
+                                          shape=shape, spec=spec)
     ctx.findings.extend(findings)
+    ctx.release_raw(program.raw)  # the pages were cut into the partitions; read again if a later program needs them
     return result
+
+
+def release_memory(*, collect: bool = False) -> None:
+    """Give the memory freed by a program back to the system (the C heap, Arrow's pool; with ``collect``
+    Python's reference cycles first, which takes about 0.1-0.2 s, so the pipeline asks for it after a
+    program that returned 100,000 records or more).
+
+    Frames of millions of records leave the C heap fragmented when they are freed; without this the
+    process keeps that memory (at 2,000 subjects with labs about 30% of the run's memory after the
+    ADaM stage, ``benchmarks/run.py``). ``malloc_trim`` exists in glibc only; elsewhere this releases
+    Arrow's unused memory.
+    """
+    import ctypes
+    import gc
+
+    if collect:
+        gc.collect()
+    try:
+        import pyarrow
+
+        pyarrow.default_memory_pool().release_unused()
+    except ImportError:  # pragma: no cover - pyarrow is a dependency
+        pass
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc
+        pass
+
+
+def _inputs_expanded(ctx: RunContext, program: Program) -> RunContext:
+    """``ctx`` with the datasets ``program`` reads as a program returns them: the run holds text compactly
+    between programs (:func:`derivations.shaping.compact_text`), a program gets Arrow-stored ``str`` back
+    (a dataset held on disk is read back so: :mod:`derivations.spill`). The program sees its READS only."""
+    import dataclasses
+
+    from .shaping import expand_frame
+
+    def expanded(store) -> dict:
+        out = {}
+        for k in store:
+            if k in program.reads:
+                v = store[k]
+                out[k] = expand_frame(v) if isinstance(v, pd.DataFrame) else v
+        return out
+
+    return dataclasses.replace(ctx, sdtm=expanded(ctx.sdtm), adam=expanded(ctx.adam), ard=expanded(ctx.ard))
 
 
 def write_stage(datasets: dict[str, pd.DataFrame], spec, folder: Path, created, *,
@@ -194,13 +272,15 @@ def write_stage(datasets: dict[str, pd.DataFrame], spec, folder: Path, created, 
 
     lengths = submission_lengths(datasets, spec) if lengths is None else lengths
     files = []
-    for name, frame in sorted(datasets.items()):
+    for name in sorted(datasets):
         if names is not None and name not in names:
             continue
+        frame = datasets[name]  # one at a time (a dataset held on disk is read back for its file)
         ds = spec.dataset(name)
         path = folder / f"{name.lower()}.xpt"
         write_xpt(frame, path, label=ds.label, variables=variables_from_spec(ds, lengths.get(ds.name)),
                   created=created)
+        frame = None
         files.append(path)
     return files
 
@@ -286,6 +366,7 @@ def run_study(
     out_dir = check_output_folder(out_dir, inputs=study_inputs(study, raw_dir, given), kept=plan.keep.values())
     ctx = RunContext(study=study, raw_dir=Path(raw_dir).resolve() if raw_dir else None)
     result = RunResult(out_dir=out_dir, findings=ctx.findings)
+    _hold_on_disk(ctx, result)
     for severity, note in plan.notes:
         ctx.findings.add(severity, "partial_run", note)
     wanted = {name for stage in plan.run for p in study.programs(stage) for name in study.program(stage, p).reads}
@@ -330,6 +411,22 @@ def run_study(
         staging.commit()
     result.files = [out_dir / p.relative_to(staging.path) for p in result.files]
     return result
+
+
+def _hold_on_disk(ctx: RunContext, result: RunResult) -> None:
+    """With ``[study] spill_records = N``, the run's SDTM and ADaM datasets of N records or more are held on
+    disk between programs (:class:`derivations.spill.DatasetStore`), in a private temporary folder that is
+    deleted with ``result`` (whose datasets read it) or when the process ends."""
+    import tempfile
+    import weakref
+
+    records = int(ctx.settings.get("study", {}).get("spill_records", 0) or 0)
+    if records <= 0:
+        return
+    folder = Path(tempfile.mkdtemp(prefix="derive-held-"))
+    weakref.finalize(result, shutil.rmtree, str(folder), True)
+    ctx.sdtm = DatasetStore(folder, records, ctx.sdtm)
+    ctx.adam = DatasetStore(folder, records, ctx.adam)
 
 
 def _dataset_names(folder: Path, files: Mapping | None = None) -> set[str]:
@@ -475,8 +572,8 @@ def run_programs(
             folder = staging.path / stage
             folder.mkdir(exist_ok=True)
             ctx.stage_dir = folder
-            produced = run_stage(ctx, stage, only=only, progress=progress)
-            result.datasets[stage] = produced
+            result.datasets[stage] = run_stage(ctx, stage, only=only, progress=progress)
+            produced = result.datasets[stage].holding()
             ctx.findings.extend(check_plausibility(produced, stage=stage, settings=ctx.settings))
             errors = ctx.findings.errors
             if errors:
@@ -599,8 +696,8 @@ def _run_and_write(ctx: RunContext, stage: str, staging: Path, result: RunResult
     (staging / stage).mkdir(exist_ok=True)
     ctx.stage_dir = staging / stage
     progress = progress or silent()
-    produced = run_stage(ctx, stage, progress=progress)
-    result.datasets[stage] = produced
+    result.datasets[stage] = run_stage(ctx, stage, progress=progress)  # as programs see them
+    produced = result.datasets[stage].holding()
     ctx.findings.extend(check_plausibility(produced, stage=stage, settings=ctx.settings))
     errors = ctx.findings.errors
     if errors:
@@ -620,12 +717,14 @@ def _run_and_write(ctx: RunContext, stage: str, staging: Path, result: RunResult
         result.lengths[stage] = submission_lengths(produced, ctx.spec(stage))  # once: XPT, Dataset-JSON, define
         result.files += write_stage(produced, ctx.spec(stage), staging / stage, ctx.study.created,
                                     lengths=result.lengths[stage])
+        release_memory(collect=sum(produced.rows(k) for k in produced) >= 100_000)
         progress.end(stage, "XPT")
     elif stage == "tlf" and produced:
         result.files += write_ard(produced, staging / stage / "ard", ctx.findings)
     t2, c2 = time.perf_counter(), time.process_time()
     return {"derive_wall": t1 - t0, "derive_cpu": c1 - c0, "write_wall": t2 - t1, "write_cpu": c2 - c1,
-            "rows": int(sum(len(d) for d in produced.values() if isinstance(d, pd.DataFrame)))}
+            "rows": int(sum(produced.rows(k) for k in produced
+                            if isinstance(produced.held(k), (pd.DataFrame, HeldOnDisk))))}
 
 
 STAGE_FINDINGS = ".derive-findings"

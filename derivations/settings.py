@@ -106,6 +106,9 @@ SETTINGS: list[Setting] = [
             "timestamp stamped into output headers instead of the clock (reruns are byte-identical)"),
     Setting("study.raw", "path", "raw", "folder of the raw CRF extracts, relative to the study folder"),
     Setting("study.ct_version", "date", None, "CDISC Controlled Terminology package date, written into define.xml"),
+    Setting("study.spill_records", "integer", 0, "a dataset of this many records or more is held on disk (a "
+            "memory-mapped Arrow file in a private temporary folder) between programs instead of in memory; "
+            "0: every dataset in memory"),
     Setting("study.raw_encoding", "encoding", None, "encoding of the raw CSV pages when not UTF-8 (e.g. \"cp1252\")"),
     *(Setting(f"{stage}.encoding", "encoding", None, f"encoding of the {stage.upper()} dataset files read "
                                                      f"(--{stage}, validate/check/define) when not UTF-8")
@@ -136,6 +139,11 @@ SETTINGS: list[Setting] = [
             "ONTRTFL (BDS): on treatment from the day after first dose up to last dose + this many days"),
     Setting("adam.partitions", "table", {}, "programs derived per subject partition on Dask and concatenated: "
                                             "program = number of partitions, e.g. { adlb = 4 }"),
+    Setting("sdtm.partitions", "table", {}, "SDTM programs derived per subject partition on Dask (their raw pages "
+                                            "cut by SUBJID as DM maps it to USUBJID): program = number of "
+                                            "partitions, e.g. { lb = 20 }"),
+    Setting("sdtm.partition_scheduler", "choice", "synchronous", "Dask scheduler of [sdtm] partitions",
+            ("synchronous", "threads")),
     Setting("adam.partition_scheduler", "choice", "synchronous", "Dask scheduler of [adam] partitions: one "
             "partition at a time (least memory) or side by side on the cores", ("synchronous", "threads")),
     Setting("tlf.days_per_month", "number", 30.4375,
@@ -253,12 +261,14 @@ def check_settings(settings: Mapping[str, Any], path: str | Path = "study.toml",
         if row.required and row.name not in settings.get(row.section, {}):
             raise SettingsError(f"{where}: required key {row.name} missing from [{row.section}]",
                                 variable=row.key, hint=f"add it: {row}")
-    adam = settings.get("adam", {}) if isinstance(settings.get("adam"), dict) else {}
-    for name in adam.get("partitions", {}):
-        if name not in adam.get("programs", []):
-            raise SettingsError(f"{where}: [adam] partitions names {name!r}, which is not one of the [adam] programs"
-                                f"{did_you_mean(name, adam.get('programs', []))}", variable="adam.partitions",
-                                value=name, hint="name a program listed in [adam] programs")
+    for stage in ("sdtm", "adam"):
+        table = settings.get(stage, {}) if isinstance(settings.get(stage), dict) else {}
+        for name in table.get("partitions", {}):
+            if name not in table.get("programs", []):
+                raise SettingsError(f"{where}: [{stage}] partitions names {name!r}, which is not one of the [{stage}] "
+                                    f"programs{did_you_mean(name, table.get('programs', []))}",
+                                    variable=f"{stage}.partitions", value=name,
+                                    hint=f"name a program listed in [{stage}] programs")
     if "plausibility" in settings:
         from .plausibility import rules_for
 

@@ -76,7 +76,7 @@ import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 import pandas as pd
 
@@ -333,10 +333,14 @@ class RunContext:
             self._specs[stage] = read_spec(path)
         return self._specs[stage]
 
-    def release_raw(self) -> None:
-        """Drop the raw extracts read so far (the pipeline calls it once SDTM is derived);
-        a later :meth:`raw` reads the file again."""
-        self._raw_cache.clear()
+    def release_raw(self, names: Iterable[str] | None = None) -> None:
+        """Drop the raw extracts read so far, or those of ``names`` (the pipeline drops a page once the last
+        program that declares it has run, and all once SDTM is derived); a later :meth:`raw` reads the file
+        again."""
+        if names is None:
+            self._raw_cache.clear()
+        for name in names or ():
+            self._raw_cache.pop(name, None)
 
     def raw(self, name: str, columns: list[str] | None = None) -> pd.DataFrame:
         """Read raw extract ``<raw>/<name>.csv`` with every column as text.

@@ -289,9 +289,10 @@ def write_dataset_jsons(datasets, spec, folder: str | Path, *, created, study_id
 
     lengths = submission_lengths(datasets, spec) if lengths is None else lengths
     files = []
-    for name, frame in sorted(datasets.items()):
+    for name in sorted(datasets):
         if names is not None and name not in names:
             continue
+        frame = datasets[name]  # one at a time (a dataset held on disk is read back for its file)
         ds = spec.dataset(name)
         keys = {k: i for i, k in enumerate(ds.keys, start=1)}
         variables = []
@@ -337,12 +338,13 @@ def write_package(out_dir: str | Path, study, datasets_by_stage, *, max_dataset_
 
     from .define import write_define
     from .spec import read_spec
+    from .spill import held_frames
 
     out_dir = Path(out_dir)
     ct = study.settings.get("study", {}).get("ct_version")
     files = []
     for stage in ("sdtm", "adam"):
-        frames = {k: v for k, v in (datasets_by_stage.get(stage) or {}).items() if hasattr(v, "columns")}
+        frames = held_frames(datasets_by_stage.get(stage) or {})  # those held on disk are read one at a time
         path = study.spec_path(stage)
         if not frames or path is None:
             continue

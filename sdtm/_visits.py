@@ -84,9 +84,11 @@ def unscheduled_visitnum(records: pd.DataFrame, planned: pd.DataFrame) -> pd.Ser
     [101.01, 101.02, 101.01]
     """
     dates = records[["USUBJID", "_DATE"]].drop_duplicates().copy()
-    dates["_D"] = pd.to_datetime(dates["_DATE"], format="%Y-%m-%d")
+    # one resolution on both sides (pandas infers it from the text; an empty column, e.g. a subject partition
+    # without unscheduled records, would get another and merge_asof refuses keys of two resolutions)
+    dates["_D"] = pd.to_datetime(dates["_DATE"], format="%Y-%m-%d").astype("datetime64[s]")
     plan = planned[["USUBJID", "VISITNUM", "_DATE"]].dropna().copy()
-    plan["_D"] = pd.to_datetime(plan["_DATE"], format="%Y-%m-%d")
+    plan["_D"] = pd.to_datetime(plan["_DATE"], format="%Y-%m-%d").astype("datetime64[s]")
     plan = plan.sort_values(["_D", "VISITNUM"], kind="mergesort").drop_duplicates(["USUBJID", "_D"], keep="last")
     found = pd.merge_asof(dates.sort_values("_D", kind="mergesort"), plan[["USUBJID", "_D", "VISITNUM"]], on="_D",
                           by="USUBJID", direction="backward")

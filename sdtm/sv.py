@@ -22,8 +22,9 @@ UNSCHEDULED_DESCRIPTION = "Unscheduled laboratory tests at the onset of an adver
 
 def derive(ctx):
     # MT.SV: one record per subject and visit with data in the domains of VISIT_DATES (MT.USUBJID: as there)
-    visits = pd.concat([ctx.sdtm[name][["STUDYID", "USUBJID", "VISITNUM", "VISIT", dtc]].rename(columns={dtc: "_D"})
-                        for name, dtc in VISIT_DATES.items()], ignore_index=True)
+    # each domain's distinct (subject, visit, date) first: LB holds about 200 records per subject and visit date
+    visits = pd.concat([ctx.sdtm[name][["STUDYID", "USUBJID", "VISITNUM", "VISIT", dtc]].drop_duplicates()
+                        .rename(columns={dtc: "_D"}) for name, dtc in VISIT_DATES.items()], ignore_index=True)
     visits = visits[visits["_D"] != ""]
     sv = (visits.groupby(["STUDYID", "USUBJID", "VISITNUM", "VISIT"], sort=True)["_D"]
           .agg(SVSTDTC="min", SVENDTC="max").reset_index())

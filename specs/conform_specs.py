@@ -648,8 +648,12 @@ ADAM_DATASETS: dict[str, tuple[dict, list[VariableSpec]]] = {
                  _a("ADLB", f"ATOXGR{d}", length=1, label=f"Analysis Toxicity Grade {word}", codelist="TOXGRLB",
                     method="MT.ADLB.ATOXGR"),
                  _a("ADLB", f"BTOXGR{d}", length=1, label=f"Baseline Toxicity Grade {word}", codelist="TOXGRLB",
-                    method="MT.BDS.BASE"))]
-             + _timing("ADLB", "LB")),
+                    method="MT.BDS.BASE"))] + [
+                 _a("ADLB", "ATOXGR", length=2, label="Analysis Toxicity Grade", codelist="TOXGRLBD",
+                    method="MT.ADLB.ATOXGR"),
+                 _a("ADLB", "BTOXGR", length=2, label="Baseline Toxicity Grade", codelist="TOXGRLBD",
+                    method="MT.BDS.BASE"),
+             ] + _timing("ADLB", "LB")),
     "ADVS": (dict(label="Vital Signs Analysis Dataset", cls="BASIC DATA STRUCTURE",
                   structure="One record per subject per parameter per analysis date",
                   keys=["STUDYID", "USUBJID", "PARAMCD", "ADT"]),
@@ -676,6 +680,12 @@ ADAM_CODELISTS: dict[str, Codelist] = {
                    terminology="Sponsor", extensible=False,
                    decodes={"0": "Normal or not abnormal in this direction", "1": "Grade 1 (mild)",
                             "2": "Grade 2 (moderate)", "3": "Grade 3 (severe)", "4": "Grade 4 (life-threatening)"}),
+    # ATOXGR / BTOXGR: the grade with its direction (admiral derive_var_atoxgr), low grades negative
+    "TOXGRLBD": _cl("TOXGRLBD", "Laboratory Toxicity Grade with Direction (CTCAE v5.0)",
+                    ["-4", "-3", "-2", "-1", "0", "1", "2", "3", "4"], terminology="Sponsor", extensible=False,
+                    decodes={"-4": "Grade 4 low", "-3": "Grade 3 low", "-2": "Grade 2 low", "-1": "Grade 1 low",
+                             "0": "Normal or not abnormal", "1": "Grade 1 high", "2": "Grade 2 high",
+                             "3": "Grade 3 high", "4": "Grade 4 high"}),
 }
 
 

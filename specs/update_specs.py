@@ -127,8 +127,8 @@ ADAM_METHODS = {
     "MT.BDS.ADT": ("Analysis date", "LBDTC / VSDTC, complete dates (the date of the sample or measurement).", ""),
     "MT.BDS.BASE": ("Baseline", "ABLFL = Y on the last record with a value on or before TRTSDT per subject and "
                     "parameter (by ADT; ADLB: then LBSEQ); BASE = AVAL of that record, and in ADLB BNRIND, BTOXGRL, "
-                    "BTOXGRH = ANRIND, ATOXGRL, ATOXGRH of that record, on every record of the subject and "
-                    "parameter.", ""),
+                    "BTOXGRH, BTOXGR = ANRIND, ATOXGRL, ATOXGRH, ATOXGR of that record, on every record of the "
+                    "subject and parameter.", ""),
     "MT.BDS.CHG": ("Change from baseline", "CHG = AVAL - BASE; PCHG = 100 x CHG / BASE (missing when BASE is 0); "
                    "on records after TRTSDT only.", ""),
     "MT.BDS.ASEQ": ("Analysis sequence number", "1, 2, ... per subject after sorting by PARAMN, ADT (ADLB: then "
@@ -202,6 +202,10 @@ def study_methods(study_root: Path = ROOT) -> dict[str, tuple[str, str, str]]:
                            "needing clinical information are not derived; blank without a term, a value or the limit "
                            "a criterion needs. Calcium is graded as CTCAE states its terms, on the "
                            "albumin-corrected serum calcium (CACORR); the measured total calcium (CA) has no grade. "
+                           "ATOXGR: the grade with its direction (as admiral combines them), the first that "
+                           "applies: blank when ATOXGRL and ATOXGRH are both blank; -ATOXGRL when ATOXGRL is 1 or "
+                           "more; ATOXGRH when ATOXGRH is 1 or more; 0 when both are 0, or one is 0 and the "
+                           "parameter has no term in the other direction; else blank. "
                            "Criteria: " + criteria + ".", "PGM.ADLB"),
         "MT.ADLB.AVAL": ("Laboratory analysis value", "LB.LBSTRESN of the LB record, in the standard unit. Computed "
                          "parameters, " + _computed_text(params, adlb.COMPUTED, adlb.SAMPLE[1:]) + ".", "PGM.ADLB"),

@@ -97,6 +97,10 @@ def test_adlb_whole_output(study):
     expected = pd.DataFrame(rows, columns=cols).assign(
         STUDYID="S", USUBJID="S-1", SUBJID="1", SITEID="01", TRT01A="A", TRTA="A", SAFFL="Y",
         TRTSDT=D("2021-01-10"), TRTEDT=D("2021-02-20"))
+    # ATOXGR: -ATOXGRL when >= 1, ATOXGRH when >= 1, 0 when both are 0 or one is 0 and there is no term the
+    # other way (AST has no low term), missing when both are (AST not done); BTOXGR: the baseline record's
+    expected["ATOXGR"] = ["0", "-1", "-2", "0", "-3", "0", "0", "2", None]
+    expected["BTOXGR"] = ["0"] * 9
     assert sorted(adlb.columns) == sorted(expected.columns)
     expect_dfs_equal(adlb[expected.columns], expected, keys=["USUBJID", "LBSEQ"], tolerance=1e-9, check_kinds=False)
     assert list(ctx.findings) == []
@@ -247,8 +251,49 @@ def test_adlb_corrected_calcium_whole_output(study):
     expected = pd.DataFrame(rows, columns=cols).assign(
         STUDYID="S", USUBJID="S-1", SUBJID="1", SITEID="01", TRT01A="A", TRTA="A", SAFFL="Y",
         TRTSDT=D("2021-01-10"), TRTEDT=D("2021-02-20"))
+    # ATOXGR: ALB (low term only) 0 / -1 / 0 / -2 / missing (not done); CA ungraded; CACORR -2 on 1.90
+    # (Hypocalcemia 2), 2 on 3.10 (Hypercalcemia 2); BTOXGR the baseline record's (CA: none)
+    expected["ATOXGR"] = ["0", "-1", "0", "-2", None] + [None] * 5 + ["0", "0", "-2", "2"]
+    expected["BTOXGR"] = ["0"] * 5 + [None] * 5 + ["0"] * 4
     assert sorted(adlb.columns) == sorted(expected.columns)
     expect_dfs_equal(adlb[expected.columns], expected, keys=["USUBJID", "ASEQ"], tolerance=1e-9, check_kinds=False)
+    assert list(ctx.findings) == []
+
+
+def test_adlb_signed_grade_atoxgr_btoxgr_of_three_subjects(study):
+    # CTCAE v5.0. S-1 potassium (both directions, 3.5 - 5.1 mmol/L): Hypokalemia <LLN - 3.0 grade 1 (3.2, the
+    # baseline: BTOXGR -1), <3.0 - 2.5 grade 3 (2.8); Hyperkalemia >5.5 - 6.0 grade 2 (5.8).
+    # S-2 glucose (low term only, 3.9 - 6.1): Hypoglycemia <3.0 - 2.2 grade 2 (2.5); 9.0 is high, which has no
+    # grade: ATOXGRL 0 and no high term -> 0. S-3 ALT (high term only, 7 - 40 U/L, normal baseline): 100 U/L is
+    # 2.5 x ULN, grade 1 (>ULN - 3 x ULN); not done -> both grades and ATOXGR missing.
+    rows = []
+    for subj, code, unit, lo, hi, values in (("S-1", "K", "mmol/L", 3.5, 5.1, (3.2, 5.8, 2.8)),
+                                             ("S-2", "GLUC", "mmol/L", 3.9, 6.1, (5.0, 2.5, 9.0)),
+                                             ("S-3", "ALT", "U/L", 7.0, 40.0, (30.0, 100.0, NA))):
+        for seq, (visit, num, dtc), value in zip((1, 2, 3), (("BASELINE", 1.0, "2021-01-08"),
+                                                             ("CYCLE 2", 102.0, "2021-01-31"),
+                                                             ("CYCLE 3", 103.0, "2021-02-21")), values):
+            rows.append((subj, seq, code, "CHEMISTRY", visit, num, dtc, value, unit if value == value else "", lo, hi))
+    lb = pd.DataFrame(rows, columns=["USUBJID", "LBSEQ", "LBTESTCD", "LBCAT", "VISIT", "VISITNUM", "LBDTC",
+                                     "LBSTRESN", "LBSTRESU", "LBSTNRLO", "LBSTNRHI"]).assign(STUDYID="S")
+    ctx = RunContext(study=study)
+    ctx.adam["ADSL"] = pd.concat([_adsl().assign(USUBJID=s, SUBJID=s[-1]) for s in ("S-1", "S-2", "S-3")],
+                                 ignore_index=True)
+    ctx.sdtm["LB"] = lb
+    adlb = study.load_program("adam", "adlb")(ctx)["ADLB"]
+    cols = ["USUBJID", "LBSEQ", "PARAMCD", "AVAL", "ATOXGRL", "ATOXGRH", "ATOXGR", "BTOXGRL", "BTOXGRH", "BTOXGR"]
+    expected = pd.DataFrame([
+        ("S-1", 1, "K", 3.2, "1", "0", "-1", "1", "0", "-1"),
+        ("S-1", 2, "K", 5.8, "0", "2", "2", "1", "0", "-1"),
+        ("S-1", 3, "K", 2.8, "3", "0", "-3", "1", "0", "-1"),
+        ("S-2", 1, "GLUC", 5.0, "0", None, "0", "0", None, "0"),
+        ("S-2", 2, "GLUC", 2.5, "2", None, "-2", "0", None, "0"),
+        ("S-2", 3, "GLUC", 9.0, "0", None, "0", "0", None, "0"),
+        ("S-3", 1, "ALT", 30.0, None, "0", "0", None, "0", "0"),
+        ("S-3", 2, "ALT", 100.0, None, "1", "1", None, "0", "0"),
+        ("S-3", 3, "ALT", NA, None, None, None, None, "0", "0"),
+    ], columns=cols)
+    expect_dfs_equal(adlb[cols], expected, keys=["USUBJID", "LBSEQ"], tolerance=1e-9, check_kinds=False)
     assert list(ctx.findings) == []
 
 

@@ -43,6 +43,21 @@ def test_fast_filter_leaves_hard_cases_to_pandas():
         filter_mask(DF, "NOPE == 1")  # unknown column: pandas' error, with the columns as hint
 
 
+def test_not_on_an_object_column_of_bools_negates_and_a_non_condition_is_an_error():
+    # an exist flag with true_value=True/false_value=False is an object column of Python bools:
+    # ~True is -2 on the integers, so `not FLAG` selected every record before
+    df = pd.DataFrame({"FLAG": pd.Series([True, False, None, False], dtype=object), "A": ["Y", "N", None, "N"],
+                       "B": [1.0, 0.0, None, 2.0]})
+    assert filter_mask(df, "not FLAG").tolist() == [False, True, False, True]
+    assert filter_mask(df, "~FLAG & (A == 'N')").tolist() == [False, True, False, True]  # pandas' eval path
+    assert filter_mask(df, "FLAG").tolist() == [True, False, False, False]
+    assert filter_mask(df, "A.str.contains('Y')").tolist() == [True, False, False, False]  # object of bools + NaN
+    with pytest.raises(DerivationError, match=r"filter 'A' gives .* values, not True/False per record.*value 'Y'"):
+        filter_mask(df, "A")
+    with pytest.raises(DerivationError, match=r"filter 'B \* 2' gives float64 values.*value 2.0"):
+        filter_mask(df, "B * 2")
+
+
 def test_is_missing_arrow_object_and_numbers():
     values = ["a", " ", "", None, "b ", "\t"]
     for dtype in (object, "string[pyarrow]", "str"):

@@ -52,7 +52,7 @@ def test_threads_and_more_partitions_give_the_same_adlb(runs):
     for n, scheduler in ((7, "threads"), (29, "synchronous"), (100, "threads")):
         result, findings = derive_partitioned(ctx, program, n, scheduler=scheduler)
         adlb = finalize_dataset(result["ADLB"], ctx.spec("adam"), "ADLB")
-        pd.testing.assert_frame_equal(adlb, whole.datasets["adam"]["ADLB"])
+        pd.testing.assert_frame_equal(adlb, whole.datasets["adam"].held("ADLB"))
         assert len(findings) == 0
 
 
@@ -89,3 +89,60 @@ def test_a_program_without_subject_data_cannot_be_partitioned(runs):
     program = dataclasses.replace(study.program("adam", "adlb"), reads=("TS",))
     with pytest.raises(DerivationError, match="reads no dataset with USUBJID: it cannot run per subject partition"):
         derive_partitioned(ctx, program, 2)
+
+
+def test_the_run_holds_lb_and_adlb_text_as_one_string_per_value(runs):
+    expected = {("LB", "LBTESTCD"): ("str", 20), ("ADLB", "PARAMCD"): ("str", 21), ("ADLB", "USUBJID"): ("str", 29),
+                ("ADLB", "AVISIT"): ("object", 17), ("ADLB", "ANRIND"): ("object", 3)}
+    for (name, column), (dtype, values) in expected.items():
+        for run in runs.values():
+            col = run.datasets["sdtm" if name == "LB" else "adam"].held(name)[column]  # as the run holds it
+            assert str(col.dtype) == dtype and (dtype == "object" or col.dtype.storage == "python"), (name, column)
+            texts = [v for v in col.to_numpy(dtype=object) if isinstance(v, str)]
+            assert len(set(texts)) == values, (name, column, sorted(set(texts)))
+            # one object per value, or one per value and partition (the partitions' results are concatenated)
+            per_value = 3 if run is runs["partitioned"] and name == "ADLB" and dtype == "str" else 1
+            assert len({id(v) for v in texts}) <= values * per_value, (name, column)
+            assert len({id(v) for v in texts}) >= values, (name, column)
+
+
+def test_a_program_reads_its_inputs_arrow_stored_as_programs_return_them(runs):
+    lb = runs["whole"].datasets["sdtm"].held("LB")
+    seen = {}
+
+    def derive(ctx):
+        seen["LB"] = ctx.sdtm["LB"]
+        return {"ADLB": ctx.sdtm["LB"][["USUBJID"]]}
+
+    from derivations.pipeline import _inputs_expanded
+    from derivations.program import Program
+
+    program = Program("adam", "adlb", reads=("LB",), writes=("ADLB",), derive=derive)
+    ctx = RunContext(study=Study.load(ROOT))
+    ctx.sdtm["LB"] = lb
+    derive(_inputs_expanded(ctx, program).for_program(program))
+    assert lb["LBTESTCD"].dtype.storage == "python" and seen["LB"]["LBTESTCD"].dtype.storage == "pyarrow"
+    pd.testing.assert_frame_equal(seen["LB"].astype(object), lb.astype(object))
+    assert ctx.sdtm["LB"] is lb                                    # the held dataset is not replaced
+
+
+def test_the_writers_give_the_same_bytes_for_held_and_expanded_datasets(runs, tmp_path):
+    from derivations.datasetjson import write_dataset_json
+    from derivations.pipeline import write_stage
+    from derivations.shaping import expand_frame
+    from derivations.spec import read_spec
+
+    run, study = runs["whole"], Study.load(ROOT)
+    held = {name: run.datasets["adam"].held(name) for name in run.datasets["adam"]}
+    assert held["ADLB"]["PARAMCD"].dtype.storage == "python"
+    assert run.datasets["adam"]["ADLB"]["PARAMCD"].dtype.storage == "pyarrow"  # RunResult: as programs see them
+    expanded = {name: expand_frame(frame) for name, frame in held.items()}
+    assert expanded["ADLB"]["PARAMCD"].dtype.storage == "pyarrow"
+    files = write_stage(expanded, read_spec(study.spec_path("adam")), tmp_path, study.created)
+    assert {f.name for f in files} >= {"adlb.xpt", "adsl.xpt"}
+    for f in files:
+        assert f.read_bytes() == (run.out_dir / "adam" / f.name).read_bytes(), f.name
+    written = [write_dataset_json(frame, tmp_path / f"{kind}.json", name="ADLB", label="Laboratory Analysis",
+                                  creation_datetime="2022-07-04T00:00:00").read_bytes()
+               for kind, frame in (("held", held["ADLB"]), ("expanded", expanded["ADLB"]))]
+    assert written[0] == written[1] and len(written[0]) > 1_000_000

@@ -109,3 +109,36 @@ def test_release_raw_drops_the_cached_extracts(tmp_path):
     assert ctx.raw("dm")["AGE"].tolist() == ["63"]  # read once per run
     ctx.release_raw()
     assert ctx.raw("dm")["AGE"].tolist() == ["64"]
+
+
+def test_a_raw_page_is_dropped_once_its_last_reader_has_run(tmp_path):
+    from derivations.pipeline import run_stage
+    from derivations.program import Program
+    from derivations.study import RunContext, Study
+
+    for page in ("dm", "vs"):
+        (tmp_path / f"{page}.csv").write_text("SUBJID,AGE\n001,63\n", encoding="utf-8")
+    ctx = RunContext(study=Study.load(Path(__file__).resolve().parents[1]), raw_dir=tmp_path)
+    ctx.release_raw(["dm"])                                     # nothing read yet: nothing to drop
+    ctx.raw("dm"), ctx.raw("vs")
+    ctx.release_raw(["dm", "xx"])
+    assert sorted(ctx._raw_cache) == ["vs"]
+
+    cached = []
+
+    def reader(name, pages):
+        def derive(c):
+            cached.append(sorted(ctx._raw_cache))
+            for page in pages:
+                c.raw(page)
+            return {}
+        return Program("sdtm", name, raw=pages, derive=derive)
+
+    programs = {"a": reader("a", ("dm", "vs")), "b": reader("b", ("vs",)), "c": reader("c", ())}
+    ctx.release_raw()
+    ctx.study.program = lambda stage, name: programs[name]
+    ctx.study.programs = lambda stage: list(programs)
+    ctx.study.spec_path = lambda stage: None
+    run_stage(ctx, "sdtm")
+    assert cached == [[], ["vs"], []]                 # dm gone after a (its last reader), vs after b
+    assert ctx._raw_cache == {}

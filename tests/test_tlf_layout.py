@@ -10,8 +10,8 @@ from derivations.findings import DerivationError
 from derivations.tlf import Row, production_stamp, render_figure_rtf, render_rtf, table_plan
 from derivations.tlf.figures import censor_marks, figure_bytes, plot_km, plot_waterfall, zero_stub
 from derivations.tlf.layout import (align_numbers, align_text, compute_column_widths, heading_parents, tie_phrases,
-                                    is_numeric_column, measure_column, paginate, wrap)
-from derivations.tlf.render import Table
+                                    is_numeric_column, measure_column, paginate, spanning_rows, wrap)
+from derivations.tlf.render import Table, html_unbroken, render_html
 from derivations.tlf.rtf import CONTINUED, Frame, png_size
 
 
@@ -252,3 +252,35 @@ def test_a_block_longer_than_a_page_is_split_and_continued():
         last_of_block = i in ends or (i + 1 < len(body) and "System organ class 1" in body[i + 1]
                                       and "continued" not in body[i + 1])
         assert ("\\keepn" in r) != last_of_block, i
+
+
+def test_a_heading_with_blank_cells_spans_the_table():
+    long = "Leukocytes (10^9/L): White blood cell decreased (low), N=29, baseline and worst grades per subject +"
+    rows = [Row(long, ["", ""]), Row("Baseline grade 0", ["29 (100.0%)", "0"], indent=1),
+            Row("Baseline grade 1", ["0", "0"], indent=1),
+            Row("Any grade, n (%)", ["3 (10.3%)", "1 (3.4%)"]), Row("Grade 3-4", ["1 (3.4%)", "0"], indent=1)]
+    table = Table(title="Shift", table_id="Table 14.3.6", columns=["Parameter\n  Baseline grade", "Grade 0\nn (%)",
+                                                                   "Grade 4\nn (%)"], rows=rows)
+    plan = table_plan(table)
+    # 100 characters: one line across the table (118 characters), where its first column (96 characters,
+    # what "29 (100.0%)" and "1 (3.4%)" leave of 115) would need 2; a heading with numbers does not span
+    assert plan.chars == [96, 11, 8] and len(long) == 100
+    line, pad_v = 216, 14
+    assert plan.heights == [line + 2 * pad_v] * 5
+    body = [r for r in _rtf_rows(render_rtf(table)) if "\\trhdr" not in r]
+    assert [r.count("\\cellx") for r in body] == [1, 3, 3, 3, 3]
+    assert "\\cellx12960\n" in body[0] and long.split()[0] in body[0] and "\\keepn" in body[0]
+    # the HTML spans the same row: one <th colspan="3">, no <td>; the other rows keep their 2 cells
+    html_rows = re.findall(r"<tr>\n(.*?)</tr>", render_html(table).split("<tbody>")[1], flags=re.S)
+    assert [(r.count("<th "), r.count("<td"), 'colspan="3"' in r) for r in html_rows] == [
+        (1, 0, True), (1, 2, False), (1, 2, False), (1, 2, False), (1, 2, False)]
+    assert ">" + str(html_unbroken(long)) + "</th>" in html_rows[0]
+
+
+def test_only_a_heading_with_all_cells_blank_spans():
+    # a heading with a number, a row with blank cells that heads nothing, the last row, whitespace
+    assert spanning_rows([0, 1, 0, 0, 1, 1, 0], [["", ""], ["1", ""], ["", ""], ["", "2"], ["", ""],
+                                                  ["", ""], [" ", "\t"]]) == [
+        True, False, False, False, False, False, False]
+    assert spanning_rows([0, 1, 2, 1], [[" ", ""], ["", ""], ["3", "4"], ["", ""]]) == [True, True, False, False]
+    assert spanning_rows([0, 1], [[], []]) == [False, False]  # no data column: nothing to span

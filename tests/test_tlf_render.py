@@ -1,5 +1,6 @@
 """Rendering of derivations.tlf: format rules, Table from ARD, RTF/HTML/listing/index, figures."""
 
+import re
 from html.parser import HTMLParser
 
 import numpy as np
@@ -11,6 +12,7 @@ from derivations.tlf import (
     FORMAT_RULES,
     KmSettings,
     Output,
+    Row,
     RowSpec,
     build_table,
     columns_from_ard,
@@ -259,3 +261,27 @@ def test_rtf_escape_keeps_plain_ascii_and_escapes_the_rest():
     assert rtf_escape(plain) == plain
     assert rtf_escape("a|b~c{") == "a|b~c\\{"
     assert rtf_escape("x\ty\r\nz\x01") == "x\\tab y\\line z"
+
+
+def test_html_subtitle_keeps_its_lines():
+    # the population and the data cut-off are two lines under the title, as in the RTF page header
+    table = Table(title="Subject Disposition", table_id="Table 14.1.2", columns=["", "All"],
+                  rows=[Row("Died", ["19 (65.5%)"])],
+                  subtitle="Safety population: Anlotinib & PD-1\nData cut-off: 2022-07-03")
+    caption = re.search(r"<caption>(.*?)</caption>", render_html(table), flags=re.S).group(1)
+    assert caption == ('Table 14.1.2 Subject Disposition<span class="subtitle">Safety population: '
+                       "Anlotinib &amp; PD-1<br>Data cut-off: 2022-07-03</span>")
+    header = render_rtf(table).split("{\\header", 1)[1].split("{\\footer", 1)[0]
+    # the RTF: one header paragraph per line
+    assert "Anlotinib & PD-1\\par" in header and " Data cut-off: 2022-07-03\\par" in header
+
+
+def test_html_header_keeps_the_indent_of_its_lines():
+    # "  Preferred term" heads the indented rows: 2 spaces, the 1.2rem of a row indented one level
+    table = Table(title="TEAEs", columns=["System organ class\n  Preferred term", "Any grade\nn (%)"],
+                  rows=[Row("Investigations", ["15 (51.7%)"]), Row("Anaemia", ["15 (51.7%)"], indent=1)])
+    html = render_html(table)
+    head = re.findall(r"<th scope=\"col\"[^>]*>(.*?)</th>", html)
+    assert head[0] == 'System organ class<br><span class="pad" style="width: 1.2rem"></span>Preferred term'
+    assert head[1] == 'Any grade<br>n\xa0<span class="nw">(%)</span>'
+    assert '<th scope="row" style="padding-left: 2.0rem">Anaemia</th>' in html  # 0.8 + 1.2

@@ -736,6 +736,20 @@ def block_ends(indents: Sequence[int]) -> list[int]:
     return out
 
 
+def spanning_rows(indents: Sequence[int], cells: Sequence[Sequence[str]]) -> list[bool]:
+    """For each row, whether it spans the table in one cell: a heading (a row followed by a more
+    indented row) whose cells are all blank, such as a laboratory parameter's name or a baseline
+    characteristic, so that its label is not wrapped in the first column (RTF and HTML alike).
+    A table without data columns has nothing to span.
+
+    >>> spanning_rows([0, 1, 0, 1, 1], [["", ""], ["1", "2"], ["3", ""], ["", ""], [" ", ""]])
+    [True, False, False, False, False]
+    """
+    n = len(indents)
+    return [i + 1 < n and indents[i + 1] > indents[i] and len(cells[i]) > 0
+            and not any(str(c).strip() for c in cells[i]) for i in range(n)]
+
+
 def paginate(
     heights: Sequence[int],
     indents: Sequence[int],

@@ -45,7 +45,7 @@ from markupsafe import Markup, escape
 
 from ..core import round_sas
 from ..findings import DerivationError
-from .layout import PAPER, align_numbers, is_numeric_column
+from .layout import PAPER, align_numbers, is_numeric_column, spanning_rows, tie_phrases
 from .rtf import RtfRaw, render_table_rtf, rtf_escape
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
@@ -430,6 +430,7 @@ def _html_env() -> jinja2.Environment:
                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
                              undefined=jinja2.StrictUndefined)
     env.filters["unbroken"] = html_unbroken
+    env.filters["tied"] = functools.partial(tie_phrases, hyphens=False)  # "Grade 4", "n (%)" kept whole
     return env
 
 
@@ -498,13 +499,17 @@ def _html_rows(table: Table, numeric: Sequence[bool]) -> list[Markup]:
             cols.append([html[c] for c in cells])
     out = []
     page_by = table.page_by
+    span = spanning_rows([r.indent for r in table.rows], [r.cells for r in table.rows])
     for i, r in enumerate(table.rows):
         if page_by and (i == 0 or page_by[i] != page_by[i - 1]):
             out.append(Markup(f'<tr class="page-by"><th scope="rowgroup" colspan="{ncol + 1}">'
                               f"{escape(page_by[i])}</th></tr>\n"))
         bold = ' class="bold"' if r.bold else ""
-        head = f'<tr>\n<th scope="row"{bold} style="padding-left: {0.8 + 1.2 * r.indent}rem">{html_unbroken(r.label)}</th>\n'
-        out.append(Markup(head + "".join(col[i] for col in cols) + "</tr>\n"))
+        # a heading whose cells are all blank spans the table, as in the RTF
+        colspan = f' colspan="{ncol + 1}"' if span[i] else ""
+        head = (f'<tr>\n<th scope="row"{bold}{colspan} style="padding-left: {0.8 + 1.2 * r.indent}rem">'
+                f"{html_unbroken(r.label)}</th>\n")
+        out.append(Markup(head + ("" if span[i] else "".join(col[i] for col in cols)) + "</tr>\n"))
     return out
 
 

@@ -9,7 +9,9 @@
   heading row and its group: a parameter's rows, a SOC and its PTs) on one page
   when it fits on one, its rows but the last kept with the next (``\\keepn``)
   should a word processor paginate again, a block longer than a page headed
-  ``"(continued)"`` on the next, ``page_by`` groups on pages of their own.
+  ``"(continued)"`` on the next, ``page_by`` groups on pages of their own. A
+  heading whose cells are all blank (a parameter's name) spans the table in one
+  cell, so that it is not wrapped in the first column.
   Column widths come from the content; header phrases such as ``Grade 4`` or
   ``n (%)`` are never broken (non-breaking spaces and hyphens, ``\\~`` ``\\_``),
   and the header row takes the fewest lines that do not cost a page. Text is
@@ -39,7 +41,7 @@ import jinja2
 from ..findings import DerivationError
 from .layout import (NBHY, NBSP, PageLayout, align_numbers, block_ends, chars_in, compute_column_widths,
                      is_numeric_column, line_count, measure_column, paginate, segments_text,
-                     tie_phrases, wrap)
+                     spanning_rows, tie_phrases, wrap)
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 CONTINUED = " (continued)"
@@ -233,15 +235,25 @@ class _RowWriter:
         row = (f"\\trowd\\trgaph0\\trleft0\\trpaddl{pad}\\trpaddr{pad}\\trpaddt{pad_v}\\trpaddb{pad_v}"
                "\\trpaddfl3\\trpaddfr3\\trpaddft3\\trpaddfb3")
 
-        def rowdef(header: bool, top: bool, bottom: bool) -> str:
+        def rowdef(header: bool, top: bool, bottom: bool, edges: list[int] = cellx) -> str:
             cells = "".join(("\\clbrdrt\\brdrs\\brdrw10" if top else "") + ("\\clbrdrb\\brdrs\\brdrw10" if bottom else "")
-                            + ("\\clvertalb" if header else "\\clvertalt") + f"\\cellx{x}\n" for x in cellx)
+                            + ("\\clvertalb" if header else "\\clvertalt") + f"\\cellx{x}\n" for x in edges)
             return row + ("\\trhdr" if header else "") + "\\trkeep\n" + cells
 
         self.head_def = rowdef(True, True, True)
         self.body_def = rowdef(False, False, False)
         self.last_def = rowdef(False, False, True)
+        whole = cellx[-1:]  # one cell across the table
+        self.span_def = rowdef(False, False, False, whole)
+        self.span_last_def = rowdef(False, False, True, whole)
         self._cells: dict[tuple, str] = {}
+
+    def row_def(self, span: bool, last: bool) -> str:
+        """The definition of a body row: one cell across the table (``span``), the bottom border
+        under the last row of a page."""
+        if span:
+            return self.span_last_def if last else self.span_def
+        return self.last_def if last else self.body_def
 
     def cell(self, text: str, align: str = "ql", li: int = 0, bold: bool = False) -> str:
         key = (text, align, li, bold)
@@ -277,9 +289,15 @@ def plan_table(table, layout: PageLayout, *, body_height: int, max_rows: int | N
     indents = [2 * r.indent for r in table.rows]
     heading = [i + 1 < nrow and table.rows[i + 1].indent > r.indent for i, r in enumerate(table.rows)]
     labels = [r.label for r in table.rows]
-    label_texts = labels + [labels[i] + CONTINUED for i in range(nrow) if heading[i]]
-    label_indents = indents + [indents[i] for i in range(nrow) if heading[i]]
-    measures = [measure_column([heads[0], *label_texts], indents=[0, *label_indents])]
+    # a heading whose cells are all blank spans the table (its label is not held to the first column)
+    span = spanning_rows([r.indent for r in table.rows], [r.cells for r in table.rows])
+    label_texts = [lab for lab, sp in zip(labels, span) if not sp]
+    label_texts += [labels[i] + CONTINUED for i in range(nrow) if heading[i] and not span[i]]
+    label_indents = [ind for ind, sp in zip(indents, span) if not sp]
+    label_indents += [indents[i] for i in range(nrow) if heading[i] and not span[i]]
+    natural = measure_column([heads[0], *labels, *(labels[i] + CONTINUED for i in range(nrow) if heading[i])],
+                             indents=[0, *indents, *(indents[i] for i in range(nrow) if heading[i])])[0]
+    measures = [(natural, measure_column([heads[0], *label_texts], indents=[0, *label_indents])[1])]
     for j, col in enumerate(texts):
         head = measure_column([heads[j + 1]])
         if numeric[j + 1]:
@@ -297,7 +315,8 @@ def plan_table(table, layout: PageLayout, *, body_height: int, max_rows: int | N
                                   hint="give a width in inches, or None for a width from the content")
         fixed = [None if w is None else chars_in(w * 1440 - 2 * pad - slack, layout.font_size)
                  for w in table.column_widths]
-    cell_texts = [list(zip(labels, indents))] + [[(t, 0) for t in col] for col in texts]
+    cell_texts = [[(lab, ind) for lab, ind, sp in zip(labels, indents, span) if not sp]]
+    cell_texts += [[(t, 0) for t in col] for col in texts]
     page_by = list(table.page_by) if getattr(table, "page_by", None) is not None else None
     if page_by is not None and len(page_by) != nrow:
         raise DerivationError(f"{what}: page_by needs one label per row", value=len(page_by))
@@ -312,17 +331,19 @@ def plan_table(table, layout: PageLayout, *, body_height: int, max_rows: int | N
             twips[0] += spare
         inner = [t - 2 * pad for t in twips]
         wrap_at = [chars_in(i - slack + 1, layout.font_size) for i in inner]
+        wrap_all = chars_in(sum(twips) - 2 * pad - slack + 1, layout.font_size)  # a spanning heading
         head_lines = max(line_count(h, wrap_at[j]) for j, h in enumerate(heads))
         # heights of the rows (lines of the tallest cell), counted once per distinct text
-        lines = [max(1, line_count(lab, max(1, wrap_at[0] - ind))) for lab, ind in zip(labels, indents)]
+        lines = [max(1, line_count(lab, max(1, (wrap_all if sp else wrap_at[0]) - ind)))
+                 for lab, ind, sp in zip(labels, indents, span)]
         for j, col in enumerate(texts):
             if not numeric[j + 1]:  # numbers never wrap
                 width = wrap_at[j + 1]
                 col_lines = _per_distinct(col, lambda t, w=width: line_count(t, w))
                 lines = [max(a, b) for a, b in zip(lines, col_lines)]
         heights = [n * lh + 2 * pad_v for n in lines]
-        cont_heights = [line_count(labels[i] + CONTINUED, max(1, wrap_at[0] - indents[i])) * lh + 2 * pad_v
-                        if heading[i] else heights[i] for i in range(nrow)]
+        cont_heights = [line_count(labels[i] + CONTINUED, max(1, (wrap_all if span[i] else wrap_at[0]) - indents[i]))
+                        * lh + 2 * pad_v if heading[i] else heights[i] for i in range(nrow)]
         capacity = body_height - (head_lines * lh + 2 * pad_v) - TABLE_TAIL_TWIPS
         pages = paginate(heights, [r.indent for r in table.rows], capacity, continued_heights=cont_heights,
                          page_by=page_by, page_by_height=page_by_lines * lh, max_rows=max_rows, what=what)
@@ -358,7 +379,7 @@ def plan_table(table, layout: PageLayout, *, body_height: int, max_rows: int | N
     for j, col in enumerate(texts):
         lead = leads[j]
         cells = _per_distinct(col, lambda t, lead=lead: writer.cell(t, "ql", lead if t.strip() else 0))
-        body = [a + b for a, b in zip(body, cells)]
+        body = [a if sp else a + b for a, b, sp in zip(body, cells, span)]
     blank = "".join(writer.cell("") for _ in range(ncol - 1))
 
     # each row of a block but its last is kept with the next row (\\keepn), should a word processor
@@ -374,16 +395,15 @@ def plan_table(table, layout: PageLayout, *, body_height: int, max_rows: int | N
         for n, pr in enumerate(pg.rows):
             if pr.continued:
                 src = table.rows[pr.index]
-                row = writer.cell(src.label + CONTINUED, "ql", label_li[pr.index], src.bold) + blank
+                row = writer.cell(src.label + CONTINUED, "ql", label_li[pr.index], src.bold)
+                row += "" if span[pr.index] else blank
             else:
                 row = body[pr.index]
             nxt = pg.rows[n + 1].index if n + 1 < len(pg.rows) else None
             if nxt is not None and nxt < top_end[pr.index]:
                 row = _keep_with_next(row)
-            rows.append(row)
-        text = "".join(writer.body_def + r + "\\row\n" for r in rows[:-1])
-        if rows:
-            text += writer.last_def + rows[-1] + "\\row\n"
+            rows.append(writer.row_def(span[pr.index], n + 1 == len(pg.rows)) + row + "\\row\n")
+        text = "".join(rows)
         label = None
         if pg.page_by is not None:
             label = {"text": str(pg.page_by) + (CONTINUED if pg.page_by_continued else ""), "align": "ql",

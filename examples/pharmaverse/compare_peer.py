@@ -216,7 +216,8 @@ def main(argv: list[str] | None = None) -> int:
         full = int((s["n_unequal"] == 0).sum())
         print(f"{r.dataset}: {r.result.summary['n_rows_compared']} rows matched "
               f"({r.result.summary['base_nobs']} admiral, {r.result.summary['compare_nobs']} ours), "
-              f"{len(s)} shared variables, {full} 100% equal; {n_eq}/{n_vals} values equal")
+              f"{len(s)} shared variables besides the key(s) {', '.join(DATASETS[r.dataset][1])}, {full} 100% equal; "
+              f"{n_eq}/{n_vals} values equal")
     res, dis = write_concordance(out_dir, ref)
     print(f"RECIST concordance: {res.n_agree}/{res.n_compared} agree, kappa {res.kappa:.3f}; "
           f"{len(dis)} disagreeing visits -> {out_dir / 'peer' / 'recist_concordance.txt'}")

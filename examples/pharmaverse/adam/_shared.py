@@ -13,7 +13,8 @@ SUBJ = ["STUDYID", "USUBJID"]
 
 def sdtm(ctx, name: str, columns: list[str] | None = None) -> pd.DataFrame:
     """An SDTM dataset of the run (``columns`` only, if given) with blanks as missing (admiral
-    ``convert_blanks_to_na``)."""
+    ``convert_blanks_to_na``); a date, flag or status (--DTC, --FL, --STAT) column without a
+    value is text."""
     key = name.upper()
     frame = ctx.sdtm[key]  # a dataset the program declares in READS (the pipeline checked the run holds it)
     if columns is not None:
@@ -27,8 +28,10 @@ def sdtm(ctx, name: str, columns: list[str] | None = None) -> pd.DataFrame:
         s = frame[col]
         if s.dtype == object or pd.api.types.is_string_dtype(s):
             frame[col] = blank_to_na(s)
-        elif s.dtype.kind == "f" and s.isna().all() and col.endswith(("DTC", "FL")):
-            frame[col] = pd.Series(None, index=frame.index, dtype=object)  # R logical NA column
+        elif s.dtype.kind == "f" and s.isna().all() and col.endswith(("DTC", "FL", "STAT")):
+            # an R text column with no value (parquet: float): text again, so that a condition
+            # comparing it with text (MHSTAT == 'Not Done') is type-checked as text
+            frame[col] = pd.Series(None, index=frame.index, dtype=object)
     return frame
 
 

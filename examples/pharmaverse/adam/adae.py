@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from derivations.adam import (create_single_dose_dataset, derive_var_extreme_flag, derive_var_trtemfl,
-                              derive_vars_dtm, derive_vars_duration, derive_vars_dy, derive_vars_joined,
-                              derive_vars_merged)
+from derivations.adam import (create_single_dose_dataset, derive_var_code, derive_var_extreme_flag,
+                              derive_var_trtemfl, derive_vars_dtm, derive_vars_duration, derive_vars_dy,
+                              derive_vars_joined, derive_vars_merged)
 
 from . import _shared as s
 
 READS = ("ADSL", "AE", "EX")
 WRITES = ("ADAE",)
 
-#: ASEV -> ASEVN (admiral template: factor levels in this order)
-SEVERITY = ("MILD", "MODERATE", "SEVERE", "DEATH THREATENING")
+#: ASEVN -> ASEV (admiral template: the factor levels of ASEV in this order)
+ASEVN = {1: "MILD", 2: "MODERATE", 3: "SEVERE", 4: "DEATH THREATENING"}
 
 
 def derive(ctx):
@@ -60,7 +60,7 @@ def derive(ctx):
     adae["AREL"] = adae["AEREL"]
     adae = derive_var_trtemfl(adae, start_date="ASTDTM", end_date="AENDTM", trt_start_date="TRTSDT",
                               trt_end_date="TRTEDT", end_window=30)
-    adae["ASEVN"] = adae["ASEV"].map({v: i + 1 for i, v in enumerate(SEVERITY)}).astype("float64")
+    adae = derive_var_code(adae, source_var="ASEV", new_var="ASEVN", codelist=ASEVN)
     adae = derive_var_extreme_flag(adae, by_vars=["USUBJID"], order=["-ASEVN", "ASTDTM", "AESEQ"],
                                    new_var="AOCCIFL", mode="first", filter="TRTEMFL == 'Y'", false_value=None)
     # every other ADSL variable (BRTHDTC is not part of the peer's ADAE)

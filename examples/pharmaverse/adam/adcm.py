@@ -5,16 +5,20 @@ where a study has FACM)."""
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
-
-from derivations.adam import (derive_var_extreme_flag, derive_var_ontrtfl, derive_vars_dtm, derive_vars_duration,
-                              derive_vars_dy, derive_vars_merged)
+from derivations.adam import (derive_var_extreme_flag, derive_var_ontrtfl, derive_vars_cat, derive_vars_dtm,
+                              derive_vars_duration, derive_vars_dy, derive_vars_merged)
 
 from . import _shared as s
 
 READS = ("ADSL", "CM")
 WRITES = ("ADCM",)
+
+#: phase of the medication's start (the template's case_when: pre-treatment, on-treatment, follow-up)
+APHASE = s.table("condition APHASE APHASEN", """
+PREFL == 'Y'                      | Pre-Treatment  | 1
+ONTRTFL == 'Y'                    | On-Treatment   | 2
+FUPFL == 'Y'                      | Follow-Up      | 3
+""", numeric=("APHASEN",))
 
 SUBJ = s.SUBJ
 
@@ -45,9 +49,7 @@ def derive(ctx):
     adcm["ANL01FL"] = s.flag(on, adcm.index)
     adcm = derive_var_extreme_flag(adcm, by_vars=["USUBJID", "CMDECOD"], order=["ASTDTM", "CMSEQ"], new_var="AOCCPFL",
                                    mode="first", filter="ANL01FL == 'Y'", false_value=None)
-    adcm["APHASE"] = pd.Series(np.select([pre, on, follow], ["Pre-Treatment", "On-Treatment", "Follow-Up"], ""),
-                               index=adcm.index).replace("", None).astype(object)
-    adcm["APHASEN"] = np.select([pre, on, follow], [1.0, 2.0, 3.0], np.nan)
+    adcm = derive_vars_cat(adcm, definition=APHASE)
     adcm["TRTP"], adcm["TRTA"] = adcm["TRT01P"], adcm["TRT01A"]
     adcm = derive_vars_merged(adcm, dataset_add=adsl.drop(columns=adsl_vars + ["BRTHDTC"]), by_vars=SUBJ)
     return {"ADCM": adcm}

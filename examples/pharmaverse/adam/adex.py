@@ -4,7 +4,6 @@ totals overall and in weeks 2-24, dose intensity and average daily dose."""
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from derivations.adam import (Formula, Summary, derive_param_computed, derive_param_doseint, derive_param_exposure,
@@ -45,6 +44,17 @@ AVALCAT = [("PARAMCD", "condition", "AVALCAT1"),
            *[(p, c, v) for p in ("TDOSE", "PDOSE") for c, v in (("AVAL < 100", "< 100 mg"),
                                                                  ("AVAL >= 100", ">= 100 mg"))]]
 
+#: the template's demonstration adjustments (EX has none): the adjusted intervals get dose 0
+DEMONSTRATION_EXADJ = s.table("condition EXADJ", """
+USUBJID == '01-701-1034' and VISIT in ['WEEK 2', 'WEEK 24'] | ADVERSE EVENT
+USUBJID == '01-701-1148' and VISIT == 'WEEK 24'             | MEDICATION ERROR
+""")
+#: the template's planned dose (mg)
+EXPLDOS = s.table("condition EXPLDOS", """
+EXTRT == 'PLACEBO'                | 0
+True                              | 54
+""", numeric=("EXPLDOS",))
+
 SUBJ = s.SUBJ
 
 
@@ -56,15 +66,9 @@ def _any_y(values: pd.Series):
 def demonstration_ex(ex: pd.DataFrame) -> pd.DataFrame:
     """The template's demonstration data: the pilot EX has no EXADJ and no planned dose, so the
     template sets two adjustments (with dose 0) and EXPLDOS (0 placebo, 54 mg otherwise)."""
-    ex = ex.copy()
-    subj, visit = ex["USUBJID"], ex["VISIT"]
-    ae = (subj == "01-701-1034") & visit.isin(["WEEK 2", "WEEK 24"])
-    error = (subj == "01-701-1148") & (visit == "WEEK 24")
-    ex["EXADJ"] = pd.Series(np.select([ae, error], ["ADVERSE EVENT", "MEDICATION ERROR"], ""), index=ex.index)
-    ex["EXADJ"] = ex["EXADJ"].astype(object).where(ae | error, None)
-    ex["EXDOSE"] = ex["EXDOSE"].where(~(ae | error), 0.0)
-    ex["EXPLDOS"] = np.where(ex["EXTRT"] == "PLACEBO", 0.0, 54.0)
-    return ex
+    ex = derive_vars_cat(ex, definition=DEMONSTRATION_EXADJ)
+    ex["EXDOSE"] = ex["EXDOSE"].where(ex["EXADJ"].isna(), 0.0)
+    return derive_vars_cat(ex, definition=EXPLDOS)
 
 
 def derive(ctx):

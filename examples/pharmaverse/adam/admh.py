@@ -3,11 +3,8 @@ study days, SMQ/CQ query variables, history category, occurrence flags, analysis
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
-
-from derivations.adam import (derive_var_extreme_flag, derive_vars_dt, derive_vars_dy, derive_vars_merged,
-                              derive_vars_query)
+from derivations.adam import (derive_var_extreme_flag, derive_vars_cat, derive_vars_dt, derive_vars_dy,
+                              derive_vars_merged, derive_vars_query)
 
 from . import _shared as s
 
@@ -38,6 +35,24 @@ MHTERMN = s.table("MHTERM MHTERMN", """
 ALZHEIMER'S DISEASE | 1
 """, numeric=("MHTERMN",))
 
+#: history category (the template's case_when; no row: missing)
+AHIST = s.table("condition AHIST", """
+MHENRF == 'BEFORE'                | Past
+MHENRF in ['DURING', 'AFTER']     | Current
+MHSTAT == 'Not Done'              | Not Assessed
+""")
+#: analysis flag: the history occurred (or was not asked)
+ANL01FL = s.table("condition ANL01FL", """
+MHOCCUR.notna() and MHOCCUR != 'N' | Y
+""")
+#: phase of the record's date (the template's case_when, its on-treatment condition as written there:
+#: on or before the first dose and on or after the last)
+APHASE = s.table("condition APHASE APHASEN", """
+ADT < TRTSDT                      | Screening      | 1
+ADT > TRTEDT                      | Post-Treatment | 2
+ADT <= TRTSDT and ADT >= TRTEDT   | On-Treatment   | 3
+""", numeric=("APHASEN",))
+
 SUBJ = s.SUBJ
 
 
@@ -54,11 +69,7 @@ def derive(ctx):
     admh = derive_vars_dt(admh, dtc="MHDTC", new_vars_prefix="A", findings=ctx.findings)
     admh = derive_vars_dy(admh, reference_date="TRTSDT", source_vars=["ADT"])
     admh = derive_vars_query(admh, dataset_queries=QUERIES)
-    enrf = admh["MHENRF"]
-    admh["AHIST"] = pd.Series(np.select([enrf.eq("BEFORE").fillna(False), enrf.isin(["DURING", "AFTER"]),
-                                         admh["MHSTAT"].eq("Not Done").fillna(False)],
-                                        ["Past", "Current", "Not Assessed"], ""), index=admh.index)
-    admh["AHIST"] = admh["AHIST"].astype(object).where(admh["AHIST"] != "", None)
+    admh = derive_vars_cat(admh, definition=AHIST)
     for new_var, by, order in (
             ("AOCCFL", ["USUBJID"], ["ASTDT", "MHSEQ"]),
             ("AOCCSFL", ["USUBJID", "MHBODSYS"], ["USUBJID", "MHBODSYS", "MHCAT", "MHDECOD", "MHTERM", "ASTDT", "MHSEQ"]),
@@ -69,16 +80,9 @@ def derive(ctx):
                                                  "MHSEQ"])):
         admh = derive_var_extreme_flag(admh, by_vars=by, order=order, new_var=new_var, mode="first", false_value=None,
                                        check_type="none")
-    occur = admh["MHOCCUR"]
-    admh["ANL01FL"] = pd.Series(np.where(occur.ne("N").fillna(False), "Y", None), index=admh.index, dtype=object)
-    admh["ANL01FL"] = admh["ANL01FL"].where(occur.notna(), None)
+    admh = derive_vars_cat(admh, definition=ANL01FL)
     admh["TRTP"], admh["TRTA"] = admh["TRT01P"], admh["TRT01A"]
-    adt, start, end = admh["ADT"], admh["TRTSDT"], admh["TRTEDT"]
-    phase = [(adt < start).to_numpy(dtype=bool), (adt > end).to_numpy(dtype=bool),
-             ((adt <= start) & (adt >= end)).to_numpy(dtype=bool)]
-    admh["APHASE"] = pd.Series(np.select(phase, ["Screening", "Post-Treatment", "On-Treatment"], ""),
-                               index=admh.index).replace("", None).astype(object)
-    admh["APHASEN"] = np.select(phase, [1.0, 2.0, 3.0], np.nan)
+    admh = derive_vars_cat(admh, definition=APHASE)
     termn = derive_vars_merged(admh[["MHTERM"]], dataset_add=MHTERMN, by_vars=["MHTERM"])["MHTERMN"]
     admh["MHTERMN"] = termn.where(admh["MHPRESP"].eq("Y").fillna(False))
     admh = derive_vars_merged(admh, dataset_add=adsl.drop(columns=adsl_vars + ["BRTHDTC"]), by_vars=SUBJ)

@@ -5,13 +5,53 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from derivations.adam import (DateSource, derive_var_extreme_dt, derive_var_merged_exist_flag, derive_vars_dt,
-                              derive_vars_dtm, derive_vars_duration, derive_vars_merged)
+from derivations.adam import (DateSource, derive_var_extreme_dt, derive_var_merged_exist_flag, derive_vars_cat,
+                              derive_vars_dt, derive_vars_dtm, derive_vars_duration, derive_vars_merged)
 
 from . import _shared as s
 
 READS = ("DM", "EX", "DS", "AE", "LB")
 WRITES = ("ADSL",)
+
+#: groupings of the template (admiral ``derive_vars_cat``): the first row whose condition holds gives
+#: the values; ``True`` is the template's default row, ``-`` a missing value
+EOSSTT = s.table("condition EOSSTT", """
+not _EOSREC                      | ONGOING
+_EOSDECOD == 'COMPLETED'         | COMPLETED
+_EOSDECOD == 'SCREEN FAILURE'    | -
+True                             | DISCONTINUED
+""")
+DTHDOM = s.table("condition DTHDOM", """
+_AE                              | AE
+_DS                              | DS
+""")
+DTHCGR1 = s.table("condition DTHCGR1", """
+DTHDOM.isna()                    | -
+DTHDOM == 'AE'                   | ADVERSE EVENT
+DTHCAUS.str.contains('PROGRESSIVE DISEASE') or DTHCAUS.str.contains('DISEASE RELAPSE') | PROGRESSIVE DISEASE
+True                             | OTHER
+""")
+RACEGR1 = s.table("condition RACEGR1", """
+RACE == 'WHITE'                  | White
+RACE.notna()                     | Non-white
+True                             | Missing
+""")
+AGEGR1 = s.table("condition AGEGR1", """
+AGE < 18                         | <18
+AGE >= 18 and AGE <= 64          | 18-64
+AGE > 64                         | >64
+True                             | Missing
+""")
+REGION1 = s.table("condition REGION1", """
+COUNTRY in ['CAN', 'USA']        | NA
+COUNTRY.notna()                  | RoW
+True                             | Missing
+""")
+#: death after the last dose: the group and its two flags
+LDDTHGR1 = s.table("condition LDDTHGR1 DTH30FL DTHA30FL", """
+LDDTHELD <= 30                   | <= 30 | Y | -
+LDDTHELD > 30                    | > 30  | - | Y
+""")
 
 
 def derive(ctx):
@@ -52,11 +92,7 @@ def derive(ctx):
                               filter_add=f"{disp} and DSDECOD != 'SCREEN FAILURE'")
     adsl = derive_vars_merged(adsl, dataset_add=ds_ext, by_vars=subj, new_vars={"_EOSDECOD": "DSDECOD"},
                               filter_add=disp, exist_flag="_EOSREC", true_value=True, false_value=False)
-    dec = adsl["_EOSDECOD"]
-    adsl["EOSSTT"] = np.select(
-        [~adsl["_EOSREC"].astype(bool), dec.eq("COMPLETED").fillna(False), dec.eq("SCREEN FAILURE").fillna(False)],
-        ["ONGOING", "COMPLETED", None], default="DISCONTINUED")
-    adsl = adsl.drop(columns=["_EOSDECOD", "_EOSREC"])
+    adsl = derive_vars_cat(adsl, definition=EOSSTT).drop(columns=["_EOSDECOD", "_EOSREC"])
     adsl = derive_vars_merged(adsl, dataset_add=ds_ext, by_vars=subj, new_vars={"FRVDT": "DSSTDT"},
                               filter_add="DSCAT == 'OTHER EVENT' and DSDECOD == 'FINAL RETRIEVAL VISIT'")
     adsl = derive_vars_merged(adsl, dataset_add=ds_ext, by_vars=subj, new_vars={"RANDDT": "DSSTDT"},
@@ -76,13 +112,9 @@ def derive(ctx):
                               exist_flag="_DS", true_value=True, false_value=False)
     from_ae, from_ds = adsl["_AE"].astype(bool), adsl["_DS"].astype(bool) & ~adsl["_AE"].astype(bool)
     adsl["DTHCAUS"] = adsl["_CAUS_AE"].astype(object).where(from_ae, adsl["_CAUS_DS"].astype(object).where(from_ds))
-    adsl["DTHDOM"] = np.select([from_ae, from_ds], ["AE", "DS"], None)
+    adsl = derive_vars_cat(adsl, definition=DTHDOM)
     adsl = adsl.drop(columns=["_CAUS_AE", "_CAUS_DS", "_AE", "_DS"])
-    caus = adsl["DTHCAUS"].astype("string")
-    adsl["DTHCGR1"] = np.select(
-        [adsl["DTHDOM"].isna(), adsl["DTHDOM"].eq("AE"),
-         caus.str.contains("PROGRESSIVE DISEASE|DISEASE RELAPSE", regex=True).fillna(False).to_numpy(dtype=bool)],
-        [None, "ADVERSE EVENT", "PROGRESSIVE DISEASE"], default="OTHER")
+    adsl = derive_vars_cat(adsl, definition=DTHCGR1)
 
     # last known alive: AE start/end and lab dates (missing day/month imputed to the first), treatment end
     # (a date that is not ISO 8601 is reported in the findings and not used)
@@ -99,14 +131,7 @@ def derive(ctx):
     # population flag and groupings
     adsl = derive_var_merged_exist_flag(adsl, dataset_add=ex, by_vars=subj, new_var="SAFFL",
                                         condition=valid_dose, false_value="N", missing_value="N")
-    race, age = adsl["RACE"], adsl["AGE"]
-    adsl["RACEGR1"] = np.select([race.eq("WHITE").fillna(False), race.notna()], ["White", "Non-white"], "Missing")
-    adsl["AGEGR1"] = np.select([age < 18, (age >= 18) & (age <= 64), age > 64], ["<18", "18-64", ">64"], "Missing")
-    adsl["REGION1"] = np.select([adsl["COUNTRY"].isin(["CAN", "USA"]), adsl["COUNTRY"].notna()], ["NA", "RoW"],
-                                "Missing")
-    held = adsl["LDDTHELD"]
-    adsl["LDDTHGR1"] = np.select([held <= 30, held > 30], ["<= 30", "> 30"], None)
-    adsl["DTH30FL"] = np.where(adsl["LDDTHGR1"] == "<= 30", "Y", None)
-    adsl["DTHA30FL"] = np.where(adsl["LDDTHGR1"] == "> 30", "Y", None)
+    for definition in (RACEGR1, AGEGR1, REGION1, LDDTHGR1):
+        adsl = derive_vars_cat(adsl, definition=definition)
     adsl["DTHB30FL"] = np.where(adsl["DTHDT"] <= adsl["TRTSDT"] + pd.Timedelta(days=30), "Y", None)
     return {"ADSL": adsl}

@@ -1,0 +1,339 @@
+"""Datasets held on disk between programs: the run's largest datasets as memory-mapped Arrow files.
+
+A run holds every dataset it derived until its last reader (a later program, the XPT and
+Dataset-JSON writers, define.xml) has run. Laboratory data make that the largest cost of a run:
+at 100,000 subjects LB and ADLB hold 20M records each. ``[study] spill_records = N`` in
+study.toml makes the pipeline keep a dataset of ``N`` records or more as an Arrow IPC file in the
+run's private temporary folder instead of in memory (:class:`DatasetStore`); whoever reads it
+gets an ordinary pandas frame back (:meth:`HeldOnDisk.load`) whose text columns are read
+straight from the memory-mapped file (``str`` with Arrow storage, as programs return them: no
+copy, the pages belong to the file and the system may drop them), and whose other columns are
+copied out (8 bytes a number).
+
+A dataset derived per subject partition (:mod:`derivations.partition`) is written one shaped
+partition at a time (:class:`SpillWriter`), so it never exists whole in memory; reading it back
+concatenates the partitions, exactly as the pipeline concatenated them in memory.
+
+Each column is written as it is held and read back with the dtype it had: ``str``/``string``
+(either storage; read back Arrow-stored, as :func:`derivations.shaping.expand_frame` gives a
+program), ``object`` text (read back as one shared ``str`` object per distinct value, as
+:func:`derivations.shaping.compact_text` holds it), ``object`` without any value (``None``, or ``None``
+and ``NaN``), ``float64``, ``int64``, ``bool``, ``datetime64`` and ``timedelta64`` (any unit), ``Int64``
+and ``boolean``. A frame with any other column (categories, mixed objects) stays in memory
+(:func:`spill_frame` returns ``None``).
+
+Example
+-------
+>>> import tempfile
+>>> frame = pd.DataFrame({"PARAMCD": pd.Series(["ALB", None, "HGB"], dtype="str"),
+...                       "AVAL": [40.0, float("nan"), 120.0], "ASEQ": pd.array([1, 2, None], dtype="Int64")})
+>>> held = spill_frame(frame, Path(tempfile.mkdtemp()) / "adlb.arrow")
+>>> back = held.load()
+>>> len(held), back["PARAMCD"].dtype.storage, back.equals(frame), [str(t) for t in back.dtypes]
+(3, 'pyarrow', True, ['str', 'float64', 'Int64'])
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator, Mapping, MutableMapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+#: rows per Arrow record batch of a spilled file
+BATCH_ROWS = 1_000_000
+
+
+@dataclass(frozen=True)
+class SpilledPart:
+    """One Arrow IPC file: its records and, per column, how to give it back (:func:`_column_kind`)."""
+
+    path: Path
+    rows: int
+    columns: tuple[str, ...]
+    kinds: tuple[str, ...]
+
+    def load(self, columns=None) -> pd.DataFrame:
+        """The part as a frame (only ``columns`` when given), text memory-mapped (see the module)."""
+        table = pa.ipc.open_file(pa.memory_map(str(self.path))).read_all()
+        wanted = self.columns if columns is None else [c for c in self.columns if c in set(columns)]
+        kind = dict(zip(self.columns, self.kinds))
+        data = {c: _restore(table.column(i), kind[c], self.rows)
+                for i, c in enumerate(self.columns) if c in set(wanted)}
+        return pd.DataFrame(data, columns=list(wanted), copy=False)
+
+
+@dataclass(frozen=True)
+class HeldOnDisk:
+    """A dataset held on disk: one or more parts (subject partitions, in order) of the same variables."""
+
+    parts: tuple[SpilledPart, ...]
+
+    def __len__(self) -> int:
+        return sum(p.rows for p in self.parts)
+
+    @property
+    def columns(self) -> list[str]:
+        return list(dict.fromkeys(c for p in self.parts for c in p.columns))
+
+    def load(self, columns=None) -> pd.DataFrame:
+        """The dataset as the run held it in memory (``columns``: only those); parts concatenated."""
+        frames = [p.load(columns) for p in self.parts]
+        if len(frames) == 1:
+            return frames[0]
+        out = pd.concat(frames, ignore_index=True)
+        del frames
+        return out
+
+
+def _column_kind(series: pd.Series) -> str | None:
+    """How ``series`` is written and read back; ``None`` for a dtype this module does not hold."""
+    dtype = series.dtype
+    if isinstance(dtype, pd.StringDtype):
+        return "str" if dtype.na_value is not pd.NA else "string"
+    if dtype == object:
+        inferred = pd.api.types.infer_dtype(series, skipna=True)
+        if inferred == "empty":
+            values = series.to_numpy()
+            if bool((values == None).all()):  # noqa: E711 - None, not NaN
+                return "none"
+            if all(v is None or (type(v) is float and v != v) for v in values):  # None and float NaN only
+                return "none_nan"
+            return None
+        if inferred != "string":
+            return None
+        values = series.to_numpy()
+        missing = values[pd.isna(values)]
+        if all(v is None for v in missing):
+            return "object_text"
+        return "object_text_nan" if all(type(v) is float for v in missing) else None  # NaN for missing
+    if isinstance(dtype, pd.Int64Dtype):
+        return "Int64"
+    if isinstance(dtype, pd.BooleanDtype):
+        return "boolean"
+    if isinstance(dtype, np.dtype) and (dtype.kind in "fbMm" or dtype == np.int64):
+        return dtype.str
+    return None
+
+
+def _arrow(series: pd.Series, kind: str) -> pa.Array:
+    if kind in ("str", "string", "object_text", "object_text_nan"):
+        return pa.array(series.to_numpy(dtype=object, na_value=None), type=pa.large_string(), from_pandas=True)
+    if kind == "none":
+        return pa.nulls(len(series), type=pa.large_string())
+    if kind == "none_nan":  # which missing value each record holds: None (0) or NaN (1)
+        return pa.array((series.to_numpy() != None).astype(np.int8))  # noqa: E711
+    if kind in ("Int64", "boolean"):
+        return pa.array(series.array, from_pandas=True)
+    if np.dtype(kind).kind == "f":  # NaN kept as a value: no validity bitmap, read back as written
+        return pa.array(series.to_numpy(), from_pandas=False)
+    return pa.array(series.to_numpy(), from_pandas=True)
+
+
+def _restore(column: pa.ChunkedArray, kind: str, rows: int) -> Any:
+    if kind in ("str", "string"):
+        dtype = pd.StringDtype("pyarrow", na_value=np.nan if kind == "str" else pd.NA)
+        return pd.Series(dtype.__from_arrow__(column), copy=False)
+    if kind == "none":
+        return pd.Series([None] * rows, dtype=object)
+    if kind == "none_nan":
+        return pd.Series(np.where(column.to_numpy() == 1, np.float64("nan"), None).astype(object), dtype=object)
+    if kind in ("object_text", "object_text_nan"):  # one shared str per distinct value, as compact_text holds it
+        encoded = column.combine_chunks().dictionary_encode() if column.num_chunks else pa.array([], pa.large_string())
+        if not len(encoded):
+            return pd.Series([], dtype=object)
+        uniques = np.asarray(encoded.dictionary.to_pylist() + [None if kind == "object_text" else np.nan],
+                             dtype=object)
+        codes = encoded.indices.fill_null(len(uniques) - 1).to_numpy()
+        return pd.Series(uniques.take(codes), dtype=object)
+    if kind == "Int64":
+        return pd.Series(pd.Int64Dtype().__from_arrow__(column))
+    if kind == "boolean":
+        return pd.Series(pd.BooleanDtype().__from_arrow__(column))
+    values = column.to_numpy()
+    return pd.Series(values.astype(np.dtype(kind), copy=False))
+
+
+def _table(frame: pd.DataFrame) -> tuple[pa.Table, tuple[str, ...]] | None:
+    kinds = []
+    for c in frame.columns:
+        kind = _column_kind(frame[c]) if isinstance(c, str) else None
+        if kind is None:
+            return None
+        kinds.append(kind)
+    if len(set(frame.columns)) != len(frame.columns):
+        return None
+    arrays = [_arrow(frame[c], k) for c, k in zip(frame.columns, kinds)]
+    return pa.Table.from_arrays(arrays, names=[str(c) for c in frame.columns]), tuple(kinds)
+
+
+def write_part(frame: pd.DataFrame, path: Path) -> SpilledPart | None:
+    """Write ``frame`` to ``path`` as an Arrow IPC file; ``None`` (nothing written) when a column cannot be."""
+    made = _table(frame)
+    if made is None:
+        return None
+    table, kinds = made
+    path = Path(path)
+    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+        writer.write_table(table, max_chunksize=BATCH_ROWS)
+    return SpilledPart(path, len(frame), tuple(str(c) for c in frame.columns), kinds)
+
+
+def spill_frame(frame: pd.DataFrame, path: Path) -> HeldOnDisk | None:
+    """``frame`` held on disk at ``path`` (:class:`HeldOnDisk`), or ``None`` when a column's dtype cannot be."""
+    part = write_part(frame, path)
+    return None if part is None else HeldOnDisk((part,))
+
+
+class SpillWriter:
+    """Collects the shaped partitions of one dataset as parts in ``folder`` (``<stem>.<k>.arrow``).
+
+    :meth:`add` returns ``False`` (and writes nothing) for a partition that cannot be held on disk;
+    :meth:`held` gives the :class:`HeldOnDisk` of the parts added.
+    """
+
+    def __init__(self, folder: Path, stem: str) -> None:
+        self.folder, self.stem, self.parts = Path(folder), stem, []
+
+    def add(self, frame: pd.DataFrame) -> bool:
+        part = write_part(frame, self.folder / f"{self.stem}.{len(self.parts)}.arrow")
+        if part is None:
+            return False
+        self.parts.append(part)
+        return True
+
+    def held(self) -> HeldOnDisk:
+        return HeldOnDisk(tuple(self.parts))
+
+
+class DatasetStore(MutableMapping):
+    """A run's datasets by name, some held in memory and some on disk (:class:`HeldOnDisk`).
+
+    Reading a name gives a pandas frame (read back from disk each time: keep it only as long as it is
+    needed; with ``expand``, text held compactly in memory is given back Arrow-stored, as programs see it);
+    :meth:`held` gives what is stored, :meth:`rows` the records without reading them.
+    With a ``folder`` and ``spill_records``, :meth:`hold` keeps a frame of that many records or more
+    on disk.
+
+    >>> import tempfile
+    >>> store = DatasetStore(Path(tempfile.mkdtemp()), spill_records=2)
+    >>> store.hold("LB", pd.DataFrame({"LBSEQ": [1, 2, 3]}))
+    >>> store.hold("DM", pd.DataFrame({"AGE": [60]}))
+    >>> type(store.held("LB")).__name__, type(store.held("DM")).__name__, store["LB"]["LBSEQ"].tolist()
+    ('HeldOnDisk', 'DataFrame', [1, 2, 3])
+    """
+
+    _serial = itertools.count()
+
+    def __init__(self, folder: Path | None = None, spill_records: int = 0, data: dict | None = None, *,
+                 expand: bool = False) -> None:
+        self.folder, self.spill_records = (Path(folder) if folder else None), int(spill_records or 0)
+        self._data: dict[str, Any] = dict(data or {})
+        self.expand = expand
+
+    def spills(self, rows: int) -> bool:
+        """Whether a dataset of ``rows`` records goes to disk."""
+        return self.folder is not None and self.spill_records > 0 and rows >= self.spill_records
+
+    def path(self, name: str) -> Path:
+        return self.folder / f"{name.lower()}-{next(self._serial)}"
+
+    def hold(self, name: str, value: Any) -> None:
+        """Store ``value``: on disk when it is a frame of :attr:`spill_records` records or more (and every
+        column can be held there), else as it is."""
+        if isinstance(value, pd.DataFrame) and self.spills(len(value)):
+            held = spill_frame(value, self.path(name).with_suffix(".arrow"))
+            value = value if held is None else held
+        self._data[name] = value
+
+    def held(self, name: str) -> Any:
+        return self._data[name]
+
+    def rows(self, name: str) -> int:
+        return len(self._data[name])
+
+    def __getitem__(self, name: str) -> Any:
+        value = self._data[name]
+        if isinstance(value, HeldOnDisk):
+            return value.load()
+        if self.expand and isinstance(value, pd.DataFrame):
+            from .shaping import expand_frame
+
+            return expand_frame(value)
+        return value
+
+    def view(self) -> "DatasetStore":
+        """The same datasets, each read as a program gets it (text held compactly in memory Arrow-stored
+        again, :func:`derivations.shaping.expand_frame`): what :class:`~derivations.pipeline.RunResult` gives."""
+        return DatasetStore(data=self._data, expand=True)
+
+    def holding(self) -> "DatasetStore":
+        """The same datasets as the run holds them (compact text in memory; the writers' view)."""
+        return DatasetStore(data=self._data)
+
+    def __setitem__(self, name: str, value: Any) -> None:
+        self._data[name] = value
+
+    def __delitem__(self, name: str) -> None:
+        del self._data[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._data
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __repr__(self) -> str:
+        return f"DatasetStore({', '.join(self._data)})"
+
+
+def load(value: Any, columns=None) -> Any:
+    """``value`` as a frame when it is held on disk (only ``columns`` when given); anything else as it is."""
+    if isinstance(value, HeldOnDisk):
+        return value.load(columns)
+    return value
+
+
+class LastLoaded(Mapping):
+    """``datasets`` (a mapping of frames or :class:`HeldOnDisk`) with names upper-cased, read back from disk
+    on first use and kept until another dataset is read (define.xml asks for a dataset per variable).
+
+    >>> view = LastLoaded({"lb": pd.DataFrame({"LBSEQ": [1]})})
+    >>> list(view), view.get("LB")["LBSEQ"].tolist(), view.get("DM") is None
+    (['LB'], [1], True)
+    """
+
+    def __init__(self, datasets) -> None:
+        held = datasets.held if isinstance(datasets, DatasetStore) else datasets.__getitem__
+        self._held = {str(k).upper(): held(k) for k in datasets}
+        self._last: tuple[str, Any] | None = None
+
+    def __getitem__(self, name: str) -> Any:
+        value = self._held[name]
+        if not isinstance(value, HeldOnDisk):
+            return value
+        if self._last is None or self._last[0] != name:
+            self._last = None  # the previous one is freed before the next is read
+            self._last = (name, value.load())
+        return self._last[1]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._held)
+
+    def __len__(self) -> int:
+        return len(self._held)
+
+
+def held_frames(datasets) -> "DatasetStore":
+    """The frames of ``datasets`` (a dict or a :class:`DatasetStore`), those on disk left there."""
+    held = datasets.held if isinstance(datasets, DatasetStore) else datasets.__getitem__
+    return DatasetStore(data={k: held(k) for k in datasets
+                              if isinstance(held(k), HeldOnDisk) or hasattr(held(k), "columns")})

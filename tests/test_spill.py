@@ -1,0 +1,130 @@
+"""Datasets held on disk between programs ([study] spill_records) give the same run, byte for byte.
+
+The embedded study is run twice: as study.toml has it (every dataset in memory, ADLB in 3 subject
+partitions concatenated in memory) and with ``spill_records = 1`` (every dataset held as a memory-mapped
+Arrow file; SDTM LB in 4 and VS in 3 partitions of their raw pages, ADLB in 5 and ADVS in 4 partitions,
+each partition shaped and written to disk on its own). Every file
+of the two output folders but the run log is the same bytes, and every dataset reads back with the same
+values and dtypes.
+"""
+
+import gc
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from derivations.pipeline import run_study
+from derivations.settings import SettingsError, check_settings
+from derivations.spill import DatasetStore, HeldOnDisk, LastLoaded, SpillWriter, spill_frame
+from derivations.study import Study
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    base = tmp_path_factory.mktemp("spill")
+    memory = Study.load(ROOT)
+    disk = Study.load(ROOT)
+    disk.settings = {**disk.settings, "study": {**disk.settings["study"], "spill_records": 1},
+                     "sdtm": {**disk.settings["sdtm"], "partitions": {"lb": 4, "vs": 3}},
+                     "adam": {**disk.settings["adam"], "partitions": {"adlb": 5, "advs": 4}}}
+    return {name: run_study(study, base / name) for name, study in (("memory", memory), ("disk", disk))}
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file() and p.name != "run.log"}
+
+
+def test_held_on_disk_the_run_writes_the_same_bytes(runs):
+    memory, disk = (_files(runs[k].out_dir) for k in ("memory", "disk"))
+    assert sorted(disk) == sorted(memory) and len(memory) > 150
+    assert [name for name in memory if disk[name] != memory[name]] == []
+
+
+def test_every_dataset_was_on_disk_and_reads_back_as_held_in_memory(runs):
+    for stage in ("sdtm", "adam"):
+        memory, disk = runs["memory"].datasets[stage], runs["disk"].datasets[stage]
+        assert sorted(disk) == sorted(memory)
+        on_disk = sorted(n for n in disk if isinstance(disk.held(n), HeldOnDisk))
+        assert on_disk == sorted(n for n in memory if len(memory[n])), stage  # every one with records
+        for name in memory:
+            pd.testing.assert_frame_equal(disk[name], memory[name], obj=name)
+    assert len(runs["disk"].datasets["adam"].held("ADLB").parts) == 5   # one file per partition
+    assert len(runs["disk"].datasets["sdtm"].held("LB").parts) == 4     # raw pages cut by subject
+    assert len(runs["disk"].datasets["adam"].held("ADVS").parts) == 4
+    assert runs["disk"].datasets["adam"].rows("ADLB") == 5172 + 249
+
+
+def test_the_private_folder_goes_with_the_result(tmp_path):
+    study = Study.load(ROOT)
+    study.settings = {**study.settings, "study": {**study.settings["study"], "spill_records": 1000}}
+    result = run_study(study, tmp_path / "out", stages=("sdtm",))
+    held = result.datasets["sdtm"].held("LB")
+    assert isinstance(held, HeldOnDisk) and not isinstance(result.datasets["sdtm"].held("DM"), HeldOnDisk)
+    folder = held.parts[0].path.parent
+    assert folder.is_dir() and not folder.is_relative_to(tmp_path)   # never in the output folder
+    del result, held
+    gc.collect()
+    assert not folder.exists()
+
+
+def test_each_dtype_is_read_back_as_written(tmp_path):
+    frame = pd.DataFrame({
+        "STR": pd.Series(["A", None, "B"], dtype="str"),
+        "STRING": pd.Series(["A", None, "B"], dtype="string"),
+        "PY": pd.Series(["A", None, "B"], dtype=pd.StringDtype("python", na_value=np.nan)),
+        "OBJ": pd.Series(["X", None, "X"], dtype=object),
+        "NONE": pd.Series([None, None, None], dtype=object),
+        "OBJ_NAN": pd.Series(["X", np.nan, "Y"], dtype=object),
+        "NONE_NAN": pd.Series([None, np.nan, None], dtype=object),
+        "US": pd.to_datetime(["2022-01-01", None, "2022-03-01"]).astype("datetime64[us]"),
+        "F": [1.5, np.nan, -0.0],
+        "I": np.array([1, 2, 3], dtype=np.int64),
+        "B": [True, False, True],
+        "D": pd.to_datetime(["2022-01-01", None, "2022-03-01"]),
+        "N": pd.array([1, None, 3], dtype="Int64"),
+    })
+    back = spill_frame(frame, tmp_path / "x.arrow").load()
+    expected = frame.assign(PY=frame["PY"].astype("str"))   # compact text is read back Arrow-stored
+    pd.testing.assert_frame_equal(back, expected)
+    assert back["STR"].dtype.storage == "pyarrow" and np.signbit(back["F"][2])
+    assert back["OBJ"][0] is back["OBJ"][2]                  # one shared str per value, as compact_text holds it
+    assert back["NONE"].tolist() == [None, None, None] and back["NONE_NAN"][0] is None
+    assert back["NONE_NAN"][1] != back["NONE_NAN"][1] and str(back["US"].dtype) == "datetime64[us]"
+    assert spill_frame(frame.assign(C=pd.Categorical(["a", "b", "a"])), tmp_path / "c.arrow") is None
+    assert spill_frame(frame.assign(M=[1, "a", None]), tmp_path / "m.arrow") is None
+    assert spill_frame(frame.assign(M=pd.Series(["a", np.nan, None], dtype=object)), tmp_path / "m.arrow") is None
+    assert list(spill_frame(frame, tmp_path / "y.arrow").load(["N", "STR"]).columns) == ["STR", "N"]
+
+
+def test_partitions_read_back_concatenated_in_order(tmp_path):
+    writer = SpillWriter(tmp_path, "adlb")
+    assert writer.add(pd.DataFrame({"USUBJID": ["S1", "S1"], "AVAL": [1.0, 2.0], "C": pd.Series([None, None],
+                                                                                              dtype=object)}))
+    assert writer.add(pd.DataFrame({"USUBJID": ["S2"], "AVAL": [3.0], "C": pd.Series(["x"], dtype="str")}))
+    held = writer.held()
+    back = held.load()
+    assert len(held) == 3 and back["USUBJID"].tolist() == ["S1", "S1", "S2"] and back["AVAL"].tolist() == [1, 2, 3]
+    assert back["C"].dtype == object and back["C"].tolist() == [None, None, "x"]   # as pd.concat gives it
+
+
+def test_store_and_views(tmp_path):
+    store = DatasetStore(tmp_path, spill_records=3)
+    store.hold("LB", pd.DataFrame({"LBSEQ": [1, 2, 3]}))
+    store.hold("DM", pd.DataFrame({"AGE": [60]}))
+    store.hold("T", "not a frame")
+    assert isinstance(store.held("LB"), HeldOnDisk) and store.rows("LB") == 3 and store["T"] == "not a frame"
+    view = LastLoaded(store)
+    assert list(view) == ["LB", "DM", "T"] and view["LB"] is view["LB"]   # read once while it is the last
+    assert view.get("AE") is None
+
+
+def test_spill_records_is_checked():
+    settings = {"study": {"studyid": "S", "spill_records": "many"}}
+    with pytest.raises(SettingsError, match="spill_records"):
+        check_settings(settings)
+    assert check_settings({"study": {"studyid": "S", "spill_records": 2_000_000}})["study"]["spill_records"] == 2_000_000
