@@ -2,7 +2,8 @@
 
 One parameter per laboratory test (:data:`PARAMS`), in the standard (SI) units of LB; analysis
 visits from the windows of adam/_bds.py; baseline the last result on or before the first dose;
-on treatment from the day after the first dose to [adam] ontrt_end_window days after the last;
+on treatment from [adam] ontrt_start_window days before the first dose (0: from its day) to
+[adam] ontrt_end_window days after the last;
 CTCAE v5.0 grades of the terms :data:`PARAMS` names (low, high, and the two combined in one signed
 grade ATOXGR), at baseline and at each record; reference range indicator and its shift from baseline.
 Spec methods MT.xxx are named per block.
@@ -117,6 +118,7 @@ def derive(ctx):
     report_unwindowed(adlb, findings=ctx.findings, dataset_name="ADLB")
     # MT.ONTRTFL
     adlb = derive_var_ontrtfl(adlb, start_date="ADT", ref_start_date="TRTSDT", ref_end_date="TRTEDT",
+                              ref_start_window=int(ctx.settings["adam"]["ontrt_start_window"]),
                               ref_end_window=int(ctx.settings["adam"]["ontrt_end_window"]))
     # MT.ANRIND
     adlb = derive_var_anrind(adlb)

@@ -7,8 +7,8 @@ ANL01FL: post-baseline sums with every target lesion measured, on or after first
 new anti-cancer therapy. ANL02FL: the best (lowest) PCHG among them (waterfall plot).
 """
 
-from derivations.adam import (derive_var_decode, derive_var_extreme_flag, derive_var_obs_number, derive_vars_dy,
-                              derive_vars_merged)
+from derivations.adam import (derive_var_decode, derive_var_extreme_flag, derive_var_obs_number, derive_vars_cat,
+                              derive_vars_dy, derive_vars_merged)
 from derivations.oncology import RecistRule, derive_param_recist_ovr
 
 READS = ("ADSL", "TU", "TR")
@@ -17,6 +17,10 @@ WRITES = ("ADTR",)
 KEYS = ["STUDYID", "USUBJID"]
 ADSL_VARS = ["SUBJID", "SITEID", "TRT01A", "TRTSDT", "SAFFL", "EFFFL"]
 RULE = RecistRule()
+#: MT.ADTR.ANL01FL: a post-baseline sum, on or after the first dose, before new anti-cancer therapy
+ANL01FL = [("condition", "ANL01FL"),
+           ("ABLFL != 'Y' and AVAL.notna() and ADT >= TRTSDT and (NACTDT.isna() or ADT < NACTDT)", "Y"),
+           ("True", "")]
 
 
 def derive(ctx):
@@ -41,9 +45,7 @@ def derive(ctx):
     adtr = derive_vars_dy(adtr, reference_date="TRTSDT", source_vars=["ADT"])
 
     # MT.ADTR.ANL01FL / MT.ADTR.ANL02FL
-    post = (adtr["ABLFL"] != "Y") & adtr["AVAL"].notna() & (adtr["ADT"] >= adtr["TRTSDT"])
-    before_nact = adtr["NACTDT"].isna() | (adtr["ADT"] < adtr["NACTDT"])
-    adtr["ANL01FL"] = (post & before_nact).map({True: "Y", False: ""})
+    adtr = derive_vars_cat(adtr, definition=ANL01FL)
     adtr = derive_var_extreme_flag(adtr, by_vars=KEYS, order=["PCHG", "ADT"], new_var="ANL02FL", mode="first",
                                    filter="ANL01FL == 'Y'")
     adtr = adtr.drop(columns="NACTDT")

@@ -78,6 +78,7 @@ def derive(ctx):
     report_unwindowed(advs, findings=ctx.findings, dataset_name="ADVS")
     # MT.ONTRTFL
     advs = derive_var_ontrtfl(advs, start_date="ADT", ref_start_date="TRTSDT", ref_end_date="TRTEDT",
+                              ref_start_window=int(ctx.settings["adam"]["ontrt_start_window"]),
                               ref_end_window=int(ctx.settings["adam"]["ontrt_end_window"]))
 
     # MT.BDS.BASE / MT.BDS.CHG

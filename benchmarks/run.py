@@ -108,6 +108,24 @@ class ProgramPeaks:
         self.progress.note(stage, text)
 
 
+def study_with(folder, partitions: str = "", scheduler: str = ""):
+    """The study of ``folder`` with ``partitions`` (``"sdtm.lb=20,adam.adlb=20"``: [stage] partitions) and the
+    partition ``scheduler`` of those stages set, as study.toml would set them."""
+    from derivations.settings import check_settings
+    from derivations.study import Study
+
+    study = Study.load(folder)
+    settings = {k: dict(v) if isinstance(v, dict) else v for k, v in study.settings.items()}
+    for item in filter(None, partitions.split(",")):
+        key, _, value = item.partition("=")
+        stage, _, program = key.strip().partition(".")
+        settings[stage]["partitions"] = {**settings[stage].get("partitions", {}), program: int(value)}
+        if scheduler:
+            settings[stage]["partition_scheduler"] = scheduler
+    study.settings = check_settings(settings, root=study.root)
+    return study
+
+
 def one(n: int, stages: str, seed: int, profile: bool = False, xpt_compare: bool = True, study=ROOT) -> dict:
     sys.path.insert(0, str(ROOT))
     from raw.generate import generate  # the study's generator
@@ -237,18 +255,22 @@ def main(argv=None) -> int:
     ap.add_argument("--no-xpt-compare", action="store_true",
                     help="skip writing the largest SDTM dataset with pyreadstat too (hours at 100,000 subjects with "
                          "labs: pyreadstat writes about 2 MB/s)")
-    ap.add_argument("--study", default=str(ROOT), help="the study folder (default: the embedded study); e.g. a "
-                                                       "copy whose study.toml sets more [adam] partitions")
+    ap.add_argument("--partitions", default="", help="subject partitions as study.toml's [stage] partitions would "
+                                                     "set them, e.g. sdtm.lb=20,sdtm.vs=5,adam.adlb=20,adam.advs=5")
+    ap.add_argument("--scheduler", default="", choices=("", "synchronous", "threads"),
+                    help="the partition scheduler of the stages --partitions names")
+    ap.add_argument("--study", default=str(ROOT), help="the study folder (default: the embedded study)")
     ap.add_argument("--one", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.one is not None:
         print(json.dumps(one(args.one, args.stages, args.seed, args.profile, not args.no_xpt_compare,
-                             Path(args.study).resolve())))
+                             study_with(Path(args.study).resolve(), args.partitions, args.scheduler))))
         return 0
     results = []
     for n in [int(x) for x in args.sizes.split(",")]:
         proc = subprocess.run([sys.executable, __file__, "--one", str(n), "--stages", args.stages,
-                               "--seed", str(args.seed), "--study", args.study] + (["--profile"] if args.profile else [])
+                               "--seed", str(args.seed), "--study", args.study, "--partitions", args.partitions,
+                               "--scheduler", args.scheduler] + (["--profile"] if args.profile else [])
                               + (["--no-xpt-compare"] if args.no_xpt_compare else []),
                               stdout=subprocess.PIPE, text=True, cwd=ROOT)  # progress lines go to our stderr
         if proc.returncode != 0:

@@ -474,6 +474,22 @@ def _column_kind(series: pd.Series) -> str:
     return "other"
 
 
+def _literal_texts(literal: str) -> list[str]:
+    """The texts of a quoted literal or of a list of them (``'3'`` -> ['3'], ``['1', 'x']`` -> ['1', 'x'])."""
+    try:
+        value = ast.literal_eval(literal)
+    except (ValueError, SyntaxError):  # pragma: no cover - _comparisons only yields literals
+        return [literal.strip("'\"")]
+    return [str(v) for v in value] if isinstance(value, (list, tuple, set)) else [str(value)]
+
+
+def _is_number_text(text: str) -> bool:
+    try:
+        return bool(np.isfinite(float(text)))
+    except ValueError:
+        return False
+
+
 def check_filter_types(dataset: pd.DataFrame, filter: str) -> None:
     """Raise if a query string compares a column with a literal of the other type.
 
@@ -493,14 +509,25 @@ def check_filter_types(dataset: pd.DataFrame, filter: str) -> None:
     Traceback (most recent call last):
     ...
     derivations.findings.DerivationError: filter "VISITNUM.isin(['1', '3'])" compares VISITNUM, a numeric variable (float64), with the text ['1', '3'] (variable VISITNUM, value "['1', '3']"): write the literal as a number ([1, 3]), or compare a text variable
+    >>> check_filter_types(df, "VISITNUM > 'x'")
+    Traceback (most recent call last):
+    ...
+    derivations.findings.DerivationError: filter "VISITNUM > 'x'" compares VISITNUM, a numeric variable (float64), with the text 'x' (variable VISITNUM, value 'x'): VISITNUM holds numbers and 'x' is not a number: compare VISITNUM with a number, or compare a text variable with the text
     """
     for name, kind, literal in _comparisons(filter):
         if name not in dataset.columns:
             continue
         col_kind = _column_kind(dataset[name])
         if kind == "text" and col_kind in ("number", "bool"):
-            unquoted = literal.replace("'", "").replace('"', "")
-            what, fix = "numeric", f"write the literal as a number ({unquoted}), or compare a text variable"
+            not_numbers = [t for t in _literal_texts(literal) if not _is_number_text(t)]
+            if not_numbers:  # 'x' is no number: suggesting one would be wrong
+                texts = ", ".join(repr(t) for t in not_numbers)
+                verb = "is not a number" if len(not_numbers) == 1 else "are not numbers"
+                what, fix = "numeric", (f"{name} holds numbers and {texts} {verb}: compare {name} with a number, "
+                                        f"or compare a text variable with the text")
+            else:
+                unquoted = literal.replace("'", "").replace('"', "")
+                what, fix = "numeric", f"write the literal as a number ({unquoted}), or compare a text variable"
         elif kind == "number" and col_kind == "text":
             try:
                 value = ast.literal_eval(literal)

@@ -53,6 +53,8 @@ class _Reader:
         self.mdv = mdvs[0]
         self.items = {el.get("OID"): el for el in self.mdv.findall(f"{{{NS_ODM}}}ItemDef")}
         self.leaves = {el.get("ID"): el for el in self.mdv.findall(f"{{{self.D}}}leaf")}
+        self.var_oid: dict[tuple[str, str], str] = {}  # (dataset, variable) -> the ItemOID its ItemRef names
+        self.oid_datasets: dict[str, list[str]] = {}  # ItemOID -> the datasets whose ItemRefs name it
 
     def a(self, el, name: str, default: str = "") -> str:
         return el.get(f"{{{self.D}}}{name}", default)
@@ -106,7 +108,11 @@ class _Reader:
             return {"origin": "Predecessor", "source": desc, "predecessor": desc}
         return {"origin": kind, "source": desc, "pages": pages}
 
-    def item(self, oid: str, dataset: str, ref=None, *, value_level: bool = False, where: str = ""):
+    def item(self, oid: str, dataset: str, ref=None, *, value_level: bool = False, where: str = "",
+             variable: str = ""):
+        """A variable (or, with ``value_level``, a value-level row of ``variable``, the variable whose
+        ItemDef holds the def:ValueListRef: Pinnacle 21 names a value-level ItemDef like its OID,
+        ``QVAL.SUPPAE.QNAM.EQ.2d46e5f5...``, which is no variable name)."""
         it = self.items.get(oid)
         if it is None:
             raise SpecError(f"define.xml refers to ItemDef {oid!r}, which it does not define", dataset=dataset)
@@ -122,11 +128,11 @@ class _Reader:
             order=int(ref.get("OrderNumber")) if ref is not None and ref.get("OrderNumber") else 0)
         o = self.origin(it)
         if value_level:
-            return ValueLevelSpec(dataset, it.get("Name", ""), where, origin=o.get("origin", ""),
+            return ValueLevelSpec(dataset, variable, where, origin=o.get("origin", ""),
                                   source=o.get("source", ""), pages=o.get("pages", ""),
                                   predecessor=o.get("predecessor", ""), **common)
-        return VariableSpec(dataset, it.get("Name", ""), origin=o.get("origin", ""), source=o.get("source", ""),
-                            pages=o.get("pages", ""), predecessor=o.get("predecessor", ""),
+        return VariableSpec(dataset, it.get("Name", "") or it.get("SASFieldName", ""), origin=o.get("origin", ""),
+                            source=o.get("source", ""), pages=o.get("pages", ""), predecessor=o.get("predecessor", ""),
                             role=ref.get("Role", "") if ref is not None else "",
                             has_no_data=ref is not None and self.a(ref, "HasNoData") == "Yes", **common)
 
@@ -150,21 +156,31 @@ class _Reader:
                 reference_data=ig.get("IsReferenceData", ""), comment=self.a(ig, "CommentOID"),
                 domain=domain if domain and domain != name and not name.startswith(("SUPP", "SQAP")) else "")
             for r in refs:
-                ds.variables.append(self.item(r.get("ItemOID"), name, r))
+                v = self.item(r.get("ItemOID"), name, r)
+                self.var_oid[(name, v.name)] = r.get("ItemOID")
+                self.oid_datasets.setdefault(r.get("ItemOID"), []).append(name)
+                ds.variables.append(v)
             ds.variables.sort(key=lambda v: v.order)
             spec.datasets[name] = ds
+
+    def dataset_of(self, oid: str, current: str) -> str:
+        """The dataset of a where clause's variable: the one whose ItemRefs name its ItemOID (the current
+        dataset first, as OIDs such as ``IT.STUDYID`` are shared), else the ``IT.<dataset>.<name>`` form."""
+        in_ds = self.oid_datasets.get(oid, [])
+        parts = oid.split(".")
+        if current in in_ds or (not in_ds and len(parts) < 3):
+            return current
+        if len(in_ds) == 1:
+            return in_ds[0]
+        return parts[1] if len(parts) >= 3 else current
 
     def value_level(self, spec: Spec) -> None:
         lists = {el.get("OID"): el for el in self.mdv.findall(f"{{{self.D}}}ValueListDef")}
         wcs = {el.get("OID"): el for el in self.mdv.findall(f"{{{self.D}}}WhereClauseDef")}
-        names = {oid: el.get("Name") for oid, el in self.items.items()}
+        names = {oid: el.get("Name") or el.get("SASFieldName", "") for oid, el in self.items.items()}
         for ds in spec.datasets.values():
             for ig_ref in ds.variables:
-                it = self.items.get(f"IT.{ds.name}.{ig_ref.name}")
-                if it is None:
-                    it = next((el for el in self.items.values() if el.get("Name") == ig_ref.name
-                               and el.find(f"{{{self.D}}}ValueListRef") is not None
-                               and ds.name in el.get("OID", "")), None)
+                it = self.items.get(self.var_oid.get((ds.name, ig_ref.name), ""))
                 if it is None:
                     continue
                 vref = it.find(f"{{{self.D}}}ValueListRef")
@@ -177,14 +193,14 @@ class _Reader:
                         conds = []
                         for rc in wcs[wid].findall(f"{{{NS_ODM}}}RangeCheck"):
                             var_oid = self.a(rc, "ItemOID")
-                            parts = var_oid.split(".")
                             conds.append(WhereCondition(
-                                parts[1] if len(parts) >= 3 else ds.name, names.get(var_oid, parts[-1]),
+                                self.dataset_of(var_oid, ds.name), names.get(var_oid, var_oid.split(".")[-1]),
                                 rc.get("Comparator", "EQ"),
                                 tuple((cv.text or "") for cv in rc.findall(f"{{{NS_ODM}}}CheckValue"))))
                         comment = self.a(wcs[wid], "CommentOID")
                         spec.where_clauses[wid] = WhereClause(wid, tuple(conds), comment)
-                    ds.value_level.append(self.item(ref.get("ItemOID"), ds.name, ref, value_level=True, where=wid))
+                    ds.value_level.append(self.item(ref.get("ItemOID"), ds.name, ref, value_level=True, where=wid,
+                                                    variable=ig_ref.name))
 
     # ---------------------------------------------------------------- codelists, methods, comments, documents
     def codelists(self, spec: Spec) -> None:

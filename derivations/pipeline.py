@@ -148,7 +148,12 @@ def run_stage(ctx: RunContext, stage: str, *, only: Iterable[str] | None = None,
         for key in program.writes:
             frame = returned[key]
             if isinstance(frame, HeldOnDisk):  # shaped per subject partition and held on disk (_derive)
-                ctx.findings.extend(validate_dataset(frame.load(), spec, key))
+                if not (isinstance(store, DatasetStore) and store.spills(len(frame))):
+                    from .shaping import compact_frame
+
+                    frame = compact_frame(frame.load())  # fewer records than [study] spill_records: in memory
+                ctx.findings.extend(validate_dataset(frame.load() if isinstance(frame, HeldOnDisk) else frame,
+                                                     spec, key))
             elif not isinstance(frame, pd.DataFrame):
                 raise DerivationError(f"{program.label} returned {type(frame).__name__} for {key}, not a DataFrame",
                                       dataset=key)
@@ -194,10 +199,8 @@ def _derive(ctx: RunContext, stage: str, program: Program):
     store = ctx.store(stage)
     spec = ctx.spec(stage) if ctx.study.spec_path(stage) else None
     shape = None
-    largest = max([s.rows(name) if isinstance(s, DatasetStore) else len(s[name])
-                   for name in program.reads for s in (ctx.sdtm, ctx.adam) if name in s]
-                  + [len(ctx.raw(page)) for page in program.raw], default=0)
-    if isinstance(store, DatasetStore) and store.spills(largest) and spec is not None:  # as large as what it reads
+    if isinstance(store, DatasetStore) and store.folder is not None and store.spill_records > 0 and spec is not None:
+        # each partition to disk: the run_stage holds the dataset in memory again when it is small after all
         def shape(name: str, frame: pd.DataFrame, findings):
             """A partition's dataset shaped to the spec (its findings' rows are the partition's) and held on
             disk; ``None`` when it is not in the spec or cannot be held there."""

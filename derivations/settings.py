@@ -135,6 +135,8 @@ SETTINGS: list[Setting] = [
     Setting("adam.sd_min_days", "integer", 42, "RECIST BOR: SD counts from treatment start + this many days"),
     Setting("adam.confirm_days", "integer", 28, "RECIST BOR: CR/PR confirmed at least this many days later"),
     Setting("adam.trtem_end_window", "integer", 30, "TRTEMFL: AE start up to last dose + this many days"),
+    Setting("adam.ontrt_start_window", "integer", 0,
+            "ONTRTFL (BDS): also on treatment this many days before the first dose (days -n to -1)"),
     Setting("adam.ontrt_end_window", "integer", 30,
             "ONTRTFL (BDS): on treatment from the day after first dose up to last dose + this many days"),
     Setting("adam.partitions", "table", {}, "programs derived per subject partition on Dask and concatenated: "

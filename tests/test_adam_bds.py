@@ -163,6 +163,52 @@ def test_ontrtfl_admiral_rules_window_pre_timepoint_and_span_period():
     assert span["ONTRTFL"].tolist() == ["Y", "Y", "N", "N"]
 
 
+@pytest.mark.parametrize("window", [1, 3])
+def test_ontrtfl_start_window_boundaries(window):
+    """Days -window .. -1 before the first dose are on treatment, day -window-1 is not; the day of the
+    first dose still follows filter_pre_timepoint; the end window is unchanged."""
+    first, last, day = T("2020-01-10"), T("2020-03-01"), pd.Timedelta(days=1)
+    adt = [first - (window + 1) * day, first - window * day, first - day, first, first, first + day,
+           last + 30 * day, last + 31 * day]
+    adlb = frame("ADT TRTSDT TRTEDT ATPT", *[(d, first, last, "PRE-DOSE" if i == 3 else None)
+                                             for i, d in enumerate(adt)])
+    out = derive_var_ontrtfl(adlb, ref_start_window=window, ref_end_window=30, false_value="N",
+                             filter_pre_timepoint="ATPT == 'PRE-DOSE'")
+    assert out["ONTRTFL"].tolist() == ["N", "Y", "Y", "N", "Y", "Y", "Y", "N"]
+    assert derive_var_ontrtfl(adlb, ref_end_window=30, false_value="N",
+                              filter_pre_timepoint="ATPT == 'PRE-DOSE'")["ONTRTFL"].tolist() == [
+        "N", "N", "N", "N", "Y", "Y", "Y", "N"]  # default 0: as before
+
+
+def test_ontrtfl_start_window_compares_dates_and_moves_the_start_for_events():
+    # a dose at 14:00: a record the day before at 23:00 and one 2 days before at 00:01 (window 1)
+    adlb = frame("ADTM TRTSDTM TRTEDTM",
+                 (pd.Timestamp("2020-01-09 23:00"), pd.Timestamp("2020-01-10 14:00"), T("2020-03-01")),
+                 (pd.Timestamp("2020-01-08 00:01"), pd.Timestamp("2020-01-10 14:00"), T("2020-03-01")),
+                 (pd.Timestamp("2020-01-10 09:00"), pd.Timestamp("2020-01-10 14:00"), T("2020-03-01")))
+    out = derive_var_ontrtfl(adlb, start_date="ADTM", ref_start_date="TRTSDTM", ref_end_date="TRTEDTM",
+                             ref_start_window=1, false_value="N")
+    assert out["ONTRTFL"].tolist() == ["Y", "N", "N"]  # same day, before the dose: not a day before
+    # events: one that ended the day before the first dose is on treatment with a window of 1, not 0
+    cm = frame("ASTDT AENDT TRTSDT TRTEDT",
+               (T("2020-01-09"), T("2020-01-09"), T("2020-01-10"), T("2020-03-01")),
+               (T("2019-06-01"), T("2020-01-09"), T("2020-01-10"), T("2020-03-01")),
+               (T("2019-06-01"), T("2020-01-08"), T("2020-01-10"), T("2020-03-01")))
+    for window, plain, span in ((0, ["N", "N", "N"], ["N", "N", "N"]), (1, ["Y", "N", "N"], ["Y", "Y", "N"])):
+        assert derive_var_ontrtfl(cm, start_date="ASTDT", end_date="AENDT", ref_start_window=window,
+                                  false_value="N")["ONTRTFL"].tolist() == plain, window
+        assert derive_var_ontrtfl(cm, start_date="ASTDT", end_date="AENDT", ref_start_window=window,
+                                  span_period=True, false_value="N")["ONTRTFL"].tolist() == span, window
+
+
+@pytest.mark.parametrize("bad", [-1, 1.5, True])
+def test_ontrtfl_windows_are_whole_non_negative_days(bad):
+    adlb = frame("ADT TRTSDT TRTEDT", (T("2020-01-10"), T("2020-01-10"), T("2020-03-01")))
+    for arg in ("ref_start_window", "ref_end_window"):
+        with pytest.raises(DerivationError, match=f"{arg} must be a whole number of days >= 0"):
+            derive_var_ontrtfl(adlb, **{arg: bad})
+
+
 def test_crit_flags_y_only_y_n_and_numeric():
     advs = frame("AVAL", (150.0,), (140.0,), (None,))
     out = derive_vars_crit_flag(advs, condition="AVAL > 140", description="SBP > 140", crit_nr=2)

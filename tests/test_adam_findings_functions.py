@@ -11,6 +11,7 @@ import pytest
 
 from derivations.adam import (
     CKD_EPI,
+    DuplicateRecordsWarning,
     compute_egfr,
     compute_qual_imputation,
     compute_qual_imputation_dec,
@@ -18,6 +19,7 @@ from derivations.adam import (
     derive_var_relative_flag,
     derive_var_worst_flag,
     derive_vars_transposed,
+    filter_relative,
 )
 from derivations.findings import DerivationError
 from bds_helpers import expect_frame, frame
@@ -53,6 +55,8 @@ def test_egfr_by_creatinine_for_a_50_year_old_man_hand_checked():
     assert round(float(compute_egfr(0.6, "mg/dL", age=60, sex="F", race="BLACK OR AFRICAN AMERICAN",
                                     method="CKD-EPI")), 1) == \
         round(float(compute_egfr(0.6, "mg/dL", age=60, sex="F", method="CKD-EPI")), 1)
+    assert compute_egfr(scr, "mg/dL", age=50, sex="M", method="CKD-EPI-2021").tolist() == \
+        compute_egfr(scr, "mg/dL", age=50, sex="M", method="CKD-EPI").tolist()
     assert str(CKD_EPI["CKD-EPI-2009"]).endswith("* 1.159 [black]; k 0.7 F/0.9 M, a -0.329 F/-0.411 M")
 
 
@@ -142,6 +146,11 @@ def test_worst_flag_with_filter_and_refusals():
                                 param_var="PARAMCD", analysis_var="AVAL", worst_high=["SYSBP"], worst_low=[],
                                 filter="AVISIT.notna()", false_value=None)
     expect_frame(out, advs.assign(WORSTFL=[None, "Y", None]))
+    tied = frame("USUBJID PARAMCD AVAL", ("1", "SYSBP", 150.0), ("1", "SYSBP", 150.0))
+    with pytest.warns(DuplicateRecordsWarning, match="derive_var_worst_flag \\(WORSTFL\\): 1 group"):
+        out = derive_var_worst_flag(tied, by_vars=["USUBJID", "PARAMCD"], order=[], new_var="WORSTFL",
+                                    param_var="PARAMCD", analysis_var="AVAL", worst_high=["SYSBP"], worst_low=[])
+    expect_frame(out, tied.assign(WORSTFL=["Y", ""]))  # the first in input order
     with pytest.raises(DerivationError, match="SYSBP in both worst_high and worst_low"):
         derive_var_worst_flag(advs, by_vars=["USUBJID"], order=[], new_var="W", param_var="PARAMCD",
                               analysis_var="AVAL", worst_high=["SYSBP"], worst_low=["SYSBP"])
@@ -182,6 +191,17 @@ def test_relative_flag_after_the_first_covid_ae_and_the_other_modes():
     with pytest.raises(DerivationError, match="have more than one record"):
         derive_var_relative_flag(adae, by_vars=["USUBJID"], order=["ASTDY"], condition="ACOVFL == 'Y'",
                                  new_var="X", mode="first", selection="after", inclusive=True, check_type="error")
+
+
+def test_filter_relative_keeps_what_the_relative_flag_flags_in_input_order():
+    adrs = frame("USUBJID AVISITN AVALC", ("1", 3, "PR"), ("1", 1, "SD"), ("1", 2, "PD"), ("2", 1, "PR"),
+                 ("1", 4, "PD"))
+    args = dict(by_vars=["USUBJID"], order=["AVISITN"], condition="AVALC == 'PD'")
+    expect_frame(filter_relative(adrs, mode="first", selection="after", inclusive=True, **args),
+                 frame("USUBJID AVISITN AVALC", ("1", 3, "PR"), ("1", 2, "PD"), ("2", 1, "PR"), ("1", 4, "PD")))
+    expect_frame(filter_relative(adrs, mode="last", selection="before", inclusive=False, keep_no_ref_groups=False,
+                                 **args),
+                 frame("USUBJID AVISITN AVALC", ("1", 3, "PR"), ("1", 1, "SD"), ("1", 2, "PD")))
 
 
 # --- derive_expected_records ---------------------------------------------------------------

@@ -54,6 +54,22 @@ def test_filter_comparing_a_number_with_text_is_an_error_naming_column_and_types
     assert filter_mask(df, "VISITNUM.isin([3]) | AVALC.isin(['1'])").tolist() == [True, True]
 
 
+def test_filter_type_error_suggests_a_number_only_when_the_text_is_one():
+    df = pd.DataFrame({"AVAL": [1.5, 3.0], "VISITNUM": [1.0, 3.0]})
+    with pytest.raises(DerivationError) as err:
+        filter_mask(df, "AVAL > '2.5'")
+    assert err.value.hint == "write the literal as a number (2.5), or compare a text variable"
+    with pytest.raises(DerivationError) as err:
+        filter_mask(df, "AVAL > 'x'")
+    assert err.value.hint == ("AVAL holds numbers and 'x' is not a number: compare AVAL with a number, "
+                              "or compare a text variable with the text")
+    assert "number (x)" not in str(err.value)
+    with pytest.raises(DerivationError) as err:
+        filter_mask(df, "VISITNUM.isin(['1', 'UNS', 'nan'])")
+    assert err.value.hint == ("VISITNUM holds numbers and 'UNS', 'nan' are not numbers: compare VISITNUM "
+                              "with a number, or compare a text variable with the text")
+
+
 def test_missing_values_sort_first_as_sas_when_asked():
     df = pd.DataFrame({"K": [2.0, None, 1.0], "C": ["b", "", "a"]})
     assert sort_by_order(df, ["K"])["K"].tolist()[:2] == [1.0, 2.0]  # default: last (admiral)

@@ -98,3 +98,71 @@ def test_a_file_that_is_not_a_define_is_a_clear_error(tmp_path, capsys):
     assert main(["spec", "from-define", str(bad), "-o", str(tmp_path / "s.xlsx")]) == 2
     assert "not a Define-XML" in capsys.readouterr().err
     assert not (tmp_path / "s.xlsx").exists()
+
+
+def p21_define(version: str) -> bytes:
+    """A hand-made define in the form Pinnacle 21 Community writes: value-level ItemDefs named like their
+    OID (``QVAL.SUPPAE.QNAM.EQ.<hash>``, SASFieldName QVAL), an ItemOID shared by two datasets
+    (``IT.STUDYID``), where clauses and codelists under dotted OIDs."""
+    ns = {"2.0": "http://www.cdisc.org/ns/def/v2.0", "2.1": "http://www.cdisc.org/ns/def/v2.1"}[version]
+    vl = [("AETRTEM", "2d46e5f5fb50ffc8fac334954e1f656dd2d704b7", "text", 1, "Treatment Emergent Flag",
+           '<CodeListRef CodeListOID="CL.NY"/>'),
+          ("AESOSP", "9c1e0a3b77d2f4e8a6b5c4d3e2f1a0b9c8d7e6f5", "text", 200, "Other Medically Important SAE", "")]
+    refs = "".join(
+        f'<ItemRef ItemOID="IT.SUPPAE.QVAL.SUPPAE.QNAM.EQ.{h}" OrderNumber="{i}" Mandatory="No">'
+        f'<def:WhereClauseRef WhereClauseOID="WC.SUPPAE.QNAM.{q}"/></ItemRef>' for i, (q, h, *_) in enumerate(vl, 1))
+    wcs = "".join(f'<def:WhereClauseDef OID="WC.SUPPAE.QNAM.{q}"><RangeCheck SoftHard="Soft" '
+                  f'def:ItemOID="IT.SUPPAE.QNAM" Comparator="EQ"><CheckValue>{q}</CheckValue></RangeCheck>'
+                  f'</def:WhereClauseDef>' for q, *_ in vl)
+    items = "".join(f'<ItemDef OID="IT.SUPPAE.QVAL.SUPPAE.QNAM.EQ.{h}" Name="QVAL.SUPPAE.QNAM.EQ.{h}" '
+                    f'DataType="{t}" Length="{n}" SASFieldName="QVAL"><Description><TranslatedText xml:lang="en">'
+                    f'{label}</TranslatedText></Description>{cl}<def:Origin Type="Derived"/></ItemDef>'
+                    for q, h, t, n, label, cl in vl)
+
+    def item(oid, name, length, label, extra=""):
+        return (f'<ItemDef OID="{oid}" Name="{name}" DataType="text" Length="{length}" SASFieldName="{name}">'
+                f'<Description><TranslatedText xml:lang="en">{label}</TranslatedText></Description>{extra}'
+                f'<def:Origin Type="Assigned"/></ItemDef>')
+
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<ODM xmlns="http://www.cdisc.org/ns/odm/v1.3" xmlns:def="{ns}" ODMVersion="1.3.2" FileType="Snapshot"
+     FileOID="S" SourceSystem="Pinnacle 21 Community"><Study OID="S"><GlobalVariables><StudyName>S</StudyName>
+<StudyDescription>S</StudyDescription><ProtocolName>S</ProtocolName></GlobalVariables>
+<MetaDataVersion OID="MDV.S" Name="S" def:DefineVersion="{version}.0">
+<def:ValueListDef OID="VL.SUPPAE.QVAL">{refs}</def:ValueListDef>{wcs}
+<ItemGroupDef OID="IG.DM" Name="DM" Repeating="No" IsReferenceData="No" Purpose="Tabulation">
+<ItemRef ItemOID="IT.STUDYID" OrderNumber="1" Mandatory="Yes" KeySequence="1"/></ItemGroupDef>
+<ItemGroupDef OID="IG.SUPPAE" Name="SUPPAE" Repeating="Yes" IsReferenceData="No" Purpose="Tabulation">
+<ItemRef ItemOID="IT.STUDYID" OrderNumber="1" Mandatory="Yes" KeySequence="1"/>
+<ItemRef ItemOID="IT.SUPPAE.QNAM" OrderNumber="2" Mandatory="Yes" KeySequence="2"/>
+<ItemRef ItemOID="IT.SUPPAE.QVAL" OrderNumber="3" Mandatory="Yes"/></ItemGroupDef>
+{item("IT.STUDYID", "STUDYID", 12, "Study Identifier")}
+{item("IT.SUPPAE.QNAM", "QNAM", 8, "Qualifier Variable Name", '<CodeListRef CodeListOID="CL.SUPPAE.QNAM"/>')}
+{item("IT.SUPPAE.QVAL", "QVAL", 200, "Data Value", '<def:ValueListRef ValueListOID="VL.SUPPAE.QVAL"/>')}
+{items}
+<CodeList OID="CL.SUPPAE.QNAM" Name="SUPPAE.QNAM" DataType="text"><EnumeratedItem CodedValue="AETRTEM"/>
+<EnumeratedItem CodedValue="AESOSP"/></CodeList>
+<CodeList OID="CL.NY" Name="No Yes Response" DataType="text"><EnumeratedItem CodedValue="Y"/></CodeList>
+</MetaDataVersion></Study></ODM>""".encode()
+
+
+@pytest.mark.parametrize("version", ["2.0", "2.1"])
+def test_a_pinnacle21_define_names_value_level_rows_by_their_variable(version, tmp_path):
+    spec = spec_from_define(p21_define(version))
+    assert [v.name for v in spec.dataset("SUPPAE").variables] == ["STUDYID", "QNAM", "QVAL"]
+    assert [(v.variable, v.where_clause, v.label, v.length, v.codelist, v.order)
+            for v in spec.dataset("SUPPAE").value_level] == [
+        ("QVAL", "WC.SUPPAE.QNAM.AETRTEM", "Treatment Emergent Flag", 1, "NY", 1),
+        ("QVAL", "WC.SUPPAE.QNAM.AESOSP", "Other Medically Important SAE", 200, "", 2)]
+    assert [(c.dataset, c.variable, c.comparator, c.values) for w in spec.where_clauses.values()
+            for c in w.conditions] == [("SUPPAE", "QNAM", "EQ", ("AETRTEM",)), ("SUPPAE", "QNAM", "EQ", ("AESOSP",))]
+    assert sorted(spec.codelists) == ["NY", "SUPPAE.QNAM"]
+    # through the workbook and back into a define: a valid 2.1 whose value-level ItemDefs are named QVAL
+    path = tmp_path / "spec.xlsx"
+    (tmp_path / "define.xml").write_bytes(p21_define(version))
+    assert main(["spec", "from-define", str(tmp_path / "define.xml"), "-o", str(path)]) == 0
+    out = write_define(read_spec(path), tmp_path / "out", created=CREATED)
+    assert validate_define(out) == []
+    root = etree.parse(str(out)).getroot()
+    names = {el.get("OID"): el.get("Name") for el in root.iter("{http://www.cdisc.org/ns/odm/v1.3}ItemDef")}
+    assert names["IT.SUPPAE.QVAL.AETRTEM"] == names["IT.SUPPAE.QVAL.AESOSP"] == "QVAL"

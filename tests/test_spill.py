@@ -57,6 +57,9 @@ def test_every_dataset_was_on_disk_and_reads_back_as_held_in_memory(runs):
     assert len(runs["disk"].datasets["sdtm"].held("LB").parts) == 4     # raw pages cut by subject
     assert len(runs["disk"].datasets["adam"].held("ADVS").parts) == 4
     assert runs["disk"].datasets["adam"].rows("ADLB") == 5172 + 249
+    # study.toml: ADLB's 3 partitions go to disk one by one, and ADLB comes back to memory (fewer records than
+    # spill_records = 1,000,000)
+    assert isinstance(runs["memory"].datasets["adam"].held("ADLB"), pd.DataFrame)
 
 
 def test_the_private_folder_goes_with_the_result(tmp_path):

@@ -9,8 +9,9 @@ import pytest
 from derivations.findings import DerivationError
 from derivations.tlf import Row, production_stamp, render_figure_rtf, render_rtf, table_plan
 from derivations.tlf.figures import censor_marks, figure_bytes, plot_km, plot_waterfall, zero_stub
-from derivations.tlf.layout import (align_numbers, align_text, compute_column_widths, heading_parents, tie_phrases,
-                                    is_numeric_column, measure_column, paginate, spanning_rows, wrap)
+from derivations.tlf.layout import (PageLayout, align_numbers, align_text, balance_lines, compute_column_widths,
+                                    heading_parents, is_numeric_column, measure_column, paginate, spanning_rows,
+                                    tie_phrases, wrap)
 from derivations.tlf.render import Table, html_unbroken, render_html
 from derivations.tlf.rtf import CONTINUED, Frame, png_size
 
@@ -284,3 +285,26 @@ def test_only_a_heading_with_all_cells_blank_spans():
         True, False, False, False, False, False, False]
     assert spanning_rows([0, 1, 2, 1], [[" ", ""], ["", ""], ["3", "4"], ["", ""]]) == [True, True, False, False]
     assert spanning_rows([0, 1], [[], []]) == [False, False]  # no data column: nothing to span
+
+
+def test_a_title_that_wraps_is_broken_into_even_lines():
+    # the study's Table 14.3.4: 126 characters on lines of 119 (landscape letter, 9 pt)
+    title = ("Table 14.3.4 Treatment-Related Treatment-Emergent Adverse Events by System Organ Class, "
+             "Preferred Term and Maximum CTCAE Grade")
+    assert wrap(title, 119)[1] == "CTCAE Grade"  # greedy: a full line and 2 words alone
+    assert balance_lines(title, 119) == ["Table 14.3.4 Treatment-Related Treatment-Emergent Adverse Events",
+                                         "by System Organ Class, Preferred Term and Maximum CTCAE Grade"]
+    table = Table(title=title, columns=["", "All"], rows=[Row("Any TEAE", ["29 (100.0%)"])],
+                  subtitle="Safety population: Anlotinib + PD-1 inhibitor (N=29)", study="NCT04984096")
+    text = render_rtf(table)
+    header = text.split("{\\header", 1)[1].split("{\\footer", 1)[0]
+    assert ("\\b Table 14.3.4 Treatment-Related Treatment-Emergent Adverse Events\\line by System Organ Class, "
+            "Preferred Term and Maximum CTCAE Grade\\b0\\par") in header
+    # the same 2 lines as before: the header takes the same height (study, 2 title lines, subtitle)
+    margt = int(re.search(r"\\margt(\d+)", text).group(1))
+    layout = PageLayout()
+    assert margt == layout.margins(4, 1)[0]
+    # a title on one line and a left-aligned footnote are left as they are
+    short = render_rtf(Table(title="Extent of Exposure", columns=["", "All"], rows=[Row("n", ["29"])],
+                             footnotes=[title]))
+    assert "\\line" not in short and title in short

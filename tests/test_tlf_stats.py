@@ -328,3 +328,19 @@ def test_occurrences_by_maximum_grade_count_each_subject_in_one_band():
     anyev = compute_ard_occurrences(adae, analysis_id="AE", denominator=adsl, grade_bands=bands)
     assert [n(anyev, "A", b) for b in bands] == [2, 1, 1]  # at least one event in the band: 1 is in both
     assert ard_stats(worst, group_value="A", grade_band="Grade 5")["pct"] == 25.0
+
+
+def test_printed_statistics_round_as_sas_at_a_half_way_value():
+    """0.125 prints 0.13 (SAS, half away from zero), not Python's 0.12 (half to even on the exact binary tie):
+    in the KM summary line, the KM figure's legend and the hazard-ratio line."""
+    from derivations.tlf import HazardRatio, KmSettings, compute_km
+    from derivations.tlf.figures import plot_km
+
+    assert f"{0.125:.2f}" == "0.12" and f"{0.03125:.4f}" == "0.0312"  # what a plain format prints
+    km = compute_km([0.125, 0.125, 1.0], [1, 1, 1], KmSettings(input_unit="days", output_unit="days"))
+    assert km.median == 0.125 and km.median_ci == (0.125, 1.0)
+    assert str(km) == "KM: N=3, events=3, censored=0, median=0.13 (0.13, 1.00) days"
+    fig = plot_km({"Arm A": km})
+    assert fig.axes[0].get_legend_handles_labels()[1] == ["Arm A (median 0.13)"]
+    hr = HazardRatio("B", "A", hr=1.125, ci_lower=0.625, ci_upper=2.025, p_wald=0.04, p_logrank=0.03125)
+    assert str(hr) == "HR B vs A: 1.13 (0.63, 2.03), log-rank p=0.0313"

@@ -38,6 +38,7 @@ from .extreme import (
     derive_var_relative_flag,
     derive_var_worst_flag,
     filter_extreme,
+    filter_relative,
 )
 from .categorize import derive_var_code, derive_var_decode, derive_vars_cat
 from .crosscheck import AE_LAB_PAIRS, AeLabPair, compute_ae_lab_concordance
@@ -95,6 +96,7 @@ __all__ = [
     "derive_var_extreme_flag",
     "derive_var_worst_flag",
     "derive_var_relative_flag",
+    "filter_relative",
     "derive_extreme_records",
     "DateSource",
     "derive_var_extreme_dt",

@@ -57,6 +57,9 @@ def derive_vars_cat(
         column (a filter string, see :func:`derivations.core.filter_mask`) and one column per
         new variable (e.g. AVALCAT1 and AVALCA1N). Rows are tried in order; the first whose
         condition holds gives the values; records that no row matches get missing values.
+        A last row with the condition ``"True"`` is the default (admiral's ``TRUE``); a row
+        whose value is missing (``None``) gives a missing value to the records it matches
+        first. A column of Python bools can be a condition by itself (``"not FLAG"``).
     by_vars
         Columns that the definition holds too (e.g. ``["PARAMCD"]``): a row applies
         only to the records with its by values, so one table groups several parameters.
@@ -76,6 +79,14 @@ def derive_vars_cat(
     ...               ("HEIGHT", "AVAL <= 100", "<= 100 cm", 2)]
     >>> derive_vars_cat(advs, definition=definition, by_vars=["PARAMCD"])["AVALCAT1"].tolist()
     ['>100 cm', '<= 100 cm', None]
+
+    A default row, and a group that stays missing:
+
+    >>> dm = pd.DataFrame({"COUNTRY": ["USA", "DEU", None, "XXX"]})
+    >>> region = [("condition", "REGION1"), ("COUNTRY == 'XXX'", None),
+    ...           ("COUNTRY in ['CAN', 'USA']", "NA"), ("COUNTRY.notna()", "RoW"), ("True", "Missing")]
+    >>> derive_vars_cat(dm, definition=region)["REGION1"].tolist()
+    ['NA', 'RoW', 'Missing', None]
     """
     table = _definition_frame(definition)
     by_vars = as_list(by_vars)
@@ -105,6 +116,9 @@ def derive_vars_cat(
         if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
             out[var] = np.where(hit, values.astype(float), np.nan)
         else:
+            given = np.array([None if v is None or v is pd.NA or (isinstance(v, float) and v != v) else v
+                              for v in col.tolist()], dtype=object)  # one per definition row
+            values = given[np.where(hit, assigned, 0)] if len(col) else given
             out[var] = pd.Series(np.where(hit, values, None), index=dataset.index, dtype=object)
     return out
 

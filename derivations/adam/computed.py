@@ -243,7 +243,8 @@ CKD_EPI = {
     "CKD-EPI": CkdEpi(142, 0.7, 0.9, -0.241, -0.302, -1.200, 0.9938, 1.012),
     "CKD-EPI-2009": CkdEpi(141, 0.7, 0.9, -0.329, -0.411, -1.209, 0.993, 1.018, 1.159),
 }
-EGFR_METHODS = ("CKD-EPI", "CKD-EPI-2009", "MDRD", "CRCL")
+CKD_EPI["CKD-EPI-2021"] = CKD_EPI["CKD-EPI"]  # the year spelled out
+EGFR_METHODS = ("CKD-EPI", "CKD-EPI-2021", "CKD-EPI-2009", "MDRD", "CRCL")
 
 
 def _egfr_inputs(creat, creatu, age, sex, weight, race):
@@ -282,7 +283,7 @@ def compute_egfr(creat, creatu="SI", *, age, sex, weight=None, race=None, method
     ============== =========================================================================
     CRCL           Cockcroft-Gault: mg/dL ``(140 - age) * weight * (0.85 if female) / (72 * SCr)``;
                    umol/L ``(140 - age) * weight * (1.04 female, 1.23 male) / creatinine``
-    CKD-EPI        2021, race-free: ``142 * min(SCr/k, 1)^a * max(SCr/k, 1)^-1.200 *
+    CKD-EPI        2021, race-free (also ``"CKD-EPI-2021"``): ``142 * min(SCr/k, 1)^a * max(SCr/k, 1)^-1.200 *
                    0.9938^age * 1.012 [female]``; k 0.7 F / 0.9 M, a -0.241 F / -0.302 M
     CKD-EPI-2009   ``141 * min(SCr/k, 1)^a * max(SCr/k, 1)^-1.209 * 0.993^age * 1.018 [female]
                    * 1.159 [black]``; k 0.7 F / 0.9 M, a -0.329 F / -0.411 M
@@ -310,8 +311,8 @@ def compute_egfr(creat, creatu="SI", *, age, sex, weight=None, race=None, method
         RACE values (CDISC terms), read by ``"MDRD"`` and ``"CKD-EPI-2009"``; ``None`` (default):
         no race coefficient.
     method
-        One of :data:`EGFR_METHODS`: ``"CRCL"``, ``"CKD-EPI"`` (2021), ``"CKD-EPI-2009"``,
-        ``"MDRD"``.
+        One of :data:`EGFR_METHODS`: ``"CRCL"``, ``"CKD-EPI"`` (2021, as admiral; also
+        ``"CKD-EPI-2021"``), ``"CKD-EPI-2009"``, ``"MDRD"``.
 
     Returns
     -------

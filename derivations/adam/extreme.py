@@ -376,15 +376,70 @@ def derive_var_relative_flag(
     ...     )["ANL02FL"].fillna("").tolist()
     ['Y', 'Y', '', 'Y', 'Y']
     """
+    check_new_vars_absent(dataset, [new_var])
+    flagged = _relative_mask(dataset, by_vars, order, condition, mode, selection, inclusive, flag_no_ref_groups,
+                             check_type, f"derive_var_relative_flag ({new_var})", na_position)
+    out = dataset.copy()
+    out[new_var] = flag_series(flagged, out.index, true_value, false_value)
+    return out
+
+
+def filter_relative(
+    dataset: pd.DataFrame,
+    *,
+    by_vars: list[str],
+    order: list[str],
+    condition: Filter,
+    mode: str,
+    selection: str,
+    inclusive: bool,
+    keep_no_ref_groups: bool = True,
+    check_type: str = "warning",
+    na_position: str = "last",
+) -> pd.DataFrame:
+    """Keep the records before or after the record where a condition holds, per by group
+    (admiral ``filter_relative``): the records :func:`derive_var_relative_flag` flags.
+
+    Parameters
+    ----------
+    dataset
+        The records; the kept ones are returned in input order.
+    by_vars, order, condition, mode, selection, inclusive, check_type, na_position
+        As for :func:`derive_var_relative_flag`.
+    keep_no_ref_groups
+        ``True`` (default): groups without a reference record are kept whole; ``False``:
+        dropped.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
+    The assessments after the first PD:
+
+    >>> import pandas as pd
+    >>> adrs = pd.DataFrame({"USUBJID": ["1", "1", "1", "2"], "AVISITN": [1, 2, 3, 1],
+    ...                      "AVALC": ["SD", "PD", "PR", "PR"]})
+    >>> filter_relative(adrs, by_vars=["USUBJID"], order=["AVISITN"], condition="AVALC == 'PD'",
+    ...     mode="first", selection="after", inclusive=False, keep_no_ref_groups=False)["AVISITN"].tolist()
+    [3]
+    """
+    keep = _relative_mask(dataset, by_vars, order, condition, mode, selection, inclusive, keep_no_ref_groups,
+                          check_type, "filter_relative", na_position)
+    return dataset.loc[keep].copy()
+
+
+def _relative_mask(dataset: pd.DataFrame, by_vars, order, condition: Filter, mode: str, selection: str,
+                   inclusive: bool, no_ref: bool, check_type: str, what: str, na_position: str) -> np.ndarray:
+    """True for the records before/after the first/last record meeting ``condition`` per group."""
     check_choice("mode", mode, MODES)
     check_choice("selection", selection, RELATIVE_SELECTIONS)
     by_vars = as_list(by_vars)
     order_cols = parse_order(order)[0]
     assert_has_columns(dataset, by_vars + order_cols)
-    check_new_vars_absent(dataset, [new_var])
     signal_duplicates(dataset, list(dict.fromkeys(by_vars + order_cols)), check_type=check_type, dataset=None,
-                      what=f"derive_var_relative_flag ({new_var})",
-                      hint="add variables to `order` so that the reference record is unique")
+                      what=what, hint="add variables to `order` so that the reference record is unique")
     met = filter_mask(dataset, condition).to_numpy()
     work = dataset[list(dict.fromkeys(by_vars + order_cols))].copy()
     work["__pos__"] = np.arange(len(work))
@@ -403,12 +458,9 @@ def derive_var_relative_flag(
         hit = rank <= ref if inclusive else rank < ref
     else:
         hit = rank >= ref if inclusive else rank > ref
-    hit = np.where(has_ref, hit, flag_no_ref_groups)
-    flagged = np.zeros(len(dataset), dtype=bool)
-    flagged[pos] = hit
-    out = dataset.copy()
-    out[new_var] = flag_series(flagged, out.index, true_value, false_value)
-    return out
+    selected = np.zeros(len(dataset), dtype=bool)
+    selected[pos] = np.where(has_ref, hit, bool(no_ref))
+    return selected
 
 
 def derive_extreme_records(
@@ -667,6 +719,7 @@ __all__ = [
     "derive_var_worst_flag",
     "RELATIVE_SELECTIONS",
     "derive_var_relative_flag",
+    "filter_relative",
     "derive_extreme_records",
     "DateSource",
     "derive_var_extreme_dt",

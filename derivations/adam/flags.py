@@ -198,6 +198,7 @@ def derive_var_ontrtfl(
     end_date: str | None = None,
     ref_start_date: str = "TRTSDT",
     ref_end_date: str | None = "TRTEDT",
+    ref_start_window: int = 0,
     ref_end_window: int = 0,
     ignore_time_for_ref_end_date: bool = True,
     filter_pre_timepoint: Filter = None,
@@ -216,9 +217,14 @@ def derive_var_ontrtfl(
     3. ``ref_start_date < start_date <= ref_end_date + ref_end_window`` days (date parts with
        ``ignore_time_for_ref_end_date``); without ``ref_end_date`` every start after the
        reference start;
-    4. with ``end_date``: an end before ``ref_start_date`` is never on treatment;
-    5. with ``span_period=True``: a record that started before and ends on/after
-       ``ref_start_date`` (or is ongoing) and starts within the end window is on treatment.
+    4. with ``ref_start_window`` > 0: a record dated within that many days before the day of
+       ``ref_start_date`` (day ``-ref_start_window`` to day -1, date parts) that starts
+       within the end window;
+    5. with ``end_date``: an end before ``ref_start_date`` (less ``ref_start_window`` days) is
+       never on treatment;
+    6. with ``span_period=True``: a record that started before and ends on/after
+       ``ref_start_date`` (less ``ref_start_window`` days) (or is ongoing) and starts within
+       the end window is on treatment.
 
     Other records get ``false_value`` (missing by default, as admiral).
 
@@ -238,9 +244,17 @@ def derive_var_ontrtfl(
         Start of treatment; default ``"TRTSDT"``.
     ref_end_date
         End of treatment; default ``"TRTEDT"``; ``None``: no end (every later record).
+    ref_start_window
+        Days before ``ref_start_date`` already counted as on treatment (e.g. 1: a
+        sample the day before the first dose, as some SAPs count it); permitted values:
+        a whole number of days >= 0; default 0 (treatment starts on ``ref_start_date``).
+        Dates are compared by their date part: with 3, days -3, -2 and -1 are on
+        treatment, day -4 is not. ``filter_pre_timepoint`` still only concerns records
+        on the day of ``ref_start_date``.
     ref_end_window
         Days after ``ref_end_date`` still counted as on treatment (e.g. 30: the
-        SAP's "up to 30 days after the last dose"); default 0.
+        SAP's "up to 30 days after the last dose"); permitted values: a whole number of
+        days >= 0; default 0.
     ignore_time_for_ref_end_date
         Compare dates only at the end of the window (default ``True``).
     filter_pre_timepoint
@@ -267,12 +281,15 @@ def derive_var_ontrtfl(
     ['Y', 'Y', '', '']
     >>> derive_var_ontrtfl(advs, ref_end_window=30, false_value="N")["ONTRTFL"].tolist()
     ['Y', 'Y', 'N', 'Y']
+    >>> derive_var_ontrtfl(advs, ref_start_window=1, ref_end_window=30, false_value="N")["ONTRTFL"].tolist()
+    ['Y', 'Y', 'Y', 'Y']
     """
     needed = [start_date, ref_start_date] + [c for c in (end_date, ref_end_date) if c]
     assert_has_columns(dataset, needed)
     check_new_vars_absent(dataset, [new_var])
-    if int(ref_end_window) < 0:
-        raise DerivationError("ref_end_window must be a non-negative number of days", value=ref_end_window)
+    for name, days in (("ref_start_window", ref_start_window), ("ref_end_window", ref_end_window)):
+        if isinstance(days, bool) or not float(days).is_integer() or int(days) < 0:
+            raise DerivationError(f"{name} must be a whole number of days >= 0", value=days)
     start = as_datetime(dataset[start_date])
     ref_start = as_datetime(dataset[ref_start_date])
     flag = ((start.isna() & ref_start.notna()) | (ref_start == start)).to_numpy(dtype=bool).copy()
@@ -289,11 +306,16 @@ def derive_var_ontrtfl(
         else:
             end_cond = start <= ref_end + window
         flag |= ((ref_start < start) & end_cond).to_numpy(dtype=bool)
+    lower = ref_start  # where treatment starts: the window's first day with a ref_start_window
+    if int(ref_start_window):
+        lower = ref_start.dt.normalize() - pd.Timedelta(days=int(ref_start_window))
+        day = start.dt.normalize()
+        flag |= ((lower <= day) & (day < ref_start.dt.normalize()) & end_cond).to_numpy(dtype=bool)
     if end_date is not None:
         end = as_datetime(dataset[end_date])
-        flag &= ~(end < ref_start).to_numpy(dtype=bool)
+        flag &= ~(end < lower).to_numpy(dtype=bool)
         if span_period:
-            flag |= (end_cond & (end.isna() | (end >= ref_start))).to_numpy(dtype=bool)
+            flag |= (end_cond & (end.isna() | (end >= lower))).to_numpy(dtype=bool)
     elif span_period:
         raise DerivationError("span_period needs end_date", hint="give end_date= (e.g. 'AENDT')")
     out = dataset.copy()

@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from ..adam.dates import impute_dtc_to_date
+from ..adam.extreme import derive_var_relative_flag
 from ..core import Filter, assert_has_columns, filter_mask, set_values
 from ..findings import DerivationError, Findings
 from ..iso8601 import compute_date, day_numbers
@@ -252,11 +253,12 @@ def derive_var_ovr_anl_flags(
     cand["_RANK"] = cand["AVALC"].map(rank)
     cand = cand.sort_values(by_vars + ["ADT", "_RANK", "_ROW"], ascending=[True] * len(by_vars) + [True, False, True])
     anl = cand.drop_duplicates(by_vars + ["ADT"], keep="first")
-    first_pd = (
-        anl[anl["AVALC"] == "PD"].groupby(by_vars, as_index=False, dropna=False)["ADT"].min().rename(columns={"ADT": "_PD"})
-    )
-    anl = anl.merge(first_pd, on=by_vars, how="left")
-    upto = anl.loc[anl["_PD"].isna() | (anl["ADT"] <= anl["_PD"]), "_ROW"]
+    # up to and including the first PD, all of them without a PD (admiralonco's template: the same
+    # relative flag on the ANL01FL records); one record per subject and date, so ADT orders them
+    anl = derive_var_relative_flag(anl, by_vars=by_vars, order=["ADT"], new_var="_UPTO", condition="AVALC == 'PD'",
+                                   mode="first", selection="before", inclusive=True, true_value=True,
+                                   false_value=False, check_type="none")
+    upto = anl.loc[anl["_UPTO"].to_numpy(dtype=bool), "_ROW"]
     for name, rows in ((fl1, anl["_ROW"]), (fl2, upto)):
         flag = np.full(len(out), None, dtype=object)
         flag[rows.to_numpy(dtype=np.int64)] = "Y"

@@ -41,7 +41,7 @@ from matplotlib.collections import PolyCollection  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.transforms import blended_transform_factory  # noqa: E402
 
-from ..core import assert_has_columns, is_missing  # noqa: E402
+from ..core import assert_has_columns, is_missing, round_sas  # noqa: E402
 from ..findings import DerivationError  # noqa: E402
 from ..vocabulary import renamed_arguments, subject_column  # noqa: E402
 from .stats import KmResult  # noqa: E402
@@ -161,7 +161,7 @@ def plot_km(
             last = float(km.time.max()) if len(km.time) else 0.0
             xs = np.append(curve["time"].to_numpy(), last)
             ys = np.append(curve["survival"].to_numpy(), curve["survival"].iloc[-1])
-            med = "NE" if np.isnan(km.median) else f"{km.median:.2f}"
+            med = "NE" if np.isnan(km.median) else f"{round_sas(km.median, 2):.2f}"  # SAS rounding, as tables
             ax.step(xs, ys, where="post", color=color, lw=1.6, label=f"{label} (median {med})")
             if show_censor and len(km.censor_times):
                 ct = censor_marks(km.censor_times, tmax, max_marks=max_censor_marks)

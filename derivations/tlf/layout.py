@@ -190,6 +190,33 @@ def wrap(text: str, width: int) -> list[str]:
     return out
 
 
+
+def balance_lines(text: str, width: int) -> list[str]:
+    """``text`` broken as :func:`wrap` breaks it at ``width``, into as many lines, but the lines
+    as even as they can be: a centred title that needs two lines is not one full line and a
+    last word alone (the narrowest width that keeps the number of lines).
+
+    >>> title = "Table 14.3.4 Treatment-Related Adverse Events by Organ Class and Grade"
+    >>> wrap(title, 64)
+    ['Table 14.3.4 Treatment-Related Adverse Events by Organ Class and', 'Grade']
+    >>> balance_lines(title, 64)
+    ['Table 14.3.4 Treatment-Related Adverse', 'Events by Organ Class and Grade']
+    >>> balance_lines("Kaplan-Meier plot", 76)
+    ['Kaplan-Meier plot']
+    """
+    lines = wrap(text, width)
+    if len(lines) < 2 or "\n" in str(text) or any(len(w) > width for w in words(text)):
+        return lines
+    low = max(len(w) for w in words(text))
+    # the fewest lines are kept from ``width`` down to the narrowest width that keeps them
+    while low < width:
+        mid = (low + width) // 2
+        if len(wrap(text, mid)) == len(lines):
+            width = mid
+        else:
+            low = mid + 1
+    return wrap(text, width)
+
 #: a non-breaking space and a non-breaking hyphen (RTF ``\\~`` and ``\\_``)
 NBSP, NBHY = "\u00a0", "\u2011"
 #: a header word that belongs to the word before it: a number, grade or range (``4``, ``3-4``,

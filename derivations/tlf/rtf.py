@@ -39,9 +39,9 @@ from typing import Any, Sequence
 import jinja2
 
 from ..findings import DerivationError
-from .layout import (NBHY, NBSP, PageLayout, align_numbers, block_ends, chars_in, compute_column_widths,
-                     is_numeric_column, line_count, measure_column, paginate, segments_text,
-                     spanning_rows, tie_phrases, wrap)
+from .layout import (NBHY, NBSP, PageLayout, align_numbers, balance_lines, block_ends, chars_in,
+                     compute_column_widths, is_numeric_column, line_count, measure_column, paginate,
+                     segments_text, spanning_rows, tie_phrases, wrap)
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 CONTINUED = " (continued)"
@@ -166,6 +166,10 @@ PAGE_FIELD_CHARS = 18
 
 
 def _paragraphs(texts: Sequence[str], width: int, align: str, bold: bool = False) -> tuple[list[dict], int]:
+    """Paragraphs of ``texts`` and the lines they take; a centred text is broken into even lines
+    (:func:`.layout.balance_lines`), as many as it needs, not a full line and a last word alone."""
+    if align == "qc":
+        texts = ["\n".join(balance_lines(t, width)) for t in texts]
     pars = [{"text": t, "align": align, "bold": bold, "tabs": None} for t in texts if t]
     return pars, sum(len(wrap(t, width)) for t in texts if t)
 

@@ -61,6 +61,7 @@ from scipy.stats import norm
 from statsmodels.duration.survfunc import SurvfuncRight
 from statsmodels.stats.proportion import proportion_confint
 
+from ..core import round_sas
 from ..findings import DerivationError
 
 MEDIAN_RULES = ("sas", "first")
@@ -226,8 +227,9 @@ class KmResult:
         return pd.concat([head, self.table[["time", "survival"]]], ignore_index=True)
 
 
-def _f(x: float) -> str:
-    return "NE" if x is None or np.isnan(x) else f"{x:.2f}"
+def _f(x: float, digits: int = 2) -> str:
+    """A statistic as printed: SAS rounding (0.125 -> 0.13, not Python's 0.12), missing as NE."""
+    return "NE" if x is None or np.isnan(x) else f"{round_sas(x, digits):.{digits}f}"
 
 
 def compute_proportion_ci(x: int, n: int, *, alpha: float = 0.05, method: str = "beta") -> tuple[float, float, float]:
@@ -424,7 +426,7 @@ class HazardRatio:
 
     def __str__(self) -> str:
         return (f"HR {self.arm} vs {self.reference}: {_f(self.hr)} ({_f(self.ci_lower)}, {_f(self.ci_upper)}), "
-                f"log-rank p={self.p_logrank:.4f}")
+                f"log-rank p={_f(self.p_logrank, 4)}")
 
 
 def compute_hazard_ratios(time: Sequence[float], event: Sequence[int], arm: Sequence, *, reference,
