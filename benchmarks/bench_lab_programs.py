@@ -50,6 +50,7 @@ def prepare(data: Path, subjects: int, seed: int) -> dict:
     from raw.generate import generate
 
     from derivations.pipeline import run_stage
+    from derivations.shaping import expand_frame
     from derivations.study import RunContext, Study
 
     data.mkdir(parents=True, exist_ok=True)
@@ -62,7 +63,8 @@ def prepare(data: Path, subjects: int, seed: int) -> dict:
     errors = [str(f) for f in ctx.findings.errors]
     if errors:
         raise SystemExit("error findings:\n" + "\n".join(errors[:10]))
-    kept = {name: ctx.dataset(name) for name in ("DM", "EX", "ADSL", "ADAE", "ADLB")}
+    # as a program gets them: the run holds text compactly (and large datasets on disk) between programs
+    kept = {name: expand_frame(ctx.dataset(name)) for name in ("DM", "EX", "ADSL", "ADAE", "ADLB")}
     for name, frame in kept.items():
         with open(data / f"{name}.pkl", "wb") as fh:
             pickle.dump(frame, fh, protocol=pickle.HIGHEST_PROTOCOL)
