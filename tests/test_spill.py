@@ -179,7 +179,8 @@ def test_a_dead_runs_held_folder_is_removed_and_nothing_else(private_tmp):
     removed = remove_dead_held_folders()
     assert removed == [
         RemovedFolder(made["gone"], 1000 + len(replace(here, pid=never).text()), replace(here, pid=never)),
-        RemovedFolder(made["old boot"], len(replace(here, boot="another-boot").text()), replace(here, boot="another-boot")),
+        RemovedFolder(made["old boot"], len(replace(here, boot="another-boot").text()),
+                      replace(here, boot="another-boot")),
         RemovedFolder(made["reused"], 7 + len(replace(here, start=str(int(here.start) + 1)).text()),
                       replace(here, start=str(int(here.start) + 1))),
     ]
