@@ -75,6 +75,103 @@ class RssSampler(threading.Thread):
         return max(inside, default=0.0)
 
 
+class DiskSampler(threading.Thread):
+    """Samples the free space of the file system holding ``folder`` every ``interval`` seconds: the most the
+    run took at once (its output folder, the datasets it holds on disk, the generated raw data) is the free
+    space before it less the lowest seen."""
+
+    def __init__(self, folder: Path, interval: float = 1.0):
+        super().__init__(daemon=True)
+        self.folder, self.interval, self._halt = folder, interval, threading.Event()
+        self.before = self.lowest = shutil.disk_usage(folder).free
+
+    def run(self):
+        while not self._halt.is_set():
+            self.lowest = min(self.lowest, shutil.disk_usage(self.folder).free)
+            self._halt.wait(self.interval)
+
+    def stop(self) -> dict:
+        self._halt.set()
+        self.join()
+        return {"free_before_gb": round(self.before / 1e9, 2), "peak_taken_gb": round((self.before - self.lowest) / 1e9, 2)}
+
+
+def stored_bytes(folder: Path) -> int:
+    """Bytes of the files under ``folder``, a file hard-linked twice counted once (what the disk holds)."""
+    seen, total = set(), 0
+    for f in folder.glob("**/*"):
+        st = f.stat()
+        if f.is_file() and (st.st_dev, st.st_ino) not in seen:
+            seen.add((st.st_dev, st.st_ino))
+            total += st.st_size
+    return total
+
+
+def _records_sha256(path: Path, chunk: int = 1 << 24) -> str:
+    import hashlib
+
+    from derivations.xpt import xpt_layout
+
+    layout = xpt_layout(path)
+    digest, left = hashlib.sha256(), layout.records * layout.row_length
+    with open(path, "rb") as fh:
+        fh.seek(layout.data_start)
+        while left:
+            block = fh.read(min(chunk, left))
+            digest.update(block)
+            left -= len(block)
+    return digest.hexdigest()
+
+
+def split_report(out: Path) -> list[dict]:
+    """Each dataset the submission holds in numbered parts (over 5 GB): the whole file's and the parts' bytes
+    and records, whether the parts' records read in order are the whole file's (SHA-256), and whether the
+    package's define.xml lists the parts (and not the whole) and passes the Define-XML 2.1 schema."""
+    import hashlib
+    import re
+
+    from lxml import etree
+
+    from derivations.define import NS_DEF, NS_ODM, NS_XLINK, check_leaves, validate_define
+    from derivations.xpt import xpt_layout
+
+    report = []
+    for define in sorted((out / "submission").glob("**/define.xml")):
+        stage = "adam" if "analysis" in define.parts else "sdtm"
+        whole = {p.stem: p for p in (out / stage).glob("*.xpt")}
+        parts: dict[str, list[Path]] = {}
+        for p in sorted(define.parent.glob("*.xpt")):
+            m = re.fullmatch(r"([a-z]+?)(\d+)", p.stem)
+            if p.stem not in whole and m and m.group(1) in whole:
+                parts.setdefault(m.group(1), []).append(p)
+        if not parts:
+            continue
+        doc = etree.parse(str(define))
+        groups = {ig.get("Name"): ig.find(f"{{{NS_DEF}}}leaf").get(f"{{{NS_XLINK}}}href")
+                  for ig in doc.iter(f"{{{NS_ODM}}}ItemGroupDef")}
+        for name, files in parts.items():
+            files.sort(key=lambda p: int(re.search(r"\d+$", p.stem).group()))
+            joined = hashlib.sha256()
+            for p in files:  # the parts' records, read in order, hashed as one stream
+                layout = xpt_layout(p)
+                with open(p, "rb") as fh:
+                    fh.seek(layout.data_start)
+                    left = layout.records * layout.row_length
+                    while left:
+                        block = fh.read(min(1 << 24, left))
+                        joined.update(block)
+                        left -= len(block)
+            report.append({
+                "stage": stage, "dataset": name.upper(), "bytes": whole[name].stat().st_size,
+                "records": xpt_layout(whole[name]).records,
+                "parts": [{"file": p.name, "bytes": p.stat().st_size, "records": xpt_layout(p).records,
+                           "define_leaf": groups.get(p.stem.upper())} for p in files],
+                "parts_records_equal_whole": joined.hexdigest() == _records_sha256(whole[name]),
+                "define_lists_whole": name.upper() in groups,
+                "define_schema_errors": len(validate_define(define)), "define_broken_links": check_leaves(define)})
+    return report
+
+
 class ProgramPeaks:
     """A ``derivations.progress.Progress`` that records, per program (and XPT step), its wall time, the
     resident memory when it ended and the highest seen while it ran (from the run's :class:`RssSampler`)."""
@@ -108,9 +205,10 @@ class ProgramPeaks:
         self.progress.note(stage, text)
 
 
-def study_with(folder, partitions: str = "", scheduler: str = ""):
+def study_with(folder, partitions: str = "", scheduler: str = "", links: bool = False):
     """The study of ``folder`` with ``partitions`` (``"sdtm.lb=20,adam.adlb=20"``: [stage] partitions) and the
-    partition ``scheduler`` of those stages set, as study.toml would set them."""
+    partition ``scheduler`` of those stages set, and with ``links`` ``[study] submission_links = true``, as
+    study.toml would set them."""
     from derivations.settings import check_settings
     from derivations.study import Study
 
@@ -122,6 +220,8 @@ def study_with(folder, partitions: str = "", scheduler: str = ""):
         settings[stage]["partitions"] = {**settings[stage].get("partitions", {}), program: int(value)}
         if scheduler:
             settings[stage]["partition_scheduler"] = scheduler
+    if links:
+        settings["study"]["submission_links"] = True
     study.settings = check_settings(settings, root=study.root)
     return study
 
@@ -133,6 +233,8 @@ def one(n: int, stages: str, seed: int, profile: bool = False, xpt_compare: bool
     from derivations.pipeline import run_study
 
     work = Path(tempfile.mkdtemp(prefix=f"bench{n}-"))
+    disk = DiskSampler(work)
+    disk.start()
     try:
         t0, c0 = time.perf_counter(), time.process_time()
         generate(n_subjects=n, seed=seed, out_dir=work / "raw")
@@ -180,10 +282,15 @@ def one(n: int, stages: str, seed: int, profile: bool = False, xpt_compare: bool
                            for d in ("sdtm", "adam", "tlf", "submission")}
         out["largest_xpt_mb"] = {f.stem.upper(): round(f.stat().st_size / 1e6, 1) for f in
                                  sorted((work / "out" / "adam").glob("*.xpt"), key=lambda f: -f.stat().st_size)[:3]}
+        out["stored_gb"] = round(stored_bytes(work / "out") / 1e9, 2)  # hard links counted once
+        out["split"] = split_report(work / "out")
+        out["disk"] = disk.stop()
         if rows and xpt_compare:
             out["xpt_vs_pyreadstat"] = xpt_side_by_side(result, work)
         return out
     finally:
+        if disk.is_alive():
+            disk.stop()
         shutil.rmtree(work, ignore_errors=True)
 
 
@@ -260,18 +367,22 @@ def main(argv=None) -> int:
     ap.add_argument("--scheduler", default="", choices=("", "synchronous", "threads"),
                     help="the partition scheduler of the stages --partitions names")
     ap.add_argument("--study", default=str(ROOT), help="the study folder (default: the embedded study)")
+    ap.add_argument("--submission-links", action="store_true",
+                    help="[study] submission_links = true: the submission folder hard-links the run's files")
     ap.add_argument("--one", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.one is not None:
         print(json.dumps(one(args.one, args.stages, args.seed, args.profile, not args.no_xpt_compare,
-                             study_with(Path(args.study).resolve(), args.partitions, args.scheduler))))
+                             study_with(Path(args.study).resolve(), args.partitions, args.scheduler,
+                                        args.submission_links))))
         return 0
     results = []
     for n in [int(x) for x in args.sizes.split(",")]:
         proc = subprocess.run([sys.executable, __file__, "--one", str(n), "--stages", args.stages,
                                "--seed", str(args.seed), "--study", args.study, "--partitions", args.partitions,
                                "--scheduler", args.scheduler] + (["--profile"] if args.profile else [])
-                              + (["--no-xpt-compare"] if args.no_xpt_compare else []),
+                              + (["--no-xpt-compare"] if args.no_xpt_compare else [])
+                              + (["--submission-links"] if args.submission_links else []),
                               stdout=subprocess.PIPE, text=True, cwd=ROOT)  # progress lines go to our stderr
         if proc.returncode != 0:
             return 1
@@ -288,6 +399,14 @@ def main(argv=None) -> int:
                   f"({p['wall']:.1f} s; {p['rss_end_mb']:,} MB after it)")
         for c in r.get("top_costs", [])[:8]:
             print(f"   profile {c['wall']:7.2f} s  {c['call']}")
+        if "disk" in r:
+            print(f"   disk: {r['disk']['peak_taken_gb']:.1f} GB taken at most ({r['disk']['free_before_gb']:.1f} GB "
+                  f"free before); output folder {r['stored_gb']:.1f} GB stored")
+        for s in r.get("split", []):
+            print(f"   {s['dataset']} ({s['bytes'] / 1e9:.2f} GB, {s['records']:,} records) in the submission as "
+                  + ", ".join(f"{p['file']} ({p['bytes'] / 1e9:.2f} GB, {p['records']:,})" for p in s["parts"])
+                  + f"; records equal: {s['parts_records_equal_whole']}; define lists the whole: "
+                  f"{s['define_lists_whole']}, schema errors {s['define_schema_errors']}")
         x = r.get("xpt_vs_pyreadstat")
         if x:
             print(f"   XPT {x['dataset']} ({x['rows']:,} rows, {x['mb']:.1f} MB): ours {x['ours_mb_s']:.0f} MB/s, "

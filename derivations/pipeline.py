@@ -645,7 +645,8 @@ def run_programs(
         items[:] = run_notes.items + [f for s in STAGES for f in by_stage.get(s, [])]
         documents = {s: document_files(ctx.spec(s), study.root, s) for s in ("sdtm", "adam")
                      if study.spec_path(s) is not None}
-        write_submission(staging.path, study.studyid, documents=documents)
+        write_submission(staging.path, study.studyid, documents=documents,
+                         link=bool(study.settings.get("study", {}).get("submission_links", False)))
         write_findings(ctx.findings, staging.path)
         from .runlog import write_run_log
 

@@ -109,6 +109,9 @@ SETTINGS: list[Setting] = [
     Setting("study.spill_records", "integer", 0, "a dataset of this many records or more is held on disk (a "
             "memory-mapped Arrow file in a private temporary folder) between programs instead of in memory; "
             "0: every dataset in memory"),
+    Setting("study.submission_links", "boolean", False, "the submission folder hard-links the run's XPT and "
+            "define files instead of copying them (same bytes, written once: half the disk for a large study; "
+            "a file changed in place afterwards changes in both folders); a copy where the disk cannot link"),
     Setting("study.raw_encoding", "encoding", None, "encoding of the raw CSV pages when not UTF-8 (e.g. \"cp1252\")"),
     *(Setting(f"{stage}.encoding", "encoding", None, f"encoding of the {stage.upper()} dataset files read "
                                                      f"(--{stage}, validate/check/define) when not UTF-8")

@@ -157,7 +157,7 @@ def document_files(spec, study_root: str | Path, stage: str) -> dict[str, bytes]
 
 def write_submission(out_dir: str | Path, study_id: str, *, target: str | Path | None = None,
                      documents: dict[str, dict[str, bytes]] | None = None,
-                     max_dataset_bytes: int | None = None) -> Path:
+                     max_dataset_bytes: int | None = None, link: bool = False) -> Path:
     """Lay out ``out_dir/submission`` from ``out_dir/sdtm`` and ``out_dir/adam``; returns the folder.
 
     Copies each stage's ``*.xpt``, ``define.xml``, stylesheet and ``define.html``,
@@ -166,7 +166,9 @@ def write_submission(out_dir: str | Path, study_id: str, *, target: str | Path |
     link of every define.xml resolves inside the folder, then writes the manifest.
     The folder is built under a temporary name and renamed into place, so a failure
     leaves no half-written submission. ``target`` places it elsewhere (default
-    ``out_dir/submission``).
+    ``out_dir/submission``). With ``link`` (``[study] submission_links``) the files are hard links to
+    the run's own files (the same bytes, written once), copied where the disk cannot link them; the run's
+    writers replace a file rather than change it, so a later run never changes a linked file in place.
 
     An XPT file larger than ``max_dataset_bytes`` (default the FDA's 5 GB,
     :data:`derivations.xpt.FDA_MAX_DATASET_BYTES`) goes into the package as numbered parts by
@@ -198,12 +200,13 @@ def write_submission(out_dir: str | Path, study_id: str, *, target: str | Path |
                 split = split_xpt(f, dest, max_bytes=limit) if f.suffix == ".xpt" else []
                 if split:
                     parts[f.stem.upper()] = split
-                else:
+                elif not (link and _hard_link(f, dest / f.name)):
                     shutil.copyfile(f, dest / f.name)
             if parts and (dest / "define.xml").is_file():
                 xml = define_with_parts((dest / "define.xml").read_bytes(), parts)
-                (dest / "define.xml").write_bytes(xml)
-                (dest / HTML).write_bytes(define_html(xml))
+                for name, data in (("define.xml", xml), (HTML, define_html(xml))):
+                    (dest / name).unlink(missing_ok=True)  # a hard link to the run's file: never written through
+                    (dest / name).write_bytes(data)
             for href, data in ((documents or {}).get(stage) or {}).items():
                 path = (dest / href).resolve()
                 if not path.is_relative_to(tmp.resolve()):
@@ -229,6 +232,15 @@ def write_submission(out_dir: str | Path, study_id: str, *, target: str | Path |
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return target
+
+
+def _hard_link(source: Path, target: Path) -> bool:
+    """Hard-link ``target`` to ``source``; False (nothing made) where the file system cannot link them."""
+    try:
+        os.link(source, target)
+    except OSError:
+        return False
+    return True
 
 
 def _without_trailing_blanks(values):
@@ -358,6 +370,7 @@ def write_package(out_dir: str | Path, study, datasets_by_stage, *, max_dataset_
                                   settings=study.settings, lengths=fitted))
     documents = {stage: document_files(read_spec(study.spec_path(stage)), study.root, stage)
                  for stage in ("sdtm", "adam") if study.spec_path(stage) is not None}
-    sub = write_submission(out_dir, study.studyid, documents=documents, max_dataset_bytes=max_dataset_bytes)
+    sub = write_submission(out_dir, study.studyid, documents=documents, max_dataset_bytes=max_dataset_bytes,
+                           link=bool(study.settings.get("study", {}).get("submission_links", False)))
     files += [p for p in sorted(sub.rglob("*")) if p.is_file()]
     return files

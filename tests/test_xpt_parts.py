@@ -163,3 +163,49 @@ def test_submission_of_the_study_lists_every_part_of_adlb_in_a_valid_define(stud
     assert [ig.get("Name") for ig in lb_groups] == ["LB1", "LB2"]
     # the run's own folder keeps the whole dataset and its define
     assert b'xlink:href="adlb.xpt"' in (out / "adam" / "define.xml").read_bytes()
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_submission_links_are_the_run_files_and_the_split_define_never_writes_through(study_tlf, tmp_path,
+                                                                                       monkeypatch):
+    """``link=True`` ([study] submission_links): the same package, bytes and manifest, as copies, with each XPT
+    and define the run wrote hard-linked; ADLB's parts and the define that lists them are new files, and the
+    run's own define.xml (linked before the parts were listed) keeps ``adlb.xpt``."""
+    import os
+
+    from derivations import submission
+    from derivations.spec import read_spec
+    from derivations.study import Study
+    from derivations.submission import document_files, verify_manifest, write_submission
+
+    out = study_tlf.parent
+    limit = (out / "adam" / "adlb.xpt").stat().st_size // 2 - 1  # ADLB in 3 parts, nothing else split
+    study = Study.load(ROOT)
+    documents = {s: document_files(read_spec(study.spec_path(s)), ROOT, s) for s in ("sdtm", "adam")}
+    run_before = {s: _tree(out / s) for s in ("sdtm", "adam")}
+    copied = write_submission(out, study.studyid, target=tmp_path / "copied", documents=documents,
+                              max_dataset_bytes=limit)
+    linked = write_submission(out, study.studyid, target=tmp_path / "linked", documents=documents,
+                              max_dataset_bytes=limit, link=True)
+    assert _tree(linked) == _tree(copied) and verify_manifest(linked) == []
+    assert {s: _tree(out / s) for s in ("sdtm", "adam")} == run_before  # nothing written through a link
+    base = linked / "m5" / "datasets" / "nct04984096"
+    folders = {"sdtm": base / "tabulations" / "sdtm", "adam": base / "analysis" / "adam" / "datasets"}
+    same = {stage: sorted(p.name for p in folder.iterdir() if (out / stage / p.name).is_file()
+                          and os.path.samefile(p, out / stage / p.name)) for stage, folder in folders.items()}
+    sdtm_xpt = sorted(p.name for p in (out / "sdtm").glob("*.xpt"))
+    assert len(sdtm_xpt) == 21
+    assert same["sdtm"] == sorted([*sdtm_xpt, "define.html", "define.xml", "define2-1.xsl"])
+    assert same["adam"] == ["adae.xpt", "adrs.xpt", "adsl.xpt", "adtr.xpt", "adtte.xpt", "advs.xpt",
+                            "define2-1.xsl"]  # ADLB's parts and the define listing them are the package's own
+    assert b'xlink:href="adlb.xpt"' in (out / "adam" / "define.xml").read_bytes()
+    assert b'xlink:href="adlb1.xpt"' in (folders["adam"] / "define.xml").read_bytes()
+    # where the disk cannot link (another file system), the files are copied: the same package
+    monkeypatch.setattr(submission.os, "link", lambda *a: (_ for _ in ()).throw(OSError(18, "Invalid cross-device link")))
+    fallback = write_submission(out, study.studyid, target=tmp_path / "fallback", documents=documents,
+                                max_dataset_bytes=limit, link=True)
+    assert _tree(fallback) == _tree(copied)
+    assert all(p.stat().st_nlink == 1 for p in fallback.rglob("*") if p.is_file())
