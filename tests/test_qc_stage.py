@@ -32,10 +32,14 @@ EXPECTED = {
     "ADRS": (447, 21),        # 11 parameters: OVR 93 + OVRDER 93 + 9 x 29 subject-level; 26 variables, 5 keys
     "ADTTE": (67, 17),        # PFS 29 + OS 29 + DOR 9 responders; 20 variables, 3 keys
     "ADAE": (77, 45),         # 48 variables, keys STUDYID, USUBJID, AESEQ
+    "ADLB": (5421, 41),       # 5,172 LB records + 249 CACORR; 46 variables, keys STUDYID, USUBJID, PARAMCD, ADT, LBSEQ
+    "ADVS": (1751, 29),       # 1,259 VS records + 246 MAP + 246 BMI; 33 variables, keys STUDYID, USUBJID, PARAMCD, ADT
     "T_RESPONSE": (62, 1),    # BOR/CBOR x 7 categories x n/N/% + ORR/DCR x n/N/%/CI
     "T_TTE": (60, 1),         # KM (primary and symmetric CI), events by type, censoring reasons
     "T_TEAE": (243, 1),       # any TEAE, 11 SOCs, their PTs x any grade / grade 3-4 / grade 5 x n/N/%
     "T_TEAE_REL": (198, 1),   # the same for treatment-related TEAEs
+    "T_LAB_SHIFT": (2376, 1), # 22 graded terms x (30 baseline>worst cells + 6 baseline totals) x n/N/%
+    "T_LAB_AE": (228, 1),     # 19 laboratory term / AE pairs x 4 columns x n/N/%
 }
 
 
@@ -67,7 +71,7 @@ def test_every_check_compared_and_equal(qc_run):
     assert frame.loc["ADRS", "KEYS"] == "STUDYID, USUBJID, PARAMCD, ADT, AVISITN"
     assert frame.loc["ADSL", "CRITERION"] == "exact" and frame.loc["T_TTE", "CRITERION"] == "absolute <= 1e-06"
     assert frame.loc["T_TTE", "KIND"] == "output" and frame.loc["ADTTE", "KIND"] == "dataset"
-    assert result.verdict() == "8 of 8 check(s) equal"
+    assert result.verdict() == f"{len(EXPECTED)} of {len(EXPECTED)} check(s) equal"
 
 
 def test_report_files(qc_run):
@@ -78,7 +82,7 @@ def test_report_files(qc_run):
                             *(f"compare/{c.lower()}.txt" for c in EXPECTED),
                             *(f"data/qc_{c.lower()}.csv" for c in EXPECTED)])
     data = pd.read_csv(qc / "qc_report.csv", keep_default_na=False)
-    assert data["EQUAL"].tolist() == ["Y"] * 8 and data["N_RECORDS"].tolist() == [r for r, _ in EXPECTED.values()]
+    assert data["EQUAL"].tolist() == ["Y"] * len(EXPECTED) and data["N_RECORDS"].tolist() == [r for r, _ in EXPECTED.values()]
     # the run record: what was compared, exactly (sha256 of the production files), and with what
     log = (qc / "qc.log").read_text(encoding="utf-8")
     adsl_sha = hashlib.sha256((out / "adam" / "adsl.xpt").read_bytes()).hexdigest()
@@ -86,8 +90,8 @@ def test_report_files(qc_run):
     assert data.set_index("CHECK").loc["ADSL", "PRODUCTION_SHA256"] == adsl_sha
     assert data.set_index("CHECK").loc["T_TTE", "PRODUCTION_FILE"] == "tlf/ard/t_tte.csv"
     html = (qc / "qc_report.html").read_text(encoding="utf-8")
-    assert "Verdict: 8 of 8 check(s) equal." in html and 'id="T_TTE"' in html
-    assert html.count("ARD statistic (8 identity columns)") == 4
+    assert "Verdict: 12 of 12 check(s) equal." in html and 'id="T_TTE"' in html
+    assert html.count("ARD statistic (8 identity columns)") == 6
     # the QC statistics themselves, as a reviewer reads them: ORR 9/29 with its exact CI, median PFS 160 / 30
     ard = pd.read_csv(qc / "data" / "qc_t_response.csv", keep_default_na=False)
     orr = ard[(ard["analysis_id"] == "T14.2.1-ORR") & (ard["column_value"] == "BOR")].set_index("stat_name")
@@ -128,7 +132,7 @@ def test_a_planted_difference_is_found_value_by_value(study_tlf, tmp_path):
     assert diffs[["column_value", "stat_name", "VARIABLE"]].values.tolist() == [["OS", "km_median_ci_upper",
                                                                                    "stat_value"]]
     assert sorted(p.name for p in (out / "qc" / "diffs").iterdir()) == ["adtte.csv", "t_tte.csv"]
-    assert result.verdict() == "6 of 8 check(s) equal; 2 differ (ADTTE, T_TTE)"
+    assert result.verdict() == "10 of 12 check(s) equal; 2 differ (ADTTE, T_TTE)"
 
 
 def test_a_check_that_cannot_run_is_exit_2_and_the_others_still_run(study_tlf, tmp_path):
@@ -146,7 +150,7 @@ def test_cli_exit_codes_and_summary(study_tlf, tmp_path):
     cmd = [sys.executable, "-m", "derivations", "qc", "--study", str(ROOT), "--out", str(out)]
     res = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     assert res.returncode == 0, res.stdout + res.stderr
-    assert "Verdict: 8 of 8 check(s) equal." in res.stdout
+    assert "Verdict: 12 of 12 check(s) equal." in res.stdout
     assert res.stderr == ""  # progress goes to a terminal only: not to a pipe unless asked
     res = subprocess.run(cmd + ["--progress"], capture_output=True, text=True, timeout=600)
     assert res.returncode == 0
@@ -224,8 +228,8 @@ def test_qc_programs_use_no_framework_derivation():
     assert set(ARD_KEYS) >= {"analysis_id", "stat_name"}
 
 
-@pytest.mark.parametrize("name", ["_common", "_ard", "_ae", "adsl_qc", "adrs_qc", "adtte_qc", "adae_qc", "t_response_qc",
-                                  "t_tte_qc"])
+@pytest.mark.parametrize("name", ["_common", "_ard", "_ae", "_bds", "_ctcae", "_lab", "adsl_qc", "adrs_qc", "adtte_qc",
+                                  "adae_qc", "adlb_qc", "advs_qc", "t_response_qc", "t_tte_qc"])
 def test_qc_module_examples(name):
     """The QC modules' own examples (hand-computed KM, Clopper-Pearson, RECIST table) run as tests."""
     import doctest

@@ -13,7 +13,7 @@ non-missing value on or before the first dose per subject and parameter::
 ...     "AVAL": [120.0, 130.0, 114.0, 140.0], "ABLFL": ["Y", "", "", ""]})
 >>> advs = derive_var_pchg(derive_var_chg(derive_var_base(advs, by_vars=["USUBJID", "PARAMCD"])))
 >>> advs[["BASE", "CHG", "PCHG"]].fillna(-99).values.tolist()
-[[120.0, 0.0, 0.0], [120.0, 10.0, 8.333333333333332], [120.0, -6.0, -5.0], [-99.0, -99.0, -99.0]]
+[[120.0, 0.0, 0.0], [120.0, 10.0, 8.333333333333334], [120.0, -6.0, -5.0], [-99.0, -99.0, -99.0]]
 """
 
 from __future__ import annotations
@@ -120,9 +120,12 @@ def derive_var_chg(
 def derive_var_pchg(
     dataset: pd.DataFrame, *, new_var: str = "PCHG", source_var: str = "AVAL", base_var: str = "BASE"
 ) -> pd.DataFrame:
-    """Add percent change ``new_var = (source_var - base_var) / |base_var| * 100``.
+    """Add percent change ``new_var = 100 * (source_var - base_var) / |base_var|``.
 
     admiral ``derive_var_pchg``: missing when the baseline is 0 or missing, or the value is missing.
+    The change is multiplied by 100 before it is divided (admiral divides first): one rounding instead
+    of two, so that 8 / 28 gives 28.571428571428573, the double nearest 100 x 8 / 28, not
+    28.57142857142857 (an ADaM spec's "100 x CHG / BASE" reproduces it exactly).
 
     Parameters
     ----------
@@ -142,15 +145,15 @@ def derive_var_pchg(
     Examples
     --------
     >>> import pandas as pd
-    >>> derive_var_pchg(pd.DataFrame({"AVAL": [114.0, 5.0, 3.0], "BASE": [120.0, 0.0, -4.0]}))["PCHG"].tolist()
-    [-5.0, nan, 175.0]
+    >>> derive_var_pchg(pd.DataFrame({"AVAL": [114.0, 5.0, 3.0, 36.0], "BASE": [120.0, 0.0, -4.0, 28.0]}))["PCHG"].tolist()
+    [-5.0, nan, 175.0, 28.571428571428573]
     """
     assert_has_columns(dataset, [source_var, base_var])
     aval = pd.to_numeric(dataset[source_var]).astype(float)
     base = pd.to_numeric(dataset[base_var]).astype(float)
     out = dataset.copy()
     with np.errstate(divide="ignore", invalid="ignore"):
-        out[new_var] = ((aval - base) / base.abs() * 100).where(base != 0)
+        out[new_var] = (100 * (aval - base) / base.abs()).where(base != 0)
     return out
 
 

@@ -1,0 +1,192 @@
+"""Double programming of the findings data: QC ADLB, QC ADVS and the laboratory tables (qc/adlb_qc.py,
+qc/advs_qc.py, qc/t_lab_shift_qc.py, qc/t_lab_ae_qc.py) against production.
+
+Production is the session's one ``derive run`` (conftest ``study_tlf``); each QC program is run on what
+``derive qc`` gives it (SDTM and the QC ADSL for a dataset, production ADaM for a table) and its whole
+result compared with production's. The checker of the checker plants one wrong ATOXGR, one wrong ANRIND
+and one wrong shift count in a copy of production and reads what ``derive qc`` says about them.
+"""
+
+from __future__ import annotations
+
+import itertools
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from derivations.adam.toxicity import CTCAE_V5, derive_var_atoxgr_dir
+from derivations.compare import compare_datasets
+from derivations.io import read_dataset, read_dataset_folder
+from derivations.qc import ARD_KEYS as _ARD_KEYS
+from derivations.spec import read_spec
+from derivations.study import Study
+from derivations.xpt import variables_from_spec, write_xpt
+from test_qc_stage import EXPECTED, production_copy
+
+ROOT = Path(__file__).resolve().parents[1]
+STUDY = Study.load(ROOT)
+ARD_KEYS = list(_ARD_KEYS)
+SPEC = read_spec(ROOT / "specs" / "adam_spec.xlsx")
+
+
+def qc_module(name: str):
+    return STUDY.program("qc", name).module
+
+
+@pytest.fixture(scope="module")
+def run(study_tlf) -> Path:
+    return study_tlf.parent  # the session's run: read-only
+
+
+@pytest.fixture(scope="module")
+def sdtm(run):
+    return read_dataset_folder(run / "sdtm")
+
+
+@pytest.fixture(scope="module")
+def adam(run):
+    return read_dataset_folder(run / "adam")
+
+
+@pytest.fixture(scope="module")
+def qc_adsl(sdtm):
+    return qc_module("adsl_qc").derive_adsl_qc(sdtm, STUDY.settings)
+
+
+def _methods(*ids):
+    return {m: SPEC.methods[m].description for m in ids}
+
+
+@pytest.fixture(scope="module")
+def qc_adlb(sdtm, qc_adsl):
+    return qc_module("adlb_qc").derive_adlb_qc(sdtm["LB"], qc_adsl, STUDY.settings,
+                                               _methods("MT.ADLB.PARAM", "MT.ADLB.ATOXDSC"),
+                                               SPEC.dataset("ADLB").variable_names)
+
+
+@pytest.fixture(scope="module")
+def qc_advs(sdtm, qc_adsl):
+    return qc_module("advs_qc").derive_advs_qc(sdtm["VS"], qc_adsl, STUDY.settings,
+                                               SPEC.methods["MT.ADVS.PARAM"].description,
+                                               SPEC.dataset("ADVS").variable_names)
+
+
+@pytest.mark.parametrize("name, records", [("ADLB", 5421), ("ADVS", 1751)])
+def test_qc_dataset_equals_production_whole_frame(name, records, adam, qc_adlb, qc_advs):
+    qc = {"ADLB": qc_adlb, "ADVS": qc_advs}[name]
+    production = adam[name]
+    assert list(qc.columns) == list(production.columns) == SPEC.dataset(name).variable_names
+    assert len(qc) == len(production) == records
+    result = compare_datasets(production, qc, by_vars=SPEC.dataset(name).keys, ignore="formats,labels,lengths")
+    assert result.equal, result.report_text()
+    assert result.summary["n_values_unequal"] == 0
+
+
+def _ard(path: Path) -> pd.DataFrame:
+    frame, _ = read_dataset(path)
+    return frame.assign(stat_value=pd.to_numeric(frame["stat_value"].replace("", None)))
+
+
+@pytest.mark.parametrize("name, records", [("t_lab_shift", 2376), ("t_lab_ae", 228)])
+def test_qc_lab_table_equals_production_ard(name, records, run, adam):
+    safety = set(adam["ADSL"].loc[adam["ADSL"]["SAFFL"] == "Y", "USUBJID"])
+    if name == "t_lab_shift":
+        qc = qc_module("t_lab_shift_qc").shift_ard(adam["ADLB"], safety)
+    else:
+        qc = qc_module("t_lab_ae_qc").lab_ae_ard(adam["ADSL"], adam["ADLB"], adam["ADAE"])
+    production = _ard(run / "tlf" / "ard" / f"{name}.csv")
+    assert len(qc) == len(production) == records
+    result = compare_datasets(production[ARD_KEYS + ["stat_value"]], qc.astype({k: str for k in ARD_KEYS}),
+                              by_vars=ARD_KEYS, tolerance=1e-6)
+    assert result.equal, result.report_text()
+
+
+def test_qc_hand_checked_values(sdtm, qc_adlb, qc_advs, adam):
+    """Values checked by hand against the SDTM listing, so that the QC itself is tested."""
+    lb = sdtm["LB"]
+    day = lb[(lb["USUBJID"] == "NCT04984096-001") & (lb["LBDTC"] == "2021-08-17")].set_index("LBTESTCD")
+    assert (day.loc["CA", "LBSTRESN"], day.loc["ALB", "LBSTRESN"]) == (2.47, 49.0)
+    rec = qc_adlb[(qc_adlb["USUBJID"] == "NCT04984096-001") & (qc_adlb["PARAMCD"] == "CACORR")
+                  & (qc_adlb["ADT"] == "2021-08-17")].iloc[0]
+    assert round(rec["AVAL"], 10) == 2.29 and pd.isna(rec["LBSEQ"])           # 2.47 + 0.02 x (40 - 49)
+    assert (rec["ANRLO"], rec["ANRHI"], rec["PARCAT1"]) == (2.15, 2.54, "CHEMISTRY")  # CA's range and category
+    assert (rec["ATOXGRL"], rec["ATOXGRH"], rec["ATOXGR"]) == ("0", "0", "0")
+    assert not ((qc_adlb["PARAMCD"] == "CA") & (qc_adlb["ATOXDSCL"] != "")).any()  # measured calcium: no grade
+    # LYM 0.37 x 10^9/L (LLN 1.1): CTCAE grade 3 (< 0.5 - 0.2), low
+    lym = qc_adlb[(qc_adlb["USUBJID"] == "NCT04984096-003") & (qc_adlb["PARAMCD"] == "LYM")
+                  & (qc_adlb["ADT"] == "2020-08-08")].iloc[0]
+    assert (lym["AVAL"], lym["ANRIND"], lym["ATOXGRL"], lym["ATOXGRH"], lym["ATOXGR"]) == (0.37, "LOW", "3", "0", "-3")
+    vs = qc_advs[(qc_advs["USUBJID"] == "NCT04984096-001") & (qc_advs["ADT"] == "2021-08-17")].set_index("PARAMCD")
+    assert vs.loc["MAP", "AVAL"] == (124 + 2 * 70) / 3 == 88.0
+    assert vs.loc["SYSBP", "PCHG"] == 100 * (124 - 114) / 114                 # the spec's 100 x CHG / BASE
+    assert (vs.loc["SYSBP", "CRIT1"], vs.loc["SYSBP", "CRIT1FL"]) == ("SYSBP >= 140 mmHg", "N")
+    assert vs.loc["BMI", "AVAL"] == 74.6 / (160 / 100) ** 2                   # baseline HEIGHT 160 cm
+
+
+def test_qc_grading_agrees_with_the_framework_table_but_for_creatinine_without_uln():
+    """The QC's own CTCAE transcription and the framework's CTCAE_V5 grade a grid of values at and around every
+    threshold (0.1% either side), with and without the limits and the baseline, for each baseline indicator.
+    They differ in one place only, and the QC keeps its reading (the spec: "blank without ... the limit a
+    criterion needs", grades read from 4 down): creatinine without a ULN. The framework then grades the x
+    baseline criteria (grade 2 or 3); the QC leaves the grade blank, as grade 4 (> 6 x ULN) cannot be ruled out."""
+    ctcae = sys.modules[qc_module("adlb_qc").__package__ + "._ctcae"]
+    checked, differ = 0, []
+    for (term, d), crit in ctcae.CRITERIA.groupby(["TERM", "DIRECTION"], sort=False):
+        refs = {r.FACTOR * x if r.BASIS in ("limit", "base") else (x + r.FACTOR if r.BASIS == "over_limit" else r.FACTOR)
+                for r in crit.itertuples() for x in (3.0, 40.0, 130.0)}
+        values = sorted({v * f for v in refs for f in (0.999, 1.0, 1.001)}) + [np.nan]
+        grid = pd.DataFrame(itertools.product(values, [3.0, 40.0, np.nan], [40.0, 130.0, np.nan], [3.0, 40.0, np.nan],
+                                              ["NORMAL", "HIGH", "LOW"]),
+                            columns=["AVAL", "ANRLO", "ANRHI", "BASE", "BNRIND"]).assign(DSC=term)
+        unit = CTCAE_V5.term(term, d).unit
+        framework = derive_var_atoxgr_dir(grid.assign(U=unit), new_var="G", tox_description_var="DSC", direction=d,
+                                          unit_var="U")["G"].fillna("")
+        qc = ctcae.grade(grid, grid["DSC"], d)
+        checked += len(grid)
+        differ.append(grid.assign(FRAMEWORK=framework, QC=qc)[framework != qc])
+    differ = pd.concat(differ)
+    assert checked == 41877
+    assert set(differ["DSC"]) == {"Creatinine increased"} and differ["ANRHI"].isna().all()
+    assert (differ["QC"] == "").all() and set(differ["FRAMEWORK"]) == {"2", "3"}
+    assert (differ["AVAL"] > 1.5 * differ["BASE"]).all()
+
+
+def test_planted_production_errors_are_reported_exactly(study_tlf, tmp_path):
+    """One ATOXGR, one ANRIND (production ADLB) and one shift count (production ARD of Table 14.3.6) made wrong:
+    derive qc exits 1 and names each difference: subject, parameter, variable, production and QC value."""
+    out = production_copy(study_tlf, tmp_path / "out")
+    path = out / "adam" / "adlb.xpt"
+    adlb, _ = read_dataset(path)
+    lym = (adlb["USUBJID"] == "NCT04984096-003") & (adlb["PARAMCD"] == "LYM") & (adlb["ADT"] == "2020-08-08")
+    alb = (adlb["USUBJID"] == "NCT04984096-001") & (adlb["PARAMCD"] == "ALB") & (adlb["ADT"] == "2021-08-17")
+    assert (adlb.loc[lym, "ATOXGR"].tolist(), adlb.loc[alb, "ANRIND"].tolist()) == (["-3"], ["NORMAL"])
+    adlb.loc[lym, "ATOXGR"] = "-2"
+    adlb.loc[alb, "ANRIND"] = "LOW"
+    spec = SPEC.dataset("ADLB")
+    write_xpt(adlb, path, label=spec.label, variables=variables_from_spec(spec), created=STUDY.created)
+    ard_path = out / "tlf" / "ard" / "t_lab_shift.csv"
+    ard = pd.read_csv(ard_path, dtype=str, keep_default_na=False)
+    cell = (ard["analysis_id"] == "T14.3.6-HGB-L") & (ard["group_value"] == "0>1") & (ard["stat_name"] == "n")
+    assert ard.loc[cell, "stat_value"].tolist() == ["6"]
+    ard.loc[cell, "stat_value"] = "7"
+    ard.to_csv(ard_path, index=False, lineterminator="\n")
+
+    res = subprocess.run([sys.executable, "-m", "derivations", "qc", "--study", str(ROOT), "--out", str(out)],
+                         capture_output=True, text=True, timeout=600)
+    assert res.returncode == 1, res.stdout + res.stderr
+    n = len(EXPECTED)
+    assert f"Verdict: {n - 2} of {n} check(s) equal; 2 differ (ADLB, T_LAB_SHIFT)." in res.stdout
+    report = pd.read_csv(out / "qc" / "qc_report.csv", keep_default_na=False).set_index("CHECK")
+    assert report.loc["ADLB", "N_VALUES_DIFFERENT"] == 2 and report.loc["T_LAB_SHIFT", "N_VALUES_DIFFERENT"] == 1
+    assert (report.drop(["ADLB", "T_LAB_SHIFT"])["EQUAL"] == "Y").all()
+    diffs = pd.read_csv(out / "qc" / "diffs" / "adlb.csv", dtype=str, keep_default_na=False)
+    assert diffs[["USUBJID", "PARAMCD", "ADT", "VARIABLE", "BASE", "COMPARE"]].values.tolist() == [
+        ["NCT04984096-001", "ALB", "2021-08-17", "ANRIND", "LOW", "NORMAL"],
+        ["NCT04984096-003", "LYM", "2020-08-08", "ATOXGR", "-2", "-3"]]
+    diffs = pd.read_csv(out / "qc" / "diffs" / "t_lab_shift.csv", dtype=str, keep_default_na=False)
+    assert diffs[["analysis_id", "group_var", "group_value", "stat_name", "BASE", "COMPARE"]].values.tolist() == [
+        ["T14.3.6-HGB-L", "CELL", "0>1", "n", "7", "6"]]
