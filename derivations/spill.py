@@ -162,16 +162,20 @@ class Owner:
 
     def is_gone(self, here: "Owner") -> bool:
         """Whether this owner has ended, seen from ``here`` (this process): same host, and another boot, or
-        no process ``pid``, or a process ``pid`` that started at another time. Another host: never."""
+        no process ``pid``, or a process ``pid`` that started at another time, or one that has ended and
+        waits for its parent (a zombie, state Z or X). Another host: never."""
         if self.host != here.host:
             return False
         if self.boot != here.boot:
             return True
         try:
-            start = _start_time(self.pid, missing_ok=False)
+            found = _stat(self.pid)
         except FileNotFoundError:
             return True
-        return start is not None and start != self.start
+        if found is None:  # cannot tell: kept
+            return False
+        state, start = found
+        return start != self.start or state in ("Z", "X")
 
 
 def _read(path: Path) -> str | None:
@@ -181,19 +185,27 @@ def _read(path: Path) -> str | None:
         return None
 
 
-def _start_time(pid: int, *, missing_ok: bool = True) -> str | None:
-    """Field 22 of ``/proc/<pid>/stat`` (after the command name, which may hold spaces and parentheses);
-    ``None`` when it cannot be read; FileNotFoundError (unless ``missing_ok``) when there is no such process."""
+def _stat(pid: int) -> tuple[str, str] | None:
+    """Fields 3 (state) and 22 (start time) of ``/proc/<pid>/stat`` (read after the command name, which may
+    hold spaces and parentheses); ``None`` when it cannot be read; FileNotFoundError when there is no such
+    process."""
     try:
         text = (_PROC / str(pid) / "stat").read_text(encoding="ascii", errors="replace")
     except FileNotFoundError:
-        if missing_ok:
-            return None
         raise
     except OSError:
         return None
     fields = text[text.rfind(")") + 1:].split()
-    return fields[19] if len(fields) > 19 else None  # fields[0] is field 3 (state)
+    return (fields[0], fields[19]) if len(fields) > 19 else None  # fields[0] is field 3
+
+
+def _start_time(pid: int) -> str | None:
+    """The start time of process ``pid`` (:func:`_stat`); ``None`` when there is none or it cannot be read."""
+    try:
+        found = _stat(pid)
+    except FileNotFoundError:
+        return None
+    return None if found is None else found[1]
 
 
 def make_held_folder() -> Path:

@@ -9,7 +9,9 @@ values and dtypes.
 """
 
 import gc
+import subprocess
 import tempfile
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -189,6 +191,21 @@ def test_a_dead_runs_held_folder_is_removed_and_nothing_else(private_tmp):
         "derive-held-live", "derive-held-nomarker", "derive-held-otherhost"]
     assert outside.is_dir() and (outside / OWNER_MARKER).is_file()
     assert (made["live"] / "adlb-3.arrow").read_bytes() == b"x" * 5
+
+
+def test_a_killed_run_not_yet_reaped_by_its_parent_is_dead(private_tmp):
+    here = Owner.this_process()
+    child = subprocess.Popen(["true"])   # not waited for: it ends and stays a zombie (state Z) until then
+    try:
+        for _ in range(500):
+            if Path(f"/proc/{child.pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z":
+                break
+            time.sleep(0.01)
+        zombie = replace(here, pid=child.pid, start=_start_time(child.pid))
+        folder = _held(private_tmp, "derive-held-zombie", zombie)
+        assert remove_dead_held_folders() == [RemovedFolder(folder, len(zombie.text()), zombie)]
+    finally:
+        child.wait()
 
 
 def test_a_run_marks_its_folder_and_logs_what_it_removed(private_tmp, tmp_path):
