@@ -4,7 +4,6 @@ Each block names the spec method (Methods sheet, MT.xxx) it implements. Study
 settings come from study.toml: [study] cutoff_date, [adam] agegr1_cut.
 """
 
-import numpy as np
 import pandas as pd
 
 from derivations.adam import (
@@ -40,6 +39,14 @@ NOT_KEPT = ["DTHDTC", "RFPENDTC", "PRIORRES", "TRTLINE"]
 BASELINE_PAGE_QNAMS = ("ECOGBL", "SMOKHX", "ALCOHX", "STAGE", "METSITE", "PRIORRES", "TRTLINE")
 #: MT.EFFFL / ADRS MDIS: measurable disease = a target lesion identified at baseline.
 BASELINE_TARGET = "TUSTRESC == 'TARGET' and VISIT == 'BASELINE'"
+#: MT.SAFFL: safety population = any dose of either drug (first row that holds)
+SAFFL = [("condition", "SAFFL"),
+         ("TRTSDT.notna()", "Y"),
+         ("True", "N")]
+#: MT.EFFFL: efficacy population = safety population with measurable disease at baseline (_MDIS: BASELINE_TARGET)
+EFFFL = [("condition", "EFFFL"),
+         ("SAFFL == 'Y' and _MDIS == 'Y'", "Y"),
+         ("True", "N")]
 
 
 def agegr1(cut: int) -> pd.DataFrame:
@@ -82,12 +89,12 @@ def derive(ctx):
     # MT.TRTDURD
     adsl = derive_vars_duration(adsl, new_var="TRTDURD", start_date="TRTSDT", end_date="TRTEDT")
 
-    # MT.SAFFL / MT.EFFFL
-    adsl["SAFFL"] = np.where(adsl["TRTSDT"].notna(), "Y", "N")
+    # MT.SAFFL
+    adsl = derive_vars_cat(adsl, definition=SAFFL)
+    # MT.EFFFL
     adsl = derive_var_merged_exist_flag(adsl, dataset_add=sdtm["TU"], by_vars=KEYS, new_var="_MDIS",
                                         condition=BASELINE_TARGET, missing_value="N")
-    adsl["EFFFL"] = np.where((adsl["SAFFL"] == "Y") & (adsl["_MDIS"] == "Y"), "Y", "N")
-    adsl = adsl.drop(columns="_MDIS")
+    adsl = derive_vars_cat(adsl, definition=EFFFL).drop(columns="_MDIS")
 
     # MT.SUPPDM, MT.PD1TRT: baseline characteristics collected on the baseline page, the PD-1 antibody given
     adsl = derive_vars_supp_back(adsl, dataset_add=sdtm["SUPPDM"])

@@ -148,7 +148,8 @@ def _compare_parser(sub) -> None:
                                                         "keys, variable, base, compare")
     p.add_argument("--max-listed", type=int, default=50, metavar="N",
                    help="differences listed per variable in the reports (default 50)")
-    p.add_argument("--study", default=".", help="folders: the study whose specs give each dataset's keys "
+    p.add_argument("--study", default=".", help="folders: the study whose specs give each dataset's keys; "
+                                                "CSV files: the numeric variables, compared as numbers "
                                                 "(default: the current folder)")
 
 
@@ -413,7 +414,7 @@ def _compare(args) -> int:
     """Print the report; 0 equal, 1 different, 2 the compare could not run (:func:`main` says why, in one line)."""
     from pathlib import Path
 
-    from .compare import compare_datasets, compare_folders, spec_keys, write_differences
+    from .compare import compare_datasets, compare_folders, spec_keys, spec_numeric, write_differences
     from .findings import DerivationError
     from .io import read_dataset
 
@@ -437,12 +438,16 @@ def _compare(args) -> int:
                                   hint="compare the two dataset files with --var/--with")
         by_vars = names(args.by) or None
         keys = None if by_vars else spec_keys(args.study)
-        result = compare_folders(base_path, comp_path, keys=keys, by_vars=by_vars, **options)
+        result = compare_folders(base_path, comp_path, keys=keys, by_vars=by_vars, numeric=spec_numeric(args.study),
+                                 **options)
     else:
         base, bmeta = read_dataset(base_path)
         comp, cmeta = read_dataset(comp_path)
+        numeric = spec_numeric(args.study).get(bmeta.name) if bmeta.attributes.get("untyped") or \
+            cmeta.attributes.get("untyped") else None  # CSV: numbers by the spec of the dataset of that name
         result = compare_datasets(base, comp, by_vars=names(args.by), variables=names(args.var),
-                                  with_vars=names(args.with_vars), base_meta=bmeta, compare_meta=cmeta, **options)
+                                  with_vars=names(args.with_vars), base_meta=bmeta, compare_meta=cmeta,
+                                  numeric=numeric, **options)
     sys.stdout.write(result.report_text(max_listed=args.max_listed))
     if args.html:
         from .compare.html import GENERATOR

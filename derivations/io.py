@@ -14,7 +14,9 @@ The readers, by file type (:data:`READERS`; ``print(READERS[".xpt"])`` says what
                (``sas_dates=False``: the numbers as submitted)
 ``.parquet``   ``pandas.read_parquet``; labels from an optional sidecar
                ``NAME.meta.json`` (``dataset_label`` and ``columns[].label``)
-``.csv``       every column read as text; empty cells are empty strings
+``.csv``       every column read as text; empty cells are empty strings; the metadata says
+               ``untyped`` (a compare reads a column as numbers when the other side or the
+               spec says it is numeric: :mod:`derivations.compare.engine`)
 ``.json``      CDISC Dataset-JSON 1.1 (:func:`derivations.datasetjson.read_dataset_json`)
 =============  ==============================================================
 
@@ -365,7 +367,8 @@ def read_csv(path: str | Path, *, encoding: str | None = None,
     path = Path(path)
     df = read_raw_page(path, encoding=encoding)
     variables = tuple(VariableMeta(str(c), None, "char") for c in df.columns)
-    return df, DatasetMeta(path.stem.upper(), None, variables, str(path), {"records": len(df)})
+    # untyped: the file carries no types, a compare may read a column as numbers (derivations.compare.engine)
+    return df, DatasetMeta(path.stem.upper(), None, variables, str(path), {"records": len(df), "untyped": True})
 
 
 def _read_json(path: Path, *, encoding: str | None = None, sas_dates: bool = True):

@@ -33,7 +33,7 @@ from .io import read_dataset_folder
 from .plausibility import check_plausibility
 from .program import Program, producers, program_errors, run_order
 from .progress import Progress, silent
-from .spill import DatasetStore, HeldOnDisk, held_frames
+from .spill import DatasetStore, HeldOnDisk, held_frames, make_held_folder, remove_dead_held_folders
 from .study import STAGES, RunContext, Study
 
 
@@ -55,6 +55,7 @@ class RunResult:
     seconds: float = 0.0
     run_log: Path | None = None
     lengths: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)  # stage -> submitted lengths
+    removed: list = field(default_factory=list)  # held folders of dead runs removed (spill.RemovedFolder)
 
 
 def finalize_dataset(dataset: pd.DataFrame, spec, name: str, *, program: str = "a program",
@@ -368,7 +369,7 @@ def run_study(
     plan = plan_run(Path(out_dir).resolve(), parse_stages(stages, STAGES), given=given, valid=STAGES)
     out_dir = check_output_folder(out_dir, inputs=study_inputs(study, raw_dir, given), kept=plan.keep.values())
     ctx = RunContext(study=study, raw_dir=Path(raw_dir).resolve() if raw_dir else None)
-    result = RunResult(out_dir=out_dir, findings=ctx.findings)
+    result = RunResult(out_dir=out_dir, findings=ctx.findings, removed=remove_dead_held_folders())
     _hold_on_disk(ctx, result)
     for severity, note in plan.notes:
         ctx.findings.add(severity, "partial_run", note)
@@ -409,7 +410,8 @@ def run_study(
         result.seconds = time.perf_counter() - t_run
         write_run_log(staging.path / "run.log", study=study, started=started, seconds=result.seconds,
                       timings=result.timings, programs=progress.records, findings=ctx.findings,
-                      out_dir=staging.path, raw_dir=ctx.raw_dir, sdtm_dir=given.get("sdtm"))
+                      out_dir=staging.path, raw_dir=ctx.raw_dir, sdtm_dir=given.get("sdtm"),
+                      removed=result.removed)
         result.run_log = out_dir / "run.log"
         staging.commit()
     result.files = [out_dir / p.relative_to(staging.path) for p in result.files]
@@ -419,14 +421,14 @@ def run_study(
 def _hold_on_disk(ctx: RunContext, result: RunResult) -> None:
     """With ``[study] spill_records = N``, the run's SDTM and ADaM datasets of N records or more are held on
     disk between programs (:class:`derivations.spill.DatasetStore`), in a private temporary folder that is
-    deleted with ``result`` (whose datasets read it) or when the process ends."""
-    import tempfile
+    deleted with ``result`` (whose datasets read it) or when the process ends; a killed run's folder is removed
+    by the next run (:func:`derivations.spill.remove_dead_held_folders`, listed in the run log)."""
     import weakref
 
     records = int(ctx.settings.get("study", {}).get("spill_records", 0) or 0)
     if records <= 0:
         return
-    folder = Path(tempfile.mkdtemp(prefix="derive-held-"))
+    folder = make_held_folder()
     weakref.finalize(result, shutil.rmtree, str(folder), True)
     ctx.sdtm = DatasetStore(folder, records, ctx.sdtm)
     ctx.adam = DatasetStore(folder, records, ctx.adam)
@@ -545,7 +547,7 @@ def run_programs(
     out = check_output_folder(out, inputs=study_inputs(study, raw_dir, given), kept=kept)
 
     ctx = RunContext(study=study, raw_dir=Path(raw_dir).resolve() if raw_dir else None)
-    result = RunResult(out_dir=out, findings=ctx.findings)
+    result = RunResult(out_dir=out, findings=ctx.findings, removed=remove_dead_held_folders())
     run_notes = Findings()  # about the run as a whole; listed first in findings.txt
     for severity, note in notes:
         run_notes.add(severity, "partial_run", note)
@@ -654,7 +656,8 @@ def run_programs(
         (staging.path / "run.log").unlink(missing_ok=True)
         write_run_log(staging.path / "run.log", study=study, started=started, seconds=result.seconds,
                       timings=result.timings, programs=progress.records, findings=ctx.findings,
-                      out_dir=staging.path, raw_dir=ctx.raw_dir, sdtm_dir=given.get("sdtm"))
+                      out_dir=staging.path, raw_dir=ctx.raw_dir, sdtm_dir=given.get("sdtm"),
+                      removed=result.removed)
         result.run_log = out / "run.log"
         staging.commit()
     result.files = [out / p.relative_to(staging.path) for p in result.files]

@@ -159,12 +159,33 @@ def program_lines(records: Iterable[tuple]) -> list[str]:
     return lines
 
 
+def removed_lines(removed: Iterable) -> list[str]:
+    """The run log's lines on the held folders that killed runs left and this run removed: path, bytes, owner.
+
+    >>> from derivations.spill import Owner, RemovedFolder
+    >>> gone = RemovedFolder(Path("/tmp/derive-held-ab12"), 2_500_000_000, Owner(4242, "1301442", "b00t", "vm"))
+    >>> print("\\n".join(removed_lines([gone])))
+    <BLANKLINE>
+    removed      held datasets of runs that ended without removing them (their process is gone)
+      /tmp/derive-held-ab12  2,500,000,000 bytes (2.33 GiB)  process 4242 on vm
+    >>> removed_lines([])
+    []
+    """
+    removed = list(removed)
+    if not removed:
+        return []
+    return ["", "removed      held datasets of runs that ended without removing them (their process is gone)"] + [
+        f"  {r.path}  {r.size:,} bytes ({r.size / 2**30:.2f} GiB)  process {r.owner.pid} on {r.owner.host}"
+        for r in removed]
+
+
 def write_run_log(path: Path, *, study, started: _dt.datetime, seconds: float,
                   timings: Mapping[str, Mapping[str, float]], programs: Iterable[tuple] = (),
                   findings=None, out_dir: Path | None = None, raw_dir: Path | None = None,
-                  sdtm_dir: Path | None = None, argv: list[str] | None = None) -> Path:
+                  sdtm_dir: Path | None = None, argv: list[str] | None = None, removed: Iterable = ()) -> Path:
     """Write the run log (text) to ``path``; ``programs`` are :class:`~derivations.progress.Progress` records
-    ``(stage, program, seconds, rows, status)``."""
+    ``(stage, program, seconds, rows, status)``; ``removed``: the held folders of dead runs this run removed
+    (:func:`derivations.spill.remove_dead_held_folders`)."""
     root = Path(study.root)
     lines = log_header("derive run log", study=study, started=started, seconds=seconds, argv=argv)
     lines += ["", "stages       derive s (cpu s)   write s (cpu s)   rows"]
@@ -178,6 +199,7 @@ def write_run_log(path: Path, *, study, started: _dt.datetime, seconds: float,
     if findings is not None:
         sev = {s: sum(f.severity == s for f in findings) for s in ("error", "warning", "note")}
         lines.append(f"findings     {sev['error']} error(s), {sev['warning']} warning(s), {sev['note']} note(s)")
+    lines += removed_lines(removed)
     lines += ["", "inputs (sha256)"]
     lines += [f"  {sha256(p)}  {role:<10} {_display(p, root)}"
               for role, p in input_files(study, raw_dir=raw_dir, sdtm_dir=sdtm_dir)]
@@ -186,4 +208,4 @@ def write_run_log(path: Path, *, study, started: _dt.datetime, seconds: float,
 
 
 __all__ = ["KINDS", "kind_of", "outputs_by_kind", "run_summary", "input_files", "package_versions", "write_run_log",
-           "log_header", "program_lines", "sha256"]
+           "log_header", "program_lines", "removed_lines", "sha256"]

@@ -22,6 +22,13 @@ and ``NaN``), ``float64``, ``int64``, ``bool``, ``datetime64`` and ``timedelta64
 and ``boolean``. A frame with any other column (categories, mixed objects) stays in memory
 (:func:`spill_frame` returns ``None``).
 
+The run's folder (:func:`make_held_folder`, ``derive-held-*`` in the system's temporary folder) goes
+with the run's result or when the process ends; a run killed outright (SIGKILL, out of memory) cannot
+remove it, so it records its owner in a marker file (:class:`Owner`: process id, the process's start
+time, boot id, host) and the next run removes the folders whose owner is dead
+(:func:`remove_dead_held_folders`). A folder without a valid marker, of another host or of a live
+process is never touched.
+
 Example
 -------
 >>> import tempfile
@@ -36,6 +43,11 @@ Example
 from __future__ import annotations
 
 import itertools
+import os
+import shutil
+import socket
+import stat
+import tempfile
 from collections.abc import Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,6 +59,12 @@ import pyarrow as pa
 
 #: rows per Arrow record batch of a spilled file
 BATCH_ROWS = 1_000_000
+#: how a run's private folder of held datasets is named in the system's temporary folder
+HELD_PREFIX = "derive-held-"
+#: the marker file recording who made a held folder (:class:`Owner`)
+OWNER_MARKER = "owner.txt"
+_MARKER_KIND = "derivations held datasets"
+_PROC = Path("/proc")
 
 
 @dataclass(frozen=True)
@@ -89,6 +107,153 @@ class HeldOnDisk:
         out = pd.concat(frames, ignore_index=True)
         del frames
         return out
+
+
+@dataclass(frozen=True)
+class Owner:
+    """The process that made a held folder, as its marker records it.
+
+    ``start`` is the process's start time (field 22 of ``/proc/<pid>/stat``, clock ticks after boot), so
+    that a process id used again by a later process is not taken for the owner; ``boot`` is
+    ``/proc/sys/kernel/random/boot_id``.
+
+    >>> here = Owner.this_process()
+    >>> here.pid == os.getpid(), Owner.parse(here.text()) == here, here.is_gone(here)
+    (True, True, False)
+    >>> print(Owner(4242, "1301442", "46e20160", "vm").text(), end="")
+    derivations held datasets
+    pid 4242
+    start 1301442
+    boot 46e20160
+    host vm
+    >>> Owner.parse("pid 4242\\n") is None   # not a marker of ours
+    True
+    """
+
+    pid: int
+    start: str
+    boot: str
+    host: str
+
+    @classmethod
+    def this_process(cls) -> "Owner | None":
+        """This process; ``None`` where ``/proc`` does not tell a process's start time (then nothing is removed)."""
+        start, boot = _start_time(os.getpid()), _read(_PROC / "sys/kernel/random/boot_id")
+        if not start or not boot:
+            return None
+        return cls(os.getpid(), start, boot, socket.gethostname())
+
+    def text(self) -> str:
+        """The marker's text: a first line naming it, then ``key value`` lines."""
+        return f"{_MARKER_KIND}\npid {self.pid}\nstart {self.start}\nboot {self.boot}\nhost {self.host}\n"
+
+    @classmethod
+    def parse(cls, text: str) -> "Owner | None":
+        """The owner a marker's text records; ``None`` unless it is a whole marker of ours."""
+        lines = text.strip().split("\n")
+        if len(lines) != 5 or lines[0] != _MARKER_KIND:
+            return None
+        fields = dict(line.partition(" ")[::2] for line in lines[1:5])
+        if list(fields) != ["pid", "start", "boot", "host"] or not all(fields.values()):
+            return None
+        if not fields["pid"].isdigit() or int(fields["pid"]) <= 0:
+            return None
+        return cls(int(fields["pid"]), fields["start"], fields["boot"], fields["host"])
+
+    def is_gone(self, here: "Owner") -> bool:
+        """Whether this owner has ended, seen from ``here`` (this process): same host, and another boot, or
+        no process ``pid``, or a process ``pid`` that started at another time. Another host: never."""
+        if self.host != here.host:
+            return False
+        if self.boot != here.boot:
+            return True
+        try:
+            start = _start_time(self.pid, missing_ok=False)
+        except FileNotFoundError:
+            return True
+        return start is not None and start != self.start
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def _start_time(pid: int, *, missing_ok: bool = True) -> str | None:
+    """Field 22 of ``/proc/<pid>/stat`` (after the command name, which may hold spaces and parentheses);
+    ``None`` when it cannot be read; FileNotFoundError (unless ``missing_ok``) when there is no such process."""
+    try:
+        text = (_PROC / str(pid) / "stat").read_text(encoding="ascii", errors="replace")
+    except FileNotFoundError:
+        if missing_ok:
+            return None
+        raise
+    except OSError:
+        return None
+    fields = text[text.rfind(")") + 1:].split()
+    return fields[19] if len(fields) > 19 else None  # fields[0] is field 3 (state)
+
+
+def make_held_folder() -> Path:
+    """A new private folder ``derive-held-*`` in the system's temporary folder, its owner recorded in it."""
+    folder = Path(tempfile.mkdtemp(prefix=HELD_PREFIX))
+    owner = Owner.this_process()
+    if owner is not None:
+        partial = folder / (OWNER_MARKER + ".partial")
+        partial.write_text(owner.text(), encoding="ascii")
+        os.replace(partial, folder / OWNER_MARKER)
+    return folder
+
+
+def folder_bytes(folder: Path) -> int:
+    """The bytes of the files under ``folder`` (links not followed)."""
+    total = 0
+    for root, _dirs, files in os.walk(folder):
+        for name in files:
+            try:
+                total += os.lstat(os.path.join(root, name)).st_size
+            except OSError:
+                pass
+    return total
+
+
+@dataclass(frozen=True)
+class RemovedFolder:
+    """A held folder removed because its owner was dead: where, how many bytes, whose."""
+
+    path: Path
+    size: int
+    owner: Owner
+
+
+def remove_dead_held_folders() -> list[RemovedFolder]:
+    """Remove the ``derive-held-*`` folders in the system's temporary folder that a dead run of ours left.
+
+    A folder is removed only when it is a folder (not a link) of this user holding a marker of ours
+    (:data:`OWNER_MARKER`, a regular file) whose owner :meth:`Owner.is_gone` from this process; any other
+    entry is left as it is. Gives what was removed, by path.
+    """
+    here = Owner.this_process()
+    if here is None:
+        return []
+    removed = []
+    for folder in sorted(Path(tempfile.gettempdir()).glob(HELD_PREFIX + "*")):
+        try:
+            info, marker = os.lstat(folder), os.lstat(folder / OWNER_MARKER)
+        except OSError:
+            continue
+        if not (stat.S_ISDIR(info.st_mode) and stat.S_ISREG(marker.st_mode)) or info.st_uid != os.getuid():
+            continue
+        owner = Owner.parse(_read(folder / OWNER_MARKER) or "")
+        if owner is None or not owner.is_gone(here):
+            continue
+        size = folder_bytes(folder)
+        shutil.rmtree(folder, ignore_errors=True)
+        if not os.path.lexists(folder):
+            removed.append(RemovedFolder(folder, size, owner))
+    return removed
 
 
 def _column_kind(series: pd.Series) -> str | None:

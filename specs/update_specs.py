@@ -133,8 +133,10 @@ ADAM_METHODS = {
                    "on records after TRTSDT only.", ""),
     "MT.BDS.ASEQ": ("Analysis sequence number", "1, 2, ... per subject after sorting by PARAMN, ADT (ADLB: then "
                     "LBSEQ).", ""),
-    "MT.ONTRTFL": ("On-treatment flag", "Y when TRTSDT <= ADT <= TRTEDT + {adam.ontrt_end_window} days, or when "
-                   "ADT is missing (a record that cannot be dated counts as on treatment); blank otherwise.", ""),
+    "MT.ONTRTFL": ("On-treatment flag", "Y when TRTSDT - {adam.ontrt_start_window} days <= ADT <= TRTEDT + "
+                   "{adam.ontrt_end_window} days (dates compared by day: on treatment from {adam.ontrt_start_window} "
+                   "days before the day of the first dose), or when ADT is missing (a record that cannot be dated "
+                   "counts as on treatment); blank otherwise.", ""),
     "MT.ANRIND": ("Reference range indicator", "LOW when AVAL < ANRLO, HIGH when AVAL > ANRHI, NORMAL otherwise; blank "
                   "without a value or a range.", "PGM.ADLB"),
     "MT.R2BASE": ("Ratio to baseline", "AVAL / BASE (missing when BASE is 0); on records after TRTSDT only.",

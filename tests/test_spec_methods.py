@@ -47,7 +47,10 @@ def test_the_lab_and_vital_sign_methods_state_their_values(methods):
             "n = 3 to 60 (AVISITN n): ADY 21n - 30 to 21n - 10, target 21n - 20 (Cycle 3: 33 to 53, target 43)"
             ) in methods["adam:MT.BDS.AVISIT"]
     assert "closest to the target day (of two equally close, the later)" in methods["adam:MT.BDS.ANL01FL"]
-    assert "ADT <= TRTEDT + 30 days" in methods["adam:MT.ONTRTFL"]
+    assert methods["adam:MT.ONTRTFL"] == (
+        "Y when TRTSDT - 0 days <= ADT <= TRTEDT + 30 days (dates compared by day: on treatment from 0 days before "
+        "the day of the first dose), or when ADT is missing (a record that cannot be dated counts as on treatment); "
+        "blank otherwise.")
     assert "last record with a value on or before TRTSDT per subject and parameter (by ADT; ADLB: then LBSEQ)" \
         in methods["adam:MT.BDS.BASE"]
     # CTCAE grades corrected serum calcium: the computed CACORR is graded, the measured CA is not
@@ -67,6 +70,14 @@ def test_the_lab_and_vital_sign_methods_state_their_values(methods):
             "grade 2 <0.8 - 0.5 x 10e9/L; grade 1 <LLN - 0.8 x 10e9/L |") in methods["adam:MT.ADLB.ATOXGR"]
     assert "HGB low: Anemia;" in methods["adam:MT.ADLB.ATOXDSC"]
     assert "SYSBP: CRIT1 'SYSBP >= 140 mmHg' when SYSBP >= 140;" in methods["adam:MT.ADVS.CRIT1"]
+
+
+def test_the_on_treatment_text_states_both_windows():
+    # [adam] ontrt_start_window and ontrt_end_window as a study sets them
+    text = read_spec(Study.load(ROOT).spec_path("adam")).methods["MT.ONTRTFL"].description
+    filled = fill_settings(text, {"adam": {"ontrt_start_window": 3, "ontrt_end_window": 14}})
+    assert filled.startswith("Y when TRTSDT - 3 days <= ADT <= TRTEDT + 14 days (dates compared by day: on treatment "
+                             "from 3 days before the day of the first dose)")
 
 
 def test_the_window_text_is_the_window_table():

@@ -9,6 +9,8 @@ values and dtypes.
 """
 
 import gc
+import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +19,8 @@ import pytest
 
 from derivations.pipeline import run_study
 from derivations.settings import SettingsError, check_settings
-from derivations.spill import DatasetStore, HeldOnDisk, LastLoaded, SpillWriter, spill_frame
+from derivations.spill import (OWNER_MARKER, DatasetStore, HeldOnDisk, LastLoaded, Owner, RemovedFolder, SpillWriter,
+                               _start_time, remove_dead_held_folders, spill_frame)
 from derivations.study import Study
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -131,3 +134,76 @@ def test_spill_records_is_checked():
     with pytest.raises(SettingsError, match="spill_records"):
         check_settings(settings)
     assert check_settings({"study": {"studyid": "S", "spill_records": 2_000_000}})["study"]["spill_records"] == 2_000_000
+
+
+# -- held folders that killed runs left: removed by the next run only when ours and their owner is dead
+
+
+def _held(tmp: Path, name: str, owner: "Owner | None", payload: int = 0, marker: str | None = None) -> Path:
+    folder = tmp / name
+    folder.mkdir()
+    if owner is not None or marker is not None:
+        (folder / OWNER_MARKER).write_text(marker if marker is not None else owner.text())
+    if payload:
+        (folder / "adlb-3.arrow").write_bytes(b"x" * payload)
+    return folder
+
+
+@pytest.fixture
+def private_tmp(tmp_path, monkeypatch):
+    """The system's temporary folder as the code sees it: a private one, never the real /tmp."""
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp))
+    return tmp
+
+
+def test_a_dead_runs_held_folder_is_removed_and_nothing_else(private_tmp):
+    here = Owner.this_process()
+    never = int(Path("/proc/sys/kernel/pid_max").read_text()) + 1    # no process has this id
+    init = Owner(1, _start_time(1), here.boot, here.host)            # a live process of this boot
+    made = {
+        "gone": _held(private_tmp, "derive-held-gone", replace(here, pid=never), payload=1000),
+        "reused": _held(private_tmp, "derive-held-reused", replace(here, start=str(int(here.start) + 1)), payload=7),
+        "old boot": _held(private_tmp, "derive-held-oldboot", replace(here, boot="another-boot")),
+        "live": _held(private_tmp, "derive-held-live", here, payload=5),
+        "live init": _held(private_tmp, "derive-held-init", init),
+        "no marker": _held(private_tmp, "derive-held-nomarker", None, payload=9),
+        "other host": _held(private_tmp, "derive-held-otherhost", replace(here, pid=never, host="elsewhere")),
+        "bad marker": _held(private_tmp, "derive-held-bad", None, marker="derivations held datasets\npid 12\n"),
+        "other name": _held(private_tmp, "bench-held-gone", replace(here, pid=never)),
+    }
+    (private_tmp / "derive-held-file").write_text(replace(here, pid=never).text())   # not a folder
+    outside = _held(private_tmp.parent, "derive-held-outside", replace(here, pid=never))
+    (private_tmp / "derive-held-link").symlink_to(outside)                           # a link to a dead one
+    removed = remove_dead_held_folders()
+    assert removed == [
+        RemovedFolder(made["gone"], 1000 + len(replace(here, pid=never).text()), replace(here, pid=never)),
+        RemovedFolder(made["old boot"], len(replace(here, boot="another-boot").text()),
+                      replace(here, boot="another-boot")),
+        RemovedFolder(made["reused"], 7 + len(replace(here, start=str(int(here.start) + 1)).text()),
+                      replace(here, start=str(int(here.start) + 1))),
+    ]
+    assert sorted(p.name for p in private_tmp.iterdir()) == [
+        "bench-held-gone", "derive-held-bad", "derive-held-file", "derive-held-init", "derive-held-link",
+        "derive-held-live", "derive-held-nomarker", "derive-held-otherhost"]
+    assert outside.is_dir() and (outside / OWNER_MARKER).is_file()
+    assert (made["live"] / "adlb-3.arrow").read_bytes() == b"x" * 5
+
+
+def test_a_run_marks_its_folder_and_logs_what_it_removed(private_tmp, tmp_path):
+    here = Owner.this_process()
+    dead = replace(here, pid=int(Path("/proc/sys/kernel/pid_max").read_text()) + 1)
+    left = _held(private_tmp, "derive-held-killed", dead, payload=123_456)
+    study = Study.load(ROOT)
+    study.settings = {**study.settings, "study": {**study.settings["study"], "spill_records": 1000}}
+    result = run_study(study, tmp_path / "out", stages=("sdtm",))
+    size = 123_456 + len(dead.text())
+    assert result.removed == [RemovedFolder(left, size, dead)] and not left.exists()
+    log = result.run_log.read_text().splitlines()
+    at = log.index("removed      held datasets of runs that ended without removing them (their process is gone)")
+    assert log[at + 1] == f"  {left}  {size:,} bytes (0.00 GiB)  process {dead.pid} on {here.host}"
+    # this run's own folder records this process, and is left alone by another run while it lives
+    folder = result.datasets["sdtm"].held("LB").parts[0].path.parent
+    assert folder.parent == private_tmp and Owner.parse((folder / OWNER_MARKER).read_text()) == here
+    assert remove_dead_held_folders() == [] and folder.is_dir()

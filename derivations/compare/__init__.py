@@ -43,7 +43,7 @@ from .engine import (
     compare_datasets,
     normalise_ignore,
 )
-from .folders import DatasetComparison, FolderCompareResult, compare_folders, dataset_files, spec_keys
+from .folders import DatasetComparison, FolderCompareResult, compare_folders, dataset_files, spec_keys, spec_numeric
 
 
 def compare_main(argv: list[str] | None = None) -> int:
@@ -60,5 +60,5 @@ def compare_main(argv: list[str] | None = None) -> int:
 
 
 __all__ = ["CompareResult", "DuplicateKeyError", "compare_datasets", "compare_folders", "FolderCompareResult",
-           "DatasetComparison", "dataset_files", "spec_keys", "differences_dataset", "write_differences",
-           "normalise_ignore", "compare_main", "METHODS", "TOLERANCE_TYPES", "ATTRIBUTES", "IGNORABLE"]
+           "DatasetComparison", "dataset_files", "spec_keys", "spec_numeric", "differences_dataset",
+           "write_differences", "normalise_ignore", "compare_main", "METHODS", "TOLERANCE_TYPES", "ATTRIBUTES", "IGNORABLE"]

@@ -2,7 +2,9 @@
 
 One row per unequal value and one per record found on one side only::
 
-    TYPE          value | base only | compare only
+    TYPE          value | base only | compare only | not a number (a text value of a variable
+                  compared as numbers that is not one, on its side: BASE or COMPARE; on a matched
+                  record it is a ``value`` row too)
     <keys>        the key variables of the compare (``_OBS_`` when matched by position)
     VARIABLE      the base variable (blank for a record on one side only)
     COMPVAR       the compare variable (the WITH variable of a VAR/WITH pair, else VARIABLE)
@@ -99,6 +101,16 @@ def differences_dataset(result: "CompareResult") -> pd.DataFrame:
                 part[col] = ""
             part["DIFF"] = np.nan
             parts.append(part[["TYPE", *keys, *COLUMNS[1:]]])
+    nn = result.not_numbers
+    if len(nn):
+        on_base = (nn["side"] == "BASE").to_numpy()
+        part = pd.DataFrame({"TYPE": "not a number", **{k: nn[k].to_numpy() if k in nn else "" for k in keys},
+                             "VARIABLE": nn["variable"].astype(str).to_numpy(),
+                             "COMPVAR": nn["variable"].astype(str).to_numpy(),
+                             "BASE": np.where(on_base, nn["value"].astype(str).to_numpy(), ""),
+                             "COMPARE": np.where(on_base, "", nn["value"].astype(str).to_numpy()),
+                             "DIFF": np.nan}, columns=["TYPE", *keys, *COLUMNS[1:]])
+        parts.append(part)
     out = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(len(p) for p in parts) else values
     return out.reset_index(drop=True)
 

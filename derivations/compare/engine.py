@@ -24,6 +24,18 @@ conflict (char vs num, datetime vs plain number) are reported as attribute
 differences and their values not compared. Duplicate keys stop the compare with a
 :class:`DuplicateKeyError` naming the dataset and the key values.
 
+Text read from a file that carries no types (CSV: :func:`derivations.io.read_csv` reads every
+column as text and marks the dataset ``untyped``) is compared as numbers when the variable is
+numeric on the other side (a numeric column of a typed file) or in the spec (``numeric``: the
+variables :func:`derivations.compare.folders.spec_numeric` gives, Data Type integer or float without
+a date format). The rule, for each text value (:func:`text_numbers`):
+blanks around it are dropped; an empty value or SAS's ``.`` is a missing number; a decimal number
+(``1``, ``1.0``, ``-0.5``, ``1e3``) is that number, so ``"1.0"`` equals ``"1"`` and ``1.0`` and
+the tolerance applies; anything else (``1,5``, ``NA``, ``<0.1``) is *not a number*: it is listed
+in :attr:`CompareResult.not_numbers` (side, key values, variable, value, on matched records or
+not) and, on a matched record, counted as an unequal value (shown as written), never taken for a
+missing value. A key variable converted so must hold numbers only (else an error names the value).
+
 Differences in values, records or variables and differences in attributes only
 are told apart (:attr:`CompareResult.values_equal`,
 :attr:`CompareResult.attributes_equal`): a display format that differs is not an
@@ -56,6 +68,10 @@ ATTRIBUTES = ("type", "length", "label", "format")
 IGNORABLE = ("length", "label", "format")
 # a few units in the last place: the representation error of two doubles
 _ULP_SLACK = 4 * np.finfo(np.float64).eps
+#: text values of a number-compared text variable that are a missing number (after dropping blanks)
+MISSING_NUMBER_TEXT = ("", ".")
+#: the columns of :attr:`CompareResult.not_numbers` besides the key columns (which come after ``side``)
+NOT_NUMBER_COLUMNS = ("side", "variable", "value")
 
 
 class DuplicateKeyError(DerivationError):
@@ -78,6 +94,8 @@ class CompareResult:
     compare, diff), at most ``max_listed`` per variable (all when ``None``).
     ``attribute_differences``: variable, attribute, base, compare.
     ``base_only_rows`` / ``compare_only_rows``: key values of unmatched records.
+    ``not_numbers``: the values of text (CSV) variables compared as numbers that are not numbers: side
+    (``BASE`` / ``COMPARE``), the key columns (or ``_OBS_``), variable and value as written.
     """
 
     summary: dict[str, Any]
@@ -91,6 +109,7 @@ class CompareResult:
     by_vars: list[str]
     base_meta: DatasetMeta = field(repr=False)
     compare_meta: DatasetMeta = field(repr=False)
+    not_numbers: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(NOT_NUMBER_COLUMNS)))
 
     @property
     def equal(self) -> bool:
@@ -165,6 +184,57 @@ def _as_datetime_int(series: pd.Series) -> np.ndarray:
     if getattr(series.dt, "tz", None) is not None:
         series = series.dt.tz_convert("UTC").dt.tz_localize(None)
     return series.to_numpy(dtype="datetime64[us]").view("int64")
+
+
+def text_numbers(series: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """Text values as numbers (the rule of the module docstring): ``(float64 values, not-a-number mask)``.
+
+    >>> values, bad = text_numbers(pd.Series(["1", " 1.0 ", "", ".", "1e3", "1,5", "NA", None]))
+    >>> values.tolist()[:5], bad.tolist()
+    ([1.0, 1.0, nan, nan, 1000.0], [False, False, False, False, False, True, True, False])
+    """
+    text = series.astype(object).where(series.notna(), "").astype(str).str.strip()
+    missing = text.isin(MISSING_NUMBER_TEXT).to_numpy()
+    values = pd.to_numeric(text.mask(missing), errors="coerce").astype("float64")
+    return values.rename(series.name), values.isna().to_numpy() & ~missing  # 'NA', 'nan' too: not numbers
+
+
+def _untyped(meta: DatasetMeta) -> bool:
+    """Whether the file carried no types (CSV: every column read as text)."""
+    return bool(meta.attributes.get("untyped"))
+
+
+@dataclass
+class _TextNumbers:
+    """Text columns of one side turned into numbers: the raw text and where it is not a number."""
+
+    raw: dict[str, pd.Series] = field(default_factory=dict)
+    bad: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+def _numbers_from_text(base: pd.DataFrame, compare: pd.DataFrame, base_meta: DatasetMeta,
+                       compare_meta: DatasetMeta, pairs: list[tuple[str, str]], numeric: set[str]):
+    """``base`` and ``compare`` with the text columns of an untyped side that are numeric on the other side or
+    in the spec (``numeric``) as float64; with the :class:`_TextNumbers` of each side."""
+    sides = [[base, base_meta, _TextNumbers()], [compare, compare_meta, _TextNumbers()]]
+    for vb, vc in pairs:
+        names = (vb, vc)
+        for i in (0, 1):
+            frame, meta, found = sides[i]
+            other, other_meta = sides[1 - i][0], sides[1 - i][1]
+            name, other_name = names[i], names[1 - i]
+            if not _untyped(meta) or _value_kind(frame[name]) != "char" or name in found.raw:
+                continue
+            other_numeric = not _untyped(other_meta) and _value_kind(other[other_name]) == "num"
+            if not (other_numeric or vb in numeric or vc in numeric):
+                continue
+            values, bad = text_numbers(frame[name])
+            if frame is base or frame is compare:  # copy the frame once, before changing a column
+                frame = frame.copy(deep=False)
+                sides[i][0] = frame
+            found.raw[name], found.bad[name] = frame[name], bad
+            frame[name] = values.to_numpy()
+    return sides[0][0], sides[1][0], sides[0][2], sides[1][2]
 
 
 def _as_float(series: pd.Series) -> np.ndarray:
@@ -431,6 +501,7 @@ def compare_datasets(
     base_meta: DatasetMeta | None = None,
     compare_meta: DatasetMeta | None = None,
     max_listed: int | None = 50,
+    numeric: Iterable[str] | None = None,
 ) -> CompareResult:
     """Compare ``compare`` (QC) against ``base`` (production), PROC COMPARE style.
 
@@ -459,6 +530,10 @@ def compare_datasets(
         when not given.
     max_listed
         Differences kept per variable (``None``: all).
+    numeric
+        Variables the spec holds as numbers (:func:`~derivations.compare.folders.spec_numeric`): in a
+        dataset read from CSV (``untyped`` metadata, every column text) they are compared as numbers (see
+        the module docstring), as are those numeric in the other dataset.
 
     Raises :class:`DuplicateKeyError` when a key is not unique and :class:`DerivationError`
     when a key or a VAR/WITH variable is missing.
@@ -488,6 +563,23 @@ def compare_datasets(
                 hint=f"variables present: {', '.join(map(str, df.columns))}")
     key_cols = by_vars or []
     pairs = _pairs(base, compare, variables, with_vars, key_cols, labels)
+
+    # ---- text (CSV) variables that are numbers on the other side or in the spec
+    bset_, cset_ = set(map(str, base.columns)), set(map(str, compare.columns))
+    candidates = [(k, k) for k in key_cols] + (pairs if pairs is not None else
+                                               [(c, c) for c in map(str, base.columns) if c in cset_])
+    base, compare, btext, ctext = _numbers_from_text(base, compare, base_meta, compare_meta,
+                                                     [p for p in candidates if p[0] in bset_ and p[1] in cset_],
+                                                     set(map(str, numeric or ())))
+    for found, label in ((btext, labels[0]), (ctext, labels[1])):
+        for key in key_cols:
+            if key in found.bad and found.bad[key].any():
+                row = int(np.flatnonzero(found.bad[key])[0])
+                raise DerivationError(
+                    f"key variable {key} is compared as numbers (numeric in the other dataset or the spec) but "
+                    f"{label} holds {found.raw[key].iloc[row]!r} (record {row + 1}), which is not a number",
+                    dataset=label, variable=key, row=row, value=str(found.raw[key].iloc[row]),
+                    hint="correct the value, or compare with the key as text in both datasets")
 
     # ---- match records on keys
     bcodes, ccodes = _key_codes(base, compare, by_vars, labels)
@@ -531,6 +623,7 @@ def compare_datasets(
         kinds[(vb_name, vc_name)] = kb
         shown = vb_name if vb_name == vc_name else f"{vb_name}/{vc_name}"
         tb, tc = vb.type or ("char" if kb == "char" else "num"), vc.type or ("char" if kc == "char" else "num")
+        tb, tc = "num" if vb_name in btext.raw else tb, "num" if vc_name in ctext.raw else tc  # CSV: no type
         if tb != tc or kb != kc:
             conflicting.add((vb_name, vc_name))
             attr_rows.append({"variable": shown, "attribute": "type",
@@ -565,6 +658,9 @@ def compare_datasets(
         if kind == "num":
             a, b = _as_float(sb)[bi], _as_float(sc)[ci]
             uneq = _numeric_unequal(a, b, tolerance, tolerance_type)
+            for found, name, at in ((btext, vb_name, bi), (ctext, vc_name, ci)):
+                if name in found.bad:  # a text that is not a number is unequal, whatever the other value
+                    uneq |= found.bad[name][at]
             num_stats = _numeric_stats(a, b)
             idx = np.flatnonzero(uneq)
             if len(idx):
@@ -595,8 +691,8 @@ def compare_datasets(
                 part = key_frame(base, bi[take])
                 part.insert(0, "variable", vb_name)
                 part.insert(1, "compare_variable", vc_name)
-                part["base"] = pd.Series(sb.iloc[bi[take]].tolist(), dtype=object)
-                part["compare"] = pd.Series(sc.iloc[ci[take]].tolist(), dtype=object)
+                part["base"] = _listed(sb, btext, vb_name, bi[take])
+                part["compare"] = _listed(sc, ctext, vc_name, ci[take])
                 part["diff"] = diffs[: len(take)] if diffs is not None else np.nan
                 diff_parts.append(part)
 
@@ -607,6 +703,10 @@ def compare_datasets(
         stats_rows, columns=["variable", "compare_variable", "type", "n_compared", "n_equal", "pct_equal",
                              "n_unequal", "max_abs_diff", "max_rel_diff", "mean_diff"])
 
+    not_numbers = [_not_number_rows(found, side, df, key_frame) for found, side, df in
+                   ((btext, "BASE", base), (ctext, "COMPARE", compare))]
+    not_numbers = (pd.concat([f for f in not_numbers if len(f)], ignore_index=True) if any(map(len, not_numbers))
+                   else pd.DataFrame(columns=list(NOT_NUMBER_COLUMNS)))
     n_values_unequal = int(variable_stats["n_unequal"].sum()) if len(variable_stats) else 0
     n_vars_unequal = int((variable_stats["n_unequal"] > 0).sum()) if len(variable_stats) else 0
     labels_compared = "label" not in ignored and base_meta.label is not None and compare_meta.label is not None
@@ -642,15 +742,41 @@ def compare_datasets(
         "max_abs_diff": float(variable_stats.loc[finite, "max_abs_diff"].max()) if finite.any() else None,
         "tolerance": tolerance, "tolerance_type": tolerance_type,
         "max_listed": max_listed,
+        "text_as_numbers": [f"{name} ({side})" for side, found in (("BASE", btext), ("COMPARE", ctext))
+                            for name in found.raw],
+        "n_not_numbers": len(not_numbers),
     }
     return CompareResult(
         summary=summary, variable_stats=variable_stats, differences=differences,
         attribute_differences=attribute_differences, base_only_vars=base_only_vars,
         compare_only_vars=compare_only_vars,
         base_only_rows=key_frame(base, base_only_idx), compare_only_rows=key_frame(compare, comp_only_idx),
-        by_vars=list(key_cols), base_meta=base_meta, compare_meta=compare_meta,
+        by_vars=list(key_cols), base_meta=base_meta, compare_meta=compare_meta, not_numbers=not_numbers,
     )
 
 
-__all__ = ["CompareResult", "DuplicateKeyError", "compare_datasets", "normalise_ignore", "METHODS",
+def _listed(series: pd.Series, found: _TextNumbers, name: str, at: np.ndarray) -> pd.Series:
+    """The values listed for the records ``at``: a text that is not a number as written."""
+    values = series.iloc[at].tolist()
+    if name in found.bad:
+        raw, bad = found.raw[name], found.bad[name]
+        values = [raw.iloc[i] if bad[i] else v for i, v in zip(at, values)]
+    return pd.Series(values, dtype=object)
+
+
+def _not_number_rows(found: _TextNumbers, side: str, df: pd.DataFrame, key_frame) -> pd.DataFrame:
+    """One row per text value that is not a number: side, keys (or _OBS_), variable, value as written."""
+    parts = []
+    for name, bad in found.bad.items():
+        at = np.flatnonzero(bad)
+        if len(at):
+            part = key_frame(df, at)
+            part.insert(0, "side", side)
+            part["variable"] = name
+            part["value"] = found.raw[name].iloc[at].to_numpy(dtype=object)
+            parts.append(part)
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=list(NOT_NUMBER_COLUMNS))
+
+
+__all__ = ["CompareResult", "DuplicateKeyError", "compare_datasets", "normalise_ignore", "text_numbers", "METHODS",
            "TOLERANCE_TYPES", "ATTRIBUTES", "IGNORABLE"]

@@ -217,25 +217,35 @@ def dataset_files(folder: str | Path) -> dict[str, Path]:
     return found
 
 
-def spec_keys(study: str | Path | None) -> dict[str, list[str]]:
-    """``{dataset: key variables}`` from the specs of the study at ``study`` (``{}`` without a study.toml)."""
-    if study is None:
-        return {}
+def _spec_datasets(study: str | Path | None):
+    """The datasets of the specs of the study at ``study`` (none without a study.toml)."""
+    if study is None or not (Path(study) / "study.toml").is_file():
+        return
     from ..spec import read_spec
     from ..study import Study
 
-    root = Path(study)
-    if not (root / "study.toml").is_file():
-        return {}
-    loaded = Study.load(root)
-    keys: dict[str, list[str]] = {}
+    loaded = Study.load(Path(study))
     for stage in ("sdtm", "adam"):
         path = loaded.spec_path(stage)
         if path is not None and path.is_file():
-            for name, ds in read_spec(path).datasets.items():
-                if ds.keys:
-                    keys[name.upper()] = list(ds.keys)
-    return keys
+            yield from read_spec(path).datasets.items()
+
+
+def spec_keys(study: str | Path | None) -> dict[str, list[str]]:
+    """``{dataset: key variables}`` from the specs of the study at ``study`` (``{}`` without a study.toml)."""
+    return {name.upper(): list(ds.keys) for name, ds in _spec_datasets(study) if ds.keys}
+
+
+def spec_numeric(study: str | Path | None) -> dict[str, list[str]]:
+    """``{dataset: numeric variables}`` from the specs of the study at ``study``: Data Type integer, float,
+    double or decimal without a date or time display format (a date in a CSV file is text such as
+    ``2021-01-10``, not a number). A CSV dataset's text in these variables is compared as numbers
+    (:mod:`derivations.compare.engine`); ``{}`` without a study.toml."""
+    from ..spec import DATE_FORMATS, NUMERIC_TYPES
+
+    return {name.upper(): [v.name for v in ds.variables if v.data_type.lower() in NUMERIC_TYPES
+                           and not (v.format or "").upper().startswith(DATE_FORMATS)]
+            for name, ds in _spec_datasets(study)}
 
 
 def compare_folders(
@@ -249,12 +259,15 @@ def compare_folders(
     ignore: Iterable[str] | str | None = None,
     max_listed: int | None = 50,
     encoding: str | None = None,
+    numeric: Mapping[str, Sequence[str]] | None = None,
 ) -> FolderCompareResult:
     """Compare every dataset of ``compare_dir`` with the dataset of the same name in ``base_dir``.
 
     ``keys`` maps dataset names to their key variables (:func:`spec_keys`); ``by_vars``, when
     given, is used for every dataset instead. The other arguments are those of
-    :func:`~derivations.compare.compare_datasets`. A dataset that cannot be read or compared
+    :func:`~derivations.compare.compare_datasets`; ``numeric`` maps dataset names to the variables the spec
+    holds as numbers (:func:`spec_numeric`: a CSV file's text in them compares as numbers). A dataset that
+    cannot be read or compared
     (a missing key variable, duplicate keys) is reported with its error; the others are still
     compared.
     """
@@ -269,6 +282,7 @@ def compare_folders(
                               f"({', '.join(PREFERENCE)})", value=str(base_dir),
                               hint="give two folders of dataset files (or an output folder with sdtm/ and adam/)")
     keys = {k.upper(): list(v) for k, v in (keys or {}).items()}
+    numeric = {k.upper(): list(v) for k, v in (numeric or {}).items()}
     items: list[DatasetComparison] = []
     for name in sorted(set(base_files) | set(comp_files)):
         item = DatasetComparison(name, base_files.get(name), comp_files.get(name))
@@ -287,11 +301,11 @@ def compare_folders(
             comp, cmeta = read_dataset(item.compare_file, encoding=encoding)
             item.result = compare_datasets(base, comp, by_vars=item.keys, tolerance=tolerance,
                                            tolerance_type=tolerance_type, ignore=ignore, base_meta=bmeta,
-                                           compare_meta=cmeta, max_listed=max_listed)
+                                           compare_meta=cmeta, max_listed=max_listed, numeric=numeric.get(short))
         except DerivationError as exc:
             item.error = str(exc)
     return FolderCompareResult(Path(base_dir), Path(compare_dir), items)
 
 
-__all__ = ["compare_folders", "FolderCompareResult", "DatasetComparison", "dataset_files", "spec_keys",
+__all__ = ["compare_folders", "FolderCompareResult", "DatasetComparison", "dataset_files", "spec_keys", "spec_numeric",
            "PREFERENCE", "STATUSES"]

@@ -50,6 +50,10 @@ With some compared variables unequal: {{ s.n_rows_unequal }}.</p>
 <table><tr>{% for c in rows[0].keys() %}<th>{{ c }}</th>{% endfor %}</tr>
 {% for row in rows %}<tr>{% for v in row.values() %}<td>{{ fmt(v) }}</td>{% endfor %}</tr>{% endfor %}</table>{% endif %}{% endfor %}
 <h3>Values</h3>
+{% if s.text_as_numbers %}<p>Text variables (CSV) compared as numbers, numeric in the other dataset or the spec: {{ s.text_as_numbers|join(", ") }}.</p>{% endif %}
+{% if not_numbers %}<h4>Text values of numeric variables that are not numbers ({{ s.n_not_numbers }})</h4>
+<table><tr>{% for c in not_numbers[0].keys() %}<th>{{ c }}</th>{% endfor %}</tr>
+{% for row in not_numbers %}<tr>{% for v in row.values() %}<td>{{ fmt(v) }}</td>{% endfor %}</tr>{% endfor %}</table>{% endif %}
 <table><tr><th>Variable</th><th>Type</th><th>N compared</th><th>N equal</th><th>% equal</th><th>N unequal</th>
 <th>Max |diff|</th><th>Max relative diff</th><th>Mean diff</th></tr>
 {% for v in stats %}<tr><td>{{ pair(v.variable, v.compare_variable) }}</td><td>{{ v.type }}</td><td class="num">{{ v.n_compared }}</td>
@@ -112,7 +116,7 @@ def report_html_section(result: "CompareResult", *, heading: str = "Dataset comp
         attrs=result.attribute_differences.to_dict("records"),
         unmatched=[("Records in BASE only", records(result.base_only_rows)),
                    ("Records in COMPARE only", records(result.compare_only_rows))],
-        stats=result.variable_stats.to_dict("records"),
+        stats=result.variable_stats.to_dict("records"), not_numbers=records(result.not_numbers),
         diffs=diffs.to_dict("records"), diff_cols=diff_cols,
         listed_note=(f"at most {limit} per variable" if limit is not None and len(diffs) < len(result.differences)
                      else ""),

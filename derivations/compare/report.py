@@ -63,6 +63,8 @@ def verdict_reasons(result: "CompareResult") -> list[str]:
         reasons.append(f"{s['n_base_only_rows'] + s['n_compare_only_rows']} record(s) in one dataset only")
     if s["n_values_unequal"]:
         reasons.append(f"{s['n_values_unequal']} unequal value(s) in {s['n_vars_unequal']} variable(s)")
+    if s.get("n_not_numbers"):
+        reasons.append(f"{s['n_not_numbers']} text value(s) of numeric variables that are not numbers")
     reasons += attribute_reasons(result)
     return reasons
 
@@ -129,6 +131,9 @@ def report_text(result: "CompareResult", max_listed: int | None = -1) -> str:
         lines.append(f"  Attributes not compared (not carried by both files): {', '.join(skipped)}.")
     if s["attributes_ignored"]:
         lines.append(f"  Attributes ignored (--ignore): {', '.join(s['attributes_ignored'])}.")
+    if s.get("text_as_numbers"):
+        lines.append("  Text variables (CSV) compared as numbers, numeric in the other dataset or the spec: "
+                     f"{', '.join(s['text_as_numbers'])}.")
     if len(result.attribute_differences):
         lines += ["", "Listing of Common Variables with Differing Attributes", ""]
         lines += _table(["Variable", "Attribute", "Base", "Compare"],
@@ -147,6 +152,12 @@ def report_text(result: "CompareResult", max_listed: int | None = -1) -> str:
             lines += ["", f"Observations in {title}"
                       + (f" (first {len(shown)} of {len(frame)})" if len(shown) < len(frame) else ""), ""]
             lines += _table(list(map(str, frame.columns)), shown.values.tolist())
+    if len(result.not_numbers):
+        frame = result.not_numbers
+        shown = frame if limit is None else frame.head(limit)
+        lines += ["", "Text Values of Numeric Variables that are Not Numbers"
+                  + (f" (first {len(shown)} of {len(frame)})" if len(shown) < len(frame) else ""), ""]
+        lines += _table(list(map(str, frame.columns)), shown.values.tolist())
     lines += ["", "Values Comparison Summary", "",
               f"  Number of Variables Compared with All Observations Equal: "
               f"{s['n_vars_compared'] - s['n_vars_unequal']}.",
