@@ -145,8 +145,10 @@ def derive(ctx):
     # MT.SHIFT1
     adlb = derive_var_shift(adlb, new_var="SHIFT1", from_var="BNRIND", to_var="ANRIND", filter="ABLFL != 'Y'")
 
-    # MT.BDS.ANL01FL: the record closest to the window's target day
-    adlb = derive_var_window_flag(adlb, windows=WINDOWS, by_vars=KEYS + ["PARAMCD"], filter="AVAL.notna()")
+    # MT.BDS.ANL01FL: the record closest to the window's target day (of two of one day, the later by LBSEQ, the
+    # order of MT.BDS.BASE and MT.BDS.ASEQ)
+    adlb = derive_var_window_flag(adlb, windows=WINDOWS, by_vars=KEYS + ["PARAMCD"], filter="AVAL.notna()",
+                                  order=["-LBSEQ"])
     # MT.TRTA
     adlb["TRTA"] = adlb["TRT01A"]
     # MT.BDS.ASEQ

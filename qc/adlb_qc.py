@@ -10,9 +10,9 @@ the spec's keys (STUDYID, USUBJID, PARAMCD, ADT, LBSEQ), exactly.
 >>> import pandas as pd
 >>> corrected_calcium(pd.Series([2.2, 2.4]), pd.Series([30.0, 45.0])).round(6).tolist()
 [2.4, 2.3]
->>> reference_indicator(pd.Series([1.0, 5.0, 9.0, None, 5.0]), pd.Series([2.0, 2.0, 2.0, 2.0, None]),
-...                     pd.Series([8.0, 8.0, 8.0, 8.0, None])).tolist()
-['LOW', 'NORMAL', 'HIGH', '', '']
+>>> reference_indicator(pd.Series([1.0, 5.0, 9.0, None, 5.0, 9.0, 1.0]), pd.Series([2.0, 2.0, 2.0, 2.0, None, None, 2.0]),
+...                     pd.Series([8.0, 8.0, 8.0, 8.0, None, 8.0, None])).tolist()
+['LOW', 'NORMAL', 'HIGH', '', '', 'HIGH', 'LOW']
 >>> shift(pd.Series(["NORMAL", "", "LOW"]), pd.Series(["HIGH", "LOW", "LOW"]), pd.Series(["", "", "Y"])).tolist()
 ['NORMAL to HIGH', 'NULL to LOW', '']
 """
@@ -41,8 +41,9 @@ def corrected_calcium(ca: pd.Series, alb: pd.Series) -> pd.Series:
 
 
 def reference_indicator(aval: pd.Series, lo: pd.Series, hi: pd.Series) -> pd.Series:
-    """ANRIND (MT.ANRIND): LOW below ANRLO, HIGH above ANRHI, else NORMAL; blank without a value or a range."""
-    known = aval.notna() & lo.notna() & hi.notna()
+    """ANRIND (MT.ANRIND): LOW below ANRLO, HIGH above ANRHI, else NORMAL; blank without a value or a range (a range
+    with one limit, such as "< 5", is compared with that limit)."""
+    known = aval.notna() & (lo.notna() | hi.notna())
     out = np.select([~known, aval < lo, aval > hi], ["", "LOW", "HIGH"], "NORMAL")
     return pd.Series(out, index=aval.index, dtype=object)
 

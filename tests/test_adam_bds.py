@@ -314,6 +314,14 @@ def test_bmi_bsa_map_whole_new_records():
     assert round(float(hr["AVAL"].iloc[-1]), 6) == round(75 + 0.01 * np.exp(4.14 - 40.74 / 60) * 45, 6)
     with pytest.raises(DerivationError, match="HEIGHT is expected in cm"):
         derive_param_bmi(VS.assign(VSSTRESU="lb"), by_vars=["USUBJID", "VISIT"], unit_var="VSSTRESU")
+    # a result not done (no value, the unit blank as SAS data hold it) is no unit to check: MAP not derived there
+    not_done = pd.concat([VS, frame("USUBJID VISIT PARAMCD AVAL VSSTRESU", ("1", "WEEK 2", "DIABP", None, ""))],
+                         ignore_index=True)
+    mp = derive_param_map(not_done, by_vars=["USUBJID", "VISIT"], unit_var="VSSTRESU")
+    assert mp.iloc[len(not_done):][["VISIT", "PARAMCD", "AVAL"]].values.tolist() == [["SCREENING", "MAP", 90.0]]
+    with pytest.raises(DerivationError, match="DIABP is expected in mmHg"):
+        derive_param_map(not_done.assign(VSSTRESU=not_done["VSSTRESU"].replace("", "kPa")), by_vars=["USUBJID", "VISIT"],
+                         unit_var="VSSTRESU")
 
 
 def test_qtc_rr_and_computed_with_formula_and_duplicates():

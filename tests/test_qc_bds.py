@@ -190,3 +190,75 @@ def test_planted_production_errors_are_reported_exactly(study_tlf, tmp_path):
     diffs = pd.read_csv(out / "qc" / "diffs" / "t_lab_shift.csv", dtype=str, keep_default_na=False)
     assert diffs[["analysis_id", "group_var", "group_value", "stat_name", "BASE", "COMPARE"]].values.tolist() == [
         ["T14.3.6-HGB-L", "CELL", "0>1", "n", "7", "6"]]
+
+
+def _set(frame: pd.DataFrame, subject: int, test: str, visit: str, values: dict, testcd: str = "LBTESTCD") -> None:
+    hit = (frame["USUBJID"] == f"NCT04984096-{subject:03d}") & (frame[testcd] == test) & (frame["VISIT"] == visit)
+    assert hit.sum() == 1, (subject, test, visit)
+    for var, value in values.items():
+        frame.loc[hit, var] = value
+
+
+def test_qc_and_production_agree_on_the_edge_cases_the_study_lacks(study_tlf, tmp_path):
+    """The embedded study's LB and VS made to hold what they lack: a range with one limit and one with none, a
+    baseline ALT above the range (the liver grades then go by x baseline), an ALB not done beside its CA (no
+    CACORR), a partial date (no ADT: on treatment, no window), two HGB results of one day (ANL01FL: the later by
+    LBSEQ), a pre-baseline grade 3, vital signs not done (no MAP, no BMI; the subject without HEIGHT has no BMI at
+    all) and blood pressures on the CRIT1 limits. Production (derive run, adam stage) and the QC agree on every
+    value of ADLB and ADVS."""
+    run = study_tlf.parent
+    sdtm = tmp_path / "sdtm"
+    sdtm.mkdir()
+    for f in (run / "sdtm").glob("*.xpt"):
+        (sdtm / f.name).write_bytes(f.read_bytes())
+    sdtm_spec = read_spec(ROOT / "specs" / "sdtm_spec.xlsx")
+    lb, _ = read_dataset(sdtm / "lb.xpt")
+    vs, _ = read_dataset(sdtm / "vs.xpt")
+    not_done = {"LBSTRESN": np.nan, "LBSTRESC": "", "LBSTRESU": "", "LBSTAT": "NOT DONE"}
+    _set(lb, 1, "HGB", "BASELINE", {"LBSTNRLO": np.nan})
+    _set(lb, 7, "PLAT", "CYCLE 3", {"LBSTNRLO": np.nan, "LBSTNRHI": np.nan})
+    alt = (lb["USUBJID"] == "NCT04984096-002") & (lb["LBTESTCD"] == "ALT") & (lb["VISIT"] == "BASELINE")
+    _set(lb, 2, "ALT", "BASELINE", {"LBSTRESN": 3 * lb.loc[alt, "LBSTNRHI"].iloc[0]})
+    _set(lb, 3, "ALB", "CYCLE 2", not_done)
+    wbc = (lb["USUBJID"] == "NCT04984096-005") & (lb["LBTESTCD"] == "WBC") & (lb["VISIT"] == "CYCLE 3")
+    _set(lb, 5, "WBC", "CYCLE 3", {"LBDTC": lb.loc[wbc, "LBDTC"].iloc[0][:7]})
+    twin = lb[(lb["USUBJID"] == "NCT04984096-004") & (lb["LBTESTCD"] == "HGB") & (lb["VISIT"] == "CYCLE 2")]
+    early = lb[(lb["USUBJID"] == "NCT04984096-008") & (lb["LBTESTCD"] == "HGB") & (lb["VISIT"] == "BASELINE")]
+    early = early.assign(LBSEQ=9002.0, LBSTRESN=70.0, LBDTC=(pd.to_datetime(early["LBDTC"]) - pd.Timedelta(days=10))
+                         .dt.strftime("%Y-%m-%d"))
+    lb = pd.concat([lb, twin.assign(LBSEQ=9001.0, LBSTRESN=99.0), early], ignore_index=True)
+    vs_not_done = {"VSSTRESN": np.nan, "VSSTRESC": "", "VSSTRESU": "", "VSSTAT": "NOT DONE"}
+    _set(vs, 1, "WEIGHT", "CYCLE 2", vs_not_done, "VSTESTCD")
+    _set(vs, 2, "SYSBP", "CYCLE 2", vs_not_done, "VSTESTCD")
+    _set(vs, 3, "HEIGHT", "BASELINE", vs_not_done, "VSTESTCD")
+    _set(vs, 4, "SYSBP", "CYCLE 3", {"VSSTRESN": 140.0}, "VSTESTCD")
+    _set(vs, 4, "DIABP", "CYCLE 3", {"VSSTRESN": 90.0}, "VSTESTCD")
+    for name, frame in (("LB", lb), ("VS", vs)):
+        ds = sdtm_spec.dataset(name)
+        write_xpt(frame, sdtm / f"{name.lower()}.xpt", label=ds.label, variables=variables_from_spec(ds),
+                  created=STUDY.created)
+    from derivations.pipeline import run_study
+
+    out = tmp_path / "out"
+    run_study(ROOT, out, sdtm_dir=sdtm, stages=("adam",))
+    data = read_dataset_folder(sdtm)
+    qc_adsl = qc_module("adsl_qc").derive_adsl_qc(data, STUDY.settings)
+    qc = {"ADLB": qc_module("adlb_qc").derive_adlb_qc(data["LB"], qc_adsl, STUDY.settings,
+                                                      _methods("MT.ADLB.PARAM", "MT.ADLB.ATOXDSC"),
+                                                      SPEC.dataset("ADLB").variable_names),
+          "ADVS": qc_module("advs_qc").derive_advs_qc(data["VS"], qc_adsl, STUDY.settings,
+                                                      SPEC.methods["MT.ADVS.PARAM"].description,
+                                                      SPEC.dataset("ADVS").variable_names)}
+    for name, records in (("ADLB", 5172 + 2 + 249 - 1), ("ADVS", 1746)):
+        production, _ = read_dataset(out / "adam" / f"{name.lower()}.xpt")
+        assert len(production) == len(qc[name]) == records
+        result = compare_datasets(production, qc[name], by_vars=SPEC.dataset(name).keys,
+                                  ignore="formats,labels,lengths")
+        assert result.equal, result.report_text()
+    adlb = qc["ADLB"].set_index(["USUBJID", "PARAMCD", "LBSEQ"])
+    assert adlb.loc[("NCT04984096-001", "HGB", 14.0), "ANRIND"] == "NORMAL"          # ULN only: compared with it
+    assert (adlb.loc[("NCT04984096-004", "HGB", 9001.0), "ANL01FL"], adlb.loc[("NCT04984096-004", "HGB", 34.0),
+                                                                                "ANL01FL"]) == ("Y", "")
+    assert adlb.loc[("NCT04984096-005", "WBC")].query("ADT.isna()")[["ONTRTFL", "AVISIT"]].values.tolist() == [["Y", ""]]
+    assert (adlb.loc[("NCT04984096-002", "ALT")]["BNRIND"] == "HIGH").all()
+    assert adlb.loc[("NCT04984096-008", "HGB", 9002.0), ["ATOXGRL", "ABLFL", "SHIFT1"]].tolist() == ["3", "", "NORMAL to LOW"]

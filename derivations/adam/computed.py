@@ -22,7 +22,7 @@ from typing import Any, Callable, Mapping
 import numpy as np
 import pandas as pd
 
-from ..core import Filter, assert_has_columns, filter_mask
+from ..core import Filter, assert_has_columns, filter_mask, is_missing
 from ..findings import DerivationError
 from ._common import as_list, by_values_text, check_choice, concat_rows
 
@@ -587,7 +587,8 @@ def _unit_check(dataset: pd.DataFrame, unit_var: str | None, code: str, unit: st
     if unit_var is None:
         return
     assert_has_columns(dataset, [unit_var])
-    units = dataset.loc[dataset["PARAMCD"] == code, unit_var].dropna().astype(str).str.strip()
+    units = dataset.loc[dataset["PARAMCD"] == code, unit_var]
+    units = units[~is_missing(units)].astype(str).str.strip()  # no unit (blank in SAS data): a result not done
     wrong = units[~units.str.lower().isin(UNIT_SPELLINGS.get(unit.lower(), (unit.lower(),)))]
     if len(wrong):
         raise DerivationError(f"{what}: {code} is expected in {unit}", variable=unit_var, value=wrong.iloc[0],

@@ -322,6 +322,7 @@ def derive_var_window_flag(
     filter: Filter = None,
     true_value: Any = "Y",
     false_value: Any = None,
+    order: list[str] | None = None,
 ) -> pd.DataFrame:
     """Flag the one record per by group and analysis visit that the windows' rule selects.
 
@@ -348,6 +349,10 @@ def derive_var_window_flag(
         The flag of the selected record; default ``"Y"``.
     false_value
         The flag of the other records; default ``None`` (missing).
+    order
+        Variables that order the records the rule leaves tied (two records of one day), after the
+        rule's own order; a leading ``-`` sorts descending (``["-LBSEQ"]``: the later of two
+        records of one day by sequence number). Default ``None``: ties are signalled.
 
     Returns
     -------
@@ -361,8 +366,17 @@ def derive_var_window_flag(
     ...     "AVAL": [3.0, 7.0, 5.0]}), windows=w)
     >>> derive_var_window_flag(adlb, windows=w, by_vars=["USUBJID"])["ANL01FL"].fillna("").tolist()
     ['', 'Y', '']
+
+    Two records of the target day, the later by sequence number:
+
+    >>> w = VisitWindows.from_records([("Week 2", 2, 8, 21, 14)])
+    >>> adlb = derive_vars_visit_window(pd.DataFrame({"USUBJID": "1", "ADY": [14, 14, 16],
+    ...     "LBSEQ": [3, 7, 9], "AVAL": [3.0, 7.0, 5.0]}), windows=w)
+    >>> derive_var_window_flag(adlb, windows=w, by_vars=["USUBJID"], order=["-LBSEQ"])["ANL01FL"].fillna("").tolist()
+    ['', 'Y', '']
     """
-    order, mode = windows.order()
+    rule, mode = windows.order()
+    order = rule + list(order or [])
     needed = ["AVISITN"] + [o.lstrip("-") for o in order]
     assert_has_columns(dataset, list(by_vars) + needed)
     mask = filter_mask(dataset, filter) & dataset["AVISITN"].notna()
