@@ -84,8 +84,8 @@ def check_units(frame: pd.DataFrame, unit: pd.Series, params: dict, domain: str,
     bad = frame["AVAL"].notna() & (text(unit) != wanted)
     if bad.any():
         first = frame.loc[bad].iloc[0]
-        raise qc_error(f"{int(bad.sum())} record(s) not in the unit of their parameter, the first of "
-                       f"{first['PARAMCD']} ({wanted[bad].iloc[0]})", dataset=domain, variable=unit_var,
+        raise qc_error(f"{int(bad.sum())} record(s) with a value in another unit than their parameter's; the first: "
+                       f"{first['PARAMCD']} is in {wanted[bad].iloc[0]}", dataset=domain, variable=unit_var,
                        usubjid=first["USUBJID"], value=text(unit[bad]).iloc[0],
                        fix=f"convert the result to {wanted[bad].iloc[0]} in SDTM {domain}, or change the PARAM's unit")
 
@@ -193,4 +193,5 @@ def as_text(frame: pd.DataFrame, variables: list[str]) -> pd.DataFrame:
 
 
 __all__ = ["KEYS", "spec_parameters", "check_tests", "check_one_per_sample", "check_units", "with_subject",
-           "visit_windows", "baseline_flag", "from_baseline", "change", "on_treatment", "analysed_flag", "finish", "as_text"]
+           "visit_windows", "baseline_flag", "from_baseline", "change", "on_treatment", "analysed_flag", "finish",
+           "as_text"]

@@ -308,14 +308,16 @@ def _error(call) -> str:
 
 
 def test_qc_errors_name_the_dataset_variable_subject_and_value_and_say_what_to_fix(sdtm, qc_adsl):
-    """Input the QC cannot check stops it with the project's error: an unknown test, a CTCAE term without
-    criteria, two results of one sample of a computed parameter's source, a PARAM without its unit."""
+    """Input the QC cannot check stops it with the project's error: an unknown test, a result in another unit, a
+    CTCAE term without criteria, two results of one sample of a computed parameter's source, a PARAM without its
+    unit."""
     adlb_qc, advs_qc = qc_module("adlb_qc"), qc_module("advs_qc")
     methods = _methods("MT.ADLB.PARAM", "MT.ADLB.ATOXDSC")
     lb, vs = sdtm["LB"], sdtm["VS"]
 
     def adlb(data, params=methods):
-        return lambda: adlb_qc.derive_adlb_qc(data, qc_adsl, STUDY.settings, params, SPEC.dataset("ADLB").variable_names)
+        return lambda: adlb_qc.derive_adlb_qc(data, qc_adsl, STUDY.settings, params,
+                                              SPEC.dataset("ADLB").variable_names)
 
     def advs(data):
         return lambda: advs_qc.derive_advs_qc(data, qc_adsl, STUDY.settings, SPEC.methods["MT.ADVS.PARAM"].description,
@@ -350,6 +352,12 @@ def test_qc_errors_name_the_dataset_variable_subject_and_value_and_say_what_to_f
         f"QC: DIABP has two or more values of one sample (ADT {dia['VSDTC'].iloc[0][:10]}): MAP takes one value of "
         "each of SYSBP, DIABP (dataset VS, variable PARAMCD, USUBJID NCT04984096-005, value 'DIABP'): keep one DIABP "
         "result of the sample in SDTM VS (mark a repeat NOT DONE)")
+    odd = vs.copy()
+    odd.loc[one(vs, 6, "VSTESTCD", "TEMP", "CYCLE 2").index, "VSSTRESU"] = "F"
+    assert _error(advs(odd)) == (
+        "QC: 1 record(s) with a value in another unit than their parameter's; the first: TEMP is in C (dataset VS, "
+        "variable VSSTRESU, USUBJID NCT04984096-006, value 'F'): convert the result to C in SDTM VS, or change the "
+        "PARAM's unit")
     no_unit = {**methods, "MT.ADLB.PARAM": methods["MT.ADLB.PARAM"].replace("'Hemoglobin (g/L)'", "'Hemoglobin'")}
     assert no_unit != methods
     assert _error(adlb(lb, no_unit)) == (
