@@ -3,8 +3,8 @@
 Each step is the ADaM spec's method text read a second time (MT.ADLB.PARAM / MT.ADVS.PARAM, MT.ADY,
 MT.BDS.AVISIT, MT.BDS.BASE, MT.BDS.CHG, MT.ONTRTFL, MT.BDS.ANL01FL, MT.BDS.ASEQ); nothing from the framework.
 
->>> params, sources = spec_parameters("HGB -> PARAMCD HGB, PARAM 'Hemoglobin (g/L)', PARAMN 1; "
-...                                   "computed -> PARAMCD CACORR, PARAM 'Calcium, corrected (mmol/L)', PARAMN 23.")
+>>> params, sources = spec_parameters("HGB -> PARAMCD HGB, PARAM 'Hemoglobin (g/L)', PARAMN 1; computed -> PARAMCD "
+...                                   "CACORR, PARAM 'Calcium, corrected (mmol/L)', PARAMN 23.", "MT.ADLB.PARAM")
 >>> params["CACORR"], sources
 (('Calcium, corrected (mmol/L)', 23, 'mmol/L'), {'HGB': 'HGB'})
 >>> import pandas as pd
@@ -27,19 +27,55 @@ import re
 import numpy as np
 import pandas as pd
 
-from ._common import KEYS, study_day, text
+from ._common import KEYS, qc_error, study_day, text
 
 #: MT.BDS.AVISIT: baseline up to day 1; cycle 2 days 2-32 (target 22); cycle n days 21n-30 to 21n-10
 FIRST_CYCLE, LAST_CYCLE, CYCLE_DAYS = 2, 60, 21
 ADSL_VARS = ["STUDYID", "USUBJID", "SUBJID", "SITEID", "TRT01A", "SAFFL", "TRTSDT", "TRTEDT"]
 
 
-def spec_parameters(method_text: str) -> tuple[dict, dict]:
-    """From a MT.*.PARAM text: {PARAMCD: (PARAM, PARAMN, unit)} and {TESTCD: PARAMCD} of the collected ones."""
-    params = {code: (label, int(n), re.search(r"\(([^()]*)\)$", label).group(1))
-              for code, label, n in re.findall(r"PARAMCD (\w+), PARAM '([^']*)', PARAMN (\d+)", method_text)}
+def spec_parameters(method_text: str, method: str) -> tuple[dict, dict]:
+    """From the text of the spec's ``method`` (MT.*.PARAM): {PARAMCD: (PARAM, PARAMN, unit)} and {TESTCD: PARAMCD}
+    of the collected ones. A PARAM must end with its unit in parentheses (the unit the values are checked in)."""
+    found = re.findall(r"PARAMCD (\w+), PARAM '([^']*)', PARAMN (\d+)", method_text)
+    units = {code: re.search(r"\(([^()]*)\)$", label) for code, label, _ in found}
+    for code, label, _ in found:
+        if units[code] is None:
+            raise qc_error(f"PARAM of PARAMCD {code} in the spec's {method} does not end with its unit in parentheses",
+                           dataset="ADaM spec (Methods)", variable="PARAM", value=label,
+                           fix=f"write the unit at the end of the PARAM in {method}, e.g. 'Hemoglobin (g/L)'")
+    params = {code: (label, int(n), units[code].group(1)) for code, label, n in found}
     sources = dict(re.findall(r"(\w+) -> PARAMCD (\w+)", method_text))
     return params, {testcd: code for testcd, code in sources.items() if testcd != "computed"}
+
+
+def check_tests(testcd: pd.Series, usubjid: pd.Series, sources: dict, domain: str, method: str) -> None:
+    """Every test of SDTM ``domain`` has a parameter in the spec's ``method`` (else the run stops, as production's)."""
+    unknown = ~testcd.isin(list(sources))
+    if unknown.any():
+        first = unknown.idxmax()
+        codes = ", ".join(sorted(set(testcd[unknown])))
+        raise qc_error(f"{domain} test(s) {codes} have no parameter in the spec's {method}", dataset=domain,
+                       variable=f"{domain}TESTCD", usubjid=usubjid[first], value=testcd[first],
+                       fix=f"add each test to {method} (PARAMCD, PARAM with its unit, PARAMN), "
+                           f"or correct {domain}TESTCD in SDTM {domain}")
+
+
+def check_one_per_sample(frame: pd.DataFrame, codes: list[str], by: list[str], computed: str, domain: str) -> None:
+    """The records of ``codes`` with a value are one per parameter and sample (``by``): ``computed`` takes one value
+    of each (production's computed parameters too); else an error naming the subject, parameter and ADT."""
+    has = frame.loc[frame["AVAL"].notna() & frame["PARAMCD"].isin(codes)]
+    twice = has.loc[has.duplicated(["PARAMCD", *by], keep=False)]
+    if len(twice):
+        first = twice.iloc[0]
+        adt = "missing" if pd.isna(first["ADT"]) else f"{first['ADT']:%Y-%m-%d}"
+        sample = "".join(f", {var} {first[var] if isinstance(first[var], str) else format(first[var], 'g')}"
+                         for var in by if var not in ("USUBJID", "ADT"))
+        raise qc_error(f"{first['PARAMCD']} has two or more values of one sample (ADT {adt}{sample}): {computed} "
+                       f"takes one value of each of {', '.join(codes)}", dataset=domain, variable="PARAMCD",
+                       usubjid=first["USUBJID"], value=first["PARAMCD"],
+                       fix=f"keep one {first['PARAMCD']} result of the sample in SDTM {domain} "
+                           "(mark a repeat NOT DONE)")
 
 
 def check_units(frame: pd.DataFrame, unit: pd.Series, params: dict, domain: str, unit_var: str) -> None:
@@ -48,8 +84,10 @@ def check_units(frame: pd.DataFrame, unit: pd.Series, params: dict, domain: str,
     bad = frame["AVAL"].notna() & (text(unit) != wanted)
     if bad.any():
         first = frame.loc[bad].iloc[0]
-        raise ValueError(f"QC: {domain} {unit_var} {text(unit[bad]).iloc[0]!r} is not the unit of {first['PARAMCD']} "
-                         f"({wanted[bad].iloc[0]}), USUBJID {first['USUBJID']}: {int(bad.sum())} record(s)")
+        raise qc_error(f"{int(bad.sum())} record(s) with a value in another unit than their parameter's; the first: "
+                       f"{first['PARAMCD']} is in {wanted[bad].iloc[0]}", dataset=domain, variable=unit_var,
+                       usubjid=first["USUBJID"], value=text(unit[bad]).iloc[0],
+                       fix=f"convert the result to {wanted[bad].iloc[0]} in SDTM {domain}, or change the PARAM's unit")
 
 
 def with_subject(frame: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
@@ -93,17 +131,17 @@ def from_baseline(frame: pd.DataFrame, pairs: dict[str, str]) -> pd.DataFrame:
 
 
 def change(frame: pd.DataFrame) -> pd.DataFrame:
-    """CHG = AVAL - BASE, PCHG = 100 x CHG / BASE (BASE 0: missing), after TRTSDT only (MT.BDS.CHG)."""
+    """CHG = AVAL - BASE, PCHG = 100 x CHG / |BASE| (BASE 0: missing), after TRTSDT only (MT.BDS.CHG)."""
     after = frame["ADT"] > frame["TRTSDT"]
     frame["CHG"] = (frame["AVAL"] - frame["BASE"]).where(after)
-    frame["PCHG"] = (100 * frame["CHG"] / frame["BASE"]).where(after & (frame["BASE"] != 0))
+    frame["PCHG"] = (100 * frame["CHG"] / frame["BASE"].abs()).where(after & (frame["BASE"] != 0))
     return frame
 
 
 def on_treatment(frame: pd.DataFrame, settings: dict) -> np.ndarray:
     """ONTRTFL (MT.ONTRTFL): TRTSDT - start window <= ADT <= TRTEDT + end window, or ADT missing."""
     adam = settings["adam"]
-    start = frame["TRTSDT"] - pd.Timedelta(days=int(adam.get("ontrt_start_window", 0)))
+    start = frame["TRTSDT"] - pd.Timedelta(days=int(adam["ontrt_start_window"]))
     end = frame["TRTEDT"] + pd.Timedelta(days=int(adam["ontrt_end_window"]))
     return np.where(frame["ADT"].isna() | ((frame["ADT"] >= start) & (frame["ADT"] <= end)), "Y", "")
 
@@ -131,10 +169,29 @@ def finish(frame: pd.DataFrame, settings: dict, order: list[str]) -> pd.DataFram
 
 
 def as_text(frame: pd.DataFrame, variables: list[str]) -> pd.DataFrame:
+    """``variables`` of ``frame`` as text: a missing value as "", surrounding blanks removed (in place).
+
+    Parameters
+    ----------
+    frame
+        The QC dataset; changed in place and returned.
+    variables
+        The character variables to write as text (a variable filled from a merge holds NaN where nothing matched).
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
+    >>> as_text(pd.DataFrame({"BNRIND": ["LOW", None], "AVAL": [1.0, None]}), ["BNRIND"]).values.tolist()
+    [['LOW', 1.0], ['', nan]]
+    """
     for var in variables:
         frame[var] = text(frame[var])
     return frame
 
 
-__all__ = ["KEYS", "spec_parameters", "check_units", "with_subject", "visit_windows", "baseline_flag",
-           "from_baseline", "change", "on_treatment", "analysed_flag", "finish", "as_text"]
+__all__ = ["KEYS", "spec_parameters", "check_tests", "check_one_per_sample", "check_units", "with_subject",
+           "visit_windows", "baseline_flag", "from_baseline", "change", "on_treatment", "analysed_flag", "finish",
+           "as_text"]

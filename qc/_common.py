@@ -25,6 +25,18 @@ def text(series: pd.Series) -> pd.Series:
     return series.astype(object).where(series.notna(), "").astype(str).str.strip()
 
 
+def qc_error(message: str, *, dataset: str, variable: str, value, fix: str, usubjid: str | None = None) -> ValueError:
+    """The error a QC program raises on input it cannot check: what is wrong, where (dataset, variable, subject,
+    value) and what to fix.
+
+    >>> print(qc_error("no parameter", dataset="LB", variable="LBTESTCD", usubjid="S-01", value="XYZ",
+    ...                fix="add XYZ to MT.ADLB.PARAM"))
+    QC: no parameter (dataset LB, variable LBTESTCD, USUBJID S-01, value 'XYZ'): add XYZ to MT.ADLB.PARAM
+    """
+    subject = f", USUBJID {usubjid}" if usubjid is not None else ""
+    return ValueError(f"QC: {message} (dataset {dataset}, variable {variable}{subject}, value {value!r}): {fix}")
+
+
 def iso_date(series: pd.Series) -> pd.Series:
     """Complete ISO 8601 dates (YYYY-MM-DD, a time part ignored) -> datetime64; partial or blank -> NaT."""
     txt = text(series).str.slice(0, 10)

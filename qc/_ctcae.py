@@ -40,7 +40,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._common import text
+from ._common import qc_error, text
 
 COLUMNS = ["TERM", "DIRECTION", "UNIT", "GRADE", "BASIS", "FACTOR", "BASELINE", "INCLUSIVE"]
 
@@ -97,9 +97,14 @@ def grade(lab: pd.DataFrame, terms: pd.Series, direction: str) -> pd.Series:
     its CTCAE term ``terms`` ("" no term) in ``direction`` ("L" or "H")."""
     out = pd.Series("", index=lab.index, dtype=object)
     terms = text(terms)
-    unknown = sorted(set(terms[terms != ""]) - set(CRITERIA.loc[CRITERIA["DIRECTION"] == direction, "TERM"]))
-    if unknown:
-        raise ValueError(f"QC: no CTCAE v5.0 {direction} criteria transcribed for {unknown}")
+    unknown = (terms != "") & ~terms.isin(CRITERIA.loc[CRITERIA["DIRECTION"] == direction, "TERM"])
+    if unknown.any():
+        first = unknown.idxmax()
+        raise qc_error(f"no CTCAE v5.0 {'low' if direction == 'L' else 'high'} criteria transcribed for "
+                       f"{', '.join(sorted(set(terms[unknown])))}", dataset="ADLB", variable=f"ATOXDSC{direction}",
+                       usubjid=text(lab["USUBJID"])[first] if "USUBJID" in lab else None, value=terms[first],
+                       fix="transcribe the term's criteria into CRITERIA in qc/_ctcae.py, or correct the term in "
+                           "the spec's MT.ADLB.ATOXDSC")
     aval = lab["AVAL"].to_numpy(dtype=float)
     limit = lab["ANRLO" if direction == "L" else "ANRHI"].to_numpy(dtype=float)
     base = lab["BASE"].to_numpy(dtype=float)

@@ -63,9 +63,7 @@ def ctcae_terms(method_text: str) -> dict[tuple[str, str], str]:
 
 def _collected(lb: pd.DataFrame, sources: dict) -> pd.DataFrame:
     testcd = text(lb["LBTESTCD"])
-    unknown = sorted(set(testcd) - set(sources))
-    if unknown:
-        raise ValueError(f"QC: LB LBTESTCD {unknown} not in the spec's MT.ADLB.PARAM")
+    _bds.check_tests(testcd, text(lb["USUBJID"]), sources, "LB", "MT.ADLB.PARAM")
     return pd.DataFrame({
         "STUDYID": text(lb["STUDYID"]), "USUBJID": text(lb["USUBJID"]),
         "LBSEQ": pd.to_numeric(lb["LBSEQ"]).astype("float64"), "PARCAT1": text(lb["LBCAT"]),
@@ -78,6 +76,7 @@ def _collected(lb: pd.DataFrame, sources: dict) -> pd.DataFrame:
 def _cacorr(lab: pd.DataFrame) -> pd.DataFrame:
     """One CACORR record per USUBJID, VISIT, VISITNUM, LBDTC with a CA and an ALB value; PARCAT1, ANRLO, ANRHI of CA."""
     by = ["USUBJID", "VISIT", "VISITNUM", "LBDTC"]
+    _bds.check_one_per_sample(lab, ["CA", "ALB"], by, "CACORR", "LB")
     ca = lab.loc[(lab["PARAMCD"] == "CA") & lab["AVAL"].notna()]
     alb = lab.loc[(lab["PARAMCD"] == "ALB") & lab["AVAL"].notna(), by + ["AVAL"]].rename(columns={"AVAL": "_ALB"})
     both = ca.merge(alb, on=by, how="inner", validate="one_to_one")
@@ -88,13 +87,13 @@ def _cacorr(lab: pd.DataFrame) -> pd.DataFrame:
 def derive_adlb_qc(lb: pd.DataFrame, adsl: pd.DataFrame, settings: dict, methods: dict,
                    variables: list[str]) -> pd.DataFrame:
     """QC ADLB: one record per LB record and one per computed CACORR, the spec's ``variables`` in order."""
-    params, sources = _bds.spec_parameters(methods["MT.ADLB.PARAM"])
+    params, sources = _bds.spec_parameters(methods["MT.ADLB.PARAM"], "MT.ADLB.PARAM")
     lab = _collected(lb, sources)
+    lab["ADT"] = iso_date(lab["LBDTC"])                                         # MT.BDS.ADT
     lab = pd.concat([lab, _cacorr(lab)], ignore_index=True)                   # MT.ADLB.AVAL
     lab["PARAM"] = lab["PARAMCD"].map({c: p for c, (p, _, _) in params.items()})
     lab["PARAMN"] = lab["PARAMCD"].map({c: float(n) for c, (_, n, _) in params.items()})
     _bds.check_units(lab, lab["UNIT"], params, "LB", "LBSTRESU")
-    lab["ADT"] = iso_date(lab["LBDTC"])                                         # MT.BDS.ADT
     lab = _bds.with_subject(lab, adsl)
     lab["ANRIND"] = reference_indicator(lab["AVAL"], lab["ANRLO"], lab["ANRHI"])
     # MT.BDS.BASE: the baseline record, its value and indicator on every record

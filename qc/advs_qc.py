@@ -52,6 +52,7 @@ def blood_pressure_criterion(paramcd: pd.Series, aval: pd.Series) -> tuple[pd.Se
 def _computed(vital: pd.DataFrame) -> pd.DataFrame:
     """MAP per subject and date with SYSBP and DIABP values; BMI per WEIGHT value with the baseline HEIGHT."""
     by = ["USUBJID", "ADT"]
+    _bds.check_one_per_sample(vital, ["SYSBP", "DIABP"], by, "MAP", "VS")
     has = vital.loc[vital["AVAL"].notna()]
     sys_ = has.loc[has["PARAMCD"] == "SYSBP"]
     dia = has.loc[has["PARAMCD"] == "DIABP", by + ["AVAL"]].rename(columns={"AVAL": "_DIA"})
@@ -67,11 +68,9 @@ def _computed(vital: pd.DataFrame) -> pd.DataFrame:
 def derive_advs_qc(vs: pd.DataFrame, adsl: pd.DataFrame, settings: dict, method: str,
                    variables: list[str]) -> pd.DataFrame:
     """QC ADVS: one record per VS record and one per computed MAP and BMI, the spec's ``variables`` in order."""
-    params, sources = _bds.spec_parameters(method)
+    params, sources = _bds.spec_parameters(method, "MT.ADVS.PARAM")
     testcd = text(vs["VSTESTCD"])
-    unknown = sorted(set(testcd) - set(sources))
-    if unknown:
-        raise ValueError(f"QC: VS VSTESTCD {unknown} not in the spec's MT.ADVS.PARAM")
+    _bds.check_tests(testcd, text(vs["USUBJID"]), sources, "VS", "MT.ADVS.PARAM")
     vital = pd.DataFrame({
         "STUDYID": text(vs["STUDYID"]), "USUBJID": text(vs["USUBJID"]),
         "VSSEQ": pd.to_numeric(vs["VSSEQ"]).astype("float64"), "PARAMCD": testcd.map(sources),

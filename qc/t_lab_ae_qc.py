@@ -34,6 +34,37 @@ PAIRS = [("HGB", "L", "Anaemia"), ("LYM", "L", "Lymphocyte count decreased"),
 
 
 def lab_ae_ard(adsl: pd.DataFrame, adlb: pd.DataFrame, adae: pd.DataFrame) -> pd.DataFrame:
+    """The ARD of Table 14.3.7: per pair of :data:`PAIRS` in ADLB, the subjects with a laboratory grade and with
+    an adverse event of grade 1 or more and 3 or more.
+
+    Parameters
+    ----------
+    adsl
+        Production ADSL (USUBJID, SAFFL): the safety population.
+    adlb
+        Production ADLB (USUBJID, PARAMCD, ABLFL, ONTRTFL, ATOXDSCL/H, ATOXGRL/H).
+    adae
+        Production ADAE (USUBJID, AEDECOD, TRTEMFL, ATOXGRN).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per statistic (n, N, pct) in the :data:`~._ard.ARD_KEYS` layout and ``stat_value``: analysis
+        ``T14.3.7-<PARAMCD>-<L/H>``, group_var ``LAB_ANY``, ``LAB_G34`` (N: the safety subjects with a graded
+        on-treatment value), ``AE_ANY``, ``AE_G34`` (N: the safety population); group_value ``Y``.
+
+    Examples
+    --------
+    >>> adsl = pd.DataFrame({"USUBJID": ["1", "2", "3"], "SAFFL": ["Y", "Y", "N"]})
+    >>> adlb = pd.DataFrame({"USUBJID": ["1", "2", "3"], "PARAMCD": "HGB", "ATOXDSCL": "Anemia", "ATOXDSCH": "",
+    ...                      "ABLFL": "", "ONTRTFL": "Y", "ATOXGRL": ["3", "0", "4"], "ATOXGRH": ""})
+    >>> adae = pd.DataFrame({"USUBJID": ["2", "3"], "AEDECOD": "Anaemia", "TRTEMFL": "Y", "ATOXGRN": [2.0, 3.0]})
+    >>> ard = lab_ae_ard(adsl, adlb, adae)
+    >>> ard.pivot(index="group_var", columns="stat_name", values="stat_value")[["n", "N", "pct"]].values.tolist()
+    [[1.0, 2.0, 50.0], [0.0, 2.0, 0.0], [1.0, 2.0, 50.0], [1.0, 2.0, 50.0]]
+    >>> ard["analysis_id"].unique().tolist()
+    ['T14.3.7-HGB-L']
+    """
     safety = set(text(adsl.loc[text(adsl["SAFFL"]) == "Y", "USUBJID"]))
     teae = adae.loc[(text(adae["TRTEMFL"]) == "Y") & text(adae["USUBJID"]).isin(safety)]
     ae_worst = pd.to_numeric(teae["ATOXGRN"]).groupby([text(teae["AEDECOD"]), text(teae["USUBJID"])]).max()

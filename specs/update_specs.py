@@ -129,8 +129,9 @@ ADAM_METHODS = {
                     "parameter (by ADT; ADLB: then LBSEQ); BASE = AVAL of that record, and in ADLB BNRIND, BTOXGRL, "
                     "BTOXGRH, BTOXGR = ANRIND, ATOXGRL, ATOXGRH, ATOXGR of that record, on every record of the "
                     "subject and parameter.", ""),
-    "MT.BDS.CHG": ("Change from baseline", "CHG = AVAL - BASE; PCHG = 100 x CHG / BASE (missing when BASE is 0); "
-                   "on records after TRTSDT only.", ""),
+    "MT.BDS.CHG": ("Change from baseline", "CHG = AVAL - BASE; PCHG = 100 x CHG / |BASE|, divided by the "
+                   "absolute value of BASE (as admiral) so that a fall is negative with a negative BASE too (AVAL -6, "
+                   "BASE -4: -50), missing when BASE is 0; on records after TRTSDT only.", ""),
     "MT.BDS.ASEQ": ("Analysis sequence number", "1, 2, ... per subject after sorting by PARAMN, ADT (ADLB: then "
                     "LBSEQ).", ""),
     "MT.ONTRTFL": ("On-treatment flag", "Y when TRTSDT - {adam.ontrt_start_window} days <= ADT <= TRTEDT + "

@@ -132,6 +132,12 @@ def test_pchg_uses_absolute_baseline():
     assert derive_var_pchg(df)["PCHG"].tolist() == [50.0]
 
 
+def test_pchg_with_a_negative_baseline_is_negative_for_a_fall():
+    """MT.BDS.CHG: 100 x CHG / |BASE| (admiral): a rise from -4 to -2 is +50 %, a fall to -6 is -50 %."""
+    df = pd.DataFrame({"AVAL": [-2.0, -6.0, -4.0, 2.0], "BASE": -4.0})
+    assert derive_var_pchg(derive_var_chg(df))["PCHG"].tolist() == [50.0, -50.0, 0.0, 150.0]
+
+
 def test_two_baseline_records_raise():
     advs = pd.DataFrame({"USUBJID": ["1", "1"], "PARAMCD": "SYSBP", "AVAL": [1.0, 2.0], "ABLFL": ["Y", "Y"]})
     with pytest.raises(DerivationError, match="PARAMCD='SYSBP'"):

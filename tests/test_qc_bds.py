@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from derivations.adam import derive_var_chg, derive_var_pchg
 from derivations.adam.toxicity import CTCAE_V5, derive_var_atoxgr_dir
 from derivations.compare import compare_datasets
 from derivations.io import read_dataset, read_dataset_folder
@@ -35,6 +36,11 @@ SPEC = read_spec(ROOT / "specs" / "adam_spec.xlsx")
 
 def qc_module(name: str):
     return STUDY.program("qc", name).module
+
+
+def qc_bds():
+    """qc/_bds.py as the QC programs import it."""
+    return qc_module("adlb_qc")._bds
 
 
 @pytest.fixture(scope="module")
@@ -204,8 +210,8 @@ def test_qc_and_production_agree_on_the_edge_cases_the_study_lacks(study_tlf, tm
     baseline ALT above the range (the liver grades then go by x baseline), an ALB not done beside its CA (no
     CACORR), a partial date (no ADT: on treatment, no window), two HGB results of one day (ANL01FL: the later by
     LBSEQ), a pre-baseline grade 3, vital signs not done (no MAP, no BMI; the subject without HEIGHT has no BMI at
-    all) and blood pressures on the CRIT1 limits. Production (derive run, adam stage) and the QC agree on every
-    value of ADLB and ADVS."""
+    all), blood pressures on the CRIT1 limits and a negative baseline (BUN -4, then -6 and -2). Production (derive
+    run, adam stage) and the QC agree on every value of ADLB and ADVS."""
     run = study_tlf.parent
     sdtm = tmp_path / "sdtm"
     sdtm.mkdir()
@@ -220,6 +226,8 @@ def test_qc_and_production_agree_on_the_edge_cases_the_study_lacks(study_tlf, tm
     alt = (lb["USUBJID"] == "NCT04984096-002") & (lb["LBTESTCD"] == "ALT") & (lb["VISIT"] == "BASELINE")
     _set(lb, 2, "ALT", "BASELINE", {"LBSTRESN": 3 * lb.loc[alt, "LBSTNRHI"].iloc[0]})
     _set(lb, 3, "ALB", "CYCLE 2", not_done)
+    for visit, value in (("BASELINE", -4.0), ("CYCLE 2", -6.0), ("CYCLE 3", -2.0)):   # a negative baseline
+        _set(lb, 6, "BUN", visit, {"LBSTRESN": value})
     wbc = (lb["USUBJID"] == "NCT04984096-005") & (lb["LBTESTCD"] == "WBC") & (lb["VISIT"] == "CYCLE 3")
     _set(lb, 5, "WBC", "CYCLE 3", {"LBDTC": lb.loc[wbc, "LBDTC"].iloc[0][:7]})
     twin = lb[(lb["USUBJID"] == "NCT04984096-004") & (lb["LBTESTCD"] == "HGB") & (lb["VISIT"] == "CYCLE 2")]
@@ -262,3 +270,103 @@ def test_qc_and_production_agree_on_the_edge_cases_the_study_lacks(study_tlf, tm
     assert adlb.loc[("NCT04984096-005", "WBC")].query("ADT.isna()")[["ONTRTFL", "AVISIT"]].values.tolist() == [["Y", ""]]
     assert (adlb.loc[("NCT04984096-002", "ALT")]["BNRIND"] == "HIGH").all()
     assert adlb.loc[("NCT04984096-008", "HGB", 9002.0), ["ATOXGRL", "ABLFL", "SHIFT1"]].tolist() == ["3", "", "NORMAL to LOW"]
+    bun = adlb.loc[("NCT04984096-006", "BUN")].sort_values("ADT")      # PCHG = 100 x CHG / |BASE|: a fall is negative
+    assert bun[["AVAL", "BASE", "CHG", "PCHG"]].iloc[:3].fillna(-999).values.tolist() == [
+        [-4.0, -4.0, -999, -999], [-6.0, -4.0, -2.0, -50.0], [-2.0, -4.0, 2.0, 50.0]]
+
+
+def test_qc_pchg_with_a_negative_baseline_equals_production():
+    """MT.BDS.CHG: PCHG = 100 x CHG / |BASE| in the QC as in production (admiral): from BASE -4, AVAL -2 is a
+    rise of 50 %, AVAL -6 a fall of 50 %; BASE 0 gives no PCHG; records up to TRTSDT have none."""
+    frame = pd.DataFrame({"AVAL": [-2.0, -6.0, 3.0, 36.0, 5.0, -2.0], "BASE": [-4.0, -4.0, -4.0, 28.0, 0.0, -4.0],
+                          "ADT": pd.to_datetime(["2021-02-01"] * 5 + ["2021-01-01"]),
+                          "TRTSDT": pd.Timestamp("2021-01-01")})
+    qc = qc_bds().change(frame.copy())
+    assert qc["CHG"].fillna(-999).tolist() == [2.0, -2.0, 7.0, 8.0, 5.0, -999]
+    assert qc["PCHG"].fillna(-999).tolist() == [50.0, -50.0, 175.0, 28.571428571428573, -999, -999]
+    production = derive_var_pchg(derive_var_chg(frame))["PCHG"].where(frame["ADT"] > frame["TRTSDT"])
+    assert qc["PCHG"].equals(production)
+
+
+def test_qc_on_treatment_reads_both_windows_as_production_does():
+    """[adam] ontrt_start_window and ontrt_end_window are read alike (production: both required, study.toml's
+    defaults filled in by the settings); window 3 before the first dose and 30 after the last."""
+    bds = qc_bds()
+    frame = pd.DataFrame({"ADT": pd.to_datetime(["2020-12-28", "2020-12-29", "2021-03-02", "2021-03-03", None]),
+                          "TRTSDT": pd.Timestamp("2021-01-01"), "TRTEDT": pd.Timestamp("2021-01-31")})
+    settings = {"adam": {"ontrt_start_window": 3, "ontrt_end_window": 30}}
+    assert bds.on_treatment(frame, settings).tolist() == ["", "Y", "Y", "", "Y"]
+    for key in ("ontrt_start_window", "ontrt_end_window"):
+        with pytest.raises(KeyError, match=key):
+            bds.on_treatment(frame, {"adam": {k: v for k, v in settings["adam"].items() if k != key}})
+
+
+def _error(call) -> str:
+    with pytest.raises(ValueError) as exc:
+        call()
+    return str(exc.value)
+
+
+def test_qc_errors_name_the_dataset_variable_subject_and_value_and_say_what_to_fix(sdtm, qc_adsl):
+    """Input the QC cannot check stops it with the project's error: an unknown test, a result in another unit, a
+    CTCAE term without criteria, two results of one sample of a computed parameter's source, a PARAM without its
+    unit."""
+    adlb_qc, advs_qc = qc_module("adlb_qc"), qc_module("advs_qc")
+    methods = _methods("MT.ADLB.PARAM", "MT.ADLB.ATOXDSC")
+    lb, vs = sdtm["LB"], sdtm["VS"]
+
+    def adlb(data, params=methods):
+        return lambda: adlb_qc.derive_adlb_qc(data, qc_adsl, STUDY.settings, params,
+                                              SPEC.dataset("ADLB").variable_names)
+
+    def advs(data):
+        return lambda: advs_qc.derive_advs_qc(data, qc_adsl, STUDY.settings, SPEC.methods["MT.ADVS.PARAM"].description,
+                                              SPEC.dataset("ADVS").variable_names)
+
+    def one(frame, subject, testvar, test, visit):
+        hit = frame[(frame["USUBJID"] == f"NCT04984096-{subject:03d}") & (frame[testvar] == test)
+                    & (frame["VISIT"] == visit)]
+        assert len(hit) == 1
+        return hit
+
+    odd = lb.copy()
+    odd.loc[one(lb, 4, "LBTESTCD", "K", "CYCLE 3").index, "LBTESTCD"] = "MG"
+    assert _error(adlb(odd)) == (
+        "QC: LB test(s) MG have no parameter in the spec's MT.ADLB.PARAM (dataset LB, variable LBTESTCD, USUBJID "
+        "NCT04984096-004, value 'MG'): add each test to MT.ADLB.PARAM (PARAMCD, PARAM with its unit, PARAMN), or "
+        "correct LBTESTCD in SDTM LB")
+    odd = vs.copy()
+    odd.loc[one(vs, 6, "VSTESTCD", "TEMP", "CYCLE 2").index, "VSTESTCD"] = "RESP"
+    assert _error(advs(odd)) == (
+        "QC: VS test(s) RESP have no parameter in the spec's MT.ADVS.PARAM (dataset VS, variable VSTESTCD, USUBJID "
+        "NCT04984096-006, value 'RESP'): add each test to MT.ADVS.PARAM (PARAMCD, PARAM with its unit, PARAMN), or "
+        "correct VSTESTCD in SDTM VS")
+    ca = one(lb, 2, "LBTESTCD", "CA", "CYCLE 2")
+    assert _error(adlb(pd.concat([lb, ca.assign(LBSEQ=9001.0, LBSTRESN=2.3)], ignore_index=True))) == (
+        f"QC: CA has two or more values of one sample (ADT {ca['LBDTC'].iloc[0]}, VISIT CYCLE 2, VISITNUM "
+        f"{ca['VISITNUM'].iloc[0]:g}, LBDTC {ca['LBDTC'].iloc[0]}): CACORR takes one value of each of CA, ALB "
+        "(dataset LB, variable PARAMCD, USUBJID NCT04984096-002, value 'CA'): keep one CA result of the sample in "
+        "SDTM LB (mark a repeat NOT DONE)")
+    dia = one(vs, 5, "VSTESTCD", "DIABP", "CYCLE 3")
+    assert _error(advs(pd.concat([vs, dia.assign(VSSEQ=9001.0, VSSTRESN=85.0)], ignore_index=True))) == (
+        f"QC: DIABP has two or more values of one sample (ADT {dia['VSDTC'].iloc[0][:10]}): MAP takes one value of "
+        "each of SYSBP, DIABP (dataset VS, variable PARAMCD, USUBJID NCT04984096-005, value 'DIABP'): keep one DIABP "
+        "result of the sample in SDTM VS (mark a repeat NOT DONE)")
+    odd = vs.copy()
+    odd.loc[one(vs, 6, "VSTESTCD", "TEMP", "CYCLE 2").index, "VSSTRESU"] = "F"
+    assert _error(advs(odd)) == (
+        "QC: 1 record(s) with a value in another unit than their parameter's; the first: TEMP is in C (dataset VS, "
+        "variable VSSTRESU, USUBJID NCT04984096-006, value 'F'): convert the result to C in SDTM VS, or change the "
+        "PARAM's unit")
+    no_unit = {**methods, "MT.ADLB.PARAM": methods["MT.ADLB.PARAM"].replace("'Hemoglobin (g/L)'", "'Hemoglobin'")}
+    assert no_unit != methods
+    assert _error(adlb(lb, no_unit)) == (
+        "QC: PARAM of PARAMCD HGB in the spec's MT.ADLB.PARAM does not end with its unit in parentheses (dataset "
+        "ADaM spec (Methods), variable PARAM, value 'Hemoglobin'): write the unit at the end of the PARAM in "
+        "MT.ADLB.PARAM, e.g. 'Hemoglobin (g/L)'")
+    lab = pd.DataFrame({"USUBJID": ["S-1", "S-2"], "AVAL": 90.0, "ANRLO": 120.0, "ANRHI": 160.0, "BASE": 130.0,
+                        "BNRIND": "NORMAL"})
+    assert _error(lambda: qc_module("adlb_qc").grade(lab, pd.Series(["Anemia", "Anaemia"]), "L")) == (
+        "QC: no CTCAE v5.0 low criteria transcribed for Anaemia (dataset ADLB, variable ATOXDSCL, USUBJID S-2, "
+        "value 'Anaemia'): transcribe the term's criteria into CRITERIA in qc/_ctcae.py, or correct the term in the "
+        "spec's MT.ADLB.ATOXDSC")

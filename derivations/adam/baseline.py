@@ -123,9 +123,11 @@ def derive_var_pchg(
     """Add percent change ``new_var = 100 * (source_var - base_var) / |base_var|``.
 
     admiral ``derive_var_pchg``: missing when the baseline is 0 or missing, or the value is missing.
-    The change is multiplied by 100 before it is divided (admiral divides first): one rounding instead
-    of two, so that 8 / 28 gives 28.571428571428573, the double nearest 100 x 8 / 28, not
-    28.57142857142857 (an ADaM spec's "100 x CHG / BASE" reproduces it exactly).
+    Dividing by ``|base_var|`` (admiral) makes a fall negative with a negative baseline too: AVAL -6,
+    BASE -4 gives -50 (AVAL -2: 50). The change is multiplied by 100 before it is divided (admiral
+    divides first, ``CHG / |BASE| * 100``): the order of operations of an ADaM spec's
+    "100 x CHG / |BASE|", so that the result equals that expression computed literally, bit for bit
+    (8 / 28 gives 28.571428571428573 as 100 x 8 / 28 does; admiral's order gives 28.57142857142857).
 
     Parameters
     ----------
@@ -145,8 +147,9 @@ def derive_var_pchg(
     Examples
     --------
     >>> import pandas as pd
-    >>> derive_var_pchg(pd.DataFrame({"AVAL": [114.0, 5.0, 3.0, 36.0], "BASE": [120.0, 0.0, -4.0, 28.0]}))["PCHG"].tolist()
-    [-5.0, nan, 175.0, 28.571428571428573]
+    >>> frame = pd.DataFrame({"AVAL": [114.0, 5.0, 3.0, 36.0, -6.0], "BASE": [120.0, 0.0, -4.0, 28.0, -4.0]})
+    >>> derive_var_pchg(frame)["PCHG"].tolist()
+    [-5.0, nan, 175.0, 28.571428571428573, -50.0]
     """
     assert_has_columns(dataset, [source_var, base_var])
     aval = pd.to_numeric(dataset[source_var]).astype(float)
