@@ -163,7 +163,7 @@ def private_tmp(tmp_path, monkeypatch):
 def test_a_dead_runs_held_folder_is_removed_and_nothing_else(private_tmp):
     here = Owner.this_process()
     never = int(Path("/proc/sys/kernel/pid_max").read_text()) + 1    # no process has this id
-    init = Owner(1, _start_time(1), here.boot, here.host)            # a live process of this boot
+    init = Owner(1, _start_time(1), here.boot, here.host, here.pidns)  # a live process of this boot
     made = {
         "gone": _held(private_tmp, "derive-held-gone", replace(here, pid=never), payload=1000),
         "reused": _held(private_tmp, "derive-held-reused", replace(here, start=str(int(here.start) + 1)), payload=7),
@@ -191,6 +191,25 @@ def test_a_dead_runs_held_folder_is_removed_and_nothing_else(private_tmp):
         "derive-held-live", "derive-held-nomarker", "derive-held-otherhost"]
     assert outside.is_dir() and (outside / OWNER_MARKER).is_file()
     assert (made["live"] / "adlb-3.arrow").read_bytes() == b"x" * 5
+
+
+def test_a_folder_of_another_pid_namespace_is_kept_though_its_pid_is_not_seen_here(private_tmp):
+    # two containers sharing /tmp, the user, the host name and the boot cannot see each other's processes:
+    # a process id missing here says nothing of a run in another pid namespace, nor of one an older marker
+    # (without its namespace) records
+    here = Owner.this_process()
+    never = int(Path("/proc/sys/kernel/pid_max").read_text()) + 1
+    assert here.pidns == str(Path("/proc/self/ns/pid").stat().st_ino)
+    marker = f"derivations held datasets\npid {never}\nstart {here.start}\nboot {here.boot}\nhost {here.host}\n"
+    other = _held(private_tmp, "derive-held-otherns", None, payload=11, marker=marker + "pidns 4026532999\n")
+    old = _held(private_tmp, "derive-held-oldmarker", None, payload=12, marker=marker)
+    ours = _held(private_tmp, "derive-held-ours", None, payload=13, marker=marker + f"pidns {here.pidns}\n")
+    dead = Owner(never, here.start, here.boot, here.host, here.pidns)
+    assert remove_dead_held_folders() == [RemovedFolder(ours, 13 + len(marker) + len(f"pidns {here.pidns}\n"), dead)]
+    assert sorted(p.name for p in private_tmp.iterdir()) == ["derive-held-oldmarker", "derive-held-otherns"]
+    assert (other / "adlb-3.arrow").stat().st_size == 11 and (old / "adlb-3.arrow").stat().st_size == 12
+    assert Owner.parse(marker) == Owner(never, here.start, here.boot, here.host, None)
+    assert Owner.parse(marker + "pidns 4026532999\n").pidns == "4026532999"
 
 
 def test_a_killed_run_not_yet_reaped_by_its_parent_is_dead(private_tmp):
