@@ -19,11 +19,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from derivations.cli import main
 from derivations.pipeline import run_study
 from derivations.settings import SettingsError, check_settings
 from derivations.spill import (OWNER_MARKER, DatasetStore, HeldOnDisk, LastLoaded, Owner, RemovedFolder, SpillWriter,
                                _start_time, remove_dead_held_folders, spill_frame)
 from derivations.study import Study
+from toystudy import PROGRAM, make_toy_study
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -225,6 +227,25 @@ def test_a_killed_run_not_yet_reaped_by_its_parent_is_dead(private_tmp):
         assert remove_dead_held_folders() == [RemovedFolder(folder, len(zombie.text()), zombie)]
     finally:
         child.wait()
+
+
+@pytest.mark.parametrize("only", [[], ["--only", "dm"]])
+def test_a_run_that_fails_still_tells_on_stderr_the_held_folders_it_removed(private_tmp, tmp_path, capsys, only):
+    # a failed run writes no run log: what it removed is told on stderr (a log file, not a terminal, no -q)
+    here = Owner.this_process()
+    dead = replace(here, pid=int(Path("/proc/sys/kernel/pid_max").read_text()) + 1)
+    left = _held(private_tmp, "derive-held-killed", dead, payload=2_000)
+    study = make_toy_study(tmp_path / "study", program=PROGRAM.replace(
+        "def derive(ctx):\n", "def derive(ctx):\n    raise ValueError('no DM today')\n"))
+    code = main(["run", "--study", str(study), "--out", str(tmp_path / "out"), *only])
+    err = capsys.readouterr().err.splitlines()
+    assert code != 0 and not left.exists() and not (tmp_path / "out" / "run.log").exists()
+    assert err[0] == (f"[run] removed the held datasets of a run that ended without removing them: {left}  "
+                      f"{2_000 + len(dead.text()):,} bytes (0.00 GiB)  process {dead.pid} on {here.host}")
+    assert any("no DM today" in line for line in err[1:])
+    left = _held(private_tmp, "derive-held-killed", dead, payload=2_000)
+    assert main(["run", "--study", str(study), "--out", str(tmp_path / "out"), "-q", *only]) != 0
+    assert "derive-held" not in capsys.readouterr().err and not left.exists()   # -q: nothing said
 
 
 def test_a_run_marks_its_folder_and_logs_what_it_removed(private_tmp, tmp_path):
