@@ -238,14 +238,31 @@ def make_held_folder() -> Path:
 
 
 def folder_bytes(folder: Path) -> int:
-    """The bytes of the files under ``folder`` (links not followed)."""
-    total = 0
+    """The bytes the files under ``folder`` hold on disk: symbolic links not followed, a file hard-linked
+    twice under it counted once.
+
+    Examples
+    --------
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "adlb-1.arrow").write_bytes(b"x" * 1000)
+    >>> (folder / "part").mkdir()
+    >>> _ = (folder / "part" / "adlb-2.arrow").write_bytes(b"y" * 24)
+    >>> os.link(folder / "adlb-1.arrow", folder / "part" / "same.arrow")   # the same 1,000 bytes
+    >>> folder_bytes(folder)
+    1024
+    """
+    seen, total = set(), 0
     for root, _dirs, files in os.walk(folder):
         for name in files:
             try:
-                total += os.lstat(os.path.join(root, name)).st_size
+                info = os.lstat(os.path.join(root, name))
             except OSError:
-                pass
+                continue
+            if info.st_nlink > 1:
+                if (info.st_dev, info.st_ino) in seen:
+                    continue
+                seen.add((info.st_dev, info.st_ino))
+            total += info.st_size
     return total
 
 
@@ -264,6 +281,22 @@ def remove_dead_held_folders() -> list[RemovedFolder]:
     A folder is removed only when it is a folder (not a link) of this user holding a marker of ours
     (:data:`OWNER_MARKER`, a regular file) whose owner :meth:`Owner.is_gone` from this process; any other
     entry is left as it is. Gives what was removed, by path.
+
+    Examples
+    --------
+    >>> from dataclasses import replace
+    >>> saved, tempfile.tempdir = tempfile.tempdir, tempfile.mkdtemp()   # a private temporary folder
+    >>> killed, live = make_held_folder(), make_held_folder()
+    >>> never = int(Path("/proc/sys/kernel/pid_max").read_text()) + 1   # no process has this id
+    >>> dead = replace(Owner.this_process(), pid=never)
+    >>> _ = (killed / OWNER_MARKER).write_text(dead.text())             # as a killed run left it
+    >>> _ = (killed / "adlb.arrow").write_bytes(b"x" * 1000)
+    >>> removed = remove_dead_held_folders()
+    >>> [(r.path == killed, r.size - len(dead.text()), r.owner == dead) for r in removed]
+    [(True, 1000, True)]
+    >>> killed.exists(), live.exists()
+    (False, True)
+    >>> shutil.rmtree(tempfile.tempdir); tempfile.tempdir = saved
     """
     here = Owner.this_process()
     if here is None:
