@@ -96,30 +96,25 @@ class DiskSampler(threading.Thread):
         return {"free_before_gb": round(self.before / 1e9, 2), "peak_taken_gb": round((self.before - self.lowest) / 1e9, 2)}
 
 
-def stored_bytes(folder: Path) -> int:
-    """Bytes of the files under ``folder``, a file hard-linked twice counted once (what the disk holds)."""
-    seen, total = set(), 0
-    for f in folder.glob("**/*"):
-        st = f.stat()
-        if f.is_file() and (st.st_dev, st.st_ino) not in seen:
-            seen.add((st.st_dev, st.st_ino))
-            total += st.st_size
-    return total
-
-
-def _records_sha256(path: Path, chunk: int = 1 << 24) -> str:
-    import hashlib
-
+def _hash_records(digest, path: Path, chunk: int = 1 << 24) -> None:
+    """Feed the records of the XPT file ``path`` (its data, without the headers) into ``digest``, a chunk at a time."""
     from derivations.xpt import xpt_layout
 
     layout = xpt_layout(path)
-    digest, left = hashlib.sha256(), layout.records * layout.row_length
+    left = layout.records * layout.row_length
     with open(path, "rb") as fh:
         fh.seek(layout.data_start)
         while left:
             block = fh.read(min(chunk, left))
             digest.update(block)
             left -= len(block)
+
+
+def _records_sha256(path: Path) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    _hash_records(digest, path)
     return digest.hexdigest()
 
 
@@ -153,14 +148,7 @@ def split_report(out: Path) -> list[dict]:
             files.sort(key=lambda p: int(re.search(r"\d+$", p.stem).group()))
             joined = hashlib.sha256()
             for p in files:  # the parts' records, read in order, hashed as one stream
-                layout = xpt_layout(p)
-                with open(p, "rb") as fh:
-                    fh.seek(layout.data_start)
-                    left = layout.records * layout.row_length
-                    while left:
-                        block = fh.read(min(1 << 24, left))
-                        joined.update(block)
-                        left -= len(block)
+                _hash_records(joined, p)
             report.append({
                 "stage": stage, "dataset": name.upper(), "bytes": whole[name].stat().st_size,
                 "records": xpt_layout(whole[name]).records,
@@ -231,6 +219,7 @@ def one(n: int, stages: str, seed: int, profile: bool = False, xpt_compare: bool
     from raw.generate import generate  # the study's generator
 
     from derivations.pipeline import run_study
+    from derivations.spill import folder_bytes
 
     work = Path(tempfile.mkdtemp(prefix=f"bench{n}-"))
     disk = DiskSampler(work)
@@ -282,7 +271,7 @@ def one(n: int, stages: str, seed: int, profile: bool = False, xpt_compare: bool
                            for d in ("sdtm", "adam", "tlf", "submission")}
         out["largest_xpt_mb"] = {f.stem.upper(): round(f.stat().st_size / 1e6, 1) for f in
                                  sorted((work / "out" / "adam").glob("*.xpt"), key=lambda f: -f.stat().st_size)[:3]}
-        out["stored_gb"] = round(stored_bytes(work / "out") / 1e9, 2)  # hard links counted once
+        out["stored_gb"] = round(folder_bytes(work / "out") / 1e9, 2)  # hard links counted once
         out["split"] = split_report(work / "out")
         out["disk"] = disk.stop()
         if rows and xpt_compare:

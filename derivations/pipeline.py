@@ -320,6 +320,19 @@ def study_inputs(study: Study, raw_dir=None, given=None) -> dict[str, Path | Non
     return inputs
 
 
+def _remove_dead_held_folders(progress: Progress) -> list:
+    """Remove the held folders of runs that were killed (:func:`derivations.spill.remove_dead_held_folders`) and
+    tell each on the progress output (a log file or pipe too, :meth:`~derivations.progress.Progress.notice`),
+    since a run that fails writes no run log; gives them for the run log."""
+    from .runlog import removed_line
+
+    removed = remove_dead_held_folders()
+    for folder in removed:
+        progress.notice("run", "removed the held datasets of a run that ended without removing them: "
+                        + removed_line(folder))
+    return removed
+
+
 def run_study(
     study: str | Path | Study = ".",
     out_dir: str | Path = "output",
@@ -369,7 +382,7 @@ def run_study(
     plan = plan_run(Path(out_dir).resolve(), parse_stages(stages, STAGES), given=given, valid=STAGES)
     out_dir = check_output_folder(out_dir, inputs=study_inputs(study, raw_dir, given), kept=plan.keep.values())
     ctx = RunContext(study=study, raw_dir=Path(raw_dir).resolve() if raw_dir else None)
-    result = RunResult(out_dir=out_dir, findings=ctx.findings, removed=remove_dead_held_folders())
+    result = RunResult(out_dir=out_dir, findings=ctx.findings, removed=_remove_dead_held_folders(progress))
     _hold_on_disk(ctx, result)
     for severity, note in plan.notes:
         ctx.findings.add(severity, "partial_run", note)
@@ -547,7 +560,7 @@ def run_programs(
     out = check_output_folder(out, inputs=study_inputs(study, raw_dir, given), kept=kept)
 
     ctx = RunContext(study=study, raw_dir=Path(raw_dir).resolve() if raw_dir else None)
-    result = RunResult(out_dir=out, findings=ctx.findings, removed=remove_dead_held_folders())
+    result = RunResult(out_dir=out, findings=ctx.findings, removed=_remove_dead_held_folders(progress))
     run_notes = Findings()  # about the run as a whole; listed first in findings.txt
     for severity, note in notes:
         run_notes.add(severity, "partial_run", note)

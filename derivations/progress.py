@@ -1,7 +1,8 @@
 """What a run shows while it works: one line per program as it starts and ends, on stderr.
 
 A :class:`Progress` writes to a terminal only, unless asked (``force=True``: ``--progress``);
-``quiet=True`` (``-q``) silences it. A program that runs long (a large study) says it is still
+``quiet=True`` (``-q``) silences it. What a run does beyond its output (:meth:`Progress.notice`: the held
+datasets of killed runs it removed) is written to a log file or pipe too. A program that runs long (a large study) says it is still
 running every ``heartbeat`` seconds (``[adam] adlb still running, 60 s``), so that a run at
 100,000 subjects is never silent for minutes. Lines are plain text, one per event, so that a log
 file captured with ``--progress 2>run.log`` reads as well as the terminal::
@@ -40,6 +41,7 @@ class Progress:
                  clock: Callable[[], float] = time.perf_counter, heartbeat: float | None = 30.0) -> None:
         self.stream = stream if stream is not None else sys.stderr
         isatty = getattr(self.stream, "isatty", lambda: False)
+        self.quiet = quiet
         self.enabled = not quiet and (force or bool(isatty()))
         self._clock = clock
         self._started: dict[tuple[str, str], float] = {}
@@ -84,6 +86,20 @@ class Progress:
     def note(self, stage: str, text: str) -> None:
         """Anything else worth a line (a stage written, a report made)."""
         self._write(f"[{stage}] {text}")
+
+    def notice(self, stage: str, text: str) -> None:
+        """Something the run did beyond its output (it removed files): written to the stream whether it is a
+        terminal or not, unless ``quiet``, so that a run that fails before its run log still tells it.
+
+        >>> import io
+        >>> out = io.StringIO()
+        >>> Progress(out).notice("run", "removed /tmp/derive-held-ab12"); out.getvalue()
+        '[run] removed /tmp/derive-held-ab12\\n'
+        """
+        if not self.quiet:
+            with self._lock:
+                self.stream.write(f"[{stage}] {text}\n")
+                self.stream.flush()
 
 
 def silent() -> Progress:

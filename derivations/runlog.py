@@ -159,6 +159,18 @@ def program_lines(records: Iterable[tuple]) -> list[str]:
     return lines
 
 
+def removed_line(removed) -> str:
+    """One held folder a killed run left and this run removed (a :class:`derivations.spill.RemovedFolder`): path,
+    bytes, the dead owner's process id and host (the run log's and the progress output's line).
+
+    >>> from derivations.spill import Owner, RemovedFolder
+    >>> removed_line(RemovedFolder(Path("/tmp/derive-held-ab12"), 2_500_000_000, Owner(4242, "1301442", "b00t", "vm")))
+    '/tmp/derive-held-ab12  2,500,000,000 bytes (2.33 GiB)  process 4242 on vm'
+    """
+    r = removed
+    return f"{r.path}  {r.size:,} bytes ({r.size / 2**30:.2f} GiB)  process {r.owner.pid} on {r.owner.host}"
+
+
 def removed_lines(removed: Iterable) -> list[str]:
     """The run log's lines on the held folders that killed runs left and this run removed: path, bytes, owner.
 
@@ -175,8 +187,7 @@ def removed_lines(removed: Iterable) -> list[str]:
     if not removed:
         return []
     return ["", "removed      held datasets of runs that ended without removing them (their process is gone)"] + [
-        f"  {r.path}  {r.size:,} bytes ({r.size / 2**30:.2f} GiB)  process {r.owner.pid} on {r.owner.host}"
-        for r in removed]
+        f"  {removed_line(r)}" for r in removed]
 
 
 def write_run_log(path: Path, *, study, started: _dt.datetime, seconds: float,
@@ -208,4 +219,4 @@ def write_run_log(path: Path, *, study, started: _dt.datetime, seconds: float,
 
 
 __all__ = ["KINDS", "kind_of", "outputs_by_kind", "run_summary", "input_files", "package_versions", "write_run_log",
-           "log_header", "program_lines", "removed_lines", "sha256"]
+           "log_header", "program_lines", "removed_line", "removed_lines", "sha256"]

@@ -25,9 +25,9 @@ and ``boolean``. A frame with any other column (categories, mixed objects) stays
 The run's folder (:func:`make_held_folder`, ``derive-held-*`` in the system's temporary folder) goes
 with the run's result or when the process ends; a run killed outright (SIGKILL, out of memory) cannot
 remove it, so it records its owner in a marker file (:class:`Owner`: process id, the process's start
-time, boot id, host) and the next run removes the folders whose owner is dead
-(:func:`remove_dead_held_folders`). A folder without a valid marker, of another host or of a live
-process is never touched.
+time, boot id, host, pid namespace) and the next run removes the folders whose owner is dead
+(:func:`remove_dead_held_folders`). A folder without a valid marker, of another host, of another pid
+namespace (another container sharing the folder) or of a live process is never touched.
 
 Example
 -------
@@ -115,17 +115,23 @@ class Owner:
 
     ``start`` is the process's start time (field 22 of ``/proc/<pid>/stat``, clock ticks after boot), so
     that a process id used again by a later process is not taken for the owner; ``boot`` is
-    ``/proc/sys/kernel/random/boot_id``.
+    ``/proc/sys/kernel/random/boot_id``; ``pidns`` is the process's pid namespace (the inode of
+    ``/proc/<pid>/ns/pid``): two containers sharing a temporary folder, a user, a host name and a boot
+    cannot see each other's processes, so a process id is looked up only in the owner's own namespace.
+    A marker written before the namespace was recorded has none (``None``).
 
     >>> here = Owner.this_process()
     >>> here.pid == os.getpid(), Owner.parse(here.text()) == here, here.is_gone(here)
     (True, True, False)
-    >>> print(Owner(4242, "1301442", "46e20160", "vm").text(), end="")
+    >>> print(Owner(4242, "1301442", "46e20160", "vm", "4026531836").text(), end="")
     derivations held datasets
     pid 4242
     start 1301442
     boot 46e20160
     host vm
+    pidns 4026531836
+    >>> Owner.parse("derivations held datasets\\npid 4242\\nstart 1301442\\nboot 46e20160\\nhost vm\\n")
+    Owner(pid=4242, start='1301442', boot='46e20160', host='vm', pidns=None)
     >>> Owner.parse("pid 4242\\n") is None   # not a marker of ours
     True
     """
@@ -134,40 +140,52 @@ class Owner:
     start: str
     boot: str
     host: str
+    pidns: str | None = None
 
     @classmethod
     def this_process(cls) -> "Owner | None":
-        """This process; ``None`` where ``/proc`` does not tell a process's start time (then nothing is removed)."""
+        """This process; ``None`` where ``/proc`` does not tell a process's start time or pid namespace (then
+        nothing is removed)."""
         start, boot = _start_time(os.getpid()), _read(_PROC / "sys/kernel/random/boot_id")
-        if not start or not boot:
+        try:
+            pidns = str(os.stat(_PROC / "self/ns/pid").st_ino)
+        except OSError:
+            pidns = None
+        if not start or not boot or not pidns:
             return None
-        return cls(os.getpid(), start, boot, socket.gethostname())
+        return cls(os.getpid(), start, boot, socket.gethostname(), pidns)
 
     def text(self) -> str:
         """The marker's text: a first line naming it, then ``key value`` lines."""
-        return f"{_MARKER_KIND}\npid {self.pid}\nstart {self.start}\nboot {self.boot}\nhost {self.host}\n"
+        ns = "" if self.pidns is None else f"pidns {self.pidns}\n"
+        return f"{_MARKER_KIND}\npid {self.pid}\nstart {self.start}\nboot {self.boot}\nhost {self.host}\n{ns}"
 
     @classmethod
     def parse(cls, text: str) -> "Owner | None":
-        """The owner a marker's text records; ``None`` unless it is a whole marker of ours."""
+        """The owner a marker's text records; ``None`` unless it is a whole marker of ours (with or without
+        ``pidns``)."""
         lines = text.strip().split("\n")
-        if len(lines) != 5 or lines[0] != _MARKER_KIND:
+        if len(lines) not in (5, 6) or lines[0] != _MARKER_KIND:
             return None
-        fields = dict(line.partition(" ")[::2] for line in lines[1:5])
-        if list(fields) != ["pid", "start", "boot", "host"] or not all(fields.values()):
+        fields = dict(line.partition(" ")[::2] for line in lines[1:])
+        if list(fields) not in (["pid", "start", "boot", "host"], ["pid", "start", "boot", "host", "pidns"]):
             return None
-        if not fields["pid"].isdigit() or int(fields["pid"]) <= 0:
+        if not all(fields.values()) or not fields["pid"].isdigit() or int(fields["pid"]) <= 0:
             return None
-        return cls(int(fields["pid"]), fields["start"], fields["boot"], fields["host"])
+        return cls(int(fields["pid"]), fields["start"], fields["boot"], fields["host"], fields.get("pidns"))
 
     def is_gone(self, here: "Owner") -> bool:
-        """Whether this owner has ended, seen from ``here`` (this process): same host, and another boot, or
-        no process ``pid``, or a process ``pid`` that started at another time, or one that has ended and
-        waits for its parent (a zombie, state Z or X). Another host: never."""
+        """Whether this owner has ended, seen from ``here`` (this process). Another host: never (cannot tell).
+        Same host, another boot: ended (a restart ends every process). Same boot, another pid namespace or
+        none recorded (an older marker): never (its processes cannot be seen from here). Same namespace: no
+        process ``pid``, or a process ``pid`` that started at another time, or one that has ended and waits
+        for its parent (a zombie, state Z or X)."""
         if self.host != here.host:
             return False
         if self.boot != here.boot:
             return True
+        if self.pidns is None or self.pidns != here.pidns:
+            return False
         try:
             found = _stat(self.pid)
         except FileNotFoundError:
@@ -220,14 +238,31 @@ def make_held_folder() -> Path:
 
 
 def folder_bytes(folder: Path) -> int:
-    """The bytes of the files under ``folder`` (links not followed)."""
-    total = 0
+    """The bytes the files under ``folder`` hold on disk: symbolic links not followed, a file hard-linked
+    twice under it counted once.
+
+    Examples
+    --------
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "adlb-1.arrow").write_bytes(b"x" * 1000)
+    >>> (folder / "part").mkdir()
+    >>> _ = (folder / "part" / "adlb-2.arrow").write_bytes(b"y" * 24)
+    >>> os.link(folder / "adlb-1.arrow", folder / "part" / "same.arrow")   # the same 1,000 bytes
+    >>> folder_bytes(folder)
+    1024
+    """
+    seen, total = set(), 0
     for root, _dirs, files in os.walk(folder):
         for name in files:
             try:
-                total += os.lstat(os.path.join(root, name)).st_size
+                info = os.lstat(os.path.join(root, name))
             except OSError:
-                pass
+                continue
+            if info.st_nlink > 1:
+                if (info.st_dev, info.st_ino) in seen:
+                    continue
+                seen.add((info.st_dev, info.st_ino))
+            total += info.st_size
     return total
 
 
@@ -246,6 +281,22 @@ def remove_dead_held_folders() -> list[RemovedFolder]:
     A folder is removed only when it is a folder (not a link) of this user holding a marker of ours
     (:data:`OWNER_MARKER`, a regular file) whose owner :meth:`Owner.is_gone` from this process; any other
     entry is left as it is. Gives what was removed, by path.
+
+    Examples
+    --------
+    >>> from dataclasses import replace
+    >>> saved, tempfile.tempdir = tempfile.tempdir, tempfile.mkdtemp()   # a private temporary folder
+    >>> killed, live = make_held_folder(), make_held_folder()
+    >>> never = int(Path("/proc/sys/kernel/pid_max").read_text()) + 1   # no process has this id
+    >>> dead = replace(Owner.this_process(), pid=never)
+    >>> _ = (killed / OWNER_MARKER).write_text(dead.text())             # as a killed run left it
+    >>> _ = (killed / "adlb.arrow").write_bytes(b"x" * 1000)
+    >>> removed = remove_dead_held_folders()
+    >>> [(r.path == killed, r.size - len(dead.text()), r.owner == dead) for r in removed]
+    [(True, 1000, True)]
+    >>> killed.exists(), live.exists()
+    (False, True)
+    >>> shutil.rmtree(tempfile.tempdir); tempfile.tempdir = saved
     """
     here = Owner.this_process()
     if here is None:

@@ -186,6 +186,7 @@ def write_submission(out_dir: str | Path, study_id: str, *, target: str | Path |
     target = Path(target) if target is not None else out_dir / "submission"
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+    linked: set[Path] = set()  # the hard links to the run's files (paths under tmp): never written nor chmod-ed
     try:
         for stage, rel in submission_paths(study_id).items():
             src = out_dir / stage
@@ -200,12 +201,15 @@ def write_submission(out_dir: str | Path, study_id: str, *, target: str | Path |
                 split = split_xpt(f, dest, max_bytes=limit) if f.suffix == ".xpt" else []
                 if split:
                     parts[f.stem.upper()] = split
-                elif not (link and _hard_link(f, dest / f.name)):
+                elif link and _hard_link(f, dest / f.name):
+                    linked.add(dest / f.name)
+                else:
                     shutil.copyfile(f, dest / f.name)
             if parts and (dest / "define.xml").is_file():
                 xml = define_with_parts((dest / "define.xml").read_bytes(), parts)
                 for name, data in (("define.xml", xml), (HTML, define_html(xml))):
                     (dest / name).unlink(missing_ok=True)  # a hard link to the run's file: never written through
+                    linked.discard(dest / name)
                     (dest / name).write_bytes(data)
             for href, data in ((documents or {}).get(stage) or {}).items():
                 path = (dest / href).resolve()
@@ -213,6 +217,8 @@ def write_submission(out_dir: str | Path, study_id: str, *, target: str | Path |
                     raise DerivationError(f"document {href!r} of the {stage} define.xml lies outside the "
                                           "submission folder", hint="give the Documents sheet a relative href")
                 path.parent.mkdir(parents=True, exist_ok=True)
+                path.unlink(missing_ok=True)  # an href naming a linked file (define.html, an XPT): not written through
+                linked.discard(tmp / path.relative_to(tmp.resolve()))
                 path.write_bytes(data)
             if (dest / "define.xml").is_file():
                 broken = check_leaves(dest / "define.xml")
@@ -224,7 +230,8 @@ def write_submission(out_dir: str | Path, study_id: str, *, target: str | Path |
         mask = os.umask(0)
         os.umask(mask)
         for p in [tmp, *tmp.rglob("*")]:
-            os.chmod(p, (0o777 if p.is_dir() else 0o666) & ~mask)
+            if p not in linked:  # a link is the run's own file: its mode is the run's
+                os.chmod(p, (0o777 if p.is_dir() else 0o666) & ~mask)
         if target.exists():
             shutil.rmtree(target)
         os.replace(tmp, target)

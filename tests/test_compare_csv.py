@@ -146,6 +146,22 @@ def test_a_value_that_is_not_a_number_is_unequal_even_to_a_missing_value(tmp_pat
     assert not res.equal and res.summary["n_values_unequal"] == 1
 
 
+def test_infinities_and_numbers_too_large_for_a_double_are_not_numbers(tmp_path):
+    # 'inf', '-inf', 'Infinity' and '1e400' (no finite double holds it) read as floats would be infinities:
+    # listed as not numbers with their keys, and unequal to the production value (even a missing one)
+    base, bmeta = read_dataset(_parquet(tmp_path / "adx.parquet", PROD))
+    comp, cmeta = read_dataset(_csv(tmp_path / "adx.csv", "USUBJID,AVISITN,AVAL,AVALC\n01,1,inf,1\n01,2,-inf,2.5\n"
+                                                          "02,1,Infinity,1\n02,2,1e400,\n03,1,1.5,1.5\n"))
+    res = compare_datasets(base, comp, by_vars=["USUBJID", "AVISITN"], base_meta=bmeta, compare_meta=cmeta)
+    assert res.not_numbers.values.tolist() == [
+        ["COMPARE", "01", 1.0, "AVAL", "inf"], ["COMPARE", "01", 2.0, "AVAL", "-inf"],
+        ["COMPARE", "02", 1.0, "AVAL", "Infinity"], ["COMPARE", "02", 2.0, "AVAL", "1e400"]]
+    assert res.differences[["variable", "USUBJID", "AVISITN", "compare"]].values.tolist() == [
+        ["AVAL", "01", 1.0, "inf"], ["AVAL", "01", 2.0, "-inf"], ["AVAL", "02", 1.0, "Infinity"],
+        ["AVAL", "02", 2.0, "1e400"]]
+    assert res.summary["n_values_unequal"] == 4 and res.summary["n_not_numbers"] == 4
+
+
 def test_not_numbers_on_unmatched_records_are_listed_too(tmp_path):
     base, bmeta = read_dataset(_parquet(tmp_path / "adx.parquet", PROD.iloc[[0]]))
     comp, cmeta = read_dataset(_csv(tmp_path / "adx.csv", "USUBJID,AVISITN,AVAL,AVALC\n01,1,1,1\n09,1,n/a,x\n"))
@@ -185,9 +201,9 @@ def test_a_key_that_is_not_a_number_is_an_error_naming_it(tmp_path):
 
 def test_the_text_rule():
     values, bad = text_numbers(pd.Series([" 1 ", "1.0", "-0.5", "1e3", "", ".", " . ", "1,5", "NA", "nan", "<0.1",
-                                          None]))
+                                          None, "inf", "-inf", " Infinity ", "1e400", "-1e400"]))
     assert values.tolist()[:4] == [1.0, 1.0, -0.5, 1000.0] and values.iloc[4:].isna().all()
-    assert bad.tolist() == [False] * 7 + [True] * 4 + [False]
+    assert bad.tolist() == [False] * 7 + [True] * 4 + [False] + [True] * 5
 
 
 def test_derive_compare_folders_of_csv_with_the_study_spec(tmp_path, capsys):

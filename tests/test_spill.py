@@ -19,11 +19,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from derivations.cli import main
 from derivations.pipeline import run_study
 from derivations.settings import SettingsError, check_settings
 from derivations.spill import (OWNER_MARKER, DatasetStore, HeldOnDisk, LastLoaded, Owner, RemovedFolder, SpillWriter,
                                _start_time, remove_dead_held_folders, spill_frame)
 from derivations.study import Study
+from toystudy import PROGRAM, make_toy_study
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -163,7 +165,7 @@ def private_tmp(tmp_path, monkeypatch):
 def test_a_dead_runs_held_folder_is_removed_and_nothing_else(private_tmp):
     here = Owner.this_process()
     never = int(Path("/proc/sys/kernel/pid_max").read_text()) + 1    # no process has this id
-    init = Owner(1, _start_time(1), here.boot, here.host)            # a live process of this boot
+    init = Owner(1, _start_time(1), here.boot, here.host, here.pidns)  # a live process of this boot
     made = {
         "gone": _held(private_tmp, "derive-held-gone", replace(here, pid=never), payload=1000),
         "reused": _held(private_tmp, "derive-held-reused", replace(here, start=str(int(here.start) + 1)), payload=7),
@@ -193,6 +195,25 @@ def test_a_dead_runs_held_folder_is_removed_and_nothing_else(private_tmp):
     assert (made["live"] / "adlb-3.arrow").read_bytes() == b"x" * 5
 
 
+def test_a_folder_of_another_pid_namespace_is_kept_though_its_pid_is_not_seen_here(private_tmp):
+    # two containers sharing /tmp, the user, the host name and the boot cannot see each other's processes:
+    # a process id missing here says nothing of a run in another pid namespace, nor of one an older marker
+    # (without its namespace) records
+    here = Owner.this_process()
+    never = int(Path("/proc/sys/kernel/pid_max").read_text()) + 1
+    assert here.pidns == str(Path("/proc/self/ns/pid").stat().st_ino)
+    marker = f"derivations held datasets\npid {never}\nstart {here.start}\nboot {here.boot}\nhost {here.host}\n"
+    other = _held(private_tmp, "derive-held-otherns", None, payload=11, marker=marker + "pidns 4026532999\n")
+    old = _held(private_tmp, "derive-held-oldmarker", None, payload=12, marker=marker)
+    ours = _held(private_tmp, "derive-held-ours", None, payload=13, marker=marker + f"pidns {here.pidns}\n")
+    dead = Owner(never, here.start, here.boot, here.host, here.pidns)
+    assert remove_dead_held_folders() == [RemovedFolder(ours, 13 + len(marker) + len(f"pidns {here.pidns}\n"), dead)]
+    assert sorted(p.name for p in private_tmp.iterdir()) == ["derive-held-oldmarker", "derive-held-otherns"]
+    assert (other / "adlb-3.arrow").stat().st_size == 11 and (old / "adlb-3.arrow").stat().st_size == 12
+    assert Owner.parse(marker) == Owner(never, here.start, here.boot, here.host, None)
+    assert Owner.parse(marker + "pidns 4026532999\n").pidns == "4026532999"
+
+
 def test_a_killed_run_not_yet_reaped_by_its_parent_is_dead(private_tmp):
     here = Owner.this_process()
     child = subprocess.Popen(["true"])   # not waited for: it ends and stays a zombie (state Z) until then
@@ -206,6 +227,25 @@ def test_a_killed_run_not_yet_reaped_by_its_parent_is_dead(private_tmp):
         assert remove_dead_held_folders() == [RemovedFolder(folder, len(zombie.text()), zombie)]
     finally:
         child.wait()
+
+
+@pytest.mark.parametrize("only", [[], ["--only", "dm"]])
+def test_a_run_that_fails_still_tells_on_stderr_the_held_folders_it_removed(private_tmp, tmp_path, capsys, only):
+    # a failed run writes no run log: what it removed is told on stderr (a log file, not a terminal, no -q)
+    here = Owner.this_process()
+    dead = replace(here, pid=int(Path("/proc/sys/kernel/pid_max").read_text()) + 1)
+    left = _held(private_tmp, "derive-held-killed", dead, payload=2_000)
+    study = make_toy_study(tmp_path / "study", program=PROGRAM.replace(
+        "def derive(ctx):\n", "def derive(ctx):\n    raise ValueError('no DM today')\n"))
+    code = main(["run", "--study", str(study), "--out", str(tmp_path / "out"), *only])
+    err = capsys.readouterr().err.splitlines()
+    assert code != 0 and not left.exists() and not (tmp_path / "out" / "run.log").exists()
+    assert err[0] == (f"[run] removed the held datasets of a run that ended without removing them: {left}  "
+                      f"{2_000 + len(dead.text()):,} bytes (0.00 GiB)  process {dead.pid} on {here.host}")
+    assert any("no DM today" in line for line in err[1:])
+    left = _held(private_tmp, "derive-held-killed", dead, payload=2_000)
+    assert main(["run", "--study", str(study), "--out", str(tmp_path / "out"), "-q", *only]) != 0
+    assert "derive-held" not in capsys.readouterr().err and not left.exists()   # -q: nothing said
 
 
 def test_a_run_marks_its_folder_and_logs_what_it_removed(private_tmp, tmp_path):

@@ -1,6 +1,8 @@
 """Submission folder: eCTD m5 layout, sha256 manifest, identical across runs, verification."""
 
 import hashlib
+import os
+import stat
 import subprocess
 from pathlib import Path
 
@@ -90,3 +92,40 @@ def test_a_document_outside_the_submission_folder_is_refused(tmp_path):
     with pytest.raises(DerivationError, match="outside the submission folder"):
         write_submission(tmp_path, "S1", documents={"sdtm": {"../../../../../../raw/README.md": b"x"}})
     assert not (tmp_path / "submission").exists()
+
+
+def _linked_run(tmp_path):
+    """A run folder of one SDTM dataset with its define.xml and define.html, the XPT of mode 0o640."""
+    (tmp_path / "sdtm").mkdir()
+    for name, data in (("dm.xpt", b"xpt bytes"), ("define.xml", b"<ODM/>"), ("define.html", b"<html>define</html>")):
+        (tmp_path / "sdtm" / name).write_bytes(data)
+    os.chmod(tmp_path / "sdtm" / "dm.xpt", 0o640)
+    return tmp_path / "sdtm"
+
+
+def test_linked_package_files_keep_the_run_files_modes(tmp_path):
+    # link=True: the package's XPT is the run's own file; making the package's files readable must not change
+    # the run's file (mode 0o640 kept), only the files the package wrote itself (the manifest)
+    run = _linked_run(tmp_path)
+    sub = write_submission(tmp_path, "S1", link=True)
+    sdtm = sub / "m5" / "datasets" / "s1" / "tabulations" / "sdtm"
+    assert os.stat(sdtm / "dm.xpt").st_ino == os.stat(run / "dm.xpt").st_ino   # linked, not copied
+    assert stat.S_IMODE(os.stat(run / "dm.xpt").st_mode) == 0o640
+    mask = os.umask(0)
+    os.umask(mask)
+    assert stat.S_IMODE(os.stat(sub / MANIFEST).st_mode) == 0o666 & ~mask
+    assert stat.S_IMODE(os.stat(sub).st_mode) == 0o777 & ~mask
+
+
+def test_a_document_named_as_a_linked_file_is_not_written_through_the_link(tmp_path):
+    # a Documents href naming define.html (or an XPT) replaces the package's file, never the run's file
+    run = _linked_run(tmp_path)
+    docs = {"sdtm": {"define.html": b"<html>the sponsor's define</html>", "dm.xpt": b"document bytes"}}
+    sub = write_submission(tmp_path, "S1", link=True, documents=docs)
+    sdtm = sub / "m5" / "datasets" / "s1" / "tabulations" / "sdtm"
+    assert (run / "define.html").read_bytes() == b"<html>define</html>"
+    assert (run / "dm.xpt").read_bytes() == b"xpt bytes" and stat.S_IMODE(os.stat(run / "dm.xpt").st_mode) == 0o640
+    assert (sdtm / "define.html").read_bytes() == b"<html>the sponsor's define</html>"
+    assert (sdtm / "dm.xpt").read_bytes() == b"document bytes"
+    assert os.stat(sdtm / "define.xml").st_ino == os.stat(run / "define.xml").st_ino   # still linked
+    assert verify_manifest(sub) == []

@@ -31,7 +31,8 @@ variables :func:`derivations.compare.folders.spec_numeric` gives, Data Type inte
 a date format). The rule, for each text value (:func:`text_numbers`):
 blanks around it are dropped; an empty value or SAS's ``.`` is a missing number; a decimal number
 (``1``, ``1.0``, ``-0.5``, ``1e3``) is that number, so ``"1.0"`` equals ``"1"`` and ``1.0`` and
-the tolerance applies; anything else (``1,5``, ``NA``, ``<0.1``) is *not a number*: it is listed
+the tolerance applies; anything else (``1,5``, ``NA``, ``<0.1``, and ``inf``, ``Infinity`` or ``1e400``,
+which no finite double holds) is *not a number*: it is listed
 in :attr:`CompareResult.not_numbers` (side, key values, variable, value, on matched records or
 not) and, on a matched record, counted as an unequal value (shown as written), never taken for a
 missing value. A key variable converted so must hold numbers only (else an error names the value).
@@ -189,13 +190,14 @@ def _as_datetime_int(series: pd.Series) -> np.ndarray:
 def text_numbers(series: pd.Series) -> tuple[pd.Series, np.ndarray]:
     """Text values as numbers (the rule of the module docstring): ``(float64 values, not-a-number mask)``.
 
-    >>> values, bad = text_numbers(pd.Series(["1", " 1.0 ", "", ".", "1e3", "1,5", "NA", None]))
+    >>> values, bad = text_numbers(pd.Series(["1", " 1.0 ", "", ".", "1e3", "1,5", "NA", None, "inf", "1e400"]))
     >>> values.tolist()[:5], bad.tolist()
-    ([1.0, 1.0, nan, nan, 1000.0], [False, False, False, False, False, True, True, False])
+    ([1.0, 1.0, nan, nan, 1000.0], [False, False, False, False, False, True, True, False, True, True])
     """
     text = series.astype(object).where(series.notna(), "").astype(str).str.strip()
     missing = text.isin(MISSING_NUMBER_TEXT).to_numpy()
     values = pd.to_numeric(text.mask(missing), errors="coerce").astype("float64")
+    values = values.where(np.isfinite(values.to_numpy()))  # 'inf', 'Infinity', '1e400' (too large): not numbers
     return values.rename(series.name), values.isna().to_numpy() & ~missing  # 'NA', 'nan' too: not numbers
 
 

@@ -240,7 +240,22 @@ def spec_numeric(study: str | Path | None) -> dict[str, list[str]]:
     """``{dataset: numeric variables}`` from the specs of the study at ``study``: Data Type integer, float,
     double or decimal without a date or time display format (a date in a CSV file is text such as
     ``2021-01-10``, not a number). A CSV dataset's text in these variables is compared as numbers
-    (:mod:`derivations.compare.engine`); ``{}`` without a study.toml."""
+    (:mod:`derivations.compare.engine`); ``{}`` without a study.toml.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from derivations.spec import DatasetSpec, Spec, VariableSpec, write_spec
+    >>> study = Path(tempfile.mkdtemp())
+    >>> _ = (study / "study.toml").write_text('[study]\\nstudyid = "S1"\\n[adam]\\nspec = "adam_spec.xlsx"\\n')
+    >>> adsl = DatasetSpec("ADSL", variables=[
+    ...     VariableSpec("ADSL", "USUBJID"), VariableSpec("ADSL", "AGE", data_type="integer"),
+    ...     VariableSpec("ADSL", "TRTSDT", data_type="integer", format="DATE9."),   # a date: text in a CSV file
+    ...     VariableSpec("ADSL", "BMIBL", data_type="float")])
+    >>> _ = write_spec(Spec(study={"StudyName": "S1"}, datasets={"ADSL": adsl}), study / "adam_spec.xlsx")
+    >>> spec_numeric(study), spec_numeric(study / "no-study-here")
+    ({'ADSL': ['AGE', 'BMIBL']}, {})
+    """
     from ..spec import DATE_FORMATS, NUMERIC_TYPES
 
     return {name.upper(): [v.name for v in ds.variables if v.data_type.lower() in NUMERIC_TYPES
